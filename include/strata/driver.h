@@ -1,0 +1,260 @@
+/*
+ * strata — the driver plugin ABI, version 1.
+ *
+ * A driver is a shared object exporting one function, strata_driver_entry(), that returns a
+ * pointer to a constant struct strata_driver. The core loads it with dlopen(RTLD_NOW |
+ * RTLD_LOCAL), calls the entry once per process under the loader's lock, and refuses the
+ * plugin when abi_version differs from STRATA_DRIVER_ABI, when size is smaller than the
+ * version-1 struct, or when a required member is NULL.
+ *
+ * Compatibility rules:
+ *  - members are only ever appended to struct strata_driver and struct strata_host;
+ *  - the core reads a member beyond the version-1 layout only when the plugin's size covers
+ *    it and it is not NULL (STRATA_DRIVER_HAS);
+ *  - no allocation crosses the boundary: every buffer is the caller's, and a driver frees
+ *    what its client library allocated;
+ *  - a strata_conn is used by one thread at a time; different connections may be used by
+ *    different threads at once.
+ *
+ * Drivers never link against libstrata: what they need from the core comes through the
+ * struct strata_host handed to the entry. See docs/drivers.md for a walk-through.
+ */
+#ifndef STRATA_DRIVER_H
+#define STRATA_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <strata/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STRATA_DRIVER_ABI 1u
+
+/* Each driver defines struct strata_conn privately (its per-connection state). */
+typedef struct strata_conn strata_conn;
+
+/* Capability bits of strata_driver.caps. */
+#define STRATA_CAP_TRANSACTIONAL_DDL (1u << 0) /* DDL commits with the transaction */
+#define STRATA_CAP_ADVISORY_LOCK (1u << 1)     /* lock() is a server-side lock */
+#define STRATA_CAP_COPY_IN (1u << 2)           /* copy_in() streams COPY ... FROM stdin data */
+#define STRATA_CAP_SCRATCH_DB (1u << 3)        /* scratch_create()/scratch_drop() work */
+#define STRATA_CAP_SCHEMAS (1u << 4)           /* the database has schemas (namespaces) */
+#define STRATA_CAP_MULTI_STATEMENT (1u << 5)   /* exec() accepts several statements at once */
+#define STRATA_CAP_FILE_LOCK (1u << 6)         /* lock() is a cross-process file lock */
+
+/*
+ * Lexer rule bits of strata_driver.lexer_rules: which dialect features the core's statement
+ * splitter recognises. Single-quoted strings ('' doubling), double-quoted identifiers (""
+ * doubling), -- and non-nested block comments are always on.
+ */
+#define STRATA_LEX_BACKTICKS (1u << 0)          /* `identifier` (MySQL) */
+#define STRATA_LEX_BRACKETS (1u << 1)           /* [identifier] (SQLite) */
+#define STRATA_LEX_HASH_COMMENTS (1u << 2)      /* # to end of line (MySQL) */
+#define STRATA_LEX_NESTED_COMMENTS (1u << 3)    /* block comments nest (PostgreSQL) */
+#define STRATA_LEX_BACKSLASH_ESCAPES (1u << 4)  /* \' inside '...' and "..." (MySQL) */
+#define STRATA_LEX_E_STRINGS (1u << 5)          /* E'...' with backslash escapes (PostgreSQL) */
+#define STRATA_LEX_DOLLAR_QUOTES (1u << 6)      /* $$...$$ and $tag$...$tag$ (PostgreSQL) */
+#define STRATA_LEX_COPY_STDIN (1u << 7)         /* COPY ... FROM stdin data up to \. */
+#define STRATA_LEX_DELIMITER (1u << 8)          /* DELIMITER directive lines (MySQL) */
+#define STRATA_LEX_BLOCKS (1u << 9)             /* BEGIN ... END bodies of triggers/routines */
+#define STRATA_LEX_EXEC_COMMENTS (1u << 10)     /* MySQL executable comments are code */
+#define STRATA_LEX_PSQL_META (1u << 11)         /* refuse psql meta-commands (\c, \i, ...) */
+#define STRATA_LEX_DASH_NEEDS_SPACE (1u << 12)  /* "--" starts a comment only before a space */
+
+/* A key=value option from the query part of a connection URL. */
+typedef struct strata_url_param {
+    const char *key;
+    const char *value;
+} strata_url_param;
+
+/*
+ * A parsed connection URL, percent-decoding done. Strings are NULL when absent. Owned by
+ * the core; valid for the duration of the call that receives it.
+ */
+typedef struct strata_url {
+    const char *scheme;     /* as written: "postgres", "postgresql", "sqlite3", ... */
+    const char *user;
+    const char *password;
+    const char *host;       /* NULL for a unix socket default or a file database */
+    int port;               /* 0 when not given */
+    const char *database;   /* database name; for file databases the path, or ":memory:" */
+    size_t nparams;
+    const strata_url_param *params;
+    const char *redacted;   /* the URL with any password replaced by "***", for messages */
+} strata_url;
+
+/* Options for connect(). The core zero-fills it and sets size. */
+typedef struct strata_connect_options {
+    uint32_t size;               /* sizeof(strata_connect_options) as compiled by the core */
+    const char *schema;          /* schema holding the history tables, NULL for the default */
+    const char *application;     /* application name to report to the server */
+    long connect_timeout_ms;     /* 0: the driver's default */
+} strata_connect_options;
+
+/*
+ * Called once per result row by query(). values[i] is NULL for SQL NULL, else a
+ * NUL-terminated text rendering valid only during the call. Return 0 to go on, non-zero
+ * to stop reading rows (query() then returns STRATA_OK).
+ */
+typedef int (*strata_row_fn)(void *ctx, int ncols, const char *const *values);
+
+/* Names of the history tables, already quoted (and schema-qualified) for the dialect. */
+typedef struct strata_history_names {
+    const char *migrations;   /* e.g. "public"."strata_migrations" */
+    const char *events;       /* e.g. "public"."strata_migrations_events" */
+    const char *meta;         /* e.g. "public"."strata_migrations_meta" */
+} strata_history_names;
+
+/* Kinds of objects a schema snapshot reports, in the order they are emitted. */
+typedef enum strata_object_kind {
+    STRATA_OBJ_SCHEMA = 1,
+    STRATA_OBJ_SEQUENCE,
+    STRATA_OBJ_ENUM,
+    STRATA_OBJ_TABLE,
+    STRATA_OBJ_COLUMN,
+    STRATA_OBJ_CONSTRAINT,
+    STRATA_OBJ_INDEX,
+    STRATA_OBJ_VIEW,
+    STRATA_OBJ_TRIGGER,
+    STRATA_OBJ_FUNCTION
+} strata_object_kind;
+
+/*
+ * Receives one object of a schema snapshot: its kind, its fully qualified name, and a
+ * normalized one-line definition. Strings are valid only during the call. Return 0 to go
+ * on, non-zero to stop.
+ */
+typedef int (*strata_object_fn)(void *ctx, strata_object_kind kind, const char *name,
+                                const char *definition);
+
+/* Log levels of strata_host.log. */
+#define STRATA_LOG_ERROR 0
+#define STRATA_LOG_WARN 1
+#define STRATA_LOG_INFO 2
+#define STRATA_LOG_DEBUG 3
+
+/*
+ * Services the core offers to drivers; handed to the entry. Valid for the life of the
+ * process. Members are only ever appended.
+ */
+typedef struct strata_host {
+    uint32_t abi_version;   /* STRATA_DRIVER_ABI of the core */
+    uint32_t size;          /* sizeof(strata_host) as compiled by the core */
+    /* Writes a diagnostic line (no trailing newline needed). Never pass a password. */
+    void (*log)(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+    /* Clears every member of err, then fills status and message in printf style. */
+    void (*set_error)(strata_error *err, int status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+} strata_host;
+
+/*
+ * The driver vtable. Define it static const with designated initializers.
+ *
+ * Return conventions: functions returning int return a strata_status; on failure they fill
+ * *err (when err is non-NULL) and leave out-parameters NULL. Functions producing text into
+ * a caller buffer follow snprintf: they return the length the full text needs (excluding
+ * the NUL) and write at most size bytes including the NUL.
+ */
+typedef struct strata_driver {
+    uint32_t abi_version;  /* STRATA_DRIVER_ABI when the plugin was built */
+    uint32_t size;         /* sizeof(struct strata_driver) when the plugin was built */
+
+    /* ---- identity ---- */
+    const char *name;                /* module name, [a-z0-9_]+, equal to the file's stem */
+    const char *version;             /* driver version, e.g. "1.0.0" */
+    const char *const *schemes;      /* NULL-terminated URL schemes served */
+    const char *dialect;             /* dialect name selecting V_x.<dialect>.up.sql files */
+    const char *const *dialect_aliases; /* NULL-terminated other spellings, may be NULL */
+    const char *client_version;      /* version of the client library, may be NULL */
+    uint32_t caps;                   /* STRATA_CAP_* bits */
+
+    /* ---- dialect ---- */
+    uint32_t lexer_rules;            /* STRATA_LEX_* bits */
+    /*
+     * NULL-terminated statement prefixes that cannot run inside a transaction block, as
+     * space-separated keywords matched case-insensitively against the statement's first
+     * words; "*" matches any one word. Example: "CREATE INDEX CONCURRENTLY". May be NULL.
+     */
+    const char *const *no_transaction_patterns;
+    /* Quotes an identifier / a string literal for this dialect (snprintf convention). */
+    size_t (*quote_ident)(const char *in, char *out, size_t size);
+    size_t (*quote_literal)(const char *in, char *out, size_t size);
+    /*
+     * Writes the DDL creating the three history tables if they do not exist (snprintf
+     * convention). Columns are documented in docs/drivers.md and must all be present.
+     */
+    size_t (*history_ddl)(const strata_history_names *names, char *out, size_t size);
+
+    /* ---- connections (required) ---- */
+    /* Opens a connection; *out owned by the driver until close(). */
+    int (*connect)(const strata_url *url, const strata_connect_options *opts,
+                   strata_conn **out, strata_error *err);
+    /* Closes and frees the connection; NULL is a no-op. */
+    void (*close)(strata_conn *conn);
+    /*
+     * Runs SQL text (one statement, or several when caps has MULTI_STATEMENT) that returns
+     * no rows the caller needs. sql is NUL-terminated at sql[len].
+     */
+    int (*exec)(strata_conn *conn, const char *sql, size_t len, strata_error *err);
+    /* Runs one statement and hands each row to fn. */
+    int (*query)(strata_conn *conn, const char *sql, strata_row_fn fn, void *ctx,
+                 strata_error *err);
+    int (*begin)(strata_conn *conn, strata_error *err);
+    int (*commit)(strata_conn *conn, strata_error *err);
+    int (*rollback)(strata_conn *conn, strata_error *err);
+    /*
+     * Takes the named migration lock, waiting up to timeout_ms (0: try once, <0: forever).
+     * Must be called outside any transaction and must not open one that stays open.
+     * On timeout returns STRATA_LOCK_TIMEOUT with a message naming the holder if known.
+     */
+    int (*lock)(strata_conn *conn, const char *name, long timeout_ms, strata_error *err);
+    int (*unlock)(strata_conn *conn, const char *name, strata_error *err);
+    /* Writes a one-line server description, e.g. "PostgreSQL 15.4" (snprintf convention). */
+    size_t (*server_version)(strata_conn *conn, char *out, size_t size);
+
+    /* ---- optional: may be NULL; check with STRATA_DRIVER_HAS ---- */
+    /* Streams COPY ... FROM stdin data, pulled through data(), for the statement sql. */
+    int (*copy_in)(strata_conn *conn, const char *sql, size_t len, strata_read_fn data,
+                   void *data_ctx, strata_error *err);
+    /* Emits the normalized schema snapshot, objects sorted by kind then name. */
+    int (*snapshot)(strata_conn *conn, const strata_history_names *skip, strata_object_fn fn,
+                    void *ctx, strata_error *err);
+    /* Creates an empty scratch database beside the connected one; writes its URL. */
+    int (*scratch_create)(strata_conn *conn, char *url_out, size_t size, strata_error *err);
+    /* Drops a scratch database created by scratch_create(). */
+    int (*scratch_drop)(strata_conn *conn, const char *url, strata_error *err);
+
+    /* Append new members here, and only here. */
+} strata_driver;
+
+/* Size of the version-1 layout: the smallest size the core accepts. */
+#define STRATA_DRIVER_SIZE_V1 (offsetof(strata_driver, scratch_drop) + sizeof(void *))
+
+/* True when drv's size covers member and the member is set. */
+#define STRATA_DRIVER_HAS(drv, member)                                                        \
+    ((drv)->size >= offsetof(strata_driver, member) + sizeof((drv)->member) &&                \
+     (drv)->member != NULL)
+
+/* The entry symbol's name, for dlsym(). */
+#define STRATA_DRIVER_ENTRY "strata_driver_entry"
+
+/* The one symbol a driver exports. Returns NULL to refuse loading (after host->log). */
+typedef const strata_driver *(*strata_driver_entry_fn)(const strata_host *host);
+
+#if defined(__GNUC__)
+#define STRATA_DRIVER_EXPORT __attribute__((visibility("default")))
+#else
+#define STRATA_DRIVER_EXPORT
+#endif
+
+/* Every driver defines this, exported: STRATA_DRIVER_EXPORT const strata_driver *... */
+STRATA_DRIVER_EXPORT const strata_driver *strata_driver_entry(const strata_host *host);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,286 @@
+/*
+ * strata — the library API (libstrata), for applications that migrate their database at
+ * start-up and for the strata command, which uses nothing else.
+ *
+ *   strata_options o;
+ *   strata_options_init(&o);
+ *   o.database_url = "sqlite:app.db";
+ *   o.dir = "migrations";
+ *   strata *s = NULL;
+ *   strata_error err;
+ *   if (strata_open(&o, &s, &err) == STRATA_OK) {
+ *       strata_run_report *r = NULL;
+ *       strata_up(s, NULL, &r, &err);
+ *       strata_run_report_free(r);
+ *   }
+ *   strata_close(s);
+ *
+ * Conventions: functions that can fail return a strata_status and fill *err; on failure
+ * their out-parameters are left NULL. Every object returned through an out-parameter is
+ * owned by the caller and freed with the matching *_free function. A strata handle is used
+ * by one thread at a time. No function prints anything: progress reaches the caller through
+ * strata_options.on_event, and the strata_report_* functions format results.
+ */
+#ifndef STRATA_STRATA_H
+#define STRATA_STRATA_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <strata/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define STRATA_API __attribute__((visibility("default")))
+#else
+#define STRATA_API
+#endif
+
+/* The library's version, e.g. "0.1.0". */
+STRATA_API const char *strata_version(void);
+
+/* An open session: configuration, the loaded driver and its connection. */
+typedef struct strata strata;
+
+/* ---------------------------------------------------------------- events */
+
+typedef enum strata_event_type {
+    STRATA_EVENT_MIGRATION_START = 1, /* a migration is about to run */
+    STRATA_EVENT_MIGRATION_DONE,      /* it ran and was recorded */
+    STRATA_EVENT_MIGRATION_FAILED,    /* it failed; nothing of it was kept unless dirty */
+    STRATA_EVENT_SQL,                 /* --dry-run: one statement that would run (text) */
+    STRATA_EVENT_NOTICE,              /* something the user should know (text) */
+    STRATA_EVENT_LOCK_WAIT            /* waiting for another runner's lock (text) */
+} strata_event_type;
+
+/* Passed to on_event; every pointer is valid only during the call. */
+typedef struct strata_event {
+    strata_event_type type;
+    char direction;          /* 'u' for up, 'd' for down, 0 otherwise */
+    const char *version;
+    const char *name;
+    const char *file;        /* the script's path */
+    long long duration_ms;   /* MIGRATION_DONE / FAILED */
+    long statements;         /* statements run so far */
+    int no_transaction;      /* the migration runs outside a transaction */
+    const char *text;        /* SQL, NOTICE and LOCK_WAIT */
+    long line;               /* SQL: file line of the statement */
+} strata_event;
+
+typedef void (*strata_event_fn)(void *ctx, const strata_event *event);
+
+/* ---------------------------------------------------------------- opening */
+
+typedef struct strata_options {
+    uint32_t size;              /* set by strata_options_init */
+    const char *database_url;   /* required: sqlite:strata.db, postgres://..., ... */
+    const char *dir;            /* migrations directory (default "migrations") */
+    const char *table;          /* history table (default "strata_migrations") */
+    const char *schema;         /* schema of the history tables (NULL: the default) */
+    const char *driver_dir;     /* searched for drivers before STRATA_DRIVER_PATH (may be NULL) */
+    long lock_timeout_ms;       /* wait for the migration lock (default 60000; <0 forever) */
+    int allow_out_of_order;     /* apply pending versions older than the newest applied */
+    strata_event_fn on_event;   /* progress, may be NULL */
+    void *event_ctx;
+} strata_options;
+
+/* Fills o with the defaults above. */
+STRATA_API void strata_options_init(strata_options *o);
+
+/*
+ * Loads the driver for the URL's scheme and connects. The options' strings are copied.
+ * *out is freed with strata_close. Errors: STRATA_USAGE (bad URL, unknown driver) and
+ * STRATA_ERROR (connection refused, ...); messages never show a password.
+ */
+STRATA_API int strata_open(const strata_options *o, strata **out, strata_error *err);
+/* Closes the connection and unloads nothing (drivers stay loaded). NULL is a no-op. */
+STRATA_API void strata_close(strata *s);
+
+/* The database URL of the session with the password replaced by "***". */
+STRATA_API const char *strata_redacted_url(const strata *s);
+/* A one-line description of the server, e.g. "SQLite 3.40.1". */
+STRATA_API const char *strata_server_version(strata *s);
+
+/* ---------------------------------------------------------------- up and down */
+
+typedef struct strata_run_options {
+    uint32_t size;               /* sizeof(strata_run_options) */
+    const char *to_version;      /* up: stop after this version; down: undo down to (not
+                                    including) this version. NULL: no limit */
+    long step;                   /* at most this many migrations (0: no limit for up, 1
+                                    for down) */
+    int all;                     /* down: undo everything */
+    int dry_run;                 /* print the plan and SQL as events, change nothing */
+} strata_run_options;
+
+typedef struct strata_run_item {
+    char *version;
+    char *name;
+    char *file;
+    long long duration_ms;
+    long statements;
+    int no_transaction;
+} strata_run_item;
+
+typedef struct strata_run_report {
+    char direction;             /* 'u' or 'd' */
+    int dry_run;
+    strata_run_item *items;     /* migrations run (or planned, with dry_run), in order */
+    size_t count;
+    long long total_ms;
+} strata_run_report;
+
+/*
+ * Applies pending migrations in version order, each in its own transaction together with
+ * its history row. Takes the migration lock first and reads the history under it. On a
+ * failing statement the migration is rolled back and err->message reads
+ * "file:line:col: message". *out (may be NULL to skip) lists what was applied, also on
+ * failure (migrations before the failing one stay applied).
+ */
+STRATA_API int strata_up(strata *s, const strata_run_options *o, strata_run_report **out,
+                         strata_error *err);
+/* Undoes applied migrations, newest applied first (default: one). */
+STRATA_API int strata_down(strata *s, const strata_run_options *o, strata_run_report **out,
+                           strata_error *err);
+STRATA_API void strata_run_report_free(strata_run_report *r);
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum strata_migration_state {
+    STRATA_STATE_APPLIED = 1,
+    STRATA_STATE_PENDING,
+    STRATA_STATE_DIRTY,       /* started outside a transaction and not finished */
+    STRATA_STATE_MODIFIED,    /* applied, but its file changed since */
+    STRATA_STATE_MISSING,     /* applied, but its file is gone */
+    STRATA_STATE_OUT_OF_ORDER /* pending, but older than the newest applied version */
+} strata_migration_state;
+
+typedef struct strata_status_item {
+    char *version;
+    char *name;
+    strata_migration_state state;
+    char *file;                /* up script path, NULL when MISSING */
+    int has_down;
+    char *applied_at;          /* UTC "YYYY-MM-DD HH:MM:SS", NULL when not applied */
+    char *applied_by;
+    long long execution_ms;
+    long applied_rank;         /* order in which it was applied (1 = first), 0 if not */
+    char *checksum;            /* of the file now, NULL when MISSING */
+    char *recorded_checksum;   /* in the history, NULL when not applied */
+} strata_status_item;
+
+typedef struct strata_status_report {
+    char *database;            /* redacted URL */
+    char *dir;
+    char *table;
+    strata_status_item *items; /* by version */
+    size_t count;
+    size_t applied, pending, dirty, modified, missing, out_of_order;
+} strata_status_report;
+
+/* Reads files and history (no lock needed) and merges them. */
+STRATA_API int strata_status(strata *s, strata_status_report **out, strata_error *err);
+STRATA_API void strata_status_report_free(strata_status_report *r);
+
+/* ---------------------------------------------------------------- validate */
+
+typedef enum strata_problem_kind {
+    STRATA_PROBLEM_MODIFIED = 1,   /* error: applied file edited */
+    STRATA_PROBLEM_MISSING,        /* error: file of an applied version gone */
+    STRATA_PROBLEM_DIRTY,          /* error: half-applied migration */
+    STRATA_PROBLEM_OUT_OF_ORDER,   /* error unless out-of-order is allowed */
+    STRATA_PROBLEM_NO_DOWN         /* warning: migration without a down script */
+} strata_problem_kind;
+
+typedef struct strata_problem {
+    strata_problem_kind kind;
+    int is_error;               /* 0: a warning */
+    char *version;
+    char *file;                 /* may be NULL */
+    char *message;              /* says what is wrong and what to do */
+} strata_problem;
+
+typedef struct strata_validation_report {
+    strata_problem *items;
+    size_t count;
+    size_t errors, warnings;
+    size_t checked;             /* migrations checked */
+} strata_validation_report;
+
+/*
+ * Checks the files against the history: checksums of applied migrations, files missing
+ * for applied versions, dirty records, out-of-order pending versions. Returns STRATA_OK
+ * when the check ran (look at (*out)->errors), another status when it could not run.
+ */
+STRATA_API int strata_validate(strata *s, strata_validation_report **out, strata_error *err);
+STRATA_API void strata_validation_report_free(strata_validation_report *r);
+
+/* ---------------------------------------------------------------- force */
+
+/*
+ * Records the truth about a version after a manual fix: applied (the migration's effects
+ * are all there) or rolled back (none are), clearing a dirty record. Logged as an event.
+ */
+STRATA_API int strata_force(strata *s, const char *version, int applied, strata_error *err);
+
+/* ---------------------------------------------------------------- new */
+
+typedef struct strata_new_options {
+    uint32_t size;
+    int sequential;       /* 1: zero-padded sequence numbers; 0: timestamps; -1: as the
+                             directory already does (default) */
+} strata_new_options;
+
+/*
+ * Writes an up/down pair for a new migration called name into dir (created if missing).
+ * *up_path and *down_path (caller frees both with free()) name the files written.
+ */
+STRATA_API int strata_new(const char *dir, const char *name, const strata_new_options *o,
+                          char **up_path, char **down_path, strata_error *err);
+
+/* ---------------------------------------------------------------- drivers */
+
+typedef struct strata_driver_info {
+    char *name;
+    char *file;              /* path of the shared object */
+    char *version;           /* NULL when refused */
+    char *dialect;
+    char *schemes;           /* comma-separated */
+    char *capabilities;      /* comma-separated names */
+    char *client_version;
+    unsigned abi_version;
+    char *refused;           /* why the plugin was refused, NULL when usable */
+} strata_driver_info;
+
+typedef struct strata_driver_list {
+    strata_driver_info *items;
+    size_t count;
+    char **searched;         /* directories searched, in order */
+    size_t nsearched;
+} strata_driver_list;
+
+/* Loads every plugin of the search path (driver_dir first, may be NULL) and reports it. */
+STRATA_API int strata_list_drivers(const char *driver_dir, strata_driver_list **out,
+                                   strata_error *err);
+STRATA_API void strata_driver_list_free(strata_driver_list *l);
+
+/* ---------------------------------------------------------------- reports */
+
+/* Output flags for the strata_report_* functions. */
+#define STRATA_REPORT_JSON 0x01   /* JSON (schema documented in docs/json.md) */
+#define STRATA_REPORT_COLOR 0x02  /* ANSI colours (human output only) */
+
+STRATA_API void strata_report_status(FILE *out, const strata_status_report *r, unsigned flags);
+STRATA_API void strata_report_run(FILE *out, const strata_run_report *r, unsigned flags);
+STRATA_API void strata_report_validation(FILE *out, const strata_validation_report *r,
+                                         unsigned flags);
+STRATA_API void strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
