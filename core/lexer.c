@@ -1,0 +1,1787 @@
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strata/types.h>
+
+#include "lexer.h"
+
+/*
+ * How it works. Input sits in one sliding buffer: the current statement is always
+ * contiguous in it, so a statement is yielded in place (NUL-terminated over its delimiter
+ * or trailing blank) without copying. Refills discard what lies before the current
+ * statement, or before the scan position between statements, so memory is bounded by the
+ * longest statement plus a read chunk. The scanner is a byte loop over a 256-entry class
+ * table in which ordinary bytes are C_PLAIN; quoted runs and comments are scanned with
+ * memchr. Line and column are not tracked per byte: a cursor counts newlines lazily, up to
+ * the positions somebody asks about (statement starts, error positions), and over the text
+ * a refill discards.
+ */
+
+#define LX_CHUNK (64 * 1024)          /* smallest read; the buffer keeps this much free */
+#define LX_BUF_INIT (4 * LX_CHUNK)
+#define LX_DELIM_MAX 15               /* longest DELIMITER string */
+#define LX_HDR_WORDS 24               /* words searched for TRIGGER/PROCEDURE/... */
+#define LX_TOKS 8                     /* leading tokens classified per statement */
+#define LX_ANNOT_MAX 96               /* longest grouping-annotation line looked at */
+
+/* Byte classes of the scanner tables. */
+enum {
+    C_PLAIN,   /* nothing to do (whitespace between statements) */
+    C_CONTENT, /* between statements: starts a statement */
+    C_IDENT,   /* identifier start, when words are tracked */
+    C_DIGIT,   /* number start, when words are tracked */
+    C_PUNCT,   /* other byte, when words are tracked */
+    C_SQUOTE,
+    C_DQUOTE,
+    C_BTICK,
+    C_LBRACK,
+    C_DASH,
+    C_SLASH,
+    C_HASH,
+    C_DOLLAR,
+    C_SEMI,
+    C_DELIM,   /* first byte of a custom DELIMITER */
+    C_BSLASH   /* psql meta-command at statement start */
+};
+
+/* Scanner tables: between statements, inside one, inside one whose words count. */
+enum { TAB_OUT, TAB_PLAIN, TAB_WORDS, TAB_COUNT };
+
+enum { S_NORMAL, S_QUOTE, S_LINE, S_BLOCK, S_EXEC, S_DOLLAR };
+
+/* Scanner events. */
+enum { EV_AGAIN, EV_STATE, EV_NEED, EV_STMT, EV_ERR, EV_END, EV_NONE };
+
+enum { Q_STRING, Q_ESTRING, Q_IDENT, Q_BTICK, Q_BRACKET };
+
+/* Progress through a statement's header towards block mode. */
+enum { H_NONE, H_CREATE, H_BEGIN, H_BEGIN_NOT };
+
+enum { CP_NONE, CP_LINE, CP_DATA };
+
+enum { A_NONE, A_BEGIN, A_END };
+
+/* Tokens of the statement analyser. */
+enum { T_END, T_WORD, T_NAME, T_STRING, T_OTHER };
+
+typedef struct lx_tok {
+    int type;
+    size_t off;
+    size_t len;
+} lx_tok;
+
+struct strata_lexer {
+    uint32_t rules;
+    const char *const *no_tx;
+    strata_read_fn read;
+    void *ctx;
+
+    unsigned char *buf; /* input window: [0, len) read, scanning at pos */
+    size_t cap;
+    size_t len;
+    size_t pos;
+    int eof;
+    int started; /* BOM check done */
+
+    /* Line/column cursor: cur_off has line cur_line, column cur_col. */
+    size_t cur_off;
+    long cur_line;
+    long cur_col;
+
+    uint8_t tabs[TAB_COUNT][256];
+    uint8_t identc[256]; /* identifier continuation bytes */
+    uint8_t idents[256]; /* identifier start bytes */
+    const uint8_t *cls;
+    int tab;
+
+    /* The construct being scanned and where it began. */
+    int state;
+    unsigned char q;
+    int qkind;
+    int q_dbl;
+    int q_bs;
+    int cdepth;
+    size_t tag_len;
+    size_t tok_off;
+    int tok_known; /* tok_line/tok_col hold its position (its bytes were discarded) */
+    long tok_line;
+    long tok_col;
+
+    /* The statement being gathered. */
+    int in_stmt;
+    size_t stmt_off;
+    size_t stmt_end;
+    int hdr;
+    int nwords;
+    int block;
+    long depth;
+    int end_pending;
+    int emit_block; /* ends a StatementBegin/StatementEnd group */
+    long index;
+
+    char delim[LX_DELIM_MAX + 1];
+    size_t dlen; /* 0: the delimiter is ';' */
+    uint8_t delim_fb[TAB_COUNT];
+
+    int goose; /* inside a StatementBegin group: 1 goose, 2 strata spelling */
+    long goose_line;
+    long goose_col;
+
+    int copy;
+    int copy_bol;
+    long copy_line;
+    char *copy_sql; /* text of the COPY statement, stable while its data is read */
+    size_t copy_sql_cap;
+
+    int failed;
+    strata_lex_error saved;
+};
+
+static int
+is_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static unsigned char
+ascii_upper(unsigned char c)
+{
+    return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
+}
+
+/* True when w[0..n) is the keyword k (upper case), ignoring ASCII case. */
+static int
+kw(const unsigned char *w, size_t n, const char *k)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (k[i] == '\0' || ascii_upper(w[i]) != (unsigned char)k[i])
+            return 0;
+    return k[n] == '\0';
+}
+
+static int
+kw_any(const unsigned char *w, size_t n, const char *const *ks)
+{
+    for (; *ks; ks++)
+        if (kw(w, n, *ks))
+            return 1;
+    return 0;
+}
+
+/* ---- positions and errors ---- */
+
+/* Moves the cursor forward to buffer offset off, counting lines on the way. */
+static void
+cursor_to(strata_lexer *lx, size_t off)
+{
+    const unsigned char *p = lx->buf + lx->cur_off;
+    const unsigned char *end = lx->buf + off;
+    const unsigned char *nl;
+
+    if (off <= lx->cur_off)
+        return;
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        lx->cur_line++;
+        lx->cur_col = 1;
+        p = nl + 1;
+    }
+    lx->cur_col += end - p;
+    lx->cur_off = off;
+}
+
+/* Line and column of buffer offset off; offsets must be asked in increasing order. */
+static void
+lc_at(strata_lexer *lx, size_t off, long *line, long *col)
+{
+    cursor_to(lx, off);
+    *line = lx->cur_line;
+    *col = lx->cur_col;
+}
+
+/* Records a sticky error at line/col; returns EV_ERR. */
+static int __attribute__((format(printf, 4, 5)))
+fail_lc(strata_lexer *lx, long line, long col, const char *fmt, ...)
+{
+    va_list ap;
+
+    lx->failed = 1;
+    lx->saved.line = line;
+    lx->saved.col = col;
+    va_start(ap, fmt);
+    vsnprintf(lx->saved.message, sizeof(lx->saved.message), fmt, ap);
+    va_end(ap);
+    return EV_ERR;
+}
+
+static void
+tok_lc(strata_lexer *lx, long *line, long *col)
+{
+    if (lx->tok_known) {
+        *line = lx->tok_line;
+        *col = lx->tok_col;
+    } else {
+        lc_at(lx, lx->tok_off, line, col);
+    }
+}
+
+static int
+fail_unterminated(strata_lexer *lx)
+{
+    static const char *const quote_msg[] = {
+        [Q_STRING] = "unterminated string literal: add the closing ' (a ' inside a string "
+                     "is written '')",
+        [Q_ESTRING] = "unterminated E'...' string: add the closing ' (inside E'...' a "
+                      "backslash escapes the next character)",
+        [Q_IDENT] = "unterminated quoted identifier: add the closing \" (a \" inside it is "
+                    "written \"\")",
+        [Q_BTICK] = "unterminated backquoted identifier: add the closing ` (a ` inside it "
+                    "is written ``)",
+        [Q_BRACKET] = "unterminated bracketed identifier: add the closing ]",
+    };
+    long line, col;
+
+    tok_lc(lx, &line, &col);
+    switch (lx->state) {
+    case S_QUOTE:
+        return fail_lc(lx, line, col, "%s", quote_msg[lx->qkind]);
+    case S_BLOCK:
+        return fail_lc(lx, line, col, "unterminated block comment: add the closing */%s",
+                       (lx->rules & STRATA_LEX_NESTED_COMMENTS)
+                           ? " (comments nest here: each /* needs its own */)"
+                           : "");
+    case S_EXEC:
+        return fail_lc(lx, line, col, "unterminated executable comment /*! ...: add the "
+                                      "closing */");
+    default:
+        return fail_lc(lx, line, col,
+                       "unterminated dollar-quoted string $%.*s$: add the closing $%.*s$",
+                       (int)lx->tag_len, (const char *)lx->buf + lx->tok_off + 1,
+                       (int)lx->tag_len, (const char *)lx->buf + lx->tok_off + 1);
+    }
+}
+
+/* ---- buffer ---- */
+
+/* Discards buf[0, keep), keeping line/column knowledge of what goes. */
+static void
+compact(strata_lexer *lx, size_t keep)
+{
+    if (lx->state != S_NORMAL && !lx->tok_known && lx->tok_off < keep) {
+        lc_at(lx, lx->tok_off, &lx->tok_line, &lx->tok_col);
+        lx->tok_known = 1;
+    }
+    cursor_to(lx, keep);
+    memmove(lx->buf, lx->buf + keep, lx->len - keep);
+    lx->len -= keep;
+    lx->pos -= keep;
+    lx->cur_off = lx->cur_off > keep ? lx->cur_off - keep : 0;
+    lx->tok_off = lx->tok_off > keep ? lx->tok_off - keep : 0;
+    if (lx->in_stmt)
+        lx->stmt_off -= keep;
+}
+
+static int
+grow(strata_lexer *lx)
+{
+    size_t cap = lx->cap * 2;
+    unsigned char *nb;
+
+    if (cap < lx->cap)
+        return -1;
+    nb = realloc(lx->buf, cap);
+    if (!nb)
+        return -1;
+    lx->buf = nb;
+    lx->cap = cap;
+    return 0;
+}
+
+/* Reads more input after buf[len); sets eof at its end. Returns 0 or EV_ERR. */
+static int
+fill(strata_lexer *lx)
+{
+    size_t n;
+
+    if (lx->cap - lx->len <= LX_CHUNK) {
+        size_t keep = lx->in_stmt ? lx->stmt_off : lx->pos;
+
+        if (keep > 0)
+            compact(lx, keep);
+        while (lx->cap - lx->len <= LX_CHUNK)
+            if (grow(lx) != 0)
+                return fail_lc(lx, lx->cur_line, lx->cur_col,
+                               "out of memory buffering a statement of %zu bytes",
+                               lx->len - (lx->in_stmt ? lx->stmt_off : lx->pos));
+    }
+    n = lx->read(lx->ctx, (char *)lx->buf + lx->len, lx->cap - lx->len - 1);
+    if (n == (size_t)-1) {
+        long line, col;
+
+        lc_at(lx, lx->len, &line, &col);
+        return fail_lc(lx, line, col, "reading the SQL input failed");
+    }
+    if (n == 0)
+        lx->eof = 1;
+    lx->len += n;
+    return 0;
+}
+
+/* Skips a UTF-8 byte order mark at the start of the input. */
+static int
+start(strata_lexer *lx)
+{
+    while (!lx->eof && lx->len < 3)
+        if (fill(lx) != 0)
+            return EV_ERR;
+    if (lx->len >= 3 && memcmp(lx->buf, "\xEF\xBB\xBF", 3) == 0) {
+        lx->pos = 3;
+        lx->cur_off = 3;
+    }
+    lx->started = 1;
+    return 0;
+}
+
+/* ---- tables ---- */
+
+static void
+set_table(strata_lexer *lx, int tab)
+{
+    lx->tab = tab;
+    lx->cls = lx->tabs[tab];
+}
+
+static void
+build_idents(strata_lexer *lx)
+{
+    int c;
+
+    for (c = 0; c < 256; c++) {
+        int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+
+        lx->idents[c] = (uint8_t)alpha;
+        lx->identc[c] = (uint8_t)(alpha || (c >= '0' && c <= '9') || c == '$');
+    }
+}
+
+/* Marks the bytes that open quotes, comments and delimiters in table t. */
+static void
+mark_specials(strata_lexer *lx, uint8_t *t)
+{
+    uint32_t r = lx->rules;
+
+    t['\''] = C_SQUOTE;
+    t['"'] = C_DQUOTE;
+    t['-'] = C_DASH;
+    t['/'] = C_SLASH;
+    if (lx->dlen == 0)
+        t[';'] = C_SEMI;
+    if (r & STRATA_LEX_BACKTICKS)
+        t['`'] = C_BTICK;
+    if (r & STRATA_LEX_BRACKETS)
+        t['['] = C_LBRACK;
+    if (r & STRATA_LEX_HASH_COMMENTS)
+        t['#'] = C_HASH;
+    if (r & STRATA_LEX_DOLLAR_QUOTES)
+        t['$'] = C_DOLLAR;
+}
+
+/* (Re)builds the scanner tables for the rules and the current delimiter. */
+static void
+build_tables(strata_lexer *lx)
+{
+    int words_first = (lx->rules & (STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS)) != 0;
+    int c, t;
+
+    build_idents(lx);
+    for (c = 0; c < 256; c++) {
+        int sp = is_space((unsigned char)c);
+        int digit = c >= '0' && c <= '9';
+
+        lx->tabs[TAB_OUT][c] = sp ? C_PLAIN
+                               : (words_first && lx->idents[c]) ? C_IDENT
+                                                                : C_CONTENT;
+        lx->tabs[TAB_PLAIN][c] = C_PLAIN;
+        lx->tabs[TAB_WORDS][c] = sp ? C_PLAIN
+                                 : lx->idents[c] ? C_IDENT
+                                 : digit         ? C_DIGIT
+                                                 : C_PUNCT;
+    }
+    if (lx->rules & STRATA_LEX_PSQL_META)
+        lx->tabs[TAB_OUT]['\\'] = C_BSLASH;
+    for (t = 0; t < TAB_COUNT; t++)
+        mark_specials(lx, lx->tabs[t]);
+    if (lx->dlen > 0) {
+        unsigned char d = (unsigned char)lx->delim[0];
+
+        for (t = 0; t < TAB_COUNT; t++) {
+            lx->delim_fb[t] = lx->tabs[t][d];
+            lx->tabs[t][d] = C_DELIM;
+        }
+        lx->identc[d] = 0;
+        lx->idents[d] = 0;
+    }
+    set_table(lx, lx->tab);
+}
+
+/* ---- scanning primitives over complete or partial input ---- */
+
+static const unsigned char *
+find2(const unsigned char *p, size_t n, unsigned char a, unsigned char b)
+{
+    const unsigned char *end = p + n;
+
+    for (; p < end; p++)
+        if (*p == a || *p == b)
+            return p;
+    return NULL;
+}
+
+/*
+ * Scans a quoted run from *pos (just past its opening quote) for the closing byte q, which
+ * is escaped by doubling when dbl and a backslash escapes any byte when bs. Returns 1 with
+ * *pos past the closing quote, or 0 with *pos where to resume when more input comes (at
+ * eof: the run is unterminated).
+ */
+static int
+scan_quoted(const unsigned char *b, size_t len, size_t *pos, int eof, unsigned char q, int dbl,
+            int bs)
+{
+    size_t p = *pos;
+
+    for (;;) {
+        const unsigned char *hit = bs ? find2(b + p, len - p, q, '\\') : memchr(b + p, q, len - p);
+
+        if (!hit) {
+            *pos = len;
+            return 0;
+        }
+        p = (size_t)(hit - b);
+        if (*hit != q) {
+            if (p + 1 >= len) {
+                *pos = p;
+                return 0;
+            }
+            p += 2;
+            continue;
+        }
+        if (dbl && p + 1 >= len && !eof) {
+            *pos = p;
+            return 0;
+        }
+        if (dbl && p + 1 < len && b[p + 1] == q) {
+            p += 2;
+            continue;
+        }
+        *pos = p + 1;
+        return 1;
+    }
+}
+
+/* Scans a block comment body for its closing, tracking *depth when comments nest. */
+static int
+scan_comment(const unsigned char *b, size_t len, size_t *pos, int nested, int *depth)
+{
+    size_t p = *pos;
+
+    for (;;) {
+        const unsigned char *hit = nested ? find2(b + p, len - p, '*', '/')
+                                          : memchr(b + p, '*', len - p);
+
+        if (!hit) {
+            *pos = len;
+            return 0;
+        }
+        p = (size_t)(hit - b);
+        if (p + 1 >= len) {
+            *pos = p;
+            return 0;
+        }
+        if (b[p] == '*' && b[p + 1] == '/') {
+            p += 2;
+            if (--*depth == 0) {
+                *pos = p;
+                return 1;
+            }
+        } else if (b[p] == '/' && b[p + 1] == '*') {
+            p += 2;
+            ++*depth;
+        } else {
+            p++;
+        }
+    }
+}
+
+/* Scans a dollar-quoted body for $tag$. */
+static int
+scan_dollar(const unsigned char *b, size_t len, size_t *pos, const unsigned char *tag,
+            size_t tlen)
+{
+    size_t p = *pos;
+
+    for (;;) {
+        const unsigned char *hit = memchr(b + p, '$', len - p);
+
+        if (!hit) {
+            *pos = len;
+            return 0;
+        }
+        p = (size_t)(hit - b);
+        if (len - p < tlen + 2) {
+            *pos = p;
+            return 0;
+        }
+        if (memcmp(b + p + 1, tag, tlen) == 0 && b[p + 1 + tlen] == '$') {
+            *pos = p + tlen + 2;
+            return 1;
+        }
+        p++;
+    }
+}
+
+/* At b[p] == '$': 1 when it opens $tag$ (*tlen set), 0 when not, -1 when input is short. */
+static int
+dollar_open(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p, int eof,
+            size_t *tlen)
+{
+    size_t q = p + 1;
+
+    if (q >= len)
+        return eof ? 0 : -1;
+    if (b[q] != '$' && !lx->idents[b[q]])
+        return 0;
+    while (q < len && b[q] != '$' && lx->identc[b[q]])
+        q++;
+    if (q >= len)
+        return eof ? 0 : -1;
+    if (b[q] != '$')
+        return 0;
+    *tlen = q - p - 1;
+    return 1;
+}
+
+/* At b[p] == '-': 1 when a line comment starts, 0 when not, -1 when input is short. */
+static int
+dash_comment(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p, int eof)
+{
+    if (p + 1 >= len)
+        return eof ? 0 : -1;
+    if (b[p + 1] != '-')
+        return 0;
+    if (!(lx->rules & STRATA_LEX_DASH_NEEDS_SPACE))
+        return 1;
+    if (p + 2 >= len)
+        return eof ? 1 : -1;
+    return is_space(b[p + 2]);
+}
+
+/* At "/ *" in complete text: length of an executable-comment opener, or 0. */
+static size_t
+exec_opener(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p)
+{
+    if (!(lx->rules & STRATA_LEX_EXEC_COMMENTS) || p + 2 >= len)
+        return 0;
+    if (b[p + 2] == '!')
+        return 3;
+    if (p + 3 < len && b[p + 2] == 'M' && b[p + 3] == '!')
+        return 4;
+    return 0;
+}
+
+/* ---- statement analysis (complete text) ---- */
+
+/* Skips whitespace and comments in complete text t[0, n) from p. */
+static size_t
+skip_blank(const strata_lexer *lx, const unsigned char *t, size_t n, size_t p)
+{
+    for (;;) {
+        while (p < n && is_space(t[p]))
+            p++;
+        if (p >= n)
+            return n;
+        if ((t[p] == '-' && dash_comment(lx, t, n, p, 1) == 1) ||
+            (t[p] == '#' && (lx->rules & STRATA_LEX_HASH_COMMENTS))) {
+            const unsigned char *nl = memchr(t + p, '\n', n - p);
+
+            p = nl ? (size_t)(nl - t) : n;
+        } else if (t[p] == '/' && p + 1 < n && t[p + 1] == '*' && !exec_opener(lx, t, n, p)) {
+            int depth = 1;
+
+            p += 2;
+            if (!scan_comment(t, n, &p, (lx->rules & STRATA_LEX_NESTED_COMMENTS) != 0, &depth))
+                p = n;
+        } else {
+            return p;
+        }
+    }
+}
+
+/* Skips one quoted or otherwise opaque token at t[p]; returns its type, or T_END if none. */
+static int
+skip_quoted(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p)
+{
+    uint32_t r = lx->rules;
+    unsigned char c = t[*p];
+    size_t q = *p + 1, tl, ex;
+    int depth = 1, done;
+
+    if (c == '\'' || c == '"') {
+        done = scan_quoted(t, n, &q, 1, c, 1, (r & STRATA_LEX_BACKSLASH_ESCAPES) != 0);
+    } else if ((c == '`' && (r & STRATA_LEX_BACKTICKS)) ||
+               (c == '[' && (r & STRATA_LEX_BRACKETS))) {
+        done = scan_quoted(t, n, &q, 1, c == '[' ? ']' : '`', c == '`', 0);
+    } else if (c == '$' && (r & STRATA_LEX_DOLLAR_QUOTES) && dollar_open(lx, t, n, *p, 1, &tl)) {
+        q = *p + tl + 2;
+        done = scan_dollar(t, n, &q, t + *p + 1, tl);
+    } else if (c == '/' && *p + 1 < n && t[*p + 1] == '*' &&
+               (ex = exec_opener(lx, t, n, *p)) != 0) {
+        q = *p + ex;
+        done = scan_comment(t, n, &q, 0, &depth);
+        *p = done ? q : n;
+        return T_OTHER;
+    } else {
+        return T_END;
+    }
+    *p = done ? q : n;
+    return c == '\'' || c == '$' ? T_STRING : T_NAME;
+}
+
+/* Reads one name part (word or quoted identifier) at t[*p]; returns its type or T_END. */
+static int
+name_part(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p)
+{
+    size_t q = *p;
+    int type;
+
+    if (lx->idents[t[q]]) {
+        while (++q < n && lx->identc[t[q]])
+            ;
+        if ((lx->rules & STRATA_LEX_E_STRINGS) && q == *p + 1 && (t[*p] | 0x20) == 'e' &&
+            q < n && t[q] == '\'') {
+            q++;
+            *p = scan_quoted(t, n, &q, 1, '\'', 1, 1) ? q : n;
+            return T_STRING;
+        }
+        *p = q;
+        return T_WORD;
+    }
+    type = skip_quoted(lx, t, n, &q);
+    if (type != T_NAME)
+        return T_END;
+    *p = q;
+    return T_NAME;
+}
+
+/*
+ * Reads the next token of complete text t[0, n) from *p into *tk, skipping whitespace and
+ * comments; a dotted name (a.b."c") is one T_NAME. Returns the token type, T_END at the end.
+ */
+static int
+next_token(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p, lx_tok *tk)
+{
+    size_t q = skip_blank(lx, t, n, *p);
+    int type;
+
+    tk->off = q;
+    if (q >= n) {
+        *p = n;
+        return tk->type = T_END;
+    }
+    type = name_part(lx, t, n, &q);
+    if (type == T_WORD || type == T_NAME) {
+        while (q + 1 < n && t[q] == '.') {
+            size_t r = q + 1;
+
+            if (name_part(lx, t, n, &r) == T_END)
+                break;
+            q = r;
+            type = T_NAME;
+        }
+    } else if (type == T_END && (type = skip_quoted(lx, t, n, &q)) == T_END) {
+        type = T_OTHER;
+        if (t[q] >= '0' && t[q] <= '9')
+            while (++q < n && lx->identc[t[q]])
+                ;
+        else
+            q++;
+    }
+    tk->type = type;
+    tk->len = q - tk->off;
+    *p = q;
+    return type;
+}
+
+static int
+tok_kw(const unsigned char *t, const lx_tok *tk, const char *k)
+{
+    return tk->type == T_WORD && kw(t + tk->off, tk->len, k);
+}
+
+/* True when the leading tokens match pattern pat (space-separated words, "*" any name). */
+static int
+pattern_match(const unsigned char *t, const lx_tok *tk, int nt, const char *pat)
+{
+    int i = 0;
+
+    for (;;) {
+        size_t wl;
+
+        while (*pat == ' ')
+            pat++;
+        if (*pat == '\0')
+            return i > 0;
+        wl = strcspn(pat, " ");
+        if (i >= nt)
+            return 0;
+        if (wl == 1 && *pat == '*') {
+            if (tk[i].type != T_WORD && tk[i].type != T_NAME)
+                return 0;
+        } else if (tk[i].type != T_WORD || tk[i].len != wl) {
+            return 0;
+        } else {
+            size_t j;
+
+            for (j = 0; j < wl; j++)
+                if (ascii_upper(t[tk[i].off + j]) != ascii_upper((unsigned char)pat[j]))
+                    return 0;
+        }
+        pat += wl;
+        i++;
+    }
+}
+
+/* True for BEGIN/START TRANSACTION/COMMIT/ROLLBACK/END/ABORT statements. */
+static int
+is_tx_control(const unsigned char *t, const lx_tok *tk, int nt)
+{
+    int i = 1;
+
+    if (tok_kw(t, &tk[0], "BEGIN") || tok_kw(t, &tk[0], "END") || tok_kw(t, &tk[0], "ABORT"))
+        return 1;
+    if (tok_kw(t, &tk[0], "START"))
+        return nt > 1 && tok_kw(t, &tk[1], "TRANSACTION");
+    if (tok_kw(t, &tk[0], "COMMIT"))
+        return nt < 2 || !tok_kw(t, &tk[1], "PREPARED");
+    if (!tok_kw(t, &tk[0], "ROLLBACK"))
+        return 0;
+    if (i < nt && (tok_kw(t, &tk[i], "WORK") || tok_kw(t, &tk[i], "TRANSACTION")))
+        i++;
+    return i >= nt || (!tok_kw(t, &tk[i], "TO") && !tok_kw(t, &tk[i], "PREPARED"));
+}
+
+/* True when the words FROM STDIN follow each other somewhere in the statement. */
+static int
+has_from_stdin(const strata_lexer *lx, const unsigned char *t, size_t n)
+{
+    size_t p = 0;
+    lx_tok tk;
+    int from = 0;
+
+    while (next_token(lx, t, n, &p, &tk) != T_END) {
+        if (from && tok_kw(t, &tk, "STDIN"))
+            return 1;
+        from = tok_kw(t, &tk, "FROM");
+    }
+    return 0;
+}
+
+/* STRATA_STMT_* flags of the complete statement t[0, n). */
+static unsigned
+stmt_flags(const strata_lexer *lx, const unsigned char *t, size_t n, int group)
+{
+    lx_tok tk[LX_TOKS];
+    unsigned flags = 0;
+    size_t p = 0;
+    int nt = 0;
+    const char *const *pat;
+
+    while (nt < LX_TOKS && next_token(lx, t, n, &p, &tk[nt]) != T_END)
+        nt++;
+    if (nt == 0)
+        return 0;
+    for (pat = lx->no_tx; pat && *pat; pat++)
+        if (pattern_match(t, tk, nt, *pat)) {
+            flags |= STRATA_STMT_NO_TRANSACTION;
+            break;
+        }
+    if (!lx->block && is_tx_control(t, tk, nt))
+        flags |= STRATA_STMT_TX_CONTROL;
+    if ((lx->rules & STRATA_LEX_COPY_STDIN) && !group && tok_kw(t, &tk[0], "COPY") &&
+        has_from_stdin(lx, t, n))
+        flags |= STRATA_STMT_COPY;
+    return flags;
+}
+
+/*
+ * True when what precedes the routine keyword at buffer offset kw_off can be a CREATE
+ * header: CREATE [OR REPLACE] [TEMP] [DEFINER = user@host] [SQL SECURITY ...] and the like.
+ */
+static int
+header_ok(const strata_lexer *lx, size_t kw_off)
+{
+    static const char *const filler[] = {
+        "CREATE",    "OR",       "REPLACE", "TEMP",     "TEMPORARY", "AGGREGATE",
+        "CONSTRAINT", "ALGORITHM", "UNDEFINED", "MERGE", "TEMPTABLE", "SQL",
+        "SECURITY",  "INVOKER",  "NONSTRICT", NULL};
+    const unsigned char *t = lx->buf + lx->stmt_off;
+    size_t n = kw_off - lx->stmt_off, p = 0;
+    int definer = 0;
+    lx_tok tk;
+
+    while (next_token(lx, t, n, &p, &tk) != T_END) {
+        if (tk.type == T_WORD && kw(t + tk.off, tk.len, "DEFINER"))
+            definer = 1;
+        else if (tk.type == T_WORD && !definer && !kw_any(t + tk.off, tk.len, filler))
+            return 0;
+        else if ((tk.type == T_NAME || tk.type == T_STRING) && !definer)
+            return 0;
+        else if (tk.type == T_OTHER && (tk.len != 1 || !memchr("=@()", t[tk.off], 4)))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- statement state ---- */
+
+static void
+begin_stmt(strata_lexer *lx)
+{
+    lx->in_stmt = 1;
+    lx->stmt_off = lx->pos;
+    lx->hdr = H_NONE;
+    lx->nwords = 0;
+    lx->block = 0;
+    lx->depth = 0;
+    lx->end_pending = 0;
+    set_table(lx, TAB_PLAIN);
+}
+
+static void
+stop_header(strata_lexer *lx)
+{
+    lx->hdr = H_NONE;
+    set_table(lx, TAB_PLAIN);
+}
+
+/* A pending END closes a BEGIN or CASE block. */
+static void
+close_end(strata_lexer *lx)
+{
+    lx->end_pending = 0;
+    if (lx->depth > 0)
+        lx->depth--;
+}
+
+/* Counts block openers and closers of a statement in block mode. */
+static void
+block_word(strata_lexer *lx, const unsigned char *w, size_t n)
+{
+    static const char *const end_nothing[] = {"IF", "LOOP", "WHILE", "REPEAT", NULL};
+
+    if (lx->end_pending) {
+        if (kw_any(w, n, end_nothing)) {
+            lx->end_pending = 0;
+            return;
+        }
+        close_end(lx);
+        if (kw(w, n, "CASE"))
+            return;
+    }
+    if (kw(w, n, "BEGIN") || kw(w, n, "CASE"))
+        lx->depth++;
+    else if (kw(w, n, "END"))
+        lx->end_pending = 1;
+}
+
+static void
+create_word(strata_lexer *lx, const unsigned char *w, size_t n)
+{
+    static const char *const routine[] = {"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", NULL};
+
+    if (++lx->nwords > LX_HDR_WORDS) {
+        stop_header(lx);
+        return;
+    }
+    if (!kw_any(w, n, routine))
+        return;
+    if (header_ok(lx, (size_t)(w - lx->buf))) {
+        lx->block = 1;
+        lx->hdr = H_NONE;
+    } else {
+        stop_header(lx);
+    }
+}
+
+/* A word inside a statement whose words are tracked. */
+static void
+word(strata_lexer *lx, const unsigned char *w, size_t n)
+{
+    if (lx->block) {
+        block_word(lx, w, n);
+        return;
+    }
+    switch (lx->hdr) {
+    case H_CREATE:
+        create_word(lx, w, n);
+        break;
+    case H_BEGIN:
+        if (kw(w, n, "NOT"))
+            lx->hdr = H_BEGIN_NOT;
+        else
+            stop_header(lx);
+        break;
+    case H_BEGIN_NOT:
+        if (kw(w, n, "ATOMIC")) {
+            lx->block = 1;
+            lx->depth = 1;
+            lx->hdr = H_NONE;
+        } else {
+            stop_header(lx);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- directives ---- */
+
+/*
+ * At "DELIMITER" ending at e, first thing of a statement: applies a DELIMITER line. Returns
+ * EV_NONE when it is no directive.
+ */
+static int
+delimiter_line(strata_lexer *lx, size_t e)
+{
+    const unsigned char *b = lx->buf;
+    const unsigned char *nl = memchr(b + e, '\n', lx->len - e);
+    size_t end = nl ? (size_t)(nl - b) : lx->len, p = e, s;
+    long line, col;
+
+    if (e < lx->len && !is_space(b[e]))
+        return EV_NONE;
+    if (!nl && !lx->eof)
+        return EV_NEED;
+    while (p < end && is_space(b[p]))
+        p++;
+    for (s = p; p < end && !is_space(b[p]); p++)
+        ;
+    if (p == s || p - s > LX_DELIM_MAX) {
+        lc_at(lx, lx->pos, &line, &col);
+        return fail_lc(lx, line, col,
+                       p == s ? "DELIMITER needs a delimiter string, e.g. DELIMITER $$"
+                              : "DELIMITER string longer than %d bytes",
+                       LX_DELIM_MAX);
+    }
+    lx->dlen = (p - s == 1 && b[s] == ';') ? 0 : p - s;
+    memcpy(lx->delim, b + s, p - s);
+    lx->delim[p - s] = '\0';
+    lx->pos = nl ? end + 1 : end;
+    build_tables(lx);
+    return EV_AGAIN;
+}
+
+/* The first word w[s, e) of a statement: DELIMITER lines and block headers. */
+static int
+first_word(strata_lexer *lx, size_t s, size_t e)
+{
+    const unsigned char *w = lx->buf + s;
+    size_t n = e - s;
+
+    if ((lx->rules & STRATA_LEX_DELIMITER) && !lx->goose && kw(w, n, "DELIMITER")) {
+        int r = delimiter_line(lx, e);
+
+        if (r != EV_NONE)
+            return r;
+    }
+    begin_stmt(lx);
+    lx->pos = e;
+    if ((lx->rules & STRATA_LEX_BLOCKS) && lx->dlen == 0 && !lx->goose) {
+        if (kw(w, n, "CREATE"))
+            lx->hdr = H_CREATE;
+        else if (kw(w, n, "BEGIN"))
+            lx->hdr = H_BEGIN;
+        if (lx->hdr != H_NONE)
+            set_table(lx, TAB_WORDS);
+    }
+    return EV_AGAIN;
+}
+
+/*
+ * Which grouping annotation the comment text c[0, n) (after "--") is; *strata tells the
+ * strata spelling from goose's.
+ */
+static int
+annotation_kind(const unsigned char *c, size_t n, int *strata)
+{
+    size_t i = 0, j;
+
+    while (n > 0 && is_space(c[n - 1]))
+        n--;
+    while (i < n && (c[i] == ' ' || c[i] == '\t'))
+        i++;
+    c += i;
+    n -= i;
+    *strata = 1;
+    if (kw(c, n, "STRATA:STATEMENT-BEGIN"))
+        return A_BEGIN;
+    if (kw(c, n, "STRATA:STATEMENT-END"))
+        return A_END;
+    *strata = 0;
+    if (n < 7 || !kw(c, 6, "+GOOSE") || (c[6] != ' ' && c[6] != '\t'))
+        return A_NONE;
+    for (j = 7; j < n && (c[j] == ' ' || c[j] == '\t'); j++)
+        ;
+    if (kw(c + j, n - j, "STATEMENTBEGIN"))
+        return A_BEGIN;
+    if (kw(c + j, n - j, "STATEMENTEND"))
+        return A_END;
+    return A_NONE;
+}
+
+static int
+group_begin(strata_lexer *lx, size_t next, int strata)
+{
+    long line, col;
+
+    if (lx->goose)
+        return EV_NONE;
+    lc_at(lx, lx->pos, &line, &col);
+    if (lx->in_stmt)
+        return fail_lc(lx, line, col,
+                       "statement-begin annotation inside an unterminated statement: end "
+                       "the statement before it with its delimiter");
+    lx->goose = strata ? 2 : 1;
+    lx->goose_line = line;
+    lx->goose_col = col;
+    lx->pos = next;
+    return EV_AGAIN;
+}
+
+static int
+group_end(strata_lexer *lx, size_t next)
+{
+    if (!lx->goose)
+        return EV_NONE;
+    lx->goose = 0;
+    if (!lx->in_stmt) {
+        lx->pos = next;
+        return EV_AGAIN;
+    }
+    lx->stmt_end = lx->pos;
+    lx->pos = next;
+    lx->emit_block = 1;
+    return EV_STMT;
+}
+
+/* At a "--" comment: handles a grouping annotation line, or returns EV_NONE. */
+static int
+annotation(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t p = lx->pos + 2, lim = lx->pos + LX_ANNOT_MAX;
+    size_t stop = lx->len < lim ? lx->len : lim;
+    const unsigned char *nl = memchr(b + p, '\n', stop > p ? stop - p : 0);
+    size_t end = nl ? (size_t)(nl - b) : stop;
+    int kind, strata;
+
+    if (!nl && lx->len < lim && !lx->eof)
+        return EV_NEED;
+    if (!nl && end == lim)
+        return EV_NONE;
+    kind = annotation_kind(b + p, end - p, &strata);
+    if (kind == A_BEGIN)
+        return group_begin(lx, nl ? end + 1 : end, strata);
+    if (kind == A_END)
+        return group_end(lx, nl ? end + 1 : end);
+    return EV_NONE;
+}
+
+/* ---- the scanner ---- */
+
+static int
+run_quote(strata_lexer *lx)
+{
+    if (!scan_quoted(lx->buf, lx->len, &lx->pos, lx->eof, lx->q, lx->q_dbl, lx->q_bs))
+        return EV_NEED;
+    lx->state = S_NORMAL;
+    return EV_STATE;
+}
+
+static int
+run_line(strata_lexer *lx)
+{
+    const unsigned char *nl = memchr(lx->buf + lx->pos, '\n', lx->len - lx->pos);
+
+    if (!nl) {
+        lx->pos = lx->len;
+        return EV_NEED;
+    }
+    lx->pos = (size_t)(nl - lx->buf);
+    lx->state = S_NORMAL;
+    return EV_STATE;
+}
+
+static int
+run_comment(strata_lexer *lx)
+{
+    int nested = lx->state == S_BLOCK && (lx->rules & STRATA_LEX_NESTED_COMMENTS);
+
+    if (!scan_comment(lx->buf, lx->len, &lx->pos, nested, &lx->cdepth))
+        return EV_NEED;
+    lx->state = S_NORMAL;
+    return EV_STATE;
+}
+
+static int
+run_dollar(strata_lexer *lx)
+{
+    const unsigned char *tag = lx->buf + lx->tok_off + 1;
+
+    if (!scan_dollar(lx->buf, lx->len, &lx->pos, tag, lx->tag_len))
+        return EV_NEED;
+    lx->state = S_NORMAL;
+    return EV_STATE;
+}
+
+/* Enters state st for a construct opened at tok, scanning on from pos; stays in S_NORMAL
+ * when the construct ends within the input at hand. */
+static int
+enter(strata_lexer *lx, int st, size_t tok, size_t pos)
+{
+    int r;
+
+    if (!lx->in_stmt && st != S_BLOCK && st != S_LINE)
+        begin_stmt(lx);
+    lx->state = st;
+    lx->tok_off = tok;
+    lx->tok_known = 0;
+    lx->pos = pos;
+    switch (st) {
+    case S_QUOTE:
+        r = run_quote(lx);
+        break;
+    case S_LINE:
+        r = run_line(lx);
+        break;
+    case S_DOLLAR:
+        r = run_dollar(lx);
+        break;
+    default:
+        lx->cdepth = 1;
+        r = run_comment(lx);
+        break;
+    }
+    return r == EV_STATE ? EV_AGAIN : r;
+}
+
+static int
+open_quote(strata_lexer *lx, size_t tok, unsigned char q, int kind, int dbl, int bs)
+{
+    lx->q = q;
+    lx->qkind = kind;
+    lx->q_dbl = dbl;
+    lx->q_bs = bs;
+    return enter(lx, S_QUOTE, tok, lx->pos + 1);
+}
+
+static int
+on_squote(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t p = lx->pos, s = lx->stmt_off;
+    int bs = (lx->rules & STRATA_LEX_BACKSLASH_ESCAPES) != 0;
+
+    if (lx->in_stmt && (lx->rules & STRATA_LEX_E_STRINGS) && p > s && (b[p - 1] | 0x20) == 'e' &&
+        (p - 1 == s || !lx->identc[b[p - 2]]))
+        return open_quote(lx, p - 1, '\'', Q_ESTRING, 1, 1);
+    return open_quote(lx, p, '\'', Q_STRING, 1, bs);
+}
+
+static int
+on_ident(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t s = lx->pos, e = s + 1;
+
+    while (e < lx->len && lx->identc[b[e]])
+        e++;
+    if (e == lx->len && !lx->eof)
+        return EV_NEED;
+    if (!lx->in_stmt)
+        return first_word(lx, s, e);
+    lx->pos = e;
+    word(lx, b + s, e - s);
+    return EV_AGAIN;
+}
+
+static int
+on_digits(strata_lexer *lx)
+{
+    size_t e = lx->pos + 1;
+
+    while (e < lx->len && lx->identc[lx->buf[e]])
+        e++;
+    if (e == lx->len && !lx->eof)
+        return EV_NEED;
+    if (lx->end_pending)
+        close_end(lx);
+    lx->pos = e;
+    return EV_AGAIN;
+}
+
+static int
+on_dash(strata_lexer *lx)
+{
+    int r = dash_comment(lx, lx->buf, lx->len, lx->pos, lx->eof);
+
+    if (r < 0)
+        return EV_NEED;
+    if (r == 0) {
+        if (!lx->in_stmt)
+            begin_stmt(lx);
+        lx->pos++;
+        return EV_AGAIN;
+    }
+    r = annotation(lx);
+    if (r != EV_NONE)
+        return r;
+    return enter(lx, S_LINE, lx->pos, lx->pos + 2);
+}
+
+static int
+on_slash(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t p = lx->pos, ex;
+
+    if (p + 3 >= lx->len && !lx->eof)
+        return EV_NEED;
+    if (p + 1 >= lx->len || b[p + 1] != '*') {
+        if (!lx->in_stmt)
+            begin_stmt(lx);
+        lx->pos++;
+        return EV_AGAIN;
+    }
+    ex = exec_opener(lx, b, lx->len, p);
+    if (ex)
+        return enter(lx, S_EXEC, p, p + ex);
+    return enter(lx, S_BLOCK, p, p + 2);
+}
+
+static int
+on_dollar(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t p = lx->pos, tl = 0;
+    int r;
+
+    if (lx->in_stmt && p > lx->stmt_off && lx->identc[b[p - 1]]) {
+        lx->pos++;
+        return EV_AGAIN;
+    }
+    r = dollar_open(lx, b, lx->len, p, lx->eof, &tl);
+    if (r < 0)
+        return EV_NEED;
+    if (r == 0) {
+        if (!lx->in_stmt)
+            begin_stmt(lx);
+        lx->pos++;
+        return EV_AGAIN;
+    }
+    lx->tag_len = tl;
+    return enter(lx, S_DOLLAR, p, p + tl + 2);
+}
+
+/* A delimiter of dlen bytes at pos: ends the statement unless a block is open. */
+static int
+on_delim(strata_lexer *lx, size_t dlen)
+{
+    if (!lx->in_stmt || lx->goose) {
+        lx->pos += dlen;
+        return EV_AGAIN;
+    }
+    if (lx->block) {
+        if (lx->end_pending)
+            close_end(lx);
+        if (lx->depth > 0) {
+            lx->pos += dlen;
+            return EV_AGAIN;
+        }
+    }
+    lx->stmt_end = lx->pos;
+    lx->pos += dlen;
+    return EV_STMT;
+}
+
+static int dispatch(strata_lexer *lx, int cls);
+
+static int
+on_custom_delim(strata_lexer *lx)
+{
+    size_t avail = lx->len - lx->pos;
+
+    if (avail < lx->dlen && !lx->eof)
+        return EV_NEED;
+    if (avail >= lx->dlen && memcmp(lx->buf + lx->pos, lx->delim, lx->dlen) == 0)
+        return on_delim(lx, lx->dlen);
+    return dispatch(lx, lx->delim_fb[lx->tab]);
+}
+
+/* A backslash where a statement would start: a psql meta-command. */
+static int
+on_backslash(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t s = lx->pos, p = s + 1, lim = s + 32;
+    long line, col;
+
+    while (p < lx->len && p < lim && !is_space(b[p]))
+        p++;
+    if (p == lx->len && p < lim && !lx->eof)
+        return EV_NEED;
+    lc_at(lx, s, &line, &col);
+    return fail_lc(lx, line, col,
+                   "psql meta-command %.*s is not SQL; strata runs plain SQL (remove it or use "
+                   "a driver option)",
+                   (int)(p - s), (const char *)b + s);
+}
+
+static int
+dispatch(strata_lexer *lx, int cls)
+{
+    switch (cls) {
+    case C_CONTENT:
+        begin_stmt(lx);
+        /* fall through */
+    case C_PLAIN:
+        lx->pos++;
+        return EV_AGAIN;
+    case C_IDENT:
+        return on_ident(lx);
+    case C_DIGIT:
+        return on_digits(lx);
+    case C_PUNCT:
+        if (lx->end_pending)
+            close_end(lx);
+        lx->pos++;
+        return EV_AGAIN;
+    case C_SQUOTE:
+        return on_squote(lx);
+    case C_DQUOTE:
+        return open_quote(lx, lx->pos, '"', Q_IDENT, 1,
+                          (lx->rules & STRATA_LEX_BACKSLASH_ESCAPES) != 0);
+    case C_BTICK:
+        return open_quote(lx, lx->pos, '`', Q_BTICK, 1, 0);
+    case C_LBRACK:
+        return open_quote(lx, lx->pos, ']', Q_BRACKET, 0, 0);
+    case C_DASH:
+        return on_dash(lx);
+    case C_SLASH:
+        return on_slash(lx);
+    case C_HASH:
+        return enter(lx, S_LINE, lx->pos, lx->pos + 1);
+    case C_DOLLAR:
+        return on_dollar(lx);
+    case C_SEMI:
+        return on_delim(lx, 1);
+    case C_DELIM:
+        return on_custom_delim(lx);
+    default:
+        return on_backslash(lx);
+    }
+}
+
+static int
+run_normal(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t len = lx->len;
+
+    for (;;) {
+        const uint8_t *cls = lx->cls;
+        size_t pos = lx->pos;
+        int r;
+
+        while (pos < len && cls[b[pos]] == C_PLAIN)
+            pos++;
+        lx->pos = pos;
+        if (pos == len)
+            return EV_NEED;
+        r = dispatch(lx, cls[b[pos]]);
+        if (r != EV_AGAIN)
+            return r;
+    }
+}
+
+/* Scans until a statement is complete (EV_STMT), input runs out (EV_NEED) or EV_ERR. */
+static int
+scan(strata_lexer *lx)
+{
+    for (;;) {
+        int r;
+
+        switch (lx->state) {
+        case S_NORMAL:
+            r = run_normal(lx);
+            break;
+        case S_QUOTE:
+            r = run_quote(lx);
+            break;
+        case S_LINE:
+            r = run_line(lx);
+            break;
+        case S_DOLLAR:
+            r = run_dollar(lx);
+            break;
+        default:
+            r = run_comment(lx);
+            break;
+        }
+        if (r != EV_STATE)
+            return r;
+    }
+}
+
+/* At the end of the input: the last statement, an unterminated construct, or EV_END. */
+static int
+finish_eof(strata_lexer *lx)
+{
+    if (lx->state != S_NORMAL && lx->state != S_LINE)
+        return fail_unterminated(lx);
+    lx->state = S_NORMAL;
+    if (lx->goose)
+        return fail_lc(lx, lx->goose_line, lx->goose_col,
+                       "%s at line %ld has no matching %s: add it after the statement",
+                       lx->goose == 2 ? "-- strata:statement-begin" : "-- +goose StatementBegin",
+                       lx->goose_line,
+                       lx->goose == 2 ? "-- strata:statement-end" : "-- +goose StatementEnd");
+    if (!lx->in_stmt)
+        return EV_END;
+    lx->stmt_end = lx->len;
+    lx->pos = lx->len;
+    return EV_STMT;
+}
+
+/* ---- yielding ---- */
+
+static size_t
+rtrim(const unsigned char *b, size_t s, size_t e)
+{
+    while (e > s && is_space(b[e - 1]))
+        e--;
+    return e;
+}
+
+/* End of a group's text once a trailing delimiter is stripped. */
+static size_t
+strip_delim(const strata_lexer *lx, size_t s, size_t e)
+{
+    const char *d = lx->dlen ? lx->delim : ";";
+    size_t dl = lx->dlen ? lx->dlen : 1;
+
+    if (e - s >= dl && memcmp(lx->buf + e - dl, d, dl) == 0)
+        e = rtrim(lx->buf, s, e - dl);
+    return e;
+}
+
+/* Keeps the COPY statement's text out of the buffer its data streams through. */
+static int
+keep_copy_sql(strata_lexer *lx, const unsigned char *t, size_t n)
+{
+    if (n + 1 > lx->copy_sql_cap) {
+        char *p = realloc(lx->copy_sql, n + 1);
+
+        if (!p)
+            return -1;
+        lx->copy_sql = p;
+        lx->copy_sql_cap = n + 1;
+    }
+    memcpy(lx->copy_sql, t, n + 1);
+    return 0;
+}
+
+/*
+ * Fills *st with the statement just completed. Returns 1, 0 when it is empty (nothing to
+ * yield), or -1 on error.
+ */
+static int
+emit(strata_lexer *lx, strata_stmt *st)
+{
+    unsigned char *b = lx->buf;
+    size_t s = lx->stmt_off, e = rtrim(b, s, lx->stmt_end);
+    int group = lx->emit_block;
+    unsigned flags;
+
+    if (group)
+        e = strip_delim(lx, s, e);
+    lx->in_stmt = 0;
+    lx->emit_block = 0;
+    set_table(lx, TAB_OUT);
+    if (e == s)
+        return 0;
+    flags = stmt_flags(lx, b + s, e - s, group) | (group ? STRATA_STMT_BLOCK : 0);
+    lc_at(lx, s, &st->line, &st->col);
+    /* count the lines up to the scan position before the NUL may hide a newline */
+    cursor_to(lx, lx->pos);
+    b[e] = '\0';
+    st->text = (const char *)b + s;
+    st->len = e - s;
+    st->flags = flags;
+    st->index = ++lx->index;
+    if (flags & STRATA_STMT_COPY) {
+        if (keep_copy_sql(lx, b + s, e - s) != 0) {
+            fail_lc(lx, st->line, st->col, "out of memory keeping a COPY statement");
+            return -1;
+        }
+        st->text = lx->copy_sql;
+        lx->copy = CP_LINE;
+    }
+    return 1;
+}
+
+/* ---- COPY data ---- */
+
+static size_t
+copy_unterminated(strata_lexer *lx)
+{
+    fail_lc(lx, lx->copy_line, 1,
+            "COPY data starting at line %ld is not terminated by a line \\.: add a line "
+            "holding only \\. after the data",
+            lx->copy_line);
+    return (size_t)-1;
+}
+
+/* Skips the rest of the COPY statement's line, which may hold only blanks or a comment. */
+static int
+copy_skip_line(strata_lexer *lx)
+{
+    int comment = 0;
+    long line, col;
+
+    for (;;) {
+        for (; lx->pos < lx->len; lx->pos++) {
+            unsigned char c = lx->buf[lx->pos];
+
+            if (c == '\n') {
+                lx->pos++;
+                lx->copy = CP_DATA;
+                lx->copy_bol = 1;
+                lc_at(lx, lx->pos, &lx->copy_line, &col);
+                return 0;
+            }
+            if (comment || c == ' ' || c == '\t' || c == '\r')
+                continue;
+            if (c != '-' || (lx->pos + 1 == lx->len && lx->eof))
+                goto junk;
+            if (lx->pos + 1 == lx->len)
+                break;
+            if (lx->buf[lx->pos + 1] != '-')
+                goto junk;
+            comment = 1;
+        }
+        if (lx->eof) {
+            lc_at(lx, lx->pos, &line, &col);
+            lx->copy_line = line + 1;
+            copy_unterminated(lx);
+            return -1;
+        }
+        if (fill(lx) != 0)
+            return -1;
+    }
+junk:
+    lc_at(lx, lx->pos, &line, &col);
+    fail_lc(lx, line, col,
+            "text after COPY ... FROM stdin; on the same line: the data must start on the "
+            "next line");
+    return -1;
+}
+
+/* At the start of a data line: consumes a "\." terminator line and returns 1, or 0. */
+static int
+copy_end(strata_lexer *lx, size_t avail)
+{
+    const unsigned char *p = lx->buf + lx->pos;
+    size_t t = 0;
+
+    if (avail < 2 || p[0] != '\\' || p[1] != '.')
+        return 0;
+    if (avail == 2)
+        t = 2;
+    else if (p[2] == '\n')
+        t = 3;
+    else if (p[2] == '\r' && avail == 3)
+        t = 3;
+    else if (p[2] == '\r' && p[3] == '\n')
+        t = 4;
+    if (t == 0)
+        return 0;
+    lx->pos += t;
+    lx->copy = CP_NONE;
+    return 1;
+}
+
+/* Moves up to room bytes of data, at most to the end of a line, to out (NULL: skip). */
+static size_t
+copy_part(strata_lexer *lx, char *out, size_t room)
+{
+    const unsigned char *p = lx->buf + lx->pos;
+    size_t n = lx->len - lx->pos;
+    const unsigned char *nl;
+
+    if (n > room)
+        n = room;
+    nl = memchr(p, '\n', n);
+    if (nl)
+        n = (size_t)(nl - p) + 1;
+    if (out)
+        memcpy(out, p, n);
+    lx->pos += n;
+    lx->copy_bol = nl != NULL;
+    return n;
+}
+
+/* Reads up to size bytes of COPY data into out (NULL: discards them). */
+static size_t
+copy_pump(strata_lexer *lx, char *out, size_t size)
+{
+    size_t done = 0;
+
+    if (lx->failed)
+        return (size_t)-1;
+    if (lx->copy == CP_LINE && copy_skip_line(lx) != 0)
+        return (size_t)-1;
+    while (lx->copy == CP_DATA && done < size) {
+        size_t avail = lx->len - lx->pos;
+
+        if (avail == 0 || (lx->copy_bol && avail < 4 && !lx->eof)) {
+            if (lx->eof)
+                return copy_unterminated(lx);
+            if (fill(lx) != 0)
+                return (size_t)-1;
+            continue;
+        }
+        if (lx->copy_bol && copy_end(lx, avail))
+            break;
+        done += copy_part(lx, out ? out + done : NULL, size - done);
+    }
+    return done;
+}
+
+/* ---- API ---- */
+
+int
+strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_fn read,
+                 void *ctx, long first_line, strata_lexer **out)
+{
+    strata_lexer *lx;
+
+    if (!out)
+        return STRATA_ERROR;
+    *out = NULL;
+    if (!read)
+        return STRATA_ERROR;
+    lx = calloc(1, sizeof(*lx));
+    if (!lx)
+        goto fail;
+    lx->buf = malloc(LX_BUF_INIT);
+    if (!lx->buf)
+        goto fail;
+    lx->cap = LX_BUF_INIT;
+    lx->rules = rules;
+    lx->no_tx = no_tx_patterns;
+    lx->read = read;
+    lx->ctx = ctx;
+    lx->cur_line = first_line > 0 ? first_line : 1;
+    lx->cur_col = 1;
+    build_tables(lx);
+    set_table(lx, TAB_OUT);
+    *out = lx;
+    return STRATA_OK;
+fail:
+    strata_lexer_free(lx);
+    return STRATA_ERROR;
+}
+
+int
+strata_lexer_next(strata_lexer *lx, strata_stmt *stmt, strata_lex_error *err)
+{
+    int r;
+
+    if (lx->failed)
+        goto fail;
+    if (lx->copy != CP_NONE && copy_pump(lx, NULL, SIZE_MAX) == (size_t)-1)
+        goto fail;
+    if (!lx->started && start(lx) != 0)
+        goto fail;
+    for (;;) {
+        r = scan(lx);
+        if (r == EV_NEED)
+            r = lx->eof ? finish_eof(lx) : fill(lx);
+        if (r == EV_END)
+            return 0;
+        if (r == EV_ERR)
+            goto fail;
+        if (r == EV_STMT) {
+            r = emit(lx, stmt);
+            if (r > 0)
+                return 1;
+            if (r < 0)
+                goto fail;
+        }
+    }
+fail:
+    if (err)
+        *err = lx->saved;
+    return -1;
+}
+
+size_t
+strata_lexer_read_copy(void *lexer, char *buf, size_t size)
+{
+    strata_lexer *lx = lexer;
+
+    if (!lx || (!buf && size > 0))
+        return (size_t)-1;
+    if (size == 0)
+        return 0;
+    return copy_pump(lx, buf, size);
+}
+
+void
+strata_lexer_free(strata_lexer *lx)
+{
+    if (!lx)
+        return;
+    free(lx->copy_sql);
+    free(lx->buf);
+    free(lx);
+}
+
+void
+strata_stmt_locate(const strata_stmt *stmt, long offset, long *line, long *col)
+{
+    size_t idx, i, bol = 0;
+    long l = stmt->line;
+    int newline = 0;
+
+    idx = offset <= 0 ? 0 : (size_t)(offset - 1);
+    if (idx > stmt->len)
+        idx = stmt->len;
+    for (i = 0; i < idx; i++)
+        if (stmt->text[i] == '\n') {
+            l++;
+            bol = i + 1;
+            newline = 1;
+        }
+    *line = l;
+    *col = newline ? (long)(idx - bol) + 1 : stmt->col + (long)idx;
+}

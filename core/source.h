@@ -1,0 +1,78 @@
+/*
+ * Migrations on disk (DESIGN section 3): discovering the files of a directory, parsing
+ * their names, pairing up and down scripts, and checksumming each script while reading
+ * every file exactly once.
+ *
+ * Formats read now:
+ *   V_name.up.sql / V_name.down.sql           paired files (golang-migrate)
+ *   V_name.sql with -- strata:up / -- strata:down, or dbmate's -- migrate:up / -- migrate:down
+ *   V_name.sql without markers                an up script with no down
+ * '_' or '-' separates the version from the name.
+ */
+#ifndef STRATA_SOURCE_H
+#define STRATA_SOURCE_H
+
+#include <stddef.h>
+
+#include <strata/types.h>
+
+#include "checksum.h"
+#include "version.h"
+
+/* Bits of strata_script.flags. */
+#define STRATA_SCRIPT_NO_TRANSACTION 0x01 /* -- strata:no-transaction, transaction:false */
+
+/* One script: a whole file or one section of it. */
+typedef struct strata_script {
+    char *path;                          /* file path: directory joined with the file name */
+    long first_line;                     /* file line of the script's first byte */
+    long long offset;                    /* byte offset of the script in the file */
+    long long length;                    /* its length in bytes */
+    char checksum[STRATA_CHECKSUM_HEX];  /* see checksum.h */
+    unsigned flags;                      /* STRATA_SCRIPT_* */
+} strata_script;
+
+typedef struct strata_migration {
+    char *version;          /* as spelled in the file name */
+    strata_version_key key;     /* numeric ordering key */
+    char *name;             /* the part after the separator, without extensions */
+    strata_script up;
+    strata_script down;     /* down.path is NULL when the migration has no down */
+} strata_migration;
+
+typedef struct strata_source_set {
+    char *dir;
+    strata_migration *items;  /* sorted by key, ascending */
+    size_t count;
+} strata_source_set;
+
+/*
+ * Reads the migrations of dir. dialect (may be NULL) selects dialect-specific files.
+ * Returns STRATA_OK and *out (free with strata_source_free), or STRATA_VALIDATION /
+ * STRATA_ERROR with err naming the file (and line) and what to do: unparseable names,
+ * duplicate versions, empty or non-UTF-8 files, unreadable directories.
+ */
+int strata_source_scan(const char *dir, const char *dialect, strata_source_set **out,
+                       strata_error *err);
+void strata_source_free(strata_source_set *set);
+
+/* The migration with this version, or NULL. */
+const strata_migration *strata_source_find(const strata_source_set *set,
+                                           const strata_version_key *key);
+
+/*
+ * Parses a migration file name. Returns 0 and fills the out-parameters (*version and
+ * *name newly allocated, the caller frees them; *direction is 'u', 'd' or 's' for a
+ * file with sections), or -1 when the name is not one of the formats above.
+ */
+int strata_source_parse_name(const char *file, char **version, char **name, char *direction);
+
+/* A reader over one script's bytes; use with strata_script_read as a strata_read_fn. */
+typedef struct strata_script_reader strata_script_reader;
+/* Opens the script; *out is freed by strata_script_close. */
+int strata_script_open(const strata_script *script, strata_script_reader **out,
+                       strata_error *err);
+size_t strata_script_read(void *reader, char *buf, size_t size);
+void strata_script_close(strata_script_reader *reader);
+
+#endif

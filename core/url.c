@@ -1,0 +1,711 @@
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <strata/driver.h>
+#include <strata/types.h>
+
+typedef strata_url_param url_param;
+
+#include "url.h"
+
+/*
+ * A parsed URL and everything it points to, in one allocation: the public struct first (so
+ * strata_url_free can cast back), then the parameter array, then a character arena holding
+ * the lowercased scheme, every decoded component and the redacted text.
+ */
+struct url_box {
+    strata_url pub;
+    char *next;         /* first free byte of the arena */
+    char *limit;        /* one past the arena's last byte */
+    url_param params[]; /* room for maxparams entries, then the arena */
+};
+
+/* Where a URL's userinfo may start, by the URL's shape. */
+enum url_shape {
+    URL_FILE, /* a file scheme: no userinfo at all */
+    URL_NET,  /* scheme:// of any other scheme */
+    URL_OTHER /* anything else: no scheme, or a network scheme missing "//" */
+};
+
+/* Text output with the snprintf convention: counts everything, stores what fits. */
+struct url_out {
+    char *buf;
+    size_t size;
+    size_t len;
+};
+
+/* Query parameter names whose values are secrets. */
+static const char *const url_secret_keys[] = {"password", "pass", "pwd", "sslpassword", NULL};
+
+#define URL_MODULE_MAX 64
+
+/* Fills err (when not NULL) with status and the formatted message; returns status. */
+static int url_fail(strata_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+url_fail(strata_error *err, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err != NULL) {
+        memset(err, 0, sizeof(*err));
+        err->status = status;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+static int
+url_is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int
+url_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static char
+url_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Value of a hex digit, or -1. */
+static int
+url_hex(char c)
+{
+    if (url_is_digit(c))
+        return c - '0';
+    c = url_lower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/*
+ * Length of the scheme that starts text (a letter, then letters, digits, '+', '-', '.'),
+ * excluding its ':'; 0 when text does not start with "scheme:".
+ */
+static size_t
+url_scheme_len(const char *text)
+{
+    size_t n = 0;
+
+    if (!url_is_alpha(text[0]))
+        return 0;
+    while (url_is_alpha(text[n]) || url_is_digit(text[n]) || text[n] == '+' || text[n] == '-' ||
+           text[n] == '.')
+        n++;
+    return text[n] == ':' ? n : 0;
+}
+
+/* True when the n-byte scheme at s (any case) is served by the "sqlite" module. */
+static int
+url_is_file_scheme(const char *s, size_t n)
+{
+    char lower[URL_MODULE_MAX + 1];
+    char module[URL_MODULE_MAX + 1];
+    size_t i;
+
+    if (n > URL_MODULE_MAX)
+        return 0;
+    for (i = 0; i < n; i++)
+        lower[i] = url_lower(s[i]);
+    lower[n] = '\0';
+    return strata_url_module(lower, module, sizeof(module)) != NULL &&
+           strcmp(module, "sqlite") == 0;
+}
+
+static enum url_shape
+url_shape_of(const char *text, size_t scheme_len)
+{
+    if (scheme_len == 0)
+        return URL_OTHER;
+    if (url_is_file_scheme(text, scheme_len))
+        return URL_FILE;
+    if (strncmp(text + scheme_len + 1, "//", 2) == 0)
+        return URL_NET;
+    return URL_OTHER;
+}
+
+/*
+ * Decodes the n bytes at src (%XX escapes; '+' stays '+') into dst, which has room for
+ * n + 1 bytes, and NUL-terminates it. Returns -1 on a bad or truncated escape, or on %00,
+ * which a C string cannot carry.
+ */
+static int
+url_decode(const char *src, size_t n, char *dst)
+{
+    size_t i = 0;
+    int hi, lo;
+
+    while (i < n) {
+        if (src[i] != '%') {
+            *dst++ = src[i++];
+            continue;
+        }
+        hi = i + 1 < n ? url_hex(src[i + 1]) : -1;
+        lo = i + 2 < n ? url_hex(src[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+            return -1;
+        *dst++ = (char)(hi * 16 + lo);
+        i += 3;
+    }
+    *dst = '\0';
+    return 0;
+}
+
+/* Last '@' in [p, end), or NULL. */
+static const char *
+url_last_at(const char *p, const char *end)
+{
+    const char *at = NULL;
+
+    for (; p < end; p++)
+        if (*p == '@')
+            at = p;
+    return at;
+}
+
+/*
+ * True when [p, end) cannot be host[:port] because a ':' outside IPv6 brackets is
+ * followed by something other than a non-empty run of digits.
+ */
+static int
+url_bad_hostport(const char *p, const char *end)
+{
+    const char *colon;
+
+    if (p < end && *p == '[') {
+        p = memchr(p, ']', (size_t)(end - p));
+        if (p == NULL)
+            return 0;
+    }
+    colon = memchr(p, ':', (size_t)(end - p));
+    if (colon == NULL)
+        return 0;
+    if (colon + 1 == end)
+        return 1;
+    for (p = colon + 1; p < end; p++)
+        if (!url_is_digit(*p))
+            return 1;
+    return 0;
+}
+
+/*
+ * Splits the authority that starts at p (just past "//"). Sets *at to the '@' ending the
+ * userinfo, or NULL when there is none, and returns the end of the authority: the first
+ * '/' or '?' after the userinfo, or the terminating NUL.
+ *
+ * The userinfo ends at the last '@' before the first '/' or '?'. When that stretch has no
+ * '@' and is not a valid host[:port], but an '@' follows, the password evidently holds an
+ * unencoded '/' or '?': the userinfo then ends at the last '@' before the first '?' after
+ * it. The parser and the redactor share this rule, so such a password is neither taken
+ * for a host nor printed.
+ */
+static const char *
+url_authority(const char *p, const char **at)
+{
+    const char *end = p + strcspn(p, "/?");
+    const char *found = url_last_at(p, end);
+    const char *first;
+
+    if (found == NULL && url_bad_hostport(p, end)) {
+        first = strchr(end, '@');
+        if (first != NULL)
+            found = url_last_at(first, first + strcspn(first, "?"));
+    }
+    *at = found;
+    if (found == NULL)
+        return end;
+    return found + 1 + strcspn(found + 1, "/?");
+}
+
+/* ---- redaction ---- */
+
+static void
+out_put(struct url_out *o, const char *s, size_t n)
+{
+    size_t room;
+
+    if (o->len + 1 < o->size) {
+        room = o->size - 1 - o->len;
+        memcpy(o->buf + o->len, s, n < room ? n : room);
+    }
+    o->len += n;
+}
+
+/* True when the n-byte (possibly percent-encoded) key at k names a secret. */
+static int
+url_secret_key(const char *k, size_t n)
+{
+    char key[64];
+    size_t i;
+
+    if (n >= sizeof(key))
+        return 0;
+    if (url_decode(k, n, key) != 0) {
+        memcpy(key, k, n);
+        key[n] = '\0';
+    }
+    for (i = 0; url_secret_keys[i] != NULL; i++)
+        if (strcasecmp(key, url_secret_keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Writes text up to the password of its userinfo and "***" for it, when the userinfo
+ * starting at start has a non-empty password. The userinfo ends as url_authority says, or,
+ * when loose (text that is no URL anyway), at the last '@' before the first '?' after the
+ * first '@'. Returns where copying must resume: the '@' ending the userinfo, or text when
+ * nothing was written.
+ */
+static const char *
+redact_userinfo(struct url_out *o, const char *text, const char *start, int loose)
+{
+    const char *at, *colon;
+
+    if (!loose)
+        url_authority(start, &at);
+    else if ((at = strchr(start, '@')) != NULL)
+        at = url_last_at(at, at + strcspn(at, "?"));
+    if (at == NULL)
+        return text;
+    colon = memchr(start, ':', (size_t)(at - start));
+    if (colon == NULL || colon + 1 == at)
+        return text;
+    out_put(o, text, (size_t)(colon + 1 - text));
+    out_put(o, "***", 3);
+    return at;
+}
+
+/*
+ * Length of the key=value pair at s, ending at a character of seps. With quotes, a value
+ * opening with '\'' runs to its closing quote (libpq conninfo style, backslash escapes).
+ */
+static size_t
+pair_len(const char *s, const char *seps, int quotes)
+{
+    size_t n = strcspn(s, seps);
+    const char *eq = memchr(s, '=', n);
+    const char *p;
+
+    if (!quotes || eq == NULL || eq[1] != '\'')
+        return n;
+    p = eq + 2;
+    while (*p != '\0' && *p != '\'')
+        p += (p[0] == '\\' && p[1] != '\0') ? 2 : 1;
+    if (*p == '\'')
+        p++;
+    return (size_t)(p - s) + strcspn(p, seps);
+}
+
+/* Copies the pairs of s separated by seps, with non-empty secret values as "***". */
+static void
+redact_pairs(struct url_out *o, const char *s, const char *seps, int quotes)
+{
+    size_t n, k;
+    const char *eq;
+
+    while (*s != '\0') {
+        n = pair_len(s, seps, quotes);
+        eq = memchr(s, '=', n);
+        if (eq != NULL && eq + 1 < s + n && url_secret_key(s, (size_t)(eq - s))) {
+            out_put(o, s, (size_t)(eq + 1 - s));
+            out_put(o, "***", 3);
+        } else {
+            out_put(o, s, n);
+        }
+        s += n;
+        k = strspn(s, seps);
+        out_put(o, s, k);
+        s += k;
+    }
+}
+
+/* Copies rest, redacting the query parameters after its first '?'. */
+static void
+redact_query(struct url_out *o, const char *rest)
+{
+    const char *q = strchr(rest, '?');
+
+    if (q == NULL) {
+        out_put(o, rest, strlen(rest));
+        return;
+    }
+    out_put(o, rest, (size_t)(q + 1 - rest));
+    redact_pairs(o, q + 1, "&", 0);
+}
+
+/*
+ * A well-formed URL gets its userinfo password and secret query values hidden. Any other
+ * text may be a mistyped URL or a libpq conninfo string: a userinfo is looked for loosely
+ * from its start (past any leading '/'), and key=value pairs separated by whitespace, '&'
+ * or '?' are hidden wherever they are.
+ */
+size_t
+strata_url_redact(const char *text, char *out, size_t size)
+{
+    struct url_out o = {out, size, 0};
+    const char *s = text != NULL ? text : "";
+    size_t scheme_len = url_scheme_len(s);
+    enum url_shape shape = url_shape_of(s, scheme_len);
+    const char *rest = s;
+
+    if (shape == URL_NET)
+        rest = redact_userinfo(&o, s, s + scheme_len + 3, 0);
+    else if (shape == URL_OTHER)
+        rest = redact_userinfo(&o, s, s + strspn(s, "/"), 1);
+    if (shape == URL_OTHER)
+        redact_pairs(&o, rest, "&? \t\r\n", 1);
+    else
+        redact_query(&o, rest);
+    if (size > 0)
+        out[o.len < size ? o.len : size - 1] = '\0';
+    return o.len;
+}
+
+/* ---- module names ---- */
+
+const char *
+strata_url_module(const char *scheme, char *buf, size_t size)
+{
+    const char *name = scheme;
+    size_t n, i;
+
+    if (scheme == NULL || buf == NULL)
+        return NULL;
+    if (strcmp(scheme, "postgresql") == 0)
+        name = "postgres";
+    else if (strcmp(scheme, "mariadb") == 0)
+        name = "mysql";
+    else if (strcmp(scheme, "sqlite3") == 0)
+        name = "sqlite";
+    n = strlen(name);
+    if (n == 0 || n > URL_MODULE_MAX || n >= size)
+        return NULL;
+    for (i = 0; i < n; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || url_is_digit(name[i]) || name[i] == '_'))
+            return NULL;
+    memcpy(buf, name, n + 1);
+    return buf;
+}
+
+/* ---- parsing ---- */
+
+/*
+ * Allocates the box for text: room for up to one parameter per '&' plus one, and an arena
+ * big enough for every component (each a disjoint piece of text, never longer decoded, plus
+ * its NUL) and the redacted text. Returns NULL when memory runs out.
+ */
+static struct url_box *
+box_new(const char *text)
+{
+    size_t len = strlen(text);
+    size_t maxparams = 1;
+    size_t rlen = strata_url_redact(text, NULL, 0);
+    size_t arena, i;
+    struct url_box *box;
+
+    for (i = 0; i < len; i++)
+        if (text[i] == '&')
+            maxparams++;
+    arena = len + 8 + 2 * maxparams + rlen + 1;
+    box = calloc(1, sizeof(*box) + maxparams * sizeof(url_param) + arena);
+    if (box == NULL)
+        return NULL;
+    box->next = (char *)(box->params + maxparams);
+    box->limit = box->next + arena;
+    strata_url_redact(text, box->next, rlen + 1);
+    box->pub.redacted = box->next;
+    box->next += rlen + 1;
+    box->pub.params = box->params;
+    return box;
+}
+
+/* Takes n + 1 bytes of the arena; box_new sized it so this cannot run out. */
+static char *
+box_take(struct url_box *box, size_t n)
+{
+    char *p = box->next;
+
+    if (n + 1 > (size_t)(box->limit - box->next))
+        abort();
+    box->next += n + 1;
+    return p;
+}
+
+/*
+ * Decodes the n bytes at s into the arena and points *out at the result ("" when n is 0).
+ * On a bad escape fills err, naming what the bytes are but never quoting them.
+ */
+static int
+box_decode(struct url_box *box, const char *s, size_t n, const char *what, const char **out,
+           strata_error *err)
+{
+    char *dst = box_take(box, n);
+
+    if (url_decode(s, n, dst) != 0)
+        return url_fail(err, STRATA_USAGE,
+                        "database URL '%s' has an invalid percent-escape in %s; write '%%' "
+                        "followed by two hex digits other than 00, e.g. %%40 for '@'",
+                        box->pub.redacted, what);
+    *out = dst;
+    return STRATA_OK;
+}
+
+/* As box_decode, but an empty result becomes NULL (the component is absent). */
+static int
+box_decode_opt(struct url_box *box, const char *s, size_t n, const char *what, const char **out,
+               strata_error *err)
+{
+    int rc = box_decode(box, s, n, what, out, err);
+
+    if (rc == STRATA_OK && **out == '\0')
+        *out = NULL;
+    return rc;
+}
+
+/* Adds the n-byte key[=value] pair at s; a pair without '=' gets the value "". */
+static int
+url_add_param(struct url_box *box, const char *s, size_t n, strata_error *err)
+{
+    const char *eq = memchr(s, '=', n);
+    size_t klen = eq != NULL ? (size_t)(eq - s) : n;
+    url_param *param = &box->params[box->pub.nparams];
+    int rc;
+
+    if (klen == 0)
+        return url_fail(err, STRATA_USAGE,
+                        "database URL '%s' has a query parameter without a name; expected "
+                        "?key=value&key2=value2",
+                        box->pub.redacted);
+    rc = box_decode(box, s, klen, "a query parameter name", &param->key, err);
+    if (rc != STRATA_OK)
+        return rc;
+    if (eq == NULL)
+        rc = box_decode(box, s, 0, "", &param->value, err);
+    else
+        rc = box_decode(box, eq + 1, n - klen - 1, "a query parameter value", &param->value, err);
+    if (rc == STRATA_OK)
+        box->pub.nparams++;
+    return rc;
+}
+
+/* Parses the query q (past its '?'): pairs separated by '&', empty pairs skipped. */
+static int
+url_parse_query(struct url_box *box, const char *q, strata_error *err)
+{
+    size_t n;
+    int rc;
+
+    while (*q != '\0') {
+        n = strcspn(q, "&");
+        if (n > 0) {
+            rc = url_add_param(box, q, n, err);
+            if (rc != STRATA_OK)
+                return rc;
+        }
+        q += n;
+        if (*q == '&')
+            q++;
+    }
+    return STRATA_OK;
+}
+
+/* Parses rest (past "scheme:") of a file URL: [//]path[?query]. */
+static int
+url_parse_file(struct url_box *box, const char *rest, strata_error *err)
+{
+    const char *q;
+    int rc;
+
+    if (strncmp(rest, "//", 2) == 0)
+        rest += 2;
+    q = rest + strcspn(rest, "?");
+    rc = box_decode_opt(box, rest, (size_t)(q - rest), "the file path", &box->pub.database, err);
+    if (rc != STRATA_OK)
+        return rc;
+    if (box->pub.database == NULL)
+        return url_fail(err, STRATA_USAGE,
+                        "database URL '%s' has an empty file path; expected e.g. "
+                        "sqlite:strata.db, sqlite:///abs/path.db or sqlite::memory:",
+                        box->pub.redacted);
+    return *q == '?' ? url_parse_query(box, q + 1, err) : STRATA_OK;
+}
+
+/* Parses the userinfo [p, at): user[:password], each decoded, empty ones NULL. */
+static int
+url_parse_userinfo(struct url_box *box, const char *p, const char *at, strata_error *err)
+{
+    const char *colon = memchr(p, ':', (size_t)(at - p));
+    const char *user_end = colon != NULL ? colon : at;
+    int rc;
+
+    rc = box_decode_opt(box, p, (size_t)(user_end - p), "the user name", &box->pub.user, err);
+    if (rc != STRATA_OK || colon == NULL)
+        return rc;
+    return box_decode_opt(box, colon + 1, (size_t)(at - colon - 1), "the password",
+                          &box->pub.password, err);
+}
+
+/* Parses the n-byte port at p: digits only, 1 to 65535. */
+static int
+url_parse_port(struct url_box *box, const char *p, size_t n, strata_error *err)
+{
+    long port = 0;
+    size_t i;
+
+    for (i = 0; i < n && url_is_digit(p[i]) && port <= 65535; i++)
+        port = port * 10 + (p[i] - '0');
+    if (n == 0 || i < n || port < 1 || port > 65535)
+        return url_fail(err, STRATA_USAGE,
+                        "database URL '%s' has an invalid port '%.*s'; expected a number from "
+                        "1 to 65535, e.g. postgres://host:5432/db (an IPv6 address goes in "
+                        "brackets: postgres://[::1]:5432/db)",
+                        box->pub.redacted, (int)n, p);
+    box->pub.port = (int)port;
+    return STRATA_OK;
+}
+
+/* Parses [p, end): host, [ipv6] or nothing, then an optional :port. */
+static int
+url_parse_hostport(struct url_box *box, const char *p, const char *end, strata_error *err)
+{
+    const char *host = p, *host_end, *after;
+    int rc;
+
+    if (p < end && *p == '[') {
+        host = p + 1;
+        host_end = memchr(host, ']', (size_t)(end - host));
+        if (host_end == NULL || (host_end + 1 < end && host_end[1] != ':'))
+            return url_fail(err, STRATA_USAGE,
+                            "database URL '%s' has a malformed IPv6 address; expected "
+                            "[address] optionally followed by :port, e.g. "
+                            "postgres://[::1]:5432/db",
+                            box->pub.redacted);
+        after = host_end + 1;
+    } else {
+        host_end = memchr(p, ':', (size_t)(end - p));
+        if (host_end == NULL)
+            host_end = end;
+        after = host_end;
+    }
+    rc = box_decode_opt(box, host, (size_t)(host_end - host), "the host", &box->pub.host, err);
+    if (rc != STRATA_OK || after == end)
+        return rc;
+    return url_parse_port(box, after + 1, (size_t)(end - after - 1), err);
+}
+
+/* Parses rest (past "scheme:") of a network URL; see url_authority for the userinfo. */
+static int
+url_parse_net(struct url_box *box, const char *rest, strata_error *err)
+{
+    const char *p = rest + 2;
+    const char *at, *end, *q;
+    int rc = STRATA_OK;
+
+    end = url_authority(p, &at);
+    if (at != NULL) {
+        rc = url_parse_userinfo(box, p, at, err);
+        p = at + 1;
+    }
+    if (rc == STRATA_OK)
+        rc = url_parse_hostport(box, p, end, err);
+    if (rc != STRATA_OK)
+        return rc;
+    q = end + strcspn(end, "?");
+    if (*end == '/') {
+        rc = box_decode_opt(box, end + 1, (size_t)(q - end - 1), "the database name",
+                            &box->pub.database, err);
+        if (rc != STRATA_OK)
+            return rc;
+    }
+    return *q == '?' ? url_parse_query(box, q + 1, err) : STRATA_OK;
+}
+
+/* Parses the whole of text into box (whose redacted text is already set). */
+static int
+url_parse_into(struct url_box *box, const char *text, strata_error *err)
+{
+    size_t n = url_scheme_len(text);
+    enum url_shape shape = url_shape_of(text, n);
+    char *scheme;
+    size_t i;
+
+    if (n == 0)
+        return url_fail(err, STRATA_USAGE,
+                        "database URL '%s' has no scheme; expected e.g. sqlite:strata.db or "
+                        "postgres://user@host/db",
+                        box->pub.redacted);
+    scheme = box_take(box, n);
+    for (i = 0; i < n; i++)
+        scheme[i] = url_lower(text[i]);
+    scheme[n] = '\0';
+    box->pub.scheme = scheme;
+    if (shape == URL_FILE)
+        return url_parse_file(box, text + n + 1, err);
+    if (shape == URL_NET)
+        return url_parse_net(box, text + n + 1, err);
+    return url_fail(err, STRATA_USAGE,
+                    "database URL '%s' has no '//' after '%s:'; expected e.g. "
+                    "%s://user@host:port/database",
+                    box->pub.redacted, scheme, scheme);
+}
+
+int
+strata_url_parse(const char *text, strata_url **out, strata_error *err)
+{
+    struct url_box *box;
+    int rc;
+
+    *out = NULL;
+    if (text == NULL)
+        return url_fail(err, STRATA_USAGE,
+                        "no database URL given; expected e.g. sqlite:strata.db or "
+                        "postgres://user@host/db");
+    box = box_new(text);
+    if (box == NULL)
+        return url_fail(err, STRATA_ERROR, "out of memory parsing a database URL");
+    rc = url_parse_into(box, text, err);
+    if (rc != STRATA_OK) {
+        free(box);
+        return rc;
+    }
+    *out = &box->pub;
+    return STRATA_OK;
+}
+
+/* url is the first member of its url_box, so freeing it frees the whole box. */
+void
+strata_url_free(strata_url *url)
+{
+    free((struct url_box *)(void *)url);
+}
+
+const char *
+strata_url_param_value(const strata_url *url, const char *key)
+{
+    size_t i;
+
+    if (url == NULL || key == NULL)
+        return NULL;
+    for (i = 0; i < url->nparams; i++)
+        if (strcmp(url->params[i].key, key) == 0)
+            return url->params[i].value;
+    return NULL;
+}

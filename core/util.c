@@ -1,0 +1,239 @@
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void
+out_of_memory(size_t size)
+{
+    fprintf(stderr, "strata: out of memory allocating %zu bytes\n", size);
+    abort();
+}
+
+void *
+strata_xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (p == NULL)
+        out_of_memory(size);
+    return p;
+}
+
+void *
+strata_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        out_of_memory(n * size);
+    return p;
+}
+
+void *
+strata_xrealloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (q == NULL)
+        out_of_memory(size);
+    return q;
+}
+
+char *
+strata_xstrdup(const char *s)
+{
+    return strata_xstrndup(s, strlen(s));
+}
+
+char *
+strata_xstrndup(const char *s, size_t n)
+{
+    char *p = strata_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *
+strata_xasprintf(const char *fmt, ...)
+{
+    strata_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    b.data = strata_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return b.data;
+}
+
+static void
+buf_reserve(strata_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    b->data = strata_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void
+strata_buf_append(strata_buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void
+strata_buf_puts(strata_buf *b, const char *s)
+{
+    strata_buf_append(b, s, strlen(s));
+}
+
+void
+strata_buf_printf(strata_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void
+strata_buf_reset(strata_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+char *
+strata_buf_take(strata_buf *b)
+{
+    char *d = b->data ? b->data : strata_xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return d;
+}
+
+void
+strata_buf_free(strata_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void
+strata_error_clear(strata_error *err)
+{
+    if (err != NULL)
+        memset(err, 0, sizeof(*err));
+}
+
+int
+strata_fail(strata_error *err, int status, const char *fmt, ...)
+{
+    if (err == NULL)
+        return status;
+    strata_error_clear(err);
+    err->status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+void
+strata_error_prefix(strata_error *err, const char *fmt, ...)
+{
+    char prefix[512];
+    char old[sizeof(err->message)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    va_end(ap);
+    memcpy(old, err->message, sizeof(old));
+    size_t n = strlen(prefix);
+    if (n >= sizeof(err->message))
+        n = sizeof(err->message) - 1;
+    memcpy(err->message, prefix, n);
+    size_t rest = strnlen(old, sizeof(old) - 1);
+    if (rest > sizeof(err->message) - 1 - n)
+        rest = sizeof(err->message) - 1 - n;
+    memcpy(err->message + n, old, rest);
+    err->message[n + rest] = '\0';
+}
+
+long long
+strata_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+strata_utc_now(char *out, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void
+strata_whoami(char *out, size_t size)
+{
+    char host[256] = "localhost";
+    const char *user = getenv("USER");
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw != NULL && pw->pw_name != NULL)
+        user = pw->pw_name;
+    if (user == NULL)
+        user = "unknown";
+    gethostname(host, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    snprintf(out, size, "%s@%s", user, host);
+}
+
+char *
+strata_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    if (n == 0)
+        return strata_xstrdup(name);
+    return strata_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
+}
+
+int
+strata_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+int
+strata_strieq(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
