@@ -1,0 +1,290 @@
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strata/strata.h>
+
+#include "commands.h"
+#include "help.h"
+
+#define DEFAULT_DATABASE "sqlite:strata.db"
+#define DEFAULT_DIR "migrations"
+
+/* ------------------------------------------------------------------ configuration */
+
+/* Flag, else environment variable, else default. */
+static const char *
+setting(const char *flag, const char *env, const char *fallback)
+{
+    if (flag != NULL && *flag != '\0')
+        return flag;
+    const char *v = getenv(env);
+    return v != NULL && *v != '\0' ? v : fallback;
+}
+
+static const char *
+dir_of(const cli *c)
+{
+    return setting(c->dir, "STRATA_DIR", DEFAULT_DIR);
+}
+
+/* ------------------------------------------------------------------ output */
+
+static int
+exit_code(int status)
+{
+    switch (status) {
+    case STRATA_OK: return EXIT_OK;
+    case STRATA_USAGE: return EXIT_USAGE;
+    case STRATA_VALIDATION: return EXIT_VALIDATION;
+    case STRATA_LOCK_TIMEOUT: return EXIT_LOCK_TIMEOUT;
+    case STRATA_DIRTY: return EXIT_DIRTY;
+    default: return EXIT_FAILURE_;
+    }
+}
+
+static int
+report_error(const cli *c, const strata_error *err)
+{
+    const char *red = c->color ? "\033[31m" : "", *reset = c->color ? "\033[0m" : "";
+    fprintf(stderr, "strata: %serror%s: %s\n", red, reset, err->message);
+    if (err->sqlstate[0] != '\0')
+        fprintf(stderr, "  SQLSTATE %s\n", err->sqlstate);
+    if (err->detail[0] != '\0')
+        fprintf(stderr, "  detail: %s\n", err->detail);
+    if (err->hint[0] != '\0')
+        fprintf(stderr, "  hint: %s\n", err->hint);
+    return exit_code(err->status);
+}
+
+static void
+print_event(void *ctx, const strata_event *ev)
+{
+    const cli *c = ctx;
+    const char *dir = ev->direction == 'd' ? "down" : "up";
+    switch (ev->type) {
+    case STRATA_EVENT_MIGRATION_START:
+        if (c->verbose)
+            fprintf(stderr, "%-4s  %s %s (%s)...\n", dir, ev->version, ev->name, ev->file);
+        break;
+    case STRATA_EVENT_MIGRATION_DONE:
+        if (!c->quiet)
+            fprintf(stderr, "%-4s  %s %s  %lld ms, %ld statement(s)%s\n", dir, ev->version,
+                    ev->name, ev->duration_ms, ev->statements,
+                    ev->no_transaction ? ", no transaction" : "");
+        break;
+    case STRATA_EVENT_MIGRATION_FAILED:
+        fprintf(stderr, "%-4s  %s %s  FAILED after %lld ms\n", dir, ev->version, ev->name,
+                ev->duration_ms);
+        break;
+    case STRATA_EVENT_SQL:
+        printf("-- %s %s %s (%s:%ld)\n%s;\n\n", dir, ev->version, ev->name, ev->file, ev->line,
+               ev->text);
+        break;
+    case STRATA_EVENT_NOTICE:
+    case STRATA_EVENT_LOCK_WAIT:
+        if (!c->quiet)
+            fprintf(stderr, "strata: %s\n", ev->text);
+        break;
+    }
+}
+
+static unsigned
+report_flags(const cli *c)
+{
+    return (c->json ? STRATA_REPORT_JSON : 0) | (c->color ? STRATA_REPORT_COLOR : 0);
+}
+
+/* ------------------------------------------------------------------ sessions */
+
+static int
+open_session(cli *c, strata **s, strata_error *err)
+{
+    strata_options o;
+    strata_options_init(&o);
+    o.database_url = setting(c->database, "DATABASE_URL", DEFAULT_DATABASE);
+    o.dir = dir_of(c);
+    o.table = setting(c->table, "STRATA_TABLE", o.table);
+    o.schema = c->schema;
+    o.driver_dir = c->driver_dir;
+    o.lock_timeout_ms = c->lock_timeout_ms;
+    o.allow_out_of_order = c->allow_out_of_order;
+    o.on_event = print_event;
+    o.event_ctx = c;
+    int rc = strata_open(&o, s, err);
+    if (rc == STRATA_OK && c->verbose)
+        fprintf(stderr, "strata: %s (%s)\n", strata_redacted_url(*s), strata_server_version(*s));
+    return rc;
+}
+
+static int
+no_arguments(const cli *c)
+{
+    if (c->nargs == 0)
+        return 0;
+    fprintf(stderr, "strata: `%s` takes no argument ('%s' given); see `strata %s --help`\n",
+            c->command, c->args[0], c->command);
+    return 1;
+}
+
+/* ------------------------------------------------------------------ commands */
+
+static int
+cmd_run(cli *c, int up)
+{
+    if (no_arguments(c))
+        return EXIT_USAGE;
+    if (c->all && (c->to || c->step))
+        return fprintf(stderr, "strata: --all cannot be combined with --to or --step\n"),
+               EXIT_USAGE;
+    strata *s = NULL;
+    strata_error err;
+    strata_run_report *r = NULL;
+    strata_run_options o = {.size = sizeof(o), .to_version = c->to, .step = c->step,
+                            .all = c->all, .dry_run = c->dry_run};
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = up ? strata_up(s, &o, &r, &err) : strata_down(s, &o, &r, &err);
+    if (r != NULL && (rc == STRATA_OK || c->json) && !(c->quiet && !c->json))
+        strata_report_run(stdout, r, report_flags(c));
+    strata_run_report_free(r);
+    strata_close(s);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+static int
+cmd_status(cli *c)
+{
+    if (no_arguments(c))
+        return EXIT_USAGE;
+    strata *s = NULL;
+    strata_error err;
+    strata_status_report *r = NULL;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_status(s, &r, &err);
+    if (rc == STRATA_OK)
+        strata_report_status(stdout, r, report_flags(c));
+    strata_status_report_free(r);
+    strata_close(s);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+static int
+cmd_validate(cli *c)
+{
+    if (no_arguments(c))
+        return EXIT_USAGE;
+    strata *s = NULL;
+    strata_error err;
+    strata_validation_report *r = NULL;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_validate(s, &r, &err);
+    int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    if (rc == STRATA_OK) {
+        strata_report_validation(stdout, r, report_flags(c));
+        code = r->errors ? EXIT_VALIDATION : EXIT_OK;
+    }
+    strata_validation_report_free(r);
+    strata_close(s);
+    return code;
+}
+
+static int
+cmd_new(cli *c)
+{
+    if (c->nargs != 1) {
+        fprintf(stderr, "strata: `new` takes one NAME, e.g. `strata new add_users_email`\n");
+        return EXIT_USAGE;
+    }
+    strata_new_options o = {.size = sizeof(o), .sequential = c->sequential};
+    char *up = NULL, *down = NULL;
+    strata_error err;
+    int rc = strata_new(dir_of(c), c->args[0], &o, &up, &down, &err);
+    if (rc == STRATA_OK)
+        printf("created %s\ncreated %s\n", up, down);
+    free(up);
+    free(down);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+static int
+cmd_force(cli *c)
+{
+    int applied = 1;
+    if (c->nargs == 2 && strcmp(c->args[1], "rolled-back") == 0)
+        applied = 0;
+    else if (c->nargs == 2 && strcmp(c->args[1], "applied") != 0)
+        c->nargs = 0; /* fall into the usage error */
+    if (c->nargs < 1 || c->nargs > 2) {
+        fprintf(stderr, "strata: usage: strata force VERSION [applied|rolled-back]\n");
+        return EXIT_USAGE;
+    }
+    strata *s = NULL;
+    strata_error err;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_force(s, c->args[0], applied, &err);
+    if (rc == STRATA_OK && !c->quiet)
+        printf("recorded migration %s as %s\n", c->args[0], applied ? "applied" : "rolled back");
+    strata_close(s);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+static int
+cmd_drivers(cli *c)
+{
+    if (no_arguments(c))
+        return EXIT_USAGE;
+    strata_driver_list *l = NULL;
+    strata_error err;
+    int rc = strata_list_drivers(c->driver_dir, &l, &err);
+    if (rc == STRATA_OK)
+        strata_report_drivers(stdout, l, report_flags(c));
+    strata_driver_list_free(l);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+static int
+cmd_help(cli *c)
+{
+    const char *topic = c->nargs > 0 ? c->args[0] : NULL;
+    if (cli_help(stdout, topic) != 0) {
+        fprintf(stderr, "strata: no command '%s'; see `strata --help`\n", topic);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+int
+cli_run(cli *c)
+{
+    const char *cmd = c->command;
+    if (c->help && cli_help(stdout, cmd) == 0)
+        return EXIT_OK;
+    if (strcmp(cmd, "up") == 0)
+        return cmd_run(c, 1);
+    if (strcmp(cmd, "down") == 0)
+        return cmd_run(c, 0);
+    if (strcmp(cmd, "status") == 0)
+        return cmd_status(c);
+    if (strcmp(cmd, "validate") == 0)
+        return cmd_validate(c);
+    if (strcmp(cmd, "new") == 0)
+        return cmd_new(c);
+    if (strcmp(cmd, "force") == 0)
+        return cmd_force(c);
+    if (strcmp(cmd, "drivers") == 0)
+        return cmd_drivers(c);
+    if (strcmp(cmd, "help") == 0)
+        return cmd_help(c);
+    if (strcmp(cmd, "version") == 0)
+        return printf("strata %s\n", strata_version()), EXIT_OK;
+    fprintf(stderr, "strata: unknown command '%s'; see `strata --help`\n", cmd);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,178 @@
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdio.h>
+#include <string.h>
+
+#include "help.h"
+
+static const char overview[] =
+    "strata - versioned database migrations for SQLite, PostgreSQL and MySQL/MariaDB\n"
+    "\n"
+    "Usage: strata [global options] COMMAND [options] [arguments]\n"
+    "\n"
+    "Commands:\n"
+    "  up          apply pending migrations\n"
+    "  down        roll back applied migrations (the last one by default)\n"
+    "  status      list applied, pending, dirty, modified and missing migrations\n"
+    "  validate    check applied migrations against their files (checksums, missing files)\n"
+    "  new NAME    write an up/down pair for a new migration\n"
+    "  force V [applied|rolled-back]\n"
+    "              record the truth about version V after a manual fix\n"
+    "  drivers     list the driver plugins found, and those refused with the reason\n"
+    "  version     print the version\n"
+    "  help [COMMAND]\n"
+    "              this text, or a command's\n"
+    "\n"
+    "Global options (before or after the command):\n"
+    "  -d, --database URL     database (default: $DATABASE_URL, else sqlite:strata.db)\n"
+    "      --dir DIR          migrations directory (default: $STRATA_DIR, else migrations)\n"
+    "      --table NAME       history table (default: strata_migrations)\n"
+    "      --schema NAME      schema holding the history tables\n"
+    "      --driver-dir DIR   look for driver plugins here first (then $STRATA_DRIVER_PATH)\n"
+    "      --lock-timeout T   wait T for the migration lock: 30s, 500ms, 2m, forever\n"
+    "                         (default 60s)\n"
+    "      --allow-out-of-order\n"
+    "                         apply pending versions older than the newest applied one\n"
+    "      --color WHEN       auto (default), always or never; NO_COLOR is honoured\n"
+    "  -q, --quiet            print only errors and results\n"
+    "  -v, --verbose          also print each statement as it runs\n"
+    "  -h, --help             help; `strata COMMAND --help` for a command\n"
+    "      --version          print the version\n"
+    "\n"
+    "URLs: sqlite:path/to.db, sqlite:///abs/path.db, sqlite::memory:,\n"
+    "      postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db\n"
+    "Passwords are never printed: every URL in output is redacted.\n"
+    "\n"
+    "Exit codes: 0 success, 1 failure, 2 usage error, 3 validation failure (edited or\n"
+    "missing migration, out-of-order version), 4 lock timeout, 5 dirty database.\n"
+    "\n"
+    "Examples:\n"
+    "  strata up                                 apply everything in ./migrations to strata.db\n"
+    "  strata --database postgres://app@db/app status\n"
+    "  strata new add_users_email\n"
+    "  strata down --step 2\n"
+    "\n"
+    "More: man strata, docs/ in the source tree.\n";
+
+typedef struct command_help {
+    const char *name;
+    const char *text;
+} command_help;
+
+static const command_help commands[] = {
+    {"up",
+     "Usage: strata up [--to VERSION] [--step N] [--dry-run] [--json]\n"
+     "\n"
+     "Apply pending migrations in version order. Each migration runs in its own transaction\n"
+     "together with its history row, so a failure leaves nothing of it behind; a failing\n"
+     "statement is reported as file:line:col. Takes the migration lock first, so concurrent\n"
+     "runs apply each migration once. Refuses to run when an applied migration was edited\n"
+     "(exit 3) or the database is dirty (exit 5).\n"
+     "\n"
+     "Options:\n"
+     "  --to VERSION   apply up to and including VERSION\n"
+     "  --step N       apply at most N migrations\n"
+     "  --dry-run      print the plan and the SQL, change nothing\n"
+     "  --json         print the result as JSON (schema strata.run/1)\n"
+     "\n"
+     "Examples:\n"
+     "  strata up\n"
+     "  strata up --to 20250701132805\n"
+     "  strata --database sqlite:test.db up --step 1 --dry-run\n"},
+    {"down",
+     "Usage: strata down [--step N | --to VERSION | --all] [--dry-run] [--json]\n"
+     "\n"
+     "Roll back applied migrations with their down scripts, the most recently applied\n"
+     "first. Without options, rolls back one migration.\n"
+     "\n"
+     "Options:\n"
+     "  --step N       roll back the last N applied migrations (default 1)\n"
+     "  --to VERSION   roll back every migration newer than VERSION (VERSION stays)\n"
+     "  --all          roll back everything\n"
+     "  --dry-run      print the plan and the SQL, change nothing\n"
+     "  --json         print the result as JSON (schema strata.run/1)\n"
+     "\n"
+     "Examples:\n"
+     "  strata down\n"
+     "  strata down --to 003\n"
+     "  strata down --all\n"},
+    {"status",
+     "Usage: strata status [--json]\n"
+     "\n"
+     "List every migration with its state: applied, pending, dirty (half-applied outside a\n"
+     "transaction), modified (edited after it was applied), missing (applied, file gone) or\n"
+     "out-of-order (pending but older than the newest applied), with when, how long and by\n"
+     "whom each was applied.\n"
+     "\n"
+     "Options:\n"
+     "  --json         print JSON (schema strata.status/1, see docs/json.md)\n"
+     "\n"
+     "Example:\n"
+     "  strata status --json | jq '.summary'\n"},
+    {"validate",
+     "Usage: strata validate [--json]\n"
+     "\n"
+     "Check the applied migrations against their files: an edited file (checksum differs),\n"
+     "a file missing for an applied version, a dirty record and an out-of-order pending\n"
+     "version are errors (exit 3); a migration without a down script is a warning.\n"
+     "\n"
+     "Options:\n"
+     "  --json         print JSON (schema strata.validate/1)\n"
+     "\n"
+     "Example (CI):\n"
+     "  strata --database \"$DATABASE_URL\" validate || exit 1\n"},
+    {"new",
+     "Usage: strata new NAME [--sequential | --timestamp]\n"
+     "\n"
+     "Write VERSION_NAME.up.sql and VERSION_NAME.down.sql into the migrations directory.\n"
+     "The version is a UTC timestamp (YYYYMMDDHHMMSS), or the next zero-padded sequence\n"
+     "number when the directory already numbers its migrations 001, 002, ...\n"
+     "\n"
+     "Options:\n"
+     "  --sequential   use the next sequence number\n"
+     "  --timestamp    use a timestamp\n"
+     "\n"
+     "Example:\n"
+     "  strata new add_users_email\n"},
+    {"force",
+     "Usage: strata force VERSION [applied|rolled-back]\n"
+     "\n"
+     "Record the truth about VERSION after fixing a failed migration by hand: 'applied'\n"
+     "(the default) records it as fully applied with the checksum of its file now;\n"
+     "'rolled-back' removes its record. Clears a dirty state. Logged in the event table.\n"
+     "\n"
+     "Examples:\n"
+     "  strata force 20250701132805\n"
+     "  strata force 004 rolled-back\n"},
+    {"drivers",
+     "Usage: strata drivers [--json]\n"
+     "\n"
+     "List every driver plugin found on the search path (--driver-dir, $STRATA_DRIVER_PATH,\n"
+     "the build tree beside the program, the installed driver directory) with its version,\n"
+     "URL schemes, dialect, capabilities and ABI, and every plugin refused with the reason.\n"
+     "\n"
+     "Example:\n"
+     "  strata drivers --driver-dir ./my-drivers\n"},
+    {"version", "Usage: strata version\n\nPrint strata's version.\n"},
+    {"help", "Usage: strata help [COMMAND]\n\nPrint the overview, or a command's help.\n"},
+};
+
+int
+cli_help(FILE *out, const char *command)
+{
+    if (command == NULL) {
+        fputs(overview, out);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(commands[i].name, command) == 0) {
+            fputs(commands[i].text, out);
+            fputs("\nGlobal options (--database, --dir, ...) are listed by `strata --help`.\n",
+                  out);
+            return 0;
+        }
+    }
+    return -1;
+}

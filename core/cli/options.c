@@ -1,0 +1,218 @@
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <strata/strata.h>
+
+#include "options.h"
+
+enum {
+    OPT_DATABASE = 'd',
+    OPT_HELP = 'h',
+    OPT_QUIET = 'q',
+    OPT_VERBOSE = 'v',
+    OPT_DIR = 256,
+    OPT_TABLE,
+    OPT_SCHEMA,
+    OPT_DRIVER_DIR,
+    OPT_LOCK_TIMEOUT,
+    OPT_COLOR,
+    OPT_OUT_OF_ORDER,
+    OPT_VERSION,
+    OPT_JSON,
+    OPT_TO,
+    OPT_STEP,
+    OPT_ALL,
+    OPT_DRY_RUN,
+    OPT_SEQUENTIAL,
+    OPT_TIMESTAMP,
+};
+
+/* Global options first, then every command option; getopt_long sees them all after the
+ * command word, and validate_for_command() refuses those the command does not take. */
+static const struct option all_options[] = {
+    {"database", required_argument, NULL, OPT_DATABASE},
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"table", required_argument, NULL, OPT_TABLE},
+    {"schema", required_argument, NULL, OPT_SCHEMA},
+    {"driver-dir", required_argument, NULL, OPT_DRIVER_DIR},
+    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"allow-out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"to", required_argument, NULL, OPT_TO},
+    {"step", required_argument, NULL, OPT_STEP},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"sequential", no_argument, NULL, OPT_SEQUENTIAL},
+    {"timestamp", no_argument, NULL, OPT_TIMESTAMP},
+    {NULL, 0, NULL, 0},
+};
+#define GLOBAL_OPTION_COUNT 11 /* the first entries of all_options */
+
+/* Which command takes which command option. */
+static const struct {
+    int opt;
+    const char *commands;
+} command_options[] = {
+    {OPT_JSON, " up down status validate drivers "},
+    {OPT_TO, " up down "},
+    {OPT_STEP, " up down "},
+    {OPT_ALL, " down "},
+    {OPT_DRY_RUN, " up down "},
+    {OPT_SEQUENTIAL, " new "},
+    {OPT_TIMESTAMP, " new "},
+};
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+    fputs("strata: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nRun `strata --help` for usage.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* "30" (seconds), "30s", "500ms", "2m", "forever" -> milliseconds; -2 when unparseable. */
+static long
+parse_duration(const char *s)
+{
+    if (strcmp(s, "forever") == 0)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || v < 0)
+        return -2;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        return (long)(v * 1000);
+    if (strcmp(end, "ms") == 0)
+        return (long)v;
+    if (strcmp(end, "m") == 0)
+        return (long)(v * 60000);
+    return -2;
+}
+
+static int
+parse_color(const char *s, cli *c)
+{
+    int tty = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    if (strcmp(s, "auto") == 0)
+        c->color = tty;
+    else if (strcmp(s, "always") == 0)
+        c->color = 1;
+    else if (strcmp(s, "never") == 0)
+        c->color = 0;
+    else
+        return usage_error("--color takes auto, always or never, not '%s'", s);
+    return -1;
+}
+
+static int
+command_takes(const char *command, int opt)
+{
+    for (size_t i = 0; i < sizeof(command_options) / sizeof(command_options[0]); i++) {
+        if (command_options[i].opt != opt)
+            continue;
+        char word[64];
+        snprintf(word, sizeof(word), " %s ", command ? command : "");
+        return strstr(command_options[i].commands, word) != NULL;
+    }
+    return 1; /* a global option */
+}
+
+static int
+apply_option(int opt, const char *arg, cli *c)
+{
+    long n;
+    char *end;
+    switch (opt) {
+    case OPT_DATABASE: c->database = arg; break;
+    case OPT_DIR: c->dir = arg; break;
+    case OPT_TABLE: c->table = arg; break;
+    case OPT_SCHEMA: c->schema = arg; break;
+    case OPT_DRIVER_DIR: c->driver_dir = arg; break;
+    case OPT_LOCK_TIMEOUT:
+        c->lock_timeout_ms = parse_duration(arg);
+        if (c->lock_timeout_ms == -2)
+            return usage_error("--lock-timeout takes a duration like 30s, 500ms, 2m or "
+                               "forever, not '%s'", arg);
+        break;
+    case OPT_COLOR: return parse_color(arg, c);
+    case OPT_OUT_OF_ORDER: c->allow_out_of_order = 1; break;
+    case OPT_QUIET: c->quiet = 1; break;
+    case OPT_VERBOSE: c->verbose = 1; break;
+    case OPT_HELP: c->help = 1; break;
+    case OPT_VERSION: printf("strata %s\n", strata_version()); return EXIT_OK;
+    case OPT_JSON: c->json = 1; break;
+    case OPT_TO: c->to = arg; break;
+    case OPT_STEP:
+        n = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || n <= 0)
+            return usage_error("--step takes a positive number, not '%s'", arg);
+        c->step = n;
+        break;
+    case OPT_ALL: c->all = 1; break;
+    case OPT_DRY_RUN: c->dry_run = 1; break;
+    case OPT_SEQUENTIAL: c->sequential = 1; break;
+    case OPT_TIMESTAMP: c->sequential = 0; break;
+    default: return EXIT_USAGE; /* getopt printed why */
+    }
+    return -1;
+}
+
+static int
+parse_range(int argc, char **argv, const struct option *opts, const char *shortopts, cli *c)
+{
+    int opt, rc;
+    while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        if (opt == '?' || opt == ':')
+            return usage_error("%s", "invalid option (see above)");
+        if (!command_takes(c->command, opt))
+            return usage_error("this option does not apply to `%s`", c->command);
+        if ((rc = apply_option(opt, optarg, c)) != -1)
+            return rc;
+    }
+    return -1;
+}
+
+int
+cli_parse(int argc, char **argv, cli *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->lock_timeout_ms = 60000;
+    c->sequential = -1;
+    parse_color("auto", c);
+    /* Phase 1: global options up to the command word. */
+    struct option globals[GLOBAL_OPTION_COUNT + 1];
+    memcpy(globals, all_options, sizeof(struct option) * GLOBAL_OPTION_COUNT);
+    memset(&globals[GLOBAL_OPTION_COUNT], 0, sizeof(struct option));
+    optind = 1;
+    int rc = parse_range(argc, argv, globals, "+d:hqv", c);
+    if (rc != -1)
+        return rc;
+    if (optind >= argc)
+        return -1; /* no command: the caller prints the overview */
+    c->command = argv[optind];
+    /* Phase 2: the command's options and the globals again, in any order. */
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    optind = 1;
+    rc = parse_range(sub_argc, sub_argv, all_options, "d:hqv", c);
+    if (rc != -1)
+        return rc;
+    c->args = sub_argv + optind;
+    c->nargs = sub_argc - optind;
+    return -1;
+}

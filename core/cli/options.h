@@ -1,0 +1,49 @@
+/*
+ * Command-line parsing for the strata command: global options (accepted before and after
+ * the command word), the command, and its own options.
+ */
+#ifndef STRATA_CLI_OPTIONS_H
+#define STRATA_CLI_OPTIONS_H
+
+/* Exit codes; stable and documented in docs/cli.md and strata(1). */
+#define EXIT_OK 0
+#define EXIT_FAILURE_ 1
+#define EXIT_USAGE 2
+#define EXIT_VALIDATION 3
+#define EXIT_LOCK_TIMEOUT 4
+#define EXIT_DIRTY 5
+
+typedef struct cli {
+    /* global */
+    const char *database;
+    const char *dir;
+    const char *table;
+    const char *schema;
+    const char *driver_dir;
+    long lock_timeout_ms;
+    int allow_out_of_order;
+    int quiet;
+    int verbose;
+    int color;            /* resolved: 1 when colour is on */
+    int json;
+    /* the command */
+    const char *command;
+    int help;
+    /* command options */
+    const char *to;
+    long step;
+    int all;
+    int dry_run;
+    int sequential;       /* new: -1 as the folder does, 0 timestamps, 1 sequence */
+    /* positional arguments after the command */
+    char **args;
+    int nargs;
+} cli;
+
+/*
+ * Parses argv into c (pointers into argv, no allocation). Returns -1 to go on, or an exit
+ * code (EXIT_USAGE after printing the reason, EXIT_OK after --version).
+ */
+int cli_parse(int argc, char **argv, cli *c);
+
+#endif

@@ -1,0 +1,776 @@
+/*
+ * The engine: running migrations up and down under the migration lock (DESIGN section 5).
+ *
+ * A migration runs in its own transaction together with its history row and event when
+ * the database allows it. When it cannot (the driver lacks transactional DDL, a statement
+ * cannot run in a transaction, the script manages its own transaction, or the file says
+ * -- strata:no-transaction) the dirty protocol applies: the row is written 'dirty' first,
+ * a checkpoint (statement count and a hash chain of the statements run) follows every
+ * statement, and the row becomes 'applied' at the end.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checksum.h"
+#include "history.h"
+#include "lexer.h"
+#include "plan.h"
+#include "session.h"
+
+/* One script being run. */
+typedef struct script_run {
+    strata *s;
+    const strata_migration *m;
+    const strata_script *script;
+    char direction;         /* 'u' or 'd' */
+    int dirty_protocol;     /* run outside a transaction with checkpoints */
+    long statements;        /* statements run so far */
+    strata_checksum chain;  /* hash over the statements run */
+    char chain_hex[STRATA_CHECKSUM_HEX];
+} script_run;
+
+/* ------------------------------------------------------------------ lexing a script */
+
+static int
+lex_error(const strata_script *script, const strata_lex_error *le, strata_error *err)
+{
+    return strata_fail(err, STRATA_VALIDATION, "%s:%ld:%ld: %s", script->path, le->line, le->col,
+                       le->message);
+}
+
+/* Opens a lexer over a script; both out-parameters are freed by close_lexer. */
+static int
+open_lexer(strata *s, const strata_script *script, strata_script_reader **reader,
+           strata_lexer **lx, strata_error *err)
+{
+    *lx = NULL;
+    int rc = strata_script_open(script, reader, err);
+    if (rc != STRATA_OK)
+        return rc;
+    rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns,
+                          strata_script_read, *reader, script->first_line, lx);
+    if (rc != STRATA_OK)
+        strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
+    return rc;
+}
+
+static void
+close_lexer(strata_script_reader *reader, strata_lexer *lx)
+{
+    strata_lexer_free(lx);
+    strata_script_close(reader);
+}
+
+/* First pass over a pending script: OR of the statements' flags, and their count. */
+static int
+prescan(strata *s, const strata_script *script, unsigned *flags, long *count, strata_error *err)
+{
+    strata_script_reader *reader = NULL;
+    strata_lexer *lx = NULL;
+    *flags = 0;
+    *count = 0;
+    int rc = open_lexer(s, script, &reader, &lx, err);
+    strata_stmt st;
+    strata_lex_error le;
+    int got;
+    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
+        if (got < 0) {
+            rc = lex_error(script, &le, err);
+            break;
+        }
+        *flags |= st.flags;
+        (*count)++;
+    }
+    close_lexer(reader, lx);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ running statements */
+
+/* Rewrites a driver error as "file:line:col: message", keeping SQLSTATE, detail, hint. */
+static void
+locate_error(const script_run *r, const strata_stmt *st, strata_error *err)
+{
+    long line, col;
+    strata_stmt_locate(st, err->position, &line, &col);
+    strata_error_prefix(err, "%s:%ld:%ld: ", r->script->path, line, col);
+    if (err->status == STRATA_OK)
+        err->status = STRATA_ERROR;
+}
+
+static int
+run_copy(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    const strata_driver *d = r->s->drv;
+    if (!STRATA_DRIVER_HAS(d, copy_in))
+        return strata_fail(err, STRATA_NOT_SUPPORTED,
+                           "%s:%ld:%ld: the %s driver cannot run COPY ... FROM stdin",
+                           r->script->path, st->line, st->col, d->name);
+    return d->copy_in(r->s->conn, st->text, st->len, strata_lexer_read_copy, lx, err);
+}
+
+static int
+checkpoint(script_run *r, strata_error *err)
+{
+    strata_buf sql = {0};
+    strata_history_sql_checkpoint(r->s, &sql, r->m->version, r->statements, r->chain_hex);
+    int rc = strata_session_exec(r->s, sql.data, err);
+    strata_buf_free(&sql);
+    return rc;
+}
+
+/* Starts the hash chain of statements run: the hash of nothing. */
+static void
+chain_reset(script_run *r)
+{
+    strata_checksum_init(&r->chain);
+    strata_checksum empty = r->chain;
+    strata_checksum_final(&empty, r->chain_hex);
+    r->statements = 0;
+}
+
+/* Records one statement as run: the count, the hash chain, and under the dirty protocol
+ * a checkpoint in the history row. */
+static int
+statement_done(script_run *r, const strata_stmt *st, strata_error *err)
+{
+    strata_checksum_update(&r->chain, st->text, st->len);
+    strata_checksum_update(&r->chain, "\n;\n", 3);
+    strata_checksum snapshot = r->chain;
+    strata_checksum_final(&snapshot, r->chain_hex);
+    r->statements++;
+    if (!r->dirty_protocol || r->direction != 'u')
+        return STRATA_OK;
+    return checkpoint(r, err);
+}
+
+static int
+run_statements(script_run *r, strata_error *err)
+{
+    strata_script_reader *reader = NULL;
+    strata_lexer *lx = NULL;
+    int rc = open_lexer(r->s, r->script, &reader, &lx, err);
+    strata_stmt st;
+    strata_lex_error le;
+    int got;
+    chain_reset(r);
+    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
+        if (got < 0) {
+            rc = lex_error(r->script, &le, err);
+            break;
+        }
+        if (st.flags & STRATA_STMT_COPY)
+            rc = run_copy(r, lx, &st, err);
+        else
+            rc = r->s->drv->exec(r->s->conn, st.text, st.len, err);
+        if (rc != STRATA_OK) {
+            locate_error(r, &st, err);
+            break;
+        }
+        rc = statement_done(r, &st, err);
+    }
+    close_lexer(reader, lx);
+    return rc;
+}
+
+/* --dry-run: hands every statement to the caller as an SQL event. */
+static int
+print_statements(strata *s, const strata_migration *m, const strata_script *script,
+                 char direction, strata_error *err)
+{
+    strata_script_reader *reader = NULL;
+    strata_lexer *lx = NULL;
+    int rc = open_lexer(s, script, &reader, &lx, err);
+    strata_stmt st;
+    strata_lex_error le;
+    int got;
+    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
+        if (got < 0) {
+            rc = lex_error(script, &le, err);
+            break;
+        }
+        strata_event ev = {.type = STRATA_EVENT_SQL, .direction = direction,
+                           .version = m->version, .name = m->name, .file = script->path,
+                           .text = st.text, .line = st.line};
+        strata_session_emit(s, &ev);
+    }
+    close_lexer(reader, lx);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ one migration */
+
+static void
+emit(strata *s, strata_event_type type, const script_run *r, long long ms)
+{
+    strata_event ev = {.type = type, .direction = r->direction, .version = r->m->version,
+                       .name = r->m->name, .file = r->script->path, .duration_ms = ms,
+                       .statements = r->statements, .no_transaction = r->dirty_protocol};
+    strata_session_emit(s, &ev);
+}
+
+static void
+log_failure(script_run *r, const char *started, long long ms, const strata_error *cause)
+{
+    strata_error ignored;
+    strata_history_event ev = {.version = r->m->version, .name = r->m->name,
+                               .action = r->direction == 'u' ? "up" : "down",
+                               .outcome = "failed", .started_at = started, .duration_ms = ms,
+                               .detail = cause->message};
+    strata_history_log_event(r->s, &ev, &ignored);
+}
+
+/* The history statements that record a finished script, appended to sql. */
+static void
+record_sql(script_run *r, long rank, const char *started, long long ms, strata_buf *sql)
+{
+    strata *s = r->s;
+    const strata_migration *m = r->m;
+    if (r->direction == 'd') {
+        strata_history_sql_delete(s, sql, m->version);
+    } else if (r->dirty_protocol) {
+        strata_history_sql_finish(s, sql, m->version, ms, r->statements, r->chain_hex);
+    } else {
+        strata_history_row row = {
+            .version = m->version, .kind = "versioned", .name = m->name,
+            .checksum = (char *)m->up.checksum,
+            .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+            .state = "applied", .applied_rank = rank, .applied_at = (char *)started,
+            .execution_ms = ms, .applied_by = s->whoami, .strata_version = PACKAGE_VERSION,
+            .statements_done = r->statements, .statements_hash = r->chain_hex};
+        strata_history_sql_insert(s, sql, &row);
+    }
+}
+
+static int
+record(script_run *r, long rank, const char *started, long long ms, strata_error *err)
+{
+    strata_buf sql = {0};
+    record_sql(r, rank, started, ms, &sql);
+    int rc = strata_session_exec(r->s, sql.data, err);
+    if (rc == STRATA_OK) {
+        strata_buf_reset(&sql);
+        strata_history_event ev = {.version = r->m->version, .name = r->m->name,
+                                   .action = r->direction == 'u' ? "up" : "down",
+                                   .outcome = "ok", .started_at = started, .duration_ms = ms};
+        strata_history_sql_event(r->s, &sql, &ev);
+        rc = strata_session_exec(r->s, sql.data, err);
+    }
+    strata_buf_free(&sql);
+    if (rc != STRATA_OK)
+        strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
+    return rc;
+}
+
+/* Writes the 'dirty' row that the dirty protocol starts with. */
+static int
+record_dirty_start(script_run *r, long rank, const char *started, strata_error *err)
+{
+    strata *s = r->s;
+    const strata_migration *m = r->m;
+    strata_history_row row = {
+        .version = m->version, .kind = "versioned", .name = m->name,
+        .checksum = (char *)m->up.checksum,
+        .down_checksum = m->down.path ? (char *)m->down.checksum : NULL, .state = "dirty",
+        .applied_rank = rank, .applied_at = (char *)started, .applied_by = s->whoami,
+        .strata_version = PACKAGE_VERSION, .statements_hash = r->chain_hex};
+    strata_buf sql = {0};
+    strata_history_sql_insert(s, &sql, &row);
+    int rc = strata_session_exec(s, sql.data, err);
+    strata_buf_free(&sql);
+    return rc;
+}
+
+static int
+run_in_transaction(script_run *r, long rank, const char *started, long long t0,
+                   strata_error *err)
+{
+    strata *s = r->s;
+    int rc = s->drv->begin(s->conn, err);
+    if (rc != STRATA_OK)
+        return rc;
+    rc = run_statements(r, err);
+    if (rc == STRATA_OK)
+        rc = record(r, rank, started, strata_now_ms() - t0, err);
+    if (rc == STRATA_OK)
+        rc = s->drv->commit(s->conn, err);
+    if (rc != STRATA_OK) {
+        strata_error ignored;
+        s->drv->rollback(s->conn, &ignored);
+    }
+    return rc;
+}
+
+static int
+run_dirty(script_run *r, long rank, const char *started, long long t0, strata_error *err)
+{
+    chain_reset(r);
+    int rc = r->direction == 'u' ? record_dirty_start(r, rank, started, err) : STRATA_OK;
+    if (rc == STRATA_OK)
+        rc = run_statements(r, err);
+    if (rc == STRATA_OK)
+        return record(r, rank, started, strata_now_ms() - t0, err);
+    if (r->direction == 'u') {
+        char hint[sizeof(err->hint)];
+        snprintf(hint, sizeof(hint),
+                 "migration %s ran outside a transaction and stopped after %ld statement(s); "
+                 "its record is dirty. Fix the cause, then run `strata force %s applied` if "
+                 "you completed it by hand or `strata force %s rolled-back` if you undid it",
+                 r->m->version, r->statements, r->m->version, r->m->version);
+        memcpy(err->hint, hint, sizeof(hint));
+    }
+    return rc;
+}
+
+/* Decides how the script runs, and says so when it cannot run in a transaction. */
+static int
+choose_protocol(script_run *r, strata_error *err)
+{
+    unsigned flags;
+    long count;
+    int rc = prescan(r->s, r->script, &flags, &count, err);
+    if (rc != STRATA_OK)
+        return rc;
+    const char *why = NULL;
+    if (r->script->flags & STRATA_SCRIPT_NO_TRANSACTION)
+        why = "its file asks for no transaction";
+    else if (flags & STRATA_STMT_NO_TRANSACTION)
+        why = "it holds a statement that cannot run inside a transaction";
+    else if (flags & STRATA_STMT_TX_CONTROL)
+        why = "it manages its own transactions";
+    else if (!(r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
+        why = "this database commits DDL implicitly";
+    r->dirty_protocol = why != NULL;
+    if (why != NULL && (r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
+        strata_session_notice(r->s, "migration %s runs outside a transaction: %s",
+                              r->m->version, why);
+    return STRATA_OK;
+}
+
+static int
+run_migration(strata *s, const strata_migration *m, char direction, long rank,
+              strata_run_item *item, strata_error *err)
+{
+    script_run r = {.s = s, .m = m, .direction = direction,
+                    .script = direction == 'u' ? &m->up : &m->down};
+    char started[32];
+    strata_utc_now(started, sizeof(started));
+    long long t0 = strata_now_ms();
+    int rc = choose_protocol(&r, err);
+    if (rc != STRATA_OK)
+        return rc;
+    emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
+    if (r.dirty_protocol)
+        rc = run_dirty(&r, rank, started, t0, err);
+    else
+        rc = run_in_transaction(&r, rank, started, t0, err);
+    long long ms = strata_now_ms() - t0;
+    emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r,
+         ms);
+    if (rc != STRATA_OK) {
+        log_failure(&r, started, ms, err);
+        return rc;
+    }
+    item->duration_ms = ms;
+    item->statements = r.statements;
+    item->no_transaction = r.dirty_protocol;
+    return STRATA_OK;
+}
+
+/* ------------------------------------------------------------------ up and down */
+
+typedef struct engine_state {
+    strata_history *history;
+    strata_source_set *files;
+    strata_merged *merged;
+    int locked;
+} engine_state;
+
+static void
+engine_release(strata *s, engine_state *e)
+{
+    if (e->locked)
+        strata_session_unlock(s);
+    strata_merged_free(e->merged);
+    strata_source_free(e->files);
+    strata_history_free(e->history);
+    memset(e, 0, sizeof(*e));
+}
+
+/* Lock (unless read_only), history tables, history rows, files, merged view. */
+static int
+engine_prepare(strata *s, int take_lock, engine_state *e, strata_error *err)
+{
+    memset(e, 0, sizeof(*e));
+    int rc = STRATA_OK;
+    if (take_lock) {
+        rc = strata_session_lock(s, err);
+        e->locked = rc == STRATA_OK;
+    }
+    if (rc == STRATA_OK)
+        rc = strata_history_ensure(s, err);
+    if (rc == STRATA_OK)
+        rc = strata_history_load(s, &e->history, err);
+    if (rc == STRATA_OK)
+        rc = strata_source_scan(s->dir, s->drv->dialect, &e->files, err);
+    if (rc == STRATA_OK)
+        e->merged = strata_plan_merge(e->files, e->history);
+    return rc;
+}
+
+static int
+parse_target(const strata_run_options *o, strata_version_key *to, strata_error *err)
+{
+    if (o == NULL || o->to_version == NULL)
+        return STRATA_OK;
+    if (strata_version_parse(o->to_version, strlen(o->to_version), to) != 0)
+        return strata_fail(err, STRATA_USAGE,
+                           "'%s' is not a version (digits, optionally dotted: 20250701132805, "
+                           "003, 1.2.3)",
+                           o->to_version);
+    return STRATA_OK;
+}
+
+static strata_run_report *
+new_report(char direction, int dry_run, const strata_plan *plan)
+{
+    strata_run_report *r = strata_xcalloc(1, sizeof(*r));
+    r->direction = direction;
+    r->dry_run = dry_run;
+    r->items = strata_xcalloc(plan->count + 1, sizeof(*r->items));
+    return r;
+}
+
+static strata_run_item *
+report_add(strata_run_report *r, const strata_migration *m, char direction)
+{
+    strata_run_item *it = &r->items[r->count++];
+    it->version = strata_xstrdup(m->version);
+    it->name = strata_xstrdup(m->name);
+    it->file = strata_xstrdup(direction == 'u' ? m->up.path : m->down.path);
+    return it;
+}
+
+static int
+execute_plan(strata *s, const strata_plan *plan, char direction, int dry_run, long first_rank,
+             strata_run_report *report, strata_error *err)
+{
+    long long t0 = strata_now_ms();
+    int rc = STRATA_OK;
+    for (size_t i = 0; rc == STRATA_OK && i < plan->count; i++) {
+        const strata_migration *m = plan->items[i];
+        const strata_script *script = direction == 'u' ? &m->up : &m->down;
+        strata_run_item *it = report_add(report, m, direction);
+        if (dry_run)
+            rc = print_statements(s, m, script, direction, err);
+        else
+            rc = run_migration(s, m, direction, first_rank + (long)i, it, err);
+        if (rc != STRATA_OK) {
+            report->count--;
+            free(it->version);
+            free(it->name);
+            free(it->file);
+        }
+    }
+    report->total_ms = strata_now_ms() - t0;
+    return rc;
+}
+
+static int
+run(strata *s, char direction, const strata_run_options *o, strata_run_report **out,
+    strata_error *err)
+{
+    strata_error_clear(err);
+    if (out != NULL)
+        *out = NULL;
+    int dry_run = o != NULL && o->dry_run;
+    strata_version_key to_key;
+    const strata_version_key *to = o != NULL && o->to_version != NULL ? &to_key : NULL;
+    engine_state e;
+    strata_plan plan = {0};
+    strata_run_report *report = NULL;
+    int rc = parse_target(o, &to_key, err);
+    if (rc != STRATA_OK)
+        return rc;
+    rc = engine_prepare(s, !dry_run, &e, err);
+    long step = o != NULL ? o->step : 0;
+    if (rc == STRATA_OK && direction == 'u')
+        rc = strata_plan_up(e.merged, to, step, s->allow_out_of_order, &plan, err);
+    else if (rc == STRATA_OK)
+        rc = strata_plan_down(e.merged, e.history, to, step, o != NULL && o->all, &plan, err);
+    if (rc == STRATA_OK) {
+        report = new_report(direction, dry_run, &plan);
+        rc = execute_plan(s, &plan, direction, dry_run, e.history->max_rank + 1, report, err);
+    }
+    strata_plan_free(&plan);
+    engine_release(s, &e);
+    if (out != NULL)
+        *out = report;
+    else
+        strata_run_report_free(report);
+    return rc;
+}
+
+int
+strata_up(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
+{
+    return run(s, 'u', o, out, err);
+}
+
+int
+strata_down(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
+{
+    return run(s, 'd', o, out, err);
+}
+
+void
+strata_run_report_free(strata_run_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->items[i].version);
+        free(r->items[i].name);
+        free(r->items[i].file);
+    }
+    free(r->items);
+    free(r);
+}
+
+/* ------------------------------------------------------------------ status and validate */
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? strata_xstrdup(s) : NULL;
+}
+
+static void
+fill_status_item(strata_status_item *it, const strata_plan_entry *e)
+{
+    it->state = e->state;
+    it->version = strata_xstrdup(e->file ? e->file->version : e->row->version);
+    it->name = strata_xstrdup(e->file ? e->file->name : e->row->name);
+    if (e->file != NULL) {
+        it->file = strata_xstrdup(e->file->up.path);
+        it->has_down = e->file->down.path != NULL;
+        it->checksum = strata_xstrdup(e->file->up.checksum);
+    }
+    if (e->row != NULL) {
+        it->applied_at = dup_or_null(e->row->applied_at);
+        it->applied_by = dup_or_null(e->row->applied_by);
+        it->execution_ms = e->row->execution_ms;
+        it->applied_rank = e->row->applied_rank;
+        it->recorded_checksum = dup_or_null(e->row->checksum);
+    }
+}
+
+static void
+count_state(strata_status_report *r, strata_migration_state st)
+{
+    switch (st) {
+    case STRATA_STATE_APPLIED: r->applied++; break;
+    case STRATA_STATE_PENDING: r->pending++; break;
+    case STRATA_STATE_DIRTY: r->dirty++; break;
+    case STRATA_STATE_MODIFIED: r->modified++; break;
+    case STRATA_STATE_MISSING: r->missing++; break;
+    case STRATA_STATE_OUT_OF_ORDER: r->out_of_order++; break;
+    }
+}
+
+int
+strata_status(strata *s, strata_status_report **out, strata_error *err)
+{
+    strata_error_clear(err);
+    *out = NULL;
+    engine_state e;
+    int rc = engine_prepare(s, 0, &e, err);
+    if (rc == STRATA_OK) {
+        strata_status_report *r = strata_xcalloc(1, sizeof(*r));
+        r->database = strata_xstrdup(s->url->redacted);
+        r->dir = strata_xstrdup(s->dir);
+        r->table = strata_xstrdup(s->table);
+        r->items = strata_xcalloc(e.merged->count + 1, sizeof(*r->items));
+        for (size_t i = 0; i < e.merged->count; i++) {
+            fill_status_item(&r->items[r->count++], &e.merged->items[i]);
+            count_state(r, e.merged->items[i].state);
+        }
+        *out = r;
+    }
+    engine_release(s, &e);
+    return rc;
+}
+
+void
+strata_status_report_free(strata_status_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        strata_status_item *it = &r->items[i];
+        free(it->version);
+        free(it->name);
+        free(it->file);
+        free(it->applied_at);
+        free(it->applied_by);
+        free(it->checksum);
+        free(it->recorded_checksum);
+    }
+    free(r->items);
+    free(r->database);
+    free(r->dir);
+    free(r->table);
+    free(r);
+}
+
+static void
+add_problem(strata_validation_report *r, strata_problem_kind kind, int is_error,
+            const char *version, const char *file, char *message)
+{
+    r->items = strata_xrealloc(r->items, (r->count + 1) * sizeof(*r->items));
+    strata_problem *p = &r->items[r->count++];
+    p->kind = kind;
+    p->is_error = is_error;
+    p->version = strata_xstrdup(version);
+    p->file = dup_or_null(file);
+    p->message = message;
+    if (is_error)
+        r->errors++;
+    else
+        r->warnings++;
+}
+
+static void
+check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
+{
+    const char *file = e->file ? e->file->up.path : NULL;
+    const char *version = e->file ? e->file->version : e->row->version;
+    char hint[sizeof(((strata_error *)0)->hint)];
+    switch (e->state) {
+    case STRATA_STATE_MODIFIED:
+        add_problem(r, STRATA_PROBLEM_MODIFIED, 1, version, file,
+                    strata_xasprintf("%s: edited after it was applied (checksum %.12s recorded, "
+                                     "%.12s now); restore the file, or put the change in a new "
+                                     "migration", file, e->row->checksum, e->file->up.checksum));
+        break;
+    case STRATA_STATE_MISSING:
+        add_problem(r, STRATA_PROBLEM_MISSING, 1, version, NULL,
+                    strata_xasprintf("migration %s (%s) is applied but its file is gone from %s; "
+                                     "restore it", version, e->row->name, s->dir));
+        break;
+    case STRATA_STATE_DIRTY:
+        strata_plan_dirty_hint(e->row, hint, sizeof(hint));
+        add_problem(r, STRATA_PROBLEM_DIRTY, 1, version, file, strata_xstrdup(hint));
+        break;
+    case STRATA_STATE_OUT_OF_ORDER:
+        add_problem(r, STRATA_PROBLEM_OUT_OF_ORDER, !s->allow_out_of_order, version, file,
+                    strata_xasprintf("%s: pending but older than the newest applied version; "
+                                     "give it a newer version or use --allow-out-of-order",
+                                     file));
+        break;
+    default:
+        break;
+    }
+    if (e->file != NULL && e->file->down.path == NULL)
+        add_problem(r, STRATA_PROBLEM_NO_DOWN, 0, version, file,
+                    strata_xasprintf("%s: no down script; this migration cannot be undone",
+                                     file));
+}
+
+int
+strata_validate(strata *s, strata_validation_report **out, strata_error *err)
+{
+    strata_error_clear(err);
+    *out = NULL;
+    engine_state e;
+    int rc = engine_prepare(s, 0, &e, err);
+    if (rc == STRATA_OK) {
+        strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
+        for (size_t i = 0; i < e.merged->count; i++)
+            check_entry(s, r, &e.merged->items[i]);
+        r->checked = e.merged->count;
+        *out = r;
+    }
+    engine_release(s, &e);
+    return rc;
+}
+
+void
+strata_validation_report_free(strata_validation_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->items[i].version);
+        free(r->items[i].file);
+        free(r->items[i].message);
+    }
+    free(r->items);
+    free(r);
+}
+
+/* ------------------------------------------------------------------ force */
+
+static int
+force_sql(strata *s, const engine_state *e, const strata_version_key *key, int applied,
+          const char *now, strata_buf *sql, strata_error *err, const char *version)
+{
+    const strata_history_row *row = strata_history_find(e->history, key);
+    const strata_migration *m = strata_source_find(e->files, key);
+    if (!applied) {
+        if (row == NULL)
+            return strata_fail(err, STRATA_USAGE, "migration %s is not recorded; nothing to "
+                                                  "mark rolled back", version);
+        strata_history_sql_delete(s, sql, row->version);
+        return STRATA_OK;
+    }
+    if (m == NULL)
+        return strata_fail(err, STRATA_USAGE, "no migration %s in %s; force applies to a version "
+                                              "whose file exists", version, s->dir);
+    if (row != NULL) {
+        strata_history_sql_delete(s, sql, row->version);
+        strata_buf_puts(sql, ";\n");
+    }
+    strata_history_row r = {
+        .version = m->version, .kind = "versioned", .name = m->name,
+        .checksum = (char *)m->up.checksum,
+        .down_checksum = m->down.path ? (char *)m->down.checksum : NULL, .state = "applied",
+        .applied_rank = row ? row->applied_rank : e->history->max_rank + 1,
+        .applied_at = (char *)now, .applied_by = s->whoami, .strata_version = PACKAGE_VERSION};
+    strata_history_sql_insert(s, sql, &r);
+    return STRATA_OK;
+}
+
+int
+strata_force(strata *s, const char *version, int applied, strata_error *err)
+{
+    strata_error_clear(err);
+    strata_version_key key;
+    if (version == NULL || strata_version_parse(version, strlen(version), &key) != 0)
+        return strata_fail(err, STRATA_USAGE, "'%s' is not a version", version ? version : "");
+    engine_state e;
+    strata_buf sql = {0};
+    char now[32];
+    strata_utc_now(now, sizeof(now));
+    int rc = engine_prepare(s, 1, &e, err);
+    if (rc == STRATA_OK)
+        rc = force_sql(s, &e, &key, applied, now, &sql, err, version);
+    if (rc == STRATA_OK && sql.len > 0)
+        rc = strata_exec_script(s, sql.data, err);
+    if (rc == STRATA_OK) {
+        const strata_migration *m = strata_source_find(e.files, &key);
+        strata_history_event ev = {.version = version, .name = m ? m->name : NULL,
+                                   .action = "force", .outcome = "ok", .started_at = now,
+                                   .detail = applied ? "marked applied" : "marked rolled back"};
+        rc = strata_history_log_event(s, &ev, err);
+    }
+    strata_buf_free(&sql);
+    engine_release(s, &e);
+    return rc;
+}

@@ -1,0 +1,265 @@
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+
+static const char *const row_columns =
+    "version, kind, name, checksum, down_checksum, state, applied_rank, applied_at, "
+    "execution_ms, applied_by, strata_version, statements_done, statements_hash";
+
+/* ------------------------------------------------------------------ schema */
+
+static int
+read_schema_version(void *ctx, int ncols, const char *const *values)
+{
+    long *v = ctx;
+    if (ncols > 0 && values[0] != NULL)
+        *v = strtol(values[0], NULL, 10);
+    return 1;
+}
+
+static int
+create_tables(strata *s, strata_error *err)
+{
+    size_t n = s->drv->history_ddl(&s->names, NULL, 0);
+    char *ddl = strata_xmalloc(n + 1);
+    s->drv->history_ddl(&s->names, ddl, n + 1);
+    int rc = strata_exec_script(s, ddl, err);
+    free(ddl);
+    if (rc != STRATA_OK)
+        strata_error_prefix(err, "cannot create the history tables %s: ", s->names.migrations);
+    return rc;
+}
+
+int
+strata_history_ensure(strata *s, strata_error *err)
+{
+    int rc = create_tables(s, err);
+    if (rc != STRATA_OK)
+        return rc;
+    strata_buf sql = {0};
+    long version = 0;
+    strata_buf_printf(&sql, "SELECT value FROM %s WHERE key = 'schema_version'", s->names.meta);
+    rc = s->drv->query(s->conn, sql.data, read_schema_version, &version, err);
+    if (rc != STRATA_OK)
+        goto done;
+    if (version > STRATA_HISTORY_SCHEMA) {
+        rc = strata_fail(err, STRATA_ERROR,
+                         "the history tables %s have schema version %ld, written by a newer "
+                         "strata (this one knows %d); upgrade strata",
+                         s->names.migrations, version, STRATA_HISTORY_SCHEMA);
+    } else if (version == 0) {
+        strata_buf_reset(&sql);
+        strata_buf_printf(&sql, "INSERT INTO %s (key, value) VALUES ('schema_version', '%d')",
+                          s->names.meta, STRATA_HISTORY_SCHEMA);
+        rc = strata_session_exec(s, sql.data, err);
+    }
+    /* Upgrades of older layouts go here, one step per schema version. */
+done:
+    strata_buf_free(&sql);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ reading */
+
+static char *
+dup_value(const char *v)
+{
+    return v ? strata_xstrdup(v) : NULL;
+}
+
+static int
+collect_row(void *ctx, int ncols, const char *const *v)
+{
+    strata_history *h = ctx;
+    if (ncols < 13)
+        return 1;
+    h->rows = strata_xrealloc(h->rows, (h->count + 1) * sizeof(*h->rows));
+    strata_history_row *r = &h->rows[h->count++];
+    memset(r, 0, sizeof(*r));
+    r->version = dup_value(v[0] ? v[0] : "");
+    strata_version_parse(r->version, strlen(r->version), &r->key);
+    r->kind = dup_value(v[1]);
+    r->name = dup_value(v[2] ? v[2] : "");
+    r->checksum = dup_value(v[3] ? v[3] : "");
+    r->down_checksum = dup_value(v[4]);
+    r->state = dup_value(v[5] ? v[5] : "");
+    r->applied_rank = v[6] ? strtol(v[6], NULL, 10) : 0;
+    r->applied_at = dup_value(v[7] ? v[7] : "");
+    r->execution_ms = v[8] ? strtoll(v[8], NULL, 10) : 0;
+    r->applied_by = dup_value(v[9] ? v[9] : "");
+    r->strata_version = dup_value(v[10] ? v[10] : "");
+    r->statements_done = v[11] ? strtol(v[11], NULL, 10) : 0;
+    r->statements_hash = dup_value(v[12]);
+    if (r->applied_rank > h->max_rank)
+        h->max_rank = r->applied_rank;
+    return 0;
+}
+
+static int
+cmp_rows(const void *a, const void *b)
+{
+    const strata_history_row *x = a, *y = b;
+    return strata_version_cmp(&x->key, &y->key);
+}
+
+int
+strata_history_load(strata *s, strata_history **out, strata_error *err)
+{
+    strata_history *h = strata_xcalloc(1, sizeof(*h));
+    char *sql = strata_xasprintf("SELECT %s FROM %s", row_columns, s->names.migrations);
+    int rc = s->drv->query(s->conn, sql, collect_row, h, err);
+    free(sql);
+    *out = NULL;
+    if (rc != STRATA_OK) {
+        strata_error_prefix(err, "cannot read the history table %s: ", s->names.migrations);
+        strata_history_free(h);
+        return rc;
+    }
+    qsort(h->rows, h->count, sizeof(*h->rows), cmp_rows);
+    *out = h;
+    return STRATA_OK;
+}
+
+void
+strata_history_free(strata_history *h)
+{
+    if (h == NULL)
+        return;
+    for (size_t i = 0; i < h->count; i++) {
+        strata_history_row *r = &h->rows[i];
+        free(r->version);
+        free(r->kind);
+        free(r->name);
+        free(r->checksum);
+        free(r->down_checksum);
+        free(r->state);
+        free(r->applied_at);
+        free(r->applied_by);
+        free(r->strata_version);
+        free(r->statements_hash);
+    }
+    free(h->rows);
+    free(h);
+}
+
+const strata_history_row *
+strata_history_find(const strata_history *h, const strata_version_key *key)
+{
+    for (size_t i = 0; i < h->count; i++)
+        if (strata_version_cmp(&h->rows[i].key, key) == 0)
+            return &h->rows[i];
+    return NULL;
+}
+
+static int
+cmp_rank_desc(const void *a, const void *b)
+{
+    const strata_history_row *x = *(const strata_history_row *const *)a;
+    const strata_history_row *y = *(const strata_history_row *const *)b;
+    if (x->applied_rank != y->applied_rank)
+        return x->applied_rank > y->applied_rank ? -1 : 1;
+    return -strata_version_cmp(&x->key, &y->key);
+}
+
+const strata_history_row **
+strata_history_by_rank_desc(const strata_history *h)
+{
+    const strata_history_row **v = strata_xcalloc(h->count + 1, sizeof(*v));
+    for (size_t i = 0; i < h->count; i++)
+        v[i] = &h->rows[i];
+    qsort(v, h->count, sizeof(*v), cmp_rank_desc);
+    return v;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+void
+strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *r)
+{
+    strata_buf_printf(b, "INSERT INTO %s (%s) VALUES (", s->names.migrations, row_columns);
+    const char *texts[] = {r->version, r->kind, r->name, r->checksum, r->down_checksum,
+                           r->state};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        strata_session_literal(s, b, texts[i]);
+        strata_buf_puts(b, ", ");
+    }
+    strata_buf_printf(b, "%ld, ", r->applied_rank);
+    strata_session_literal(s, b, r->applied_at);
+    strata_buf_printf(b, ", %lld, ", r->execution_ms);
+    strata_session_literal(s, b, r->applied_by);
+    strata_buf_puts(b, ", ");
+    strata_session_literal(s, b, r->strata_version);
+    strata_buf_printf(b, ", %ld, ", r->statements_done);
+    strata_session_literal(s, b, r->statements_hash);
+    strata_buf_puts(b, ")");
+}
+
+static void
+where_version(strata *s, strata_buf *b, const char *version)
+{
+    strata_buf_puts(b, " WHERE version = ");
+    strata_session_literal(s, b, version);
+}
+
+void
+strata_history_sql_delete(strata *s, strata_buf *b, const char *version)
+{
+    strata_buf_printf(b, "DELETE FROM %s", s->names.migrations);
+    where_version(s, b, version);
+}
+
+void
+strata_history_sql_finish(strata *s, strata_buf *b, const char *version, long long execution_ms,
+                          long statements_done, const char *statements_hash)
+{
+    strata_buf_printf(b, "UPDATE %s SET state = 'applied', execution_ms = %lld, "
+                         "statements_done = %ld, statements_hash = ",
+                      s->names.migrations, execution_ms, statements_done);
+    strata_session_literal(s, b, statements_hash);
+    where_version(s, b, version);
+}
+
+void
+strata_history_sql_checkpoint(strata *s, strata_buf *b, const char *version,
+                              long statements_done, const char *statements_hash)
+{
+    strata_buf_printf(b, "UPDATE %s SET statements_done = %ld, statements_hash = ",
+                      s->names.migrations, statements_done);
+    strata_session_literal(s, b, statements_hash);
+    where_version(s, b, version);
+}
+
+void
+strata_history_sql_event(strata *s, strata_buf *b, const strata_history_event *ev)
+{
+    strata_buf_printf(b, "INSERT INTO %s (version, name, action, outcome, started_at, "
+                         "duration_ms, performed_by, strata_version, detail) VALUES (",
+                      s->names.events);
+    const char *texts[] = {ev->version, ev->name, ev->action, ev->outcome, ev->started_at};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        strata_session_literal(s, b, texts[i]);
+        strata_buf_puts(b, ", ");
+    }
+    strata_buf_printf(b, "%lld, ", ev->duration_ms);
+    strata_session_literal(s, b, s->whoami);
+    strata_buf_puts(b, ", ");
+    strata_session_literal(s, b, PACKAGE_VERSION);
+    strata_buf_puts(b, ", ");
+    strata_session_literal(s, b, ev->detail);
+    strata_buf_puts(b, ")");
+}
+
+int
+strata_history_log_event(strata *s, const strata_history_event *ev, strata_error *err)
+{
+    strata_buf b = {0};
+    strata_history_sql_event(s, &b, ev);
+    int rc = strata_session_exec(s, b.data, err);
+    strata_buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * The tracking tables (DESIGN section 5): <table> (one row per applied or dirty
+ * migration), <table>_events (every action with who, when, how long, outcome) and
+ * <table>_meta (the tables' own schema version). Columns: docs/history.md.
+ */
+#ifndef STRATA_HISTORY_H
+#define STRATA_HISTORY_H
+
+#include <stddef.h>
+
+#include "session.h"
+#include "version.h"
+
+/* The schema version of the history tables this strata writes. */
+#define STRATA_HISTORY_SCHEMA 1
+
+typedef struct strata_history_row {
+    char *version;
+    strata_version_key key;
+    char *kind;
+    char *name;
+    char *checksum;
+    char *down_checksum;      /* may be NULL */
+    char *state;              /* "applied" or "dirty" */
+    long applied_rank;
+    char *applied_at;
+    long long execution_ms;
+    char *applied_by;
+    char *strata_version;
+    long statements_done;
+    char *statements_hash;    /* may be NULL */
+} strata_history_row;
+
+typedef struct strata_history {
+    strata_history_row *rows;  /* sorted by version */
+    size_t count;
+    long max_rank;
+} strata_history;
+
+/* An entry of the event log. */
+typedef struct strata_history_event {
+    const char *version;
+    const char *name;
+    const char *action;        /* up, down, force, baseline, repair */
+    const char *outcome;       /* ok, failed */
+    const char *started_at;
+    long long duration_ms;
+    const char *detail;        /* may be NULL */
+} strata_history_event;
+
+/*
+ * Creates the history tables when missing and checks their schema version, upgrading
+ * older layouts in place. Refuses tables written by a newer strata.
+ */
+int strata_history_ensure(strata *s, strata_error *err);
+
+/* Reads every row; *out is freed with strata_history_free. */
+int strata_history_load(strata *s, strata_history **out, strata_error *err);
+void strata_history_free(strata_history *h);
+const strata_history_row *strata_history_find(const strata_history *h,
+                                              const strata_version_key *key);
+/* Rows sorted by applied_rank, newest first; the array (not the rows) is the caller's. */
+const strata_history_row **strata_history_by_rank_desc(const strata_history *h);
+
+/* SQL text builders: append one statement each (no trailing ';') to b. */
+void strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *row);
+void strata_history_sql_delete(strata *s, strata_buf *b, const char *version);
+void strata_history_sql_finish(strata *s, strata_buf *b, const char *version,
+                               long long execution_ms, long statements_done,
+                               const char *statements_hash);
+void strata_history_sql_checkpoint(strata *s, strata_buf *b, const char *version,
+                                   long statements_done, const char *statements_hash);
+void strata_history_sql_event(strata *s, strata_buf *b, const strata_history_event *ev);
+
+/* Records an event in its own statement (outside any migration transaction). */
+int strata_history_log_event(strata *s, const strata_history_event *ev, strata_error *err);
+
+#endif

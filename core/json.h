@@ -1,0 +1,17 @@
+/*
+ * Minimal JSON output helpers for the reports (schemas in docs/json.md).
+ */
+#ifndef STRATA_JSON_H
+#define STRATA_JSON_H
+
+#include <stdio.h>
+
+/* Writes s as a JSON string (quoted, escaped), or null when s is NULL. */
+void strata_json_string(FILE *out, const char *s);
+/* Writes ,"key": (comma unless first) then the value by the matching helper. */
+void strata_json_key(FILE *out, int *first, const char *key);
+void strata_json_kv_string(FILE *out, int *first, const char *key, const char *value);
+void strata_json_kv_int(FILE *out, int *first, const char *key, long long value);
+void strata_json_kv_bool(FILE *out, int *first, const char *key, int value);
+
+#endif

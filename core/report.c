@@ -1,0 +1,291 @@
+/*
+ * Formatting results for people (aligned tables, optional colour) and machines (JSON,
+ * schemas versioned and documented in docs/json.md).
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdio.h>
+#include <string.h>
+
+#include <strata/strata.h>
+
+#include "json.h"
+
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define RED "\033[31m"
+#define DIM "\033[2m"
+#define RESET "\033[0m"
+
+static const char *
+state_name(strata_migration_state s)
+{
+    switch (s) {
+    case STRATA_STATE_APPLIED: return "applied";
+    case STRATA_STATE_PENDING: return "pending";
+    case STRATA_STATE_DIRTY: return "dirty";
+    case STRATA_STATE_MODIFIED: return "modified";
+    case STRATA_STATE_MISSING: return "missing";
+    case STRATA_STATE_OUT_OF_ORDER: return "out-of-order";
+    }
+    return "unknown";
+}
+
+static const char *
+state_color(strata_migration_state s)
+{
+    switch (s) {
+    case STRATA_STATE_APPLIED: return GREEN;
+    case STRATA_STATE_PENDING: return YELLOW;
+    default: return RED;
+    }
+}
+
+/* ------------------------------------------------------------------ status */
+
+static void
+status_json(FILE *out, const strata_status_report *r)
+{
+    int first = 1;
+    fputc('{', out);
+    strata_json_kv_string(out, &first, "schema", "strata.status/1");
+    strata_json_kv_string(out, &first, "database", r->database);
+    strata_json_kv_string(out, &first, "dir", r->dir);
+    strata_json_kv_string(out, &first, "table", r->table);
+    strata_json_key(out, &first, "summary");
+    int f2 = 1;
+    fputc('{', out);
+    strata_json_kv_int(out, &f2, "applied", (long long)r->applied);
+    strata_json_kv_int(out, &f2, "pending", (long long)r->pending);
+    strata_json_kv_int(out, &f2, "dirty", (long long)r->dirty);
+    strata_json_kv_int(out, &f2, "modified", (long long)r->modified);
+    strata_json_kv_int(out, &f2, "missing", (long long)r->missing);
+    strata_json_kv_int(out, &f2, "out_of_order", (long long)r->out_of_order);
+    fputc('}', out);
+    strata_json_key(out, &first, "migrations");
+    fputc('[', out);
+    for (size_t i = 0; i < r->count; i++) {
+        const strata_status_item *it = &r->items[i];
+        int f = 1;
+        fputs(i ? ",{" : "{", out);
+        strata_json_kv_string(out, &f, "version", it->version);
+        strata_json_kv_string(out, &f, "name", it->name);
+        strata_json_kv_string(out, &f, "state", state_name(it->state));
+        strata_json_kv_string(out, &f, "file", it->file);
+        strata_json_kv_bool(out, &f, "has_down", it->has_down);
+        strata_json_kv_string(out, &f, "applied_at", it->applied_at);
+        strata_json_kv_string(out, &f, "applied_by", it->applied_by);
+        strata_json_kv_int(out, &f, "execution_ms", it->execution_ms);
+        strata_json_kv_int(out, &f, "applied_rank", it->applied_rank);
+        strata_json_kv_string(out, &f, "checksum", it->checksum);
+        strata_json_kv_string(out, &f, "recorded_checksum", it->recorded_checksum);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+}
+
+static int
+column_width(const strata_status_report *r, int name_column)
+{
+    int w = name_column ? 4 : 7;
+    for (size_t i = 0; i < r->count; i++) {
+        int n = (int)strlen(name_column ? r->items[i].name : r->items[i].version);
+        if (n > w)
+            w = n;
+    }
+    return w > 40 ? 40 : w;
+}
+
+void
+strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
+{
+    if (flags & STRATA_REPORT_JSON) {
+        status_json(out, r);
+        return;
+    }
+    int color = flags & STRATA_REPORT_COLOR;
+    int vw = column_width(r, 0), nw = column_width(r, 1);
+    fprintf(out, "database %s, migrations in %s, history in %s\n\n", r->database, r->dir,
+            r->table);
+    fprintf(out, "%-*s  %-*s  %-12s  %-19s  %9s  %s\n", vw, "VERSION", nw, "NAME", "STATE",
+            "APPLIED AT (UTC)", "DURATION", "APPLIED BY");
+    for (size_t i = 0; i < r->count; i++) {
+        const strata_status_item *it = &r->items[i];
+        char ms[32] = "";
+        if (it->applied_at != NULL)
+            snprintf(ms, sizeof(ms), "%lld ms", it->execution_ms);
+        fprintf(out, "%-*s  %-*.*s  %s%-12s%s  %-19s  %9s  %s\n", vw, it->version, nw, nw,
+                it->name, color ? state_color(it->state) : "", state_name(it->state),
+                color ? RESET : "", it->applied_at ? it->applied_at : "-", ms,
+                it->applied_by ? it->applied_by : "");
+    }
+    if (r->count == 0)
+        fprintf(out, "(no migrations in %s)\n", r->dir);
+    fprintf(out, "\n%zu applied, %zu pending", r->applied, r->pending + r->out_of_order);
+    if (r->dirty)
+        fprintf(out, ", %zu dirty", r->dirty);
+    if (r->modified)
+        fprintf(out, ", %zu modified", r->modified);
+    if (r->missing)
+        fprintf(out, ", %zu missing", r->missing);
+    fputc('\n', out);
+}
+
+/* ------------------------------------------------------------------ up / down */
+
+void
+strata_report_run(FILE *out, const strata_run_report *r, unsigned flags)
+{
+    if (flags & STRATA_REPORT_JSON) {
+        int first = 1;
+        fputc('{', out);
+        strata_json_kv_string(out, &first, "schema", "strata.run/1");
+        strata_json_kv_string(out, &first, "direction", r->direction == 'u' ? "up" : "down");
+        strata_json_kv_bool(out, &first, "dry_run", r->dry_run);
+        strata_json_kv_int(out, &first, "total_ms", r->total_ms);
+        strata_json_key(out, &first, "migrations");
+        fputc('[', out);
+        for (size_t i = 0; i < r->count; i++) {
+            int f = 1;
+            fputs(i ? ",{" : "{", out);
+            strata_json_kv_string(out, &f, "version", r->items[i].version);
+            strata_json_kv_string(out, &f, "name", r->items[i].name);
+            strata_json_kv_string(out, &f, "file", r->items[i].file);
+            strata_json_kv_int(out, &f, "duration_ms", r->items[i].duration_ms);
+            strata_json_kv_int(out, &f, "statements", r->items[i].statements);
+            strata_json_kv_bool(out, &f, "transaction", !r->items[i].no_transaction);
+            fputc('}', out);
+        }
+        fputs("]}\n", out);
+        return;
+    }
+    const char *verb = r->direction == 'u' ? "applied" : "rolled back";
+    if (r->dry_run)
+        fprintf(out, "dry run: %zu migration(s) would be %s; nothing was changed\n", r->count,
+                verb);
+    else if (r->count == 0)
+        fprintf(out, "nothing to do: %s\n",
+                r->direction == 'u' ? "the database is up to date" : "nothing to roll back");
+    else
+        fprintf(out, "%zu migration(s) %s in %lld ms\n", r->count, verb, r->total_ms);
+}
+
+/* ------------------------------------------------------------------ validate */
+
+static const char *
+problem_name(strata_problem_kind k)
+{
+    switch (k) {
+    case STRATA_PROBLEM_MODIFIED: return "modified";
+    case STRATA_PROBLEM_MISSING: return "missing";
+    case STRATA_PROBLEM_DIRTY: return "dirty";
+    case STRATA_PROBLEM_OUT_OF_ORDER: return "out-of-order";
+    case STRATA_PROBLEM_NO_DOWN: return "no-down";
+    }
+    return "unknown";
+}
+
+void
+strata_report_validation(FILE *out, const strata_validation_report *r, unsigned flags)
+{
+    if (flags & STRATA_REPORT_JSON) {
+        int first = 1;
+        fputc('{', out);
+        strata_json_kv_string(out, &first, "schema", "strata.validate/1");
+        strata_json_kv_bool(out, &first, "ok", r->errors == 0);
+        strata_json_kv_int(out, &first, "checked", (long long)r->checked);
+        strata_json_kv_int(out, &first, "errors", (long long)r->errors);
+        strata_json_kv_int(out, &first, "warnings", (long long)r->warnings);
+        strata_json_key(out, &first, "problems");
+        fputc('[', out);
+        for (size_t i = 0; i < r->count; i++) {
+            int f = 1;
+            fputs(i ? ",{" : "{", out);
+            strata_json_kv_string(out, &f, "kind", problem_name(r->items[i].kind));
+            strata_json_kv_string(out, &f, "severity", r->items[i].is_error ? "error" : "warning");
+            strata_json_kv_string(out, &f, "version", r->items[i].version);
+            strata_json_kv_string(out, &f, "file", r->items[i].file);
+            strata_json_kv_string(out, &f, "message", r->items[i].message);
+            fputc('}', out);
+        }
+        fputs("]}\n", out);
+        return;
+    }
+    int color = flags & STRATA_REPORT_COLOR;
+    for (size_t i = 0; i < r->count; i++)
+        fprintf(out, "%s%s%s: %s\n", color ? (r->items[i].is_error ? RED : YELLOW) : "",
+                r->items[i].is_error ? "error" : "warning", color ? RESET : "",
+                r->items[i].message);
+    fprintf(out, "%zu migration(s) checked: %zu error(s), %zu warning(s)\n", r->checked,
+            r->errors, r->warnings);
+}
+
+/* ------------------------------------------------------------------ drivers */
+
+static void
+drivers_json(FILE *out, const strata_driver_list *l)
+{
+    int first = 1;
+    fputc('{', out);
+    strata_json_kv_string(out, &first, "schema", "strata.drivers/1");
+    strata_json_key(out, &first, "searched");
+    fputc('[', out);
+    for (size_t i = 0; i < l->nsearched; i++) {
+        if (i)
+            fputc(',', out);
+        strata_json_string(out, l->searched[i]);
+    }
+    fputc(']', out);
+    strata_json_key(out, &first, "drivers");
+    fputc('[', out);
+    for (size_t i = 0; i < l->count; i++) {
+        const strata_driver_info *d = &l->items[i];
+        int f = 1;
+        fputs(i ? ",{" : "{", out);
+        strata_json_kv_string(out, &f, "name", d->name);
+        strata_json_kv_string(out, &f, "file", d->file);
+        strata_json_kv_string(out, &f, "version", d->version);
+        strata_json_kv_string(out, &f, "dialect", d->dialect);
+        strata_json_kv_string(out, &f, "schemes", d->schemes);
+        strata_json_kv_string(out, &f, "capabilities", d->capabilities);
+        strata_json_kv_string(out, &f, "client_version", d->client_version);
+        strata_json_kv_int(out, &f, "abi", d->abi_version);
+        strata_json_kv_string(out, &f, "refused", d->refused);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+}
+
+void
+strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags)
+{
+    if (flags & STRATA_REPORT_JSON) {
+        drivers_json(out, l);
+        return;
+    }
+    fputs("searched, in order:\n", out);
+    for (size_t i = 0; i < l->nsearched; i++)
+        fprintf(out, "  %s\n", l->searched[i]);
+    size_t usable = 0, refused = 0;
+    for (size_t i = 0; i < l->count; i++)
+        l->items[i].refused ? refused++ : usable++;
+    fprintf(out, "\ndrivers (%zu):\n", usable);
+    for (size_t i = 0; i < l->count; i++) {
+        const strata_driver_info *d = &l->items[i];
+        if (d->refused)
+            continue;
+        fprintf(out, "  %-10s %-8s dialect %-9s schemes %-20s abi %u  client %s\n", d->name,
+                d->version, d->dialect, d->schemes, d->abi_version,
+                d->client_version ? d->client_version : "-");
+        fprintf(out, "  %-10s capabilities %s\n  %-10s file %s\n", "", d->capabilities, "",
+                d->file);
+    }
+    if (refused == 0)
+        return;
+    fprintf(out, "\nrefused (%zu):\n", refused);
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].refused)
+            fprintf(out, "  %s: %s\n", l->items[i].file, l->items[i].refused);
+}
