@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The strata command end to end on real SQLite files: help, drivers, the demo migrations
+# up/down/up, status, validate, edited and failing migrations, exit codes, redaction.
+# Needs STRATA_BIN, STRATA_SRCDIR, STRATA_TEST_PLUGINS (set by `make check`) and sqlite3.
+set -u
+
+strata="${STRATA_BIN:?set by make check}"
+srcdir="${STRATA_SRCDIR:?set by make check}"
+plugins="${STRATA_TEST_PLUGINS:?set by make check}"
+command -v sqlite3 >/dev/null || { echo "sqlite3 (the client) is required"; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/strata-cli-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+unset DATABASE_URL STRATA_DIR STRATA_TABLE
+
+passed=0
+failed=0
+out=""
+code=0
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    printf '%s\n' "$out" | sed 's/^/    # /' | head -20
+}
+# run CMD...: captures combined output in $out and the exit code in $code
+run() { out=$("$@" 2>&1); code=$?; }
+expect_code() { [ "$code" -eq "$1" ] && ok "$2 (exit $1)" || not_ok "$2: expected exit $1, got $code"; }
+expect_out() { grep -qF -- "$1" <<<"$out" && ok "$2" || not_ok "$2: output lacks '$1'"; }
+expect_no() { grep -qF -- "$1" <<<"$out" && not_ok "$2: output shows '$1'" || ok "$2"; }
+user_schema() { sqlite3 "$1" "SELECT sql FROM sqlite_master WHERE name NOT LIKE 'strata%' AND name NOT LIKE 'sqlite_%' AND sql IS NOT NULL ORDER BY name"; }
+
+# ---- help
+run "$strata" --help
+expect_code 0 "strata --help"
+expect_out "Usage: strata [global options] COMMAND" "overview shows the usage line"
+expect_out "Exit codes:" "overview documents exit codes"
+run "$strata" up --help
+expect_code 0 "strata up --help"
+expect_out "--dry-run" "up --help lists its options"
+run "$strata" help down
+expect_out "--all" "strata help down"
+run "$strata"
+expect_code 2 "no command is a usage error"
+run "$strata" frobnicate
+expect_code 2 "unknown command"
+expect_out "unknown command 'frobnicate'" "unknown command is named"
+run "$strata" status --bogus
+expect_code 2 "unknown option"
+run "$strata" status --all
+expect_code 2 "an option of another command"
+run "$strata" --version
+expect_out "strata " "--version"
+
+# ---- drivers
+run "$strata" drivers
+expect_code 0 "strata drivers"
+expect_out "sqlite" "the SQLite driver is found from the build tree"
+run "$strata" drivers --driver-dir "$plugins"
+expect_out "refused (6)" "the six broken test plugins are refused"
+expect_out "badabi.so: built for driver ABI 99" "a refused plugin is listed with its reason"
+run "$strata" drivers --json
+expect_out '"schema":"strata.drivers/1"' "drivers --json"
+
+# ---- the demo migrations on the embedded default (sqlite:strata.db, ./migrations)
+cp -r "$srcdir/migrations" .
+chmod -R u+w migrations
+run "$strata" up
+expect_code 0 "up on the demo set"
+expect_out "5 migration(s) applied" "five demo migrations applied"
+[ -f strata.db ] && ok "the default database is ./strata.db" || not_ok "no ./strata.db"
+run "$strata" status
+expect_code 0 "status"
+[ "$(grep -c ' applied ' <<<"$out")" -eq 5 ] && ok "status lists five applied" || not_ok "status lists five applied"
+expect_out "5 applied, 0 pending" "status summary"
+run "$strata" up
+expect_code 0 "a second up"
+expect_out "nothing to do" "a second up applies nothing"
+run "$strata" status --json
+expect_out '"summary":{"applied":5,"pending":0' "status --json summary"
+
+before=$(user_schema strata.db)
+run "$strata" down --all
+expect_code 0 "down --all"
+[ -z "$(user_schema strata.db)" ] && ok "down --all leaves no user table" || not_ok "tables left after down --all"
+run "$strata" up
+expect_code 0 "up after down --all"
+[ "$(user_schema strata.db)" = "$before" ] && ok "down --all then up gives the same schema" || not_ok "schema differs after down --all / up"
+run "$strata" down
+expect_out "1 migration(s) rolled back" "down rolls back one by default"
+run "$strata" up --dry-run
+expect_out "CREATE TABLE roles" "--dry-run prints the SQL"
+expect_out "nothing was changed" "--dry-run says nothing changed"
+run sqlite3 strata.db "SELECT count(*) FROM strata_migrations"
+[ "$out" = 4 ] && ok "--dry-run recorded nothing" || not_ok "--dry-run recorded something"
+run "$strata" up -q
+expect_code 0 "up -q"
+
+# ---- global options before or after the command, env vars
+mkdir other
+cp migrations/001_* other/
+run "$strata" status --database sqlite:other.db --dir other
+expect_out "1 pending" "--database and --dir after the command"
+run env DATABASE_URL=sqlite:other.db STRATA_DIR=other "$strata" up
+expect_code 0 "DATABASE_URL and STRATA_DIR"
+run sqlite3 other.db "SELECT count(*) FROM strata_migrations"
+[ "$out" = 1 ] && ok "the environment chose the database" || not_ok "DATABASE_URL ignored"
+
+# ---- an edited applied migration
+printf '\n-- edited\n' >> migrations/002_create_api_keys.up.sql
+run "$strata" up
+expect_code 3 "up refuses an edited migration"
+expect_out "migrations/002_create_api_keys.up.sql" "the refusal names the file"
+run "$strata" validate
+expect_code 3 "validate fails on an edited migration"
+expect_out "002_create_api_keys.up.sql: edited after it was applied" "validate names the file"
+run "$strata" status
+expect_out "modified" "status shows it modified"
+run "$strata" validate --json
+expect_out '"kind":"modified"' "validate --json"
+git_restore() { cp "$srcdir/migrations/002_create_api_keys.up.sql" migrations/; }
+git_restore
+run "$strata" validate
+expect_code 0 "validate passes once the file is restored"
+
+# ---- a failing migration: file:line:col, nothing left behind, exit 1
+cat > migrations/006_broken.up.sql <<'SQL'
+CREATE TABLE broken_half (id INTEGER);
+INSERT INTO broken_half VALUES (1);
+INSERT INTO no_such_table VALUES (1);
+SQL
+run "$strata" up
+expect_code 1 "a failing migration"
+expect_out "migrations/006_broken.up.sql:3:1:" "the error points at file:line:col"
+run sqlite3 strata.db "SELECT count(*) FROM sqlite_master WHERE name='broken_half'"
+[ "$out" = 0 ] && ok "the failed migration left nothing behind" || not_ok "broken_half exists"
+rm migrations/006_broken.up.sql
+
+# ---- bad input
+run "$strata" --database 'sqlite:x.db?password=hunter2' status
+expect_code 2 "an unknown URL option"
+expect_no "hunter2" "a password in the URL is never printed"
+run "$strata" --database 'postgres://app:s3cret@127.0.0.1:1/app' status
+expect_no "s3cret" "a password in a network URL is never printed"
+run "$strata" --database 'nosuch://x' status
+expect_code 2 "an unknown driver"
+expect_out "no driver 'nosuch'" "the unknown driver is named"
+mkdir bad && printf 'CREATE TABLE x (a int);\n' > bad/create_x.sql
+run "$strata" --dir bad --database sqlite:bad.db up
+expect_code 3 "an unparseable file name"
+expect_out "bad/create_x.sql" "the bad name is named"
+run "$strata" --lock-timeout soon status
+expect_code 2 "a bad --lock-timeout"
+run "$strata" new
+expect_code 2 "new without a name"
+run "$strata" new add_users_email
+expect_code 0 "strata new"
+expect_out "migrations/006_add_users_email.up.sql" "new follows the folder's sequence numbers"
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
