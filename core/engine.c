@@ -144,7 +144,7 @@ statement_done(script_run *r, const strata_stmt *st, strata_error *err)
     strata_checksum snapshot = r->chain;
     strata_checksum_final(&snapshot, r->chain_hex);
     r->statements++;
-    if (!r->dirty_protocol || r->direction != 'u')
+    if (!r->dirty_protocol)
         return STRATA_OK;
     return checkpoint(r, err);
 }
@@ -164,6 +164,11 @@ run_statements(script_run *r, strata_error *err)
             rc = lex_error(r->script, &le, err);
             break;
         }
+        strata_event ev = {.type = STRATA_EVENT_STATEMENT, .direction = r->direction,
+                           .version = r->m->version, .name = r->m->name,
+                           .file = r->script->path, .text = st.text, .line = st.line,
+                           .statements = r->statements};
+        strata_session_emit(r->s, &ev);
         if (st.flags & STRATA_STMT_COPY)
             rc = run_copy(r, lx, &st, err);
         else
@@ -268,12 +273,25 @@ record(script_run *r, long rank, const char *started, long long ms, strata_error
     return rc;
 }
 
-/* Writes the 'dirty' row that the dirty protocol starts with. */
+/*
+ * Marks the start of a script run without a transaction: up inserts a 'dirty' row, down
+ * turns the applied row 'dirty' (half rolled back) until it is deleted at the end.
+ */
 static int
 record_dirty_start(script_run *r, long rank, const char *started, strata_error *err)
 {
     strata *s = r->s;
     const strata_migration *m = r->m;
+    if (r->direction == 'd') {
+        strata_buf sql = {0};
+        strata_buf_printf(&sql, "UPDATE %s SET state = 'dirty', statements_done = 0, "
+                                "statements_hash = NULL WHERE version = ",
+                          s->names.migrations);
+        strata_session_literal(s, &sql, m->version);
+        int rc = strata_session_exec(s, sql.data, err);
+        strata_buf_free(&sql);
+        return rc;
+    }
     strata_history_row row = {
         .version = m->version, .kind = "versioned", .name = m->name,
         .checksum = (char *)m->up.checksum,
@@ -311,20 +329,20 @@ static int
 run_dirty(script_run *r, long rank, const char *started, long long t0, strata_error *err)
 {
     chain_reset(r);
-    int rc = r->direction == 'u' ? record_dirty_start(r, rank, started, err) : STRATA_OK;
+    int rc = record_dirty_start(r, rank, started, err);
     if (rc == STRATA_OK)
         rc = run_statements(r, err);
     if (rc == STRATA_OK)
         return record(r, rank, started, strata_now_ms() - t0, err);
-    if (r->direction == 'u') {
-        char hint[sizeof(err->hint)];
-        snprintf(hint, sizeof(hint),
-                 "migration %s ran outside a transaction and stopped after %ld statement(s); "
-                 "its record is dirty. Fix the cause, then run `strata force %s applied` if "
-                 "you completed it by hand or `strata force %s rolled-back` if you undid it",
-                 r->m->version, r->statements, r->m->version, r->m->version);
-        memcpy(err->hint, hint, sizeof(hint));
-    }
+    char hint[sizeof(err->hint)];
+    snprintf(hint, sizeof(hint),
+             "the %s script of migration %s ran outside a transaction and stopped after %ld "
+             "statement(s); its record is dirty. Fix the cause, then run `strata force %s "
+             "applied` if the migration's changes are all in place, or `strata force %s "
+             "rolled-back` if none are",
+             r->direction == 'u' ? "up" : "down", r->m->version, r->statements,
+             r->m->version, r->m->version);
+    memcpy(err->hint, hint, sizeof(hint));
     return rc;
 }
 
@@ -677,6 +695,12 @@ check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
     default:
         break;
     }
+    if (e->file != NULL && e->row != NULL && e->row->down_checksum != NULL &&
+        e->file->down.path != NULL && strcmp(e->row->down_checksum, e->file->down.checksum) != 0)
+        add_problem(r, STRATA_PROBLEM_DOWN_MODIFIED, 0, version, e->file->down.path,
+                    strata_xasprintf("%s: down script edited since the migration was applied; "
+                                     "make sure it still undoes the up script",
+                                     e->file->down.path));
     if (e->file != NULL && e->file->down.path == NULL)
         add_problem(r, STRATA_PROBLEM_NO_DOWN, 0, version, file,
                     strata_xasprintf("%s: no down script; this migration cannot be undone",
@@ -765,7 +789,9 @@ strata_force(strata *s, const char *version, int applied, strata_error *err)
         rc = strata_exec_script(s, sql.data, err);
     if (rc == STRATA_OK) {
         const strata_migration *m = strata_source_find(e.files, &key);
-        strata_history_event ev = {.version = version, .name = m ? m->name : NULL,
+        const strata_history_row *row = strata_history_find(e.history, &key);
+        strata_history_event ev = {.version = m ? m->version : row ? row->version : version,
+                                   .name = m ? m->name : row ? row->name : NULL,
                                    .action = "force", .outcome = "ok", .started_at = now,
                                    .detail = applied ? "marked applied" : "marked rolled back"};
         rc = strata_history_log_event(s, &ev, err);

@@ -120,7 +120,8 @@ strata_history_load(strata *s, strata_history **out, strata_error *err)
         strata_history_free(h);
         return rc;
     }
-    qsort(h->rows, h->count, sizeof(*h->rows), cmp_rows);
+    if (h->count > 1)
+        qsort(h->rows, h->count, sizeof(*h->rows), cmp_rows);
     *out = h;
     return STRATA_OK;
 }

@@ -123,7 +123,9 @@ strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
     }
     if (r->count == 0)
         fprintf(out, "(no migrations in %s)\n", r->dir);
-    fprintf(out, "\n%zu applied, %zu pending", r->applied, r->pending + r->out_of_order);
+    fprintf(out, "\n%zu applied, %zu pending", r->applied, r->pending);
+    if (r->out_of_order)
+        fprintf(out, ", %zu out of order", r->out_of_order);
     if (r->dirty)
         fprintf(out, ", %zu dirty", r->dirty);
     if (r->modified)
@@ -183,6 +185,7 @@ problem_name(strata_problem_kind k)
     case STRATA_PROBLEM_DIRTY: return "dirty";
     case STRATA_PROBLEM_OUT_OF_ORDER: return "out-of-order";
     case STRATA_PROBLEM_NO_DOWN: return "no-down";
+    case STRATA_PROBLEM_DOWN_MODIFIED: return "down-modified";
     }
     return "unknown";
 }

@@ -238,7 +238,14 @@ strata_session_lock(strata *s, strata_error *err)
     int rc = s->drv->lock(s->conn, s->lock_name, 0, err);
     if (rc != STRATA_LOCK_TIMEOUT || s->lock_timeout_ms == 0)
         return rc;
-    strata_event ev = {.type = STRATA_EVENT_LOCK_WAIT, .text = err->message};
+    const char *holder = strstr(err->message, "held by");
+    char text[sizeof(err->message) + 64];
+    char limit[32] = "as long as it takes";
+    if (s->lock_timeout_ms > 0)
+        snprintf(limit, sizeof(limit), "up to %ld ms", s->lock_timeout_ms);
+    snprintf(text, sizeof(text), "waiting %s for the migration lock, %s", limit,
+             holder ? holder : "held by another runner");
+    strata_event ev = {.type = STRATA_EVENT_LOCK_WAIT, .text = text};
     strata_session_emit(s, &ev);
     rc = s->drv->lock(s->conn, s->lock_name, s->lock_timeout_ms, err);
     if (rc == STRATA_LOCK_TIMEOUT)

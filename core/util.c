@@ -64,16 +64,14 @@ strata_xstrndup(const char *s, size_t n)
 char *
 strata_xasprintf(const char *fmt, ...)
 {
-    strata_buf b = {0};
+    char *out = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vasprintf(&out, fmt, ap);
     va_end(ap);
-    b.data = strata_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(b.data, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return b.data;
+    if (n < 0)
+        out_of_memory(strlen(fmt));
+    return out;
 }
 
 static void
@@ -106,15 +104,15 @@ strata_buf_puts(strata_buf *b, const char *s)
 void
 strata_buf_printf(strata_buf *b, const char *fmt, ...)
 {
+    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vasprintf(&text, fmt, ap);
     va_end(ap);
-    buf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    if (n < 0)
+        out_of_memory(strlen(fmt));
+    strata_buf_append(b, text, (size_t)n);
+    free(text);
 }
 
 void

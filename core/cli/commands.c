@@ -82,8 +82,15 @@ print_event(void *ctx, const strata_event *ev)
                 ev->duration_ms);
         break;
     case STRATA_EVENT_SQL:
-        printf("-- %s %s %s (%s:%ld)\n%s;\n\n", dir, ev->version, ev->name, ev->file, ev->line,
-               ev->text);
+        /* with --json, stdout carries only the JSON result */
+        fprintf(c->json ? stderr : stdout, "-- %s %s %s (%s:%ld)\n%s;\n\n", dir, ev->version,
+                ev->name, ev->file, ev->line, ev->text);
+        break;
+    case STRATA_EVENT_STATEMENT:
+        if (c->verbose)
+            fprintf(stderr, "      %s:%ld: %.*s%s\n", ev->file, ev->line,
+                    (int)strcspn(ev->text, "\n"), ev->text,
+                    strchr(ev->text, '\n') ? " ..." : "");
         break;
     case STRATA_EVENT_NOTICE:
     case STRATA_EVENT_LOCK_WAIT:

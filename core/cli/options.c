@@ -59,7 +59,7 @@ static const struct option all_options[] = {
     {"timestamp", no_argument, NULL, OPT_TIMESTAMP},
     {NULL, 0, NULL, 0},
 };
-#define GLOBAL_OPTION_COUNT 11 /* the first entries of all_options */
+#define GLOBAL_OPTION_COUNT 12 /* the first entries of all_options */
 
 /* Which command takes which command option. */
 static const struct {
@@ -205,10 +205,11 @@ cli_parse(int argc, char **argv, cli *c)
     if (optind >= argc)
         return -1; /* no command: the caller prints the overview */
     c->command = argv[optind];
-    /* Phase 2: the command's options and the globals again, in any order. */
+    /* Phase 2: the command's options and the globals again, in any order. optind = 0
+     * makes GNU getopt start afresh (and permute), which optind = 1 would not. */
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
-    optind = 1;
+    optind = 0;
     rc = parse_range(sub_argc, sub_argv, all_options, "d:hqv", c);
     if (rc != -1)
         return rc;

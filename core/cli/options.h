@@ -5,7 +5,7 @@
 #ifndef STRATA_CLI_OPTIONS_H
 #define STRATA_CLI_OPTIONS_H
 
-/* Exit codes; stable and documented in docs/cli.md and strata(1). */
+/* Exit codes; stable and documented in docs/guide.md and strata(1). */
 #define EXIT_OK 0
 #define EXIT_FAILURE_ 1
 #define EXIT_USAGE 2

@@ -53,7 +53,8 @@ typedef enum strata_event_type {
     STRATA_EVENT_MIGRATION_FAILED,    /* it failed; nothing of it was kept unless dirty */
     STRATA_EVENT_SQL,                 /* --dry-run: one statement that would run (text) */
     STRATA_EVENT_NOTICE,              /* something the user should know (text) */
-    STRATA_EVENT_LOCK_WAIT            /* waiting for another runner's lock (text) */
+    STRATA_EVENT_LOCK_WAIT,           /* waiting for another runner's lock (text) */
+    STRATA_EVENT_STATEMENT            /* a statement is about to run (text, line) */
 } strata_event_type;
 
 /* Passed to on_event; every pointer is valid only during the call. */
@@ -66,8 +67,8 @@ typedef struct strata_event {
     long long duration_ms;   /* MIGRATION_DONE / FAILED */
     long statements;         /* statements run so far */
     int no_transaction;      /* the migration runs outside a transaction */
-    const char *text;        /* SQL, NOTICE and LOCK_WAIT */
-    long line;               /* SQL: file line of the statement */
+    const char *text;        /* SQL, STATEMENT, NOTICE and LOCK_WAIT */
+    long line;               /* SQL, STATEMENT: file line of the statement */
 } strata_event;
 
 typedef void (*strata_event_fn)(void *ctx, const strata_event *event);
@@ -192,7 +193,8 @@ typedef enum strata_problem_kind {
     STRATA_PROBLEM_MISSING,        /* error: file of an applied version gone */
     STRATA_PROBLEM_DIRTY,          /* error: half-applied migration */
     STRATA_PROBLEM_OUT_OF_ORDER,   /* error unless out-of-order is allowed */
-    STRATA_PROBLEM_NO_DOWN         /* warning: migration without a down script */
+    STRATA_PROBLEM_NO_DOWN,        /* warning: migration without a down script */
+    STRATA_PROBLEM_DOWN_MODIFIED   /* warning: down script edited since the up was applied */
 } strata_problem_kind;
 
 typedef struct strata_problem {
@@ -211,8 +213,9 @@ typedef struct strata_validation_report {
 } strata_validation_report;
 
 /*
- * Checks the files against the history: checksums of applied migrations, files missing
- * for applied versions, dirty records, out-of-order pending versions. Returns STRATA_OK
+ * Checks the files against the history: checksums of applied migrations (an edited up
+ * script is an error, an edited down script a warning), files missing for applied
+ * versions, dirty records, out-of-order pending versions, migrations without a down. Returns STRATA_OK
  * when the check ran (look at (*out)->errors), another status when it could not run.
  */
 STRATA_API int strata_validate(strata *s, strata_validation_report **out, strata_error *err);
