@@ -27,7 +27,7 @@ build_strata() {
     if [ ! -f Makefile ] || [ configure -nt Makefile ] || [ -n "${CONFIGURE_FLAGS_CHANGED:-}" ]; then
         echo "==> ./configure $*"
         ./configure "$@" >config.out 2>&1 || { cat config.out; return 1; }
-        sed -n '/strata .* configured/,$p' config.out
+        sed -n '/strata .* configured/,/mysql:/p' config.out
     fi
     echo "==> make"
     make -j"$(nproc)" >make.out 2>&1 || { cat make.out; return 1; }
