@@ -24,12 +24,12 @@
  * a refill discards.
  */
 
-#define LX_CHUNK (64 * 1024)          /* smallest read; the buffer keeps this much free */
+#define LX_CHUNK (64 * 1024) /* smallest read; the buffer keeps this much free */
 #define LX_BUF_INIT (4 * LX_CHUNK)
-#define LX_DELIM_MAX 15               /* longest DELIMITER string */
-#define LX_HDR_WORDS 24               /* words searched for TRIGGER/PROCEDURE/... */
-#define LX_TOKS 8                     /* leading tokens classified per statement */
-#define LX_ANNOT_MAX 96               /* longest grouping-annotation line looked at */
+#define LX_DELIM_MAX 15 /* longest DELIMITER string */
+#define LX_HDR_WORDS 24 /* words searched for TRIGGER/PROCEDURE/... */
+#define LX_TOKS 8       /* leading tokens classified per statement */
+#define LX_ANNOT_MAX 96 /* longest grouping-annotation line looked at */
 
 /* Byte classes of the scanner tables. */
 enum {
@@ -47,8 +47,8 @@ enum {
     C_HASH,
     C_DOLLAR,
     C_SEMI,
-    C_DELIM,   /* first byte of a custom DELIMITER */
-    C_BSLASH   /* psql meta-command at statement start */
+    C_DELIM, /* first byte of a custom DELIMITER */
+    C_BSLASH /* psql meta-command at statement start */
 };
 
 /* Scanner tables: between statements, inside one, inside one whose words count. */
@@ -259,13 +259,14 @@ fail_unterminated(strata_lexer *lx)
                            ? " (comments nest here: each /* needs its own */)"
                            : "");
     case S_EXEC:
-        return fail_lc(lx, line, col, "unterminated executable comment /*! ...: add the "
-                                      "closing */");
+        return fail_lc(lx, line, col,
+                       "unterminated executable comment /*! ...: add the "
+                       "closing */");
     default:
         return fail_lc(lx, line, col,
                        "unterminated dollar-quoted string $%.*s$: add the closing $%.*s$",
-                       (int)lx->tag_len, (const char *)lx->buf + lx->tok_off + 1,
-                       (int)lx->tag_len, (const char *)lx->buf + lx->tok_off + 1);
+                       (int)lx->tag_len, (const char *)lx->buf + lx->tok_off + 1, (int)lx->tag_len,
+                       (const char *)lx->buf + lx->tok_off + 1);
     }
 }
 
@@ -406,14 +407,9 @@ build_tables(strata_lexer *lx)
         int sp = is_space((unsigned char)c);
         int digit = c >= '0' && c <= '9';
 
-        lx->tabs[TAB_OUT][c] = sp ? C_PLAIN
-                               : (words_first && lx->idents[c]) ? C_IDENT
-                                                                : C_CONTENT;
+        lx->tabs[TAB_OUT][c] = sp ? C_PLAIN : (words_first && lx->idents[c]) ? C_IDENT : C_CONTENT;
         lx->tabs[TAB_PLAIN][c] = C_PLAIN;
-        lx->tabs[TAB_WORDS][c] = sp ? C_PLAIN
-                                 : lx->idents[c] ? C_IDENT
-                                 : digit         ? C_DIGIT
-                                                 : C_PUNCT;
+        lx->tabs[TAB_WORDS][c] = sp ? C_PLAIN : lx->idents[c] ? C_IDENT : digit ? C_DIGIT : C_PUNCT;
     }
     if (lx->rules & STRATA_LEX_PSQL_META)
         lx->tabs[TAB_OUT]['\\'] = C_BSLASH;
@@ -445,6 +441,16 @@ find2(const unsigned char *p, size_t n, unsigned char a, unsigned char b)
     return NULL;
 }
 
+/* First q or backslash in p[0, n): two memchr passes beat a byte loop on real strings. */
+static const unsigned char *
+find_quote_or_bs(const unsigned char *p, size_t n, unsigned char q)
+{
+    const unsigned char *hit = memchr(p, q, n);
+    const unsigned char *bs = memchr(p, '\\', hit ? (size_t)(hit - p) : n);
+
+    return bs ? bs : hit;
+}
+
 /*
  * Scans a quoted run from *pos (just past its opening quote) for the closing byte q, which
  * is escaped by doubling when dbl and a backslash escapes any byte when bs. Returns 1 with
@@ -458,7 +464,8 @@ scan_quoted(const unsigned char *b, size_t len, size_t *pos, int eof, unsigned c
     size_t p = *pos;
 
     for (;;) {
-        const unsigned char *hit = bs ? find2(b + p, len - p, q, '\\') : memchr(b + p, q, len - p);
+        const unsigned char *hit =
+            bs ? find_quote_or_bs(b + p, len - p, q) : memchr(b + p, q, len - p);
 
         if (!hit) {
             *pos = len;
@@ -493,8 +500,8 @@ scan_comment(const unsigned char *b, size_t len, size_t *pos, int nested, int *d
     size_t p = *pos;
 
     for (;;) {
-        const unsigned char *hit = nested ? find2(b + p, len - p, '*', '/')
-                                          : memchr(b + p, '*', len - p);
+        const unsigned char *hit =
+            nested ? find2(b + p, len - p, '*', '/') : memchr(b + p, '*', len - p);
 
         if (!hit) {
             *pos = len;
@@ -522,8 +529,7 @@ scan_comment(const unsigned char *b, size_t len, size_t *pos, int nested, int *d
 
 /* Scans a dollar-quoted body for $tag$. */
 static int
-scan_dollar(const unsigned char *b, size_t len, size_t *pos, const unsigned char *tag,
-            size_t tlen)
+scan_dollar(const unsigned char *b, size_t len, size_t *pos, const unsigned char *tag, size_t tlen)
 {
     size_t p = *pos;
 
@@ -664,8 +670,8 @@ name_part(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p)
     if (lx->idents[t[q]]) {
         while (++q < n && lx->identc[t[q]])
             ;
-        if ((lx->rules & STRATA_LEX_E_STRINGS) && q == *p + 1 && (t[*p] | 0x20) == 'e' &&
-            q < n && t[q] == '\'') {
+        if ((lx->rules & STRATA_LEX_E_STRINGS) && q == *p + 1 && (t[*p] | 0x20) == 'e' && q < n &&
+            t[q] == '\'') {
             q++;
             *p = scan_quoted(t, n, &q, 1, '\'', 1, 1) ? q : n;
             return T_STRING;
@@ -725,9 +731,28 @@ tok_kw(const unsigned char *t, const lx_tok *tk, const char *k)
     return tk->type == T_WORD && kw(t + tk->off, tk->len, k);
 }
 
-/* True when the leading tokens match pattern pat (space-separated words, "*" any name). */
+/* True when token tk is the pattern word pat[0, wl) ("*": any name). */
 static int
-pattern_match(const unsigned char *t, const lx_tok *tk, int nt, const char *pat)
+pattern_word(const unsigned char *t, const lx_tok *tk, const char *pat, size_t wl)
+{
+    size_t j;
+
+    if (wl == 1 && *pat == '*')
+        return tk->type == T_WORD || tk->type == T_NAME;
+    if (tk->type != T_WORD || tk->len != wl)
+        return 0;
+    for (j = 0; j < wl; j++)
+        if (ascii_upper(t[tk->off + j]) != ascii_upper((unsigned char)pat[j]))
+            return 0;
+    return 1;
+}
+
+/*
+ * True when the leading tokens tk[0, nt) match the first max words of pattern pat
+ * (space-separated words), or all of them when it has fewer.
+ */
+static int
+pattern_match(const unsigned char *t, const lx_tok *tk, int nt, const char *pat, int max)
 {
     int i = 0;
 
@@ -736,23 +761,11 @@ pattern_match(const unsigned char *t, const lx_tok *tk, int nt, const char *pat)
 
         while (*pat == ' ')
             pat++;
-        if (*pat == '\0')
+        if (*pat == '\0' || i == max)
             return i > 0;
         wl = strcspn(pat, " ");
-        if (i >= nt)
+        if (i >= nt || !pattern_word(t, &tk[i], pat, wl))
             return 0;
-        if (wl == 1 && *pat == '*') {
-            if (tk[i].type != T_WORD && tk[i].type != T_NAME)
-                return 0;
-        } else if (tk[i].type != T_WORD || tk[i].len != wl) {
-            return 0;
-        } else {
-            size_t j;
-
-            for (j = 0; j < wl; j++)
-                if (ascii_upper(t[tk[i].off + j]) != ascii_upper((unsigned char)pat[j]))
-                    return 0;
-        }
         pat += wl;
         i++;
     }
@@ -793,22 +806,38 @@ has_from_stdin(const strata_lexer *lx, const unsigned char *t, size_t n)
     return 0;
 }
 
-/* STRATA_STMT_* flags of the complete statement t[0, n). */
+/* False when a statement starting with token tk cannot carry any STRATA_STMT_* flag. */
+static int
+may_flag(const strata_lexer *lx, const unsigned char *t, const lx_tok *tk)
+{
+    static const char *const first[] = {"BEGIN",    "END",    "ABORT", "START",
+                                        "ROLLBACK", "COMMIT", "COPY",  NULL};
+    const char *const *pat;
+
+    if (tk->type == T_WORD && kw_any(t + tk->off, tk->len, first))
+        return 1;
+    for (pat = lx->no_tx; pat && *pat; pat++)
+        if (pattern_match(t, tk, 1, *pat, 1))
+            return 1;
+    return 0;
+}
+
+/* STRATA_STMT_* flags of the complete statement t[0, n) (group: from a StatementBegin). */
 static unsigned
 stmt_flags(const strata_lexer *lx, const unsigned char *t, size_t n, int group)
 {
     lx_tok tk[LX_TOKS];
     unsigned flags = 0;
     size_t p = 0;
-    int nt = 0;
+    int nt = 1;
     const char *const *pat;
 
+    if (next_token(lx, t, n, &p, &tk[0]) == T_END || !may_flag(lx, t, &tk[0]))
+        return 0;
     while (nt < LX_TOKS && next_token(lx, t, n, &p, &tk[nt]) != T_END)
         nt++;
-    if (nt == 0)
-        return 0;
     for (pat = lx->no_tx; pat && *pat; pat++)
-        if (pattern_match(t, tk, nt, *pat)) {
+        if (pattern_match(t, tk, nt, *pat, -1)) {
             flags |= STRATA_STMT_NO_TRANSACTION;
             break;
         }
@@ -827,10 +856,10 @@ stmt_flags(const strata_lexer *lx, const unsigned char *t, size_t n, int group)
 static int
 header_ok(const strata_lexer *lx, size_t kw_off)
 {
-    static const char *const filler[] = {
-        "CREATE",    "OR",       "REPLACE", "TEMP",     "TEMPORARY", "AGGREGATE",
-        "CONSTRAINT", "ALGORITHM", "UNDEFINED", "MERGE", "TEMPTABLE", "SQL",
-        "SECURITY",  "INVOKER",  "NONSTRICT", NULL};
+    static const char *const filler[] = {"CREATE",    "OR",        "REPLACE",    "TEMP",
+                                         "TEMPORARY", "AGGREGATE", "CONSTRAINT", "ALGORITHM",
+                                         "UNDEFINED", "MERGE",     "TEMPTABLE",  "SQL",
+                                         "SECURITY",  "INVOKER",   "NONSTRICT",  NULL};
     const unsigned char *t = lx->buf + lx->stmt_off;
     size_t n = kw_off - lx->stmt_off, p = 0;
     int definer = 0;
@@ -1679,8 +1708,8 @@ copy_pump(strata_lexer *lx, char *out, size_t size)
 /* ---- API ---- */
 
 int
-strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_fn read,
-                 void *ctx, long first_line, strata_lexer **out)
+strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_fn read, void *ctx,
+                 long first_line, strata_lexer **out)
 {
     strata_lexer *lx;
 

@@ -19,12 +19,12 @@
  * must be identical: chunk boundaries never matter.
  */
 
-#define PG                                                                                     \
-    (STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_E_STRINGS | STRATA_LEX_DOLLAR_QUOTES |            \
+#define PG                                                                                         \
+    (STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_E_STRINGS | STRATA_LEX_DOLLAR_QUOTES |                \
      STRATA_LEX_COPY_STDIN | STRATA_LEX_BLOCKS | STRATA_LEX_PSQL_META)
-#define MY                                                                                     \
-    (STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_BACKSLASH_ESCAPES |          \
-     STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |                     \
+#define MY                                                                                         \
+    (STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_BACKSLASH_ESCAPES |              \
+     STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |                         \
      STRATA_LEX_DASH_NEEDS_SPACE)
 #define LITE (STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS | STRATA_LEX_BLOCKS)
 
@@ -33,12 +33,9 @@
 static const uint32_t dialects[] = {0, PG, MY, LITE};
 #define NDIALECTS (sizeof(dialects) / sizeof(dialects[0]))
 
-static const char *const no_tx[] = {"CREATE INDEX CONCURRENTLY",
-                                    "CREATE UNIQUE INDEX CONCURRENTLY",
-                                    "DROP INDEX CONCURRENTLY",
-                                    "VACUUM",
-                                    "ALTER TYPE * ADD VALUE",
-                                    NULL};
+static const char *const no_tx[] = {"CREATE INDEX CONCURRENTLY", "CREATE UNIQUE INDEX CONCURRENTLY",
+                                    "DROP INDEX CONCURRENTLY",   "VACUUM",
+                                    "ALTER TYPE * ADD VALUE",    NULL};
 
 /* ---- an in-memory reader ---- */
 
@@ -170,26 +167,26 @@ lex(lexed *out, uint32_t rules, const char *in)
     lexp(out, rules, NULL, in);
 }
 
-#define CHECK_STMT(r, i, txt, ln, cl)                                                          \
-    do {                                                                                       \
-        if ((r)->n > (i)) {                                                                    \
-            CU_ASSERT_STRING_EQUAL((r)->text[i], (txt));                                       \
-            CU_ASSERT_EQUAL((r)->line[i], (ln));                                               \
-            CU_ASSERT_EQUAL((r)->col[i], (cl));                                                \
-            CU_ASSERT_EQUAL((r)->index[i], (i) + 1);                                           \
-        } else {                                                                               \
-            CU_FAIL("statement missing");                                                      \
-        }                                                                                      \
+#define CHECK_STMT(r, i, txt, ln, cl)                                                              \
+    do {                                                                                           \
+        if ((r)->n > (i)) {                                                                        \
+            CU_ASSERT_STRING_EQUAL((r)->text[i], (txt));                                           \
+            CU_ASSERT_EQUAL((r)->line[i], (ln));                                                   \
+            CU_ASSERT_EQUAL((r)->col[i], (cl));                                                    \
+            CU_ASSERT_EQUAL((r)->index[i], (i) + 1);                                               \
+        } else {                                                                                   \
+            CU_FAIL("statement missing");                                                          \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_ERR(r, ln, cl, needle)                                                           \
-    do {                                                                                       \
-        CU_ASSERT_EQUAL((r)->rc, -1);                                                          \
-        CU_ASSERT_EQUAL((r)->err.line, (ln));                                                  \
-        CU_ASSERT_EQUAL((r)->err.col, (cl));                                                   \
-        CU_ASSERT_PTR_NOT_NULL(strstr((r)->err.message, (needle)));                            \
-        if (!strstr((r)->err.message, (needle)))                                               \
-            fprintf(stderr, "\n  message: %s\n", (r)->err.message);                           \
+#define CHECK_ERR(r, ln, cl, needle)                                                               \
+    do {                                                                                           \
+        CU_ASSERT_EQUAL((r)->rc, -1);                                                              \
+        CU_ASSERT_EQUAL((r)->err.line, (ln));                                                      \
+        CU_ASSERT_EQUAL((r)->err.col, (cl));                                                       \
+        CU_ASSERT_PTR_NOT_NULL(strstr((r)->err.message, (needle)));                                \
+        if (!strstr((r)->err.message, (needle)))                                                   \
+            fprintf(stderr, "\n  message: %s\n", (r)->err.message);                                \
     } while (0)
 
 /* ---- always-on rules, in every dialect ---- */
@@ -239,8 +236,8 @@ test_delimiters_inside_quotes_and_comments(void)
         lex(&r, dialects[d],
             "SELECT 'a;b', 'it''s;', \"c;d\", \"x\"\"y;\" /* ; */ -- ;\nFROM t;SELECT 2");
         CU_ASSERT_EQUAL(r.n, 2);
-        CHECK_STMT(&r, 0,
-                   "SELECT 'a;b', 'it''s;', \"c;d\", \"x\"\"y;\" /* ; */ -- ;\nFROM t", 1, 1);
+        CHECK_STMT(&r, 0, "SELECT 'a;b', 'it''s;', \"c;d\", \"x\"\"y;\" /* ; */ -- ;\nFROM t", 1,
+                   1);
         CHECK_STMT(&r, 1, "SELECT 2", 2, 8);
         lexed_free(&r);
     }
@@ -369,9 +366,8 @@ test_goose_blocks(void)
             "-- +goose StatementEnd\n");
         CU_ASSERT_EQUAL(r.rc, 0);
         CU_ASSERT_EQUAL(r.n, 3);
-        CHECK_STMT(&r, 0,
-                   "CREATE FUNCTION f() RETURNS int AS 'BEGIN; RETURN 1; END;';\nSELECT 1", 3,
-                   1);
+        CHECK_STMT(&r, 0, "CREATE FUNCTION f() RETURNS int AS 'BEGIN; RETURN 1; END;';\nSELECT 1",
+                   3, 1);
         CU_ASSERT_EQUAL(r.flags[0], STRATA_STMT_BLOCK);
         CHECK_STMT(&r, 1, "SELECT 2", 6, 1);
         CU_ASSERT_EQUAL(r.flags[1], 0);
@@ -640,8 +636,7 @@ test_sqlite_trigger(void)
         "CREATE VIEW v AS SELECT CASE WHEN 1 THEN 2 END AS c;\n"
         "BEGIN;\nCOMMIT;\n");
     CU_ASSERT_EQUAL(r.n, 6);
-    CHECK_STMT(&r, 0,
-               "CREATE TEMP TRIGGER IF NOT EXISTS t2 BEFORE DELETE ON t BEGIN SELECT 1; END",
+    CHECK_STMT(&r, 0, "CREATE TEMP TRIGGER IF NOT EXISTS t2 BEFORE DELETE ON t BEGIN SELECT 1; END",
                1, 1);
     CHECK_STMT(&r, 2, "CREATE TABLE [trigger] (x)", 3, 1);
     CHECK_STMT(&r, 4, "BEGIN", 5, 1);
@@ -700,8 +695,8 @@ test_pg_plpgsql_body(void)
     lex(&r, PG, in);
     CU_ASSERT_EQUAL(r.n, 5);
     CHECK_STMT(&r, 0, fn, 1, 1);
-    CHECK_STMT(&r, 1, "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW EXECUTE FUNCTION trg()",
-               8, 1);
+    CHECK_STMT(&r, 1, "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW EXECUTE FUNCTION trg()", 8,
+               1);
     CHECK_STMT(&r, 2, "CREATE FUNCTION one() RETURNS int LANGUAGE SQL RETURN 1", 9, 1);
     CHECK_STMT(&r, 3,
                "CREATE PROCEDURE p(a int) LANGUAGE SQL\nBEGIN ATOMIC\n"
@@ -814,8 +809,8 @@ copy_run(const char *in, size_t step, size_t rsize, lexed *out, char *data, size
     while ((rc = strata_lexer_next(lx, &st, &out->err)) == 1) {
         record(out, &st);
         while (data && (st.flags & STRATA_STMT_COPY)) {
-            size_t n = strata_lexer_read_copy(lx, data + used, rsize < cap - used ? rsize
-                                                                                  : cap - used);
+            size_t n =
+                strata_lexer_read_copy(lx, data + used, rsize < cap - used ? rsize : cap - used);
 
             if (n == 0 || n == (size_t)-1)
                 break;
@@ -845,7 +840,7 @@ test_pg_copy(void)
                              "4,z\r\n"
                              "\\.\r\n"
                              "COPY t TO stdout;\n";
-    static const char want[] = "1\tx;y\n2\t\\N\n\\.x is data\n3\tit's \"q\" $$ /*\n";
+    static const char want[] = "1\tx;y\n2\t\\N\n\\.x is data\n3\tit's \"q\" $$ /*\n4,z\r\n";
     static const size_t steps[] = {SIZE_MAX, 1, 3, 4096};
     static const size_t rsizes[] = {1, 5, 4096};
     size_t s, z;
@@ -865,7 +860,7 @@ test_pg_copy(void)
             CU_ASSERT_EQUAL(r.flags[3], STRATA_STMT_COPY);
             CHECK_STMT(&r, 4, "COPY t TO stdout", 12, 1);
             CU_ASSERT_EQUAL(r.flags[4], 0);
-            CU_ASSERT_STRING_EQUAL(data, strcat(strcpy((char[128]){0}, want), "4,z\r\n"));
+            CU_ASSERT_STRING_EQUAL(data, want);
             lexed_free(&r);
             /* data not read is skipped */
             copy_run(in, steps[s], rsizes[z], &r, NULL, 0);
@@ -1159,24 +1154,22 @@ static const test_case common_tests[] = {
     {"many statements", test_many_statements},
     {NULL, NULL}};
 
-static const test_case sqlite_tests[] = {
-    {"brackets", test_sqlite_brackets},
-    {"trigger with BEGIN/CASE/END", test_sqlite_trigger},
-    {NULL, NULL}};
+static const test_case sqlite_tests[] = {{"brackets", test_sqlite_brackets},
+                                         {"trigger with BEGIN/CASE/END", test_sqlite_trigger},
+                                         {NULL, NULL}};
 
-static const test_case pg_tests[] = {
-    {"dollar quotes", test_pg_dollar_quotes},
-    {"plpgsql bodies and BEGIN ATOMIC", test_pg_plpgsql_body},
-    {"E strings and doubled quotes", test_pg_strings},
-    {"nested comments", test_pg_nested_comments},
-    {"positional parameters", test_pg_positional_params},
-    {"CREATE INDEX CONCURRENTLY", test_pg_concurrently},
-    {"psql meta-commands", test_pg_psql_meta},
-    {"COPY FROM stdin", test_pg_copy},
-    {"COPY errors", test_pg_copy_errors},
-    {"COPY large data", test_pg_copy_large},
-    {"unterminated dialect constructs", test_unterminated_dialect},
-    {NULL, NULL}};
+static const test_case pg_tests[] = {{"dollar quotes", test_pg_dollar_quotes},
+                                     {"plpgsql bodies and BEGIN ATOMIC", test_pg_plpgsql_body},
+                                     {"E strings and doubled quotes", test_pg_strings},
+                                     {"nested comments", test_pg_nested_comments},
+                                     {"positional parameters", test_pg_positional_params},
+                                     {"CREATE INDEX CONCURRENTLY", test_pg_concurrently},
+                                     {"psql meta-commands", test_pg_psql_meta},
+                                     {"COPY FROM stdin", test_pg_copy},
+                                     {"COPY errors", test_pg_copy_errors},
+                                     {"COPY large data", test_pg_copy_large},
+                                     {"unterminated dialect constructs", test_unterminated_dialect},
+                                     {NULL, NULL}};
 
 static const test_case my_tests[] = {
     {"DELIMITER", test_my_delimiter},
