@@ -43,7 +43,7 @@ strata_history_ensure(strata *s, strata_error *err)
         return rc;
     strata_buf sql = {0};
     long version = 0;
-    strata_buf_printf(&sql, "SELECT value FROM %s WHERE key = 'schema_version'", s->names.meta);
+    strata_buf_printf(&sql, "SELECT meta_value FROM %s WHERE meta_key = 'schema_version'", s->names.meta);
     rc = s->drv->query(s->conn, sql.data, read_schema_version, &version, err);
     if (rc != STRATA_OK)
         goto done;
@@ -54,7 +54,7 @@ strata_history_ensure(strata *s, strata_error *err)
                          s->names.migrations, version, STRATA_HISTORY_SCHEMA);
     } else if (version == 0) {
         strata_buf_reset(&sql);
-        strata_buf_printf(&sql, "INSERT INTO %s (key, value) VALUES ('schema_version', '%d')",
+        strata_buf_printf(&sql, "INSERT INTO %s (meta_key, meta_value) VALUES ('schema_version', '%d')",
                           s->names.meta, STRATA_HISTORY_SCHEMA);
         rc = strata_session_exec(s, sql.data, err);
     }

@@ -219,8 +219,8 @@ sq_quote_literal(const char *in, char *out, size_t size)
     "    detail TEXT\n"                                                                            \
     ");\n"                                                                                         \
     "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    key TEXT NOT NULL PRIMARY KEY,\n"                                                         \
-    "    value TEXT NOT NULL\n"                                                                    \
+    "    meta_key TEXT NOT NULL PRIMARY KEY,\n"                                                    \
+    "    meta_value TEXT NOT NULL\n"                                                               \
     ")"
 
 static size_t

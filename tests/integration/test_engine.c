@@ -615,7 +615,7 @@ test_custom_table(void)
     strata_close(s);
     CU_ASSERT_EQUAL(count("SELECT count(*) FROM schema_history"), 3);
     CU_ASSERT_EQUAL(count("SELECT count(*) FROM schema_history_events"), 3);
-    CU_ASSERT_EQUAL(count("SELECT value FROM schema_history_meta WHERE key='schema_version'"), 1);
+    CU_ASSERT_EQUAL(count("SELECT meta_value FROM schema_history_meta WHERE meta_key='schema_version'"), 1);
     done();
 }
 
