@@ -553,7 +553,7 @@ test_history_ddl(void)
         CU_ASSERT_STRING_EQUAL(cols, "id,version,name,action,outcome,started_at,duration_ms,"
                                      "performed_by,strata_version,detail");
         t_columns(c, "strata_migrations_meta", cols, sizeof(cols));
-        CU_ASSERT_STRING_EQUAL(cols, "key,value");
+        CU_ASSERT_STRING_EQUAL(cols, "meta_key,meta_value");
     }
     /* the NOT NULL columns and the primary keys */
     CU_ASSERT_EQUAL(t_query(c,
