@@ -32,6 +32,7 @@ typedef struct script_run {
     long statements;        /* statements run so far */
     strata_checksum chain;  /* hash over the statements run */
     char chain_hex[STRATA_CHECKSUM_HEX];
+    struct batch *batch;    /* statements waiting to be sent, in batched runs */
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -149,8 +150,26 @@ statement_done(script_run *r, const strata_stmt *st, strata_error *err)
     return checkpoint(r, err);
 }
 
+/* Runs one statement now, in its own exec() (or as COPY). */
 static int
-run_statements(script_run *r, strata_error *err)
+run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    int rc;
+    if (st->flags & STRATA_STMT_COPY)
+        rc = run_copy(r, lx, st, err);
+    else
+        rc = r->s->drv->exec(r->s->conn, st->text, st->len, err);
+    if (rc != STRATA_OK)
+        locate_error(r, st, err);
+    return rc;
+}
+
+/* How the statements of a script reach the database: one by one, or through a batch. */
+typedef int (*statement_fn)(script_run *r, strata_lexer *lx, const strata_stmt *st,
+                            strata_error *err);
+
+static int
+run_statements(script_run *r, statement_fn handle, strata_error *err)
 {
     strata_script_reader *reader = NULL;
     strata_lexer *lx = NULL;
@@ -169,15 +188,9 @@ run_statements(script_run *r, strata_error *err)
                            .file = r->script->path, .text = st.text, .line = st.line,
                            .statements = r->statements};
         strata_session_emit(r->s, &ev);
-        if (st.flags & STRATA_STMT_COPY)
-            rc = run_copy(r, lx, &st, err);
-        else
-            rc = r->s->drv->exec(r->s->conn, st.text, st.len, err);
-        if (rc != STRATA_OK) {
-            locate_error(r, &st, err);
-            break;
-        }
-        rc = statement_done(r, &st, err);
+        rc = handle(r, lx, &st, err);
+        if (rc == STRATA_OK)
+            rc = statement_done(r, &st, err);
     }
     close_lexer(reader, lx);
     return rc;
@@ -313,7 +326,7 @@ run_in_transaction(script_run *r, long rank, const char *started, long long t0,
     int rc = s->drv->begin(s->conn, err);
     if (rc != STRATA_OK)
         return rc;
-    rc = run_statements(r, err);
+    rc = run_statements(r, run_one, err);
     if (rc == STRATA_OK)
         rc = record(r, rank, started, strata_now_ms() - t0, err);
     if (rc == STRATA_OK)
@@ -325,13 +338,173 @@ run_in_transaction(script_run *r, long rank, const char *started, long long t0,
     return rc;
 }
 
+/* ------------------------------------------------------------------ batched runs */
+
+/*
+ * Drivers with STRATA_CAP_MULTI_STATEMENT get a migration in as few round trips as
+ * possible: its statements, history row, event and the BEGIN/COMMIT around them travel
+ * together in chunks of about BATCH_LIMIT bytes (one chunk, one round trip, for most
+ * migrations). Each chunk opens with a savepoint, so an error the database reports
+ * without a position is located by replaying that chunk's statements one at a time.
+ */
+#define BATCH_LIMIT (1 << 20)
+
+typedef struct batch_entry {
+    size_t start;  /* offset of the statement in the chunk text */
+    size_t len;
+    long line;
+    long col;
+} batch_entry;
+
+typedef struct batch {
+    strata_buf text;
+    batch_entry *entries;
+    size_t count;
+    size_t cap;
+    size_t record_start; /* where the history SQL starts, 0 when not added yet */
+    int opened;          /* BEGIN was sent */
+} batch;
+
+static void
+batch_open_chunk(batch *b)
+{
+    strata_buf_reset(&b->text);
+    b->count = 0;
+    b->record_start = 0;
+    strata_buf_puts(&b->text, b->opened ? "SAVEPOINT strata_chunk;\n"
+                                        : "BEGIN;\nSAVEPOINT strata_chunk;\n");
+    b->opened = 1;
+}
+
+static strata_stmt
+batch_stmt(const batch *b, size_t i)
+{
+    const batch_entry *e = &b->entries[i];
+    strata_stmt st = {.text = b->text.data + e->start, .len = e->len, .line = e->line,
+                      .col = e->col};
+    return st;
+}
+
+/* Runs entry i alone (it is followed by ';' in the text, briefly replaced by a NUL). */
+static int
+batch_exec_entry(script_run *r, batch *b, size_t i, strata_error *err)
+{
+    char *end = b->text.data + b->entries[i].start + b->entries[i].len;
+    char saved = *end;
+    *end = '\0';
+    int rc = r->s->drv->exec(r->s->conn, b->text.data + b->entries[i].start,
+                             b->entries[i].len, err);
+    *end = saved;
+    return rc;
+}
+
+/* An error came without a position: replay the chunk statement by statement. */
+static void
+batch_replay(script_run *r, batch *b, strata_error *err)
+{
+    strata_error replay;
+    if (strata_session_exec(r->s, "ROLLBACK TO SAVEPOINT strata_chunk", &replay) == STRATA_OK) {
+        for (size_t i = 0; i < b->count; i++) {
+            if (batch_exec_entry(r, b, i, &replay) != STRATA_OK) {
+                strata_stmt st = batch_stmt(b, i);
+                *err = replay;
+                locate_error(r, &st, err);
+                return;
+            }
+        }
+    }
+    strata_error_prefix(err, "%s: ", r->script->path);
+}
+
+static void
+batch_locate(script_run *r, batch *b, strata_error *err)
+{
+    size_t off = err->position > 0 ? (size_t)err->position - 1 : 0;
+    if (err->position <= 0)
+        return batch_replay(r, b, err);
+    for (size_t i = 0; i < b->count; i++) {
+        const batch_entry *e = &b->entries[i];
+        if (off >= e->start && off <= e->start + e->len) {
+            strata_stmt st = batch_stmt(b, i);
+            err->position = (long)(off - e->start) + 1;
+            locate_error(r, &st, err);
+            return;
+        }
+    }
+    if (b->record_start > 0 && off >= b->record_start)
+        strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
+    else
+        strata_error_prefix(err, "%s: ", r->script->path);
+}
+
+static int
+batch_send(script_run *r, batch *b, strata_error *err)
+{
+    int rc = r->s->drv->exec(r->s->conn, b->text.data, b->text.len, err);
+    if (rc != STRATA_OK)
+        batch_locate(r, b, err);
+    else
+        batch_open_chunk(b);
+    return rc;
+}
+
+/* statement_fn of batched runs: queue the statement; send when the chunk is full. */
+static int
+batch_statement(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    batch *b = r->batch;
+    if (st->flags & STRATA_STMT_COPY) {
+        int rc = batch_send(r, b, err); /* what came before, then the COPY on its own */
+        return rc == STRATA_OK ? run_one(r, lx, st, err) : rc;
+    }
+    if (b->count == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->entries = strata_xrealloc(b->entries, b->cap * sizeof(*b->entries));
+    }
+    b->entries[b->count++] = (batch_entry){.start = b->text.len, .len = st->len,
+                                           .line = st->line, .col = st->col};
+    strata_buf_append(&b->text, st->text, st->len);
+    strata_buf_puts(&b->text, ";\n");
+    return b->text.len >= BATCH_LIMIT ? batch_send(r, b, err) : STRATA_OK;
+}
+
+static int
+run_batched(script_run *r, long rank, const char *started, long long t0, strata_error *err)
+{
+    batch b = {0};
+    r->batch = &b;
+    batch_open_chunk(&b);
+    int rc = run_statements(r, batch_statement, err);
+    if (rc == STRATA_OK) {
+        b.record_start = b.text.len;
+        record_sql(r, rank, started, strata_now_ms() - t0, &b.text);
+        strata_buf_puts(&b.text, ";\n");
+        strata_history_event ev = {.version = r->m->version, .name = r->m->name,
+                                   .action = r->direction == 'u' ? "up" : "down",
+                                   .outcome = "ok", .started_at = started,
+                                   .duration_ms = strata_now_ms() - t0};
+        strata_history_sql_event(r->s, &b.text, &ev);
+        strata_buf_puts(&b.text, ";\nCOMMIT");
+        rc = batch_send(r, &b, err);
+    }
+    if (rc != STRATA_OK) {
+        strata_error ignored;
+        r->s->drv->rollback(r->s->conn, &ignored);
+    }
+    strata_buf_free(&b.text);
+    free(b.entries);
+    r->batch = NULL;
+    return rc;
+}
+
 static int
 run_dirty(script_run *r, long rank, const char *started, long long t0, strata_error *err)
 {
     chain_reset(r);
     int rc = record_dirty_start(r, rank, started, err);
     if (rc == STRATA_OK)
-        rc = run_statements(r, err);
+        rc = run_statements(r, run_one, err);
     if (rc == STRATA_OK)
         return record(r, rank, started, strata_now_ms() - t0, err);
     char hint[sizeof(err->hint)];
@@ -386,6 +559,8 @@ run_migration(strata *s, const strata_migration *m, char direction, long rank,
     emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
     if (r.dirty_protocol)
         rc = run_dirty(&r, rank, started, t0, err);
+    else if (s->drv->caps & STRATA_CAP_MULTI_STATEMENT)
+        rc = run_batched(&r, rank, started, t0, err);
     else
         rc = run_in_transaction(&r, rank, started, t0, err);
     long long ms = strata_now_ms() - t0;

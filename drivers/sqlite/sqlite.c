@@ -808,7 +808,9 @@ static const strata_driver sq_driver = {
     .dialect = "sqlite",
     .dialect_aliases = sq_dialect_aliases,
     .client_version = SQLITE_VERSION,
-    .caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK | STRATA_CAP_MULTI_STATEMENT,
+    /* exec() takes several statements, but MULTI_STATEMENT is not advertised: in-process,
+     * batching a migration saves no round trip. */
+    .caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK,
     .lexer_rules = STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS | STRATA_LEX_BLOCKS,
     .no_transaction_patterns = sq_no_transaction,
     .quote_ident = sq_quote_ident,

@@ -268,8 +268,7 @@ test_identity(void)
     CU_ASSERT_STRING_EQUAL(drv->dialect_aliases[0], "sqlite3");
     CU_ASSERT_PTR_NULL(drv->dialect_aliases[1]);
     CU_ASSERT_EQUAL(strncmp(drv->client_version, "3.", 2), 0);
-    CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK |
-                                   STRATA_CAP_MULTI_STATEMENT);
+    CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK);
     CU_ASSERT_EQUAL(drv->lexer_rules,
                     STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS | STRATA_LEX_BLOCKS);
     CU_ASSERT_STRING_EQUAL(drv->no_transaction_patterns[0], "VACUUM");
