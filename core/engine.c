@@ -140,13 +140,13 @@ chain_reset(script_run *r)
 static int
 statement_done(script_run *r, const strata_stmt *st, strata_error *err)
 {
+    r->statements++;
+    if (!r->dirty_protocol)
+        return STRATA_OK; /* all or nothing: no checkpoint to resume from, no chain needed */
     strata_checksum_update(&r->chain, st->text, st->len);
     strata_checksum_update(&r->chain, "\n;\n", 3);
     strata_checksum snapshot = r->chain;
     strata_checksum_final(&snapshot, r->chain_hex);
-    r->statements++;
-    if (!r->dirty_protocol)
-        return STRATA_OK;
     return checkpoint(r, err);
 }
 
@@ -260,7 +260,7 @@ record_sql(script_run *r, long rank, const char *started, long long ms, strata_b
             .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
             .state = "applied", .applied_rank = rank, .applied_at = (char *)started,
             .execution_ms = ms, .applied_by = s->whoami, .strata_version = PACKAGE_VERSION,
-            .statements_done = r->statements, .statements_hash = r->chain_hex};
+            .statements_done = r->statements};
         strata_history_sql_insert(s, sql, &row);
     }
 }
