@@ -35,32 +35,43 @@ create_tables(strata *s, strata_error *err)
     return rc;
 }
 
+static int
+read_version(strata *s, long *version, strata_error *err)
+{
+    char *sql = strata_xasprintf("SELECT meta_value FROM %s WHERE meta_key = 'schema_version'",
+                                 s->names.meta);
+    *version = 0;
+    int rc = s->drv->query(s->conn, sql, read_schema_version, version, err);
+    free(sql);
+    return rc;
+}
+
 int
 strata_history_ensure(strata *s, strata_error *err)
 {
-    int rc = create_tables(s, err);
-    if (rc != STRATA_OK)
-        return rc;
-    strata_buf sql = {0};
     long version = 0;
-    strata_buf_printf(&sql, "SELECT meta_value FROM %s WHERE meta_key = 'schema_version'", s->names.meta);
-    rc = s->drv->query(s->conn, sql.data, read_schema_version, &version, err);
-    if (rc != STRATA_OK)
-        goto done;
-    if (version > STRATA_HISTORY_SCHEMA) {
-        rc = strata_fail(err, STRATA_ERROR,
-                         "the history tables %s have schema version %ld, written by a newer "
-                         "strata (this one knows %d); upgrade strata",
-                         s->names.migrations, version, STRATA_HISTORY_SCHEMA);
-    } else if (version == 0) {
-        strata_buf_reset(&sql);
-        strata_buf_printf(&sql, "INSERT INTO %s (meta_key, meta_value) VALUES ('schema_version', '%d')",
-                          s->names.meta, STRATA_HISTORY_SCHEMA);
-        rc = strata_session_exec(s, sql.data, err);
+    strata_error probe;
+    /* Usually the tables exist and are current: one query, no DDL. */
+    if (read_version(s, &version, &probe) != STRATA_OK || version == 0) {
+        int rc = create_tables(s, err);
+        if (rc == STRATA_OK)
+            rc = read_version(s, &version, err);
+        if (rc != STRATA_OK)
+            return rc;
     }
+    if (version > STRATA_HISTORY_SCHEMA)
+        return strata_fail(err, STRATA_ERROR,
+                           "the history tables %s have schema version %ld, written by a newer "
+                           "strata (this one knows %d); upgrade strata",
+                           s->names.migrations, version, STRATA_HISTORY_SCHEMA);
     /* Upgrades of older layouts go here, one step per schema version. */
-done:
-    strata_buf_free(&sql);
+    if (version > 0)
+        return STRATA_OK;
+    char *sql = strata_xasprintf("INSERT INTO %s (meta_key, meta_value) VALUES "
+                                 "('schema_version', '%d')",
+                                 s->names.meta, STRATA_HISTORY_SCHEMA);
+    int rc = strata_session_exec(s, sql, err);
+    free(sql);
     return rc;
 }
 
