@@ -14,8 +14,8 @@
 
 typedef struct strata_checksum {
     struct sha256_ctx sha;
-    size_t seen;       /* bytes fed so far (to spot the BOM) */
-    int pending_cr;    /* the previous piece ended in '\r' */
+    size_t seen;    /* bytes fed so far (to spot the BOM) */
+    int pending_cr; /* the previous piece ended in '\r' */
     unsigned char bom[3];
 } strata_checksum;
 

@@ -1,12 +1,6 @@
 /*
- * The engine: running migrations up and down under the migration lock (DESIGN section 5).
- *
- * A migration runs in its own transaction together with its history row and event when
- * the database allows it. When it cannot (the driver lacks transactional DDL, a statement
- * cannot run in a transaction, the script manages its own transaction, or the file says
- * -- strata:no-transaction) the dirty protocol applies: the row is written 'dirty' first,
- * a checkpoint (statement count and a hash chain of the statements run) follows every
- * statement, and the row becomes 'applied' at the end.
+ * The engine: up and down under the migration lock (DESIGN section 5), and force.
+ * Planning is in plan.c, running one script in runner.c, status and validate in status.c.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -16,577 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checksum.h"
-#include "history.h"
-#include "lexer.h"
-#include "plan.h"
-#include "session.h"
-
-/* One script being run. */
-typedef struct script_run {
-    strata *s;
-    const strata_migration *m;
-    const strata_script *script;
-    char direction;         /* 'u' or 'd' */
-    int dirty_protocol;     /* run outside a transaction with checkpoints */
-    long statements;        /* statements run so far */
-    strata_checksum chain;  /* hash over the statements run */
-    char chain_hex[STRATA_CHECKSUM_HEX];
-    struct batch *batch;    /* statements waiting to be sent, in batched runs */
-} script_run;
-
-/* ------------------------------------------------------------------ lexing a script */
-
-static int
-lex_error(const strata_script *script, const strata_lex_error *le, strata_error *err)
-{
-    return strata_fail(err, STRATA_VALIDATION, "%s:%ld:%ld: %s", script->path, le->line, le->col,
-                       le->message);
-}
-
-/* Opens a lexer over a script; both out-parameters are freed by close_lexer. */
-static int
-open_lexer(strata *s, const strata_script *script, strata_script_reader **reader,
-           strata_lexer **lx, strata_error *err)
-{
-    *lx = NULL;
-    int rc = strata_script_open(script, reader, err);
-    if (rc != STRATA_OK)
-        return rc;
-    rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns,
-                          strata_script_read, *reader, script->first_line, lx);
-    if (rc != STRATA_OK)
-        strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
-    return rc;
-}
-
-static void
-close_lexer(strata_script_reader *reader, strata_lexer *lx)
-{
-    strata_lexer_free(lx);
-    strata_script_close(reader);
-}
-
-/* First pass over a pending script: OR of the statements' flags, and their count. */
-static int
-prescan(strata *s, const strata_script *script, unsigned *flags, long *count, strata_error *err)
-{
-    strata_script_reader *reader = NULL;
-    strata_lexer *lx = NULL;
-    *flags = 0;
-    *count = 0;
-    int rc = open_lexer(s, script, &reader, &lx, err);
-    strata_stmt st;
-    strata_lex_error le;
-    int got;
-    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
-        if (got < 0) {
-            rc = lex_error(script, &le, err);
-            break;
-        }
-        *flags |= st.flags;
-        (*count)++;
-    }
-    close_lexer(reader, lx);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ running statements */
-
-/* Rewrites a driver error as "file:line:col: message", keeping SQLSTATE, detail, hint. */
-static void
-locate_error(const script_run *r, const strata_stmt *st, strata_error *err)
-{
-    long line, col;
-    strata_stmt_locate(st, err->position, &line, &col);
-    strata_error_prefix(err, "%s:%ld:%ld: ", r->script->path, line, col);
-    if (err->status == STRATA_OK)
-        err->status = STRATA_ERROR;
-}
-
-static int
-run_copy(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
-{
-    const strata_driver *d = r->s->drv;
-    if (!STRATA_DRIVER_HAS(d, copy_in))
-        return strata_fail(err, STRATA_NOT_SUPPORTED,
-                           "%s:%ld:%ld: the %s driver cannot run COPY ... FROM stdin",
-                           r->script->path, st->line, st->col, d->name);
-    return d->copy_in(r->s->conn, st->text, st->len, strata_lexer_read_copy, lx, err);
-}
-
-static int
-checkpoint(script_run *r, strata_error *err)
-{
-    strata_buf sql = {0};
-    strata_history_sql_checkpoint(r->s, &sql, r->m->version, r->statements, r->chain_hex);
-    int rc = strata_session_exec(r->s, sql.data, err);
-    strata_buf_free(&sql);
-    return rc;
-}
-
-/* Starts the hash chain of statements run: the hash of nothing. */
-static void
-chain_reset(script_run *r)
-{
-    strata_checksum_init(&r->chain);
-    strata_checksum empty = r->chain;
-    strata_checksum_final(&empty, r->chain_hex);
-    r->statements = 0;
-}
-
-/* Records one statement as run: the count, the hash chain, and under the dirty protocol
- * a checkpoint in the history row. */
-static int
-statement_done(script_run *r, const strata_stmt *st, strata_error *err)
-{
-    r->statements++;
-    if (!r->dirty_protocol)
-        return STRATA_OK; /* all or nothing: no checkpoint to resume from, no chain needed */
-    strata_checksum_update(&r->chain, st->text, st->len);
-    strata_checksum_update(&r->chain, "\n;\n", 3);
-    strata_checksum snapshot = r->chain;
-    strata_checksum_final(&snapshot, r->chain_hex);
-    return checkpoint(r, err);
-}
-
-/* Runs one statement now, in its own exec() (or as COPY). */
-static int
-run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
-{
-    int rc;
-    if (st->flags & STRATA_STMT_COPY)
-        rc = run_copy(r, lx, st, err);
-    else
-        rc = r->s->drv->exec(r->s->conn, st->text, st->len, err);
-    if (rc != STRATA_OK)
-        locate_error(r, st, err);
-    return rc;
-}
-
-/* How the statements of a script reach the database: one by one, or through a batch. */
-typedef int (*statement_fn)(script_run *r, strata_lexer *lx, const strata_stmt *st,
-                            strata_error *err);
-
-static int
-run_statements(script_run *r, statement_fn handle, strata_error *err)
-{
-    strata_script_reader *reader = NULL;
-    strata_lexer *lx = NULL;
-    int rc = open_lexer(r->s, r->script, &reader, &lx, err);
-    strata_stmt st;
-    strata_lex_error le;
-    int got;
-    chain_reset(r);
-    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
-        if (got < 0) {
-            rc = lex_error(r->script, &le, err);
-            break;
-        }
-        strata_event ev = {.type = STRATA_EVENT_STATEMENT, .direction = r->direction,
-                           .version = r->m->version, .name = r->m->name,
-                           .file = r->script->path, .text = st.text, .line = st.line,
-                           .statements = r->statements};
-        strata_session_emit(r->s, &ev);
-        rc = handle(r, lx, &st, err);
-        if (rc == STRATA_OK)
-            rc = statement_done(r, &st, err);
-    }
-    close_lexer(reader, lx);
-    return rc;
-}
-
-/* --dry-run: hands every statement to the caller as an SQL event. */
-static int
-print_statements(strata *s, const strata_migration *m, const strata_script *script,
-                 char direction, strata_error *err)
-{
-    strata_script_reader *reader = NULL;
-    strata_lexer *lx = NULL;
-    int rc = open_lexer(s, script, &reader, &lx, err);
-    strata_stmt st;
-    strata_lex_error le;
-    int got;
-    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
-        if (got < 0) {
-            rc = lex_error(script, &le, err);
-            break;
-        }
-        strata_event ev = {.type = STRATA_EVENT_SQL, .direction = direction,
-                           .version = m->version, .name = m->name, .file = script->path,
-                           .text = st.text, .line = st.line};
-        strata_session_emit(s, &ev);
-    }
-    close_lexer(reader, lx);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ one migration */
-
-static void
-emit(strata *s, strata_event_type type, const script_run *r, long long ms)
-{
-    strata_event ev = {.type = type, .direction = r->direction, .version = r->m->version,
-                       .name = r->m->name, .file = r->script->path, .duration_ms = ms,
-                       .statements = r->statements, .no_transaction = r->dirty_protocol};
-    strata_session_emit(s, &ev);
-}
-
-static void
-log_failure(script_run *r, const char *started, long long ms, const strata_error *cause)
-{
-    strata_error ignored;
-    strata_history_event ev = {.version = r->m->version, .name = r->m->name,
-                               .action = r->direction == 'u' ? "up" : "down",
-                               .outcome = "failed", .started_at = started, .duration_ms = ms,
-                               .detail = cause->message};
-    strata_history_log_event(r->s, &ev, &ignored);
-}
-
-/* The history statements that record a finished script, appended to sql. */
-static void
-record_sql(script_run *r, long rank, const char *started, long long ms, strata_buf *sql)
-{
-    strata *s = r->s;
-    const strata_migration *m = r->m;
-    if (r->direction == 'd') {
-        strata_history_sql_delete(s, sql, m->version);
-    } else if (r->dirty_protocol) {
-        strata_history_sql_finish(s, sql, m->version, ms, r->statements, r->chain_hex);
-    } else {
-        strata_history_row row = {
-            .version = m->version, .kind = "versioned", .name = m->name,
-            .checksum = (char *)m->up.checksum,
-            .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
-            .state = "applied", .applied_rank = rank, .applied_at = (char *)started,
-            .execution_ms = ms, .applied_by = s->whoami, .strata_version = PACKAGE_VERSION,
-            .statements_done = r->statements};
-        strata_history_sql_insert(s, sql, &row);
-    }
-}
-
-static int
-record(script_run *r, long rank, const char *started, long long ms, strata_error *err)
-{
-    strata_buf sql = {0};
-    record_sql(r, rank, started, ms, &sql);
-    int rc = strata_session_exec(r->s, sql.data, err);
-    if (rc == STRATA_OK) {
-        strata_buf_reset(&sql);
-        strata_history_event ev = {.version = r->m->version, .name = r->m->name,
-                                   .action = r->direction == 'u' ? "up" : "down",
-                                   .outcome = "ok", .started_at = started, .duration_ms = ms};
-        strata_history_sql_event(r->s, &sql, &ev);
-        rc = strata_session_exec(r->s, sql.data, err);
-    }
-    strata_buf_free(&sql);
-    if (rc != STRATA_OK)
-        strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
-                            r->s->names.migrations);
-    return rc;
-}
-
-/*
- * Marks the start of a script run without a transaction: up inserts a 'dirty' row, down
- * turns the applied row 'dirty' (half rolled back) until it is deleted at the end.
- */
-static int
-record_dirty_start(script_run *r, long rank, const char *started, strata_error *err)
-{
-    strata *s = r->s;
-    const strata_migration *m = r->m;
-    if (r->direction == 'd') {
-        strata_buf sql = {0};
-        strata_buf_printf(&sql, "UPDATE %s SET state = 'dirty', statements_done = 0, "
-                                "statements_hash = NULL WHERE version = ",
-                          s->names.migrations);
-        strata_session_literal(s, &sql, m->version);
-        int rc = strata_session_exec(s, sql.data, err);
-        strata_buf_free(&sql);
-        return rc;
-    }
-    strata_history_row row = {
-        .version = m->version, .kind = "versioned", .name = m->name,
-        .checksum = (char *)m->up.checksum,
-        .down_checksum = m->down.path ? (char *)m->down.checksum : NULL, .state = "dirty",
-        .applied_rank = rank, .applied_at = (char *)started, .applied_by = s->whoami,
-        .strata_version = PACKAGE_VERSION, .statements_hash = r->chain_hex};
-    strata_buf sql = {0};
-    strata_history_sql_insert(s, &sql, &row);
-    int rc = strata_session_exec(s, sql.data, err);
-    strata_buf_free(&sql);
-    return rc;
-}
-
-static int
-run_in_transaction(script_run *r, long rank, const char *started, long long t0,
-                   strata_error *err)
-{
-    strata *s = r->s;
-    int rc = s->drv->begin(s->conn, err);
-    if (rc != STRATA_OK)
-        return rc;
-    rc = run_statements(r, run_one, err);
-    if (rc == STRATA_OK)
-        rc = record(r, rank, started, strata_now_ms() - t0, err);
-    if (rc == STRATA_OK)
-        rc = s->drv->commit(s->conn, err);
-    if (rc != STRATA_OK) {
-        strata_error ignored;
-        s->drv->rollback(s->conn, &ignored);
-    }
-    return rc;
-}
-
-/* ------------------------------------------------------------------ batched runs */
-
-/*
- * Drivers with STRATA_CAP_MULTI_STATEMENT get a migration in as few round trips as
- * possible: its statements, history row, event and the BEGIN/COMMIT around them travel
- * together in chunks of about BATCH_LIMIT bytes (one chunk, one round trip, for most
- * migrations). Each chunk opens with a savepoint, so an error the database reports
- * without a position is located by replaying that chunk's statements one at a time.
- */
-#define BATCH_LIMIT (1 << 20)
-
-typedef struct batch_entry {
-    size_t start;  /* offset of the statement in the chunk text */
-    size_t len;
-    long line;
-    long col;
-} batch_entry;
-
-typedef struct batch {
-    strata_buf text;
-    batch_entry *entries;
-    size_t count;
-    size_t cap;
-    size_t record_start; /* where the history SQL starts, 0 when not added yet */
-    int opened;          /* BEGIN was sent */
-} batch;
-
-static void
-batch_open_chunk(batch *b)
-{
-    strata_buf_reset(&b->text);
-    b->count = 0;
-    b->record_start = 0;
-    strata_buf_puts(&b->text, b->opened ? "SAVEPOINT strata_chunk;\n"
-                                        : "BEGIN;\nSAVEPOINT strata_chunk;\n");
-    b->opened = 1;
-}
-
-static strata_stmt
-batch_stmt(const batch *b, size_t i)
-{
-    const batch_entry *e = &b->entries[i];
-    strata_stmt st = {.text = b->text.data + e->start, .len = e->len, .line = e->line,
-                      .col = e->col};
-    return st;
-}
-
-/* Runs entry i alone (it is followed by ';' in the text, briefly replaced by a NUL). */
-static int
-batch_exec_entry(script_run *r, batch *b, size_t i, strata_error *err)
-{
-    char *end = b->text.data + b->entries[i].start + b->entries[i].len;
-    char saved = *end;
-    *end = '\0';
-    int rc = r->s->drv->exec(r->s->conn, b->text.data + b->entries[i].start,
-                             b->entries[i].len, err);
-    *end = saved;
-    return rc;
-}
-
-/* An error came without a position: replay the chunk statement by statement. */
-static void
-batch_replay(script_run *r, batch *b, strata_error *err)
-{
-    strata_error replay;
-    if (strata_session_exec(r->s, "ROLLBACK TO SAVEPOINT strata_chunk", &replay) == STRATA_OK) {
-        for (size_t i = 0; i < b->count; i++) {
-            if (batch_exec_entry(r, b, i, &replay) != STRATA_OK) {
-                strata_stmt st = batch_stmt(b, i);
-                *err = replay;
-                locate_error(r, &st, err);
-                return;
-            }
-        }
-    }
-    strata_error_prefix(err, "%s: ", r->script->path);
-}
-
-static void
-batch_locate(script_run *r, batch *b, strata_error *err)
-{
-    size_t off = err->position > 0 ? (size_t)err->position - 1 : 0;
-    if (err->position <= 0)
-        return batch_replay(r, b, err);
-    for (size_t i = 0; i < b->count; i++) {
-        const batch_entry *e = &b->entries[i];
-        if (off >= e->start && off <= e->start + e->len) {
-            strata_stmt st = batch_stmt(b, i);
-            err->position = (long)(off - e->start) + 1;
-            locate_error(r, &st, err);
-            return;
-        }
-    }
-    if (b->record_start > 0 && off >= b->record_start)
-        strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
-                            r->s->names.migrations);
-    else
-        strata_error_prefix(err, "%s: ", r->script->path);
-}
-
-static int
-batch_send(script_run *r, batch *b, strata_error *err)
-{
-    int rc = r->s->drv->exec(r->s->conn, b->text.data, b->text.len, err);
-    if (rc != STRATA_OK)
-        batch_locate(r, b, err);
-    else
-        batch_open_chunk(b);
-    return rc;
-}
-
-/* statement_fn of batched runs: queue the statement; send when the chunk is full. */
-static int
-batch_statement(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
-{
-    batch *b = r->batch;
-    if (st->flags & STRATA_STMT_COPY) {
-        int rc = batch_send(r, b, err); /* what came before, then the COPY on its own */
-        return rc == STRATA_OK ? run_one(r, lx, st, err) : rc;
-    }
-    if (b->count == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 64;
-        b->entries = strata_xrealloc(b->entries, b->cap * sizeof(*b->entries));
-    }
-    b->entries[b->count++] = (batch_entry){.start = b->text.len, .len = st->len,
-                                           .line = st->line, .col = st->col};
-    strata_buf_append(&b->text, st->text, st->len);
-    strata_buf_puts(&b->text, ";\n");
-    return b->text.len >= BATCH_LIMIT ? batch_send(r, b, err) : STRATA_OK;
-}
-
-static int
-run_batched(script_run *r, long rank, const char *started, long long t0, strata_error *err)
-{
-    batch b = {0};
-    r->batch = &b;
-    batch_open_chunk(&b);
-    int rc = run_statements(r, batch_statement, err);
-    if (rc == STRATA_OK) {
-        b.record_start = b.text.len;
-        record_sql(r, rank, started, strata_now_ms() - t0, &b.text);
-        strata_buf_puts(&b.text, ";\n");
-        strata_history_event ev = {.version = r->m->version, .name = r->m->name,
-                                   .action = r->direction == 'u' ? "up" : "down",
-                                   .outcome = "ok", .started_at = started,
-                                   .duration_ms = strata_now_ms() - t0};
-        strata_history_sql_event(r->s, &b.text, &ev);
-        strata_buf_puts(&b.text, ";\nCOMMIT");
-        rc = batch_send(r, &b, err);
-    }
-    if (rc != STRATA_OK) {
-        strata_error ignored;
-        r->s->drv->rollback(r->s->conn, &ignored);
-    }
-    strata_buf_free(&b.text);
-    free(b.entries);
-    r->batch = NULL;
-    return rc;
-}
-
-static int
-run_dirty(script_run *r, long rank, const char *started, long long t0, strata_error *err)
-{
-    chain_reset(r);
-    int rc = record_dirty_start(r, rank, started, err);
-    if (rc == STRATA_OK)
-        rc = run_statements(r, run_one, err);
-    if (rc == STRATA_OK)
-        return record(r, rank, started, strata_now_ms() - t0, err);
-    char hint[sizeof(err->hint)];
-    snprintf(hint, sizeof(hint),
-             "the %s script of migration %s ran outside a transaction and stopped after %ld "
-             "statement(s); its record is dirty. Fix the cause, then run `strata force %s "
-             "applied` if the migration's changes are all in place, or `strata force %s "
-             "rolled-back` if none are",
-             r->direction == 'u' ? "up" : "down", r->m->version, r->statements,
-             r->m->version, r->m->version);
-    memcpy(err->hint, hint, sizeof(hint));
-    return rc;
-}
-
-/* Decides how the script runs, and says so when it cannot run in a transaction. */
-static int
-choose_protocol(script_run *r, strata_error *err)
-{
-    unsigned flags;
-    long count;
-    int rc = prescan(r->s, r->script, &flags, &count, err);
-    if (rc != STRATA_OK)
-        return rc;
-    const char *why = NULL;
-    if (r->script->flags & STRATA_SCRIPT_NO_TRANSACTION)
-        why = "its file asks for no transaction";
-    else if (flags & STRATA_STMT_NO_TRANSACTION)
-        why = "it holds a statement that cannot run inside a transaction";
-    else if (flags & STRATA_STMT_TX_CONTROL)
-        why = "it manages its own transactions";
-    else if (!(r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
-        why = "this database commits DDL implicitly";
-    r->dirty_protocol = why != NULL;
-    if (why != NULL && (r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
-        strata_session_notice(r->s, "migration %s runs outside a transaction: %s",
-                              r->m->version, why);
-    return STRATA_OK;
-}
-
-static int
-run_migration(strata *s, const strata_migration *m, char direction, long rank,
-              strata_run_item *item, strata_error *err)
-{
-    script_run r = {.s = s, .m = m, .direction = direction,
-                    .script = direction == 'u' ? &m->up : &m->down};
-    char started[32];
-    strata_utc_now(started, sizeof(started));
-    long long t0 = strata_now_ms();
-    int rc = choose_protocol(&r, err);
-    if (rc != STRATA_OK)
-        return rc;
-    emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
-    if (r.dirty_protocol)
-        rc = run_dirty(&r, rank, started, t0, err);
-    else if (s->drv->caps & STRATA_CAP_MULTI_STATEMENT)
-        rc = run_batched(&r, rank, started, t0, err);
-    else
-        rc = run_in_transaction(&r, rank, started, t0, err);
-    long long ms = strata_now_ms() - t0;
-    emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r,
-         ms);
-    if (rc != STRATA_OK) {
-        log_failure(&r, started, ms, err);
-        return rc;
-    }
-    item->duration_ms = ms;
-    item->statements = r.statements;
-    item->no_transaction = r.dirty_protocol;
-    return STRATA_OK;
-}
+#include "engine.h"
+#include "runner.h"
 
 /* ------------------------------------------------------------------ up and down */
 
-typedef struct engine_state {
-    strata_history *history;
-    strata_source_set *files;
-    strata_merged *merged;
-    int locked;
-} engine_state;
-
-static void
-engine_release(strata *s, engine_state *e)
+void
+strata_engine_release(strata *s, strata_engine_state *e)
 {
     if (e->locked)
         strata_session_unlock(s);
@@ -596,9 +26,8 @@ engine_release(strata *s, engine_state *e)
     memset(e, 0, sizeof(*e));
 }
 
-/* Lock (unless read_only), history tables, history rows, files, merged view. */
-static int
-engine_prepare(strata *s, int take_lock, engine_state *e, strata_error *err)
+int
+strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_error *err)
 {
     memset(e, 0, sizeof(*e));
     int rc = STRATA_OK;
@@ -658,12 +87,11 @@ execute_plan(strata *s, const strata_plan *plan, char direction, int dry_run, lo
     int rc = STRATA_OK;
     for (size_t i = 0; rc == STRATA_OK && i < plan->count; i++) {
         const strata_migration *m = plan->items[i];
-        const strata_script *script = direction == 'u' ? &m->up : &m->down;
         strata_run_item *it = report_add(report, m, direction);
         if (dry_run)
-            rc = print_statements(s, m, script, direction, err);
+            rc = strata_print_script(s, m, direction, err);
         else
-            rc = run_migration(s, m, direction, first_rank + (long)i, it, err);
+            rc = strata_run_migration(s, m, direction, first_rank + (long)i, it, err);
         if (rc != STRATA_OK) {
             report->count--;
             free(it->version);
@@ -685,13 +113,13 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
     int dry_run = o != NULL && o->dry_run;
     strata_version_key to_key;
     const strata_version_key *to = o != NULL && o->to_version != NULL ? &to_key : NULL;
-    engine_state e;
+    strata_engine_state e;
     strata_plan plan = {0};
     strata_run_report *report = NULL;
     int rc = parse_target(o, &to_key, err);
     if (rc != STRATA_OK)
         return rc;
-    rc = engine_prepare(s, !dry_run, &e, err);
+    rc = strata_engine_prepare(s, !dry_run, &e, err);
     long step = o != NULL ? o->step : 0;
     if (rc == STRATA_OK && direction == 'u')
         rc = strata_plan_up(e.merged, to, step, s->allow_out_of_order, &plan, err);
@@ -702,7 +130,7 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
         rc = execute_plan(s, &plan, direction, dry_run, e.history->max_rank + 1, report, err);
     }
     strata_plan_free(&plan);
-    engine_release(s, &e);
+    strata_engine_release(s, &e);
     if (out != NULL)
         *out = report;
     else
@@ -736,212 +164,42 @@ strata_run_report_free(strata_run_report *r)
     free(r);
 }
 
-/* ------------------------------------------------------------------ status and validate */
-
-static char *
-dup_or_null(const char *s)
-{
-    return s ? strata_xstrdup(s) : NULL;
-}
-
-static void
-fill_status_item(strata_status_item *it, const strata_plan_entry *e)
-{
-    it->state = e->state;
-    it->version = strata_xstrdup(e->file ? e->file->version : e->row->version);
-    it->name = strata_xstrdup(e->file ? e->file->name : e->row->name);
-    if (e->file != NULL) {
-        it->file = strata_xstrdup(e->file->up.path);
-        it->has_down = e->file->down.path != NULL;
-        it->checksum = strata_xstrdup(e->file->up.checksum);
-    }
-    if (e->row != NULL) {
-        it->applied_at = dup_or_null(e->row->applied_at);
-        it->applied_by = dup_or_null(e->row->applied_by);
-        it->execution_ms = e->row->execution_ms;
-        it->applied_rank = e->row->applied_rank;
-        it->recorded_checksum = dup_or_null(e->row->checksum);
-    }
-}
-
-static void
-count_state(strata_status_report *r, strata_migration_state st)
-{
-    switch (st) {
-    case STRATA_STATE_APPLIED: r->applied++; break;
-    case STRATA_STATE_PENDING: r->pending++; break;
-    case STRATA_STATE_DIRTY: r->dirty++; break;
-    case STRATA_STATE_MODIFIED: r->modified++; break;
-    case STRATA_STATE_MISSING: r->missing++; break;
-    case STRATA_STATE_OUT_OF_ORDER: r->out_of_order++; break;
-    }
-}
-
-int
-strata_status(strata *s, strata_status_report **out, strata_error *err)
-{
-    strata_error_clear(err);
-    *out = NULL;
-    engine_state e;
-    int rc = engine_prepare(s, 0, &e, err);
-    if (rc == STRATA_OK) {
-        strata_status_report *r = strata_xcalloc(1, sizeof(*r));
-        r->database = strata_xstrdup(s->url->redacted);
-        r->dir = strata_xstrdup(s->dir);
-        r->table = strata_xstrdup(s->table);
-        r->items = strata_xcalloc(e.merged->count + 1, sizeof(*r->items));
-        for (size_t i = 0; i < e.merged->count; i++) {
-            fill_status_item(&r->items[r->count++], &e.merged->items[i]);
-            count_state(r, e.merged->items[i].state);
-        }
-        *out = r;
-    }
-    engine_release(s, &e);
-    return rc;
-}
-
-void
-strata_status_report_free(strata_status_report *r)
-{
-    if (r == NULL)
-        return;
-    for (size_t i = 0; i < r->count; i++) {
-        strata_status_item *it = &r->items[i];
-        free(it->version);
-        free(it->name);
-        free(it->file);
-        free(it->applied_at);
-        free(it->applied_by);
-        free(it->checksum);
-        free(it->recorded_checksum);
-    }
-    free(r->items);
-    free(r->database);
-    free(r->dir);
-    free(r->table);
-    free(r);
-}
-
-static void
-add_problem(strata_validation_report *r, strata_problem_kind kind, int is_error,
-            const char *version, const char *file, char *message)
-{
-    r->items = strata_xrealloc(r->items, (r->count + 1) * sizeof(*r->items));
-    strata_problem *p = &r->items[r->count++];
-    p->kind = kind;
-    p->is_error = is_error;
-    p->version = strata_xstrdup(version);
-    p->file = dup_or_null(file);
-    p->message = message;
-    if (is_error)
-        r->errors++;
-    else
-        r->warnings++;
-}
-
-static void
-check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
-{
-    const char *file = e->file ? e->file->up.path : NULL;
-    const char *version = e->file ? e->file->version : e->row->version;
-    char hint[sizeof(((strata_error *)0)->hint)];
-    switch (e->state) {
-    case STRATA_STATE_MODIFIED:
-        add_problem(r, STRATA_PROBLEM_MODIFIED, 1, version, file,
-                    strata_xasprintf("%s: edited after it was applied (checksum %.12s recorded, "
-                                     "%.12s now); restore the file, or put the change in a new "
-                                     "migration", file, e->row->checksum, e->file->up.checksum));
-        break;
-    case STRATA_STATE_MISSING:
-        add_problem(r, STRATA_PROBLEM_MISSING, 1, version, NULL,
-                    strata_xasprintf("migration %s (%s) is applied but its file is gone from %s; "
-                                     "restore it", version, e->row->name, s->dir));
-        break;
-    case STRATA_STATE_DIRTY:
-        strata_plan_dirty_hint(e->row, hint, sizeof(hint));
-        add_problem(r, STRATA_PROBLEM_DIRTY, 1, version, file, strata_xstrdup(hint));
-        break;
-    case STRATA_STATE_OUT_OF_ORDER:
-        add_problem(r, STRATA_PROBLEM_OUT_OF_ORDER, !s->allow_out_of_order, version, file,
-                    strata_xasprintf("%s: pending but older than the newest applied version; "
-                                     "give it a newer version or use --allow-out-of-order",
-                                     file));
-        break;
-    default:
-        break;
-    }
-    if (e->file != NULL && e->row != NULL && e->row->down_checksum != NULL &&
-        e->file->down.path != NULL && strcmp(e->row->down_checksum, e->file->down.checksum) != 0)
-        add_problem(r, STRATA_PROBLEM_DOWN_MODIFIED, 0, version, e->file->down.path,
-                    strata_xasprintf("%s: down script edited since the migration was applied; "
-                                     "make sure it still undoes the up script",
-                                     e->file->down.path));
-    if (e->file != NULL && e->file->down.path == NULL)
-        add_problem(r, STRATA_PROBLEM_NO_DOWN, 0, version, file,
-                    strata_xasprintf("%s: no down script; this migration cannot be undone",
-                                     file));
-}
-
-int
-strata_validate(strata *s, strata_validation_report **out, strata_error *err)
-{
-    strata_error_clear(err);
-    *out = NULL;
-    engine_state e;
-    int rc = engine_prepare(s, 0, &e, err);
-    if (rc == STRATA_OK) {
-        strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
-        for (size_t i = 0; i < e.merged->count; i++)
-            check_entry(s, r, &e.merged->items[i]);
-        r->checked = e.merged->count;
-        *out = r;
-    }
-    engine_release(s, &e);
-    return rc;
-}
-
-void
-strata_validation_report_free(strata_validation_report *r)
-{
-    if (r == NULL)
-        return;
-    for (size_t i = 0; i < r->count; i++) {
-        free(r->items[i].version);
-        free(r->items[i].file);
-        free(r->items[i].message);
-    }
-    free(r->items);
-    free(r);
-}
-
 /* ------------------------------------------------------------------ force */
 
 static int
-force_sql(strata *s, const engine_state *e, const strata_version_key *key, int applied,
+force_sql(strata *s, const strata_engine_state *e, const strata_version_key *key, int applied,
           const char *now, strata_buf *sql, strata_error *err, const char *version)
 {
     const strata_history_row *row = strata_history_find(e->history, key);
     const strata_migration *m = strata_source_find(e->files, key);
     if (!applied) {
         if (row == NULL)
-            return strata_fail(err, STRATA_USAGE, "migration %s is not recorded; nothing to "
-                                                  "mark rolled back", version);
+            return strata_fail(err, STRATA_USAGE,
+                               "migration %s is not recorded; nothing to "
+                               "mark rolled back",
+                               version);
         strata_history_sql_delete(s, sql, row->version);
         return STRATA_OK;
     }
     if (m == NULL)
-        return strata_fail(err, STRATA_USAGE, "no migration %s in %s; force applies to a version "
-                                              "whose file exists", version, s->dir);
+        return strata_fail(err, STRATA_USAGE,
+                           "no migration %s in %s; force applies to a version "
+                           "whose file exists",
+                           version, s->dir);
     if (row != NULL) {
         strata_history_sql_delete(s, sql, row->version);
         strata_buf_puts(sql, ";\n");
     }
-    strata_history_row r = {
-        .version = m->version, .kind = "versioned", .name = m->name,
-        .checksum = (char *)m->up.checksum,
-        .down_checksum = m->down.path ? (char *)m->down.checksum : NULL, .state = "applied",
-        .applied_rank = row ? row->applied_rank : e->history->max_rank + 1,
-        .applied_at = (char *)now, .applied_by = s->whoami, .strata_version = PACKAGE_VERSION};
+    strata_history_row r = {.version = m->version,
+                            .kind = "versioned",
+                            .name = m->name,
+                            .checksum = (char *)m->up.checksum,
+                            .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                            .state = "applied",
+                            .applied_rank = row ? row->applied_rank : e->history->max_rank + 1,
+                            .applied_at = (char *)now,
+                            .applied_by = s->whoami,
+                            .strata_version = PACKAGE_VERSION};
     strata_history_sql_insert(s, sql, &r);
     return STRATA_OK;
 }
@@ -953,11 +211,11 @@ strata_force(strata *s, const char *version, int applied, strata_error *err)
     strata_version_key key;
     if (version == NULL || strata_version_parse(version, strlen(version), &key) != 0)
         return strata_fail(err, STRATA_USAGE, "'%s' is not a version", version ? version : "");
-    engine_state e;
+    strata_engine_state e;
     strata_buf sql = {0};
     char now[32];
     strata_utc_now(now, sizeof(now));
-    int rc = engine_prepare(s, 1, &e, err);
+    int rc = strata_engine_prepare(s, 1, &e, err);
     if (rc == STRATA_OK)
         rc = force_sql(s, &e, &key, applied, now, &sql, err, version);
     if (rc == STRATA_OK && sql.len > 0)
@@ -965,13 +223,19 @@ strata_force(strata *s, const char *version, int applied, strata_error *err)
     if (rc == STRATA_OK) {
         const strata_migration *m = strata_source_find(e.files, &key);
         const strata_history_row *row = strata_history_find(e.history, &key);
-        strata_history_event ev = {.version = m ? m->version : row ? row->version : version,
-                                   .name = m ? m->name : row ? row->name : NULL,
-                                   .action = "force", .outcome = "ok", .started_at = now,
+        strata_history_event ev = {.version = m     ? m->version
+                                              : row ? row->version
+                                                    : version,
+                                   .name = m     ? m->name
+                                           : row ? row->name
+                                                 : NULL,
+                                   .action = "force",
+                                   .outcome = "ok",
+                                   .started_at = now,
                                    .detail = applied ? "marked applied" : "marked rolled back"};
         rc = strata_history_log_event(s, &ev, err);
     }
     strata_buf_free(&sql);
-    engine_release(s, &e);
+    strata_engine_release(s, &e);
     return rc;
 }

@@ -194,8 +194,7 @@ void
 strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *r)
 {
     strata_buf_printf(b, "INSERT INTO %s (%s) VALUES (", s->names.migrations, row_columns);
-    const char *texts[] = {r->version, r->kind, r->name, r->checksum, r->down_checksum,
-                           r->state};
+    const char *texts[] = {r->version, r->kind, r->name, r->checksum, r->down_checksum, r->state};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         strata_session_literal(s, b, texts[i]);
         strata_buf_puts(b, ", ");
@@ -229,16 +228,17 @@ void
 strata_history_sql_finish(strata *s, strata_buf *b, const char *version, long long execution_ms,
                           long statements_done, const char *statements_hash)
 {
-    strata_buf_printf(b, "UPDATE %s SET state = 'applied', execution_ms = %lld, "
-                         "statements_done = %ld, statements_hash = ",
+    strata_buf_printf(b,
+                      "UPDATE %s SET state = 'applied', execution_ms = %lld, "
+                      "statements_done = %ld, statements_hash = ",
                       s->names.migrations, execution_ms, statements_done);
     strata_session_literal(s, b, statements_hash);
     where_version(s, b, version);
 }
 
 void
-strata_history_sql_checkpoint(strata *s, strata_buf *b, const char *version,
-                              long statements_done, const char *statements_hash)
+strata_history_sql_checkpoint(strata *s, strata_buf *b, const char *version, long statements_done,
+                              const char *statements_hash)
 {
     strata_buf_printf(b, "UPDATE %s SET statements_done = %ld, statements_hash = ",
                       s->names.migrations, statements_done);
@@ -249,8 +249,9 @@ strata_history_sql_checkpoint(strata *s, strata_buf *b, const char *version,
 void
 strata_history_sql_event(strata *s, strata_buf *b, const strata_history_event *ev)
 {
-    strata_buf_printf(b, "INSERT INTO %s (version, name, action, outcome, started_at, "
-                         "duration_ms, performed_by, strata_version, detail) VALUES (",
+    strata_buf_printf(b,
+                      "INSERT INTO %s (version, name, action, outcome, started_at, "
+                      "duration_ms, performed_by, strata_version, detail) VALUES (",
                       s->names.events);
     const char *texts[] = {ev->version, ev->name, ev->action, ev->outcome, ev->started_at};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {

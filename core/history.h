@@ -20,19 +20,19 @@ typedef struct strata_history_row {
     char *kind;
     char *name;
     char *checksum;
-    char *down_checksum;      /* may be NULL */
-    char *state;              /* "applied" or "dirty" */
+    char *down_checksum; /* may be NULL */
+    char *state;         /* "applied" or "dirty" */
     long applied_rank;
     char *applied_at;
     long long execution_ms;
     char *applied_by;
     char *strata_version;
     long statements_done;
-    char *statements_hash;    /* may be NULL */
+    char *statements_hash; /* may be NULL */
 } strata_history_row;
 
 typedef struct strata_history {
-    strata_history_row *rows;  /* sorted by version */
+    strata_history_row *rows; /* sorted by version */
     size_t count;
     long max_rank;
 } strata_history;
@@ -41,11 +41,11 @@ typedef struct strata_history {
 typedef struct strata_history_event {
     const char *version;
     const char *name;
-    const char *action;        /* up, down, force, baseline, repair */
-    const char *outcome;       /* ok, failed */
+    const char *action;  /* up, down, force, baseline, repair */
+    const char *outcome; /* ok, failed */
     const char *started_at;
     long long duration_ms;
-    const char *detail;        /* may be NULL */
+    const char *detail; /* may be NULL */
 } strata_history_event;
 
 /*

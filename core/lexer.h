@@ -17,20 +17,20 @@
 typedef struct strata_lexer strata_lexer;
 
 /* Bits of strata_stmt.flags. */
-#define STRATA_STMT_NO_TRANSACTION 0x01  /* matched a no_transaction pattern */
-#define STRATA_STMT_TX_CONTROL 0x02      /* BEGIN / START TRANSACTION / COMMIT / ROLLBACK / END */
-#define STRATA_STMT_COPY 0x04            /* COPY ... FROM stdin: data follows, see read_copy */
-#define STRATA_STMT_BLOCK 0x08           /* came from a StatementBegin/StatementEnd block */
+#define STRATA_STMT_NO_TRANSACTION 0x01 /* matched a no_transaction pattern */
+#define STRATA_STMT_TX_CONTROL 0x02     /* BEGIN / START TRANSACTION / COMMIT / ROLLBACK / END */
+#define STRATA_STMT_COPY 0x04           /* COPY ... FROM stdin: data follows, see read_copy */
+#define STRATA_STMT_BLOCK 0x08          /* came from a StatementBegin/StatementEnd block */
 
 typedef struct strata_stmt {
-    const char *text;  /* statement text as in the file, without leading whitespace and
-                          comments and without its delimiter; NUL-terminated; owned by the
-                          lexer, valid until the next strata_lexer_next() or _free() */
+    const char *text; /* statement text as in the file, without leading whitespace and
+                         comments and without its delimiter; NUL-terminated; owned by the
+                         lexer, valid until the next strata_lexer_next() or _free() */
     size_t len;
-    long line;         /* 1-based file line of text[0] */
-    long col;          /* 1-based byte column of text[0] */
-    long index;        /* 1-based number of the statement in the input */
-    unsigned flags;    /* STRATA_STMT_* bits */
+    long line;      /* 1-based file line of text[0] */
+    long col;       /* 1-based byte column of text[0] */
+    long index;     /* 1-based number of the statement in the input */
+    unsigned flags; /* STRATA_STMT_* bits */
 } strata_stmt;
 
 /* Where and why splitting failed. */

@@ -180,8 +180,8 @@ file_stem(const char *path, char *out, size_t size)
 static const char *
 missing_slot(const strata_driver *d)
 {
-#define REQUIRE(member)                                                                       \
-    if (d->member == NULL)                                                                    \
+#define REQUIRE(member)                                                                            \
+    if (d->member == NULL)                                                                         \
     return #member
     REQUIRE(name);
     REQUIRE(version);
@@ -222,12 +222,15 @@ check_driver(const char *path, void *handle, char *reason, size_t size)
     if (d == NULL)
         snprintf(reason, size, "its entry declined to load (see the message above)");
     else if (d->abi_version != STRATA_DRIVER_ABI)
-        snprintf(reason, size, "built for driver ABI %u, this strata speaks ABI %u; rebuild it "
-                 "against this strata's driver.h", d->abi_version, STRATA_DRIVER_ABI);
+        snprintf(reason, size,
+                 "built for driver ABI %u, this strata speaks ABI %u; rebuild it "
+                 "against this strata's driver.h",
+                 d->abi_version, STRATA_DRIVER_ABI);
     else if (d->size < STRATA_DRIVER_SIZE_V1)
-        snprintf(reason, size, "struct strata_driver is %u bytes, ABI %u needs at least %zu; "
-                 "rebuild it against this strata's driver.h", d->size, STRATA_DRIVER_ABI,
-                 (size_t)STRATA_DRIVER_SIZE_V1);
+        snprintf(reason, size,
+                 "struct strata_driver is %u bytes, ABI %u needs at least %zu; "
+                 "rebuild it against this strata's driver.h",
+                 d->size, STRATA_DRIVER_ABI, (size_t)STRATA_DRIVER_SIZE_V1);
     else if ((slot = missing_slot(d)) != NULL)
         snprintf(reason, size, "required member '%s' is NULL", slot);
     else if (strcmp(d->name, stem) != 0)

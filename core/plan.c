@@ -13,9 +13,8 @@ static strata_migration_state
 state_of(const strata_migration *f, const strata_history_row *r, const strata_version_key *newest)
 {
     if (r == NULL)
-        return newest != NULL && strata_version_cmp(&f->key, newest) < 0
-                   ? STRATA_STATE_OUT_OF_ORDER
-                   : STRATA_STATE_PENDING;
+        return newest != NULL && strata_version_cmp(&f->key, newest) < 0 ? STRATA_STATE_OUT_OF_ORDER
+                                                                         : STRATA_STATE_PENDING;
     if (strcmp(r->state, "dirty") == 0)
         return STRATA_STATE_DIRTY;
     if (f == NULL)
@@ -30,7 +29,8 @@ strata_plan_merge(const strata_source_set *files, const strata_history *history)
 {
     strata_merged *m = strata_xcalloc(1, sizeof(*m));
     m->items = strata_xcalloc(files->count + history->count + 1, sizeof(*m->items));
-    const strata_version_key *newest = history->count ? &history->rows[history->count - 1].key : NULL;
+    const strata_version_key *newest =
+        history->count ? &history->rows[history->count - 1].key : NULL;
     size_t i = 0, j = 0;
     while (i < files->count || j < history->count) {
         const strata_migration *f = i < files->count ? &files->items[i] : NULL;

@@ -23,12 +23,18 @@ static const char *
 state_name(strata_migration_state s)
 {
     switch (s) {
-    case STRATA_STATE_APPLIED: return "applied";
-    case STRATA_STATE_PENDING: return "pending";
-    case STRATA_STATE_DIRTY: return "dirty";
-    case STRATA_STATE_MODIFIED: return "modified";
-    case STRATA_STATE_MISSING: return "missing";
-    case STRATA_STATE_OUT_OF_ORDER: return "out-of-order";
+    case STRATA_STATE_APPLIED:
+        return "applied";
+    case STRATA_STATE_PENDING:
+        return "pending";
+    case STRATA_STATE_DIRTY:
+        return "dirty";
+    case STRATA_STATE_MODIFIED:
+        return "modified";
+    case STRATA_STATE_MISSING:
+        return "missing";
+    case STRATA_STATE_OUT_OF_ORDER:
+        return "out-of-order";
     }
     return "unknown";
 }
@@ -37,9 +43,12 @@ static const char *
 state_color(strata_migration_state s)
 {
     switch (s) {
-    case STRATA_STATE_APPLIED: return GREEN;
-    case STRATA_STATE_PENDING: return YELLOW;
-    default: return RED;
+    case STRATA_STATE_APPLIED:
+        return GREEN;
+    case STRATA_STATE_PENDING:
+        return YELLOW;
+    default:
+        return RED;
     }
 }
 
@@ -107,8 +116,7 @@ strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
     }
     int color = flags & STRATA_REPORT_COLOR;
     int vw = column_width(r, 0), nw = column_width(r, 1);
-    fprintf(out, "database %s, migrations in %s, history in %s\n\n", r->database, r->dir,
-            r->table);
+    fprintf(out, "database %s, migrations in %s, history in %s\n\n", r->database, r->dir, r->table);
     fprintf(out, "%-*s  %-*s  %-12s  %-19s  %9s  %s\n", vw, "VERSION", nw, "NAME", "STATE",
             "APPLIED AT (UTC)", "DURATION", "APPLIED BY");
     for (size_t i = 0; i < r->count; i++) {
@@ -116,10 +124,9 @@ strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
         char ms[32] = "";
         if (it->applied_at != NULL)
             snprintf(ms, sizeof(ms), "%lld ms", it->execution_ms);
-        fprintf(out, "%-*s  %-*.*s  %s%-12s%s  %-19s  %9s  %s\n", vw, it->version, nw, nw,
-                it->name, color ? state_color(it->state) : "", state_name(it->state),
-                color ? RESET : "", it->applied_at ? it->applied_at : "-", ms,
-                it->applied_by ? it->applied_by : "");
+        fprintf(out, "%-*s  %-*.*s  %s%-12s%s  %-19s  %9s  %s\n", vw, it->version, nw, nw, it->name,
+                color ? state_color(it->state) : "", state_name(it->state), color ? RESET : "",
+                it->applied_at ? it->applied_at : "-", ms, it->applied_by ? it->applied_by : "");
     }
     if (r->count == 0)
         fprintf(out, "(no migrations in %s)\n", r->dir);
@@ -180,12 +187,18 @@ static const char *
 problem_name(strata_problem_kind k)
 {
     switch (k) {
-    case STRATA_PROBLEM_MODIFIED: return "modified";
-    case STRATA_PROBLEM_MISSING: return "missing";
-    case STRATA_PROBLEM_DIRTY: return "dirty";
-    case STRATA_PROBLEM_OUT_OF_ORDER: return "out-of-order";
-    case STRATA_PROBLEM_NO_DOWN: return "no-down";
-    case STRATA_PROBLEM_DOWN_MODIFIED: return "down-modified";
+    case STRATA_PROBLEM_MODIFIED:
+        return "modified";
+    case STRATA_PROBLEM_MISSING:
+        return "missing";
+    case STRATA_PROBLEM_DIRTY:
+        return "dirty";
+    case STRATA_PROBLEM_OUT_OF_ORDER:
+        return "out-of-order";
+    case STRATA_PROBLEM_NO_DOWN:
+        return "no-down";
+    case STRATA_PROBLEM_DOWN_MODIFIED:
+        return "down-modified";
     }
     return "unknown";
 }
@@ -221,8 +234,8 @@ strata_report_validation(FILE *out, const strata_validation_report *r, unsigned 
         fprintf(out, "%s%s%s: %s\n", color ? (r->items[i].is_error ? RED : YELLOW) : "",
                 r->items[i].is_error ? "error" : "warning", color ? RESET : "",
                 r->items[i].message);
-    fprintf(out, "%zu migration(s) checked: %zu error(s), %zu warning(s)\n", r->checked,
-            r->errors, r->warnings);
+    fprintf(out, "%zu migration(s) checked: %zu error(s), %zu warning(s)\n", r->checked, r->errors,
+            r->warnings);
 }
 
 /* ------------------------------------------------------------------ drivers */

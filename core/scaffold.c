@@ -148,8 +148,9 @@ strata_new(const char *dir, const char *name, const strata_new_options *o, char 
     strata_error_clear(err);
     char *clean = slug(name ? name : "");
     if (clean == NULL)
-        return strata_fail(err, STRATA_USAGE, "'%s' is not a usable migration name; use "
-                                              "letters and digits, e.g. add_users_email",
+        return strata_fail(err, STRATA_USAGE,
+                           "'%s' is not a usable migration name; use "
+                           "letters and digits, e.g. add_users_email",
                            name ? name : "");
     int rc = make_dirs(dir, err);
     habit h;
@@ -161,8 +162,8 @@ strata_new(const char *dir, const char *name, const strata_new_options *o, char 
     char *up = strata_path_join(dir, up_file);
     char *down = strata_path_join(dir, down_file);
     char *up_text = strata_xasprintf("-- %s %s: write the change here.\n", version, clean);
-    char *down_text = strata_xasprintf("-- %s %s: write here what undoes the up script.\n",
-                                       version, clean);
+    char *down_text =
+        strata_xasprintf("-- %s %s: write here what undoes the up script.\n", version, clean);
     if (rc == STRATA_OK)
         rc = write_new_file(up, up_text, err);
     if (rc == STRATA_OK) {

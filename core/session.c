@@ -44,8 +44,8 @@ valid_table_name(const char *t)
     if (*t == '\0' || strlen(t) > 60)
         return 0;
     for (; *t; t++)
-        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
-              (*t >= '0' && *t <= '9') || *t == '_'))
+        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
+              *t == '_'))
             return 0;
     return 1;
 }
@@ -78,8 +78,9 @@ static int
 copy_options(strata *s, const strata_options *o, strata_error *err)
 {
     if (o == NULL || o->database_url == NULL || *o->database_url == '\0')
-        return strata_fail(err, STRATA_USAGE, "no database URL given (set --database or "
-                                              "DATABASE_URL, e.g. sqlite:strata.db)");
+        return strata_fail(err, STRATA_USAGE,
+                           "no database URL given (set --database or "
+                           "DATABASE_URL, e.g. sqlite:strata.db)");
     s->database_url = strata_xstrdup(o->database_url);
     s->dir = strata_xstrdup(o->dir && *o->dir ? o->dir : DEFAULT_DIR);
     s->table = strata_xstrdup(o->table && *o->table ? o->table : DEFAULT_TABLE);
@@ -92,7 +93,8 @@ copy_options(strata *s, const strata_options *o, strata_error *err)
     if (!valid_table_name(s->table))
         return strata_fail(err, STRATA_USAGE,
                            "'%s' is not a usable history table name (letters, digits and _, at "
-                           "most 60 characters)", s->table);
+                           "most 60 characters)",
+                           s->table);
     strata_whoami(s->whoami, sizeof(s->whoami));
     return STRATA_OK;
 }
@@ -113,8 +115,8 @@ load_driver(strata *s, strata_error *err)
     for (const char *const *sc = s->drv->schemes; *sc != NULL; sc++)
         if (strcmp(*sc, s->url->scheme) == 0)
             return STRATA_OK;
-    return strata_fail(err, STRATA_USAGE, "driver %s does not serve the scheme '%s'",
-                       s->drv->name, s->url->scheme);
+    return strata_fail(err, STRATA_USAGE, "driver %s does not serve the scheme '%s'", s->drv->name,
+                       s->url->scheme);
 }
 
 int
@@ -128,8 +130,7 @@ strata_open(const strata_options *o, strata **out, strata_error *err)
         rc = load_driver(s, err);
     if (rc != STRATA_OK)
         goto fail;
-    strata_connect_options co = {.size = sizeof(co), .schema = s->schema,
-                                 .application = "strata"};
+    strata_connect_options co = {.size = sizeof(co), .schema = s->schema, .application = "strata"};
     rc = s->drv->connect(s->url, &co, &s->conn, err);
     if (rc != STRATA_OK) {
         strata_error_prefix(err, "cannot connect to %s: ", s->url->redacted);

@@ -23,9 +23,9 @@ struct strata {
     strata_url *url;
     const strata_driver *drv;
     strata_conn *conn;
-    char *lock_name;           /* schema.table, names the migration lock */
+    char *lock_name;            /* schema.table, names the migration lock */
     strata_history_names names; /* quoted, schema-qualified; owned */
-    char whoami[256];          /* user@host recorded as applied_by */
+    char whoami[256];           /* user@host recorded as applied_by */
     char server[256];
 };
 

@@ -16,11 +16,11 @@
 
 /* A file found in the directory, before pairing. */
 typedef struct found_file {
-    char *file;             /* name inside the directory */
+    char *file; /* name inside the directory */
     char *version;
     char *name;
     strata_version_key key;
-    char direction;         /* 'u', 'd' or 's' (sections) */
+    char direction; /* 'u', 'd' or 's' (sections) */
 } found_file;
 
 typedef struct found_list {
@@ -258,11 +258,11 @@ is_blank(const char *s, size_t n)
 /* State of one pass over a file. */
 typedef struct file_scan {
     const char *path;
-    int sectioned;           /* the file may hold markers */
-    strata_script *target;   /* script receiving lines, NULL only between sections */
+    int sectioned;         /* the file may hold markers */
+    strata_script *target; /* script receiving lines, NULL only between sections */
     strata_script *up, *down;
     strata_checksum sum;
-    int has_content;         /* target holds a non-blank byte */
+    int has_content; /* target holds a non-blank byte */
     int saw_marker;
     int provisional;         /* reading a possible preamble as an up script */
     long preamble_sql;       /* line of the first SQL while provisional, 0 if none */
@@ -485,8 +485,7 @@ build_migration(const char *dir, found_file *files, size_t count, strata_migrati
 }
 
 int
-strata_source_scan(const char *dir, const char *dialect, strata_source_set **out,
-                   strata_error *err)
+strata_source_scan(const char *dir, const char *dialect, strata_source_set **out, strata_error *err)
 {
     (void)dialect; /* dialect-specific files arrive with the formats of DESIGN section 3 */
     found_list found = {0};
@@ -545,8 +544,7 @@ strata_script_open(const strata_script *script, strata_script_reader **out, stra
     *out = NULL;
     FILE *f = fopen(script->path, "rb");
     if (f == NULL)
-        return strata_fail(err, STRATA_ERROR, "cannot open %s: %s", script->path,
-                           strerror(errno));
+        return strata_fail(err, STRATA_ERROR, "cannot open %s: %s", script->path, strerror(errno));
     if (fseeko(f, (off_t)script->offset, SEEK_SET) != 0) {
         int e = errno;
         fclose(f);

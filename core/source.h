@@ -24,25 +24,25 @@
 
 /* One script: a whole file or one section of it. */
 typedef struct strata_script {
-    char *path;                          /* file path: directory joined with the file name */
-    long first_line;                     /* file line of the script's first byte */
-    long long offset;                    /* byte offset of the script in the file */
-    long long length;                    /* its length in bytes */
-    char checksum[STRATA_CHECKSUM_HEX];  /* see checksum.h */
-    unsigned flags;                      /* STRATA_SCRIPT_* */
+    char *path;                         /* file path: directory joined with the file name */
+    long first_line;                    /* file line of the script's first byte */
+    long long offset;                   /* byte offset of the script in the file */
+    long long length;                   /* its length in bytes */
+    char checksum[STRATA_CHECKSUM_HEX]; /* see checksum.h */
+    unsigned flags;                     /* STRATA_SCRIPT_* */
 } strata_script;
 
 typedef struct strata_migration {
     char *version;          /* as spelled in the file name */
-    strata_version_key key;     /* numeric ordering key */
+    strata_version_key key; /* numeric ordering key */
     char *name;             /* the part after the separator, without extensions */
     strata_script up;
-    strata_script down;     /* down.path is NULL when the migration has no down */
+    strata_script down; /* down.path is NULL when the migration has no down */
 } strata_migration;
 
 typedef struct strata_source_set {
     char *dir;
-    strata_migration *items;  /* sorted by key, ascending */
+    strata_migration *items; /* sorted by key, ascending */
     size_t count;
 } strata_source_set;
 
@@ -70,8 +70,7 @@ int strata_source_parse_name(const char *file, char **version, char **name, char
 /* A reader over one script's bytes; use with strata_script_read as a strata_read_fn. */
 typedef struct strata_script_reader strata_script_reader;
 /* Opens the script; *out is freed by strata_script_close. */
-int strata_script_open(const strata_script *script, strata_script_reader **out,
-                       strata_error *err);
+int strata_script_open(const strata_script *script, strata_script_reader **out, strata_error *err);
 size_t strata_script_read(void *reader, char *buf, size_t size);
 void strata_script_close(strata_script_reader *reader);
 

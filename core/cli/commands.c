@@ -38,12 +38,18 @@ static int
 exit_code(int status)
 {
     switch (status) {
-    case STRATA_OK: return EXIT_OK;
-    case STRATA_USAGE: return EXIT_USAGE;
-    case STRATA_VALIDATION: return EXIT_VALIDATION;
-    case STRATA_LOCK_TIMEOUT: return EXIT_LOCK_TIMEOUT;
-    case STRATA_DIRTY: return EXIT_DIRTY;
-    default: return EXIT_FAILURE_;
+    case STRATA_OK:
+        return EXIT_OK;
+    case STRATA_USAGE:
+        return EXIT_USAGE;
+    case STRATA_VALIDATION:
+        return EXIT_VALIDATION;
+    case STRATA_LOCK_TIMEOUT:
+        return EXIT_LOCK_TIMEOUT;
+    case STRATA_DIRTY:
+        return EXIT_DIRTY;
+    default:
+        return EXIT_FAILURE_;
     }
 }
 
@@ -89,8 +95,7 @@ print_event(void *ctx, const strata_event *ev)
     case STRATA_EVENT_STATEMENT:
         if (c->verbose)
             fprintf(stderr, "      %s:%ld: %.*s%s\n", ev->file, ev->line,
-                    (int)strcspn(ev->text, "\n"), ev->text,
-                    strchr(ev->text, '\n') ? " ..." : "");
+                    (int)strcspn(ev->text, "\n"), ev->text, strchr(ev->text, '\n') ? " ..." : "");
         break;
     case STRATA_EVENT_NOTICE:
     case STRATA_EVENT_LOCK_WAIT:
@@ -151,8 +156,11 @@ cmd_run(cli *c, int up)
     strata *s = NULL;
     strata_error err;
     strata_run_report *r = NULL;
-    strata_run_options o = {.size = sizeof(o), .to_version = c->to, .step = c->step,
-                            .all = c->all, .dry_run = c->dry_run};
+    strata_run_options o = {.size = sizeof(o),
+                            .to_version = c->to,
+                            .step = c->step,
+                            .all = c->all,
+                            .dry_run = c->dry_run};
     int rc = open_session(c, &s, &err);
     if (rc == STRATA_OK)
         rc = up ? strata_up(s, &o, &r, &err) : strata_down(s, &o, &r, &err);

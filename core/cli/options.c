@@ -138,36 +138,71 @@ apply_option(int opt, const char *arg, cli *c)
     long n;
     char *end;
     switch (opt) {
-    case OPT_DATABASE: c->database = arg; break;
-    case OPT_DIR: c->dir = arg; break;
-    case OPT_TABLE: c->table = arg; break;
-    case OPT_SCHEMA: c->schema = arg; break;
-    case OPT_DRIVER_DIR: c->driver_dir = arg; break;
+    case OPT_DATABASE:
+        c->database = arg;
+        break;
+    case OPT_DIR:
+        c->dir = arg;
+        break;
+    case OPT_TABLE:
+        c->table = arg;
+        break;
+    case OPT_SCHEMA:
+        c->schema = arg;
+        break;
+    case OPT_DRIVER_DIR:
+        c->driver_dir = arg;
+        break;
     case OPT_LOCK_TIMEOUT:
         c->lock_timeout_ms = parse_duration(arg);
         if (c->lock_timeout_ms == -2)
             return usage_error("--lock-timeout takes a duration like 30s, 500ms, 2m or "
-                               "forever, not '%s'", arg);
+                               "forever, not '%s'",
+                               arg);
         break;
-    case OPT_COLOR: return parse_color(arg, c);
-    case OPT_OUT_OF_ORDER: c->allow_out_of_order = 1; break;
-    case OPT_QUIET: c->quiet = 1; break;
-    case OPT_VERBOSE: c->verbose = 1; break;
-    case OPT_HELP: c->help = 1; break;
-    case OPT_VERSION: printf("strata %s\n", strata_version()); return EXIT_OK;
-    case OPT_JSON: c->json = 1; break;
-    case OPT_TO: c->to = arg; break;
+    case OPT_COLOR:
+        return parse_color(arg, c);
+    case OPT_OUT_OF_ORDER:
+        c->allow_out_of_order = 1;
+        break;
+    case OPT_QUIET:
+        c->quiet = 1;
+        break;
+    case OPT_VERBOSE:
+        c->verbose = 1;
+        break;
+    case OPT_HELP:
+        c->help = 1;
+        break;
+    case OPT_VERSION:
+        printf("strata %s\n", strata_version());
+        return EXIT_OK;
+    case OPT_JSON:
+        c->json = 1;
+        break;
+    case OPT_TO:
+        c->to = arg;
+        break;
     case OPT_STEP:
         n = strtol(arg, &end, 10);
         if (*arg == '\0' || *end != '\0' || n <= 0)
             return usage_error("--step takes a positive number, not '%s'", arg);
         c->step = n;
         break;
-    case OPT_ALL: c->all = 1; break;
-    case OPT_DRY_RUN: c->dry_run = 1; break;
-    case OPT_SEQUENTIAL: c->sequential = 1; break;
-    case OPT_TIMESTAMP: c->sequential = 0; break;
-    default: return EXIT_USAGE; /* getopt printed why */
+    case OPT_ALL:
+        c->all = 1;
+        break;
+    case OPT_DRY_RUN:
+        c->dry_run = 1;
+        break;
+    case OPT_SEQUENTIAL:
+        c->sequential = 1;
+        break;
+    case OPT_TIMESTAMP:
+        c->sequential = 0;
+        break;
+    default:
+        return EXIT_USAGE; /* getopt printed why */
     }
     return -1;
 }

@@ -24,7 +24,7 @@ typedef struct cli {
     int allow_out_of_order;
     int quiet;
     int verbose;
-    int color;            /* resolved: 1 when colour is on */
+    int color; /* resolved: 1 when colour is on */
     int json;
     /* the command */
     const char *command;
@@ -34,7 +34,7 @@ typedef struct cli {
     long step;
     int all;
     int dry_run;
-    int sequential;       /* new: -1 as the folder does, 0 timestamps, 1 sequence */
+    int sequential; /* new: -1 as the folder does, 0 timestamps, 1 sequence */
     /* positional arguments after the command */
     char **args;
     int nargs;

@@ -50,19 +50,19 @@ typedef struct strata_conn strata_conn;
  * splitter recognises. Single-quoted strings ('' doubling), double-quoted identifiers (""
  * doubling), -- and non-nested block comments are always on.
  */
-#define STRATA_LEX_BACKTICKS (1u << 0)          /* `identifier` (MySQL) */
-#define STRATA_LEX_BRACKETS (1u << 1)           /* [identifier] (SQLite) */
-#define STRATA_LEX_HASH_COMMENTS (1u << 2)      /* # to end of line (MySQL) */
-#define STRATA_LEX_NESTED_COMMENTS (1u << 3)    /* block comments nest (PostgreSQL) */
-#define STRATA_LEX_BACKSLASH_ESCAPES (1u << 4)  /* \' inside '...' and "..." (MySQL) */
-#define STRATA_LEX_E_STRINGS (1u << 5)          /* E'...' with backslash escapes (PostgreSQL) */
-#define STRATA_LEX_DOLLAR_QUOTES (1u << 6)      /* $$...$$ and $tag$...$tag$ (PostgreSQL) */
-#define STRATA_LEX_COPY_STDIN (1u << 7)         /* COPY ... FROM stdin data up to \. */
-#define STRATA_LEX_DELIMITER (1u << 8)          /* DELIMITER directive lines (MySQL) */
-#define STRATA_LEX_BLOCKS (1u << 9)             /* BEGIN ... END bodies of triggers/routines */
-#define STRATA_LEX_EXEC_COMMENTS (1u << 10)     /* MySQL executable comments are code */
-#define STRATA_LEX_PSQL_META (1u << 11)         /* refuse psql meta-commands (\c, \i, ...) */
-#define STRATA_LEX_DASH_NEEDS_SPACE (1u << 12)  /* "--" starts a comment only before a space */
+#define STRATA_LEX_BACKTICKS (1u << 0)         /* `identifier` (MySQL) */
+#define STRATA_LEX_BRACKETS (1u << 1)          /* [identifier] (SQLite) */
+#define STRATA_LEX_HASH_COMMENTS (1u << 2)     /* # to end of line (MySQL) */
+#define STRATA_LEX_NESTED_COMMENTS (1u << 3)   /* block comments nest (PostgreSQL) */
+#define STRATA_LEX_BACKSLASH_ESCAPES (1u << 4) /* \' inside '...' and "..." (MySQL) */
+#define STRATA_LEX_E_STRINGS (1u << 5)         /* E'...' with backslash escapes (PostgreSQL) */
+#define STRATA_LEX_DOLLAR_QUOTES (1u << 6)     /* $$...$$ and $tag$...$tag$ (PostgreSQL) */
+#define STRATA_LEX_COPY_STDIN (1u << 7)        /* COPY ... FROM stdin data up to \. */
+#define STRATA_LEX_DELIMITER (1u << 8)         /* DELIMITER directive lines (MySQL) */
+#define STRATA_LEX_BLOCKS (1u << 9)            /* BEGIN ... END bodies of triggers/routines */
+#define STRATA_LEX_EXEC_COMMENTS (1u << 10)    /* MySQL executable comments are code */
+#define STRATA_LEX_PSQL_META (1u << 11)        /* refuse psql meta-commands (\c, \i, ...) */
+#define STRATA_LEX_DASH_NEEDS_SPACE (1u << 12) /* "--" starts a comment only before a space */
 
 /* A key=value option from the query part of a connection URL. */
 typedef struct strata_url_param {
@@ -75,23 +75,23 @@ typedef struct strata_url_param {
  * the core; valid for the duration of the call that receives it.
  */
 typedef struct strata_url {
-    const char *scheme;     /* as written: "postgres", "postgresql", "sqlite3", ... */
+    const char *scheme; /* as written: "postgres", "postgresql", "sqlite3", ... */
     const char *user;
     const char *password;
-    const char *host;       /* NULL for a unix socket default or a file database */
-    int port;               /* 0 when not given */
-    const char *database;   /* database name; for file databases the path, or ":memory:" */
+    const char *host;     /* NULL for a unix socket default or a file database */
+    int port;             /* 0 when not given */
+    const char *database; /* database name; for file databases the path, or ":memory:" */
     size_t nparams;
     const strata_url_param *params;
-    const char *redacted;   /* the URL with any password replaced by "***", for messages */
+    const char *redacted; /* the URL with any password replaced by "***", for messages */
 } strata_url;
 
 /* Options for connect(). The core zero-fills it and sets size. */
 typedef struct strata_connect_options {
-    uint32_t size;               /* sizeof(strata_connect_options) as compiled by the core */
-    const char *schema;          /* schema holding the history tables, NULL for the default */
-    const char *application;     /* application name to report to the server */
-    long connect_timeout_ms;     /* 0: the driver's default */
+    uint32_t size;           /* sizeof(strata_connect_options) as compiled by the core */
+    const char *schema;      /* schema holding the history tables, NULL for the default */
+    const char *application; /* application name to report to the server */
+    long connect_timeout_ms; /* 0: the driver's default */
 } strata_connect_options;
 
 /*
@@ -103,9 +103,9 @@ typedef int (*strata_row_fn)(void *ctx, int ncols, const char *const *values);
 
 /* Names of the history tables, already quoted (and schema-qualified) for the dialect. */
 typedef struct strata_history_names {
-    const char *migrations;   /* e.g. "public"."strata_migrations" */
-    const char *events;       /* e.g. "public"."strata_migrations_events" */
-    const char *meta;         /* e.g. "public"."strata_migrations_meta" */
+    const char *migrations; /* e.g. "public"."strata_migrations" */
+    const char *events;     /* e.g. "public"."strata_migrations_events" */
+    const char *meta;       /* e.g. "public"."strata_migrations_meta" */
 } strata_history_names;
 
 /* Kinds of objects a schema snapshot reports, in the order they are emitted. */
@@ -141,8 +141,8 @@ typedef int (*strata_object_fn)(void *ctx, strata_object_kind kind, const char *
  * process. Members are only ever appended.
  */
 typedef struct strata_host {
-    uint32_t abi_version;   /* STRATA_DRIVER_ABI of the core */
-    uint32_t size;          /* sizeof(strata_host) as compiled by the core */
+    uint32_t abi_version; /* STRATA_DRIVER_ABI of the core */
+    uint32_t size;        /* sizeof(strata_host) as compiled by the core */
     /* Writes a diagnostic line (no trailing newline needed). Never pass a password. */
     void (*log)(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
     /* Clears every member of err, then fills status and message in printf style. */
@@ -159,20 +159,20 @@ typedef struct strata_host {
  * the NUL) and write at most size bytes including the NUL.
  */
 typedef struct strata_driver {
-    uint32_t abi_version;  /* STRATA_DRIVER_ABI when the plugin was built */
-    uint32_t size;         /* sizeof(struct strata_driver) when the plugin was built */
+    uint32_t abi_version; /* STRATA_DRIVER_ABI when the plugin was built */
+    uint32_t size;        /* sizeof(struct strata_driver) when the plugin was built */
 
     /* ---- identity ---- */
-    const char *name;                /* module name, [a-z0-9_]+, equal to the file's stem */
-    const char *version;             /* driver version, e.g. "1.0.0" */
-    const char *const *schemes;      /* NULL-terminated URL schemes served */
-    const char *dialect;             /* dialect name selecting V_x.<dialect>.up.sql files */
+    const char *name;                   /* module name, [a-z0-9_]+, equal to the file's stem */
+    const char *version;                /* driver version, e.g. "1.0.0" */
+    const char *const *schemes;         /* NULL-terminated URL schemes served */
+    const char *dialect;                /* dialect name selecting V_x.<dialect>.up.sql files */
     const char *const *dialect_aliases; /* NULL-terminated other spellings, may be NULL */
-    const char *client_version;      /* version of the client library, may be NULL */
-    uint32_t caps;                   /* STRATA_CAP_* bits */
+    const char *client_version;         /* version of the client library, may be NULL */
+    uint32_t caps;                      /* STRATA_CAP_* bits */
 
     /* ---- dialect ---- */
-    uint32_t lexer_rules;            /* STRATA_LEX_* bits */
+    uint32_t lexer_rules; /* STRATA_LEX_* bits */
     /*
      * NULL-terminated statement prefixes that cannot run inside a transaction block, as
      * space-separated keywords matched case-insensitively against the statement's first
@@ -190,8 +190,8 @@ typedef struct strata_driver {
 
     /* ---- connections (required) ---- */
     /* Opens a connection; *out owned by the driver until close(). */
-    int (*connect)(const strata_url *url, const strata_connect_options *opts,
-                   strata_conn **out, strata_error *err);
+    int (*connect)(const strata_url *url, const strata_connect_options *opts, strata_conn **out,
+                   strata_error *err);
     /* Closes and frees the connection; NULL is a no-op. */
     void (*close)(strata_conn *conn);
     /*
@@ -234,8 +234,8 @@ typedef struct strata_driver {
 #define STRATA_DRIVER_SIZE_V1 (offsetof(strata_driver, scratch_drop) + sizeof(void *))
 
 /* True when drv's size covers member and the member is set. */
-#define STRATA_DRIVER_HAS(drv, member)                                                        \
-    ((drv)->size >= offsetof(strata_driver, member) + sizeof((drv)->member) &&                \
+#define STRATA_DRIVER_HAS(drv, member)                                                             \
+    ((drv)->size >= offsetof(strata_driver, member) + sizeof((drv)->member) &&                     \
      (drv)->member != NULL)
 
 /* The entry symbol's name, for dlsym(). */

@@ -60,15 +60,15 @@ typedef enum strata_event_type {
 /* Passed to on_event; every pointer is valid only during the call. */
 typedef struct strata_event {
     strata_event_type type;
-    char direction;          /* 'u' for up, 'd' for down, 0 otherwise */
+    char direction; /* 'u' for up, 'd' for down, 0 otherwise */
     const char *version;
     const char *name;
-    const char *file;        /* the script's path */
-    long long duration_ms;   /* MIGRATION_DONE / FAILED */
-    long statements;         /* statements run so far */
-    int no_transaction;      /* the migration runs outside a transaction */
-    const char *text;        /* SQL, STATEMENT, NOTICE and LOCK_WAIT */
-    long line;               /* SQL, STATEMENT: file line of the statement */
+    const char *file;      /* the script's path */
+    long long duration_ms; /* MIGRATION_DONE / FAILED */
+    long statements;       /* statements run so far */
+    int no_transaction;    /* the migration runs outside a transaction */
+    const char *text;      /* SQL, STATEMENT, NOTICE and LOCK_WAIT */
+    long line;             /* SQL, STATEMENT: file line of the statement */
 } strata_event;
 
 typedef void (*strata_event_fn)(void *ctx, const strata_event *event);
@@ -76,15 +76,15 @@ typedef void (*strata_event_fn)(void *ctx, const strata_event *event);
 /* ---------------------------------------------------------------- opening */
 
 typedef struct strata_options {
-    uint32_t size;              /* set by strata_options_init */
-    const char *database_url;   /* required: sqlite:strata.db, postgres://..., ... */
-    const char *dir;            /* migrations directory (default "migrations") */
-    const char *table;          /* history table (default "strata_migrations") */
-    const char *schema;         /* schema of the history tables (NULL: the default) */
-    const char *driver_dir;     /* searched for drivers before STRATA_DRIVER_PATH (may be NULL) */
-    long lock_timeout_ms;       /* wait for the migration lock (default 60000; <0 forever) */
-    int allow_out_of_order;     /* apply pending versions older than the newest applied */
-    strata_event_fn on_event;   /* progress, may be NULL */
+    uint32_t size;            /* set by strata_options_init */
+    const char *database_url; /* required: sqlite:strata.db, postgres://..., ... */
+    const char *dir;          /* migrations directory (default "migrations") */
+    const char *table;        /* history table (default "strata_migrations") */
+    const char *schema;       /* schema of the history tables (NULL: the default) */
+    const char *driver_dir;   /* searched for drivers before STRATA_DRIVER_PATH (may be NULL) */
+    long lock_timeout_ms;     /* wait for the migration lock (default 60000; <0 forever) */
+    int allow_out_of_order;   /* apply pending versions older than the newest applied */
+    strata_event_fn on_event; /* progress, may be NULL */
     void *event_ctx;
 } strata_options;
 
@@ -108,13 +108,13 @@ STRATA_API const char *strata_server_version(strata *s);
 /* ---------------------------------------------------------------- up and down */
 
 typedef struct strata_run_options {
-    uint32_t size;               /* sizeof(strata_run_options) */
-    const char *to_version;      /* up: stop after this version; down: undo down to (not
-                                    including) this version. NULL: no limit */
-    long step;                   /* at most this many migrations (0: no limit for up, 1
-                                    for down) */
-    int all;                     /* down: undo everything */
-    int dry_run;                 /* print the plan and SQL as events, change nothing */
+    uint32_t size;          /* sizeof(strata_run_options) */
+    const char *to_version; /* up: stop after this version; down: undo down to (not
+                               including) this version. NULL: no limit */
+    long step;              /* at most this many migrations (0: no limit for up, 1
+                               for down) */
+    int all;                /* down: undo everything */
+    int dry_run;            /* print the plan and SQL as events, change nothing */
 } strata_run_options;
 
 typedef struct strata_run_item {
@@ -127,9 +127,9 @@ typedef struct strata_run_item {
 } strata_run_item;
 
 typedef struct strata_run_report {
-    char direction;             /* 'u' or 'd' */
+    char direction; /* 'u' or 'd' */
     int dry_run;
-    strata_run_item *items;     /* migrations run (or planned, with dry_run), in order */
+    strata_run_item *items; /* migrations run (or planned, with dry_run), in order */
     size_t count;
     long long total_ms;
 } strata_run_report;
@@ -163,18 +163,18 @@ typedef struct strata_status_item {
     char *version;
     char *name;
     strata_migration_state state;
-    char *file;                /* up script path, NULL when MISSING */
+    char *file; /* up script path, NULL when MISSING */
     int has_down;
-    char *applied_at;          /* UTC "YYYY-MM-DD HH:MM:SS", NULL when not applied */
+    char *applied_at; /* UTC "YYYY-MM-DD HH:MM:SS", NULL when not applied */
     char *applied_by;
     long long execution_ms;
-    long applied_rank;         /* order in which it was applied (1 = first), 0 if not */
-    char *checksum;            /* of the file now, NULL when MISSING */
-    char *recorded_checksum;   /* in the history, NULL when not applied */
+    long applied_rank;       /* order in which it was applied (1 = first), 0 if not */
+    char *checksum;          /* of the file now, NULL when MISSING */
+    char *recorded_checksum; /* in the history, NULL when not applied */
 } strata_status_item;
 
 typedef struct strata_status_report {
-    char *database;            /* redacted URL */
+    char *database; /* redacted URL */
     char *dir;
     char *table;
     strata_status_item *items; /* by version */
@@ -189,34 +189,34 @@ STRATA_API void strata_status_report_free(strata_status_report *r);
 /* ---------------------------------------------------------------- validate */
 
 typedef enum strata_problem_kind {
-    STRATA_PROBLEM_MODIFIED = 1,   /* error: applied file edited */
-    STRATA_PROBLEM_MISSING,        /* error: file of an applied version gone */
-    STRATA_PROBLEM_DIRTY,          /* error: half-applied migration */
-    STRATA_PROBLEM_OUT_OF_ORDER,   /* error unless out-of-order is allowed */
-    STRATA_PROBLEM_NO_DOWN,        /* warning: migration without a down script */
-    STRATA_PROBLEM_DOWN_MODIFIED   /* warning: down script edited since the up was applied */
+    STRATA_PROBLEM_MODIFIED = 1, /* error: applied file edited */
+    STRATA_PROBLEM_MISSING,      /* error: file of an applied version gone */
+    STRATA_PROBLEM_DIRTY,        /* error: half-applied migration */
+    STRATA_PROBLEM_OUT_OF_ORDER, /* error unless out-of-order is allowed */
+    STRATA_PROBLEM_NO_DOWN,      /* warning: migration without a down script */
+    STRATA_PROBLEM_DOWN_MODIFIED /* warning: down script edited since the up was applied */
 } strata_problem_kind;
 
 typedef struct strata_problem {
     strata_problem_kind kind;
-    int is_error;               /* 0: a warning */
+    int is_error; /* 0: a warning */
     char *version;
-    char *file;                 /* may be NULL */
-    char *message;              /* says what is wrong and what to do */
+    char *file;    /* may be NULL */
+    char *message; /* says what is wrong and what to do */
 } strata_problem;
 
 typedef struct strata_validation_report {
     strata_problem *items;
     size_t count;
     size_t errors, warnings;
-    size_t checked;             /* migrations checked */
+    size_t checked; /* migrations checked */
 } strata_validation_report;
 
 /*
  * Checks the files against the history: checksums of applied migrations (an edited up
  * script is an error, an edited down script a warning), files missing for applied
- * versions, dirty records, out-of-order pending versions, migrations without a down. Returns STRATA_OK
- * when the check ran (look at (*out)->errors), another status when it could not run.
+ * versions, dirty records, out-of-order pending versions, migrations without a down. Returns
+ * STRATA_OK when the check ran (look at (*out)->errors), another status when it could not run.
  */
 STRATA_API int strata_validate(strata *s, strata_validation_report **out, strata_error *err);
 STRATA_API void strata_validation_report_free(strata_validation_report *r);
@@ -233,8 +233,8 @@ STRATA_API int strata_force(strata *s, const char *version, int applied, strata_
 
 typedef struct strata_new_options {
     uint32_t size;
-    int sequential;       /* 1: zero-padded sequence numbers; 0: timestamps; -1: as the
-                             directory already does (default) */
+    int sequential; /* 1: zero-padded sequence numbers; 0: timestamps; -1: as the
+                       directory already does (default) */
 } strata_new_options;
 
 /*
@@ -248,20 +248,20 @@ STRATA_API int strata_new(const char *dir, const char *name, const strata_new_op
 
 typedef struct strata_driver_info {
     char *name;
-    char *file;              /* path of the shared object */
-    char *version;           /* NULL when refused */
+    char *file;    /* path of the shared object */
+    char *version; /* NULL when refused */
     char *dialect;
-    char *schemes;           /* comma-separated */
-    char *capabilities;      /* comma-separated names */
+    char *schemes;      /* comma-separated */
+    char *capabilities; /* comma-separated names */
     char *client_version;
     unsigned abi_version;
-    char *refused;           /* why the plugin was refused, NULL when usable */
+    char *refused; /* why the plugin was refused, NULL when usable */
 } strata_driver_info;
 
 typedef struct strata_driver_list {
     strata_driver_info *items;
     size_t count;
-    char **searched;         /* directories searched, in order */
+    char **searched; /* directories searched, in order */
     size_t nsearched;
 } strata_driver_list;
 
@@ -273,8 +273,8 @@ STRATA_API void strata_driver_list_free(strata_driver_list *l);
 /* ---------------------------------------------------------------- reports */
 
 /* Output flags for the strata_report_* functions. */
-#define STRATA_REPORT_JSON 0x01   /* JSON (schema documented in docs/json.md) */
-#define STRATA_REPORT_COLOR 0x02  /* ANSI colours (human output only) */
+#define STRATA_REPORT_JSON 0x01  /* JSON (schema documented in docs/json.md) */
+#define STRATA_REPORT_COLOR 0x02 /* ANSI colours (human output only) */
 
 STRATA_API void strata_report_status(FILE *out, const strata_status_report *r, unsigned flags);
 STRATA_API void strata_report_run(FILE *out, const strata_run_report *r, unsigned flags);

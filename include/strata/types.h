@@ -17,12 +17,12 @@ extern "C" {
  * fail. */
 enum strata_status {
     STRATA_OK = 0,
-    STRATA_ERROR = 1,            /* a database, file or engine error; the strata_error says which */
-    STRATA_USAGE = 2,            /* the caller asked for something impossible (bad option, bad URL) */
-    STRATA_VALIDATION = 3,       /* checksum mismatch, missing file, pending with --check, drift */
-    STRATA_LOCK_TIMEOUT = 4,     /* the migration lock was not obtained in time */
-    STRATA_NOT_SUPPORTED = 5,    /* the driver does not implement an optional capability */
-    STRATA_DIRTY = 6             /* a migration was left half-applied; see the message for the way out */
+    STRATA_ERROR = 1,         /* a database, file or engine error; the strata_error says which */
+    STRATA_USAGE = 2,         /* the caller asked for something impossible (bad option, bad URL) */
+    STRATA_VALIDATION = 3,    /* checksum mismatch, missing file, pending with --check, drift */
+    STRATA_LOCK_TIMEOUT = 4,  /* the migration lock was not obtained in time */
+    STRATA_NOT_SUPPORTED = 5, /* the driver does not implement an optional capability */
+    STRATA_DIRTY = 6 /* a migration was left half-applied; see the message for the way out */
 };
 
 /*
@@ -30,14 +30,14 @@ enum strata_status {
  * library fill it. Every string member is always NUL-terminated, "" when unknown.
  */
 typedef struct strata_error {
-    int status;            /* a strata_status value */
-    char sqlstate[6];      /* five-character SQLSTATE, "" when the database has none */
-    long native_code;      /* the database's own error number, 0 if none */
-    long position;         /* 1-based byte offset of the error in the text passed to exec() or
-                              query(), 0 if unknown */
-    char message[1024];    /* one line, no trailing newline */
-    char detail[512];      /* longer explanation (PostgreSQL DETAIL), may be "" */
-    char hint[512];        /* what to do (PostgreSQL HINT, or strata's own advice), may be "" */
+    int status;         /* a strata_status value */
+    char sqlstate[6];   /* five-character SQLSTATE, "" when the database has none */
+    long native_code;   /* the database's own error number, 0 if none */
+    long position;      /* 1-based byte offset of the error in the text passed to exec() or
+                           query(), 0 if unknown */
+    char message[1024]; /* one line, no trailing newline */
+    char detail[512];   /* longer explanation (PostgreSQL DETAIL), may be "" */
+    char hint[512];     /* what to do (PostgreSQL HINT, or strata's own advice), may be "" */
 } strata_error;
 
 /*

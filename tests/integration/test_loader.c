@@ -113,7 +113,7 @@ test_listing(void)
     strata_driver_list_free(l);
 }
 
-#define SAME_OFFSET(ours, frozen, member)                                                     \
+#define SAME_OFFSET(ours, frozen, member)                                                          \
     CU_ASSERT_EQUAL(offsetof(ours, member), offsetof(frozen, member))
 
 static void

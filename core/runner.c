@@ -1,0 +1,607 @@
+/*
+ * Running one migration script (DESIGN section 5).
+ *
+ * A migration runs in its own transaction together with its history row and event when
+ * the database allows it. When it cannot (the driver lacks transactional DDL, a statement
+ * cannot run in a transaction, the script manages its own transaction, or the file says
+ * -- strata:no-transaction) the dirty protocol applies: the row is written 'dirty' first,
+ * a checkpoint (statement count and a hash chain of the statements run) follows every
+ * statement, and the row becomes 'applied' at the end.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checksum.h"
+#include "history.h"
+#include "lexer.h"
+#include "runner.h"
+#include "session.h"
+
+/* One script being run. */
+typedef struct script_run {
+    strata *s;
+    const strata_migration *m;
+    const strata_script *script;
+    char direction;        /* 'u' or 'd' */
+    int dirty_protocol;    /* run outside a transaction with checkpoints */
+    long statements;       /* statements run so far */
+    strata_checksum chain; /* hash over the statements run (dirty protocol) */
+    char chain_hex[STRATA_CHECKSUM_HEX];
+    struct batch *batch; /* statements waiting to be sent, in batched runs */
+} script_run;
+
+/* ------------------------------------------------------------------ lexing a script */
+
+static int
+lex_error(const strata_script *script, const strata_lex_error *le, strata_error *err)
+{
+    return strata_fail(err, STRATA_VALIDATION, "%s:%ld:%ld: %s", script->path, le->line, le->col,
+                       le->message);
+}
+
+/* Opens a lexer over a script; both out-parameters are freed by close_lexer. */
+static int
+open_lexer(strata *s, const strata_script *script, strata_script_reader **reader, strata_lexer **lx,
+           strata_error *err)
+{
+    *lx = NULL;
+    int rc = strata_script_open(script, reader, err);
+    if (rc != STRATA_OK)
+        return rc;
+    rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns, strata_script_read,
+                          *reader, script->first_line, lx);
+    if (rc != STRATA_OK)
+        strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
+    return rc;
+}
+
+static void
+close_lexer(strata_script_reader *reader, strata_lexer *lx)
+{
+    strata_lexer_free(lx);
+    strata_script_close(reader);
+}
+
+/* First pass over a pending script: OR of the statements' flags, and their count. */
+static int
+prescan(strata *s, const strata_script *script, unsigned *flags, long *count, strata_error *err)
+{
+    strata_script_reader *reader = NULL;
+    strata_lexer *lx = NULL;
+    *flags = 0;
+    *count = 0;
+    int rc = open_lexer(s, script, &reader, &lx, err);
+    strata_stmt st;
+    strata_lex_error le;
+    int got;
+    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
+        if (got < 0) {
+            rc = lex_error(script, &le, err);
+            break;
+        }
+        *flags |= st.flags;
+        (*count)++;
+    }
+    close_lexer(reader, lx);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ running statements */
+
+/* Rewrites a driver error as "file:line:col: message", keeping SQLSTATE, detail, hint. */
+static void
+locate_error(const script_run *r, const strata_stmt *st, strata_error *err)
+{
+    long line, col;
+    strata_stmt_locate(st, err->position, &line, &col);
+    strata_error_prefix(err, "%s:%ld:%ld: ", r->script->path, line, col);
+    if (err->status == STRATA_OK)
+        err->status = STRATA_ERROR;
+}
+
+static int
+run_copy(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    const strata_driver *d = r->s->drv;
+    if (!STRATA_DRIVER_HAS(d, copy_in))
+        return strata_fail(err, STRATA_NOT_SUPPORTED,
+                           "%s:%ld:%ld: the %s driver cannot run COPY ... FROM stdin",
+                           r->script->path, st->line, st->col, d->name);
+    return d->copy_in(r->s->conn, st->text, st->len, strata_lexer_read_copy, lx, err);
+}
+
+static int
+checkpoint(script_run *r, strata_error *err)
+{
+    strata_buf sql = {0};
+    strata_history_sql_checkpoint(r->s, &sql, r->m->version, r->statements, r->chain_hex);
+    int rc = strata_session_exec(r->s, sql.data, err);
+    strata_buf_free(&sql);
+    return rc;
+}
+
+/* Starts the hash chain of statements run: the hash of nothing. */
+static void
+chain_reset(script_run *r)
+{
+    strata_checksum_init(&r->chain);
+    strata_checksum empty = r->chain;
+    strata_checksum_final(&empty, r->chain_hex);
+    r->statements = 0;
+}
+
+/* Records one statement as run: the count, the hash chain, and under the dirty protocol
+ * a checkpoint in the history row. */
+static int
+statement_done(script_run *r, const strata_stmt *st, strata_error *err)
+{
+    r->statements++;
+    if (!r->dirty_protocol)
+        return STRATA_OK; /* all or nothing: no checkpoint to resume from, no chain needed */
+    strata_checksum_update(&r->chain, st->text, st->len);
+    strata_checksum_update(&r->chain, "\n;\n", 3);
+    strata_checksum snapshot = r->chain;
+    strata_checksum_final(&snapshot, r->chain_hex);
+    return checkpoint(r, err);
+}
+
+/* Runs one statement now, in its own exec() (or as COPY). */
+static int
+run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    int rc;
+    if (st->flags & STRATA_STMT_COPY)
+        rc = run_copy(r, lx, st, err);
+    else
+        rc = r->s->drv->exec(r->s->conn, st->text, st->len, err);
+    if (rc != STRATA_OK)
+        locate_error(r, st, err);
+    return rc;
+}
+
+/* How the statements of a script reach the database: one by one, or through a batch. */
+typedef int (*statement_fn)(script_run *r, strata_lexer *lx, const strata_stmt *st,
+                            strata_error *err);
+
+static int
+run_statements(script_run *r, statement_fn handle, strata_error *err)
+{
+    strata_script_reader *reader = NULL;
+    strata_lexer *lx = NULL;
+    int rc = open_lexer(r->s, r->script, &reader, &lx, err);
+    strata_stmt st;
+    strata_lex_error le;
+    int got;
+    chain_reset(r);
+    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
+        if (got < 0) {
+            rc = lex_error(r->script, &le, err);
+            break;
+        }
+        strata_event ev = {.type = STRATA_EVENT_STATEMENT,
+                           .direction = r->direction,
+                           .version = r->m->version,
+                           .name = r->m->name,
+                           .file = r->script->path,
+                           .text = st.text,
+                           .line = st.line,
+                           .statements = r->statements};
+        strata_session_emit(r->s, &ev);
+        rc = handle(r, lx, &st, err);
+        if (rc == STRATA_OK)
+            rc = statement_done(r, &st, err);
+    }
+    close_lexer(reader, lx);
+    return rc;
+}
+
+/* --dry-run: hands every statement to the caller as an SQL event. */
+int
+strata_print_script(strata *s, const strata_migration *m, char direction, strata_error *err)
+{
+    const strata_script *script = direction == 'u' ? &m->up : &m->down;
+    strata_script_reader *reader = NULL;
+    strata_lexer *lx = NULL;
+    int rc = open_lexer(s, script, &reader, &lx, err);
+    strata_stmt st;
+    strata_lex_error le;
+    int got;
+    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
+        if (got < 0) {
+            rc = lex_error(script, &le, err);
+            break;
+        }
+        strata_event ev = {.type = STRATA_EVENT_SQL,
+                           .direction = direction,
+                           .version = m->version,
+                           .name = m->name,
+                           .file = script->path,
+                           .text = st.text,
+                           .line = st.line};
+        strata_session_emit(s, &ev);
+    }
+    close_lexer(reader, lx);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ one migration */
+
+static void
+emit(strata *s, strata_event_type type, const script_run *r, long long ms)
+{
+    strata_event ev = {.type = type,
+                       .direction = r->direction,
+                       .version = r->m->version,
+                       .name = r->m->name,
+                       .file = r->script->path,
+                       .duration_ms = ms,
+                       .statements = r->statements,
+                       .no_transaction = r->dirty_protocol};
+    strata_session_emit(s, &ev);
+}
+
+static void
+log_failure(script_run *r, const char *started, long long ms, const strata_error *cause)
+{
+    strata_error ignored;
+    strata_history_event ev = {.version = r->m->version,
+                               .name = r->m->name,
+                               .action = r->direction == 'u' ? "up" : "down",
+                               .outcome = "failed",
+                               .started_at = started,
+                               .duration_ms = ms,
+                               .detail = cause->message};
+    strata_history_log_event(r->s, &ev, &ignored);
+}
+
+/* The history statements that record a finished script, appended to sql. */
+static void
+record_sql(script_run *r, long rank, const char *started, long long ms, strata_buf *sql)
+{
+    strata *s = r->s;
+    const strata_migration *m = r->m;
+    if (r->direction == 'd') {
+        strata_history_sql_delete(s, sql, m->version);
+    } else if (r->dirty_protocol) {
+        strata_history_sql_finish(s, sql, m->version, ms, r->statements, r->chain_hex);
+    } else {
+        strata_history_row row = {.version = m->version,
+                                  .kind = "versioned",
+                                  .name = m->name,
+                                  .checksum = (char *)m->up.checksum,
+                                  .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                                  .state = "applied",
+                                  .applied_rank = rank,
+                                  .applied_at = (char *)started,
+                                  .execution_ms = ms,
+                                  .applied_by = s->whoami,
+                                  .strata_version = PACKAGE_VERSION,
+                                  .statements_done = r->statements};
+        strata_history_sql_insert(s, sql, &row);
+    }
+}
+
+static int
+record(script_run *r, long rank, const char *started, long long ms, strata_error *err)
+{
+    strata_buf sql = {0};
+    record_sql(r, rank, started, ms, &sql);
+    int rc = strata_session_exec(r->s, sql.data, err);
+    if (rc == STRATA_OK) {
+        strata_buf_reset(&sql);
+        strata_history_event ev = {.version = r->m->version,
+                                   .name = r->m->name,
+                                   .action = r->direction == 'u' ? "up" : "down",
+                                   .outcome = "ok",
+                                   .started_at = started,
+                                   .duration_ms = ms};
+        strata_history_sql_event(r->s, &sql, &ev);
+        rc = strata_session_exec(r->s, sql.data, err);
+    }
+    strata_buf_free(&sql);
+    if (rc != STRATA_OK)
+        strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
+    return rc;
+}
+
+/*
+ * Marks the start of a script run without a transaction: up inserts a 'dirty' row, down
+ * turns the applied row 'dirty' (half rolled back) until it is deleted at the end.
+ */
+static int
+record_dirty_start(script_run *r, long rank, const char *started, strata_error *err)
+{
+    strata *s = r->s;
+    const strata_migration *m = r->m;
+    if (r->direction == 'd') {
+        strata_buf sql = {0};
+        strata_buf_printf(&sql,
+                          "UPDATE %s SET state = 'dirty', statements_done = 0, "
+                          "statements_hash = NULL WHERE version = ",
+                          s->names.migrations);
+        strata_session_literal(s, &sql, m->version);
+        int rc = strata_session_exec(s, sql.data, err);
+        strata_buf_free(&sql);
+        return rc;
+    }
+    strata_history_row row = {.version = m->version,
+                              .kind = "versioned",
+                              .name = m->name,
+                              .checksum = (char *)m->up.checksum,
+                              .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                              .state = "dirty",
+                              .applied_rank = rank,
+                              .applied_at = (char *)started,
+                              .applied_by = s->whoami,
+                              .strata_version = PACKAGE_VERSION,
+                              .statements_hash = r->chain_hex};
+    strata_buf sql = {0};
+    strata_history_sql_insert(s, &sql, &row);
+    int rc = strata_session_exec(s, sql.data, err);
+    strata_buf_free(&sql);
+    return rc;
+}
+
+static int
+run_in_transaction(script_run *r, long rank, const char *started, long long t0, strata_error *err)
+{
+    strata *s = r->s;
+    int rc = s->drv->begin(s->conn, err);
+    if (rc != STRATA_OK)
+        return rc;
+    rc = run_statements(r, run_one, err);
+    if (rc == STRATA_OK)
+        rc = record(r, rank, started, strata_now_ms() - t0, err);
+    if (rc == STRATA_OK)
+        rc = s->drv->commit(s->conn, err);
+    if (rc != STRATA_OK) {
+        strata_error ignored;
+        s->drv->rollback(s->conn, &ignored);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ batched runs */
+
+/*
+ * Drivers with STRATA_CAP_MULTI_STATEMENT get a migration in as few round trips as
+ * possible: its statements, history row, event and the BEGIN/COMMIT around them travel
+ * together in chunks of about BATCH_LIMIT bytes (one chunk, one round trip, for most
+ * migrations). Each chunk opens with a savepoint, so an error the database reports
+ * without a position is located by replaying that chunk's statements one at a time.
+ */
+#define BATCH_LIMIT (1 << 20)
+
+typedef struct batch_entry {
+    size_t start; /* offset of the statement in the chunk text */
+    size_t len;
+    long line;
+    long col;
+} batch_entry;
+
+typedef struct batch {
+    strata_buf text;
+    batch_entry *entries;
+    size_t count;
+    size_t cap;
+    size_t record_start; /* where the history SQL starts, 0 when not added yet */
+    int opened;          /* BEGIN was sent */
+} batch;
+
+static void
+batch_open_chunk(batch *b)
+{
+    strata_buf_reset(&b->text);
+    b->count = 0;
+    b->record_start = 0;
+    strata_buf_puts(&b->text,
+                    b->opened ? "SAVEPOINT strata_chunk;\n" : "BEGIN;\nSAVEPOINT strata_chunk;\n");
+    b->opened = 1;
+}
+
+static strata_stmt
+batch_stmt(const batch *b, size_t i)
+{
+    const batch_entry *e = &b->entries[i];
+    strata_stmt st = {
+        .text = b->text.data + e->start, .len = e->len, .line = e->line, .col = e->col};
+    return st;
+}
+
+/* Runs entry i alone (it is followed by ';' in the text, briefly replaced by a NUL). */
+static int
+batch_exec_entry(script_run *r, batch *b, size_t i, strata_error *err)
+{
+    char *end = b->text.data + b->entries[i].start + b->entries[i].len;
+    char saved = *end;
+    *end = '\0';
+    int rc =
+        r->s->drv->exec(r->s->conn, b->text.data + b->entries[i].start, b->entries[i].len, err);
+    *end = saved;
+    return rc;
+}
+
+/* An error came without a position: replay the chunk statement by statement. */
+static void
+batch_replay(script_run *r, batch *b, strata_error *err)
+{
+    strata_error replay;
+    if (strata_session_exec(r->s, "ROLLBACK TO SAVEPOINT strata_chunk", &replay) == STRATA_OK) {
+        for (size_t i = 0; i < b->count; i++) {
+            if (batch_exec_entry(r, b, i, &replay) != STRATA_OK) {
+                strata_stmt st = batch_stmt(b, i);
+                *err = replay;
+                locate_error(r, &st, err);
+                return;
+            }
+        }
+    }
+    strata_error_prefix(err, "%s: ", r->script->path);
+}
+
+static void
+batch_locate(script_run *r, batch *b, strata_error *err)
+{
+    size_t off = err->position > 0 ? (size_t)err->position - 1 : 0;
+    if (err->position <= 0)
+        return batch_replay(r, b, err);
+    for (size_t i = 0; i < b->count; i++) {
+        const batch_entry *e = &b->entries[i];
+        if (off >= e->start && off <= e->start + e->len) {
+            strata_stmt st = batch_stmt(b, i);
+            err->position = (long)(off - e->start) + 1;
+            locate_error(r, &st, err);
+            return;
+        }
+    }
+    if (b->record_start > 0 && off >= b->record_start)
+        strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
+    else
+        strata_error_prefix(err, "%s: ", r->script->path);
+}
+
+static int
+batch_send(script_run *r, batch *b, strata_error *err)
+{
+    int rc = r->s->drv->exec(r->s->conn, b->text.data, b->text.len, err);
+    if (rc != STRATA_OK)
+        batch_locate(r, b, err);
+    else
+        batch_open_chunk(b);
+    return rc;
+}
+
+/* statement_fn of batched runs: queue the statement; send when the chunk is full. */
+static int
+batch_statement(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    batch *b = r->batch;
+    if (st->flags & STRATA_STMT_COPY) {
+        int rc = batch_send(r, b, err); /* what came before, then the COPY on its own */
+        return rc == STRATA_OK ? run_one(r, lx, st, err) : rc;
+    }
+    if (b->count == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->entries = strata_xrealloc(b->entries, b->cap * sizeof(*b->entries));
+    }
+    b->entries[b->count++] =
+        (batch_entry){.start = b->text.len, .len = st->len, .line = st->line, .col = st->col};
+    strata_buf_append(&b->text, st->text, st->len);
+    strata_buf_puts(&b->text, ";\n");
+    return b->text.len >= BATCH_LIMIT ? batch_send(r, b, err) : STRATA_OK;
+}
+
+static int
+run_batched(script_run *r, long rank, const char *started, long long t0, strata_error *err)
+{
+    batch b = {0};
+    r->batch = &b;
+    batch_open_chunk(&b);
+    int rc = run_statements(r, batch_statement, err);
+    if (rc == STRATA_OK) {
+        b.record_start = b.text.len;
+        record_sql(r, rank, started, strata_now_ms() - t0, &b.text);
+        strata_buf_puts(&b.text, ";\n");
+        strata_history_event ev = {.version = r->m->version,
+                                   .name = r->m->name,
+                                   .action = r->direction == 'u' ? "up" : "down",
+                                   .outcome = "ok",
+                                   .started_at = started,
+                                   .duration_ms = strata_now_ms() - t0};
+        strata_history_sql_event(r->s, &b.text, &ev);
+        strata_buf_puts(&b.text, ";\nCOMMIT");
+        rc = batch_send(r, &b, err);
+    }
+    if (rc != STRATA_OK) {
+        strata_error ignored;
+        r->s->drv->rollback(r->s->conn, &ignored);
+    }
+    strata_buf_free(&b.text);
+    free(b.entries);
+    r->batch = NULL;
+    return rc;
+}
+
+static int
+run_dirty(script_run *r, long rank, const char *started, long long t0, strata_error *err)
+{
+    chain_reset(r);
+    int rc = record_dirty_start(r, rank, started, err);
+    if (rc == STRATA_OK)
+        rc = run_statements(r, run_one, err);
+    if (rc == STRATA_OK)
+        return record(r, rank, started, strata_now_ms() - t0, err);
+    char hint[sizeof(err->hint)];
+    snprintf(hint, sizeof(hint),
+             "the %s script of migration %s ran outside a transaction and stopped after %ld "
+             "statement(s); its record is dirty. Fix the cause, then run `strata force %s "
+             "applied` if the migration's changes are all in place, or `strata force %s "
+             "rolled-back` if none are",
+             r->direction == 'u' ? "up" : "down", r->m->version, r->statements, r->m->version,
+             r->m->version);
+    memcpy(err->hint, hint, sizeof(hint));
+    return rc;
+}
+
+/* Decides how the script runs, and says so when it cannot run in a transaction. */
+static int
+choose_protocol(script_run *r, strata_error *err)
+{
+    unsigned flags;
+    long count;
+    int rc = prescan(r->s, r->script, &flags, &count, err);
+    if (rc != STRATA_OK)
+        return rc;
+    const char *why = NULL;
+    if (r->script->flags & STRATA_SCRIPT_NO_TRANSACTION)
+        why = "its file asks for no transaction";
+    else if (flags & STRATA_STMT_NO_TRANSACTION)
+        why = "it holds a statement that cannot run inside a transaction";
+    else if (flags & STRATA_STMT_TX_CONTROL)
+        why = "it manages its own transactions";
+    else if (!(r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
+        why = "this database commits DDL implicitly";
+    r->dirty_protocol = why != NULL;
+    if (why != NULL && (r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
+        strata_session_notice(r->s, "migration %s runs outside a transaction: %s", r->m->version,
+                              why);
+    return STRATA_OK;
+}
+
+int
+strata_run_migration(strata *s, const strata_migration *m, char direction, long rank,
+                     strata_run_item *item, strata_error *err)
+{
+    script_run r = {
+        .s = s, .m = m, .direction = direction, .script = direction == 'u' ? &m->up : &m->down};
+    char started[32];
+    strata_utc_now(started, sizeof(started));
+    long long t0 = strata_now_ms();
+    int rc = choose_protocol(&r, err);
+    if (rc != STRATA_OK)
+        return rc;
+    emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
+    if (r.dirty_protocol)
+        rc = run_dirty(&r, rank, started, t0, err);
+    else if (s->drv->caps & STRATA_CAP_MULTI_STATEMENT)
+        rc = run_batched(&r, rank, started, t0, err);
+    else
+        rc = run_in_transaction(&r, rank, started, t0, err);
+    long long ms = strata_now_ms() - t0;
+    emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r, ms);
+    if (rc != STRATA_OK) {
+        log_failure(&r, started, ms, err);
+        return rc;
+    }
+    item->duration_ms = ms;
+    item->statements = r.statements;
+    item->no_transaction = r.dirty_protocol;
+    return STRATA_OK;
+}

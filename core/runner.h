@@ -1,0 +1,24 @@
+/*
+ * Running one migration script: choosing between a transaction, a batched transaction and
+ * the dirty protocol, recording the result in the history, reporting progress as events.
+ */
+#ifndef STRATA_RUNNER_H
+#define STRATA_RUNNER_H
+
+#include <strata/strata.h>
+
+#include "source.h"
+
+/*
+ * Runs m's up ('u') or down ('d') script and records it (rank: the applied_rank an up
+ * gets). Fills item's duration, statement count and transaction flag. On failure err
+ * reads "file:line:col: message" and, under the dirty protocol, err->hint says how to
+ * recover.
+ */
+int strata_run_migration(strata *s, const strata_migration *m, char direction, long rank,
+                         strata_run_item *item, strata_error *err);
+
+/* --dry-run: hands every statement of m's script to the caller as an SQL event. */
+int strata_print_script(strata *s, const strata_migration *m, char direction, strata_error *err);
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * status and validate: the files and the history side by side, read without the lock.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* ------------------------------------------------------------------ status and validate */
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? strata_xstrdup(s) : NULL;
+}
+
+static void
+fill_status_item(strata_status_item *it, const strata_plan_entry *e)
+{
+    it->state = e->state;
+    it->version = strata_xstrdup(e->file ? e->file->version : e->row->version);
+    it->name = strata_xstrdup(e->file ? e->file->name : e->row->name);
+    if (e->file != NULL) {
+        it->file = strata_xstrdup(e->file->up.path);
+        it->has_down = e->file->down.path != NULL;
+        it->checksum = strata_xstrdup(e->file->up.checksum);
+    }
+    if (e->row != NULL) {
+        it->applied_at = dup_or_null(e->row->applied_at);
+        it->applied_by = dup_or_null(e->row->applied_by);
+        it->execution_ms = e->row->execution_ms;
+        it->applied_rank = e->row->applied_rank;
+        it->recorded_checksum = dup_or_null(e->row->checksum);
+    }
+}
+
+static void
+count_state(strata_status_report *r, strata_migration_state st)
+{
+    switch (st) {
+    case STRATA_STATE_APPLIED:
+        r->applied++;
+        break;
+    case STRATA_STATE_PENDING:
+        r->pending++;
+        break;
+    case STRATA_STATE_DIRTY:
+        r->dirty++;
+        break;
+    case STRATA_STATE_MODIFIED:
+        r->modified++;
+        break;
+    case STRATA_STATE_MISSING:
+        r->missing++;
+        break;
+    case STRATA_STATE_OUT_OF_ORDER:
+        r->out_of_order++;
+        break;
+    }
+}
+
+int
+strata_status(strata *s, strata_status_report **out, strata_error *err)
+{
+    strata_error_clear(err);
+    *out = NULL;
+    strata_engine_state e;
+    int rc = strata_engine_prepare(s, 0, &e, err);
+    if (rc == STRATA_OK) {
+        strata_status_report *r = strata_xcalloc(1, sizeof(*r));
+        r->database = strata_xstrdup(s->url->redacted);
+        r->dir = strata_xstrdup(s->dir);
+        r->table = strata_xstrdup(s->table);
+        r->items = strata_xcalloc(e.merged->count + 1, sizeof(*r->items));
+        for (size_t i = 0; i < e.merged->count; i++) {
+            fill_status_item(&r->items[r->count++], &e.merged->items[i]);
+            count_state(r, e.merged->items[i].state);
+        }
+        *out = r;
+    }
+    strata_engine_release(s, &e);
+    return rc;
+}
+
+void
+strata_status_report_free(strata_status_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        strata_status_item *it = &r->items[i];
+        free(it->version);
+        free(it->name);
+        free(it->file);
+        free(it->applied_at);
+        free(it->applied_by);
+        free(it->checksum);
+        free(it->recorded_checksum);
+    }
+    free(r->items);
+    free(r->database);
+    free(r->dir);
+    free(r->table);
+    free(r);
+}
+
+static void
+add_problem(strata_validation_report *r, strata_problem_kind kind, int is_error,
+            const char *version, const char *file, char *message)
+{
+    r->items = strata_xrealloc(r->items, (r->count + 1) * sizeof(*r->items));
+    strata_problem *p = &r->items[r->count++];
+    p->kind = kind;
+    p->is_error = is_error;
+    p->version = strata_xstrdup(version);
+    p->file = dup_or_null(file);
+    p->message = message;
+    if (is_error)
+        r->errors++;
+    else
+        r->warnings++;
+}
+
+static void
+check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
+{
+    const char *file = e->file ? e->file->up.path : NULL;
+    const char *version = e->file ? e->file->version : e->row->version;
+    char hint[sizeof(((strata_error *)0)->hint)];
+    switch (e->state) {
+    case STRATA_STATE_MODIFIED:
+        add_problem(r, STRATA_PROBLEM_MODIFIED, 1, version, file,
+                    strata_xasprintf("%s: edited after it was applied (checksum %.12s recorded, "
+                                     "%.12s now); restore the file, or put the change in a new "
+                                     "migration",
+                                     file, e->row->checksum, e->file->up.checksum));
+        break;
+    case STRATA_STATE_MISSING:
+        add_problem(r, STRATA_PROBLEM_MISSING, 1, version, NULL,
+                    strata_xasprintf("migration %s (%s) is applied but its file is gone from %s; "
+                                     "restore it",
+                                     version, e->row->name, s->dir));
+        break;
+    case STRATA_STATE_DIRTY:
+        strata_plan_dirty_hint(e->row, hint, sizeof(hint));
+        add_problem(r, STRATA_PROBLEM_DIRTY, 1, version, file, strata_xstrdup(hint));
+        break;
+    case STRATA_STATE_OUT_OF_ORDER:
+        add_problem(r, STRATA_PROBLEM_OUT_OF_ORDER, !s->allow_out_of_order, version, file,
+                    strata_xasprintf("%s: pending but older than the newest applied version; "
+                                     "give it a newer version or use --allow-out-of-order",
+                                     file));
+        break;
+    default:
+        break;
+    }
+    if (e->file != NULL && e->row != NULL && e->row->down_checksum != NULL &&
+        e->file->down.path != NULL && strcmp(e->row->down_checksum, e->file->down.checksum) != 0)
+        add_problem(r, STRATA_PROBLEM_DOWN_MODIFIED, 0, version, e->file->down.path,
+                    strata_xasprintf("%s: down script edited since the migration was applied; "
+                                     "make sure it still undoes the up script",
+                                     e->file->down.path));
+    if (e->file != NULL && e->file->down.path == NULL)
+        add_problem(r, STRATA_PROBLEM_NO_DOWN, 0, version, file,
+                    strata_xasprintf("%s: no down script; this migration cannot be undone", file));
+}
+
+int
+strata_validate(strata *s, strata_validation_report **out, strata_error *err)
+{
+    strata_error_clear(err);
+    *out = NULL;
+    strata_engine_state e;
+    int rc = strata_engine_prepare(s, 0, &e, err);
+    if (rc == STRATA_OK) {
+        strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
+        for (size_t i = 0; i < e.merged->count; i++)
+            check_entry(s, r, &e.merged->items[i]);
+        r->checked = e.merged->count;
+        *out = r;
+    }
+    strata_engine_release(s, &e);
+    return rc;
+}
+
+void
+strata_validation_report_free(strata_validation_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->items[i].version);
+        free(r->items[i].file);
+        free(r->items[i].message);
+    }
+    free(r->items);
+    free(r);
+}
