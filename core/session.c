@@ -133,6 +133,10 @@ strata_open(const strata_options *o, strata **out, strata_error *err)
     strata_connect_options co = {.size = sizeof(co), .schema = s->schema, .application = "strata"};
     rc = s->drv->connect(s->url, &co, &s->conn, err);
     if (rc != STRATA_OK) {
+        static const char driver_prefix[] = "cannot connect: ";
+        size_t n = sizeof(driver_prefix) - 1;
+        if (strncmp(err->message, driver_prefix, n) == 0)
+            memmove(err->message, err->message + n, strlen(err->message + n) + 1);
         strata_error_prefix(err, "cannot connect to %s: ", s->url->redacted);
         goto fail;
     }
@@ -249,7 +253,7 @@ strata_session_lock(strata *s, strata_error *err)
     strata_event ev = {.type = STRATA_EVENT_LOCK_WAIT, .text = text};
     strata_session_emit(s, &ev);
     rc = s->drv->lock(s->conn, s->lock_name, s->lock_timeout_ms, err);
-    if (rc == STRATA_LOCK_TIMEOUT)
+    if (rc == STRATA_LOCK_TIMEOUT && err->hint[0] == '\0')
         snprintf(err->hint, sizeof(err->hint),
                  "another strata run is migrating this database; wait for it, or raise "
                  "--lock-timeout");

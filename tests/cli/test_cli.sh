@@ -7,6 +7,7 @@ set -u
 strata="${STRATA_BIN:?set by make check}"
 srcdir="${STRATA_SRCDIR:?set by make check}"
 plugins="${STRATA_TEST_PLUGINS:?set by make check}"
+STRATA_DRIVER_PATH="${STRATA_DRIVER_PATH:?set by make check}"
 command -v sqlite3 >/dev/null || { echo "sqlite3 (the client) is required"; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/strata-cli-XXXXXX")
@@ -158,6 +159,59 @@ expect_code 2 "new without a name"
 run "$strata" new add_users_email
 expect_code 0 "strata new"
 expect_out "migrations/006_add_users_email.up.sql" "new follows the folder's sequence numbers"
+
+# ---- the demo migrations up, down to zero and up again on PostgreSQL and MariaDB
+# (servers started by ./run-tests; a built driver without its server is a failure)
+db_url() { # admin URL, database name -> URL of that database
+    local base="${1%%\?*}" query=""
+    [ "$base" != "$1" ] && query="?${1#*\?}"
+    echo "${base%/*}/$2$query"
+}
+rm -rf demo && cp -r "$srcdir/migrations" demo && chmod -R u+w demo
+export STRATA_DIR=demo
+roundtrip() { # label URL password
+    local label="$1" url="$2" secret="$3"
+    run "$strata" --database "$url" up
+    expect_code 0 "$label: up on the demo set"
+    expect_out "5 migration(s) applied" "$label: five demo migrations applied"
+    expect_no "$secret" "$label: the password is not printed"
+    run "$strata" --database "$url" status
+    [ "$(grep -c ' applied ' <<<"$out")" -eq 5 ] && ok "$label: status lists five applied" || not_ok "$label: status lists five applied"
+    run "$strata" --database "$url" up
+    expect_out "nothing to do" "$label: a second up applies nothing"
+    run "$strata" --database "$url" down --all
+    expect_code 0 "$label: down --all"
+    expect_out "5 migration(s) rolled back" "$label: five rolled back"
+    run "$strata" --database "$url" status
+    expect_out "0 applied, 5 pending" "$label: nothing applied after down --all"
+    run "$strata" --database "$url" up
+    expect_code 0 "$label: up again"
+    run "$strata" --database "$url" validate
+    expect_code 0 "$label: validate"
+}
+for driver in postgres mysql; do
+    [ -f "$STRATA_DRIVER_PATH/$driver.so" ] || continue
+    if [ "$driver" = postgres ]; then admin="${STRATA_TEST_POSTGRES_URL:-}"; else admin="${STRATA_TEST_MYSQL_URL:-}"; fi
+    if [ -z "$admin" ]; then
+        out="the $driver driver is built but STRATA_TEST_${driver^^}_URL is not set: run ./run-tests, which starts the servers"
+        not_ok "$driver server available"
+        continue
+    fi
+    secret=$(sed -E 's|^[a-z]+://[^:]+:([^@]+)@.*|\1|' <<<"$admin")
+    name="strata_cli_$$"
+    if [ "$driver" = postgres ]; then
+        psql "$admin" -X -q -c "CREATE DATABASE $name" >/dev/null
+    else
+        hostport=$(sed -E 's|^[a-z]+://[^@]+@([^/]+)/.*|\1|' <<<"$admin")
+        mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u strata -p"$secret" -e "CREATE DATABASE $name"
+    fi
+    roundtrip "$driver" "$(db_url "$admin" "$name")" "$secret"
+    bad=$(sed -E 's|(@[^:/]+):[0-9]+/|\1:1/|' <<<"$admin")
+    run "$strata" --database "$bad" status
+    expect_code 1 "$driver: a refused connection"
+    expect_no "$secret" "$driver: the password is not in the connection error"
+    expect_out "***" "$driver: the connection error shows the redacted URL"
+done
 
 echo
 echo "$passed passed, $failed failed"

@@ -1,0 +1,1057 @@
+/*
+ * strata — the MySQL and MariaDB driver, on MariaDB Connector/C (or Oracle's libmysqlclient).
+ *
+ * URL: mysql://user:password@host:port/database (or mariadb://...), with optional query
+ * parameters ('-' and '_' are interchangeable in their names, case does not matter):
+ *   charset=NAME            connection character set (default utf8mb4);
+ *   connect_timeout=S       seconds to wait for the server (default: the core's connect
+ *                           timeout, else the client library's);
+ *   ssl-mode=MODE           DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY; also
+ *                           spelled sslmode, or tls=false|preferred|skip-verify|true (default:
+ *                           the client library's);
+ *   ssl-ca, ssl-capath, ssl-cert, ssl-key, ssl-cipher   TLS files and ciphers;
+ *   socket=PATH             unix socket, used when the URL names no host or localhost.
+ *
+ * DDL commits implicitly in MySQL, so the driver does not claim TRANSACTIONAL_DDL: the core
+ * runs every migration under its dirty protocol, one statement per exec(). The migration
+ * lock is a named server lock (GET_LOCK), held by the session across transactions and
+ * released by the server if the connection dies; see md_lock().
+ *
+ * The session is left as the server configures it (sql_mode included). quote_literal()
+ * escapes backslashes, which assumes sql_mode has no NO_BACKSLASH_ESCAPES (the default).
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include <strata/driver.h>
+
+#ifdef PACKAGE_VERSION
+#define MD_VERSION PACKAGE_VERSION
+#else
+#define MD_VERSION "0.1.0"
+#endif
+
+/* The client library's version, as compiled against. */
+#if defined(MARIADB_PACKAGE_VERSION)
+#define MD_CLIENT_VERSION MARIADB_PACKAGE_VERSION
+#elif defined(LIBMYSQL_VERSION)
+#define MD_CLIENT_VERSION LIBMYSQL_VERSION
+#elif defined(MYSQL_SERVER_VERSION)
+#define MD_CLIENT_VERSION MYSQL_SERVER_VERSION
+#else
+#define MD_CLIENT_VERSION NULL
+#endif
+
+#define MD_DEFAULT_CHARSET "utf8mb4"
+#define MD_LOCK_PREFIX "strata:"
+#define MD_LOCK_NAME_MAX 64 /* the server's limit on GET_LOCK() names */
+#define MD_LOCK_POLL_MS 50
+#define MD_SQL_MAX 512      /* the lock statements; names are at most MD_LOCK_NAME_MAX */
+#define MD_KNOWN_PARAMS                                                                            \
+    "charset, connect_timeout, ssl-mode (or sslmode, tls), ssl-ca, ssl-capath, ssl-cert, "       \
+    "ssl-key, ssl-cipher, socket"
+
+/* The URL's query parameters, by what they set. */
+enum md_param_id {
+    MD_CHARSET,
+    MD_CONNECT_TIMEOUT,
+    MD_SSL_MODE,
+    MD_SSL_CA,
+    MD_SSL_CAPATH,
+    MD_SSL_CERT,
+    MD_SSL_KEY,
+    MD_SSL_CIPHER,
+    MD_SOCKET,
+    MD_NPARAMS
+};
+
+static const struct {
+    const char *name; /* compared by md_name_eq() */
+    enum md_param_id id;
+} md_param_names[] = {
+    {"charset", MD_CHARSET},
+    {"connect_timeout", MD_CONNECT_TIMEOUT},
+    {"ssl_mode", MD_SSL_MODE},
+    {"sslmode", MD_SSL_MODE},
+    {"tls", MD_SSL_MODE},
+    {"ssl_ca", MD_SSL_CA},
+    {"ssl_capath", MD_SSL_CAPATH},
+    {"ssl_cert", MD_SSL_CERT},
+    {"ssl_key", MD_SSL_KEY},
+    {"ssl_cipher", MD_SSL_CIPHER},
+    {"socket", MD_SOCKET},
+};
+
+/* TLS levels, weakest first; MD_TLS_DEFAULT leaves the client library's default. */
+enum md_tls {
+    MD_TLS_DEFAULT,
+    MD_TLS_DISABLED,
+    MD_TLS_PREFERRED,
+    MD_TLS_REQUIRED,
+    MD_TLS_VERIFY_CA,
+    MD_TLS_VERIFY_IDENTITY
+};
+
+static const struct {
+    const char *name; /* compared by md_name_eq() */
+    enum md_tls tls;
+} md_tls_names[] = {
+    {"disabled", MD_TLS_DISABLED},
+    {"preferred", MD_TLS_PREFERRED},
+    {"required", MD_TLS_REQUIRED},
+    {"verify_ca", MD_TLS_VERIFY_CA},
+    {"verify_identity", MD_TLS_VERIFY_IDENTITY},
+    /* the tls= values of Go's MySQL driver */
+    {"false", MD_TLS_DISABLED},
+    {"skip_verify", MD_TLS_REQUIRED},
+    {"true", MD_TLS_VERIFY_IDENTITY},
+};
+
+/* Connection options taken from the URL; strings point into the URL. */
+typedef struct md_params {
+    const char *value[MD_NPARAMS]; /* as written, by md_param_id; NULL when absent */
+    unsigned timeout_s;            /* 0: not given */
+    enum md_tls tls;
+} md_params;
+
+struct strata_conn {
+    MYSQL *mysql;                        /* owned; mysql_close() */
+    char *lock_for;                      /* caller's name of the lock held, NULL if none; owned */
+    char lock_name[MD_LOCK_NAME_MAX + 1]; /* its name on the server, valid with lock_for */
+};
+
+/* The core's services, set by strata_driver_entry(). */
+static const strata_host *md_host;
+
+/* ---- errors ---- */
+
+static int md_error(strata_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears *err (when not NULL) and fills status and a printf-style message; returns status. */
+static int
+md_error(strata_error *err, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL)
+        return status;
+    memset(err, 0, sizeof(*err));
+    err->status = status;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+/* The last occurrence of needle in s, or NULL. */
+static const char *
+md_strrstr(const char *s, const char *needle)
+{
+    const char *found = NULL, *p;
+
+    for (p = strstr(s, needle); p != NULL; p = strstr(p + 1, needle))
+        found = p;
+    return found;
+}
+
+/*
+ * Where the near-text of a syntax error starts on the line [line, line_end) of the text
+ * ending at end, or NULL. The server quotes the rest of the statement from the error on,
+ * cut to 80 characters with "..." appended when longer; an uncut quote is the statement's
+ * tail (less the trailing white space and ';' the server drops), which settles repeats.
+ */
+static const char *
+md_find_near(const char *line, const char *line_end, const char *end, const char *near,
+             size_t nlen)
+{
+    const char *p;
+    int cut = nlen >= 3 && memcmp(near + nlen - 3, "...", 3) == 0;
+
+    if (cut)
+        nlen -= 3;
+    if (nlen == 0)
+        return NULL;
+    while (end > line && (isspace((unsigned char)end[-1]) || end[-1] == ';'))
+        end--;
+    if (!cut && (size_t)(end - line) >= nlen) {
+        p = end - nlen;
+        if (p < line_end && memcmp(p, near, nlen) == 0)
+            return p;
+    }
+    for (p = line; p < line_end && (size_t)(end - p) >= nlen; p++) {
+        if (memcmp(p, near, nlen) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/*
+ * The 1-based byte offset in sql[0..len) that a MySQL message "... near 'TEXT' at line N"
+ * points at: the near-text when found on line N, else the start of line N; 0 when the
+ * message names no line. The server counts lines after dropping leading white space.
+ */
+static long
+md_error_position(const char *msg, const char *sql, size_t len)
+{
+    const char *at = md_strrstr(msg, " at line "), *near = strstr(msg, " near '");
+    const char *end = sql + len, *line = sql, *line_end, *found;
+    char *tail;
+    long n;
+
+    if (at == NULL || !isdigit((unsigned char)at[9]))
+        return 0;
+    n = strtol(at + 9, &tail, 10);
+    if (*tail != '\0' || n < 1)
+        return 0;
+    while (line < end && isspace((unsigned char)*line))
+        line++;
+    for (; n > 1; n--) {
+        line = memchr(line, '\n', (size_t)(end - line));
+        if (line == NULL)
+            return 0;
+        line++;
+    }
+    line_end = memchr(line, '\n', (size_t)(end - line));
+    if (line_end == NULL)
+        line_end = end;
+    if (near != NULL && near + 7 < at && at[-1] == '\'') {
+        found = md_find_near(line, line_end, end, near + 7, (size_t)(at - 1 - (near + 7)));
+        if (found != NULL)
+            line = found;
+    }
+    return (long)(line - sql) + 1;
+}
+
+/*
+ * Fills *err from the connection's last error: code, SQLSTATE, message, and the position
+ * inside sql[0..len) when the message gives a line (sql may be NULL).
+ */
+static int
+md_db_error(strata_conn *c, strata_error *err, const char *sql, size_t len)
+{
+    unsigned code = mysql_errno(c->mysql);
+    const char *msg = mysql_error(c->mysql);
+    char *p;
+
+    if (msg == NULL || msg[0] == '\0')
+        msg = "unknown error from the MySQL client library";
+    if (code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST ||
+        code == CR_SERVER_LOST_EXTENDED) {
+        md_error(err, STRATA_ERROR, "lost the connection to the server (%s)", msg);
+        if (err != NULL)
+            snprintf(err->hint, sizeof(err->hint),
+                     "the server closed the connection (restarted, killed it or timed it "
+                     "out); the last statement may or may not have taken effect");
+    } else {
+        md_error(err, STRATA_ERROR, "%s", msg);
+    }
+    if (err == NULL)
+        return STRATA_ERROR;
+    for (p = err->message; (p = strpbrk(p, "\r\n")) != NULL; p++)
+        *p = ' '; /* the near-text of a syntax error spans lines; messages are one line */
+    err->native_code = (long)code;
+    snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", mysql_sqlstate(c->mysql));
+    if (sql != NULL)
+        err->position = md_error_position(msg, sql, len);
+    return STRATA_ERROR;
+}
+
+/* Rewrites err's message as "what: message" (for connect()). */
+static int
+md_prefix(strata_error *err, const char *what, int rc)
+{
+    char msg[sizeof(err->message)];
+
+    if (err == NULL || rc == STRATA_OK)
+        return rc;
+    memcpy(msg, err->message, sizeof(msg));
+    snprintf(err->message, sizeof(err->message), "%s: %.1000s", what, msg);
+    return rc;
+}
+
+/* ---- dialect ---- */
+
+/* Appends ch (snprintf convention): counts it always, stores it while room is left. */
+static void
+md_put(char *out, size_t size, size_t *n, char ch)
+{
+    if (*n + 1 < size)
+        out[*n] = ch;
+    (*n)++;
+}
+
+/*
+ * Writes in between q quotes, doubling every q inside and, when backslash is set, every
+ * backslash (snprintf convention).
+ */
+static size_t
+md_quote(const char *in, char q, int backslash, char *out, size_t size)
+{
+    size_t n = 0;
+
+    md_put(out, size, &n, q);
+    for (; in != NULL && *in != '\0'; in++) {
+        if (*in == q || (backslash && *in == '\\'))
+            md_put(out, size, &n, *in);
+        md_put(out, size, &n, *in);
+    }
+    md_put(out, size, &n, q);
+    if (size > 0)
+        out[n < size ? n : size - 1] = '\0';
+    return n;
+}
+
+static size_t
+md_quote_ident(const char *in, char *out, size_t size)
+{
+    return md_quote(in, '`', 0, out, size);
+}
+
+/* Doubles quotes and backslashes: right unless sql_mode has NO_BACKSLASH_ESCAPES. */
+static size_t
+md_quote_literal(const char *in, char *out, size_t size)
+{
+    return md_quote(in, '\'', 1, out, size);
+}
+
+/* The history tables; the three %s are the quoted names of migrations, events and meta. */
+#define MD_HISTORY_DDL                                                                             \
+    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
+    "    version VARCHAR(64) NOT NULL PRIMARY KEY,\n"                                              \
+    "    kind VARCHAR(16) NOT NULL DEFAULT 'versioned',\n"                                         \
+    "    name VARCHAR(255) NOT NULL,\n"                                                            \
+    "    checksum CHAR(64) NOT NULL,\n"                                                            \
+    "    down_checksum CHAR(64) NULL,\n"                                                           \
+    "    state VARCHAR(16) NOT NULL,\n"                                                            \
+    "    applied_rank INT NOT NULL,\n"                                                             \
+    "    applied_at DATETIME NOT NULL,\n"                                                          \
+    "    execution_ms BIGINT NOT NULL,\n"                                                          \
+    "    applied_by VARCHAR(255) NOT NULL,\n"                                                      \
+    "    strata_version VARCHAR(32) NOT NULL,\n"                                                   \
+    "    statements_done INT NOT NULL DEFAULT 0,\n"                                                \
+    "    statements_hash CHAR(64) NULL\n"                                                          \
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"                                                   \
+    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
+    "    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n"                                         \
+    "    version VARCHAR(64) NULL,\n"                                                              \
+    "    name VARCHAR(255) NULL,\n"                                                                \
+    "    action VARCHAR(16) NOT NULL,\n"                                                           \
+    "    outcome VARCHAR(16) NOT NULL,\n"                                                          \
+    "    started_at DATETIME NOT NULL,\n"                                                          \
+    "    duration_ms BIGINT NOT NULL,\n"                                                           \
+    "    performed_by VARCHAR(255) NOT NULL,\n"                                                    \
+    "    strata_version VARCHAR(32) NOT NULL,\n"                                                   \
+    "    detail TEXT NULL\n"                                                                       \
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"                                                   \
+    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
+    "    meta_key VARCHAR(64) NOT NULL PRIMARY KEY,\n"                                             \
+    "    meta_value VARCHAR(255) NOT NULL\n"                                                       \
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+
+/* DATETIME renders back exactly as the 'YYYY-MM-DD HH:MM:SS' the core writes (UTC). */
+static size_t
+md_history_ddl(const strata_history_names *names, char *out, size_t size)
+{
+    int n = snprintf(out, size, MD_HISTORY_DDL, names->migrations, names->events, names->meta);
+
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- URL parameters ---- */
+
+/* Compares names case-insensitively, with '-' and '_' alike. */
+static int
+md_name_eq(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++) {
+        int ca = *a == '-' ? '_' : tolower((unsigned char)*a);
+        int cb = *b == '-' ? '_' : tolower((unsigned char)*b);
+
+        if (ca != cb)
+            return 0;
+    }
+    return *a == *b;
+}
+
+static int
+md_parse_timeout(const char *value, md_params *p, strata_error *err)
+{
+    char *end;
+    long s;
+
+    errno = 0;
+    s = strtol(value, &end, 10);
+    if (errno != 0 || end == value || *end != '\0' || s < 0 || s > INT_MAX)
+        return md_error(err, STRATA_USAGE,
+                        "invalid connect_timeout \"%.40s\" in the URL (seconds, 0 to %d)", value,
+                        INT_MAX);
+    p->timeout_s = (unsigned)s;
+    return STRATA_OK;
+}
+
+static int
+md_parse_tls(const char *key, const char *value, md_params *p, strata_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(md_tls_names) / sizeof(md_tls_names[0]); i++) {
+        if (md_name_eq(value, md_tls_names[i].name)) {
+            p->tls = md_tls_names[i].tls;
+            return STRATA_OK;
+        }
+    }
+    return md_error(err, STRATA_USAGE,
+                    "invalid %s \"%.40s\" in the URL (use DISABLED, PREFERRED, REQUIRED, "
+                    "VERIFY_CA or VERIFY_IDENTITY)",
+                    key, value);
+}
+
+/* The id of a known parameter name, or MD_NPARAMS. */
+static enum md_param_id
+md_param_lookup(const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(md_param_names) / sizeof(md_param_names[0]); i++) {
+        if (md_name_eq(key, md_param_names[i].name))
+            return md_param_names[i].id;
+    }
+    return MD_NPARAMS;
+}
+
+/* Checks the combinations no single parameter can. */
+static int
+md_check_params(const md_params *p, strata_error *err)
+{
+    int files = p->value[MD_SSL_CA] || p->value[MD_SSL_CAPATH] || p->value[MD_SSL_CERT] ||
+                p->value[MD_SSL_KEY] || p->value[MD_SSL_CIPHER];
+
+    if (p->tls == MD_TLS_DISABLED && files)
+        return md_error(err, STRATA_USAGE,
+                        "the URL disables TLS (ssl-mode=DISABLED) but gives TLS files or "
+                        "ciphers (ssl-ca, ssl-capath, ssl-cert, ssl-key, ssl-cipher)");
+    if (p->tls == MD_TLS_VERIFY_CA && !p->value[MD_SSL_CA] && !p->value[MD_SSL_CAPATH])
+        return md_error(err, STRATA_USAGE,
+                        "ssl-mode=VERIFY_CA needs the certificate authority: add ssl-ca=FILE "
+                        "or ssl-capath=DIR to the URL");
+    return STRATA_OK;
+}
+
+static int
+md_parse_params(const strata_url *url, md_params *p, strata_error *err)
+{
+    enum md_param_id id;
+    size_t i;
+    int rc = STRATA_OK;
+
+    memset(p, 0, sizeof(*p));
+    for (i = 0; i < url->nparams && rc == STRATA_OK; i++) {
+        const char *key = url->params[i].key ? url->params[i].key : "";
+        const char *value = url->params[i].value ? url->params[i].value : "";
+
+        id = md_param_lookup(key);
+        if (id == MD_NPARAMS)
+            return md_error(err, STRATA_USAGE, "unknown parameter \"%.100s\" in the URL (known: %s)",
+                            key, MD_KNOWN_PARAMS);
+        if (p->value[id] != NULL)
+            return md_error(err, STRATA_USAGE, "parameter \"%.100s\" given twice in the URL", key);
+        p->value[id] = value;
+        if (id == MD_CONNECT_TIMEOUT)
+            rc = md_parse_timeout(value, p, err);
+        else if (id == MD_SSL_MODE)
+            rc = md_parse_tls(key, value, p, err);
+    }
+    return rc == STRATA_OK ? md_check_params(p, err) : rc;
+}
+
+/* ---- connections ---- */
+
+/* The TLS options of p (any that fails makes the result non-zero). */
+static int
+md_set_tls(MYSQL *m, const md_params *p)
+{
+    int rc = 0;
+
+    if (p->value[MD_SSL_CA] != NULL)
+        rc |= mysql_options(m, MYSQL_OPT_SSL_CA, p->value[MD_SSL_CA]);
+    if (p->value[MD_SSL_CAPATH] != NULL)
+        rc |= mysql_options(m, MYSQL_OPT_SSL_CAPATH, p->value[MD_SSL_CAPATH]);
+    if (p->value[MD_SSL_CERT] != NULL)
+        rc |= mysql_options(m, MYSQL_OPT_SSL_CERT, p->value[MD_SSL_CERT]);
+    if (p->value[MD_SSL_KEY] != NULL)
+        rc |= mysql_options(m, MYSQL_OPT_SSL_KEY, p->value[MD_SSL_KEY]);
+    if (p->value[MD_SSL_CIPHER] != NULL)
+        rc |= mysql_options(m, MYSQL_OPT_SSL_CIPHER, p->value[MD_SSL_CIPHER]);
+    if (p->tls == MD_TLS_DEFAULT)
+        return rc;
+#ifdef MARIADB_PACKAGE_VERSION
+    {
+        /*
+         * Connector/C: "enforce" asks for TLS but falls back to plain text when the server
+         * has none (md_check_tls() refuses that from REQUIRED up); a CA makes OpenSSL check
+         * the chain; VERIFY_SERVER_CERT adds the host name (and refuses plain text itself).
+         */
+        my_bool use = p->tls >= MD_TLS_PREFERRED, verify = p->tls == MD_TLS_VERIFY_IDENTITY;
+
+        rc |= mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &use);
+        rc |= mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+    }
+#else
+    {
+        /* Oracle's libmysqlclient has the same five modes (not built or tested here). */
+        static const unsigned modes[] = {0, SSL_MODE_DISABLED, SSL_MODE_PREFERRED,
+                                         SSL_MODE_REQUIRED, SSL_MODE_VERIFY_CA,
+                                         SSL_MODE_VERIFY_IDENTITY};
+
+        rc |= mysql_options(m, MYSQL_OPT_SSL_MODE, &modes[p->tls]);
+    }
+#endif
+    return rc;
+}
+
+/* True when the core's opts (NULL, or opts->size bytes long) has member. */
+#define MD_OPTS_HAS(opts, member)                                                                  \
+    ((opts) != NULL &&                                                                             \
+     (opts)->size >= offsetof(strata_connect_options, member) + sizeof((opts)->member))
+
+/* Sets the options of p and opts on c->mysql before connecting. */
+static int
+md_set_options(strata_conn *c, const md_params *p, const strata_connect_options *opts,
+               strata_error *err)
+{
+    const char *charset = p->value[MD_CHARSET] ? p->value[MD_CHARSET] : MD_DEFAULT_CHARSET;
+    unsigned timeout_s = p->timeout_s;
+    int rc = 0;
+
+    if (p->value[MD_CONNECT_TIMEOUT] == NULL && MD_OPTS_HAS(opts, connect_timeout_ms) &&
+        opts->connect_timeout_ms > 0)
+        timeout_s = opts->connect_timeout_ms / 1000 >= INT_MAX
+                        ? INT_MAX
+                        : (unsigned)((opts->connect_timeout_ms + 999) / 1000);
+    rc |= mysql_options(c->mysql, MYSQL_SET_CHARSET_NAME, charset);
+    if (timeout_s > 0)
+        rc |= mysql_options(c->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout_s);
+    if (MD_OPTS_HAS(opts, application) && opts->application != NULL)
+        rc |= mysql_options4(c->mysql, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name",
+                             opts->application);
+    rc |= md_set_tls(c->mysql, p);
+    if (rc != 0)
+        return md_prefix(err, "cannot set the connection options", md_db_error(c, err, NULL, 0));
+    return STRATA_OK;
+}
+
+/* Refuses a plain-text connection when the URL requires TLS. */
+static int
+md_check_tls(strata_conn *c, const md_params *p, strata_error *err)
+{
+    if (p->tls < MD_TLS_REQUIRED || mysql_get_ssl_cipher(c->mysql) != NULL)
+        return STRATA_OK;
+    return md_error(err, STRATA_ERROR,
+                    "the server does not offer TLS, which ssl-mode=%s in the URL requires",
+                    p->value[MD_SSL_MODE]);
+}
+
+/* Makes sure the connection speaks the requested character set (SET NAMES otherwise). */
+static int
+md_check_charset(strata_conn *c, const md_params *p, strata_error *err)
+{
+    const char *want = p->value[MD_CHARSET] ? p->value[MD_CHARSET] : MD_DEFAULT_CHARSET;
+    const char *now = mysql_character_set_name(c->mysql);
+
+    if (now != NULL && strcasecmp(now, want) == 0)
+        return STRATA_OK;
+    if (mysql_set_character_set(c->mysql, want) != 0)
+        return md_prefix(err, "cannot set the character set", md_db_error(c, err, NULL, 0));
+    return STRATA_OK;
+}
+
+/* Closes the connection (the server then drops its locks) and frees c; NULL is a no-op. */
+static void
+md_close(strata_conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->mysql != NULL)
+        mysql_close(c->mysql);
+    free(c->lock_for);
+    free(c);
+}
+
+/*
+ * Opens a connection; *out is the caller's until md_close(). Messages never show the
+ * password: the core prefixes them with the redacted URL.
+ */
+static int
+md_connect(const strata_url *url, const strata_connect_options *opts, strata_conn **out,
+           strata_error *err)
+{
+    const char *host, *db;
+    strata_conn *c = NULL;
+    md_params p;
+    int rc;
+
+    *out = NULL;
+    if (url == NULL)
+        return md_error(err, STRATA_USAGE, "no URL to connect to");
+    rc = md_parse_params(url, &p, err);
+    if (rc != STRATA_OK)
+        return rc;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL || (c->mysql = mysql_init(NULL)) == NULL) {
+        rc = md_error(err, STRATA_ERROR, "cannot connect: out of memory");
+        goto fail;
+    }
+    rc = md_set_options(c, &p, opts, err);
+    if (rc != STRATA_OK)
+        goto fail;
+    host = url->host != NULL && url->host[0] != '\0' ? url->host : NULL;
+    db = url->database != NULL && url->database[0] != '\0' ? url->database : NULL;
+    if (mysql_real_connect(c->mysql, host, url->user, url->password, db,
+                           url->port > 0 ? (unsigned)url->port : 0, p.value[MD_SOCKET],
+                           CLIENT_MULTI_RESULTS) == NULL) {
+        rc = md_prefix(err, "cannot connect", md_db_error(c, err, NULL, 0));
+        goto fail;
+    }
+    rc = md_check_tls(c, &p, err);
+    if (rc == STRATA_OK)
+        rc = md_check_charset(c, &p, err);
+    if (rc != STRATA_OK)
+        goto fail;
+    *out = c;
+    return STRATA_OK;
+
+fail:
+    md_close(c);
+    return rc;
+}
+
+static size_t
+md_server_version(strata_conn *c, char *out, size_t size)
+{
+    const char *info = mysql_get_server_info(c->mysql), *product = "MySQL";
+    int n;
+
+    if (info == NULL)
+        info = "";
+    if (strstr(info, "MariaDB") != NULL) {
+        product = "MariaDB";
+        if (strncmp(info, "5.5.5-", 6) == 0) /* the old replication-compatibility prefix */
+            info += 6;
+    }
+    /* "10.11.19-MariaDB-0+deb12u1" -> "MariaDB 10.11.19" */
+    n = snprintf(out, size, "%s %.*s", product, (int)strcspn(info, "-"), info);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- statements ---- */
+
+/*
+ * Sends sql[0..len) and stores its first result in *res (NULL when it has none). A text
+ * with no statement (only comments) is not an error.
+ */
+static int
+md_send(strata_conn *c, const char *sql, size_t len, MYSQL_RES **res, strata_error *err)
+{
+    *res = NULL;
+    if (mysql_real_query(c->mysql, sql, (unsigned long)len) != 0)
+        return mysql_errno(c->mysql) == ER_EMPTY_QUERY ? STRATA_OK
+                                                       : md_db_error(c, err, sql, len);
+    *res = mysql_store_result(c->mysql);
+    if (*res == NULL && mysql_field_count(c->mysql) != 0)
+        return md_db_error(c, err, sql, len);
+    return STRATA_OK;
+}
+
+/*
+ * Reads and frees the results after the first (a CALL sends one per SELECT inside the
+ * routine, then its status), so the connection is ready for the next statement. An error
+ * raised part-way through a routine arrives here.
+ */
+static int
+md_next_results(strata_conn *c, const char *sql, size_t len, strata_error *err)
+{
+    MYSQL_RES *res;
+    int more;
+
+    while ((more = mysql_next_result(c->mysql)) == 0) {
+        res = mysql_store_result(c->mysql);
+        if (res != NULL)
+            mysql_free_result(res);
+        else if (mysql_field_count(c->mysql) != 0)
+            return md_db_error(c, err, sql, len);
+    }
+    return more > 0 ? md_db_error(c, err, sql, len) : STRATA_OK;
+}
+
+/* Runs one statement (no CLIENT_MULTI_STATEMENTS), discarding any rows. */
+static int
+md_exec(strata_conn *c, const char *sql, size_t len, strata_error *err)
+{
+    MYSQL_RES *res;
+    int rc = md_send(c, sql, len, &res, err);
+
+    if (rc != STRATA_OK)
+        return rc;
+    if (res != NULL)
+        mysql_free_result(res);
+    return md_next_results(c, sql, len, err);
+}
+
+/* Runs one statement, handing each row of its first result to fn (NULL for SQL NULL). */
+static int
+md_query(strata_conn *c, const char *sql, strata_row_fn fn, void *ctx, strata_error *err)
+{
+    size_t len = strlen(sql);
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+    int ncols, rc = md_send(c, sql, len, &res, err);
+
+    if (rc != STRATA_OK)
+        return rc;
+    if (res != NULL) {
+        ncols = (int)mysql_num_fields(res);
+        while ((row = mysql_fetch_row(res)) != NULL) {
+            if (fn != NULL && fn(ctx, ncols, (const char *const *)row) != 0)
+                break;
+        }
+        mysql_free_result(res);
+    }
+    return md_next_results(c, sql, len, err);
+}
+
+/* A row callback keeping the first column of the first row as a number, -1 for NULL. */
+static int
+md_first_long(void *ctx, int ncols, const char *const *values)
+{
+    *(long *)ctx = ncols > 0 && values[0] != NULL ? strtol(values[0], NULL, 10) : -1;
+    return 1;
+}
+
+/*
+ * Runs one statement; when value is not NULL, stores there the first column of its first
+ * row as a number (-1 for NULL or no row). Serves begin, commit, rollback, lock and unlock.
+ */
+static int
+md_run(strata_conn *c, const char *sql, long *value, strata_error *err)
+{
+    long ignored;
+
+    if (value == NULL)
+        value = &ignored;
+    *value = -1;
+    return md_query(c, sql, md_first_long, value, err);
+}
+
+static int
+md_begin(strata_conn *c, strata_error *err)
+{
+    return md_run(c, "START TRANSACTION", NULL, err);
+}
+
+static int
+md_commit(strata_conn *c, strata_error *err)
+{
+    return md_run(c, "COMMIT", NULL, err);
+}
+
+/* ROLLBACK with no transaction open is a no-op in MySQL. */
+static int
+md_rollback(strata_conn *c, strata_error *err)
+{
+    return md_run(c, "ROLLBACK", NULL, err);
+}
+
+/* ---- the migration lock ---- */
+
+static long long
+md_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+md_sleep_ms(long long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+/* FNV-1a, 64 bits: continues hash h over s. */
+static uint64_t
+md_fnv1a(uint64_t h, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* A row callback copying the first column of the first row into the md_text it gets. */
+typedef struct md_text {
+    char buf[260]; /* a database name: 64 characters of up to 4 bytes */
+} md_text;
+
+static int
+md_first_text(void *ctx, int ncols, const char *const *values)
+{
+    md_text *t = ctx;
+
+    snprintf(t->buf, sizeof(t->buf), "%s", ncols > 0 && values[0] != NULL ? values[0] : "");
+    return 1;
+}
+
+/*
+ * The server's name for the lock: "strata:" DATABASE() ":" name, or, when that exceeds the
+ * server's 64 characters, "strata:" and the hex FNV-1a-64 of it.
+ */
+static int
+md_lock_name(strata_conn *c, const char *name, char out[MD_LOCK_NAME_MAX + 1],
+             strata_error *err)
+{
+    md_text db = {""};
+    uint64_t h;
+    int n, rc = md_query(c, "SELECT DATABASE()", md_first_text, &db, err);
+
+    if (rc != STRATA_OK)
+        return rc;
+    n = snprintf(out, MD_LOCK_NAME_MAX + 1, "%s%s:%s", MD_LOCK_PREFIX, db.buf, name);
+    if (n >= 0 && n <= MD_LOCK_NAME_MAX)
+        return STRATA_OK;
+    h = md_fnv1a(md_fnv1a(md_fnv1a(md_fnv1a(0xcbf29ce484222325ULL, MD_LOCK_PREFIX), db.buf), ":"),
+                 name);
+    snprintf(out, MD_LOCK_NAME_MAX + 1, "%s%016llx", MD_LOCK_PREFIX, (unsigned long long)h);
+    return STRATA_OK;
+}
+
+/* Runs SELECT fn('lock_name'args) and stores its value in *value (-1 for NULL). */
+static int
+md_lock_call(strata_conn *c, const char *fn, const char *lock_name, const char *args,
+             long *value, strata_error *err)
+{
+    char quoted[2 * MD_LOCK_NAME_MAX + 3], sql[MD_SQL_MAX];
+
+    md_quote_literal(lock_name, quoted, sizeof(quoted));
+    snprintf(sql, sizeof(sql), "SELECT %s(%s%s)", fn, quoted, args);
+    return md_run(c, sql, value, err);
+}
+
+/* The lock holder as PROCESSLIST shows it; strings "" when unknown. */
+typedef struct md_holder {
+    char id[24], user[128], host[128], command[32], time[24];
+} md_holder;
+
+static int
+md_holder_row(void *ctx, int ncols, const char *const *v)
+{
+    md_holder *h = ctx;
+
+    if (ncols < 5)
+        return 1;
+    snprintf(h->id, sizeof(h->id), "%s", v[0] ? v[0] : "");
+    snprintf(h->user, sizeof(h->user), "%s", v[1] ? v[1] : "");
+    snprintf(h->host, sizeof(h->host), "%s", v[2] ? v[2] : "");
+    snprintf(h->command, sizeof(h->command), "%s", v[3] ? v[3] : "");
+    snprintf(h->time, sizeof(h->time), "%s", v[4] ? v[4] : "");
+    return 1;
+}
+
+/*
+ * Fills err with the timeout, naming the holder: its connection id from IS_USED_LOCK(),
+ * then who and since when from PROCESSLIST, which shows others' sessions only to users
+ * with the PROCESS privilege (the LEFT JOIN keeps the id without it).
+ */
+static int
+md_lock_timeout(strata_conn *c, const char *lock_name, long timeout_ms, strata_error *err)
+{
+    char quoted[2 * MD_LOCK_NAME_MAX + 3], sql[MD_SQL_MAX], holder[512];
+    md_holder h;
+
+    memset(&h, 0, sizeof(h));
+    md_quote_literal(lock_name, quoted, sizeof(quoted));
+    snprintf(sql, sizeof(sql),
+             "SELECT l.id, p.USER, p.HOST, p.COMMAND, p.TIME FROM (SELECT IS_USED_LOCK(%s) AS "
+             "id) AS l LEFT JOIN information_schema.PROCESSLIST AS p ON p.ID = l.id",
+             quoted);
+    md_query(c, sql, md_holder_row, &h, NULL);
+    if (h.id[0] == '\0')
+        snprintf(holder, sizeof(holder), "another connection");
+    else if (h.user[0] == '\0')
+        snprintf(holder, sizeof(holder), "connection %s", h.id);
+    else
+        snprintf(holder, sizeof(holder), "connection %s (user %s from %s, %s for %s s)", h.id,
+                 h.user, h.host, strcmp(h.command, "Sleep") == 0 ? "idle" : "running", h.time);
+    md_error(err, STRATA_LOCK_TIMEOUT,
+             "timed out after %ld ms waiting for the migration lock '%s', held by %s", timeout_ms,
+             lock_name, holder);
+    if (err != NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "another strata run is migrating this database; wait for it, or raise "
+                 "--lock-timeout%s%s%s",
+                 h.id[0] ? " (if it is stuck, KILL " : "", h.id, h.id[0] ? " frees the lock)" : "");
+    return STRATA_LOCK_TIMEOUT;
+}
+
+/* Records the lock taken, so unlock() finds it even after a USE changed DATABASE(). */
+static int
+md_lock_remember(strata_conn *c, const char *name, const char *lock_name, strata_error *err)
+{
+    long ignored;
+
+    c->lock_for = strdup(name);
+    if (c->lock_for == NULL) {
+        md_lock_call(c, "RELEASE_LOCK", lock_name, "", &ignored, NULL);
+        return md_error(err, STRATA_ERROR, "cannot take the migration lock: out of memory");
+    }
+    snprintf(c->lock_name, sizeof(c->lock_name), "%s", lock_name);
+    return STRATA_OK;
+}
+
+/*
+ * Takes the server lock by polling GET_LOCK(name, 0): a session-level lock, outside any
+ * transaction, that holds across the run's transactions until unlock() or close(). Taking
+ * it again is a no-op (the server would count it twice).
+ */
+static int
+md_lock(strata_conn *c, const char *name, long timeout_ms, strata_error *err)
+{
+    char lock_name[MD_LOCK_NAME_MAX + 1];
+    long long start = md_now_ms(), waited;
+    long got;
+    int rc;
+
+    if (c->lock_for != NULL) {
+        if (strcmp(c->lock_for, name) == 0)
+            return STRATA_OK;
+        return md_error(err, STRATA_USAGE, "this connection already holds the migration lock '%s'",
+                        c->lock_name);
+    }
+    rc = md_lock_name(c, name, lock_name, err);
+    if (rc != STRATA_OK)
+        return rc;
+    for (;;) {
+        rc = md_lock_call(c, "GET_LOCK", lock_name, ", 0", &got, err);
+        if (rc != STRATA_OK)
+            return rc;
+        if (got == 1)
+            return md_lock_remember(c, name, lock_name, err);
+        if (got != 0)
+            return md_error(err, STRATA_ERROR, "GET_LOCK('%s') failed on the server", lock_name);
+        waited = md_now_ms() - start;
+        if (timeout_ms >= 0 && waited >= timeout_ms)
+            return md_lock_timeout(c, lock_name, timeout_ms, err);
+        if (timeout_ms >= 0 && timeout_ms - waited < MD_LOCK_POLL_MS)
+            md_sleep_ms(timeout_ms - waited);
+        else
+            md_sleep_ms(MD_LOCK_POLL_MS);
+    }
+}
+
+/* Releases the lock; one this connection does not hold (any more) is not an error. */
+static int
+md_unlock(strata_conn *c, const char *name, strata_error *err)
+{
+    char lock_name[MD_LOCK_NAME_MAX + 1];
+    long released = -1;
+    int rc = STRATA_OK;
+
+    if (c->lock_for != NULL && strcmp(c->lock_for, name) == 0)
+        snprintf(lock_name, sizeof(lock_name), "%s", c->lock_name);
+    else
+        rc = md_lock_name(c, name, lock_name, err);
+    if (rc == STRATA_OK)
+        rc = md_lock_call(c, "RELEASE_LOCK", lock_name, "", &released, err);
+    if (c->lock_for != NULL && strcmp(c->lock_for, name) == 0) {
+        free(c->lock_for);
+        c->lock_for = NULL;
+    }
+    if (rc == STRATA_OK && released == 0)
+        return md_error(err, STRATA_ERROR,
+                        "cannot release the migration lock '%s': another connection holds it",
+                        lock_name);
+    if (rc == STRATA_OK && released < 0)
+        md_host->log(STRATA_LOG_DEBUG, "mysql: the migration lock '%s' was not held", lock_name);
+    return rc;
+}
+
+/* ---- the driver ---- */
+
+static const char *const md_schemes[] = {"mysql", "mariadb", NULL};
+static const char *const md_dialect_aliases[] = {"mariadb", NULL};
+
+static const strata_driver md_driver = {
+    .abi_version = STRATA_DRIVER_ABI,
+    .size = sizeof(strata_driver),
+    .name = "mysql",
+    .version = MD_VERSION,
+    .schemes = md_schemes,
+    .dialect = "mysql",
+    .dialect_aliases = md_dialect_aliases,
+    .client_version = MD_CLIENT_VERSION,
+    .caps = STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS,
+    .lexer_rules = STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_BACKSLASH_ESCAPES |
+                   STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |
+                   STRATA_LEX_DASH_NEEDS_SPACE,
+    .no_transaction_patterns = NULL,
+    .quote_ident = md_quote_ident,
+    .quote_literal = md_quote_literal,
+    .history_ddl = md_history_ddl,
+    .connect = md_connect,
+    .close = md_close,
+    .exec = md_exec,
+    .query = md_query,
+    .begin = md_begin,
+    .commit = md_commit,
+    .rollback = md_rollback,
+    .lock = md_lock,
+    .unlock = md_unlock,
+    .server_version = md_server_version,
+};
+
+/*
+ * The one exported symbol. Initialises the client library once (the loader calls the entry
+ * under its lock, so no other thread is in here).
+ */
+STRATA_DRIVER_EXPORT const strata_driver *
+strata_driver_entry(const strata_host *host)
+{
+    static int library_ready;
+
+    if (host == NULL || host->size < offsetof(strata_host, log) + sizeof(host->log))
+        return NULL;
+    if (host->abi_version != STRATA_DRIVER_ABI) {
+        host->log(STRATA_LOG_ERROR, "mysql: the core speaks driver ABI %u, this driver %u",
+                  (unsigned)host->abi_version, (unsigned)STRATA_DRIVER_ABI);
+        return NULL;
+    }
+    if (!library_ready) {
+        if (mysql_library_init(0, NULL, NULL) != 0) {
+            host->log(STRATA_LOG_ERROR, "mysql: cannot initialise the client library");
+            return NULL;
+        }
+        library_ready = 1;
+    }
+    md_host = host;
+    return &md_driver;
+}

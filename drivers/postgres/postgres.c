@@ -1,0 +1,1191 @@
+/*
+ * strata — the PostgreSQL driver, on libpq.
+ *
+ * URL: postgres://[user[:password]@][host][:port][/database][?key=value&...] (or
+ * postgresql://). Every query parameter that is a libpq connection keyword is passed to
+ * libpq as is (sslmode, sslrootcert, connect_timeout, target_session_attrs, options,
+ * application_name, host=/unix/socket/dir, ...); one more is strata's own:
+ *   schema=NAME           create the schema if missing and make it the search_path (the
+ *                         history tables and the migrations' objects live there); the
+ *                         --schema option (strata_connect_options.schema) wins over it.
+ * Any other parameter is refused. client_encoding is always UTF8: error positions are
+ * converted from characters to bytes by reading the text as UTF-8.
+ *
+ * The migration lock is a session advisory lock taken by polling pg_try_advisory_lock()
+ * outside any transaction: see the comment above pg_lock().
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+/*
+ * PG_VERSION, the version of the libpq headers built against, is only in PostgreSQL's
+ * <pg_config.h>, which also defines PostgreSQL's own PACKAGE_* macros: include it with ours
+ * set aside, then drop its PACKAGE_* and restore our PACKAGE_VERSION.
+ */
+#if defined(__has_include)
+#if __has_include(<pg_config.h>)
+#pragma push_macro("PACKAGE_VERSION")
+#undef PACKAGE_BUGREPORT
+#undef PACKAGE_NAME
+#undef PACKAGE_STRING
+#undef PACKAGE_TARNAME
+#undef PACKAGE_URL
+#undef PACKAGE_VERSION
+#include <pg_config.h>
+#undef PACKAGE_BUGREPORT
+#undef PACKAGE_NAME
+#undef PACKAGE_STRING
+#undef PACKAGE_TARNAME
+#undef PACKAGE_URL
+#undef PACKAGE_VERSION
+#pragma pop_macro("PACKAGE_VERSION")
+#endif
+#endif
+
+#include <strata/driver.h>
+
+#ifdef PACKAGE_VERSION
+#define PG_DRIVER_VERSION PACKAGE_VERSION
+#else
+#define PG_DRIVER_VERSION "0.1.0"
+#endif
+
+#ifdef PG_VERSION
+#define PG_CLIENT_VERSION PG_VERSION
+#else
+#define PG_CLIENT_VERSION NULL
+#endif
+
+#define PG_LOCK_POLL_MS 50
+#define PG_COPY_CHUNK 65536
+#define PG_STACK_COLS 32
+#define PG_FIXED_KEYWORDS 9 /* keywords connect() may add besides the URL's parameters */
+#define PG_COPY_FAILED "COPY data unreadable or not terminated"
+
+struct strata_conn {
+    PGconn *pg;        /* owned; PQfinish() in pg_close() */
+    char *database;    /* current_database(), for the lock key and messages; owned */
+    int lock_held;     /* lock_key is held by this session (lock() and unlock() keep it) */
+    uint64_t lock_key; /* the advisory lock key of the last lock() */
+};
+
+/* Text output with the snprintf convention: counts everything, stores what fits. */
+typedef struct pg_buf {
+    char *out;
+    size_t size;
+    size_t len;
+} pg_buf;
+
+/* Where the results of one query go: rows to fn, COPY FROM STDIN data from data. */
+typedef struct pg_sink {
+    strata_row_fn fn; /* NULL: rows are discarded */
+    void *ctx;
+    int stopped;         /* fn asked to stop: the remaining rows are discarded */
+    strata_read_fn data; /* NULL: a COPY FROM STDIN is an error (use copy_in) */
+    void *data_ctx;
+    int copied; /* data was streamed into a COPY */
+    int broken; /* the connection cannot deliver more results: stop reading */
+} pg_sink;
+
+/* The core's services, set by strata_driver_entry(). */
+static const strata_host *pg_host;
+
+/* ---- errors ---- */
+
+static int pg_error(strata_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears *err (when not NULL) and fills status and a printf-style message; returns status. */
+static int
+pg_error(strata_error *err, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL)
+        return status;
+    memset(err, 0, sizeof(*err));
+    err->status = status;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+/*
+ * Copies src into dst (size > 0) without leading and trailing white space; with one_line,
+ * only up to the first newline. Returns where the copied part ends in src.
+ */
+static const char *
+pg_copy_trim(char *dst, size_t size, const char *src, int one_line)
+{
+    size_t n, end;
+
+    src += strspn(src, " \t\r\n");
+    end = one_line ? strcspn(src, "\n") : strlen(src);
+    for (n = end; n > 0 && strchr(" \t\r\n", src[n - 1]) != NULL; n--)
+        ;
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return src + end;
+}
+
+/*
+ * The 1-based byte offset in the UTF-8 text sql of the 1-based character position pos, as
+ * PostgreSQL counts it; one past the end when pos is just past the last character, 0 when
+ * pos is outside the text.
+ */
+static long
+pg_byte_offset(const char *sql, long pos)
+{
+    long chars = 0;
+    size_t i;
+
+    for (i = 0; sql[i] != '\0'; i++) {
+        if (((unsigned char)sql[i] & 0xC0) != 0x80 && ++chars == pos)
+            return (long)i + 1;
+    }
+    return pos == chars + 1 ? (long)i + 1 : 0;
+}
+
+/* Fills the SQLSTATE, detail, hint and position of *err from an error result for sql. */
+static void
+pg_error_fields(strata_error *err, const PGresult *res, const char *sql)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+    const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+
+    if (state != NULL && strlen(state) == 5)
+        memcpy(err->sqlstate, state, 6);
+    /* COPY and PL/pgSQL errors say where they happened only in the context */
+    if (detail == NULL || detail[0] == '\0')
+        detail = PQresultErrorField(res, PG_DIAG_CONTEXT);
+    if (detail != NULL)
+        pg_copy_trim(err->detail, sizeof(err->detail), detail, 0);
+    if (hint != NULL)
+        pg_copy_trim(err->hint, sizeof(err->hint), hint, 0);
+    if (pos != NULL && sql != NULL)
+        err->position = pg_byte_offset(sql, strtol(pos, NULL, 10));
+}
+
+/*
+ * When the connection is gone, prefixes the message of a failure with that news (once):
+ * the server's own words ("terminating connection due to administrator command") arrive
+ * before libpq notices the end of the connection. Returns rc.
+ */
+static int
+pg_lost(strata_conn *c, int rc, strata_error *err)
+{
+    static const char lost[] = "lost the connection to the server: ";
+    char msg[sizeof(err->message)];
+
+    if (rc == STRATA_OK || err == NULL || PQstatus(c->pg) != CONNECTION_BAD ||
+        strncmp(err->message, lost, sizeof(lost) - 1) == 0)
+        return rc;
+    memcpy(msg, err->message, sizeof(msg));
+    snprintf(err->message, sizeof(err->message), "%s%.*s", lost, (int)(sizeof(msg) - sizeof(lost)),
+             msg);
+    return rc;
+}
+
+/*
+ * Fills *err from the error result res of sql, or from the connection's last error when
+ * res is NULL (a failed send). Returns STRATA_ERROR.
+ */
+static int
+pg_result_error(strata_conn *c, const PGresult *res, const char *sql, strata_error *err)
+{
+    const char *primary = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *text = res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(c->pg);
+    char line[sizeof(err->message)];
+
+    if (err == NULL)
+        return STRATA_ERROR;
+    pg_copy_trim(line, sizeof(line), primary != NULL ? primary : text, 1);
+    if (line[0] == '\0')
+        snprintf(line, sizeof(line), "unknown error (%s)",
+                 res != NULL ? PQresStatus(PQresultStatus(res)) : "no result");
+    pg_error(err, STRATA_ERROR, "%s", line);
+    if (res != NULL)
+        pg_error_fields(err, res, sql);
+    return pg_lost(c, STRATA_ERROR, err);
+}
+
+/* Refuses text whose length disagrees with len: libpq sends up to the first NUL. */
+static int
+pg_check_text(const char *sql, size_t len, strata_error *err)
+{
+    const char *nul = memchr(sql, '\0', len);
+
+    if (nul != NULL)
+        return pg_error(err, STRATA_USAGE, "the SQL text holds a NUL byte at offset %zu",
+                        (size_t)(nul - sql));
+    return STRATA_OK;
+}
+
+/* Server messages below ERROR: warnings are shown, notices ("already exists, skipping")
+ * only with STRATA_DEBUG. */
+static void
+pg_notice(void *arg, const PGresult *res)
+{
+    const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *shown = PQresultErrorField(res, PG_DIAG_SEVERITY);
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    char line[512];
+
+    (void)arg;
+    pg_copy_trim(line, sizeof(line), primary != NULL ? primary : PQresultErrorMessage(res), 1);
+    pg_host->log(sev != NULL && strcmp(sev, "WARNING") == 0 ? STRATA_LOG_WARN : STRATA_LOG_DEBUG,
+                 "postgres: %s: %s", shown != NULL ? shown : "NOTICE", line);
+}
+
+/* ---- dialect ---- */
+
+/* Appends ch (snprintf convention): counts it always, stores it while room is left. */
+static void
+pg_put(pg_buf *b, char ch)
+{
+    if (b->len + 1 < b->size)
+        b->out[b->len] = ch;
+    b->len++;
+}
+
+/* Ends b's text with a NUL (when size allows) and returns its full length. */
+static size_t
+pg_end(pg_buf *b)
+{
+    if (b->size > 0)
+        b->out[b->len < b->size ? b->len : b->size - 1] = '\0';
+    return b->len;
+}
+
+/* Writes in between q quotes, doubling every q inside, and every backslash too when
+ * backslashes is set (snprintf convention). */
+static size_t
+pg_quote(const char *in, char q, int backslashes, char *out, size_t size)
+{
+    pg_buf b = {out, size, 0};
+
+    pg_put(&b, q);
+    for (; in != NULL && *in != '\0'; in++) {
+        if (*in == q || (backslashes && *in == '\\'))
+            pg_put(&b, *in);
+        pg_put(&b, *in);
+    }
+    pg_put(&b, q);
+    return pg_end(&b);
+}
+
+static size_t
+pg_quote_ident(const char *in, char *out, size_t size)
+{
+    return pg_quote(in, '"', 0, out, size);
+}
+
+/*
+ * '...' with ' doubled; a value holding a backslash becomes E'...' with backslashes doubled
+ * too, which reads back the same whatever standard_conforming_strings is.
+ */
+static size_t
+pg_quote_literal(const char *in, char *out, size_t size)
+{
+    pg_buf b = {out, size, 0};
+    size_t n;
+
+    if (in == NULL || strchr(in, '\\') == NULL)
+        return pg_quote(in, '\'', 0, out, size);
+    pg_put(&b, 'E');
+    n = pg_quote(in, '\'', 1, size > 1 ? out + 1 : NULL, size > 1 ? size - 1 : 0);
+    b.len += n;
+    return pg_end(&b);
+}
+
+/* Returns in quoted by quote() in a new string the caller frees; NULL when out of memory. */
+static char *
+pg_quoted(size_t (*quote)(const char *, char *, size_t), const char *in)
+{
+    size_t n = quote(in, NULL, 0);
+    char *out = malloc(n + 1);
+
+    if (out != NULL)
+        quote(in, out, n + 1);
+    return out;
+}
+
+/*
+ * The history tables; the three %s are the quoted names of migrations, events and meta.
+ * applied_at and started_at hold UTC times without a zone, rendered back as the core wrote
+ * them ('YYYY-MM-DD HH:MM:SS') because connect() sets DateStyle to ISO.
+ */
+#define PG_HISTORY_DDL                                                                             \
+    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
+    "    version VARCHAR(64) NOT NULL PRIMARY KEY,\n"                                              \
+    "    kind VARCHAR(16) NOT NULL DEFAULT 'versioned',\n"                                         \
+    "    name TEXT NOT NULL,\n"                                                                    \
+    "    checksum CHAR(64) NOT NULL,\n"                                                            \
+    "    down_checksum CHAR(64),\n"                                                                \
+    "    state VARCHAR(16) NOT NULL,\n"                                                            \
+    "    applied_rank INTEGER NOT NULL,\n"                                                         \
+    "    applied_at TIMESTAMP NOT NULL,\n"                                                         \
+    "    execution_ms BIGINT NOT NULL,\n"                                                          \
+    "    applied_by TEXT NOT NULL,\n"                                                              \
+    "    strata_version VARCHAR(32) NOT NULL,\n"                                                   \
+    "    statements_done INTEGER NOT NULL DEFAULT 0,\n"                                            \
+    "    statements_hash CHAR(64)\n"                                                               \
+    ");\n"                                                                                         \
+    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
+    "    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"                                \
+    "    version VARCHAR(64),\n"                                                                   \
+    "    name TEXT,\n"                                                                             \
+    "    action VARCHAR(16) NOT NULL,\n"                                                           \
+    "    outcome VARCHAR(16) NOT NULL,\n"                                                          \
+    "    started_at TIMESTAMP NOT NULL,\n"                                                         \
+    "    duration_ms BIGINT NOT NULL,\n"                                                           \
+    "    performed_by TEXT NOT NULL,\n"                                                            \
+    "    strata_version VARCHAR(32) NOT NULL,\n"                                                   \
+    "    detail TEXT\n"                                                                            \
+    ");\n"                                                                                         \
+    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
+    "    meta_key VARCHAR(64) NOT NULL PRIMARY KEY,\n"                                             \
+    "    meta_value TEXT NOT NULL\n"                                                               \
+    ")"
+
+static size_t
+pg_history_ddl(const strata_history_names *names, char *out, size_t size)
+{
+    int n = snprintf(out, size, PG_HISTORY_DDL, names->migrations, names->events, names->meta);
+
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- running SQL ---- */
+
+/* Hands the rows of res to sink->fn until it asks to stop. */
+static int
+pg_rows(const PGresult *res, pg_sink *sink, strata_error *err)
+{
+    const char *stack[PG_STACK_COLS];
+    const char **values = stack;
+    int ncols = PQnfields(res), nrows = PQntuples(res), r, i;
+
+    if (sink->fn == NULL || sink->stopped || nrows == 0)
+        return STRATA_OK;
+    if (ncols > PG_STACK_COLS) {
+        values = malloc((size_t)ncols * sizeof(*values)); /* freed below */
+        if (values == NULL)
+            return pg_error(err, STRATA_ERROR, "out of memory for %d result columns", ncols);
+    }
+    for (r = 0; r < nrows && !sink->stopped; r++) {
+        for (i = 0; i < ncols; i++)
+            values[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
+        sink->stopped = sink->fn(sink->ctx, ncols, (const char *const *)values) != 0;
+    }
+    if (values != stack)
+        free(values);
+    return STRATA_OK;
+}
+
+/* Ends the COPY FROM STDIN in progress, failing it with why unless why is NULL. */
+static int
+pg_copy_end(strata_conn *c, pg_sink *sink, const char *why, strata_error *err)
+{
+    if (PQputCopyEnd(c->pg, why) == 1)
+        return STRATA_OK;
+    sink->broken = 1; /* still in COPY state: PQgetResult() would return COPY_IN forever */
+    return pg_result_error(c, NULL, NULL, err);
+}
+
+/* Streams sink->data, in chunks, into the COPY FROM STDIN the server waits for, and ends it. */
+static int
+pg_copy_data(strata_conn *c, pg_sink *sink, strata_error *err)
+{
+    char *buf = malloc(PG_COPY_CHUNK); /* freed below */
+    size_t n;
+    int rc = STRATA_OK;
+
+    sink->copied = 1;
+    if (buf == NULL) {
+        pg_copy_end(c, sink, "out of memory", NULL);
+        return pg_error(err, STRATA_ERROR, "out of memory for the COPY data");
+    }
+    while ((n = sink->data(sink->data_ctx, buf, PG_COPY_CHUNK)) != 0) {
+        if (n == (size_t)-1 || n > PG_COPY_CHUNK) {
+            rc = pg_error(err, STRATA_ERROR, "%s", PG_COPY_FAILED);
+            break;
+        }
+        if (PQputCopyData(c->pg, buf, (int)n) != 1) {
+            rc = pg_result_error(c, NULL, NULL, err);
+            break;
+        }
+    }
+    free(buf);
+    if (rc != STRATA_OK) {
+        pg_copy_end(c, sink, PG_COPY_FAILED, NULL);
+        return rc;
+    }
+    return pg_copy_end(c, sink, NULL, err);
+}
+
+/* A COPY FROM STDIN started: feed it sink's data, or fail it when there is none to give. */
+static int
+pg_copy_in_started(strata_conn *c, pg_sink *sink, int rc, strata_error *err)
+{
+    if (rc == STRATA_OK && sink->data != NULL && !sink->copied)
+        return pg_copy_data(c, sink, err);
+    pg_copy_end(c, sink, "not expected", NULL);
+    if (rc != STRATA_OK)
+        return rc;
+    if (sink->data != NULL)
+        return pg_error(err, STRATA_ERROR, "copy_in runs one COPY FROM STDIN, this text has more");
+    return pg_error(err, STRATA_ERROR,
+                    "COPY FROM STDIN needs its data: use copy_in for COPY FROM stdin");
+}
+
+/* A COPY TO STDOUT started: its rows are not needed, read and drop them. */
+static int
+pg_copy_out_started(strata_conn *c, pg_sink *sink, int rc, strata_error *err)
+{
+    char *row;
+    int n;
+
+    while ((n = PQgetCopyData(c->pg, &row, 0)) > 0)
+        PQfreemem(row);
+    if (n == -2) {
+        sink->broken = PQstatus(c->pg) == CONNECTION_BAD;
+        return rc != STRATA_OK ? rc : pg_result_error(c, NULL, NULL, err);
+    }
+    return rc;
+}
+
+/* Handles one result of sql; rc is the status so far, so that the first failure is kept. */
+static int
+pg_result(strata_conn *c, const PGresult *res, const char *sql, pg_sink *sink, int rc,
+          strata_error *err)
+{
+    switch (PQresultStatus(res)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY:
+        return rc;
+    case PGRES_TUPLES_OK:
+    case PGRES_SINGLE_TUPLE:
+        return rc == STRATA_OK ? pg_rows(res, sink, err) : rc;
+    case PGRES_COPY_IN:
+        return pg_copy_in_started(c, sink, rc, err);
+    case PGRES_COPY_OUT:
+        return pg_copy_out_started(c, sink, rc, err);
+    case PGRES_BAD_RESPONSE:
+    case PGRES_NONFATAL_ERROR:
+    case PGRES_FATAL_ERROR:
+        return rc != STRATA_OK ? rc : pg_result_error(c, res, sql, err);
+    default: /* COPY BOTH (replication), pipeline results: nothing strata sends */
+        sink->broken = 1;
+        return rc != STRATA_OK
+                   ? rc
+                   : pg_error(err, STRATA_ERROR, "unexpected result from the server: %s",
+                              PQresStatus(PQresultStatus(res)));
+    }
+}
+
+/*
+ * Sends sql (one statement or several, by the simple query protocol: they run in one
+ * implicit transaction unless they hold transaction control) and reads every result into
+ * sink. Returns the status of the first failure, having read all results.
+ */
+static int
+pg_send(strata_conn *c, const char *sql, pg_sink *sink, strata_error *err)
+{
+    PGresult *res;
+    int rc = STRATA_OK;
+
+    if (!PQsendQuery(c->pg, sql))
+        return pg_result_error(c, NULL, sql, err);
+    while (!sink->broken && (res = PQgetResult(c->pg)) != NULL) {
+        rc = pg_result(c, res, sql, sink, rc, err);
+        PQclear(res);
+    }
+    return pg_lost(c, rc, err);
+}
+
+static int
+pg_exec(strata_conn *c, const char *sql, size_t len, strata_error *err)
+{
+    pg_sink sink = {0};
+    int rc = pg_check_text(sql, len, err);
+
+    return rc != STRATA_OK ? rc : pg_send(c, sql, &sink, err);
+}
+
+static int
+pg_query(strata_conn *c, const char *sql, strata_row_fn fn, void *ctx, strata_error *err)
+{
+    pg_sink sink = {.fn = fn, .ctx = ctx};
+
+    return pg_send(c, sql, &sink, err);
+}
+
+/* A strata_row_fn copying the first value of the first row into the pg_buf ctx. */
+static int
+pg_first_value(void *ctx, int ncols, const char *const *values)
+{
+    pg_buf *b = ctx;
+
+    if (ncols > 0 && values[0] != NULL)
+        snprintf(b->out, b->size, "%s", values[0]);
+    return 1;
+}
+
+/*
+ * Runs one of the driver's own statements (transaction control, the lock, the session
+ * setup). When value is not NULL, copies the first value of the first row into it ("" when
+ * there is none).
+ */
+static int
+pg_run(strata_conn *c, const char *sql, char *value, size_t size, strata_error *err)
+{
+    pg_buf b = {value, size, 0};
+    pg_sink sink = {.fn = value != NULL ? pg_first_value : NULL, .ctx = &b};
+
+    if (value != NULL && size > 0)
+        value[0] = '\0';
+    return pg_send(c, sql, &sink, err);
+}
+
+/* ---- transactions ---- */
+
+/* The connection's transaction state: idle, in a transaction, or in a failed one. */
+static int
+pg_tx_state(strata_conn *c, PGTransactionStatusType *state, strata_error *err)
+{
+    *state = PQtransactionStatus(c->pg);
+    if (*state == PQTRANS_UNKNOWN)
+        return pg_result_error(c, NULL, NULL, err); /* the connection is gone */
+    if (*state == PQTRANS_ACTIVE) /* every call reads all its results: cannot happen */
+        return pg_error(err, STRATA_ERROR, "a command is still running on this connection");
+    return STRATA_OK;
+}
+
+/* Refuses to nest: a BEGIN inside a transaction is only a warning in PostgreSQL. */
+static int
+pg_begin(strata_conn *c, strata_error *err)
+{
+    PGTransactionStatusType state;
+    int rc = pg_tx_state(c, &state, err);
+
+    if (rc != STRATA_OK)
+        return rc;
+    if (state != PQTRANS_IDLE)
+        return pg_error(err, STRATA_ERROR, "cannot begin a transaction: one is already open");
+    return pg_run(c, "BEGIN", NULL, 0, err);
+}
+
+/* COMMIT of a failed transaction only rolls it back: say so instead of reporting success. */
+static int
+pg_commit(strata_conn *c, strata_error *err)
+{
+    PGTransactionStatusType state;
+    int rc = pg_tx_state(c, &state, err);
+
+    if (rc != STRATA_OK)
+        return rc;
+    if (state == PQTRANS_IDLE)
+        return pg_error(err, STRATA_ERROR, "cannot commit: no transaction is open");
+    if (state == PQTRANS_INERROR) {
+        rc = pg_run(c, "ROLLBACK", NULL, 0, err);
+        return rc != STRATA_OK ? rc
+                               : pg_error(err, STRATA_ERROR,
+                                          "cannot commit: an earlier statement failed, so the "
+                                          "transaction was rolled back");
+    }
+    return pg_run(c, "COMMIT", NULL, 0, err);
+}
+
+/* Rolling back when no transaction is open is OK. */
+static int
+pg_rollback(strata_conn *c, strata_error *err)
+{
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+        return STRATA_OK;
+    return pg_run(c, "ROLLBACK", NULL, 0, err);
+}
+
+static size_t
+pg_server_version(strata_conn *c, char *out, size_t size)
+{
+    const char *v = PQparameterStatus(c->pg, "server_version");
+    int n = snprintf(out, size, "PostgreSQL %s", v != NULL ? v : "(version unknown)");
+
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- the migration lock ---- */
+
+/* The advisory lock key: 64-bit FNV-1a of the database name, a NUL, and the lock name. */
+static uint64_t
+pg_lock_key(const char *database, const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    const unsigned char *p;
+
+    for (p = (const unsigned char *)database; *p != '\0'; p++)
+        h = (h ^ *p) * 0x100000001b3u;
+    h *= 0x100000001b3u; /* the NUL: h ^ 0 == h */
+    for (p = (const unsigned char *)(name != NULL ? name : ""); *p != '\0'; p++)
+        h = (h ^ *p) * 0x100000001b3u;
+    return h;
+}
+
+/* The key as the signed bigint the advisory lock functions take. */
+static long long
+pg_key_sql(uint64_t key)
+{
+    return key <= INT64_MAX ? (long long)key : -(long long)(UINT64_MAX - key) - 1;
+}
+
+static long long
+pg_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+pg_sleep_ms(long long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+/* Appends printf-style text to b (snprintf convention). */
+static void pg_appendf(pg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+pg_appendf(pg_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(b->len < b->size ? b->out + b->len : NULL,
+                  b->len < b->size ? b->size - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->len += (size_t)n;
+}
+
+/* A strata_row_fn describing the lock holder's row (pid, application, user, since). */
+static int
+pg_holder_row(void *ctx, int ncols, const char *const *v)
+{
+    static const char *const labels[] = {"pid", "application", "user", "since"};
+    pg_buf *b = ctx;
+    int i, parts = 0;
+
+    if (ncols < 4 || v[0] == NULL)
+        return 1;
+    b->len = 0;
+    pg_appendf(b, "pid %s", v[0]);
+    for (i = 1; i < 4; i++) {
+        if (v[i] != NULL && v[i][0] != '\0')
+            pg_appendf(b, "%s%s %s", parts++ ? ", " : " (", labels[i], v[i]);
+    }
+    if (parts > 0)
+        pg_appendf(b, ")");
+    return 1;
+}
+
+/*
+ * Describes the session holding the advisory lock key in out: "pid P (application A, user
+ * U, since T)", T being when the holder connected (pg_locks does not say when a lock was
+ * granted). Parts pg_stat_activity hides from this user are left out.
+ */
+static void
+pg_lock_holder(strata_conn *c, uint64_t key, char *out, size_t size)
+{
+    char sql[640];
+    pg_buf b = {out, size, 0};
+    strata_error scratch;
+
+    snprintf(out, size, "another session (which may have just let it go)");
+    snprintf(sql, sizeof(sql),
+             "SELECT l.pid, a.application_name, a.usename, "
+             "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' "
+             "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+             "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+             "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+             "AND l.classid = '%u' AND l.objid = '%u' AND l.objsubid = 1 LIMIT 1",
+             (unsigned)(key >> 32), (unsigned)(key & 0xffffffffu));
+    pg_query(c, sql, pg_holder_row, &b, &scratch);
+}
+
+static int
+pg_lock_timeout(strata_conn *c, uint64_t key, long timeout_ms, strata_error *err)
+{
+    char holder[256];
+
+    pg_lock_holder(c, key, holder, sizeof(holder));
+    pg_error(err, STRATA_LOCK_TIMEOUT,
+             "timed out after %ld ms waiting for the migration lock (advisory lock %lld on "
+             "database %s), held by %s",
+             timeout_ms, pg_key_sql(key), c->database, holder);
+    if (err != NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "another migration run is working on this database; wait for it to finish, "
+                 "or raise --lock-timeout");
+    return STRATA_LOCK_TIMEOUT;
+}
+
+/*
+ * Checks that the lock pg_try_advisory_lock() granted is held by this very backend. Behind
+ * a pooler in transaction mode each statement may run on another server session, and a
+ * session lock is then held by a session strata does not own.
+ */
+static int
+pg_lock_verify(strata_conn *c, uint64_t key, strata_error *err)
+{
+    char sql[320], got[32];
+    strata_error scratch;
+    int rc;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+             "AND pid = pg_backend_pid() AND classid = '%u' AND objid = '%u' AND objsubid = 1",
+             (unsigned)(key >> 32), (unsigned)(key & 0xffffffffu));
+    rc = pg_run(c, sql, got, sizeof(got), err);
+    if (rc != STRATA_OK)
+        return rc;
+    if (strcmp(got, "0") != 0) {
+        c->lock_held = 1;
+        c->lock_key = key;
+        return STRATA_OK;
+    }
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", pg_key_sql(key));
+    pg_run(c, sql, got, sizeof(got), &scratch); /* best effort: it may reach another session */
+    pg_error(err, STRATA_ERROR,
+             "the migration lock (advisory lock %lld) was granted, but not to this session: "
+             "a connection pooler in transaction mode (e.g. PgBouncer pool_mode=transaction) "
+             "cannot hold session locks",
+             pg_key_sql(key));
+    if (err != NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "connect strata directly to PostgreSQL, or through a session-mode pool");
+    return STRATA_ERROR;
+}
+
+/*
+ * Takes the session advisory lock keyed by the database and name, polling
+ * pg_try_advisory_lock() every PG_LOCK_POLL_MS. Never pg_advisory_lock(): a waiter must not
+ * sit inside a statement, and since no transaction stays open while it waits, a CREATE
+ * INDEX CONCURRENTLY run by the holder never waits for the waiters. Taking the lock this
+ * session already holds is a no-op (advisory locks stack; one unlock() must free it).
+ */
+static int
+pg_lock(strata_conn *c, const char *name, long timeout_ms, strata_error *err)
+{
+    uint64_t key = pg_lock_key(c->database, name);
+    long long start = pg_now_ms(), waited;
+    PGTransactionStatusType state;
+    char sql[96], got[8];
+    int rc = pg_tx_state(c, &state, err);
+
+    if (rc != STRATA_OK)
+        return rc;
+    if (state != PQTRANS_IDLE)
+        return pg_error(err, STRATA_ERROR,
+                        "cannot take the migration lock inside a transaction: it must be "
+                        "taken with no transaction open");
+    if (c->lock_held && c->lock_key == key)
+        return STRATA_OK;
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%lld)", pg_key_sql(key));
+    for (;;) {
+        rc = pg_run(c, sql, got, sizeof(got), err);
+        if (rc != STRATA_OK)
+            return rc;
+        if (strcmp(got, "t") == 0)
+            return pg_lock_verify(c, key, err);
+        waited = pg_now_ms() - start;
+        if (timeout_ms >= 0 && waited >= timeout_ms)
+            return pg_lock_timeout(c, key, timeout_ms, err);
+        if (timeout_ms >= 0 && timeout_ms - waited < PG_LOCK_POLL_MS)
+            pg_sleep_ms(timeout_ms - waited);
+        else
+            pg_sleep_ms(PG_LOCK_POLL_MS);
+    }
+}
+
+/* Releasing a lock this connection does not hold is a no-op. */
+static int
+pg_unlock(strata_conn *c, const char *name, strata_error *err)
+{
+    uint64_t key = pg_lock_key(c->database, name);
+    char sql[96], got[8];
+    int rc;
+
+    if (!c->lock_held || c->lock_key != key)
+        return STRATA_OK;
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", pg_key_sql(key));
+    rc = pg_run(c, sql, got, sizeof(got), err);
+    if (rc != STRATA_OK)
+        return rc;
+    c->lock_held = 0;
+    if (strcmp(got, "t") != 0)
+        return pg_error(err, STRATA_ERROR,
+                        "the migration lock (advisory lock %lld) was no longer held by this "
+                        "session when released",
+                        pg_key_sql(key));
+    return STRATA_OK;
+}
+
+/* ---- COPY ---- */
+
+/* Runs sql, which must start one COPY ... FROM STDIN, and streams data() into it. */
+static int
+pg_copy_in(strata_conn *c, const char *sql, size_t len, strata_read_fn data, void *data_ctx,
+           strata_error *err)
+{
+    pg_sink sink = {.data = data, .data_ctx = data_ctx};
+    int rc = pg_check_text(sql, len, err);
+
+    if (rc != STRATA_OK)
+        return rc;
+    if (data == NULL)
+        return pg_error(err, STRATA_USAGE, "copy_in needs a data reader");
+    rc = pg_send(c, sql, &sink, err);
+    if (rc == STRATA_OK && !sink.copied)
+        rc = pg_error(err, STRATA_ERROR, "the statement given to copy_in is not a COPY FROM STDIN");
+    return rc;
+}
+
+/* ---- connections ---- */
+
+/* Keyword/value arrays for PQconnectdbParams(), NULL-terminated. */
+typedef struct pg_kv {
+    const char **keys;
+    const char **values;
+    size_t n;
+} pg_kv;
+
+/* Adds key=value; libpq ignores empty values, so NULL and "" are left out. */
+static void
+pg_kv_add(pg_kv *kv, const char *key, const char *value)
+{
+    if (value == NULL || value[0] == '\0')
+        return;
+    kv->keys[kv->n] = key;
+    kv->values[kv->n] = value;
+    kv->n++;
+}
+
+/* True when key is one of libpq's connection keywords. */
+static int
+pg_is_keyword(const PQconninfoOption *defs, const char *key)
+{
+    for (; defs->keyword != NULL; defs++) {
+        if (strcmp(defs->keyword, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Checks the URL's query parameters: libpq keywords, or strata's schema (its value goes to
+ * *schema). client_encoding may only repeat UTF8, which the driver needs.
+ */
+static int
+pg_check_params(const strata_url *url, const char **schema, strata_error *err)
+{
+    /* every keyword, without PQconndefaults()'s reading of the environment and service
+     * file, whose errors belong to the connection attempt; PQconninfoFree() below */
+    PQconninfoOption *defs = PQconninfoParse("", NULL);
+    int rc = STRATA_OK;
+    size_t i;
+
+    if (defs == NULL)
+        return pg_error(err, STRATA_ERROR, "out of memory reading libpq's connection keywords");
+    for (i = 0; i < url->nparams && rc == STRATA_OK; i++) {
+        const char *key = url->params[i].key != NULL ? url->params[i].key : "";
+        const char *value = url->params[i].value != NULL ? url->params[i].value : "";
+
+        if (strcmp(key, "schema") == 0)
+            *schema = value;
+        else if (strcmp(key, "client_encoding") == 0 && strcasecmp(value, "UTF8") != 0 &&
+                 strcasecmp(value, "UTF-8") != 0)
+            rc = pg_error(err, STRATA_USAGE,
+                          "client_encoding \"%.40s\" in the URL: the postgres driver always "
+                          "uses UTF8",
+                          value);
+        else if (!pg_is_keyword(defs, key))
+            rc = pg_error(err, STRATA_USAGE,
+                          "unknown parameter \"%.100s\" in the URL: neither a libpq connection "
+                          "keyword nor strata's schema",
+                          key);
+    }
+    PQconninfoFree(defs);
+    return rc;
+}
+
+/* The options member, when the core's struct has it and it is set; else NULL or 0. */
+#define PG_OPT(opts, member, none)                                                                 \
+    ((opts) != NULL &&                                                                             \
+             (opts)->size >= offsetof(strata_connect_options, member) + sizeof((opts)->member)     \
+         ? (opts)->member                                                                          \
+         : (none))
+
+/*
+ * Fills kv from the URL and the options, in the order libpq lets later keywords win: the
+ * URL's parts, then the defaults, then the URL's parameters, then client_encoding. port and
+ * timeout are buffers for numbers; kv points into them and into url.
+ */
+static void
+pg_keywords(const strata_url *url, const strata_connect_options *opts, pg_kv *kv, char *port,
+            size_t port_size, char *timeout, size_t timeout_size)
+{
+    long timeout_ms = PG_OPT(opts, connect_timeout_ms, 0);
+    size_t i;
+
+    pg_kv_add(kv, "host", url->host);
+    if (url->port > 0) {
+        snprintf(port, port_size, "%d", url->port);
+        pg_kv_add(kv, "port", port);
+    }
+    pg_kv_add(kv, "user", url->user);
+    pg_kv_add(kv, "password", url->password);
+    pg_kv_add(kv, "dbname", url->database);
+    if (timeout_ms > 0) {
+        snprintf(timeout, timeout_size, "%ld", (timeout_ms + 999) / 1000);
+        pg_kv_add(kv, "connect_timeout", timeout);
+    }
+    pg_kv_add(kv, "fallback_application_name", PG_OPT(opts, application, NULL));
+    for (i = 0; i < url->nparams; i++) {
+        if (strcmp(url->params[i].key, "schema") != 0)
+            pg_kv_add(kv, url->params[i].key, url->params[i].value);
+    }
+    pg_kv_add(kv, "client_encoding", "UTF8");
+    kv->keys[kv->n] = NULL;
+    kv->values[kv->n] = NULL;
+}
+
+/* "cannot connect: " and libpq's first line; the lines after it go to the detail. */
+static int
+pg_connect_failed(PGconn *pg, strata_error *err)
+{
+    const char *text = pg != NULL ? PQerrorMessage(pg) : "out of memory";
+    char line[sizeof(err->message) - 32];
+    const char *rest;
+
+    if (err == NULL)
+        return STRATA_ERROR;
+    rest = pg_copy_trim(line, sizeof(line), text, 1);
+    pg_error(err, STRATA_ERROR, "cannot connect: %s", line);
+    pg_copy_trim(err->detail, sizeof(err->detail), rest, 0);
+    return STRATA_ERROR;
+}
+
+/*
+ * Creates the schema when missing and makes it the search_path. It is looked up first
+ * because CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when
+ * the schema exists.
+ */
+static int
+pg_use_schema(strata_conn *c, const char *schema, strata_error *err)
+{
+    char *lit = pg_quoted(pg_quote_literal, schema), *ident = pg_quoted(pg_quote_ident, schema);
+    size_t size = (lit != NULL ? strlen(lit) : 0) + 2 * (ident != NULL ? strlen(ident) : 0) + 96;
+    char *sql = malloc(size), got[32];
+    int rc;
+
+    if (lit == NULL || ident == NULL || sql == NULL) {
+        rc = pg_error(err, STRATA_ERROR, "out of memory");
+        goto done;
+    }
+    snprintf(sql, size, "SELECT count(*) FROM pg_namespace WHERE nspname = %s", lit);
+    rc = pg_run(c, sql, got, sizeof(got), err);
+    if (rc != STRATA_OK)
+        goto done;
+    if (strcmp(got, "0") == 0)
+        snprintf(sql, size, "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s", ident, ident);
+    else
+        snprintf(sql, size, "SET search_path TO %s", ident);
+    rc = pg_run(c, sql, NULL, 0, err);
+done:
+    free(sql);
+    free(ident);
+    free(lit);
+    return rc;
+}
+
+/*
+ * Prepares the session: DateStyle ISO, so that TIMESTAMP columns read back as the core
+ * wrote them (the date order for input stays the server's); the database name; the schema
+ * when one is given.
+ */
+static int
+pg_setup(strata_conn *c, const char *schema, strata_error *err)
+{
+    char db[256];
+    int rc = pg_run(c, "SET DateStyle = ISO; SELECT current_database()", db, sizeof(db), err);
+
+    if (rc == STRATA_OK && (c->database = strdup(db)) == NULL)
+        rc = pg_error(err, STRATA_ERROR, "out of memory");
+    if (rc == STRATA_OK && schema != NULL && schema[0] != '\0')
+        rc = pg_use_schema(c, schema, err);
+    return rc;
+}
+
+/* Closes the session (the server then releases its advisory lock) and frees c. */
+static void
+pg_close(strata_conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->pg != NULL)
+        PQfinish(c->pg);
+    free(c->database);
+    free(c);
+}
+
+/* Connects as the URL says; *out is the caller's until pg_close(). */
+static int
+pg_connect(const strata_url *url, const strata_connect_options *opts, strata_conn **out,
+           strata_error *err)
+{
+    const char *schema = NULL, *opt_schema = PG_OPT(opts, schema, NULL);
+    char port[16], timeout[32];
+    pg_kv kv = {0};
+    strata_conn *c = NULL;
+    int rc;
+
+    *out = NULL;
+    if (url == NULL)
+        return pg_error(err, STRATA_USAGE, "no URL to connect to");
+    rc = pg_check_params(url, &schema, err);
+    if (rc != STRATA_OK)
+        return rc;
+    if (opt_schema != NULL && opt_schema[0] != '\0')
+        schema = opt_schema;
+    kv.keys = calloc(url->nparams + PG_FIXED_KEYWORDS + 1, sizeof(*kv.keys));
+    kv.values = calloc(url->nparams + PG_FIXED_KEYWORDS + 1, sizeof(*kv.values));
+    c = calloc(1, sizeof(*c));
+    if (kv.keys == NULL || kv.values == NULL || c == NULL) {
+        rc = pg_error(err, STRATA_ERROR, "cannot connect: out of memory");
+        goto fail;
+    }
+    pg_keywords(url, opts, &kv, port, sizeof(port), timeout, sizeof(timeout));
+    c->pg = PQconnectdbParams(kv.keys, kv.values, 0); /* 0: dbname is a name, not conninfo */
+    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+        rc = pg_connect_failed(c->pg, err);
+        goto fail;
+    }
+    PQsetNoticeReceiver(c->pg, pg_notice, NULL);
+    rc = pg_setup(c, schema, err);
+    if (rc != STRATA_OK)
+        goto fail;
+    free(kv.keys);
+    free(kv.values);
+    *out = c;
+    return STRATA_OK;
+
+fail:
+    free(kv.keys);
+    free(kv.values);
+    pg_close(c);
+    return rc;
+}
+
+/* ---- the driver ---- */
+
+static const char *const pg_schemes[] = {"postgres", "postgresql", NULL};
+static const char *const pg_dialect_aliases[] = {"postgresql", "pg", NULL};
+
+/*
+ * Statements PostgreSQL refuses inside a transaction block ("cannot run inside a
+ * transaction block"). Not expressible as prefixes: REINDEX (CONCURRENTLY) ... and a bare
+ * CLUSTER; CREATE/ALTER/DROP SUBSCRIPTION are listed whole, though some forms
+ * (create_slot = false, refresh = false, no slot) could run in one.
+ */
+static const char *const pg_no_transaction[] = {
+    "CREATE INDEX CONCURRENTLY",
+    "CREATE UNIQUE INDEX CONCURRENTLY",
+    "DROP INDEX CONCURRENTLY",
+    "REINDEX * CONCURRENTLY",
+    "REINDEX * * CONCURRENTLY",
+    "REINDEX DATABASE",
+    "REINDEX SYSTEM",
+    "VACUUM",
+    "CREATE DATABASE",
+    "DROP DATABASE",
+    "ALTER DATABASE * SET TABLESPACE",
+    "ALTER SYSTEM",
+    "CREATE TABLESPACE",
+    "DROP TABLESPACE",
+    "ALTER TABLE * DETACH PARTITION * CONCURRENTLY",
+    "CREATE SUBSCRIPTION",
+    "DROP SUBSCRIPTION",
+    "ALTER SUBSCRIPTION * REFRESH PUBLICATION",
+    "ALTER SUBSCRIPTION * SET PUBLICATION",
+    "ALTER SUBSCRIPTION * ADD PUBLICATION",
+    "ALTER SUBSCRIPTION * DROP PUBLICATION",
+    "DISCARD ALL",
+    "COMMIT PREPARED",
+    "ROLLBACK PREPARED",
+    NULL,
+};
+
+static const strata_driver pg_driver = {
+    .abi_version = STRATA_DRIVER_ABI,
+    .size = sizeof(strata_driver),
+    .name = "postgres",
+    .version = PG_DRIVER_VERSION,
+    .schemes = pg_schemes,
+    .dialect = "postgres",
+    .dialect_aliases = pg_dialect_aliases,
+    .client_version = PG_CLIENT_VERSION,
+    .caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_COPY_IN |
+            STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT,
+    .lexer_rules = STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS | STRATA_LEX_NESTED_COMMENTS |
+                   STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_BLOCKS,
+    .no_transaction_patterns = pg_no_transaction,
+    .quote_ident = pg_quote_ident,
+    .quote_literal = pg_quote_literal,
+    .history_ddl = pg_history_ddl,
+    .connect = pg_connect,
+    .close = pg_close,
+    .exec = pg_exec,
+    .query = pg_query,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .lock = pg_lock,
+    .unlock = pg_unlock,
+    .server_version = pg_server_version,
+    .copy_in = pg_copy_in,
+};
+
+STRATA_DRIVER_EXPORT const strata_driver *
+strata_driver_entry(const strata_host *host)
+{
+    if (host == NULL || host->size < offsetof(strata_host, log) + sizeof(host->log))
+        return NULL;
+    if (host->abi_version != STRATA_DRIVER_ABI) {
+        host->log(STRATA_LOG_ERROR, "postgres: the core speaks driver ABI %u, this driver %u",
+                  (unsigned)host->abi_version, (unsigned)STRATA_DRIVER_ABI);
+        return NULL;
+    }
+    pg_host = host;
+    return &pg_driver;
+}

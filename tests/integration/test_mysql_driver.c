@@ -1,0 +1,1115 @@
+/*
+ * Integration tests of the MySQL/MariaDB driver against a real server, loaded as the core
+ * loads it: dlopen() of mysql.so from the first directory of STRATA_DRIVER_PATH. The server
+ * is STRATA_TEST_MYSQL_URL (a user allowed to create databases; tests/servers.sh starts
+ * one); each test works in a database of its own, dropped at the end. A missing driver,
+ * URL or server is a failure, not a skip.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include <strata/driver.h>
+
+#include "url.h"
+
+/* MySQL error numbers the tests expect (the test does not include the client's headers). */
+#define T_ER_ACCESS_DENIED 1045
+#define T_ER_PARSE_ERROR 1064
+#define T_ER_NO_SUCH_TABLE 1146
+#define T_CR_SERVER_GONE 2006
+#define T_CR_SERVER_LOST 2013
+
+#define T_MAX_ROWS 8
+#define T_MAX_COLS 16
+#define T_MAX_DBS 64
+
+static void *t_dl;
+static const strata_driver *drv;
+static strata_url *t_env;      /* STRATA_TEST_MYSQL_URL, parsed; owned */
+static strata_conn *t_admin;   /* connection to t_env's database, creating the others */
+static char t_dbs[T_MAX_DBS][64]; /* databases created, dropped by t_suite_clean() */
+static int t_ndbs;
+static int t_log_count;
+static char t_last_log[1024];
+
+/* ---- the test host ---- */
+
+static void t_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+t_log(int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(t_last_log, sizeof(t_last_log), fmt, ap);
+    va_end(ap);
+    t_log_count++;
+    if (level <= STRATA_LOG_WARN)
+        fprintf(stderr, "[driver log %d] %s\n", level, t_last_log);
+}
+
+static void t_set_error(strata_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+t_set_error(strata_error *err, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    memset(err, 0, sizeof(*err));
+    err->status = status;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+}
+
+static const strata_host t_host = {
+    .abi_version = STRATA_DRIVER_ABI,
+    .size = sizeof(strata_host),
+    .log = t_log,
+    .set_error = t_set_error,
+};
+
+/* ---- helpers ---- */
+
+static int
+t_connect(const strata_url *url, strata_conn **out, strata_error *err)
+{
+    strata_connect_options opts = {.size = sizeof(opts), .application = "strata-test"};
+
+    memset(err, 0, sizeof(*err));
+    *out = (strata_conn *)&opts; /* connect() must reset it */
+    return drv->connect(url, &opts, out, err);
+}
+
+/* Connects to url with params instead of its own. */
+static int
+t_connect_params(const strata_url *url, const strata_url_param *params, size_t nparams,
+                 strata_conn **out, strata_error *err)
+{
+    strata_url u = *url;
+
+    u.params = params;
+    u.nparams = nparams;
+    return t_connect(&u, out, err);
+}
+
+static int
+t_exec(strata_conn *c, const char *sql, strata_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    return drv->exec(c, sql, strlen(sql), err);
+}
+
+/* Rows collected by t_collect. */
+typedef struct t_rows {
+    int n;
+    int ncols;
+    int stop_after; /* 0: read all */
+    char cell[T_MAX_ROWS][T_MAX_COLS][256];
+    int null[T_MAX_ROWS][T_MAX_COLS];
+} t_rows;
+
+static int
+t_collect(void *ctx, int ncols, const char *const *values)
+{
+    t_rows *r = ctx;
+    int i;
+
+    r->ncols = ncols;
+    if (r->n < T_MAX_ROWS) {
+        for (i = 0; i < ncols && i < T_MAX_COLS; i++) {
+            r->null[r->n][i] = values[i] == NULL;
+            snprintf(r->cell[r->n][i], sizeof(r->cell[0][0]), "%s", values[i] ? values[i] : "");
+        }
+    }
+    r->n++;
+    return r->stop_after > 0 && r->n >= r->stop_after;
+}
+
+static int
+t_query(strata_conn *c, const char *sql, t_rows *r, strata_error *err)
+{
+    int stop = r->stop_after;
+
+    memset(r, 0, sizeof(*r));
+    r->stop_after = stop;
+    memset(err, 0, sizeof(*err));
+    return drv->query(c, sql, t_collect, r, err);
+}
+
+/* The single integer a query returns, or -1. */
+static long
+t_scalar(strata_conn *c, const char *sql)
+{
+    strata_error err;
+    t_rows r = {0};
+
+    if (t_query(c, sql, &r, &err) != STRATA_OK || r.n != 1 || r.null[0][0])
+        return -1;
+    return atol(r.cell[0][0]);
+}
+
+/* The single text a query returns into buf ("" on failure or NULL). */
+static const char *
+t_text(strata_conn *c, const char *sql, char *buf, size_t size)
+{
+    strata_error err;
+    t_rows r = {0};
+
+    size_t n = 0;
+
+    if (t_query(c, sql, &r, &err) == STRATA_OK && r.n == 1) {
+        n = strnlen(r.cell[0][0], size - 1);
+        memcpy(buf, r.cell[0][0], n);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static long long
+t_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Creates an empty database for one test, strata_t<pid>_<tag>, and makes *u the env URL
+ * pointing at it (db holds the name, and must outlive *u). Returns 0 on success.
+ */
+static int
+t_fresh_db(const char *tag, strata_url *u, char *db, size_t size)
+{
+    char sql[256];
+    strata_error err;
+
+    if (t_env == NULL || t_admin == NULL || t_ndbs >= T_MAX_DBS)
+        return -1;
+    snprintf(db, size, "strata_t%ld_%s", (long)getpid(), tag);
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", db);
+    if (t_exec(t_admin, sql, &err) != STRATA_OK)
+        goto fail;
+    snprintf(sql, sizeof(sql), "CREATE DATABASE `%s`", db);
+    if (t_exec(t_admin, sql, &err) != STRATA_OK)
+        goto fail;
+    snprintf(t_dbs[t_ndbs++], sizeof(t_dbs[0]), "%s", db);
+    *u = *t_env;
+    u->database = db;
+    return 0;
+
+fail:
+    fprintf(stderr, "cannot create database %s: %s\n", db, err.message);
+    return -1;
+}
+
+/* A fresh database (see t_fresh_db) and a connection to it; fatal on failure. */
+#define T_OPEN(tag, u, db, c)                                                                      \
+    do {                                                                                           \
+        strata_error open_err_;                                                                    \
+        CU_ASSERT_PTR_NOT_NULL_FATAL(drv);                                                         \
+        CU_ASSERT_EQUAL_FATAL(t_fresh_db((tag), &(u), (db), sizeof(db)), 0);                       \
+        CU_ASSERT_EQUAL_FATAL(t_connect(&(u), &(c), &open_err_), STRATA_OK);                       \
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);                                                           \
+    } while (0)
+
+/* ---- suite ---- */
+
+static int
+t_suite_clean(void)
+{
+    char sql[256];
+    strata_error err;
+    int i;
+
+    for (i = 0; i < t_ndbs && t_admin != NULL; i++) {
+        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%.64s`", t_dbs[i]);
+        if (t_exec(t_admin, sql, &err) != STRATA_OK)
+            fprintf(stderr, "cannot drop %s: %s\n", t_dbs[i], err.message);
+    }
+    if (drv != NULL)
+        drv->close(t_admin);
+    strata_url_free(t_env);
+    /* mysql.so stays loaded, as the core keeps an accepted driver: the client library
+     * registers process-wide state when initialised. */
+    return 0;
+}
+
+/* ---- tests ---- */
+
+static void
+test_load(void)
+{
+    const char *path = getenv("STRATA_DRIVER_PATH"), *url = getenv("STRATA_TEST_MYSQL_URL");
+    char dir[512], file[600];
+    strata_driver_entry_fn entry;
+    strata_error err;
+
+    if (path == NULL || path[0] == '\0')
+        fprintf(stderr, "STRATA_DRIVER_PATH is not set: cannot find mysql.so\n");
+    CU_ASSERT_FATAL(path != NULL && path[0] != '\0');
+    snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(path, ":"), path);
+    snprintf(file, sizeof(file), "%s/mysql.so", dir);
+    t_dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    if (t_dl == NULL)
+        fprintf(stderr, "dlopen %s: %s\n", file, dlerror());
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_dl);
+    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
+    drv = entry(&t_host);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+
+    if (url == NULL || url[0] == '\0')
+        fprintf(stderr, "STRATA_TEST_MYSQL_URL is not set: start a server with tests/servers.sh "
+                        "(mariadb_start) and export it\n");
+    CU_ASSERT_FATAL(url != NULL && url[0] != '\0');
+    CU_ASSERT_EQUAL_FATAL(strata_url_parse(url, &t_env, &err), STRATA_OK);
+    if (t_connect(t_env, &t_admin, &err) != STRATA_OK)
+        fprintf(stderr, "cannot reach the server of STRATA_TEST_MYSQL_URL: %s\n", err.message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
+}
+
+static void
+test_entry_refuses_other_abi(void)
+{
+    strata_host other = t_host;
+    strata_driver_entry_fn entry;
+    int before = t_log_count;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
+    other.abi_version = STRATA_DRIVER_ABI + 1;
+    CU_ASSERT_PTR_NULL(entry(&other));
+    CU_ASSERT_EQUAL(t_log_count, before + 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log, "ABI"));
+    CU_ASSERT_PTR_EQUAL(entry(&t_host), drv);
+}
+
+static void
+test_identity(void)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+    CU_ASSERT_EQUAL(drv->abi_version, STRATA_DRIVER_ABI);
+    CU_ASSERT_EQUAL(drv->size, sizeof(strata_driver));
+    CU_ASSERT_STRING_EQUAL(drv->name, "mysql");
+    CU_ASSERT_STRING_EQUAL(drv->dialect, "mysql");
+    CU_ASSERT_PTR_NOT_NULL(drv->version);
+    CU_ASSERT_STRING_EQUAL(drv->schemes[0], "mysql");
+    CU_ASSERT_STRING_EQUAL(drv->schemes[1], "mariadb");
+    CU_ASSERT_PTR_NULL(drv->schemes[2]);
+    CU_ASSERT_STRING_EQUAL(drv->dialect_aliases[0], "mariadb");
+    CU_ASSERT_PTR_NULL(drv->dialect_aliases[1]);
+    CU_ASSERT_PTR_NOT_NULL(drv->client_version);
+    CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS);
+    CU_ASSERT_EQUAL(drv->lexer_rules,
+                    STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS |
+                        STRATA_LEX_BACKSLASH_ESCAPES | STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS |
+                        STRATA_LEX_EXEC_COMMENTS | STRATA_LEX_DASH_NEEDS_SPACE);
+    CU_ASSERT_PTR_NULL(drv->no_transaction_patterns);
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, copy_in));
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_create));
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_drop));
+}
+
+static void
+test_connect_and_version(void)
+{
+    char buf[64], name[128];
+    strata_conn *c = NULL;
+    strata_url u;
+    size_t n;
+
+    T_OPEN("connect", u, name, c);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 40 + 2"), 42);
+    n = drv->server_version(c, buf, sizeof(buf));
+    CU_ASSERT_EQUAL(n, strlen(buf));
+    CU_ASSERT_EQUAL(strncmp(buf, "MariaDB 10.", 11), 0);
+    CU_ASSERT_PTR_NULL(strchr(buf, '-')); /* "-MariaDB-0+deb12u1" is gone */
+    fprintf(stderr, "\n    server: %s, client library %s\n", buf, drv->client_version);
+    CU_ASSERT_EQUAL(drv->server_version(c, NULL, 0), n);
+    CU_ASSERT_EQUAL(drv->server_version(c, buf, 5), n);
+    CU_ASSERT_STRING_EQUAL(buf, "Mari");
+    /* the connection speaks utf8mb4 and uses the URL's database */
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT @@character_set_client", buf, sizeof(buf)),
+                           "utf8mb4");
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT DATABASE()", buf, sizeof(buf)), name);
+    drv->close(c);
+    drv->close(NULL);
+}
+
+static void
+test_url_params(void)
+{
+    strata_url_param unknown[] = {{"bogus", "1"}};
+    strata_url_param twice[] = {{"ssl-mode", "DISABLED"}, {"tls", "false"}};
+    strata_url_param bad_timeout[] = {{"connect_timeout", "soon"}};
+    strata_url_param bad_mode[] = {{"ssl-mode", "MAYBE"}};
+    strata_url_param disabled_ca[] = {{"ssl-mode", "disabled"}, {"ssl-ca", "/tmp/ca.pem"}};
+    strata_url_param verify_ca[] = {{"ssl_mode", "VERIFY_CA"}};
+    strata_url_param latin1[] = {{"charset", "latin1"}, {"connect-timeout", "5"}};
+    strata_url_param plain[] = {{"ssl-mode", "DISABLED"}};
+    strata_url_param sslmode[] = {{"sslmode", "preferred"}};
+    strata_url_param tls[] = {{"tls", "false"}};
+    strata_url_param required[] = {{"ssl-mode", "REQUIRED"}};
+    strata_url_param sock[] = {{"socket", "/nonexistent/strata-test.sock"}};
+    char buf[64];
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_env);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
+    CU_ASSERT_EQUAL(t_connect_params(t_env, unknown, 1, &c, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_EQUAL(err.status, STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "\"bogus\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "known: charset, connect_timeout, ssl-mode"));
+    CU_ASSERT_EQUAL(t_connect_params(t_env, twice, 2, &c, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "twice"));
+    CU_ASSERT_EQUAL(t_connect_params(t_env, bad_timeout, 1, &c, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "connect_timeout"));
+    CU_ASSERT_EQUAL(t_connect_params(t_env, bad_mode, 1, &c, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "MAYBE"));
+    CU_ASSERT_EQUAL(t_connect_params(t_env, disabled_ca, 2, &c, &err), STRATA_USAGE);
+    CU_ASSERT_EQUAL(t_connect_params(t_env, verify_ca, 1, &c, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "ssl-ca"));
+
+    /* charset= replaces utf8mb4; '-' and '_' are alike in names */
+    CU_ASSERT_EQUAL_FATAL(t_connect_params(t_env, latin1, 1, &c, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT @@character_set_client", buf, sizeof(buf)),
+                           "latin1");
+    drv->close(c);
+    CU_ASSERT_EQUAL(t_connect_params(t_env, latin1, 2, &c, &err), STRATA_OK);
+    drv->close(c);
+
+    /* TLS modes: the test server may or may not offer TLS */
+    CU_ASSERT_EQUAL(t_connect_params(t_env, plain, 1, &c, &err), STRATA_OK);
+    drv->close(c);
+    CU_ASSERT_EQUAL(t_connect_params(t_env, sslmode, 1, &c, &err), STRATA_OK);
+    drv->close(c);
+    CU_ASSERT_EQUAL(t_connect_params(t_env, tls, 1, &c, &err), STRATA_OK);
+    drv->close(c);
+    if (strcmp(t_text(t_admin, "SELECT @@have_ssl", buf, sizeof(buf)), "YES") != 0) {
+        CU_ASSERT_EQUAL(t_connect_params(t_env, required, 1, &c, &err), STRATA_ERROR);
+        CU_ASSERT_PTR_NULL(c);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "TLS"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "ssl-mode=REQUIRED"));
+    } else {
+        CU_ASSERT_EQUAL(t_connect_params(t_env, required, 1, &c, &err), STRATA_OK);
+        drv->close(c);
+    }
+
+    /* socket= is where a host-less URL connects */
+    u = *t_env;
+    u.host = NULL;
+    u.port = 0;
+    CU_ASSERT_EQUAL(t_connect_params(&u, sock, 1, &c, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_EQUAL(strncmp(err.message, "cannot connect: ", 16), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "/nonexistent/strata-test.sock"));
+}
+
+static void
+test_wrong_password(void)
+{
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_env);
+    u = *t_env;
+    u.password = "Wr0ng-Pa55word";
+    CU_ASSERT_EQUAL(t_connect(&u, &c, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
+    CU_ASSERT_EQUAL(strncmp(err.message, "cannot connect: ", 16), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "Access denied"));
+    CU_ASSERT_PTR_NULL(strstr(err.message, "Wr0ng-Pa55word"));
+    CU_ASSERT_PTR_NULL(strstr(err.detail, "Wr0ng-Pa55word"));
+    CU_ASSERT_PTR_NULL(strstr(err.hint, "Wr0ng-Pa55word"));
+    CU_ASSERT_EQUAL(err.native_code, T_ER_ACCESS_DENIED);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "28000");
+    fprintf(stderr, "\n    wrong password: %s\n", err.message);
+}
+
+static void
+test_exec_and_query(void)
+{
+    char db[64];
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+    t_rows r = {0};
+
+    T_OPEN("exec", u, db, c);
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT PRIMARY KEY, b VARCHAR(20), c DOUBLE)", &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1, 'one', 1.5), (2, NULL, NULL), "
+                              "(3, 'a;b', -2)",
+                           &err),
+                    STRATA_OK);
+    /* exec ignores rows, and a text with only a comment is no error */
+    CU_ASSERT_EQUAL(t_exec(c, "SELECT * FROM t", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "-- nothing here", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "# nor here\n/* nor here */", &err), STRATA_OK);
+
+    CU_ASSERT_EQUAL(t_query(c, "SELECT a, b, c, `a` + 1 FROM t ORDER BY a", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(r.n, 3);
+    CU_ASSERT_EQUAL(r.ncols, 4);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][0], "1");
+    CU_ASSERT_STRING_EQUAL(r.cell[0][1], "one");
+    CU_ASSERT_STRING_EQUAL(r.cell[0][2], "1.5");
+    CU_ASSERT_FALSE(r.null[0][1]);
+    CU_ASSERT_TRUE(r.null[1][1]);
+    CU_ASSERT_TRUE(r.null[1][2]);
+    CU_ASSERT_FALSE(r.null[1][0]);
+    CU_ASSERT_STRING_EQUAL(r.cell[2][1], "a;b");
+    CU_ASSERT_STRING_EQUAL(r.cell[2][3], "4");
+
+    /* no rows: fn is not called; a statement with no result set: neither */
+    CU_ASSERT_EQUAL(t_query(c, "SELECT a FROM t WHERE a > 10", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(r.n, 0);
+    CU_ASSERT_EQUAL(t_query(c, "UPDATE t SET c = 0 WHERE a = 3", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(r.n, 0);
+    CU_ASSERT_EQUAL(drv->query(c, "SELECT 1", NULL, NULL, &err), STRATA_OK);
+
+    /* fn stops the rows; the connection is ready for the next statement */
+    r.stop_after = 2;
+    CU_ASSERT_EQUAL(t_query(c, "SELECT a FROM t ORDER BY a", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(r.n, 2);
+    r.stop_after = 0;
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 3);
+    drv->close(c);
+}
+
+static void
+test_transactions(void)
+{
+    char db[64];
+    strata_conn *c = NULL, *other = NULL;
+    strata_error err;
+    strata_url u;
+
+    T_OPEN("tx", u, db, c);
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT) ENGINE=InnoDB", &err), STRATA_OK);
+
+    CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (2)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 2);
+    CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 0);
+
+    CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (3)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(t_connect(&u, &other, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(other, "SELECT COUNT(*) FROM t"), 0); /* not committed yet */
+    CU_ASSERT_EQUAL(drv->commit(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(other, "SELECT SUM(a) FROM t"), 3);
+
+    /* rollback with no transaction open is harmless */
+    CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
+    drv->close(other);
+    drv->close(c);
+}
+
+/* Checks that exec(sql) fails with a syntax error pointing at the first byte of want. */
+static void
+t_assert_syntax_at(strata_conn *c, const char *sql, const char *want)
+{
+    strata_error err;
+    long expect = (long)(want - sql) + 1;
+
+    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.native_code, T_ER_PARSE_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42000");
+    CU_ASSERT_EQUAL(err.position, expect);
+    if (err.position != expect)
+        fprintf(stderr, "\n    position %ld, want %ld: %s\n", err.position, expect, err.message);
+}
+
+static void
+test_syntax_error_position(void)
+{
+    static const char sql[] = "CREATE TABLE t (\n"
+                              "  a INT,\n"
+                              "  b INT NOT NUL,\n"
+                              "  c INT\n"
+                              ")";
+    static const char twice[] = "SELECT 1 FROM t WHERE a = 1 1";
+    static const char lead[] = "\n\n  SELECT 1,\n  2 3";
+    static const char longline[] =
+        "SELECT 1\n"
+        "FROM t WHERE a = 1 b, c INT, d INT, e INT, f INT, g INT, h INT, i INT, j INT, k INT, "
+        "l INT, m INT, n INT, o INT";
+    char db[64];
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+    const char *line3 = strstr(sql, "  b INT");
+
+    T_OPEN("syntax", u, db, c);
+    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.native_code, T_ER_PARSE_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42000");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "at line 3"));
+    /* on line 3 (bytes 27..42), at "NUL" */
+    CU_ASSERT(err.position >= (long)(line3 - sql) + 1);
+    CU_ASSERT(err.position <= (long)(strchr(line3, '\n') - sql));
+    CU_ASSERT_EQUAL(err.position, (long)(strstr(sql, "NUL,") - sql) + 1);
+    CU_ASSERT_PTR_NULL(strchr(err.message, '\n'));
+    fprintf(stderr, "\n    syntax error at byte %ld: %s\n", err.position, err.message);
+
+    /* the near-text "1" occurs twice on the line: the statement's tail settles it */
+    t_assert_syntax_at(c, twice, twice + strlen(twice) - 1);
+    /* the server drops leading white space before counting lines */
+    t_assert_syntax_at(c, lead, strchr(lead, '3'));
+    /* a near-text cut at 80 characters ("...") is still found */
+    t_assert_syntax_at(c, longline, strstr(longline, "b, c INT"));
+
+    /* query() reports positions too, and the connection is still usable */
+    CU_ASSERT_EQUAL(drv->query(c, "SELECT 1,\nFROM", t_collect, NULL, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.position, 11);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 7"), 7);
+    drv->close(c);
+}
+
+static void
+test_runtime_error(void)
+{
+    char db[64];
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+    t_rows r = {0};
+
+    T_OPEN("runtime", u, db, c);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO nosuch VALUES (1)", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.native_code, T_ER_NO_SUCH_TABLE);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42S02");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "nosuch"));
+    CU_ASSERT_EQUAL(err.position, 0);
+    CU_ASSERT_EQUAL(t_query(c, "SELECT * FROM nosuch", &r, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.native_code, T_ER_NO_SUCH_TABLE);
+    CU_ASSERT_EQUAL(r.n, 0);
+    /* a constraint error, then the connection goes on */
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT PRIMARY KEY)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1), (1)", &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "23000");
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 0);
+    drv->close(c);
+}
+
+static void
+test_procedure(void)
+{
+    static const char proc[] = "CREATE PROCEDURE fill(IN n INT)\n"
+                               "BEGIN\n"
+                               "  DECLARE i INT DEFAULT 0;\n"
+                               "  WHILE i < n DO\n"
+                               "    INSERT INTO t VALUES (i);\n"
+                               "    SET i = i + 1;\n"
+                               "  END WHILE;\n"
+                               "  SELECT COUNT(*) AS n FROM t;\n"
+                               "  SELECT 'done';\n"
+                               "END";
+    static const char fails[] = "CREATE PROCEDURE fails()\n"
+                                "BEGIN\n"
+                                "  SELECT 1;\n"
+                                "  SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stop here';\n"
+                                "END";
+    char db[64];
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+    t_rows r = {0};
+
+    T_OPEN("proc", u, db, c);
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, proc, &err), STRATA_OK);
+    if (err.message[0] != '\0')
+        fprintf(stderr, "\n    CREATE PROCEDURE: %s\n", err.message);
+    /* exec drains the two result sets and the status */
+    CU_ASSERT_EQUAL(t_exec(c, "CALL fill(3)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 3);
+    /* query hands over the first result set and drains the rest */
+    CU_ASSERT_EQUAL(t_query(c, "CALL fill(2)", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(r.n, 1);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][0], "5");
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 8"), 8);
+
+    /* an error raised after a result set arrives too, and the connection goes on */
+    CU_ASSERT_EQUAL(t_exec(c, fails, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "CALL fails()", &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "45000");
+    CU_ASSERT_STRING_EQUAL(err.message, "stop here");
+    CU_ASSERT_EQUAL(t_query(c, "CALL fails()", &r, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 9"), 9);
+    drv->close(c);
+}
+
+static void
+test_trigger(void)
+{
+    static const char trg[] = "CREATE TRIGGER clamp BEFORE INSERT ON t FOR EACH ROW\n"
+                              "BEGIN\n"
+                              "  IF NEW.a < 0 THEN\n"
+                              "    SET NEW.a = 0;\n"
+                              "  END IF;\n"
+                              "END";
+    char db[64];
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+
+    T_OPEN("trigger", u, db, c);
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, trg, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (-5), (7)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT SUM(a) FROM t"), 7);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT MIN(a) FROM t"), 0);
+    drv->close(c);
+}
+
+/* Runs each ";\n"-separated statement of the history DDL. */
+static int
+t_exec_ddl(strata_conn *c, char *ddl, strata_error *err)
+{
+    char *p = ddl, *end;
+    int rc = STRATA_OK;
+
+    while (rc == STRATA_OK && p != NULL && *p != '\0') {
+        end = strstr(p, ";\n");
+        if (end != NULL)
+            *end = '\0';
+        rc = drv->exec(c, p, strlen(p), err);
+        if (end != NULL)
+            *end = ';';
+        p = end != NULL ? end + 2 : NULL;
+    }
+    return rc;
+}
+
+static void
+test_history_ddl(void)
+{
+    char db[64], mig[64], ev[64], meta[64], *ddl;
+    strata_history_names names = {mig, ev, meta};
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+    t_rows r = {0};
+    size_t n;
+    int i;
+
+    T_OPEN("history", u, db, c);
+    drv->quote_ident("strata_migrations", mig, sizeof(mig));
+    drv->quote_ident("strata_migrations_events", ev, sizeof(ev));
+    drv->quote_ident("strata_migrations_meta", meta, sizeof(meta));
+    n = drv->history_ddl(&names, NULL, 0);
+    CU_ASSERT_FATAL(n > 0);
+    ddl = malloc(n + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ddl);
+    CU_ASSERT_EQUAL(drv->history_ddl(&names, ddl, n + 1), n);
+    CU_ASSERT_EQUAL(strlen(ddl), n);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ddl, "CREATE TABLE IF NOT EXISTS `strata_migrations` ("));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ddl, "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+    for (i = 0; i < 2; i++) /* idempotent */
+        CU_ASSERT_EQUAL(t_exec_ddl(c, ddl, &err), STRATA_OK);
+    free(ddl);
+
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'strata_migrations' "
+                                "AND COLUMN_NAME IN ('version', 'kind', 'name', 'checksum', "
+                                "'down_checksum', 'state', 'applied_rank', 'applied_at', "
+                                "'execution_ms', 'applied_by', 'strata_version', "
+                                "'statements_done', 'statements_hash')"),
+                    13);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
+                                "'strata_migrations_events' AND COLUMN_NAME IN ('id', 'version', "
+                                "'name', 'action', 'outcome', 'started_at', 'duration_ms', "
+                                "'performed_by', 'strata_version', 'detail')"),
+                    10);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
+                                "'strata_migrations_meta' AND COLUMN_NAME IN ('meta_key', "
+                                "'meta_value')"),
+                    2);
+
+    /* what the core writes reads back the same, defaults included */
+    CU_ASSERT_EQUAL(t_exec(c,
+                           "INSERT INTO `strata_migrations` (version, name, checksum, state, "
+                           "applied_rank, applied_at, execution_ms, applied_by, strata_version) "
+                           "VALUES ('001', 'init', REPEAT('a', 64), 'applied', 1, "
+                           "'2025-07-01 13:28:05', 12, 'me@host', '0.1.0')",
+                           &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_query(c,
+                            "SELECT applied_at, kind, statements_done, down_checksum FROM "
+                            "`strata_migrations`",
+                            &r, &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][0], "2025-07-01 13:28:05");
+    CU_ASSERT_STRING_EQUAL(r.cell[0][1], "versioned");
+    CU_ASSERT_STRING_EQUAL(r.cell[0][2], "0");
+    CU_ASSERT_TRUE(r.null[0][3]);
+    CU_ASSERT_EQUAL(t_exec(c,
+                           "INSERT INTO `strata_migrations_events` (action, outcome, started_at, "
+                           "duration_ms, performed_by, strata_version) VALUES ('up', 'ok', "
+                           "'2025-07-01 13:28:05', 3, 'me', '0.1.0'), ('down', 'ok', "
+                           "'2025-07-01 13:28:06', 4, 'me', '0.1.0')",
+                           &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT MAX(id) - MIN(id) FROM `strata_migrations_events`"), 1);
+    CU_ASSERT_EQUAL(t_exec(c,
+                           "INSERT INTO `strata_migrations_meta` VALUES ('schema_version', '1')",
+                           &err),
+                    STRATA_OK);
+    drv->close(c);
+}
+
+static void
+test_quote_conventions(void)
+{
+    char buf[32];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+    CU_ASSERT_EQUAL(drv->quote_ident("a`b", buf, sizeof(buf)), 6);
+    CU_ASSERT_STRING_EQUAL(buf, "`a``b`");
+    CU_ASSERT_EQUAL(drv->quote_ident("x\"y", buf, sizeof(buf)), 5);
+    CU_ASSERT_STRING_EQUAL(buf, "`x\"y`");
+    CU_ASSERT_EQUAL(drv->quote_literal("it's", buf, sizeof(buf)), 7);
+    CU_ASSERT_STRING_EQUAL(buf, "'it''s'");
+    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, sizeof(buf)), 6);
+    CU_ASSERT_STRING_EQUAL(buf, "'a\\\\b'");
+    CU_ASSERT_EQUAL(drv->quote_literal("", buf, sizeof(buf)), 2);
+    CU_ASSERT_STRING_EQUAL(buf, "''");
+
+    /* size 0 writes nothing; small sizes truncate and stay NUL-terminated */
+    memset(buf, '#', sizeof(buf));
+    CU_ASSERT_EQUAL(drv->quote_ident("a`b", buf, 0), 6);
+    CU_ASSERT_EQUAL(buf[0], '#');
+    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", NULL, 0), 6);
+    CU_ASSERT_EQUAL(drv->quote_ident("a`b", buf, 1), 6);
+    CU_ASSERT_STRING_EQUAL(buf, "");
+    memset(buf, '#', sizeof(buf));
+    CU_ASSERT_EQUAL(drv->quote_ident("a`b", buf, 4), 6);
+    CU_ASSERT_STRING_EQUAL(buf, "`a`");
+    CU_ASSERT_EQUAL(buf[4], '#');
+    CU_ASSERT_EQUAL(drv->quote_literal("it's", buf, 7), 7);
+    CU_ASSERT_STRING_EQUAL(buf, "'it''s");
+}
+
+static void
+test_quote_round_trip(void)
+{
+    static const char *const texts[] = {
+        "plain",      "it's",         "back\\slash", "ends with \\", "\\'",
+        "tick`tick",  "caf\xc3\xa9",  "\"double\"",  "two\nlines",   "%s and %d",
+        "'';--",      "\\\\n not a newline",
+    };
+    char lit[128], ident[128], sql[512];
+    char db[64];
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+    t_rows r = {0};
+    size_t i;
+
+    T_OPEN("quote", u, db, c);
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        drv->quote_literal(texts[i], lit, sizeof(lit));
+        snprintf(sql, sizeof(sql), "SELECT %s", lit);
+        CU_ASSERT_EQUAL(t_query(c, sql, &r, &err), STRATA_OK);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CU_ASSERT_STRING_EQUAL(r.cell[0][0], texts[i]);
+
+        /* the same text as a column name */
+        drv->quote_ident(texts[i], ident, sizeof(ident));
+        snprintf(sql, sizeof(sql), "CREATE TABLE t%zu (%s INT)", i, ident);
+        CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_OK);
+        snprintf(sql, sizeof(sql),
+                 "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+                 "DATABASE() AND TABLE_NAME = 't%zu'",
+                 i);
+        CU_ASSERT_EQUAL(t_query(c, sql, &r, &err), STRATA_OK);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CU_ASSERT_STRING_EQUAL(r.cell[0][0], texts[i]);
+    }
+    drv->close(c);
+}
+
+/* The server connection id of c, as text. */
+static const char *
+t_conn_id(strata_conn *c, char *buf, size_t size)
+{
+    return t_text(c, "SELECT CONNECTION_ID()", buf, size);
+}
+
+static void
+test_lock(void)
+{
+    char db[64], id[32], want[256];
+    strata_conn *a = NULL, *b = NULL;
+    strata_error err;
+    strata_url u;
+    long long t0, elapsed;
+
+    T_OPEN("lock", u, db, a);
+    CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
+    t_conn_id(a, id, sizeof(id));
+    CU_ASSERT(id[0] != '\0');
+
+    CU_ASSERT_EQUAL(drv->lock(a, ".strata_migrations", 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(a, ".strata_migrations", 0, &err), STRATA_OK); /* still ours */
+    snprintf(want, sizeof(want), "SELECT IS_USED_LOCK('strata:%s:.strata_migrations')", db);
+    CU_ASSERT_EQUAL(t_scalar(b, want), atol(id));
+
+    t0 = t_now_ms();
+    CU_ASSERT_EQUAL(drv->lock(b, ".strata_migrations", 150, &err), STRATA_LOCK_TIMEOUT);
+    elapsed = t_now_ms() - t0;
+    CU_ASSERT(elapsed >= 150 && elapsed < 2000);
+    CU_ASSERT_EQUAL(err.status, STRATA_LOCK_TIMEOUT);
+    snprintf(want, sizeof(want),
+             "timed out after 150 ms waiting for the migration lock 'strata:%s:.strata_migrations'"
+             ", held by connection %s (user ",
+             db, id);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.hint, "--lock-timeout"));
+    fprintf(stderr, "\n    lock timeout message: %s\n    hint: %s\n", err.message, err.hint);
+
+    /* 0 tries once */
+    t0 = t_now_ms();
+    CU_ASSERT_EQUAL(drv->lock(b, ".strata_migrations", 0, &err), STRATA_LOCK_TIMEOUT);
+    CU_ASSERT(t_now_ms() - t0 < 500);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "timed out after 0 ms"));
+    /* another name is another lock; a connection holds one name at a time */
+    CU_ASSERT_EQUAL(drv->lock(b, "other", 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, "third", 0, &err), STRATA_USAGE);
+    CU_ASSERT_EQUAL(drv->unlock(b, "other", &err), STRATA_OK);
+
+    /* the lock is no transaction: DDL and commits go on while it is held */
+    CU_ASSERT_EQUAL(t_exec(a, "CREATE TABLE t (a INT)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->begin(a, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(a, "INSERT INTO t VALUES (1)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->commit(a, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, ".strata_migrations", 0, &err), STRATA_LOCK_TIMEOUT);
+
+    CU_ASSERT_EQUAL(drv->unlock(a, ".strata_migrations", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, ".strata_migrations", 1000, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(a, ".strata_migrations", 0, &err), STRATA_LOCK_TIMEOUT);
+    /* a's unlock of a lock b holds fails and leaves it to b */
+    CU_ASSERT_EQUAL(drv->unlock(a, ".strata_migrations", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(drv->unlock(b, ".strata_migrations", &err), STRATA_OK);
+    /* unlocking what nobody holds is fine */
+    CU_ASSERT_EQUAL(drv->unlock(b, ".strata_migrations", &err), STRATA_OK);
+    drv->close(b);
+    drv->close(a);
+}
+
+static void
+test_lock_long_name(void)
+{
+    char db[64], name[201], id[32], sql[128];
+    strata_conn *a = NULL, *b = NULL;
+    strata_error err;
+    strata_url u;
+
+    T_OPEN("locklong", u, db, a);
+    CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
+    memset(name, 'n', 200);
+    name[200] = '\0';
+    CU_ASSERT_EQUAL(drv->lock(a, name, 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, name, 0, &err), STRATA_LOCK_TIMEOUT);
+    CU_ASSERT(strlen(err.message) < sizeof(err.message) - 1);
+    t_conn_id(a, id, sizeof(id));
+    snprintf(sql, sizeof(sql), "held by connection %s", id);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, sql));
+    /* the server sees "strata:" and 16 hex digits */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "'strata:"));
+    CU_ASSERT_EQUAL(strchr(strstr(err.message, "'strata:") + 1, '\'') -
+                        strstr(err.message, "'strata:"),
+                    1 + 7 + 16);
+    /* names differing only beyond 64 characters are different locks */
+    name[199] = 'm';
+    CU_ASSERT_EQUAL(drv->lock(b, name, 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->unlock(b, name, &err), STRATA_OK);
+    name[199] = 'n';
+    CU_ASSERT_EQUAL(drv->unlock(a, name, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, name, 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->unlock(b, name, &err), STRATA_OK);
+    drv->close(b);
+    drv->close(a);
+}
+
+/* A migration's USE changes DATABASE(); unlock() still releases what lock() took. */
+static void
+test_lock_after_use(void)
+{
+    char db[64], other[64], sql[128];
+    strata_conn *a = NULL, *b = NULL;
+    strata_error err;
+    strata_url u, u2;
+
+    T_OPEN("lockuse", u, db, a);
+    CU_ASSERT_EQUAL_FATAL(t_fresh_db("lockuse2", &u2, other, sizeof(other)), 0);
+    CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(a, "x", 0, &err), STRATA_OK);
+    snprintf(sql, sizeof(sql), "USE `%s`", other);
+    CU_ASSERT_EQUAL(t_exec(a, sql, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->unlock(a, "x", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, "x", 0, &err), STRATA_OK);
+    drv->close(b);
+    drv->close(a);
+}
+
+static void
+test_lock_released_by_close(void)
+{
+    char db[64];
+    strata_conn *a = NULL, *b = NULL;
+    strata_error err;
+    strata_url u;
+
+    T_OPEN("lockclose", u, db, a);
+    CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(a, "x", 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, "x", 0, &err), STRATA_LOCK_TIMEOUT);
+    drv->close(a);
+    CU_ASSERT_EQUAL(drv->lock(b, "x", 2000, &err), STRATA_OK);
+    drv->close(b);
+}
+
+/* Releases the lock it is given after 200 ms (for a waiter with no timeout). */
+static void *
+t_release_later(void *arg)
+{
+    strata_error err;
+
+    usleep(200 * 1000);
+    return (void *)(long)drv->unlock(arg, "x", &err);
+}
+
+static void
+test_lock_wait_forever(void)
+{
+    char db[64];
+    strata_conn *a = NULL, *b = NULL;
+    strata_error err;
+    strata_url u;
+    pthread_t th;
+    long long t0;
+    void *rc = NULL;
+
+    T_OPEN("lockwait", u, db, a);
+    CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(drv->lock(a, "x", 0, &err), STRATA_OK);
+    t0 = t_now_ms();
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, t_release_later, a), 0);
+    CU_ASSERT_EQUAL(drv->lock(b, "x", -1, &err), STRATA_OK);
+    CU_ASSERT(t_now_ms() - t0 >= 150);
+    pthread_join(th, &rc);
+    CU_ASSERT_EQUAL((long)rc, STRATA_OK);
+    drv->close(b);
+    drv->close(a);
+}
+
+static void
+test_lost_connection(void)
+{
+    char db[64], id[32], sql[64];
+    strata_conn *a = NULL, *b = NULL;
+    strata_error err;
+    strata_url u;
+
+    T_OPEN("lost", u, db, a);
+    CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
+    snprintf(sql, sizeof(sql), "KILL %s", t_conn_id(b, id, sizeof(id)));
+    CU_ASSERT_EQUAL(t_exec(a, sql, &err), STRATA_OK);
+    usleep(100 * 1000);
+    CU_ASSERT_EQUAL(t_exec(b, "SELECT 1", &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "lost the connection to the server"));
+    CU_ASSERT(err.native_code == T_CR_SERVER_GONE || err.native_code == T_CR_SERVER_LOST);
+    CU_ASSERT(err.hint[0] != '\0');
+    fprintf(stderr, "\n    lost: %s\n", err.message);
+    /* nothing reconnects behind the caller's back */
+    CU_ASSERT_EQUAL(t_exec(b, "SELECT 1", &err), STRATA_ERROR);
+    drv->close(b);
+    drv->close(a);
+}
+
+int
+main(void)
+{
+    static const struct {
+        const char *name;
+        CU_TestFunc fn;
+    } tests[] = {
+        {"load mysql.so and reach STRATA_TEST_MYSQL_URL", test_load},
+        {"entry refuses another ABI", test_entry_refuses_other_abi},
+        {"identity", test_identity},
+        {"connect, close, server_version", test_connect_and_version},
+        {"URL parameters", test_url_params},
+        {"wrong password", test_wrong_password},
+        {"exec and query", test_exec_and_query},
+        {"begin, commit, rollback", test_transactions},
+        {"syntax error position", test_syntax_error_position},
+        {"runtime errors", test_runtime_error},
+        {"CREATE PROCEDURE ... BEGIN ... END and CALL", test_procedure},
+        {"CREATE TRIGGER ... BEGIN ... END", test_trigger},
+        {"history_ddl", test_history_ddl},
+        {"quote_ident and quote_literal conventions", test_quote_conventions},
+        {"quote_ident and quote_literal round trips", test_quote_round_trip},
+        {"lock between two connections", test_lock},
+        {"lock with a 200-character name", test_lock_long_name},
+        {"unlock after USE", test_lock_after_use},
+        {"lock released by close", test_lock_released_by_close},
+        {"lock waits forever with -1", test_lock_wait_forever},
+        {"lost connection", test_lost_connection},
+    };
+    unsigned failed;
+    CU_pSuite suite;
+    size_t i;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    suite = CU_add_suite("mysql driver", NULL, t_suite_clean);
+    if (suite == NULL)
+        goto fail;
+    for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+        if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+            goto fail;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    if (CU_basic_run_tests() != CUE_SUCCESS)
+        goto fail;
+    failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed() +
+             CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed == 0 ? 0 : 1;
+
+fail:
+    fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
+    CU_cleanup_registry();
+    return 2;
+}

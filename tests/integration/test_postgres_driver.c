@@ -1,0 +1,1293 @@
+/*
+ * Integration tests of the PostgreSQL driver against a real server, loaded as the core
+ * loads it: dlopen() of postgres.so from the first directory of STRATA_DRIVER_PATH.
+ * STRATA_TEST_POSTGRES_URL names a superuser connection (tests/servers.sh starts a
+ * throwaway server and sets it). A missing URL, an unreachable server or a missing driver
+ * is a failure, not a skip. Each test works in a database of its own, created here and
+ * dropped by the last test.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include <strata/driver.h>
+
+#include "testutil.h"
+#include "url.h"
+
+#define T_MAX_ROWS 8
+#define T_MAX_COLS 48
+#define T_MAX_DBS 32
+#define T_APP "strata-test"
+
+static void *t_dl;
+static const strata_driver *drv;
+static strata_url *t_url;         /* STRATA_TEST_POSTGRES_URL, parsed; strata_url_free() last */
+static strata_conn *t_admin;      /* to t_url's database: creates and drops the test databases */
+static char t_dbs[T_MAX_DBS][64]; /* databases created so far */
+static int t_ndbs;
+static char t_role[64]; /* a login role created by test_schema_privileges, or "" */
+
+/* ---- the test host ---- */
+
+static pthread_mutex_t t_log_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int t_log_count[STRATA_LOG_DEBUG + 1];
+static char t_last_log[STRATA_LOG_DEBUG + 1][1024];
+
+static void t_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+t_log(int level, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (level < 0 || level > STRATA_LOG_DEBUG)
+        level = STRATA_LOG_ERROR;
+    pthread_mutex_lock(&t_log_mutex);
+    t_log_count[level]++;
+    memcpy(t_last_log[level], line, sizeof(line));
+    pthread_mutex_unlock(&t_log_mutex);
+    if (level < STRATA_LOG_DEBUG)
+        fprintf(stderr, "[driver log %d] %s\n", level, line);
+}
+
+static void t_set_error(strata_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+t_set_error(strata_error *err, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    memset(err, 0, sizeof(*err));
+    err->status = status;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+}
+
+static const strata_host t_host = {
+    .abi_version = STRATA_DRIVER_ABI,
+    .size = sizeof(strata_host),
+    .log = t_log,
+    .set_error = t_set_error,
+};
+
+/* ---- helpers ---- */
+
+/* Connects to url with the schema option (may be NULL) and application T_APP. */
+static int
+t_connect_url(const strata_url *url, const char *schema, strata_conn **out, strata_error *err)
+{
+    strata_connect_options opts = {.size = sizeof(opts), .schema = schema, .application = T_APP};
+
+    memset(err, 0, sizeof(*err));
+    return drv->connect(url, &opts, out, err);
+}
+
+static int
+t_exec(strata_conn *c, const char *sql, strata_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    return drv->exec(c, sql, strlen(sql), err);
+}
+
+/* Rows collected by t_collect. */
+typedef struct t_rows {
+    int n;
+    int ncols;
+    int stop_after; /* 0: read all */
+    char cell[T_MAX_ROWS][T_MAX_COLS][1024];
+    int null[T_MAX_ROWS][T_MAX_COLS];
+} t_rows;
+
+static int
+t_collect(void *ctx, int ncols, const char *const *values)
+{
+    t_rows *r = ctx;
+    int i;
+
+    r->ncols = ncols;
+    if (r->n < T_MAX_ROWS) {
+        for (i = 0; i < ncols && i < T_MAX_COLS; i++) {
+            r->null[r->n][i] = values[i] == NULL;
+            snprintf(r->cell[r->n][i], sizeof(r->cell[0][0]), "%s", values[i] ? values[i] : "");
+        }
+    }
+    r->n++;
+    return r->stop_after > 0 && r->n >= r->stop_after;
+}
+
+static int
+t_query(strata_conn *c, const char *sql, t_rows *r, strata_error *err)
+{
+    int stop = r->stop_after;
+
+    memset(r, 0, sizeof(*r));
+    r->stop_after = stop;
+    memset(err, 0, sizeof(*err));
+    return drv->query(c, sql, t_collect, r, err);
+}
+
+/* The single integer a query returns, or -1. */
+static long
+t_scalar(strata_conn *c, const char *sql)
+{
+    static t_rows r; /* large (every t_rows is static): keep it off the stack */
+    strata_error err;
+
+    r.stop_after = 0;
+    if (t_query(c, sql, &r, &err) != STRATA_OK || r.n != 1 || r.null[0][0]) {
+        fprintf(stderr, "t_scalar(%s): %s\n", sql, err.message);
+        return -1;
+    }
+    return atol(r.cell[0][0]);
+}
+
+/* The single text value a query returns into out ("" on failure); returns out. */
+static const char *
+t_text(strata_conn *c, const char *sql, char *out, size_t size)
+{
+    static t_rows r;
+    strata_error err;
+
+    out[0] = '\0';
+    r.stop_after = 0;
+    if (t_query(c, sql, &r, &err) == STRATA_OK && r.n == 1 && !r.null[0][0])
+        snprintf(out, size, "%s", r.cell[0][0]);
+    else
+        fprintf(stderr, "t_text(%s): %s\n", sql, err.message);
+    return out;
+}
+
+static long long
+t_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Creates the database strata_test_PID_TAG (dropped by test_cleanup), points *url at it
+ * (db holds its name and must outlive url) and connects to it.
+ */
+static strata_conn *
+t_fresh(const char *tag, strata_url *url, char *db, size_t size)
+{
+    char sql[256];
+    strata_conn *c = NULL;
+    strata_error err;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
+    CU_ASSERT_FATAL(t_ndbs < T_MAX_DBS);
+    snprintf(db, size, "strata_test_%ld_%s", (long)getpid(), tag);
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", db);
+    CU_ASSERT_EQUAL_FATAL(t_exec(t_admin, sql, &err), STRATA_OK);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", db);
+    if (t_exec(t_admin, sql, &err) != STRATA_OK)
+        fprintf(stderr, "%s: %s\n", sql, err.message);
+    CU_ASSERT_EQUAL_FATAL(err.status, STRATA_OK);
+    snprintf(t_dbs[t_ndbs++], sizeof(t_dbs[0]), "%s", db);
+    *url = *t_url;
+    url->database = db;
+    if (t_connect_url(url, NULL, &c, &err) != STRATA_OK)
+        fprintf(stderr, "connect to %s: %s\n", db, err.message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    return c;
+}
+
+static uint64_t
+t_fnv(uint64_t h, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* 64-bit FNV-1a of database, its NUL, and name: the key the driver must use. */
+static uint64_t
+t_lock_key(const char *database, const char *name)
+{
+    return t_fnv(t_fnv(0xcbf29ce484222325u, database, strlen(database) + 1), name, strlen(name));
+}
+
+/* The key as PostgreSQL's signed bigint (two's complement). */
+static long long
+t_signed(uint64_t key)
+{
+    int64_t s;
+
+    memcpy(&s, &key, sizeof(s));
+    return (long long)s;
+}
+
+static void
+t_sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+/* ---- setup ---- */
+
+static void
+test_load(void)
+{
+    const char *env = getenv("STRATA_DRIVER_PATH");
+    const char *url = getenv("STRATA_TEST_POSTGRES_URL");
+    char dir[512], file[600];
+    strata_driver_entry_fn entry;
+    strata_error err;
+
+    if (env == NULL || env[0] == '\0')
+        fprintf(stderr, "STRATA_DRIVER_PATH is not set: cannot find postgres.so\n");
+    CU_ASSERT_FATAL(env != NULL && env[0] != '\0');
+    snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(env, ":"), env);
+    snprintf(file, sizeof(file), "%s/postgres.so", dir);
+    t_dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    if (t_dl == NULL)
+        fprintf(stderr, "dlopen %s: %s\n", file, dlerror());
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_dl);
+    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
+    drv = entry(&t_host);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+
+    if (url == NULL || url[0] == '\0')
+        fprintf(stderr, "STRATA_TEST_POSTGRES_URL is not set: start a server with "
+                        "tests/servers.sh (postgres_start)\n");
+    CU_ASSERT_FATAL(url != NULL && url[0] != '\0');
+    CU_ASSERT_EQUAL_FATAL(strata_url_parse(url, &t_url, &err), STRATA_OK);
+    if (t_connect_url(t_url, NULL, &t_admin, &err) != STRATA_OK)
+        fprintf(stderr, "cannot reach the test server %s: %s\n", t_url->redacted, err.message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
+}
+
+static void
+test_entry_refuses_other_abi(void)
+{
+    strata_host other = t_host;
+    strata_driver_entry_fn entry;
+    int before = t_log_count[STRATA_LOG_ERROR];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
+    other.abi_version = STRATA_DRIVER_ABI + 1;
+    CU_ASSERT_PTR_NULL(entry(&other));
+    CU_ASSERT_EQUAL(t_log_count[STRATA_LOG_ERROR], before + 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log[STRATA_LOG_ERROR], "ABI"));
+    CU_ASSERT_PTR_EQUAL(entry(&t_host), drv);
+}
+
+static void
+test_identity(void)
+{
+    const char *const *p;
+    int n = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+    CU_ASSERT_EQUAL(drv->abi_version, STRATA_DRIVER_ABI);
+    CU_ASSERT_EQUAL(drv->size, sizeof(strata_driver));
+    CU_ASSERT_STRING_EQUAL(drv->name, "postgres");
+    CU_ASSERT_STRING_EQUAL(drv->version, PACKAGE_VERSION);
+    CU_ASSERT_STRING_EQUAL(drv->dialect, "postgres");
+    CU_ASSERT_STRING_EQUAL(drv->schemes[0], "postgres");
+    CU_ASSERT_STRING_EQUAL(drv->schemes[1], "postgresql");
+    CU_ASSERT_PTR_NULL(drv->schemes[2]);
+    CU_ASSERT_STRING_EQUAL(drv->dialect_aliases[0], "postgresql");
+    CU_ASSERT_STRING_EQUAL(drv->dialect_aliases[1], "pg");
+    CU_ASSERT_PTR_NULL(drv->dialect_aliases[2]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv->client_version);
+    CU_ASSERT(drv->client_version[0] >= '1' && drv->client_version[0] <= '9');
+    CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK |
+                                   STRATA_CAP_COPY_IN | STRATA_CAP_SCHEMAS |
+                                   STRATA_CAP_MULTI_STATEMENT);
+    CU_ASSERT_EQUAL(drv->lexer_rules, STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS |
+                                          STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_COPY_STDIN |
+                                          STRATA_LEX_PSQL_META | STRATA_LEX_BLOCKS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv->no_transaction_patterns);
+    CU_ASSERT_STRING_EQUAL(drv->no_transaction_patterns[0], "CREATE INDEX CONCURRENTLY");
+    for (p = drv->no_transaction_patterns; *p != NULL; p++)
+        n += strcmp(*p, "VACUUM") == 0 || strcmp(*p, "ALTER SYSTEM") == 0 ||
+             strcmp(*p, "REINDEX * CONCURRENTLY") == 0 ||
+             strcmp(*p, "ALTER TABLE * DETACH PARTITION * CONCURRENTLY") == 0;
+    CU_ASSERT_EQUAL(n, 4);
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, copy_in));
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_create));
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_drop));
+}
+
+static void
+test_quote(void)
+{
+    char buf[32];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+    CU_ASSERT_EQUAL(drv->quote_ident("a\"b", buf, sizeof(buf)), 6);
+    CU_ASSERT_STRING_EQUAL(buf, "\"a\"\"b\"");
+    CU_ASSERT_EQUAL(drv->quote_ident("x'y\\", buf, sizeof(buf)), 6);
+    CU_ASSERT_STRING_EQUAL(buf, "\"x'y\\\"");
+    CU_ASSERT_EQUAL(drv->quote_literal("it's", buf, sizeof(buf)), 7);
+    CU_ASSERT_STRING_EQUAL(buf, "'it''s'");
+    CU_ASSERT_EQUAL(drv->quote_literal("", buf, sizeof(buf)), 2);
+    CU_ASSERT_STRING_EQUAL(buf, "''");
+    CU_ASSERT_EQUAL(drv->quote_literal("a\\'b", buf, sizeof(buf)), 9);
+    CU_ASSERT_STRING_EQUAL(buf, "E'a\\\\''b'");
+
+    /* size 0 writes nothing; small sizes truncate and stay NUL-terminated */
+    memset(buf, '#', sizeof(buf));
+    CU_ASSERT_EQUAL(drv->quote_ident("a\"b", buf, 0), 6);
+    CU_ASSERT_EQUAL(buf[0], '#');
+    CU_ASSERT_EQUAL(drv->quote_ident("a\"b", NULL, 0), 6);
+    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", NULL, 0), 7);
+    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, 1), 7);
+    CU_ASSERT_STRING_EQUAL(buf, "");
+    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, 2), 7);
+    CU_ASSERT_STRING_EQUAL(buf, "E");
+    memset(buf, '#', sizeof(buf));
+    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, 5), 7);
+    CU_ASSERT_STRING_EQUAL(buf, "E'a\\");
+    CU_ASSERT_EQUAL(buf[5], '#');
+    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, 8), 7);
+    CU_ASSERT_STRING_EQUAL(buf, "E'a\\\\b'");
+}
+
+/* ---- connections ---- */
+
+static void
+test_connect_close(void)
+{
+    char db[64], buf[128], text[128];
+    strata_url url;
+    strata_conn *c = t_fresh("connect", &url, db, sizeof(db));
+    size_t n;
+
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT current_database()", text, sizeof(text)), db);
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SHOW client_encoding", text, sizeof(text)), "UTF8");
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SHOW application_name", text, sizeof(text)), T_APP);
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT current_schema()", text, sizeof(text)), "public");
+
+    n = drv->server_version(c, buf, sizeof(buf));
+    CU_ASSERT_EQUAL(n, strlen(buf));
+    CU_ASSERT_EQUAL(strncmp(buf, "PostgreSQL 15", 13), 0);
+    CU_ASSERT_EQUAL(drv->server_version(c, NULL, 0), n);
+    CU_ASSERT_EQUAL(drv->server_version(c, buf, 5), n);
+    CU_ASSERT_STRING_EQUAL(buf, "Post");
+    drv->close(c);
+    drv->close(NULL);
+}
+
+static void
+test_url_params(void)
+{
+    char db[64], text[128];
+    strata_url url, with;
+    strata_conn *c = t_fresh("params", &url, db, sizeof(db)), *other = NULL;
+    strata_url_param unknown[] = {{"sslmode", "disable"}, {"nosuchparam", "1"}};
+    strata_url_param latin1[] = {{"client_encoding", "LATIN1"}};
+    strata_url_param passed[] = {{"application_name", "from-url"},
+                                 {"connect_timeout", "5"},
+                                 {"options", "-c statement_timeout=1234"},
+                                 {"client_encoding", "utf8"}};
+    strata_error err;
+
+    drv->close(c);
+    with = url;
+    with.params = unknown;
+    with.nparams = 2;
+    other = (strata_conn *)&other;
+    CU_ASSERT_EQUAL(t_connect_url(&with, NULL, &other, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NULL(other);
+    CU_ASSERT_EQUAL(err.status, STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "\"nosuchparam\""));
+
+    with.params = latin1;
+    with.nparams = 1;
+    CU_ASSERT_EQUAL(t_connect_url(&with, NULL, &other, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "UTF8"));
+
+    /* libpq keywords pass through; application_name beats the application option */
+    with.params = passed;
+    with.nparams = 4;
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&with, NULL, &other, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(t_text(other, "SHOW application_name", text, sizeof(text)), "from-url");
+    CU_ASSERT_STRING_EQUAL(t_text(other, "SHOW statement_timeout", text, sizeof(text)), "1234ms");
+    CU_ASSERT_STRING_EQUAL(t_text(other, "SHOW client_encoding", text, sizeof(text)), "UTF8");
+    drv->close(other);
+}
+
+static void
+test_wrong_password(void)
+{
+    static const char secret[] = "Wr0ngSecret-xyzzy";
+    strata_conn *c = (strata_conn *)&c;
+    strata_url url;
+    strata_error err;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
+    url = *t_url;
+    url.password = secret;
+    CU_ASSERT_EQUAL(t_connect_url(&url, NULL, &c, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
+    CU_ASSERT_EQUAL(strncmp(err.message, "cannot connect: ", 16), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "password authentication failed"));
+    CU_ASSERT_PTR_NULL(strstr(err.message, secret));
+    CU_ASSERT_PTR_NULL(strstr(err.detail, secret));
+    CU_ASSERT_PTR_NULL(strchr(err.message, '\n'));
+    fprintf(stderr, "\n    wrong password: %s\n", err.message);
+
+    /* nothing listens on port 1: the first line is the message, the rest the detail */
+    url = *t_url;
+    url.host = "127.0.0.1";
+    url.port = 1;
+    CU_ASSERT_EQUAL(t_connect_url(&url, NULL, &c, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "cannot connect: "));
+    CU_ASSERT_PTR_NULL(strchr(err.message, '\n'));
+    if (t_url->password != NULL)
+        CU_ASSERT_PTR_NULL(strstr(err.message, t_url->password));
+}
+
+/* ---- statements ---- */
+
+static void
+test_exec_several(void)
+{
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("exec", &url, db, sizeof(db));
+    strata_error err;
+
+    CU_ASSERT_EQUAL(t_exec(c,
+                           "-- a comment first\n"
+                           "CREATE TABLE t (a INTEGER, b TEXT);\n"
+                           "INSERT INTO t VALUES (1, 'one');;\n"
+                           "/* block /* nested */ */ INSERT INTO t VALUES (2, NULL);\n"
+                           "INSERT INTO \"t\" (a, \"b\") VALUES (3, 'a;b');\n"
+                           "SELECT * FROM t;\n"
+                           "  \n\t-- trailing comment\n",
+                           &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 3);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT a FROM t WHERE b = 'a;b'"), 3);
+
+    /* the statements of one exec run in one implicit transaction: all or nothing */
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (4, 'four'); INSERT INTO t VALUES ('x')", &err),
+                    STRATA_ERROR);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 3);
+
+    CU_ASSERT_EQUAL(t_exec(c, "", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "  -- only a comment\n", &err), STRATA_OK);
+    /* rows of a COPY TO STDOUT are read and dropped */
+    CU_ASSERT_EQUAL(t_exec(c, "COPY t TO STDOUT; INSERT INTO t VALUES (5, 'five')", &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 4);
+    /* a NUL inside the text would cut it short in libpq: refused */
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL(drv->exec(c, "SELECT 1\0; DROP TABLE t", 23, &err), STRATA_USAGE);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 4);
+    drv->close(c);
+}
+
+static void
+test_query_nulls(void)
+{
+    static t_rows r;
+    char db[64], sql[512];
+    strata_url url;
+    strata_conn *c = t_fresh("query", &url, db, sizeof(db));
+    strata_error err;
+    int i, n;
+
+    CU_ASSERT_EQUAL(t_query(c,
+                            "SELECT a, CASE WHEN a = 2 THEN NULL ELSE 'v' || a END, '', 1.5 "
+                            "FROM generate_series(1, 3) AS a ORDER BY a",
+                            &r, &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(r.n, 3);
+    CU_ASSERT_EQUAL(r.ncols, 4);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][0], "1");
+    CU_ASSERT_STRING_EQUAL(r.cell[0][1], "v1");
+    CU_ASSERT_FALSE(r.null[0][1]);
+    CU_ASSERT_TRUE(r.null[1][1]);
+    CU_ASSERT_FALSE(r.null[1][2]); /* '' is not NULL */
+    CU_ASSERT_STRING_EQUAL(r.cell[1][2], "");
+    CU_ASSERT_STRING_EQUAL(r.cell[2][3], "1.5");
+
+    /* no rows: fn is not called */
+    CU_ASSERT_EQUAL(t_query(c, "SELECT 1 WHERE false", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(r.n, 0);
+
+    /* fn stops the rows; the connection stays usable */
+    r.stop_after = 2;
+    CU_ASSERT_EQUAL(t_query(c, "SELECT generate_series(1, 100)", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(r.n, 2);
+    r.stop_after = 0;
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 7"), 7);
+
+    /* more columns than the driver keeps on its stack */
+    n = snprintf(sql, sizeof(sql), "SELECT 1");
+    for (i = 2; i <= 40; i++)
+        n += snprintf(sql + n, sizeof(sql) - n, i == 39 ? ", NULL" : ", %d", i);
+    CU_ASSERT_EQUAL(t_query(c, sql, &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    CU_ASSERT_EQUAL(r.ncols, 40);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][32], "33");
+    CU_ASSERT_TRUE(r.null[0][38]);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][39], "40");
+    drv->close(c);
+}
+
+static void
+test_transactions(void)
+{
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("tx", &url, db, sizeof(db)), *other = NULL;
+    strata_error err;
+
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INTEGER)", &err), STRATA_OK);
+
+    /* rollback leaves nothing, DDL included */
+    CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1); CREATE TABLE u (b INTEGER)", &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 0);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM pg_tables WHERE tablename = 'u'"), 0);
+
+    /* commit keeps, and another connection sees it */
+    CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (2)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (3); CREATE TABLE u (b INTEGER)", &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(drv->commit(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &other, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(other, "SELECT sum(a) FROM t"), 5);
+    CU_ASSERT_EQUAL(t_scalar(other, "SELECT count(*) FROM u"), 0);
+
+    /* rollback when idle is fine; commit or a nested begin are errors */
+    CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->commit(c, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "no transaction"));
+    CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
+
+    /* a failed statement dooms the transaction: commit says so, and nothing is kept */
+    CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (10)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES ('ten')", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(drv->commit(c, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "rolled back"));
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 2);
+    /* and after a failure inside a transaction, rollback works */
+    CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "SELECT 1/0", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 1"), 1);
+    drv->close(other);
+    drv->close(c);
+}
+
+/* ---- errors ---- */
+
+static void
+test_syntax_error_position(void)
+{
+    /* 'é' is one character but two bytes: PostgreSQL's character position 16 is byte 17 */
+    static const char sql[] = "SELECT 'é', 1;\nSELEC 2";
+    static const char at_end[] = "SELECT 'é' +";
+    static const char in_query[] = "SELECT 'ü', 'é' FORM x";
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("syntax", &url, db, sizeof(db));
+    strata_error err;
+
+    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42601");
+    CU_ASSERT_EQUAL(err.native_code, 0);
+    CU_ASSERT_EQUAL(err.position, (long)(strstr(sql, "SELEC ") - sql) + 1);
+    CU_ASSERT_EQUAL(err.position, 17);
+    CU_ASSERT_EQUAL(strncmp(sql + err.position - 1, "SELEC", 5), 0);
+    CU_ASSERT_STRING_EQUAL(err.message, "syntax error at or near \"SELEC\"");
+
+    /* at the end of the text: one past the last byte */
+    CU_ASSERT_EQUAL(t_exec(c, at_end, &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42601");
+    CU_ASSERT_EQUAL(err.position, (long)strlen(at_end) + 1);
+
+    /* in query() too: 'é' FORM is a column alias, x the error (character 22, byte 24) */
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL(drv->query(c, in_query, t_collect, NULL, &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42601");
+    CU_ASSERT_EQUAL(err.position, 24);
+    CU_ASSERT_EQUAL(err.position, (long)(strstr(in_query, " x") - in_query) + 2);
+    drv->close(c);
+}
+
+static void
+test_runtime_errors(void)
+{
+    static const char sql[] = "SELECT 'é' FROM nosuch_table";
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("runtime", &url, db, sizeof(db));
+    strata_error err;
+
+    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42P01");
+    CU_ASSERT_STRING_EQUAL(err.message, "relation \"nosuch_table\" does not exist");
+    CU_ASSERT_EQUAL(err.position, (long)(strstr(sql, "nosuch") - sql) + 1);
+
+    /* a unique violation has a DETAIL */
+    CU_ASSERT_EQUAL(t_exec(c,
+                           "CREATE TABLE u (id INTEGER PRIMARY KEY);\n"
+                           "INSERT INTO u VALUES (1);\n",
+                           &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO u VALUES (1)", &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "23505");
+    CU_ASSERT_STRING_EQUAL(err.message,
+                           "duplicate key value violates unique constraint \"u_pkey\"");
+    CU_ASSERT_STRING_EQUAL(err.detail, "Key (id)=(1) already exists.");
+    CU_ASSERT_EQUAL(err.position, 0);
+
+    /* an unknown function has a HINT */
+    CU_ASSERT_EQUAL(t_exec(c, "SELECT nosuch_function(1)", &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42883");
+    CU_ASSERT_EQUAL(strncmp(err.hint, "No function matches", 19), 0);
+    CU_ASSERT_EQUAL(err.position, 8);
+
+    /* division by zero, no position */
+    CU_ASSERT_EQUAL(t_exec(c, "SELECT 1/0", &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "22012");
+    CU_ASSERT_STRING_EQUAL(err.message, "division by zero");
+    drv->close(c);
+}
+
+static void
+test_plpgsql_dollar_quotes(void)
+{
+    char db[64], text[64];
+    strata_url url;
+    strata_conn *c = t_fresh("plpgsql", &url, db, sizeof(db));
+    strata_error err;
+
+    CU_ASSERT_EQUAL(t_exec(c,
+                           "CREATE FUNCTION add_one(i integer) RETURNS integer\n"
+                           "LANGUAGE plpgsql AS $$\n"
+                           "BEGIN\n"
+                           "    -- a ; and a ' inside the body\n"
+                           "    RETURN i + 1;\n"
+                           "END;\n"
+                           "$$;\n"
+                           "CREATE FUNCTION boom() RETURNS void LANGUAGE plpgsql AS $body$\n"
+                           "BEGIN\n"
+                           "    RAISE EXCEPTION 'boom %', 42 USING HINT = 'defuse it';\n"
+                           "END\n"
+                           "$body$;\n",
+                           &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT add_one(41)"), 42);
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT $q$it's $$ here$q$", text, sizeof(text)),
+                           "it's $$ here");
+
+    /* an error raised inside a function: where it happened goes to the detail */
+    CU_ASSERT_EQUAL(t_exec(c, "SELECT boom()", &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "P0001");
+    CU_ASSERT_STRING_EQUAL(err.message, "boom 42");
+    CU_ASSERT_STRING_EQUAL(err.hint, "defuse it");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.detail, "PL/pgSQL function boom()"));
+    drv->close(c);
+}
+
+/* Notices ("already exists, skipping") are debug lines, not output. */
+static void
+test_notices(void)
+{
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("notices", &url, db, sizeof(db));
+    strata_error err;
+    int debug, warn;
+
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE IF NOT EXISTS t (a INTEGER)", &err), STRATA_OK);
+    debug = t_log_count[STRATA_LOG_DEBUG];
+    warn = t_log_count[STRATA_LOG_WARN];
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE IF NOT EXISTS t (a INTEGER)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_log_count[STRATA_LOG_DEBUG], debug + 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log[STRATA_LOG_DEBUG], "already exists, skipping"));
+    CU_ASSERT_EQUAL(t_log_count[STRATA_LOG_WARN], warn);
+
+    /* a WARNING is shown */
+    CU_ASSERT_EQUAL(t_exec(c, "DO $$ BEGIN RAISE WARNING 'careful'; END $$", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_log_count[STRATA_LOG_WARN], warn + 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log[STRATA_LOG_WARN], "careful"));
+    drv->close(c);
+}
+
+static void
+test_lost_connection(void)
+{
+    char db[64], sql[128];
+    strata_url url;
+    strata_conn *c = t_fresh("lost", &url, db, sizeof(db));
+    strata_error err;
+    long pid = t_scalar(c, "SELECT pg_backend_pid()");
+
+    CU_ASSERT_FATAL(pid > 0);
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%ld, 5000)::int", pid);
+    CU_ASSERT_EQUAL(t_scalar(t_admin, sql), 1);
+    CU_ASSERT_EQUAL(t_exec(c, "SELECT 1", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(strncmp(err.message, "lost the connection to the server: ", 35), 0);
+    fprintf(stderr, "\n    lost connection: %s\n", err.message);
+    CU_ASSERT_EQUAL(drv->lock(c, "strata", 0, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "lost the connection"));
+    drv->close(c);
+}
+
+/* ---- COPY ---- */
+
+/* Hands out text in chunks of at most chunk bytes; then 0, or (size_t)-1 when fail. */
+typedef struct t_reader {
+    const char *text;
+    size_t len, pos, chunk;
+    int fail;
+} t_reader;
+
+static size_t
+t_read(void *ctx, char *buf, size_t size)
+{
+    t_reader *r = ctx;
+    size_t n = r->len - r->pos;
+
+    if (n == 0)
+        return r->fail ? (size_t)-1 : 0;
+    if (n > size)
+        n = size;
+    if (n > r->chunk)
+        n = r->chunk;
+    memcpy(buf, r->text + r->pos, n);
+    r->pos += n;
+    return n;
+}
+
+static int
+t_copy(strata_conn *c, const char *sql, const char *data, size_t chunk, int fail, strata_error *err)
+{
+    t_reader r = {data, strlen(data), 0, chunk, fail};
+
+    memset(err, 0, sizeof(*err));
+    return drv->copy_in(c, sql, strlen(sql), t_read, &r, err);
+}
+
+static void
+test_copy_in(void)
+{
+    static const char copy[] = "COPY c (id, name) FROM STDIN";
+    char db[64], text[64], *big;
+    strata_url url;
+    strata_conn *c = t_fresh("copy", &url, db, sizeof(db));
+    strata_error err;
+    size_t n = 0, size = 20000 * 16;
+    int i;
+
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE c (id INTEGER PRIMARY KEY, name TEXT)", &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\n2\t\\N\n3\tcafé\n", 5, 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 3);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c WHERE name IS NULL"), 1);
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT name FROM c WHERE id = 3", text, sizeof(text)),
+                           "café");
+
+    /* more than one 64 KiB chunk */
+    big = malloc(size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    for (i = 100; i < 20100; i++)
+        n += snprintf(big + n, size - n, "%d\trow %d\n", i, i);
+    CU_ASSERT_FATAL(n > 65536 * 2 && n < size);
+    CU_ASSERT_EQUAL(t_copy(c, copy, big, (size_t)-1, 0, &err), STRATA_OK);
+    free(big);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 20003);
+    drv->close(c);
+}
+
+static void
+test_copy_in_errors(void)
+{
+    static const char copy[] = "COPY c FROM STDIN";
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("copyerr", &url, db, sizeof(db));
+    strata_error err;
+
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE c (id INTEGER, name TEXT)", &err), STRATA_OK);
+
+    /* bad data: the server's error, with the line in the detail; nothing is kept */
+    CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\nx\ttwo\n3\tthree\n", 64, 0, &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "22P02");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "invalid input syntax for type integer"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.detail, "line 2"));
+    fprintf(stderr, "\n    bad COPY data: %s (%s)\n", err.message, err.detail);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 0);
+
+    /* a reader failure ends the COPY with an error; nothing is kept */
+    CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\n", 64, 1, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "unreadable or not terminated"));
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 0);
+
+    /* copy_in of a statement that is no COPY FROM STDIN */
+    CU_ASSERT_EQUAL(t_copy(c, "SELECT 1", "1\tone\n", 64, 0, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "not a COPY FROM STDIN"));
+    CU_ASSERT_EQUAL(t_copy(c, "COPY nosuch FROM STDIN", "1\n", 64, 0, &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42P01");
+
+    /* COPY FROM STDIN through exec: an error pointing at copy_in; the text runs not at all */
+    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO c VALUES (9, 'nine'); COPY c FROM STDIN", &err),
+                    STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "use copy_in"));
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 0);
+
+    /* the connection is usable after all of it */
+    CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\n", 64, 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 1);
+    drv->close(c);
+}
+
+/* ---- dialect against the server ---- */
+
+/* Column names of schema.table in order, "name:type" joined by ','. */
+static void
+t_columns(strata_conn *c, const char *table, char *out, size_t size)
+{
+    char sql[512];
+
+    snprintf(sql, sizeof(sql),
+             "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) "
+             "FROM information_schema.columns WHERE table_schema = 'hist' AND table_name = '%s'",
+             table);
+    t_text(c, sql, out, size);
+}
+
+static void
+test_history_ddl(void)
+{
+    static t_rows r;
+    char db[64], sql[512], cols[1024], ident[3][64], *ddl, *small;
+    strata_history_names names = {ident[0], ident[1], ident[2]};
+    strata_url url;
+    strata_conn *c = t_fresh("history", &url, db, sizeof(db));
+    strata_error err;
+    size_t n;
+
+    snprintf(ident[0], sizeof(ident[0]), "\"hist\".\"strata_migrations\"");
+    snprintf(ident[1], sizeof(ident[1]), "\"hist\".\"strata_migrations_events\"");
+    snprintf(ident[2], sizeof(ident[2]), "\"hist\".\"strata_migrations_meta\"");
+    n = drv->history_ddl(&names, NULL, 0);
+    CU_ASSERT_FATAL(n > 0);
+    ddl = malloc(n + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ddl);
+    CU_ASSERT_EQUAL(drv->history_ddl(&names, ddl, n + 1), n);
+    CU_ASSERT_EQUAL(strlen(ddl), n);
+    small = malloc(10);
+    CU_ASSERT_EQUAL(drv->history_ddl(&names, small, 10), n);
+    CU_ASSERT_EQUAL(strncmp(small, ddl, 9), 0);
+    free(small);
+
+    CU_ASSERT_EQUAL(t_exec(c, "CREATE SCHEMA hist", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->exec(c, ddl, n, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->exec(c, ddl, n, &err), STRATA_OK); /* IF NOT EXISTS */
+    free(ddl);
+
+    t_columns(c, "strata_migrations", cols, sizeof(cols));
+    CU_ASSERT_STRING_EQUAL(cols, "version:character varying,kind:character varying,name:text,"
+                                 "checksum:character,down_checksum:character,"
+                                 "state:character varying,applied_rank:integer,"
+                                 "applied_at:timestamp without time zone,execution_ms:bigint,"
+                                 "applied_by:text,strata_version:character varying,"
+                                 "statements_done:integer,statements_hash:character");
+    t_columns(c, "strata_migrations_events", cols, sizeof(cols));
+    CU_ASSERT_STRING_EQUAL(cols, "id:bigint,version:character varying,name:text,"
+                                 "action:character varying,outcome:character varying,"
+                                 "started_at:timestamp without time zone,duration_ms:bigint,"
+                                 "performed_by:text,strata_version:character varying,"
+                                 "detail:text");
+    t_columns(c, "strata_migrations_meta", cols, sizeof(cols));
+    CU_ASSERT_STRING_EQUAL(cols, "meta_key:character varying,meta_value:text");
+    t_text(c,
+           "SELECT string_agg(column_name, ',' ORDER BY table_name, ordinal_position) FROM "
+           "information_schema.columns WHERE table_schema = 'hist' AND is_nullable = 'YES'",
+           cols, sizeof(cols));
+    CU_ASSERT_STRING_EQUAL(cols, "down_checksum,statements_hash,version,name,detail");
+
+    /* times read back as written, even where the server's DateStyle is another */
+    snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET DateStyle = 'SQL, DMY'", db);
+    CU_ASSERT_EQUAL(t_exec(t_admin, sql, &err), STRATA_OK);
+    drv->close(c);
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(c,
+                           "INSERT INTO hist.strata_migrations (version, name, checksum, state, "
+                           "applied_rank, applied_at, execution_ms, applied_by, strata_version) "
+                           "VALUES ('001', 'init', repeat('a', 64), 'applied', 1, "
+                           "'2024-01-02 03:04:05', 12, 'me@host', '0.1.0');\n"
+                           "INSERT INTO hist.strata_migrations_events (action, outcome, "
+                           "started_at, duration_ms, performed_by, strata_version) VALUES "
+                           "('up', 'ok', '2024-01-02 03:04:05', 1, 'me', '0.1.0'), "
+                           "('up', 'ok', '2024-01-02 03:04:06', 1, 'me', '0.1.0');\n"
+                           "INSERT INTO hist.strata_migrations_meta VALUES ('schema_version', "
+                           "'1')",
+                           &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL(t_query(c,
+                            "SELECT kind, applied_at, statements_done, statements_hash, "
+                            "execution_ms FROM hist.strata_migrations",
+                            &r, &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][0], "versioned");
+    CU_ASSERT_STRING_EQUAL(r.cell[0][1], "2024-01-02 03:04:05");
+    CU_ASSERT_STRING_EQUAL(r.cell[0][2], "0");
+    CU_ASSERT_TRUE(r.null[0][3]);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][4], "12");
+    CU_ASSERT_EQUAL(t_query(c,
+                            "SELECT id, started_at FROM hist.strata_migrations_events ORDER BY id",
+                            &r, &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(r.n, 2);
+    CU_ASSERT_STRING_EQUAL(r.cell[0][0], "1");
+    CU_ASSERT_STRING_EQUAL(r.cell[1][0], "2");
+    CU_ASSERT_STRING_EQUAL(r.cell[1][1], "2024-01-02 03:04:06");
+    /* the server's date order for input is left alone */
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT '03/04/2024'::date", cols, sizeof(cols)),
+                           "2024-04-03");
+    drv->close(c);
+}
+
+/* SELECT of quote_literal(value) returns value. */
+static void
+t_literal_round_trip(strata_conn *c, const char *value)
+{
+    char lit[256], sql[300], back[256];
+
+    CU_ASSERT_FATAL(drv->quote_literal(value, lit, sizeof(lit)) < sizeof(lit));
+    snprintf(sql, sizeof(sql), "SELECT %s", lit);
+    CU_ASSERT_STRING_EQUAL(t_text(c, sql, back, sizeof(back)), value);
+}
+
+static void
+test_quote_round_trip(void)
+{
+    static const char *const values[] = {
+        "plain", "it's",  "back\\slash", "both ' and \\", "café ünïcödé", "\\'",
+        "''",    "\\\\n", "E'x'",        "$$dollar$$",    "tab\there",    "",
+    };
+    static const char *const idents[] = {"plain", "Mixed Case", "quo\"te",
+                                         "café",  "select",     "back\\slash"};
+    char db[64], q[128], lit[128], sql[512];
+    strata_url url;
+    strata_conn *c = t_fresh("quote", &url, db, sizeof(db));
+    strata_error err;
+    size_t i;
+
+    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+        t_literal_round_trip(c, values[i]);
+    /* E'...' reads the same whatever standard_conforming_strings says */
+    CU_ASSERT_EQUAL(t_exec(c, "SET standard_conforming_strings = off", &err), STRATA_OK);
+    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+        t_literal_round_trip(c, values[i]);
+    CU_ASSERT_EQUAL(t_exec(c, "SET standard_conforming_strings = on", &err), STRATA_OK);
+
+    for (i = 0; i < sizeof(idents) / sizeof(idents[0]); i++) {
+        drv->quote_ident(idents[i], q, sizeof(q));
+        drv->quote_literal(idents[i], lit, sizeof(lit));
+        snprintf(sql, sizeof(sql), "CREATE TABLE %s (%s INTEGER)", q, q);
+        CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_OK);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM information_schema.columns WHERE table_name = %s "
+                 "AND column_name = %s",
+                 lit, lit);
+        CU_ASSERT_EQUAL(t_scalar(c, sql), 1);
+    }
+    drv->close(c);
+}
+
+static void
+test_schema_option(void)
+{
+    char db[64], text[128];
+    strata_url url, with;
+    strata_conn *c = t_fresh("schema", &url, db, sizeof(db)), *s = NULL;
+    strata_url_param param[] = {{"schema", "from_url"}};
+    strata_error err;
+
+    drv->close(c);
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "App \"Schema\"", &s, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(t_text(s, "SELECT current_schema()", text, sizeof(text)),
+                           "App \"Schema\"");
+    CU_ASSERT_STRING_EQUAL(t_text(s, "SHOW search_path", text, sizeof(text)),
+                           "\"App \"\"Schema\"\"\"");
+    CU_ASSERT_EQUAL(t_exec(s, "CREATE TABLE here (a INTEGER)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(s, "SELECT count(*) FROM pg_tables WHERE schemaname = "
+                                "'App \"Schema\"' AND tablename = 'here'"),
+                    1);
+    drv->close(s);
+    /* again: the schema exists now */
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "App \"Schema\"", &s, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_scalar(s, "SELECT count(*) FROM here"), 0);
+    drv->close(s);
+
+    /* the URL's schema parameter, which the option beats */
+    with = url;
+    with.params = param;
+    with.nparams = 1;
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&with, NULL, &s, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(t_text(s, "SELECT current_schema()", text, sizeof(text)), "from_url");
+    drv->close(s);
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&with, "option", &s, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(t_text(s, "SELECT current_schema()", text, sizeof(text)), "option");
+    drv->close(s);
+}
+
+/* A role without CREATE on the database can use an existing schema, not make one. */
+static void
+test_schema_privileges(void)
+{
+    char db[64], sql[256], password[32];
+    strata_url url, as_role;
+    strata_conn *c = t_fresh("schemapriv", &url, db, sizeof(db)), *r = NULL;
+    strata_error err;
+
+    snprintf(t_role, sizeof(t_role), "strata_test_role_%ld", (long)getpid());
+    snprintf(password, sizeof(password), "pw%ld", (long)getpid());
+    snprintf(sql, sizeof(sql), "CREATE ROLE %s LOGIN PASSWORD '%s'", t_role, password);
+    CU_ASSERT_EQUAL_FATAL(t_exec(t_admin, sql, &err), STRATA_OK);
+    snprintf(sql, sizeof(sql), "CREATE SCHEMA shared; GRANT USAGE ON SCHEMA shared TO %s", t_role);
+    CU_ASSERT_EQUAL_FATAL(t_exec(c, sql, &err), STRATA_OK);
+    drv->close(c);
+
+    as_role = url;
+    as_role.user = t_role;
+    as_role.password = password;
+    CU_ASSERT_EQUAL(t_connect_url(&as_role, "shared", &r, &err), STRATA_OK);
+    drv->close(r);
+    CU_ASSERT_EQUAL(t_connect_url(&as_role, "missing", &r, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42501");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "permission denied"));
+}
+
+/* ---- the migration lock ---- */
+
+static void
+test_lock(void)
+{
+    char db[64], sql[256], want[512], text[64];
+    strata_url url;
+    strata_conn *a = t_fresh("lock", &url, db, sizeof(db)), *b = NULL;
+    strata_error err;
+    uint64_t ukey = t_lock_key(db, "strata");
+    long long t0, elapsed;
+    long pid_a, pid_b;
+
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &b, &err), STRATA_OK);
+    pid_a = t_scalar(a, "SELECT pg_backend_pid()");
+    pid_b = t_scalar(b, "SELECT pg_backend_pid()");
+
+    CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_OK); /* again: still ours */
+    /* the key is FNV-1a of database and name, split into classid and objid */
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = "
+             "%ld AND classid = '%u' AND objid = '%u' AND objsubid = 1",
+             pid_a, (unsigned)(ukey >> 32), (unsigned)(ukey & 0xffffffffu));
+    CU_ASSERT_EQUAL(t_scalar(b, sql), 1);
+
+    t0 = t_now_ms();
+    CU_ASSERT_EQUAL(drv->lock(b, "strata", 300, &err), STRATA_LOCK_TIMEOUT);
+    elapsed = t_now_ms() - t0;
+    CU_ASSERT(elapsed >= 300 && elapsed < 3000);
+    CU_ASSERT_EQUAL(err.status, STRATA_LOCK_TIMEOUT);
+    snprintf(want, sizeof(want),
+             "timed out after 300 ms waiting for the migration lock (advisory lock %lld on "
+             "database %s), held by pid %ld (application " T_APP ", user %s, since ",
+             t_signed(ukey), db, pid_a, t_url->user);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, " UTC)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.hint, "--lock-timeout"));
+    fprintf(stderr, "\n    lock timeout: %s\n", err.message);
+    /* the waiter left no transaction open behind */
+    snprintf(sql, sizeof(sql), "SELECT state FROM pg_stat_activity WHERE pid = %ld", pid_b);
+    CU_ASSERT_STRING_EQUAL(t_text(a, sql, text, sizeof(text)), "idle");
+
+    /* 0 tries once */
+    t0 = t_now_ms();
+    CU_ASSERT_EQUAL(drv->lock(b, "strata", 0, &err), STRATA_LOCK_TIMEOUT);
+    CU_ASSERT(t_now_ms() - t0 < 1000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "timed out after 0 ms"));
+    /* another name is another lock */
+    CU_ASSERT_EQUAL(drv->lock(b, "other", 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->unlock(b, "other", &err), STRATA_OK);
+
+    /* refused inside a transaction */
+    CU_ASSERT_EQUAL(drv->begin(b, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, "strata", 0, &err), STRATA_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "inside a transaction"));
+    CU_ASSERT_EQUAL(drv->rollback(b, &err), STRATA_OK);
+
+    /* one unlock frees it, though it was taken twice */
+    CU_ASSERT_EQUAL(drv->unlock(a, "strata", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(b, "strata", 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_LOCK_TIMEOUT);
+    snprintf(want, sizeof(want), "held by pid %ld ", pid_b);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, want));
+    CU_ASSERT_EQUAL(drv->unlock(b, "strata", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(drv->unlock(b, "strata", &err), STRATA_OK); /* not held: a no-op */
+
+    /* closing the holder's connection releases it */
+    CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_OK);
+    drv->close(a);
+    CU_ASSERT_EQUAL(drv->lock(b, "strata", 2000, &err), STRATA_OK);
+    drv->close(b);
+}
+
+/* A waiter polling with timeout -1, on another thread. */
+typedef struct t_waiter {
+    strata_conn *c;
+    int rc;
+    long long waited_ms;
+    strata_error err;
+} t_waiter;
+
+static void *
+t_wait_for_lock(void *arg)
+{
+    t_waiter *w = arg;
+    long long t0 = t_now_ms();
+
+    w->rc = drv->lock(w->c, "strata", -1, &w->err);
+    w->waited_ms = t_now_ms() - t0;
+    return NULL;
+}
+
+/*
+ * While a waiter polls for the lock, the holder's CREATE INDEX CONCURRENTLY completes: it
+ * waits for every open transaction, and the waiter keeps none open.
+ */
+static void
+test_lock_waiter_and_concurrent_index(void)
+{
+    char db[64];
+    strata_url url;
+    strata_conn *a = t_fresh("lockwait", &url, db, sizeof(db));
+    t_waiter w = {0};
+    strata_error err;
+    pthread_t thread;
+    long long t0;
+
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &w.c, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_exec(a,
+                           "SET statement_timeout = '20s';\n"
+                           "CREATE TABLE big AS SELECT g AS x FROM generate_series(1, 10000) g",
+                           &err),
+                    STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(drv->lock(a, "strata", 0, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&thread, NULL, t_wait_for_lock, &w), 0);
+    t_sleep_ms(200);
+    t0 = t_now_ms();
+    CU_ASSERT_EQUAL(t_exec(a, "CREATE INDEX CONCURRENTLY big_x ON big (x)", &err), STRATA_OK);
+    CU_ASSERT(t_now_ms() - t0 < 10000);
+    CU_ASSERT_EQUAL(t_scalar(a, "SELECT count(*) FROM pg_index WHERE indisvalid AND "
+                                "indexrelid = 'big_x'::regclass"),
+                    1);
+    CU_ASSERT_EQUAL(drv->unlock(a, "strata", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(pthread_join(thread, NULL), 0);
+    CU_ASSERT_EQUAL(w.rc, STRATA_OK);
+    CU_ASSERT(w.waited_ms >= 200);
+    CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_LOCK_TIMEOUT);
+    drv->close(w.c);
+    drv->close(a);
+}
+
+/* ---- the end ---- */
+
+static void
+test_cleanup(void)
+{
+    char sql[256];
+    strata_error err;
+    int i;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
+    for (i = 0; i < t_ndbs; i++) {
+        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%.63s\" WITH (FORCE)", t_dbs[i]);
+        CU_ASSERT_EQUAL(t_exec(t_admin, sql, &err), STRATA_OK);
+    }
+    if (t_role[0] != '\0') {
+        snprintf(sql, sizeof(sql), "DROP ROLE IF EXISTS %s", t_role);
+        CU_ASSERT_EQUAL(t_exec(t_admin, sql, &err), STRATA_OK);
+    }
+    drv->close(t_admin);
+    t_admin = NULL;
+    strata_url_free(t_url);
+    t_url = NULL;
+    dlclose(t_dl);
+}
+
+int
+main(void)
+{
+    static const tu_test tests[] = {
+        {"load postgres.so and reach the server", test_load},
+        {"entry refuses another ABI", test_entry_refuses_other_abi},
+        {"identity", test_identity},
+        {"quote_ident and quote_literal", test_quote},
+        {"connect, close, server_version", test_connect_close},
+        {"URL parameters", test_url_params},
+        {"wrong password", test_wrong_password},
+        {"exec several statements", test_exec_several},
+        {"query rows and NULLs", test_query_nulls},
+        {"begin, commit, rollback", test_transactions},
+        {"syntax error position in bytes", test_syntax_error_position},
+        {"runtime errors: sqlstate, detail, hint", test_runtime_errors},
+        {"plpgsql in dollar quotes", test_plpgsql_dollar_quotes},
+        {"notices are debug lines", test_notices},
+        {"lost connection", test_lost_connection},
+        {"copy_in", test_copy_in},
+        {"copy_in errors", test_copy_in_errors},
+        {"history_ddl", test_history_ddl},
+        {"quoting round trips", test_quote_round_trip},
+        {"schema option", test_schema_option},
+        {"schema without CREATE on the database", test_schema_privileges},
+        {"lock", test_lock},
+        {"lock waiter and CREATE INDEX CONCURRENTLY", test_lock_waiter_and_concurrent_index},
+        {"cleanup", test_cleanup},
+        {NULL, NULL},
+    };
+
+    tu_suite("postgres driver", tests);
+    return tu_run();
+}

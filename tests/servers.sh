@@ -1,0 +1,96 @@
+# Throwaway PostgreSQL and MariaDB servers for the tests: each in a temporary folder, on a
+# free loopback port (never the system services or the default ports), with a password
+# user. Source it, then:
+#   servers_start            starts both; exports STRATA_TEST_POSTGRES_URL and
+#                            STRATA_TEST_MYSQL_URL (superuser URLs) and prints versions
+#   servers_stop             stops both and removes their folders (safe to call twice)
+# Run as root, PostgreSQL runs as the 'postgres' system user (it refuses root).
+
+servers_dir=""
+pg_bin=""
+pg_pid_dir=""
+my_pid=""
+
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 20000))
+        (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+as_pg_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+postgres_start() {
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; return 1; }
+    local dir="$servers_dir/pg" port password
+    port=$(free_port) || return 1
+    password="pg$RANDOM$RANDOM"
+    mkdir -p "$dir"
+    printf '%s\n' "$password" >"$dir/pwfile"
+    [ "$(id -u)" -eq 0 ] && chown -R postgres "$dir"
+    as_pg_user "$pg_bin/initdb" -D "$dir/data" -U strata --pwfile="$dir/pwfile" \
+        --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+        { cat "$dir/initdb.log" >&2; return 1; }
+    as_pg_user "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100" \
+        start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
+    pg_pid_dir="$dir/data"
+    export STRATA_TEST_POSTGRES_URL="postgres://strata:$password@127.0.0.1:$port/postgres"
+    echo "PostgreSQL on 127.0.0.1:$port: $(PGPASSWORD=$password psql -X -A -t -h 127.0.0.1 -p "$port" -U strata -d postgres -c 'SELECT version()')"
+}
+
+mariadb_start() {
+    command -v mariadbd >/dev/null || { echo "MariaDB server not found (apt-get install mariadb-server)" >&2; return 1; }
+    local dir="$servers_dir/mariadb" port password user=()
+    port=$(free_port) || return 1
+    password="my$RANDOM$RANDOM"
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && user=(--user=root)
+    mariadb-install-db --no-defaults "${user[@]}" --datadir="$dir/data" --skip-test-db \
+        --auth-root-authentication-method=socket >"$dir/install.log" 2>&1 ||
+        { cat "$dir/install.log" >&2; return 1; }
+    mariadbd --no-defaults "${user[@]}" --datadir="$dir/data" --port="$port" \
+        --bind-address=127.0.0.1 --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
+        --skip-log-bin --innodb-flush-log-at-trx-commit=2 --log-error="$dir/server.log" \
+        --max-connections=200 2>>"$dir/server.err" &
+    my_pid=$!
+    for _ in $(seq 1 120); do
+        mariadb-admin --no-defaults -S "$dir/mysqld.sock" -u root ping >/dev/null 2>&1 && break
+        sleep 0.5
+    done
+    mariadb --no-defaults -S "$dir/mysqld.sock" -u root -e "
+        CREATE USER 'strata'@'127.0.0.1' IDENTIFIED BY '$password';
+        GRANT ALL PRIVILEGES ON *.* TO 'strata'@'127.0.0.1' WITH GRANT OPTION;
+        CREATE DATABASE strata_test;" || { cat "$dir/server.log" >&2; return 1; }
+    export STRATA_TEST_MYSQL_URL="mysql://strata:$password@127.0.0.1:$port/strata_test"
+    echo "MariaDB on 127.0.0.1:$port: $(mariadb --no-defaults -h 127.0.0.1 -P "$port" -u strata -p"$password" -N -B -e 'SELECT VERSION()')"
+}
+
+servers_start() {
+    servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/strata-servers-XXXXXX")
+    chmod 755 "$servers_dir"
+    postgres_start && mariadb_start
+}
+
+servers_stop() {
+    if [ -n "$pg_pid_dir" ]; then
+        as_pg_user "$pg_bin/pg_ctl" -D "$pg_pid_dir" -m immediate -w stop >/dev/null 2>&1 || true
+        pg_pid_dir=""
+    fi
+    if [ -n "$my_pid" ]; then
+        kill "$my_pid" 2>/dev/null || true
+        wait "$my_pid" 2>/dev/null || true
+        my_pid=""
+    fi
+    [ -n "$servers_dir" ] && rm -rf "$servers_dir"
+    servers_dir=""
+}
