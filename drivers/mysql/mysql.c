@@ -62,9 +62,9 @@
 #define MD_LOCK_PREFIX "strata:"
 #define MD_LOCK_NAME_MAX 64 /* the server's limit on GET_LOCK() names */
 #define MD_LOCK_POLL_MS 50
-#define MD_SQL_MAX 512      /* the lock statements; names are at most MD_LOCK_NAME_MAX */
+#define MD_SQL_MAX 512 /* the lock statements; names are at most MD_LOCK_NAME_MAX */
 #define MD_KNOWN_PARAMS                                                                            \
-    "charset, connect_timeout, ssl-mode (or sslmode, tls), ssl-ca, ssl-capath, ssl-cert, "       \
+    "charset, connect_timeout, ssl-mode (or sslmode, tls), ssl-ca, ssl-capath, ssl-cert, "         \
     "ssl-key, ssl-cipher, socket"
 
 /* The URL's query parameters, by what they set. */
@@ -85,16 +85,11 @@ static const struct {
     const char *name; /* compared by md_name_eq() */
     enum md_param_id id;
 } md_param_names[] = {
-    {"charset", MD_CHARSET},
-    {"connect_timeout", MD_CONNECT_TIMEOUT},
-    {"ssl_mode", MD_SSL_MODE},
-    {"sslmode", MD_SSL_MODE},
-    {"tls", MD_SSL_MODE},
-    {"ssl_ca", MD_SSL_CA},
-    {"ssl_capath", MD_SSL_CAPATH},
-    {"ssl_cert", MD_SSL_CERT},
-    {"ssl_key", MD_SSL_KEY},
-    {"ssl_cipher", MD_SSL_CIPHER},
+    {"charset", MD_CHARSET},       {"connect_timeout", MD_CONNECT_TIMEOUT},
+    {"ssl_mode", MD_SSL_MODE},     {"sslmode", MD_SSL_MODE},
+    {"tls", MD_SSL_MODE},          {"ssl_ca", MD_SSL_CA},
+    {"ssl_capath", MD_SSL_CAPATH}, {"ssl_cert", MD_SSL_CERT},
+    {"ssl_key", MD_SSL_KEY},       {"ssl_cipher", MD_SSL_CIPHER},
     {"socket", MD_SOCKET},
 };
 
@@ -131,8 +126,8 @@ typedef struct md_params {
 } md_params;
 
 struct strata_conn {
-    MYSQL *mysql;                        /* owned; mysql_close() */
-    char *lock_for;                      /* caller's name of the lock held, NULL if none; owned */
+    MYSQL *mysql;                         /* owned; mysql_close() */
+    char *lock_for;                       /* caller's name of the lock held, NULL if none; owned */
     char lock_name[MD_LOCK_NAME_MAX + 1]; /* its name on the server, valid with lock_for */
 };
 
@@ -178,8 +173,7 @@ md_strrstr(const char *s, const char *needle)
  * tail (less the trailing white space and ';' the server drops), which settles repeats.
  */
 static const char *
-md_find_near(const char *line, const char *line_end, const char *end, const char *near,
-             size_t nlen)
+md_find_near(const char *line, const char *line_end, const char *end, const char *near, size_t nlen)
 {
     const char *p;
     int cut = nlen >= 3 && memcmp(near + nlen - 3, "...", 3) == 0;
@@ -252,8 +246,7 @@ md_db_error(strata_conn *c, strata_error *err, const char *sql, size_t len)
 
     if (msg == NULL || msg[0] == '\0')
         msg = "unknown error from the MySQL client library";
-    if (code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST ||
-        code == CR_SERVER_LOST_EXTENDED) {
+    if (code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == CR_SERVER_LOST_EXTENDED) {
         md_error(err, STRATA_ERROR, "lost the connection to the server (%s)", msg);
         if (err != NULL)
             snprintf(err->hint, sizeof(err->hint),
@@ -468,8 +461,9 @@ md_parse_params(const strata_url *url, md_params *p, strata_error *err)
 
         id = md_param_lookup(key);
         if (id == MD_NPARAMS)
-            return md_error(err, STRATA_USAGE, "unknown parameter \"%.100s\" in the URL (known: %s)",
-                            key, MD_KNOWN_PARAMS);
+            return md_error(err, STRATA_USAGE,
+                            "unknown parameter \"%.100s\" in the URL (known: %s)", key,
+                            MD_KNOWN_PARAMS);
         if (p->value[id] != NULL)
             return md_error(err, STRATA_USAGE, "parameter \"%.100s\" given twice in the URL", key);
         p->value[id] = value;
@@ -516,8 +510,11 @@ md_set_tls(MYSQL *m, const md_params *p)
 #else
     {
         /* Oracle's libmysqlclient has the same five modes (not built or tested here). */
-        static const unsigned modes[] = {0, SSL_MODE_DISABLED, SSL_MODE_PREFERRED,
-                                         SSL_MODE_REQUIRED, SSL_MODE_VERIFY_CA,
+        static const unsigned modes[] = {0,
+                                         SSL_MODE_DISABLED,
+                                         SSL_MODE_PREFERRED,
+                                         SSL_MODE_REQUIRED,
+                                         SSL_MODE_VERIFY_CA,
                                          SSL_MODE_VERIFY_IDENTITY};
 
         rc |= mysql_options(m, MYSQL_OPT_SSL_MODE, &modes[p->tls]);
@@ -549,8 +546,8 @@ md_set_options(strata_conn *c, const md_params *p, const strata_connect_options 
     if (timeout_s > 0)
         rc |= mysql_options(c->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout_s);
     if (MD_OPTS_HAS(opts, application) && opts->application != NULL)
-        rc |= mysql_options4(c->mysql, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name",
-                             opts->application);
+        rc |=
+            mysql_options4(c->mysql, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", opts->application);
     rc |= md_set_tls(c->mysql, p);
     if (rc != 0)
         return md_prefix(err, "cannot set the connection options", md_db_error(c, err, NULL, 0));
@@ -671,8 +668,7 @@ md_send(strata_conn *c, const char *sql, size_t len, MYSQL_RES **res, strata_err
 {
     *res = NULL;
     if (mysql_real_query(c->mysql, sql, (unsigned long)len) != 0)
-        return mysql_errno(c->mysql) == ER_EMPTY_QUERY ? STRATA_OK
-                                                       : md_db_error(c, err, sql, len);
+        return mysql_errno(c->mysql) == ER_EMPTY_QUERY ? STRATA_OK : md_db_error(c, err, sql, len);
     *res = mysql_store_result(c->mysql);
     if (*res == NULL && mysql_field_count(c->mysql) != 0)
         return md_db_error(c, err, sql, len);
@@ -827,8 +823,7 @@ md_first_text(void *ctx, int ncols, const char *const *values)
  * server's 64 characters, "strata:" and the hex FNV-1a-64 of it.
  */
 static int
-md_lock_name(strata_conn *c, const char *name, char out[MD_LOCK_NAME_MAX + 1],
-             strata_error *err)
+md_lock_name(strata_conn *c, const char *name, char out[MD_LOCK_NAME_MAX + 1], strata_error *err)
 {
     md_text db = {""};
     uint64_t h;
@@ -847,8 +842,8 @@ md_lock_name(strata_conn *c, const char *name, char out[MD_LOCK_NAME_MAX + 1],
 
 /* Runs SELECT fn('lock_name'args) and stores its value in *value (-1 for NULL). */
 static int
-md_lock_call(strata_conn *c, const char *fn, const char *lock_name, const char *args,
-             long *value, strata_error *err)
+md_lock_call(strata_conn *c, const char *fn, const char *lock_name, const char *args, long *value,
+             strata_error *err)
 {
     char quoted[2 * MD_LOCK_NAME_MAX + 3], sql[MD_SQL_MAX];
 

@@ -132,7 +132,7 @@ url_with_password(const char *base, const char *password, char *out, size_t size
 
 /* ------------------------------------------------------------------ per-test state */
 
-static char *root;     /* temp folder of the current test */
+static char *root; /* temp folder of the current test */
 static char migdir[4200];
 static char dbpath[4200]; /* SQLite: root/test.db */
 static char dbname[128];  /* servers: the test's database */
@@ -161,8 +161,7 @@ fail_at(int line, const char *fmt, ...)
     CU_assertImplementation(CU_FALSE, (unsigned)line, msg, __FILE__, "", CU_FALSE);
 }
 
-static void
-check_at(int ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void check_at(int ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void
 check_at(int ok, int line, const char *fmt, ...)
 {
@@ -171,41 +170,40 @@ check_at(int ok, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, __FILE__, "",
-                            CU_FALSE);
+    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, __FILE__, "", CU_FALSE);
 }
 
 /* Assertions that show the actual value when they fail. */
-#define EXPECT_CONTAINS(hay, needle)                                                          \
-    do {                                                                                      \
-        const char *h_ = (hay), *n_ = (needle);                                               \
-        check_at(h_ != NULL && strstr(h_, n_) != NULL, __LINE__, "%s contains \"%s\" (it is \"%s\")", \
-                 #hay, n_, h_ ? h_ : "(null)");                                               \
+#define EXPECT_CONTAINS(hay, needle)                                                               \
+    do {                                                                                           \
+        const char *h_ = (hay), *n_ = (needle);                                                    \
+        check_at(h_ != NULL && strstr(h_, n_) != NULL, __LINE__,                                   \
+                 "%s contains \"%s\" (it is \"%s\")", #hay, n_, h_ ? h_ : "(null)");               \
     } while (0)
-#define EXPECT_NOT_CONTAINS(hay, needle)                                                      \
-    do {                                                                                      \
-        const char *h_ = (hay), *n_ = (needle);                                               \
-        check_at(h_ != NULL && strstr(h_, n_) == NULL, __LINE__,                              \
-                 "%s does not contain \"%s\" (it is \"%s\")", #hay, n_, h_ ? h_ : "(null)");  \
+#define EXPECT_NOT_CONTAINS(hay, needle)                                                           \
+    do {                                                                                           \
+        const char *h_ = (hay), *n_ = (needle);                                                    \
+        check_at(h_ != NULL && strstr(h_, n_) == NULL, __LINE__,                                   \
+                 "%s does not contain \"%s\" (it is \"%s\")", #hay, n_, h_ ? h_ : "(null)");       \
     } while (0)
-#define EXPECT_STR(actual, expected)                                                          \
-    do {                                                                                      \
-        const char *a_ = (actual), *e_ = (expected);                                          \
-        check_at(a_ != NULL && strcmp(a_, e_) == 0, __LINE__, "%s is \"%s\" (it is \"%s\")",  \
-                 #actual, e_, a_ ? a_ : "(null)");                                            \
+#define EXPECT_STR(actual, expected)                                                               \
+    do {                                                                                           \
+        const char *a_ = (actual), *e_ = (expected);                                               \
+        check_at(a_ != NULL && strcmp(a_, e_) == 0, __LINE__, "%s is \"%s\" (it is \"%s\")",       \
+                 #actual, e_, a_ ? a_ : "(null)");                                                 \
     } while (0)
-#define EXPECT_LONG(actual, expected)                                                         \
-    do {                                                                                      \
-        long a_ = (long)(actual), e_ = (long)(expected);                                      \
-        check_at(a_ == e_, __LINE__, "%s is %ld (it is %ld)", #actual, e_, a_);               \
+#define EXPECT_LONG(actual, expected)                                                              \
+    do {                                                                                           \
+        long a_ = (long)(actual), e_ = (long)(expected);                                           \
+        check_at(a_ == e_, __LINE__, "%s is %ld (it is %ld)", #actual, e_, a_);                    \
     } while (0)
 /* A strata call's status, with err's message when it is not the expected one. */
-#define EXPECT_RC(call, expected, errp)                                                       \
-    do {                                                                                      \
-        int r_ = (call), e_ = (expected);                                                     \
-        check_at(r_ == e_, __LINE__, "%s returns %d (it returned %d: %s%s%s)", #call, e_, r_, \
-                 r_ ? (errp)->message : "", r_ && (errp)->hint[0] ? " / hint: " : "",         \
-                 r_ ? (errp)->hint : "");                                                     \
+#define EXPECT_RC(call, expected, errp)                                                            \
+    do {                                                                                           \
+        int r_ = (call), e_ = (expected);                                                          \
+        check_at(r_ == e_, __LINE__, "%s returns %d (it returned %d: %s%s%s)", #call, e_, r_,      \
+                 r_ ? (errp)->message : "", r_ && (errp)->hint[0] ? " / hint: " : "",              \
+                 r_ ? (errp)->hint : "");                                                          \
     } while (0)
 
 /* Single-quotes s for /bin/sh. */
@@ -430,12 +428,14 @@ table_exists_at(const char *name, int line)
     case B_POSTGRES:
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                 "current_schema() AND table_name = '%s'", name);
+                 "current_schema() AND table_name = '%s'",
+                 name);
         break;
     case B_MYSQL:
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
-                 "DATABASE() AND TABLE_NAME = '%s'", name);
+                 "DATABASE() AND TABLE_NAME = '%s'",
+                 name);
         break;
     }
     return (int)count_at(sql, line);
@@ -448,7 +448,8 @@ user_schema_at(int line)
     switch (backend) {
     case B_SQLITE:
         return rows_at("SELECT sql FROM sqlite_master WHERE name NOT LIKE 'strata_%' AND name "
-                       "NOT LIKE 'sqlite_%' AND sql IS NOT NULL ORDER BY name", line);
+                       "NOT LIKE 'sqlite_%' AND sql IS NOT NULL ORDER BY name",
+                       line);
     case B_POSTGRES:
         return rows_at("SELECT 'column ' || table_name || '.' || column_name || ' ' || "
                        "ordinal_position || ' ' || data_type || ' ' || "
@@ -458,7 +459,8 @@ user_schema_at(int line)
                        "AND table_name NOT LIKE 'strata\\_%' "
                        "UNION ALL SELECT 'index ' || indexdef FROM pg_indexes "
                        "WHERE schemaname = current_schema() AND tablename NOT LIKE 'strata\\_%' "
-                       "ORDER BY 1", line);
+                       "ORDER BY 1",
+                       line);
     case B_MYSQL:
         return rows_at("SELECT CONCAT('column ', TABLE_NAME, '.', COLUMN_NAME, ' ', "
                        "ORDINAL_POSITION, ' ', COLUMN_TYPE, ' ', IS_NULLABLE, ' ', "
@@ -468,7 +470,8 @@ user_schema_at(int line)
                        "UNION ALL SELECT CONCAT('index ', TABLE_NAME, '.', INDEX_NAME, ' ', "
                        "SEQ_IN_INDEX, ' ', COLUMN_NAME, ' ', NON_UNIQUE) "
                        "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
-                       "AND TABLE_NAME NOT LIKE 'strata\\_%' ORDER BY 1", line);
+                       "AND TABLE_NAME NOT LIKE 'strata\\_%' ORDER BY 1",
+                       line);
     }
     return strdup("");
 }
@@ -523,19 +526,19 @@ teardown(void)
 }
 
 /* First thing in every test: stop when there is no database to test on. */
-#define NEED_DATABASE()                                                                       \
-    do {                                                                                      \
-        if (!setup_ok) {                                                                      \
-            fail_at(__LINE__, "the test database could not be created on %s",                \
-                    backend == B_POSTGRES ? "PostgreSQL" : "MariaDB");                        \
-            return;                                                                           \
-        }                                                                                     \
+#define NEED_DATABASE()                                                                            \
+    do {                                                                                           \
+        if (!setup_ok) {                                                                           \
+            fail_at(__LINE__, "the test database could not be created on %s",                      \
+                    backend == B_POSTGRES ? "PostgreSQL" : "MariaDB");                             \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* ------------------------------------------------------------------ strata helpers */
 
-#define POSTS_UP                                                                              \
-    "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id));\n"    \
+#define POSTS_UP                                                                                   \
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id));\n"         \
     "CREATE INDEX posts_user ON posts (user_id);\n"
 
 static void
@@ -667,7 +670,8 @@ test_up_status_down(void)
     EXPECT_LONG(count("SELECT count(*) FROM strata_migrations WHERE state='applied'"), 3);
     EXPECT_LONG(count("SELECT count(*) FROM tags WHERE name='a;b'"), 1);
     EXPECT_LONG(count("SELECT count(*) FROM strata_migrations_events WHERE action='up' "
-                      "AND outcome='ok'"), 3);
+                      "AND outcome='ok'"),
+                3);
     char *rank = rows("SELECT version FROM strata_migrations ORDER BY applied_rank");
     EXPECT_STR(rank, "001\n002\n010");
     free(rank);
@@ -795,7 +799,8 @@ test_failure_leaves_nothing(void)
     EXPECT_CONTAINS(err.message, "nosuchtable");
     EXPECT_LONG(table_exists("after_broken"), 0);
     EXPECT_LONG(count("SELECT count(*) FROM strata_migrations_events WHERE version='011' "
-                      "AND outcome='failed'"), 1);
+                      "AND outcome='failed'"),
+                1);
     EXPECT_LONG(count("SELECT count(*) FROM strata_migrations WHERE state='applied'"), 3);
     if (backend != B_MYSQL) {
         /* transactional DDL: nothing of 011 is left */
@@ -864,7 +869,8 @@ test_edited_migration_refused(void)
 
     /* CRLF line ends and a BOM do not count as edits */
     tu_write(migdir, "002_posts.up.sql",
-             "\xEF\xBB\xBF" "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER "
+             "\xEF\xBB\xBF"
+             "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER "
              "REFERENCES users(id));\r\nCREATE INDEX posts_user ON posts (user_id);\r\n");
     EXPECT_RC(up(NULL, &err, NULL), STRATA_OK, &err);
     EXPECT_LONG(table_exists("more"), 1);
@@ -966,8 +972,8 @@ test_dirty_protocol_and_force(void)
     EXPECT_RC(up(NULL, &err, NULL), STRATA_ERROR, &err);
     EXPECT_CONTAINS(err.message, "002_notx.up.sql:4:");
     /* where PostgreSQL reports the error (the table name), else the statement's start */
-    EXPECT_CONTAINS(err.message, backend == B_POSTGRES ? "002_notx.up.sql:4:13: "
-                                                       : "002_notx.up.sql:4:1: ");
+    EXPECT_CONTAINS(err.message,
+                    backend == B_POSTGRES ? "002_notx.up.sql:4:13: " : "002_notx.up.sql:4:1: ");
     EXPECT_CONTAINS(err.message, "missing_table");
     EXPECT_CONTAINS(err.hint, "strata force 002");
     char *state = scalar("SELECT state FROM strata_migrations WHERE version='002'");
@@ -1386,12 +1392,17 @@ test_concurrent_index_while_waiting(void)
     long long deadline = start + 20000;
     int ra = wait_child(a, deadline);
     int rb = wait_child(b, deadline);
-    check_at(ra == 0, __LINE__, "runner A exits 0 within 20 s (status %d; -2: still running, "
-             "killed)", ra);
-    check_at(rb == 0, __LINE__, "runner B exits 0 within 20 s (status %d; -2: still running, "
-             "killed)", rb);
+    check_at(ra == 0, __LINE__,
+             "runner A exits 0 within 20 s (status %d; -2: still running, "
+             "killed)",
+             ra);
+    check_at(rb == 0, __LINE__,
+             "runner B exits 0 within 20 s (status %d; -2: still running, "
+             "killed)",
+             rb);
     EXPECT_LONG(count("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
-                      "AND indexname = 'items_qty'"), 1);
+                      "AND indexname = 'items_qty'"),
+                1);
     char *valid = scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = "
                          "'items_qty'::regclass");
     EXPECT_STR(valid, "t");
@@ -1400,7 +1411,8 @@ test_concurrent_index_while_waiting(void)
     EXPECT_STR(state, "applied");
     free(state);
     EXPECT_LONG(count("SELECT count(*) FROM strata_migrations_events WHERE action='up' "
-                      "AND outcome='ok'"), 2);
+                      "AND outcome='ok'"),
+                2);
 }
 
 static void
@@ -1460,7 +1472,8 @@ test_custom_table(void)
     EXPECT_LONG(count("SELECT count(*) FROM schema_history"), 3);
     EXPECT_LONG(count("SELECT count(*) FROM schema_history_events"), 3);
     EXPECT_LONG(count("SELECT meta_value FROM schema_history_meta "
-                      "WHERE meta_key='schema_version'"), 1);
+                      "WHERE meta_key='schema_version'"),
+                1);
     EXPECT_LONG(table_exists("strata_migrations"), 0);
 }
 
@@ -1472,8 +1485,8 @@ test_new_files(void)
     char *up_path = NULL, *down_path = NULL;
     tu_write(migdir, "001_a.up.sql", "SELECT 1;\n");
     tu_write(migdir, "002_b.up.sql", "SELECT 1;\n");
-    EXPECT_RC(strata_new(migdir, "Add Users Email!", NULL, &up_path, &down_path, &err),
-              STRATA_OK, &err);
+    EXPECT_RC(strata_new(migdir, "Add Users Email!", NULL, &up_path, &down_path, &err), STRATA_OK,
+              &err);
     EXPECT_CONTAINS(up_path, "/003_add_users_email.up.sql");
     EXPECT_CONTAINS(down_path, "/003_add_users_email.down.sql");
     char *text = up_path ? tu_read(up_path) : NULL;
@@ -1596,8 +1609,8 @@ driver_built(const char *name)
 }
 
 static void
-add_server_suite(const char *name, const char *env, CU_InitializeFunc init,
-                 enum backend which, CU_TestFunc missing)
+add_server_suite(const char *name, const char *env, CU_InitializeFunc init, enum backend which,
+                 CU_TestFunc missing)
 {
     if (!driver_built(name))
         return;

@@ -37,8 +37,8 @@
 
 static void *t_dl;
 static const strata_driver *drv;
-static strata_url *t_env;      /* STRATA_TEST_MYSQL_URL, parsed; owned */
-static strata_conn *t_admin;   /* connection to t_env's database, creating the others */
+static strata_url *t_env;         /* STRATA_TEST_MYSQL_URL, parsed; owned */
+static strata_conn *t_admin;      /* connection to t_env's database, creating the others */
 static char t_dbs[T_MAX_DBS][64]; /* databases created, dropped by t_suite_clean() */
 static int t_ndbs;
 static int t_log_count;
@@ -316,10 +316,10 @@ test_identity(void)
     CU_ASSERT_PTR_NULL(drv->dialect_aliases[1]);
     CU_ASSERT_PTR_NOT_NULL(drv->client_version);
     CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS);
-    CU_ASSERT_EQUAL(drv->lexer_rules,
-                    STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS |
-                        STRATA_LEX_BACKSLASH_ESCAPES | STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS |
-                        STRATA_LEX_EXEC_COMMENTS | STRATA_LEX_DASH_NEEDS_SPACE);
+    CU_ASSERT_EQUAL(drv->lexer_rules, STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS |
+                                          STRATA_LEX_BACKSLASH_ESCAPES | STRATA_LEX_DELIMITER |
+                                          STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |
+                                          STRATA_LEX_DASH_NEEDS_SPACE);
     CU_ASSERT_PTR_NULL(drv->no_transaction_patterns);
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, copy_in));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
@@ -346,8 +346,7 @@ test_connect_and_version(void)
     CU_ASSERT_EQUAL(drv->server_version(c, buf, 5), n);
     CU_ASSERT_STRING_EQUAL(buf, "Mari");
     /* the connection speaks utf8mb4 and uses the URL's database */
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT @@character_set_client", buf, sizeof(buf)),
-                           "utf8mb4");
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT @@character_set_client", buf, sizeof(buf)), "utf8mb4");
     CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT DATABASE()", buf, sizeof(buf)), name);
     drv->close(c);
     drv->close(NULL);
@@ -392,8 +391,7 @@ test_url_params(void)
 
     /* charset= replaces utf8mb4; '-' and '_' are alike in names */
     CU_ASSERT_EQUAL_FATAL(t_connect_params(t_env, latin1, 1, &c, &err), STRATA_OK);
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT @@character_set_client", buf, sizeof(buf)),
-                           "latin1");
+    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT @@character_set_client", buf, sizeof(buf)), "latin1");
     drv->close(c);
     CU_ASSERT_EQUAL(t_connect_params(t_env, latin1, 2, &c, &err), STRATA_OK);
     drv->close(c);
@@ -460,8 +458,9 @@ test_exec_and_query(void)
     T_OPEN("exec", u, db, c);
     CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT PRIMARY KEY, b VARCHAR(20), c DOUBLE)", &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1, 'one', 1.5), (2, NULL, NULL), "
-                              "(3, 'a;b', -2)",
+    CU_ASSERT_EQUAL(t_exec(c,
+                           "INSERT INTO t VALUES (1, 'one', 1.5), (2, NULL, NULL), "
+                           "(3, 'a;b', -2)",
                            &err),
                     STRATA_OK);
     /* exec ignores rows, and a text with only a comment is no error */
@@ -781,10 +780,9 @@ test_history_ddl(void)
                            &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL(t_scalar(c, "SELECT MAX(id) - MIN(id) FROM `strata_migrations_events`"), 1);
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "INSERT INTO `strata_migrations_meta` VALUES ('schema_version', '1')",
-                           &err),
-                    STRATA_OK);
+    CU_ASSERT_EQUAL(
+        t_exec(c, "INSERT INTO `strata_migrations_meta` VALUES ('schema_version', '1')", &err),
+        STRATA_OK);
     drv->close(c);
 }
 
@@ -824,9 +822,8 @@ static void
 test_quote_round_trip(void)
 {
     static const char *const texts[] = {
-        "plain",      "it's",         "back\\slash", "ends with \\", "\\'",
-        "tick`tick",  "caf\xc3\xa9",  "\"double\"",  "two\nlines",   "%s and %d",
-        "'';--",      "\\\\n not a newline",
+        "plain",       "it's",       "back\\slash", "ends with \\", "\\'",   "tick`tick",
+        "caf\xc3\xa9", "\"double\"", "two\nlines",  "%s and %d",    "'';--", "\\\\n not a newline",
     };
     char lit[128], ident[128], sql[512];
     char db[64];
