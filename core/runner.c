@@ -44,50 +44,54 @@ lex_error(const strata_script *script, const strata_lex_error *le, strata_error 
                        le->message);
 }
 
-/* Opens a lexer over a script; both out-parameters are freed by close_lexer. */
+/* Receives each statement of a script; lx is there for COPY data. Non-zero stops. */
+typedef int (*each_fn)(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *err);
+
+/* Splits script with the dialect's lexer and hands each statement to fn. */
 static int
-open_lexer(strata *s, const strata_script *script, strata_script_reader **reader, strata_lexer **lx,
-           strata_error *err)
+each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, strata_error *err)
 {
-    *lx = NULL;
-    int rc = strata_script_open(script, reader, err);
+    strata_script_reader *reader = NULL;
+    strata_lexer *lx = NULL;
+    int rc = strata_script_open(script, &reader, err);
     if (rc != STRATA_OK)
         return rc;
     rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns, strata_script_read,
-                          *reader, script->first_line, lx);
+                          reader, script->first_line, &lx);
     if (rc != STRATA_OK)
-        strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
+        rc = strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
+    strata_stmt st;
+    strata_lex_error le;
+    int got;
+    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0)
+        rc = got < 0 ? lex_error(script, &le, err) : fn(ctx, lx, &st, err);
+    strata_lexer_free(lx);
+    strata_script_close(reader);
     return rc;
 }
 
-static void
-close_lexer(strata_script_reader *reader, strata_lexer *lx)
+typedef struct prescan_result {
+    unsigned flags; /* OR of the statements' flags */
+    long count;
+} prescan_result;
+
+static int
+prescan_one(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *err)
 {
-    strata_lexer_free(lx);
-    strata_script_close(reader);
+    prescan_result *p = ctx;
+    p->flags |= st->flags;
+    p->count++;
+    return STRATA_OK;
 }
 
 /* First pass over a pending script: OR of the statements' flags, and their count. */
 static int
 prescan(strata *s, const strata_script *script, unsigned *flags, long *count, strata_error *err)
 {
-    strata_script_reader *reader = NULL;
-    strata_lexer *lx = NULL;
-    *flags = 0;
-    *count = 0;
-    int rc = open_lexer(s, script, &reader, &lx, err);
-    strata_stmt st;
-    strata_lex_error le;
-    int got;
-    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
-        if (got < 0) {
-            rc = lex_error(script, &le, err);
-            break;
-        }
-        *flags |= st.flags;
-        (*count)++;
-    }
-    close_lexer(reader, lx);
+    prescan_result p = {0};
+    int rc = each_statement(s, script, prescan_one, &p, err);
+    *flags = p.flags;
+    *count = p.count;
     return rc;
 }
 
@@ -168,65 +172,66 @@ run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *er
 typedef int (*statement_fn)(script_run *r, strata_lexer *lx, const strata_stmt *st,
                             strata_error *err);
 
+typedef struct statement_pass {
+    script_run *r;
+    statement_fn handle;
+} statement_pass;
+
+static int
+run_statement(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    statement_pass *p = ctx;
+    script_run *r = p->r;
+    strata_event ev = {.type = STRATA_EVENT_STATEMENT,
+                       .direction = r->direction,
+                       .version = r->m->version,
+                       .name = r->m->name,
+                       .file = r->script->path,
+                       .text = st->text,
+                       .line = st->line,
+                       .statements = r->statements};
+    strata_session_emit(r->s, &ev);
+    int rc = p->handle(r, lx, st, err);
+    return rc == STRATA_OK ? statement_done(r, st, err) : rc;
+}
+
 static int
 run_statements(script_run *r, statement_fn handle, strata_error *err)
 {
-    strata_script_reader *reader = NULL;
-    strata_lexer *lx = NULL;
-    int rc = open_lexer(r->s, r->script, &reader, &lx, err);
-    strata_stmt st;
-    strata_lex_error le;
-    int got;
+    statement_pass p = {.r = r, .handle = handle};
     chain_reset(r);
-    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
-        if (got < 0) {
-            rc = lex_error(r->script, &le, err);
-            break;
-        }
-        strata_event ev = {.type = STRATA_EVENT_STATEMENT,
-                           .direction = r->direction,
-                           .version = r->m->version,
-                           .name = r->m->name,
-                           .file = r->script->path,
-                           .text = st.text,
-                           .line = st.line,
-                           .statements = r->statements};
-        strata_session_emit(r->s, &ev);
-        rc = handle(r, lx, &st, err);
-        if (rc == STRATA_OK)
-            rc = statement_done(r, &st, err);
-    }
-    close_lexer(reader, lx);
-    return rc;
+    return each_statement(r->s, r->script, run_statement, &p, err);
+}
+
+typedef struct print_pass {
+    strata *s;
+    const strata_migration *m;
+    const strata_script *script;
+    char direction;
+} print_pass;
+
+static int
+print_statement(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    print_pass *p = ctx;
+    strata_event ev = {.type = STRATA_EVENT_SQL,
+                       .direction = p->direction,
+                       .version = p->m->version,
+                       .name = p->m->name,
+                       .file = p->script->path,
+                       .text = st->text,
+                       .line = st->line};
+    strata_session_emit(p->s, &ev);
+    return STRATA_OK;
 }
 
 /* --dry-run: hands every statement to the caller as an SQL event. */
 int
 strata_print_script(strata *s, const strata_migration *m, char direction, strata_error *err)
 {
-    const strata_script *script = direction == 'u' ? &m->up : &m->down;
-    strata_script_reader *reader = NULL;
-    strata_lexer *lx = NULL;
-    int rc = open_lexer(s, script, &reader, &lx, err);
-    strata_stmt st;
-    strata_lex_error le;
-    int got;
-    while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0) {
-        if (got < 0) {
-            rc = lex_error(script, &le, err);
-            break;
-        }
-        strata_event ev = {.type = STRATA_EVENT_SQL,
-                           .direction = direction,
-                           .version = m->version,
-                           .name = m->name,
-                           .file = script->path,
-                           .text = st.text,
-                           .line = st.line};
-        strata_session_emit(s, &ev);
-    }
-    close_lexer(reader, lx);
-    return rc;
+    print_pass p = {
+        .s = s, .m = m, .direction = direction, .script = direction == 'u' ? &m->up : &m->down};
+    return each_statement(s, p.script, print_statement, &p, err);
 }
 
 /* ------------------------------------------------------------------ one migration */
