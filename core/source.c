@@ -473,6 +473,8 @@ build_migration(const char *dir, found_file *files, size_t count, strata_migrati
     m->version = strata_xstrdup(main->version);
     m->key = main->key;
     m->name = strata_xstrdup(main->name);
+    m->applicable = 1;
+    m->format = sections != NULL ? "sections" : "paired";
     char *path = strata_path_join(dir, main->file);
     int rc = scan_file(path, sections != NULL, &m->up, sections ? &m->down : NULL, err);
     free(path);

@@ -20,7 +20,10 @@
 #include "version.h"
 
 /* Bits of strata_script.flags. */
-#define STRATA_SCRIPT_NO_TRANSACTION 0x01 /* -- strata:no-transaction, transaction:false */
+#define STRATA_SCRIPT_NO_TRANSACTION 0x01 /* -- strata:no-transaction, transaction:false,
+                                             -- +goose NO TRANSACTION */
+#define STRATA_SCRIPT_ENVSUB 0x02         /* has goose ENVSUB ON regions: read it through
+                                             strata_envsub (envsub.h) */
 
 /* One script: a whole file or one section of it. */
 typedef struct strata_script {
@@ -36,14 +39,26 @@ typedef struct strata_migration {
     char *version;          /* as spelled in the file name */
     strata_version_key key; /* numeric ordering key */
     char *name;             /* the part after the separator, without extensions */
-    strata_script up;
-    strata_script down; /* down.path is NULL when the migration has no down */
+    strata_script up;       /* up.path is NULL when !applicable */
+    strata_script down;     /* down.path is NULL when the migration has no down */
+    int applicable;         /* 0: the version has files only for other dialects */
+    const char *format;     /* static: "paired", "sections", "goose", "rollback-folder",
+                               "folder", "flyway" */
 } strata_migration;
+
+/* A repeatable migration (Flyway R__name.sql): run after the versioned ones, and again
+ * whenever its checksum changes. */
+typedef struct strata_repeatable {
+    char *name;             /* the part after "R__", without ".sql" */
+    strata_script script;
+} strata_repeatable;
 
 typedef struct strata_source_set {
     char *dir;
     strata_migration *items; /* sorted by key, ascending */
     size_t count;
+    strata_repeatable *repeatables; /* sorted by name */
+    size_t nrepeatables;
 } strata_source_set;
 
 /*
