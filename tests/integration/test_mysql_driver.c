@@ -9,19 +9,17 @@
 #include <config.h>
 #endif
 
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
 
 #include <strata/driver.h>
 
+#include "drivertest.h"
 #include "url.h"
 
 /* MySQL error numbers the tests expect (the test does not include the client's headers). */
@@ -31,57 +29,13 @@
 #define T_CR_SERVER_GONE 2006
 #define T_CR_SERVER_LOST 2013
 
-#define T_MAX_ROWS 8
-#define T_MAX_COLS 16
 #define T_MAX_DBS 64
 
-static void *t_dl;
-static const strata_driver *drv;
+static const strata_driver *drv;  /* loaded by test_load, kept loaded (see t_suite_clean) */
 static strata_url *t_env;         /* STRATA_TEST_MYSQL_URL, parsed; owned */
 static strata_conn *t_admin;      /* connection to t_env's database, creating the others */
 static char t_dbs[T_MAX_DBS][64]; /* databases created, dropped by t_suite_clean() */
 static int t_ndbs;
-static int t_log_count;
-static char t_last_log[1024];
-
-/* ---- the test host ---- */
-
-static void t_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-t_log(int level, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(t_last_log, sizeof(t_last_log), fmt, ap);
-    va_end(ap);
-    t_log_count++;
-    if (level <= STRATA_LOG_WARN)
-        fprintf(stderr, "[driver log %d] %s\n", level, t_last_log);
-}
-
-static void t_set_error(strata_error *err, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-t_set_error(strata_error *err, int status, const char *fmt, ...)
-{
-    va_list ap;
-
-    memset(err, 0, sizeof(*err));
-    err->status = status;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
-}
-
-static const strata_host t_host = {
-    .abi_version = STRATA_DRIVER_ABI,
-    .size = sizeof(strata_host),
-    .log = t_log,
-    .set_error = t_set_error,
-};
 
 /* ---- helpers ---- */
 
@@ -107,88 +61,6 @@ t_connect_params(const strata_url *url, const strata_url_param *params, size_t n
     return t_connect(&u, out, err);
 }
 
-static int
-t_exec(strata_conn *c, const char *sql, strata_error *err)
-{
-    memset(err, 0, sizeof(*err));
-    return drv->exec(c, sql, strlen(sql), err);
-}
-
-/* Rows collected by t_collect. */
-typedef struct t_rows {
-    int n;
-    int ncols;
-    int stop_after; /* 0: read all */
-    char cell[T_MAX_ROWS][T_MAX_COLS][256];
-    int null[T_MAX_ROWS][T_MAX_COLS];
-} t_rows;
-
-static int
-t_collect(void *ctx, int ncols, const char *const *values)
-{
-    t_rows *r = ctx;
-    int i;
-
-    r->ncols = ncols;
-    if (r->n < T_MAX_ROWS) {
-        for (i = 0; i < ncols && i < T_MAX_COLS; i++) {
-            r->null[r->n][i] = values[i] == NULL;
-            snprintf(r->cell[r->n][i], sizeof(r->cell[0][0]), "%s", values[i] ? values[i] : "");
-        }
-    }
-    r->n++;
-    return r->stop_after > 0 && r->n >= r->stop_after;
-}
-
-static int
-t_query(strata_conn *c, const char *sql, t_rows *r, strata_error *err)
-{
-    int stop = r->stop_after;
-
-    memset(r, 0, sizeof(*r));
-    r->stop_after = stop;
-    memset(err, 0, sizeof(*err));
-    return drv->query(c, sql, t_collect, r, err);
-}
-
-/* The single integer a query returns, or -1. */
-static long
-t_scalar(strata_conn *c, const char *sql)
-{
-    strata_error err;
-    t_rows r = {0};
-
-    if (t_query(c, sql, &r, &err) != STRATA_OK || r.n != 1 || r.null[0][0])
-        return -1;
-    return atol(r.cell[0][0]);
-}
-
-/* The single text a query returns into buf ("" on failure or NULL). */
-static const char *
-t_text(strata_conn *c, const char *sql, char *buf, size_t size)
-{
-    strata_error err;
-    t_rows r = {0};
-
-    size_t n = 0;
-
-    if (t_query(c, sql, &r, &err) == STRATA_OK && r.n == 1) {
-        n = strnlen(r.cell[0][0], size - 1);
-        memcpy(buf, r.cell[0][0], n);
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-static long long
-t_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Creates an empty database for one test, strata_t<pid>_<tag>, and makes *u the env URL
  * pointing at it (db holds the name, and must outlive *u). Returns 0 on success.
@@ -203,10 +75,10 @@ t_fresh_db(const char *tag, strata_url *u, char *db, size_t size)
         return -1;
     snprintf(db, size, "strata_t%ld_%s", (long)getpid(), tag);
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", db);
-    if (t_exec(t_admin, sql, &err) != STRATA_OK)
+    if (dt_exec(t_admin, sql, &err) != STRATA_OK)
         goto fail;
     snprintf(sql, sizeof(sql), "CREATE DATABASE `%s`", db);
-    if (t_exec(t_admin, sql, &err) != STRATA_OK)
+    if (dt_exec(t_admin, sql, &err) != STRATA_OK)
         goto fail;
     snprintf(t_dbs[t_ndbs++], sizeof(t_dbs[0]), "%s", db);
     *u = *t_env;
@@ -239,7 +111,7 @@ t_suite_clean(void)
 
     for (i = 0; i < t_ndbs && t_admin != NULL; i++) {
         snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%.64s`", t_dbs[i]);
-        if (t_exec(t_admin, sql, &err) != STRATA_OK)
+        if (dt_exec(t_admin, sql, &err) != STRATA_OK)
             fprintf(stderr, "cannot drop %s: %s\n", t_dbs[i], err.message);
     }
     if (drv != NULL)
@@ -255,25 +127,10 @@ t_suite_clean(void)
 static void
 test_load(void)
 {
-    const char *path = getenv("STRATA_DRIVER_PATH"), *url = getenv("STRATA_TEST_MYSQL_URL");
-    char dir[512], file[600];
-    strata_driver_entry_fn entry;
+    const char *url = getenv("STRATA_TEST_MYSQL_URL");
     strata_error err;
 
-    if (path == NULL || path[0] == '\0')
-        fprintf(stderr, "STRATA_DRIVER_PATH is not set: cannot find mysql.so\n");
-    CU_ASSERT_FATAL(path != NULL && path[0] != '\0');
-    snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(path, ":"), path);
-    snprintf(file, sizeof(file), "%s/mysql.so", dir);
-    t_dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-    if (t_dl == NULL)
-        fprintf(stderr, "dlopen %s: %s\n", file, dlerror());
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t_dl);
-    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
-    drv = entry(&t_host);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
-
+    drv = dt_load("mysql");
     if (url == NULL || url[0] == '\0')
         fprintf(stderr, "STRATA_TEST_MYSQL_URL is not set: start a server with tests/servers.sh "
                         "(mariadb_start) and export it\n");
@@ -282,22 +139,6 @@ test_load(void)
     if (t_connect(t_env, &t_admin, &err) != STRATA_OK)
         fprintf(stderr, "cannot reach the server of STRATA_TEST_MYSQL_URL: %s\n", err.message);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
-}
-
-static void
-test_entry_refuses_other_abi(void)
-{
-    strata_host other = t_host;
-    strata_driver_entry_fn entry;
-    int before = t_log_count;
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
-    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
-    other.abi_version = STRATA_DRIVER_ABI + 1;
-    CU_ASSERT_PTR_NULL(entry(&other));
-    CU_ASSERT_EQUAL(t_log_count, before + 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log, "ABI"));
-    CU_ASSERT_PTR_EQUAL(entry(&t_host), drv);
 }
 
 static void
@@ -336,7 +177,7 @@ test_connect_and_version(void)
     size_t n;
 
     T_OPEN("connect", u, name, c);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 40 + 2"), 42);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 40 + 2"), 42);
     n = drv->server_version(c, buf, sizeof(buf));
     CU_ASSERT_EQUAL(n, strlen(buf));
     CU_ASSERT_EQUAL(strncmp(buf, "MariaDB 10.", 11), 0);
@@ -346,8 +187,9 @@ test_connect_and_version(void)
     CU_ASSERT_EQUAL(drv->server_version(c, buf, 5), n);
     CU_ASSERT_STRING_EQUAL(buf, "Mari");
     /* the connection speaks utf8mb4 and uses the URL's database */
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT @@character_set_client", buf, sizeof(buf)), "utf8mb4");
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT DATABASE()", buf, sizeof(buf)), name);
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT @@character_set_client", buf, sizeof(buf)),
+                           "utf8mb4");
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT DATABASE()", buf, sizeof(buf)), name);
     drv->close(c);
     drv->close(NULL);
 }
@@ -391,7 +233,7 @@ test_url_params(void)
 
     /* charset= replaces utf8mb4; '-' and '_' are alike in names */
     CU_ASSERT_EQUAL_FATAL(t_connect_params(t_env, latin1, 1, &c, &err), STRATA_OK);
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT @@character_set_client", buf, sizeof(buf)), "latin1");
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT @@character_set_client", buf, sizeof(buf)), "latin1");
     drv->close(c);
     CU_ASSERT_EQUAL(t_connect_params(t_env, latin1, 2, &c, &err), STRATA_OK);
     drv->close(c);
@@ -403,7 +245,7 @@ test_url_params(void)
     drv->close(c);
     CU_ASSERT_EQUAL(t_connect_params(t_env, tls, 1, &c, &err), STRATA_OK);
     drv->close(c);
-    if (strcmp(t_text(t_admin, "SELECT @@have_ssl", buf, sizeof(buf)), "YES") != 0) {
+    if (strcmp(dt_text(t_admin, "SELECT @@have_ssl", buf, sizeof(buf)), "YES") != 0) {
         CU_ASSERT_EQUAL(t_connect_params(t_env, required, 1, &c, &err), STRATA_ERROR);
         CU_ASSERT_PTR_NULL(c);
         CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "TLS"));
@@ -453,22 +295,22 @@ test_exec_and_query(void)
     strata_conn *c = NULL;
     strata_error err;
     strata_url u;
-    t_rows r = {0};
+    static dt_rows r;
 
     T_OPEN("exec", u, db, c);
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT PRIMARY KEY, b VARCHAR(20), c DOUBLE)", &err),
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a INT PRIMARY KEY, b VARCHAR(20), c DOUBLE)", &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "INSERT INTO t VALUES (1, 'one', 1.5), (2, NULL, NULL), "
-                           "(3, 'a;b', -2)",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "INSERT INTO t VALUES (1, 'one', 1.5), (2, NULL, NULL), "
+                            "(3, 'a;b', -2)",
+                            &err),
                     STRATA_OK);
     /* exec ignores rows, and a text with only a comment is no error */
-    CU_ASSERT_EQUAL(t_exec(c, "SELECT * FROM t", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "-- nothing here", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "# nor here\n/* nor here */", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "SELECT * FROM t", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "-- nothing here", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "# nor here\n/* nor here */", &err), STRATA_OK);
 
-    CU_ASSERT_EQUAL(t_query(c, "SELECT a, b, c, `a` + 1 FROM t ORDER BY a", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT a, b, c, `a` + 1 FROM t ORDER BY a", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 3);
     CU_ASSERT_EQUAL(r.ncols, 4);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "1");
@@ -482,18 +324,18 @@ test_exec_and_query(void)
     CU_ASSERT_STRING_EQUAL(r.cell[2][3], "4");
 
     /* no rows: fn is not called; a statement with no result set: neither */
-    CU_ASSERT_EQUAL(t_query(c, "SELECT a FROM t WHERE a > 10", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT a FROM t WHERE a > 10", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL(r.n, 0);
-    CU_ASSERT_EQUAL(t_query(c, "UPDATE t SET c = 0 WHERE a = 3", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "UPDATE t SET c = 0 WHERE a = 3", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL(r.n, 0);
     CU_ASSERT_EQUAL(drv->query(c, "SELECT 1", NULL, NULL, &err), STRATA_OK);
 
     /* fn stops the rows; the connection is ready for the next statement */
     r.stop_after = 2;
-    CU_ASSERT_EQUAL(t_query(c, "SELECT a FROM t ORDER BY a", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT a FROM t ORDER BY a", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL(r.n, 2);
     r.stop_after = 0;
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 3);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t"), 3);
     drv->close(c);
 }
 
@@ -506,21 +348,21 @@ test_transactions(void)
     strata_url u;
 
     T_OPEN("tx", u, db, c);
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT) ENGINE=InnoDB", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a INT) ENGINE=InnoDB", &err), STRATA_OK);
 
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (2)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 2);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (1)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (2)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t"), 2);
     CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t"), 0);
 
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (3)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (3)", &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(t_connect(&u, &other, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(other, "SELECT COUNT(*) FROM t"), 0); /* not committed yet */
+    CU_ASSERT_EQUAL(dt_scalar(other, "SELECT COUNT(*) FROM t"), 0); /* not committed yet */
     CU_ASSERT_EQUAL(drv->commit(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(other, "SELECT SUM(a) FROM t"), 3);
+    CU_ASSERT_EQUAL(dt_scalar(other, "SELECT SUM(a) FROM t"), 3);
 
     /* rollback with no transaction open is harmless */
     CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
@@ -535,7 +377,7 @@ t_assert_syntax_at(strata_conn *c, const char *sql, const char *want)
     strata_error err;
     long expect = (long)(want - sql) + 1;
 
-    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.native_code, T_ER_PARSE_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42000");
     CU_ASSERT_EQUAL(err.position, expect);
@@ -564,7 +406,7 @@ test_syntax_error_position(void)
     const char *line3 = strstr(sql, "  b INT");
 
     T_OPEN("syntax", u, db, c);
-    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
     CU_ASSERT_EQUAL(err.native_code, T_ER_PARSE_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42000");
@@ -584,9 +426,9 @@ test_syntax_error_position(void)
     t_assert_syntax_at(c, longline, strstr(longline, "b, c INT"));
 
     /* query() reports positions too, and the connection is still usable */
-    CU_ASSERT_EQUAL(drv->query(c, "SELECT 1,\nFROM", t_collect, NULL, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(drv->query(c, "SELECT 1,\nFROM", dt_collect, NULL, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.position, 11);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 7"), 7);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 7"), 7);
     drv->close(c);
 }
 
@@ -597,23 +439,23 @@ test_runtime_error(void)
     strata_conn *c = NULL;
     strata_error err;
     strata_url u;
-    t_rows r = {0};
+    static dt_rows r;
 
     T_OPEN("runtime", u, db, c);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO nosuch VALUES (1)", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO nosuch VALUES (1)", &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
     CU_ASSERT_EQUAL(err.native_code, T_ER_NO_SUCH_TABLE);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42S02");
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "nosuch"));
     CU_ASSERT_EQUAL(err.position, 0);
-    CU_ASSERT_EQUAL(t_query(c, "SELECT * FROM nosuch", &r, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT * FROM nosuch", &r, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.native_code, T_ER_NO_SUCH_TABLE);
     CU_ASSERT_EQUAL(r.n, 0);
     /* a constraint error, then the connection goes on */
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT PRIMARY KEY)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1), (1)", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a INT PRIMARY KEY)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (1), (1)", &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "23000");
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t"), 0);
     drv->close(c);
 }
 
@@ -639,29 +481,29 @@ test_procedure(void)
     strata_conn *c = NULL;
     strata_error err;
     strata_url u;
-    t_rows r = {0};
+    static dt_rows r;
 
     T_OPEN("proc", u, db, c);
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, proc, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a INT)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, proc, &err), STRATA_OK);
     if (err.message[0] != '\0')
         fprintf(stderr, "\n    CREATE PROCEDURE: %s\n", err.message);
     /* exec drains the two result sets and the status */
-    CU_ASSERT_EQUAL(t_exec(c, "CALL fill(3)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM t"), 3);
+    CU_ASSERT_EQUAL(dt_exec(c, "CALL fill(3)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t"), 3);
     /* query hands over the first result set and drains the rest */
-    CU_ASSERT_EQUAL(t_query(c, "CALL fill(2)", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "CALL fill(2)", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL(r.n, 1);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "5");
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 8"), 8);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 8"), 8);
 
     /* an error raised after a result set arrives too, and the connection goes on */
-    CU_ASSERT_EQUAL(t_exec(c, fails, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "CALL fails()", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, fails, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CALL fails()", &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "45000");
     CU_ASSERT_STRING_EQUAL(err.message, "stop here");
-    CU_ASSERT_EQUAL(t_query(c, "CALL fails()", &r, &err), STRATA_ERROR);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 9"), 9);
+    CU_ASSERT_EQUAL(dt_query(c, "CALL fails()", &r, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 9"), 9);
     drv->close(c);
 }
 
@@ -680,11 +522,11 @@ test_trigger(void)
     strata_url u;
 
     T_OPEN("trigger", u, db, c);
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INT)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, trg, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (-5), (7)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT SUM(a) FROM t"), 7);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT MIN(a) FROM t"), 0);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a INT)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, trg, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (-5), (7)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT SUM(a) FROM t"), 7);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT MIN(a) FROM t"), 0);
     drv->close(c);
 }
 
@@ -715,7 +557,7 @@ test_history_ddl(void)
     strata_conn *c = NULL;
     strata_error err;
     strata_url u;
-    t_rows r = {0};
+    static dt_rows r;
     size_t n;
     int i;
 
@@ -735,53 +577,53 @@ test_history_ddl(void)
         CU_ASSERT_EQUAL(t_exec_ddl(c, ddl, &err), STRATA_OK);
     free(ddl);
 
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
-                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'strata_migrations' "
-                                "AND COLUMN_NAME IN ('version', 'kind', 'name', 'checksum', "
-                                "'down_checksum', 'state', 'applied_rank', 'applied_at', "
-                                "'execution_ms', 'applied_by', 'strata_version', "
-                                "'statements_done', 'statements_hash')"),
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+                                 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'strata_migrations' "
+                                 "AND COLUMN_NAME IN ('version', 'kind', 'name', 'checksum', "
+                                 "'down_checksum', 'state', 'applied_rank', 'applied_at', "
+                                 "'execution_ms', 'applied_by', 'strata_version', "
+                                 "'statements_done', 'statements_hash')"),
                     13);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
-                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
-                                "'strata_migrations_events' AND COLUMN_NAME IN ('id', 'version', "
-                                "'name', 'action', 'outcome', 'started_at', 'duration_ms', "
-                                "'performed_by', 'strata_version', 'detail')"),
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+                                 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
+                                 "'strata_migrations_events' AND COLUMN_NAME IN ('id', 'version', "
+                                 "'name', 'action', 'outcome', 'started_at', 'duration_ms', "
+                                 "'performed_by', 'strata_version', 'detail')"),
                     10);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
-                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
-                                "'strata_migrations_meta' AND COLUMN_NAME IN ('meta_key', "
-                                "'meta_value')"),
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+                                 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
+                                 "'strata_migrations_meta' AND COLUMN_NAME IN ('meta_key', "
+                                 "'meta_value')"),
                     2);
 
     /* what the core writes reads back the same, defaults included */
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "INSERT INTO `strata_migrations` (version, name, checksum, state, "
-                           "applied_rank, applied_at, execution_ms, applied_by, strata_version) "
-                           "VALUES ('001', 'init', REPEAT('a', 64), 'applied', 1, "
-                           "'2025-07-01 13:28:05', 12, 'me@host', '0.1.0')",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "INSERT INTO `strata_migrations` (version, name, checksum, state, "
+                            "applied_rank, applied_at, execution_ms, applied_by, strata_version) "
+                            "VALUES ('001', 'init', REPEAT('a', 64), 'applied', 1, "
+                            "'2025-07-01 13:28:05', 12, 'me@host', '0.1.0')",
+                            &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_query(c,
-                            "SELECT applied_at, kind, statements_done, down_checksum FROM "
-                            "`strata_migrations`",
-                            &r, &err),
+    CU_ASSERT_EQUAL(dt_query(c,
+                             "SELECT applied_at, kind, statements_done, down_checksum FROM "
+                             "`strata_migrations`",
+                             &r, &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 1);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "2025-07-01 13:28:05");
     CU_ASSERT_STRING_EQUAL(r.cell[0][1], "versioned");
     CU_ASSERT_STRING_EQUAL(r.cell[0][2], "0");
     CU_ASSERT_TRUE(r.null[0][3]);
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "INSERT INTO `strata_migrations_events` (action, outcome, started_at, "
-                           "duration_ms, performed_by, strata_version) VALUES ('up', 'ok', "
-                           "'2025-07-01 13:28:05', 3, 'me', '0.1.0'), ('down', 'ok', "
-                           "'2025-07-01 13:28:06', 4, 'me', '0.1.0')",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "INSERT INTO `strata_migrations_events` (action, outcome, started_at, "
+                            "duration_ms, performed_by, strata_version) VALUES ('up', 'ok', "
+                            "'2025-07-01 13:28:05', 3, 'me', '0.1.0'), ('down', 'ok', "
+                            "'2025-07-01 13:28:06', 4, 'me', '0.1.0')",
+                            &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT MAX(id) - MIN(id) FROM `strata_migrations_events`"), 1);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT MAX(id) - MIN(id) FROM `strata_migrations_events`"), 1);
     CU_ASSERT_EQUAL(
-        t_exec(c, "INSERT INTO `strata_migrations_meta` VALUES ('schema_version', '1')", &err),
+        dt_exec(c, "INSERT INTO `strata_migrations_meta` VALUES ('schema_version', '1')", &err),
         STRATA_OK);
     drv->close(c);
 }
@@ -830,26 +672,26 @@ test_quote_round_trip(void)
     strata_conn *c = NULL;
     strata_error err;
     strata_url u;
-    t_rows r = {0};
+    static dt_rows r;
     size_t i;
 
     T_OPEN("quote", u, db, c);
     for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         drv->quote_literal(texts[i], lit, sizeof(lit));
         snprintf(sql, sizeof(sql), "SELECT %s", lit);
-        CU_ASSERT_EQUAL(t_query(c, sql, &r, &err), STRATA_OK);
+        CU_ASSERT_EQUAL(dt_query(c, sql, &r, &err), STRATA_OK);
         CU_ASSERT_EQUAL(r.n, 1);
         CU_ASSERT_STRING_EQUAL(r.cell[0][0], texts[i]);
 
         /* the same text as a column name */
         drv->quote_ident(texts[i], ident, sizeof(ident));
         snprintf(sql, sizeof(sql), "CREATE TABLE t%zu (%s INT)", i, ident);
-        CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_OK);
+        CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_OK);
         snprintf(sql, sizeof(sql),
                  "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
                  "DATABASE() AND TABLE_NAME = 't%zu'",
                  i);
-        CU_ASSERT_EQUAL(t_query(c, sql, &r, &err), STRATA_OK);
+        CU_ASSERT_EQUAL(dt_query(c, sql, &r, &err), STRATA_OK);
         CU_ASSERT_EQUAL(r.n, 1);
         CU_ASSERT_STRING_EQUAL(r.cell[0][0], texts[i]);
     }
@@ -860,7 +702,7 @@ test_quote_round_trip(void)
 static const char *
 t_conn_id(strata_conn *c, char *buf, size_t size)
 {
-    return t_text(c, "SELECT CONNECTION_ID()", buf, size);
+    return dt_text(c, "SELECT CONNECTION_ID()", buf, size);
 }
 
 static void
@@ -880,11 +722,11 @@ test_lock(void)
     CU_ASSERT_EQUAL(drv->lock(a, ".strata_migrations", 0, &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->lock(a, ".strata_migrations", 0, &err), STRATA_OK); /* still ours */
     snprintf(want, sizeof(want), "SELECT IS_USED_LOCK('strata:%s:.strata_migrations')", db);
-    CU_ASSERT_EQUAL(t_scalar(b, want), atol(id));
+    CU_ASSERT_EQUAL(dt_scalar(b, want), atol(id));
 
-    t0 = t_now_ms();
+    t0 = dt_now_ms();
     CU_ASSERT_EQUAL(drv->lock(b, ".strata_migrations", 150, &err), STRATA_LOCK_TIMEOUT);
-    elapsed = t_now_ms() - t0;
+    elapsed = dt_now_ms() - t0;
     CU_ASSERT(elapsed >= 150 && elapsed < 2000);
     CU_ASSERT_EQUAL(err.status, STRATA_LOCK_TIMEOUT);
     snprintf(want, sizeof(want),
@@ -896,9 +738,9 @@ test_lock(void)
     fprintf(stderr, "\n    lock timeout message: %s\n    hint: %s\n", err.message, err.hint);
 
     /* 0 tries once */
-    t0 = t_now_ms();
+    t0 = dt_now_ms();
     CU_ASSERT_EQUAL(drv->lock(b, ".strata_migrations", 0, &err), STRATA_LOCK_TIMEOUT);
-    CU_ASSERT(t_now_ms() - t0 < 500);
+    CU_ASSERT(dt_now_ms() - t0 < 500);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "timed out after 0 ms"));
     /* another name is another lock; a connection holds one name at a time */
     CU_ASSERT_EQUAL(drv->lock(b, "other", 0, &err), STRATA_OK);
@@ -906,9 +748,9 @@ test_lock(void)
     CU_ASSERT_EQUAL(drv->unlock(b, "other", &err), STRATA_OK);
 
     /* the lock is no transaction: DDL and commits go on while it is held */
-    CU_ASSERT_EQUAL(t_exec(a, "CREATE TABLE t (a INT)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(a, "CREATE TABLE t (a INT)", &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->begin(a, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(a, "INSERT INTO t VALUES (1)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(a, "INSERT INTO t VALUES (1)", &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->commit(a, &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->lock(b, ".strata_migrations", 0, &err), STRATA_LOCK_TIMEOUT);
 
@@ -973,7 +815,7 @@ test_lock_after_use(void)
     CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->lock(a, "x", 0, &err), STRATA_OK);
     snprintf(sql, sizeof(sql), "USE `%s`", other);
-    CU_ASSERT_EQUAL(t_exec(a, sql, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(a, sql, &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->unlock(a, "x", &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->lock(b, "x", 0, &err), STRATA_OK);
     drv->close(b);
@@ -1021,10 +863,10 @@ test_lock_wait_forever(void)
     T_OPEN("lockwait", u, db, a);
     CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(drv->lock(a, "x", 0, &err), STRATA_OK);
-    t0 = t_now_ms();
+    t0 = dt_now_ms();
     CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, t_release_later, a), 0);
     CU_ASSERT_EQUAL(drv->lock(b, "x", -1, &err), STRATA_OK);
-    CU_ASSERT(t_now_ms() - t0 >= 150);
+    CU_ASSERT(dt_now_ms() - t0 >= 150);
     pthread_join(th, &rc);
     CU_ASSERT_EQUAL((long)rc, STRATA_OK);
     drv->close(b);
@@ -1042,15 +884,15 @@ test_lost_connection(void)
     T_OPEN("lost", u, db, a);
     CU_ASSERT_EQUAL_FATAL(t_connect(&u, &b, &err), STRATA_OK);
     snprintf(sql, sizeof(sql), "KILL %s", t_conn_id(b, id, sizeof(id)));
-    CU_ASSERT_EQUAL(t_exec(a, sql, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(a, sql, &err), STRATA_OK);
     usleep(100 * 1000);
-    CU_ASSERT_EQUAL(t_exec(b, "SELECT 1", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(b, "SELECT 1", &err), STRATA_ERROR);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "lost the connection to the server"));
     CU_ASSERT(err.native_code == T_CR_SERVER_GONE || err.native_code == T_CR_SERVER_LOST);
     CU_ASSERT(err.hint[0] != '\0');
     fprintf(stderr, "\n    lost: %s\n", err.message);
     /* nothing reconnects behind the caller's back */
-    CU_ASSERT_EQUAL(t_exec(b, "SELECT 1", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(b, "SELECT 1", &err), STRATA_ERROR);
     drv->close(b);
     drv->close(a);
 }
@@ -1063,7 +905,7 @@ main(void)
         CU_TestFunc fn;
     } tests[] = {
         {"load mysql.so and reach STRATA_TEST_MYSQL_URL", test_load},
-        {"entry refuses another ABI", test_entry_refuses_other_abi},
+        {"entry refuses another ABI", dt_test_entry_refuses_other_abi},
         {"identity", test_identity},
         {"connect, close, server_version", test_connect_and_version},
         {"URL parameters", test_url_params},

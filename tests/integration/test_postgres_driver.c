@@ -10,9 +10,7 @@
 #include <config.h>
 #endif
 
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,70 +22,19 @@
 
 #include <strata/driver.h>
 
+#include "drivertest.h"
 #include "testutil.h"
 #include "url.h"
 
-#define T_MAX_ROWS 8
-#define T_MAX_COLS 48
 #define T_MAX_DBS 32
 #define T_APP "strata-test"
 
-static void *t_dl;
-static const strata_driver *drv;
+static const strata_driver *drv;  /* loaded by test_load, unloaded by test_cleanup */
 static strata_url *t_url;         /* STRATA_TEST_POSTGRES_URL, parsed; strata_url_free() last */
 static strata_conn *t_admin;      /* to t_url's database: creates and drops the test databases */
 static char t_dbs[T_MAX_DBS][64]; /* databases created so far */
 static int t_ndbs;
 static char t_role[64]; /* a login role created by test_schema_privileges, or "" */
-
-/* ---- the test host ---- */
-
-static pthread_mutex_t t_log_mutex = PTHREAD_MUTEX_INITIALIZER;
-static int t_log_count[STRATA_LOG_DEBUG + 1];
-static char t_last_log[STRATA_LOG_DEBUG + 1][1024];
-
-static void t_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-t_log(int level, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (level < 0 || level > STRATA_LOG_DEBUG)
-        level = STRATA_LOG_ERROR;
-    pthread_mutex_lock(&t_log_mutex);
-    t_log_count[level]++;
-    memcpy(t_last_log[level], line, sizeof(line));
-    pthread_mutex_unlock(&t_log_mutex);
-    if (level < STRATA_LOG_DEBUG)
-        fprintf(stderr, "[driver log %d] %s\n", level, line);
-}
-
-static void t_set_error(strata_error *err, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-t_set_error(strata_error *err, int status, const char *fmt, ...)
-{
-    va_list ap;
-
-    memset(err, 0, sizeof(*err));
-    err->status = status;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
-}
-
-static const strata_host t_host = {
-    .abi_version = STRATA_DRIVER_ABI,
-    .size = sizeof(strata_host),
-    .log = t_log,
-    .set_error = t_set_error,
-};
 
 /* ---- helpers ---- */
 
@@ -99,90 +46,6 @@ t_connect_url(const strata_url *url, const char *schema, strata_conn **out, stra
 
     memset(err, 0, sizeof(*err));
     return drv->connect(url, &opts, out, err);
-}
-
-static int
-t_exec(strata_conn *c, const char *sql, strata_error *err)
-{
-    memset(err, 0, sizeof(*err));
-    return drv->exec(c, sql, strlen(sql), err);
-}
-
-/* Rows collected by t_collect. */
-typedef struct t_rows {
-    int n;
-    int ncols;
-    int stop_after; /* 0: read all */
-    char cell[T_MAX_ROWS][T_MAX_COLS][1024];
-    int null[T_MAX_ROWS][T_MAX_COLS];
-} t_rows;
-
-static int
-t_collect(void *ctx, int ncols, const char *const *values)
-{
-    t_rows *r = ctx;
-    int i;
-
-    r->ncols = ncols;
-    if (r->n < T_MAX_ROWS) {
-        for (i = 0; i < ncols && i < T_MAX_COLS; i++) {
-            r->null[r->n][i] = values[i] == NULL;
-            snprintf(r->cell[r->n][i], sizeof(r->cell[0][0]), "%s", values[i] ? values[i] : "");
-        }
-    }
-    r->n++;
-    return r->stop_after > 0 && r->n >= r->stop_after;
-}
-
-static int
-t_query(strata_conn *c, const char *sql, t_rows *r, strata_error *err)
-{
-    int stop = r->stop_after;
-
-    memset(r, 0, sizeof(*r));
-    r->stop_after = stop;
-    memset(err, 0, sizeof(*err));
-    return drv->query(c, sql, t_collect, r, err);
-}
-
-/* The single integer a query returns, or -1. */
-static long
-t_scalar(strata_conn *c, const char *sql)
-{
-    static t_rows r; /* large (every t_rows is static): keep it off the stack */
-    strata_error err;
-
-    r.stop_after = 0;
-    if (t_query(c, sql, &r, &err) != STRATA_OK || r.n != 1 || r.null[0][0]) {
-        fprintf(stderr, "t_scalar(%s): %s\n", sql, err.message);
-        return -1;
-    }
-    return atol(r.cell[0][0]);
-}
-
-/* The single text value a query returns into out ("" on failure); returns out. */
-static const char *
-t_text(strata_conn *c, const char *sql, char *out, size_t size)
-{
-    static t_rows r;
-    strata_error err;
-
-    out[0] = '\0';
-    r.stop_after = 0;
-    if (t_query(c, sql, &r, &err) == STRATA_OK && r.n == 1 && !r.null[0][0])
-        snprintf(out, size, "%s", r.cell[0][0]);
-    else
-        fprintf(stderr, "t_text(%s): %s\n", sql, err.message);
-    return out;
-}
-
-static long long
-t_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -200,9 +63,9 @@ t_fresh(const char *tag, strata_url *url, char *db, size_t size)
     CU_ASSERT_FATAL(t_ndbs < T_MAX_DBS);
     snprintf(db, size, "strata_test_%ld_%s", (long)getpid(), tag);
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", db);
-    CU_ASSERT_EQUAL_FATAL(t_exec(t_admin, sql, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_exec(t_admin, sql, &err), STRATA_OK);
     snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", db);
-    if (t_exec(t_admin, sql, &err) != STRATA_OK)
+    if (dt_exec(t_admin, sql, &err) != STRATA_OK)
         fprintf(stderr, "%s: %s\n", sql, err.message);
     CU_ASSERT_EQUAL_FATAL(err.status, STRATA_OK);
     snprintf(t_dbs[t_ndbs++], sizeof(t_dbs[0]), "%s", db);
@@ -254,26 +117,10 @@ t_sleep_ms(long ms)
 static void
 test_load(void)
 {
-    const char *env = getenv("STRATA_DRIVER_PATH");
     const char *url = getenv("STRATA_TEST_POSTGRES_URL");
-    char dir[512], file[600];
-    strata_driver_entry_fn entry;
     strata_error err;
 
-    if (env == NULL || env[0] == '\0')
-        fprintf(stderr, "STRATA_DRIVER_PATH is not set: cannot find postgres.so\n");
-    CU_ASSERT_FATAL(env != NULL && env[0] != '\0');
-    snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(env, ":"), env);
-    snprintf(file, sizeof(file), "%s/postgres.so", dir);
-    t_dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-    if (t_dl == NULL)
-        fprintf(stderr, "dlopen %s: %s\n", file, dlerror());
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t_dl);
-    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
-    drv = entry(&t_host);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
-
+    drv = dt_load("postgres");
     if (url == NULL || url[0] == '\0')
         fprintf(stderr, "STRATA_TEST_POSTGRES_URL is not set: start a server with "
                         "tests/servers.sh (postgres_start)\n");
@@ -282,22 +129,6 @@ test_load(void)
     if (t_connect_url(t_url, NULL, &t_admin, &err) != STRATA_OK)
         fprintf(stderr, "cannot reach the test server %s: %s\n", t_url->redacted, err.message);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
-}
-
-static void
-test_entry_refuses_other_abi(void)
-{
-    strata_host other = t_host;
-    strata_driver_entry_fn entry;
-    int before = t_log_count[STRATA_LOG_ERROR];
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
-    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
-    other.abi_version = STRATA_DRIVER_ABI + 1;
-    CU_ASSERT_PTR_NULL(entry(&other));
-    CU_ASSERT_EQUAL(t_log_count[STRATA_LOG_ERROR], before + 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log[STRATA_LOG_ERROR], "ABI"));
-    CU_ASSERT_PTR_EQUAL(entry(&t_host), drv);
 }
 
 static void
@@ -384,10 +215,10 @@ test_connect_close(void)
     strata_conn *c = t_fresh("connect", &url, db, sizeof(db));
     size_t n;
 
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT current_database()", text, sizeof(text)), db);
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SHOW client_encoding", text, sizeof(text)), "UTF8");
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SHOW application_name", text, sizeof(text)), T_APP);
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT current_schema()", text, sizeof(text)), "public");
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT current_database()", text, sizeof(text)), db);
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SHOW client_encoding", text, sizeof(text)), "UTF8");
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SHOW application_name", text, sizeof(text)), T_APP);
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT current_schema()", text, sizeof(text)), "public");
 
     n = drv->server_version(c, buf, sizeof(buf));
     CU_ASSERT_EQUAL(n, strlen(buf));
@@ -432,9 +263,9 @@ test_url_params(void)
     with.params = passed;
     with.nparams = 4;
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&with, NULL, &other, &err), STRATA_OK);
-    CU_ASSERT_STRING_EQUAL(t_text(other, "SHOW application_name", text, sizeof(text)), "from-url");
-    CU_ASSERT_STRING_EQUAL(t_text(other, "SHOW statement_timeout", text, sizeof(text)), "1234ms");
-    CU_ASSERT_STRING_EQUAL(t_text(other, "SHOW client_encoding", text, sizeof(text)), "UTF8");
+    CU_ASSERT_STRING_EQUAL(dt_text(other, "SHOW application_name", text, sizeof(text)), "from-url");
+    CU_ASSERT_STRING_EQUAL(dt_text(other, "SHOW statement_timeout", text, sizeof(text)), "1234ms");
+    CU_ASSERT_STRING_EQUAL(dt_text(other, "SHOW client_encoding", text, sizeof(text)), "UTF8");
     drv->close(other);
 }
 
@@ -480,51 +311,52 @@ test_exec_several(void)
     strata_conn *c = t_fresh("exec", &url, db, sizeof(db));
     strata_error err;
 
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "-- a comment first\n"
-                           "CREATE TABLE t (a INTEGER, b TEXT);\n"
-                           "INSERT INTO t VALUES (1, 'one');;\n"
-                           "/* block /* nested */ */ INSERT INTO t VALUES (2, NULL);\n"
-                           "INSERT INTO \"t\" (a, \"b\") VALUES (3, 'a;b');\n"
-                           "SELECT * FROM t;\n"
-                           "  \n\t-- trailing comment\n",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "-- a comment first\n"
+                            "CREATE TABLE t (a INTEGER, b TEXT);\n"
+                            "INSERT INTO t VALUES (1, 'one');;\n"
+                            "/* block /* nested */ */ INSERT INTO t VALUES (2, NULL);\n"
+                            "INSERT INTO \"t\" (a, \"b\") VALUES (3, 'a;b');\n"
+                            "SELECT * FROM t;\n"
+                            "  \n\t-- trailing comment\n",
+                            &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 3);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT a FROM t WHERE b = 'a;b'"), 3);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 3);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT a FROM t WHERE b = 'a;b'"), 3);
 
     /* the statements of one exec run in one implicit transaction: all or nothing */
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (4, 'four'); INSERT INTO t VALUES ('x')", &err),
-                    STRATA_ERROR);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 3);
+    CU_ASSERT_EQUAL(
+        dt_exec(c, "INSERT INTO t VALUES (4, 'four'); INSERT INTO t VALUES ('x')", &err),
+        STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 3);
 
-    CU_ASSERT_EQUAL(t_exec(c, "", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "  -- only a comment\n", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "  -- only a comment\n", &err), STRATA_OK);
     /* rows of a COPY TO STDOUT are read and dropped */
-    CU_ASSERT_EQUAL(t_exec(c, "COPY t TO STDOUT; INSERT INTO t VALUES (5, 'five')", &err),
+    CU_ASSERT_EQUAL(dt_exec(c, "COPY t TO STDOUT; INSERT INTO t VALUES (5, 'five')", &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 4);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 4);
     /* a NUL inside the text would cut it short in libpq: refused */
     memset(&err, 0, sizeof(err));
     CU_ASSERT_EQUAL(drv->exec(c, "SELECT 1\0; DROP TABLE t", 23, &err), STRATA_USAGE);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 4);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 4);
     drv->close(c);
 }
 
 static void
 test_query_nulls(void)
 {
-    static t_rows r;
+    static dt_rows r;
     char db[64], sql[512];
     strata_url url;
     strata_conn *c = t_fresh("query", &url, db, sizeof(db));
     strata_error err;
     int i, n;
 
-    CU_ASSERT_EQUAL(t_query(c,
-                            "SELECT a, CASE WHEN a = 2 THEN NULL ELSE 'v' || a END, '', 1.5 "
-                            "FROM generate_series(1, 3) AS a ORDER BY a",
-                            &r, &err),
+    CU_ASSERT_EQUAL(dt_query(c,
+                             "SELECT a, CASE WHEN a = 2 THEN NULL ELSE 'v' || a END, '', 1.5 "
+                             "FROM generate_series(1, 3) AS a ORDER BY a",
+                             &r, &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 3);
     CU_ASSERT_EQUAL(r.ncols, 4);
@@ -537,21 +369,21 @@ test_query_nulls(void)
     CU_ASSERT_STRING_EQUAL(r.cell[2][3], "1.5");
 
     /* no rows: fn is not called */
-    CU_ASSERT_EQUAL(t_query(c, "SELECT 1 WHERE false", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT 1 WHERE false", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL(r.n, 0);
 
     /* fn stops the rows; the connection stays usable */
     r.stop_after = 2;
-    CU_ASSERT_EQUAL(t_query(c, "SELECT generate_series(1, 100)", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT generate_series(1, 100)", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL(r.n, 2);
     r.stop_after = 0;
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 7"), 7);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 7"), 7);
 
     /* more columns than the driver keeps on its stack */
     n = snprintf(sql, sizeof(sql), "SELECT 1");
     for (i = 2; i <= 40; i++)
         n += snprintf(sql + n, sizeof(sql) - n, i == 39 ? ", NULL" : ", %d", i);
-    CU_ASSERT_EQUAL(t_query(c, sql, &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, sql, &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 1);
     CU_ASSERT_EQUAL(r.ncols, 40);
     CU_ASSERT_STRING_EQUAL(r.cell[0][32], "33");
@@ -568,25 +400,25 @@ test_transactions(void)
     strata_conn *c = t_fresh("tx", &url, db, sizeof(db)), *other = NULL;
     strata_error err;
 
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INTEGER)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a INTEGER)", &err), STRATA_OK);
 
     /* rollback leaves nothing, DDL included */
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1); CREATE TABLE u (b INTEGER)", &err),
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (1); CREATE TABLE u (b INTEGER)", &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 0);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM pg_tables WHERE tablename = 'u'"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM pg_tables WHERE tablename = 'u'"), 0);
 
     /* commit keeps, and another connection sees it */
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (2)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (3); CREATE TABLE u (b INTEGER)", &err),
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (2)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (3); CREATE TABLE u (b INTEGER)", &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL(drv->commit(c, &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &other, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(other, "SELECT sum(a) FROM t"), 5);
-    CU_ASSERT_EQUAL(t_scalar(other, "SELECT count(*) FROM u"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(other, "SELECT sum(a) FROM t"), 5);
+    CU_ASSERT_EQUAL(dt_scalar(other, "SELECT count(*) FROM u"), 0);
 
     /* rollback when idle is fine; commit or a nested begin are errors */
     CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
@@ -598,16 +430,16 @@ test_transactions(void)
 
     /* a failed statement dooms the transaction: commit says so, and nothing is kept */
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (10)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES ('ten')", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (10)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES ('ten')", &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(drv->commit(c, &err), STRATA_ERROR);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "rolled back"));
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 2);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 2);
     /* and after a failure inside a transaction, rollback works */
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "SELECT 1/0", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "SELECT 1/0", &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT 1"), 1);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 1"), 1);
     drv->close(other);
     drv->close(c);
 }
@@ -626,7 +458,7 @@ test_syntax_error_position(void)
     strata_conn *c = t_fresh("syntax", &url, db, sizeof(db));
     strata_error err;
 
-    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42601");
     CU_ASSERT_EQUAL(err.native_code, 0);
@@ -636,13 +468,13 @@ test_syntax_error_position(void)
     CU_ASSERT_STRING_EQUAL(err.message, "syntax error at or near \"SELEC\"");
 
     /* at the end of the text: one past the last byte */
-    CU_ASSERT_EQUAL(t_exec(c, at_end, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, at_end, &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42601");
     CU_ASSERT_EQUAL(err.position, (long)strlen(at_end) + 1);
 
     /* in query() too: 'é' FORM is a column alias, x the error (character 22, byte 24) */
     memset(&err, 0, sizeof(err));
-    CU_ASSERT_EQUAL(drv->query(c, in_query, t_collect, NULL, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(drv->query(c, in_query, dt_collect, NULL, &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42601");
     CU_ASSERT_EQUAL(err.position, 24);
     CU_ASSERT_EQUAL(err.position, (long)(strstr(in_query, " x") - in_query) + 2);
@@ -658,18 +490,18 @@ test_runtime_errors(void)
     strata_conn *c = t_fresh("runtime", &url, db, sizeof(db));
     strata_error err;
 
-    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42P01");
     CU_ASSERT_STRING_EQUAL(err.message, "relation \"nosuch_table\" does not exist");
     CU_ASSERT_EQUAL(err.position, (long)(strstr(sql, "nosuch") - sql) + 1);
 
     /* a unique violation has a DETAIL */
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "CREATE TABLE u (id INTEGER PRIMARY KEY);\n"
-                           "INSERT INTO u VALUES (1);\n",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "CREATE TABLE u (id INTEGER PRIMARY KEY);\n"
+                            "INSERT INTO u VALUES (1);\n",
+                            &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO u VALUES (1)", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO u VALUES (1)", &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "23505");
     CU_ASSERT_STRING_EQUAL(err.message,
                            "duplicate key value violates unique constraint \"u_pkey\"");
@@ -677,13 +509,13 @@ test_runtime_errors(void)
     CU_ASSERT_EQUAL(err.position, 0);
 
     /* an unknown function has a HINT */
-    CU_ASSERT_EQUAL(t_exec(c, "SELECT nosuch_function(1)", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "SELECT nosuch_function(1)", &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42883");
     CU_ASSERT_EQUAL(strncmp(err.hint, "No function matches", 19), 0);
     CU_ASSERT_EQUAL(err.position, 8);
 
     /* division by zero, no position */
-    CU_ASSERT_EQUAL(t_exec(c, "SELECT 1/0", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "SELECT 1/0", &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "22012");
     CU_ASSERT_STRING_EQUAL(err.message, "division by zero");
     drv->close(c);
@@ -697,27 +529,27 @@ test_plpgsql_dollar_quotes(void)
     strata_conn *c = t_fresh("plpgsql", &url, db, sizeof(db));
     strata_error err;
 
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "CREATE FUNCTION add_one(i integer) RETURNS integer\n"
-                           "LANGUAGE plpgsql AS $$\n"
-                           "BEGIN\n"
-                           "    -- a ; and a ' inside the body\n"
-                           "    RETURN i + 1;\n"
-                           "END;\n"
-                           "$$;\n"
-                           "CREATE FUNCTION boom() RETURNS void LANGUAGE plpgsql AS $body$\n"
-                           "BEGIN\n"
-                           "    RAISE EXCEPTION 'boom %', 42 USING HINT = 'defuse it';\n"
-                           "END\n"
-                           "$body$;\n",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "CREATE FUNCTION add_one(i integer) RETURNS integer\n"
+                            "LANGUAGE plpgsql AS $$\n"
+                            "BEGIN\n"
+                            "    -- a ; and a ' inside the body\n"
+                            "    RETURN i + 1;\n"
+                            "END;\n"
+                            "$$;\n"
+                            "CREATE FUNCTION boom() RETURNS void LANGUAGE plpgsql AS $body$\n"
+                            "BEGIN\n"
+                            "    RAISE EXCEPTION 'boom %', 42 USING HINT = 'defuse it';\n"
+                            "END\n"
+                            "$body$;\n",
+                            &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT add_one(41)"), 42);
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT $q$it's $$ here$q$", text, sizeof(text)),
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT add_one(41)"), 42);
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT $q$it's $$ here$q$", text, sizeof(text)),
                            "it's $$ here");
 
     /* an error raised inside a function: where it happened goes to the detail */
-    CU_ASSERT_EQUAL(t_exec(c, "SELECT boom()", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "SELECT boom()", &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "P0001");
     CU_ASSERT_STRING_EQUAL(err.message, "boom 42");
     CU_ASSERT_STRING_EQUAL(err.hint, "defuse it");
@@ -735,18 +567,18 @@ test_notices(void)
     strata_error err;
     int debug, warn;
 
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE IF NOT EXISTS t (a INTEGER)", &err), STRATA_OK);
-    debug = t_log_count[STRATA_LOG_DEBUG];
-    warn = t_log_count[STRATA_LOG_WARN];
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE IF NOT EXISTS t (a INTEGER)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_log_count[STRATA_LOG_DEBUG], debug + 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log[STRATA_LOG_DEBUG], "already exists, skipping"));
-    CU_ASSERT_EQUAL(t_log_count[STRATA_LOG_WARN], warn);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE IF NOT EXISTS t (a INTEGER)", &err), STRATA_OK);
+    debug = dt_log_count(STRATA_LOG_DEBUG);
+    warn = dt_log_count(STRATA_LOG_WARN);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE IF NOT EXISTS t (a INTEGER)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_log_count(STRATA_LOG_DEBUG), debug + 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dt_last_log(STRATA_LOG_DEBUG), "already exists, skipping"));
+    CU_ASSERT_EQUAL(dt_log_count(STRATA_LOG_WARN), warn);
 
     /* a WARNING is shown */
-    CU_ASSERT_EQUAL(t_exec(c, "DO $$ BEGIN RAISE WARNING 'careful'; END $$", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_log_count[STRATA_LOG_WARN], warn + 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log[STRATA_LOG_WARN], "careful"));
+    CU_ASSERT_EQUAL(dt_exec(c, "DO $$ BEGIN RAISE WARNING 'careful'; END $$", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_log_count(STRATA_LOG_WARN), warn + 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dt_last_log(STRATA_LOG_WARN), "careful"));
     drv->close(c);
 }
 
@@ -757,12 +589,12 @@ test_lost_connection(void)
     strata_url url;
     strata_conn *c = t_fresh("lost", &url, db, sizeof(db));
     strata_error err;
-    long pid = t_scalar(c, "SELECT pg_backend_pid()");
+    long pid = dt_scalar(c, "SELECT pg_backend_pid()");
 
     CU_ASSERT_FATAL(pid > 0);
     snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%ld, 5000)::int", pid);
-    CU_ASSERT_EQUAL(t_scalar(t_admin, sql), 1);
-    CU_ASSERT_EQUAL(t_exec(c, "SELECT 1", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_scalar(t_admin, sql), 1);
+    CU_ASSERT_EQUAL(dt_exec(c, "SELECT 1", &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(strncmp(err.message, "lost the connection to the server: ", 35), 0);
     fprintf(stderr, "\n    lost connection: %s\n", err.message);
     CU_ASSERT_EQUAL(drv->lock(c, "strata", 0, &err), STRATA_ERROR);
@@ -816,12 +648,12 @@ test_copy_in(void)
     size_t n = 0, size = 20000 * 16;
     int i;
 
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE c (id INTEGER PRIMARY KEY, name TEXT)", &err),
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE c (id INTEGER PRIMARY KEY, name TEXT)", &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\n2\t\\N\n3\tcafé\n", 5, 0, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 3);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c WHERE name IS NULL"), 1);
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT name FROM c WHERE id = 3", text, sizeof(text)),
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c"), 3);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c WHERE name IS NULL"), 1);
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT name FROM c WHERE id = 3", text, sizeof(text)),
                            "café");
 
     /* more than one 64 KiB chunk */
@@ -832,7 +664,7 @@ test_copy_in(void)
     CU_ASSERT_FATAL(n > 65536 * 2 && n < size);
     CU_ASSERT_EQUAL(t_copy(c, copy, big, (size_t)-1, 0, &err), STRATA_OK);
     free(big);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 20003);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c"), 20003);
     drv->close(c);
 }
 
@@ -845,7 +677,7 @@ test_copy_in_errors(void)
     strata_conn *c = t_fresh("copyerr", &url, db, sizeof(db));
     strata_error err;
 
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE c (id INTEGER, name TEXT)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE c (id INTEGER, name TEXT)", &err), STRATA_OK);
 
     /* bad data: the server's error, with the line in the detail; nothing is kept */
     CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\nx\ttwo\n3\tthree\n", 64, 0, &err), STRATA_ERROR);
@@ -853,12 +685,12 @@ test_copy_in_errors(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "invalid input syntax for type integer"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.detail, "line 2"));
     fprintf(stderr, "\n    bad COPY data: %s (%s)\n", err.message, err.detail);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c"), 0);
 
     /* a reader failure ends the COPY with an error; nothing is kept */
     CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\n", 64, 1, &err), STRATA_ERROR);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "unreadable or not terminated"));
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c"), 0);
 
     /* copy_in of a statement that is no COPY FROM STDIN */
     CU_ASSERT_EQUAL(t_copy(c, "SELECT 1", "1\tone\n", 64, 0, &err), STRATA_ERROR);
@@ -867,14 +699,14 @@ test_copy_in_errors(void)
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42P01");
 
     /* COPY FROM STDIN through exec: an error pointing at copy_in; the text runs not at all */
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO c VALUES (9, 'nine'); COPY c FROM STDIN", &err),
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO c VALUES (9, 'nine'); COPY c FROM STDIN", &err),
                     STRATA_ERROR);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "use copy_in"));
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c"), 0);
 
     /* the connection is usable after all of it */
     CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\n", 64, 0, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM c"), 1);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c"), 1);
     drv->close(c);
 }
 
@@ -890,13 +722,13 @@ t_columns(strata_conn *c, const char *table, char *out, size_t size)
              "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) "
              "FROM information_schema.columns WHERE table_schema = 'hist' AND table_name = '%s'",
              table);
-    t_text(c, sql, out, size);
+    dt_text(c, sql, out, size);
 }
 
 static void
 test_history_ddl(void)
 {
-    static t_rows r;
+    static dt_rows r;
     char db[64], sql[512], cols[1024], ident[3][64], *ddl, *small;
     strata_history_names names = {ident[0], ident[1], ident[2]};
     strata_url url;
@@ -918,7 +750,7 @@ test_history_ddl(void)
     CU_ASSERT_EQUAL(strncmp(small, ddl, 9), 0);
     free(small);
 
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE SCHEMA hist", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE SCHEMA hist", &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->exec(c, ddl, n, &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->exec(c, ddl, n, &err), STRATA_OK); /* IF NOT EXISTS */
     free(ddl);
@@ -938,34 +770,34 @@ test_history_ddl(void)
                                  "detail:text");
     t_columns(c, "strata_migrations_meta", cols, sizeof(cols));
     CU_ASSERT_STRING_EQUAL(cols, "meta_key:character varying,meta_value:text");
-    t_text(c,
-           "SELECT string_agg(column_name, ',' ORDER BY table_name, ordinal_position) FROM "
-           "information_schema.columns WHERE table_schema = 'hist' AND is_nullable = 'YES'",
-           cols, sizeof(cols));
+    dt_text(c,
+            "SELECT string_agg(column_name, ',' ORDER BY table_name, ordinal_position) FROM "
+            "information_schema.columns WHERE table_schema = 'hist' AND is_nullable = 'YES'",
+            cols, sizeof(cols));
     CU_ASSERT_STRING_EQUAL(cols, "down_checksum,statements_hash,version,name,detail");
 
     /* times read back as written, even where the server's DateStyle is another */
     snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET DateStyle = 'SQL, DMY'", db);
-    CU_ASSERT_EQUAL(t_exec(t_admin, sql, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(t_admin, sql, &err), STRATA_OK);
     drv->close(c);
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "INSERT INTO hist.strata_migrations (version, name, checksum, state, "
-                           "applied_rank, applied_at, execution_ms, applied_by, strata_version) "
-                           "VALUES ('001', 'init', repeat('a', 64), 'applied', 1, "
-                           "'2024-01-02 03:04:05', 12, 'me@host', '0.1.0');\n"
-                           "INSERT INTO hist.strata_migrations_events (action, outcome, "
-                           "started_at, duration_ms, performed_by, strata_version) VALUES "
-                           "('up', 'ok', '2024-01-02 03:04:05', 1, 'me', '0.1.0'), "
-                           "('up', 'ok', '2024-01-02 03:04:06', 1, 'me', '0.1.0');\n"
-                           "INSERT INTO hist.strata_migrations_meta VALUES ('schema_version', "
-                           "'1')",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "INSERT INTO hist.strata_migrations (version, name, checksum, state, "
+                            "applied_rank, applied_at, execution_ms, applied_by, strata_version) "
+                            "VALUES ('001', 'init', repeat('a', 64), 'applied', 1, "
+                            "'2024-01-02 03:04:05', 12, 'me@host', '0.1.0');\n"
+                            "INSERT INTO hist.strata_migrations_events (action, outcome, "
+                            "started_at, duration_ms, performed_by, strata_version) VALUES "
+                            "('up', 'ok', '2024-01-02 03:04:05', 1, 'me', '0.1.0'), "
+                            "('up', 'ok', '2024-01-02 03:04:06', 1, 'me', '0.1.0');\n"
+                            "INSERT INTO hist.strata_migrations_meta VALUES ('schema_version', "
+                            "'1')",
+                            &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_query(c,
-                            "SELECT kind, applied_at, statements_done, statements_hash, "
-                            "execution_ms FROM hist.strata_migrations",
-                            &r, &err),
+    CU_ASSERT_EQUAL(dt_query(c,
+                             "SELECT kind, applied_at, statements_done, statements_hash, "
+                             "execution_ms FROM hist.strata_migrations",
+                             &r, &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 1);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "versioned");
@@ -973,16 +805,16 @@ test_history_ddl(void)
     CU_ASSERT_STRING_EQUAL(r.cell[0][2], "0");
     CU_ASSERT_TRUE(r.null[0][3]);
     CU_ASSERT_STRING_EQUAL(r.cell[0][4], "12");
-    CU_ASSERT_EQUAL(t_query(c,
-                            "SELECT id, started_at FROM hist.strata_migrations_events ORDER BY id",
-                            &r, &err),
+    CU_ASSERT_EQUAL(dt_query(c,
+                             "SELECT id, started_at FROM hist.strata_migrations_events ORDER BY id",
+                             &r, &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 2);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "1");
     CU_ASSERT_STRING_EQUAL(r.cell[1][0], "2");
     CU_ASSERT_STRING_EQUAL(r.cell[1][1], "2024-01-02 03:04:06");
     /* the server's date order for input is left alone */
-    CU_ASSERT_STRING_EQUAL(t_text(c, "SELECT '03/04/2024'::date", cols, sizeof(cols)),
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT '03/04/2024'::date", cols, sizeof(cols)),
                            "2024-04-03");
     drv->close(c);
 }
@@ -995,7 +827,7 @@ t_literal_round_trip(strata_conn *c, const char *value)
 
     CU_ASSERT_FATAL(drv->quote_literal(value, lit, sizeof(lit)) < sizeof(lit));
     snprintf(sql, sizeof(sql), "SELECT %s", lit);
-    CU_ASSERT_STRING_EQUAL(t_text(c, sql, back, sizeof(back)), value);
+    CU_ASSERT_STRING_EQUAL(dt_text(c, sql, back, sizeof(back)), value);
 }
 
 static void
@@ -1016,21 +848,21 @@ test_quote_round_trip(void)
     for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
         t_literal_round_trip(c, values[i]);
     /* E'...' reads the same whatever standard_conforming_strings says */
-    CU_ASSERT_EQUAL(t_exec(c, "SET standard_conforming_strings = off", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "SET standard_conforming_strings = off", &err), STRATA_OK);
     for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
         t_literal_round_trip(c, values[i]);
-    CU_ASSERT_EQUAL(t_exec(c, "SET standard_conforming_strings = on", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "SET standard_conforming_strings = on", &err), STRATA_OK);
 
     for (i = 0; i < sizeof(idents) / sizeof(idents[0]); i++) {
         drv->quote_ident(idents[i], q, sizeof(q));
         drv->quote_literal(idents[i], lit, sizeof(lit));
         snprintf(sql, sizeof(sql), "CREATE TABLE %s (%s INTEGER)", q, q);
-        CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_OK);
+        CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_OK);
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM information_schema.columns WHERE table_name = %s "
                  "AND column_name = %s",
                  lit, lit);
-        CU_ASSERT_EQUAL(t_scalar(c, sql), 1);
+        CU_ASSERT_EQUAL(dt_scalar(c, sql), 1);
     }
     drv->close(c);
 }
@@ -1046,18 +878,18 @@ test_schema_option(void)
 
     drv->close(c);
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "App \"Schema\"", &s, &err), STRATA_OK);
-    CU_ASSERT_STRING_EQUAL(t_text(s, "SELECT current_schema()", text, sizeof(text)),
+    CU_ASSERT_STRING_EQUAL(dt_text(s, "SELECT current_schema()", text, sizeof(text)),
                            "App \"Schema\"");
-    CU_ASSERT_STRING_EQUAL(t_text(s, "SHOW search_path", text, sizeof(text)),
+    CU_ASSERT_STRING_EQUAL(dt_text(s, "SHOW search_path", text, sizeof(text)),
                            "\"App \"\"Schema\"\"\"");
-    CU_ASSERT_EQUAL(t_exec(s, "CREATE TABLE here (a INTEGER)", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(s, "SELECT count(*) FROM pg_tables WHERE schemaname = "
-                                "'App \"Schema\"' AND tablename = 'here'"),
+    CU_ASSERT_EQUAL(dt_exec(s, "CREATE TABLE here (a INTEGER)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_scalar(s, "SELECT count(*) FROM pg_tables WHERE schemaname = "
+                                 "'App \"Schema\"' AND tablename = 'here'"),
                     1);
     drv->close(s);
     /* again: the schema exists now */
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "App \"Schema\"", &s, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(s, "SELECT count(*) FROM here"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(s, "SELECT count(*) FROM here"), 0);
     drv->close(s);
 
     /* the URL's schema parameter, which the option beats */
@@ -1065,10 +897,10 @@ test_schema_option(void)
     with.params = param;
     with.nparams = 1;
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&with, NULL, &s, &err), STRATA_OK);
-    CU_ASSERT_STRING_EQUAL(t_text(s, "SELECT current_schema()", text, sizeof(text)), "from_url");
+    CU_ASSERT_STRING_EQUAL(dt_text(s, "SELECT current_schema()", text, sizeof(text)), "from_url");
     drv->close(s);
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&with, "option", &s, &err), STRATA_OK);
-    CU_ASSERT_STRING_EQUAL(t_text(s, "SELECT current_schema()", text, sizeof(text)), "option");
+    CU_ASSERT_STRING_EQUAL(dt_text(s, "SELECT current_schema()", text, sizeof(text)), "option");
     drv->close(s);
 }
 
@@ -1084,9 +916,9 @@ test_schema_privileges(void)
     snprintf(t_role, sizeof(t_role), "strata_test_role_%ld", (long)getpid());
     snprintf(password, sizeof(password), "pw%ld", (long)getpid());
     snprintf(sql, sizeof(sql), "CREATE ROLE %s LOGIN PASSWORD '%s'", t_role, password);
-    CU_ASSERT_EQUAL_FATAL(t_exec(t_admin, sql, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_exec(t_admin, sql, &err), STRATA_OK);
     snprintf(sql, sizeof(sql), "CREATE SCHEMA shared; GRANT USAGE ON SCHEMA shared TO %s", t_role);
-    CU_ASSERT_EQUAL_FATAL(t_exec(c, sql, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_exec(c, sql, &err), STRATA_OK);
     drv->close(c);
 
     as_role = url;
@@ -1114,8 +946,8 @@ test_lock(void)
     long pid_a, pid_b;
 
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &b, &err), STRATA_OK);
-    pid_a = t_scalar(a, "SELECT pg_backend_pid()");
-    pid_b = t_scalar(b, "SELECT pg_backend_pid()");
+    pid_a = dt_scalar(a, "SELECT pg_backend_pid()");
+    pid_b = dt_scalar(b, "SELECT pg_backend_pid()");
 
     CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_OK); /* again: still ours */
@@ -1124,11 +956,11 @@ test_lock(void)
              "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = "
              "%ld AND classid = '%u' AND objid = '%u' AND objsubid = 1",
              pid_a, (unsigned)(ukey >> 32), (unsigned)(ukey & 0xffffffffu));
-    CU_ASSERT_EQUAL(t_scalar(b, sql), 1);
+    CU_ASSERT_EQUAL(dt_scalar(b, sql), 1);
 
-    t0 = t_now_ms();
+    t0 = dt_now_ms();
     CU_ASSERT_EQUAL(drv->lock(b, "strata", 300, &err), STRATA_LOCK_TIMEOUT);
-    elapsed = t_now_ms() - t0;
+    elapsed = dt_now_ms() - t0;
     CU_ASSERT(elapsed >= 300 && elapsed < 3000);
     CU_ASSERT_EQUAL(err.status, STRATA_LOCK_TIMEOUT);
     snprintf(want, sizeof(want),
@@ -1141,12 +973,12 @@ test_lock(void)
     fprintf(stderr, "\n    lock timeout: %s\n", err.message);
     /* the waiter left no transaction open behind */
     snprintf(sql, sizeof(sql), "SELECT state FROM pg_stat_activity WHERE pid = %ld", pid_b);
-    CU_ASSERT_STRING_EQUAL(t_text(a, sql, text, sizeof(text)), "idle");
+    CU_ASSERT_STRING_EQUAL(dt_text(a, sql, text, sizeof(text)), "idle");
 
     /* 0 tries once */
-    t0 = t_now_ms();
+    t0 = dt_now_ms();
     CU_ASSERT_EQUAL(drv->lock(b, "strata", 0, &err), STRATA_LOCK_TIMEOUT);
-    CU_ASSERT(t_now_ms() - t0 < 1000);
+    CU_ASSERT(dt_now_ms() - t0 < 1000);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "timed out after 0 ms"));
     /* another name is another lock */
     CU_ASSERT_EQUAL(drv->lock(b, "other", 0, &err), STRATA_OK);
@@ -1186,10 +1018,10 @@ static void *
 t_wait_for_lock(void *arg)
 {
     t_waiter *w = arg;
-    long long t0 = t_now_ms();
+    long long t0 = dt_now_ms();
 
     w->rc = drv->lock(w->c, "strata", -1, &w->err);
-    w->waited_ms = t_now_ms() - t0;
+    w->waited_ms = dt_now_ms() - t0;
     return NULL;
 }
 
@@ -1209,19 +1041,19 @@ test_lock_waiter_and_concurrent_index(void)
     long long t0;
 
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &w.c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(a,
-                           "SET statement_timeout = '20s';\n"
-                           "CREATE TABLE big AS SELECT g AS x FROM generate_series(1, 10000) g",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(a,
+                            "SET statement_timeout = '20s';\n"
+                            "CREATE TABLE big AS SELECT g AS x FROM generate_series(1, 10000) g",
+                            &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(drv->lock(a, "strata", 0, &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(pthread_create(&thread, NULL, t_wait_for_lock, &w), 0);
     t_sleep_ms(200);
-    t0 = t_now_ms();
-    CU_ASSERT_EQUAL(t_exec(a, "CREATE INDEX CONCURRENTLY big_x ON big (x)", &err), STRATA_OK);
-    CU_ASSERT(t_now_ms() - t0 < 10000);
-    CU_ASSERT_EQUAL(t_scalar(a, "SELECT count(*) FROM pg_index WHERE indisvalid AND "
-                                "indexrelid = 'big_x'::regclass"),
+    t0 = dt_now_ms();
+    CU_ASSERT_EQUAL(dt_exec(a, "CREATE INDEX CONCURRENTLY big_x ON big (x)", &err), STRATA_OK);
+    CU_ASSERT(dt_now_ms() - t0 < 10000);
+    CU_ASSERT_EQUAL(dt_scalar(a, "SELECT count(*) FROM pg_index WHERE indisvalid AND "
+                                 "indexrelid = 'big_x'::regclass"),
                     1);
     CU_ASSERT_EQUAL(drv->unlock(a, "strata", &err), STRATA_OK);
     CU_ASSERT_EQUAL(pthread_join(thread, NULL), 0);
@@ -1244,17 +1076,17 @@ test_cleanup(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
     for (i = 0; i < t_ndbs; i++) {
         snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%.63s\" WITH (FORCE)", t_dbs[i]);
-        CU_ASSERT_EQUAL(t_exec(t_admin, sql, &err), STRATA_OK);
+        CU_ASSERT_EQUAL(dt_exec(t_admin, sql, &err), STRATA_OK);
     }
     if (t_role[0] != '\0') {
         snprintf(sql, sizeof(sql), "DROP ROLE IF EXISTS %s", t_role);
-        CU_ASSERT_EQUAL(t_exec(t_admin, sql, &err), STRATA_OK);
+        CU_ASSERT_EQUAL(dt_exec(t_admin, sql, &err), STRATA_OK);
     }
     drv->close(t_admin);
     t_admin = NULL;
     strata_url_free(t_url);
     t_url = NULL;
-    dlclose(t_dl);
+    dt_unload();
 }
 
 int
@@ -1262,7 +1094,7 @@ main(void)
 {
     static const tu_test tests[] = {
         {"load postgres.so and reach the server", test_load},
-        {"entry refuses another ABI", test_entry_refuses_other_abi},
+        {"entry refuses another ABI", dt_test_entry_refuses_other_abi},
         {"identity", test_identity},
         {"quote_ident and quote_literal", test_quote},
         {"connect, close, server_version", test_connect_close},

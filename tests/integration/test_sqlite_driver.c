@@ -8,22 +8,21 @@
 #endif
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
 
 #include <strata/driver.h>
+
+#include "drivertest.h"
 
 /* SQLite result codes the tests expect (from sqlite3.h; the test does not link SQLite). */
 #define T_SQLITE_ERROR 1
@@ -31,52 +30,8 @@
 #define T_SQLITE_READONLY 8
 #define T_SQLITE_CONSTRAINT_PRIMARYKEY 1555
 
-#define T_MAX_ROWS 8
-#define T_MAX_COLS 48
-
-static void *t_dl;
-static const strata_driver *drv;
+static const strata_driver *drv; /* loaded by test_load, unloaded by t_suite_clean */
 static char t_dir[64];
-static int t_log_count;
-static char t_last_log[1024];
-
-/* ---- the test host ---- */
-
-static void t_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-t_log(int level, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(t_last_log, sizeof(t_last_log), fmt, ap);
-    va_end(ap);
-    t_log_count++;
-    fprintf(stderr, "[driver log %d] %s\n", level, t_last_log);
-}
-
-static void t_set_error(strata_error *err, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-t_set_error(strata_error *err, int status, const char *fmt, ...)
-{
-    va_list ap;
-
-    memset(err, 0, sizeof(*err));
-    err->status = status;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
-}
-
-static const strata_host t_host = {
-    .abi_version = STRATA_DRIVER_ABI,
-    .size = sizeof(strata_host),
-    .log = t_log,
-    .set_error = t_set_error,
-};
 
 /* ---- helpers ---- */
 
@@ -112,71 +67,6 @@ t_connect(const char *database, strata_conn **out, strata_error *err)
 }
 
 static int
-t_exec(strata_conn *c, const char *sql, strata_error *err)
-{
-    memset(err, 0, sizeof(*err));
-    return drv->exec(c, sql, strlen(sql), err);
-}
-
-/* Rows collected by t_collect. */
-typedef struct t_rows {
-    int n;
-    int ncols;
-    int stop_after; /* 0: read all */
-    char cell[T_MAX_ROWS][T_MAX_COLS][256];
-    int null[T_MAX_ROWS][T_MAX_COLS];
-} t_rows;
-
-static int
-t_collect(void *ctx, int ncols, const char *const *values)
-{
-    t_rows *r = ctx;
-    int i;
-
-    r->ncols = ncols;
-    if (r->n < T_MAX_ROWS) {
-        for (i = 0; i < ncols && i < T_MAX_COLS; i++) {
-            r->null[r->n][i] = values[i] == NULL;
-            snprintf(r->cell[r->n][i], sizeof(r->cell[0][0]), "%s", values[i] ? values[i] : "");
-        }
-    }
-    r->n++;
-    return r->stop_after > 0 && r->n >= r->stop_after;
-}
-
-static int
-t_query(strata_conn *c, const char *sql, t_rows *r, strata_error *err)
-{
-    int stop = r->stop_after;
-
-    memset(r, 0, sizeof(*r));
-    r->stop_after = stop;
-    memset(err, 0, sizeof(*err));
-    return drv->query(c, sql, t_collect, r, err);
-}
-
-/* The single integer a query returns, or -1. */
-static long
-t_scalar(strata_conn *c, const char *sql)
-{
-    strata_error err;
-    t_rows r = {0};
-
-    if (t_query(c, sql, &r, &err) != STRATA_OK || r.n != 1 || r.null[0][0])
-        return -1;
-    return atol(r.cell[0][0]);
-}
-
-static long long
-t_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
 t_file_exists(const char *path)
 {
     struct stat st;
@@ -208,8 +98,7 @@ t_suite_clean(void)
         closedir(d);
     }
     rmdir(t_dir);
-    if (t_dl != NULL)
-        dlclose(t_dl);
+    dt_unload();
     return 0;
 }
 
@@ -218,39 +107,7 @@ t_suite_clean(void)
 static void
 test_load(void)
 {
-    const char *env = getenv("STRATA_DRIVER_PATH");
-    char dir[512], file[600];
-    strata_driver_entry_fn entry;
-
-    if (env == NULL || env[0] == '\0')
-        fprintf(stderr, "STRATA_DRIVER_PATH is not set: cannot find sqlite.so\n");
-    CU_ASSERT_FATAL(env != NULL && env[0] != '\0');
-    snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(env, ":"), env);
-    snprintf(file, sizeof(file), "%s/sqlite.so", dir);
-    t_dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-    if (t_dl == NULL)
-        fprintf(stderr, "dlopen %s: %s\n", file, dlerror());
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t_dl);
-    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
-    drv = entry(&t_host);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
-}
-
-static void
-test_entry_refuses_other_abi(void)
-{
-    strata_host other = t_host;
-    strata_driver_entry_fn entry;
-    int before = t_log_count;
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
-    *(void **)&entry = dlsym(t_dl, STRATA_DRIVER_ENTRY);
-    other.abi_version = STRATA_DRIVER_ABI + 1;
-    CU_ASSERT_PTR_NULL(entry(&other));
-    CU_ASSERT_EQUAL(t_log_count, before + 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log, "ABI"));
-    CU_ASSERT_PTR_EQUAL(entry(&t_host), drv);
+    drv = dt_load("sqlite");
 }
 
 static void
@@ -319,22 +176,22 @@ test_exec_and_query(void)
     char path[512];
     strata_conn *c = NULL;
     strata_error err;
-    t_rows r = {0};
+    static dt_rows r;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(t_path(path, sizeof(path), "basic.db"), &c, &err), STRATA_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "-- a comment first\n"
-                           "CREATE TABLE t (a INTEGER, b TEXT);\n"
-                           "INSERT INTO t VALUES (1, 'one');;\n"
-                           "/* block */ INSERT INTO t VALUES (2, NULL);\n"
-                           "INSERT INTO [t] (`a`, \"b\") VALUES (3, 'a;b');\n"
-                           "SELECT * FROM t;\n"
-                           "  \n\t-- trailing comment\n",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "-- a comment first\n"
+                            "CREATE TABLE t (a INTEGER, b TEXT);\n"
+                            "INSERT INTO t VALUES (1, 'one');;\n"
+                            "/* block */ INSERT INTO t VALUES (2, NULL);\n"
+                            "INSERT INTO [t] (`a`, \"b\") VALUES (3, 'a;b');\n"
+                            "SELECT * FROM t;\n"
+                            "  \n\t-- trailing comment\n",
+                            &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_query(c, "SELECT a, b, 1.5, x'41' FROM t ORDER BY a", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT a, b, 1.5, x'41' FROM t ORDER BY a", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 3);
     CU_ASSERT_EQUAL(r.ncols, 4);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "1");
@@ -347,7 +204,7 @@ test_exec_and_query(void)
     CU_ASSERT_STRING_EQUAL(r.cell[2][1], "a;b");
 
     /* a query with no rows calls nothing */
-    CU_ASSERT_EQUAL(t_query(c, "SELECT a FROM t WHERE a > 10", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT a FROM t WHERE a > 10", &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL(r.n, 0);
     drv->close(c);
     drv->close(NULL);
@@ -358,19 +215,20 @@ test_query_stops_early(void)
 {
     strata_conn *c = NULL;
     strata_error err;
-    t_rows r = {.stop_after = 2};
+    static dt_rows r;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(":memory:", &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_query(c,
-                            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                            "WHERE i < 100) SELECT i FROM n",
-                            &r, &err),
+    r.stop_after = 2;
+    CU_ASSERT_EQUAL(dt_query(c,
+                             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                             "WHERE i < 100) SELECT i FROM n",
+                             &r, &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL(r.n, 2);
     CU_ASSERT_STRING_EQUAL(r.cell[1][0], "2");
     /* the statement was finalized: the connection is usable and closes cleanly */
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE x (y)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE x (y)", &err), STRATA_OK);
     drv->close(c);
 }
 
@@ -380,7 +238,7 @@ test_query_many_columns(void)
     char sql[512];
     strata_conn *c = NULL;
     strata_error err;
-    t_rows r = {0};
+    static dt_rows r;
     int i, n;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
@@ -389,7 +247,7 @@ test_query_many_columns(void)
     n = snprintf(sql, sizeof(sql), "SELECT 1");
     for (i = 2; i <= 40; i++)
         n += snprintf(sql + n, sizeof(sql) - n, i == 39 ? ", NULL" : ", %d", i);
-    CU_ASSERT_EQUAL(t_query(c, sql, &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, sql, &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 1);
     CU_ASSERT_EQUAL(r.ncols, 40);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "1");
@@ -409,23 +267,23 @@ test_transactions(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     t_path(path, sizeof(path), "tx.db");
     CU_ASSERT_EQUAL_FATAL(t_connect(path, &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a INTEGER)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a INTEGER)", &err), STRATA_OK);
 
     /* rollback leaves nothing, DDL included */
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1); CREATE TABLE u (b)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (1); CREATE TABLE u (b)", &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 0);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM sqlite_master WHERE name = 'u'"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 0);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM sqlite_master WHERE name = 'u'"), 0);
 
     /* commit keeps, and another connection sees it */
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (2); INSERT INTO t VALUES (3)", &err),
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (2); INSERT INTO t VALUES (3)", &err),
                     STRATA_OK);
     CU_ASSERT_EQUAL(drv->commit(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 2);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 2);
     CU_ASSERT_EQUAL_FATAL(t_connect(path, &other, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(other, "SELECT sum(a) FROM t"), 5);
+    CU_ASSERT_EQUAL(dt_scalar(other, "SELECT sum(a) FROM t"), 5);
 
     /* rollback outside a transaction is fine; commit outside one is an error */
     CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
@@ -434,7 +292,7 @@ test_transactions(void)
 
     /* begin takes the write lock at once: another writer's begin is busy */
     CU_ASSERT_EQUAL(drv->begin(c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(other, "PRAGMA busy_timeout = 0", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(other, "PRAGMA busy_timeout = 0", &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->begin(other, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.native_code & 0xff, T_SQLITE_BUSY);
     CU_ASSERT_EQUAL(drv->rollback(other, &err), STRATA_OK);
@@ -452,7 +310,7 @@ test_syntax_error_position(void)
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(":memory:", &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, sql, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
     CU_ASSERT_EQUAL(err.position, 11);
     CU_ASSERT_EQUAL(strncmp(sql + err.position - 1, "SELEC", 5), 0);
@@ -462,10 +320,10 @@ test_syntax_error_position(void)
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "");
 
     /* position within a single statement, and in query() */
-    CU_ASSERT_EQUAL(t_exec(c, "SELECT nosuch FROM (SELECT 1 AS a)", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_exec(c, "SELECT nosuch FROM (SELECT 1 AS a)", &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.position, 8);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "no such column: nosuch"));
-    CU_ASSERT_EQUAL(drv->query(c, "SELECT 1 FROM nosuch", t_collect, NULL, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(drv->query(c, "SELECT 1 FROM nosuch", dt_collect, NULL, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.position, 0); /* SQLite 3.40 gives no offset for this one */
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "no such table: nosuch"));
     drv->close(c);
@@ -479,19 +337,19 @@ test_runtime_error(void)
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(":memory:", &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "CREATE TABLE u (id INTEGER PRIMARY KEY);\n"
-                           "INSERT INTO u VALUES (1);\n"
-                           "INSERT INTO u VALUES (1);\n"
-                           "INSERT INTO u VALUES (2);\n",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "CREATE TABLE u (id INTEGER PRIMARY KEY);\n"
+                            "INSERT INTO u VALUES (1);\n"
+                            "INSERT INTO u VALUES (1);\n"
+                            "INSERT INTO u VALUES (2);\n",
+                            &err),
                     STRATA_ERROR);
     CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
     CU_ASSERT_EQUAL(err.native_code, T_SQLITE_CONSTRAINT_PRIMARYKEY);
     CU_ASSERT_STRING_EQUAL(err.message, "UNIQUE constraint failed: u.id");
     CU_ASSERT_EQUAL(err.position, 0);
     /* statements before the failing one ran; those after it did not */
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM u"), 1);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM u"), 1);
     drv->close(c);
 }
 
@@ -501,12 +359,12 @@ t_columns(strata_conn *c, const char *table, char *out, size_t size)
 {
     char sql[256];
     strata_error err;
-    t_rows r = {0};
+    static dt_rows r;
 
     snprintf(sql, sizeof(sql), "SELECT group_concat(name, ',') FROM pragma_table_info('%s')",
              table);
     out[0] = '\0';
-    CU_ASSERT_EQUAL_FATAL(t_query(c, sql, &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_query(c, sql, &r, &err), STRATA_OK);
     CU_ASSERT_EQUAL_FATAL(r.n, 1);
     snprintf(out, size, "%s", r.cell[0][0]);
 }
@@ -518,7 +376,7 @@ test_history_ddl(void)
     strata_history_names names = {ident[0], ident[1], ident[2]};
     strata_conn *c = NULL;
     strata_error err;
-    t_rows r = {0};
+    static dt_rows r;
     size_t n;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
@@ -555,40 +413,40 @@ test_history_ddl(void)
         CU_ASSERT_STRING_EQUAL(cols, "meta_key,meta_value");
     }
     /* the NOT NULL columns and the primary keys */
-    CU_ASSERT_EQUAL(t_query(c,
-                            "SELECT group_concat(name, ',') FROM pragma_table_info("
-                            "'strata_migrations') WHERE \"notnull\" = 0",
-                            &r, &err),
+    CU_ASSERT_EQUAL(dt_query(c,
+                             "SELECT group_concat(name, ',') FROM pragma_table_info("
+                             "'strata_migrations') WHERE \"notnull\" = 0",
+                             &r, &err),
                     STRATA_OK);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "down_checksum,statements_hash");
-    CU_ASSERT_EQUAL(t_query(c,
-                            "SELECT name FROM pragma_table_info('strata_migrations') "
-                            "WHERE pk = 1",
-                            &r, &err),
+    CU_ASSERT_EQUAL(dt_query(c,
+                             "SELECT name FROM pragma_table_info('strata_migrations') "
+                             "WHERE pk = 1",
+                             &r, &err),
                     STRATA_OK);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "version");
-    CU_ASSERT_EQUAL(t_query(c,
-                            "SELECT group_concat(name, ',') FROM pragma_table_info("
-                            "'strata_migrations_events') WHERE \"notnull\" = 0",
-                            &r, &err),
+    CU_ASSERT_EQUAL(dt_query(c,
+                             "SELECT group_concat(name, ',') FROM pragma_table_info("
+                             "'strata_migrations_events') WHERE \"notnull\" = 0",
+                             &r, &err),
                     STRATA_OK);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "id,version,name,detail");
     /* defaults work */
-    CU_ASSERT_EQUAL(t_exec(c,
-                           "INSERT INTO strata_migrations (version, name, checksum, state, "
-                           "applied_rank, applied_at, execution_ms, applied_by, "
-                           "strata_version) VALUES ('1', 'init', 'x', 'applied', 1, 'now', 3, "
-                           "'me', '0.1');\n"
-                           "INSERT INTO strata_migrations_events (action, outcome, started_at, "
-                           "duration_ms, performed_by, strata_version) VALUES ('apply', 'ok', "
-                           "'now', 3, 'me', '0.1')",
-                           &err),
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "INSERT INTO strata_migrations (version, name, checksum, state, "
+                            "applied_rank, applied_at, execution_ms, applied_by, "
+                            "strata_version) VALUES ('1', 'init', 'x', 'applied', 1, 'now', 3, "
+                            "'me', '0.1');\n"
+                            "INSERT INTO strata_migrations_events (action, outcome, started_at, "
+                            "duration_ms, performed_by, strata_version) VALUES ('apply', 'ok', "
+                            "'now', 3, 'me', '0.1')",
+                            &err),
                     STRATA_OK);
-    CU_ASSERT_EQUAL(t_query(c, "SELECT kind, statements_done FROM strata_migrations", &r, &err),
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT kind, statements_done FROM strata_migrations", &r, &err),
                     STRATA_OK);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "versioned");
     CU_ASSERT_STRING_EQUAL(r.cell[0][1], "0");
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT id FROM strata_migrations_events"), 1);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT id FROM strata_migrations_events"), 1);
     drv->close(c);
     free(ddl);
 }
@@ -633,7 +491,7 @@ test_url_params(void)
     CU_ASSERT_EQUAL(t_connect_params(path, good, 2, &c, &err), STRATA_OK);
     CU_ASSERT_PTR_NOT_NULL(c);
     CU_ASSERT_TRUE(t_file_exists(path));
-    CU_ASSERT_EQUAL(t_scalar(c, "PRAGMA busy_timeout"), 250);
+    CU_ASSERT_EQUAL(dt_scalar(c, "PRAGMA busy_timeout"), 250);
     drv->close(c);
 }
 
@@ -660,11 +518,11 @@ test_mode_ro(void)
     /* an existing database opens read-only and refuses writes */
     t_path(path, sizeof(path), "ro.db");
     CU_ASSERT_EQUAL_FATAL(t_connect(path, &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a)", &err), STRATA_OK);
     drv->close(c);
     CU_ASSERT_EQUAL_FATAL(t_connect_params(path, ro, 1, &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(c, "SELECT count(*) FROM t"), 0);
-    CU_ASSERT_EQUAL(t_exec(c, "INSERT INTO t VALUES (1)", &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 0);
+    CU_ASSERT_EQUAL(dt_exec(c, "INSERT INTO t VALUES (1)", &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.native_code & 0xff, T_SQLITE_READONLY);
     /* the migration lock works on a read-only descriptor too */
     CU_ASSERT_EQUAL(drv->lock(c, "strata", 0, &err), STRATA_OK);
@@ -703,22 +561,22 @@ test_journal_mode(void)
     strata_conn *c = NULL;
     strata_error err;
     strata_url_param wal[] = {{"journal_mode", "WAL"}};
-    t_rows r = {0};
+    static dt_rows r;
     int before;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     t_path(path, sizeof(path), "wal.db");
     CU_ASSERT_EQUAL_FATAL(t_connect_params(path, wal, 1, &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_query(c, "PRAGMA journal_mode", &r, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "PRAGMA journal_mode", &r, &err), STRATA_OK);
     CU_ASSERT_STRING_EQUAL(r.cell[0][0], "wal");
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a); INSERT INTO t VALUES (1)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a); INSERT INTO t VALUES (1)", &err), STRATA_OK);
     drv->close(c);
 
     /* a mode SQLite declines is a warning, not an error */
-    before = t_log_count;
+    before = dt_log_count(DT_LOG_ANY);
     CU_ASSERT_EQUAL_FATAL(t_connect_params(":memory:", wal, 1, &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_log_count, before + 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(t_last_log, "journal_mode"));
+    CU_ASSERT_EQUAL(dt_log_count(DT_LOG_ANY), before + 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dt_last_log(DT_LOG_ANY), "journal_mode"));
     drv->close(c);
 }
 
@@ -740,8 +598,8 @@ test_memory_and_version(void)
     CU_ASSERT_EQUAL(drv->server_version(c, NULL, 0), n);
     CU_ASSERT_EQUAL(drv->server_version(c, buf, 4), n);
     CU_ASSERT_STRING_EQUAL(buf, "SQL");
-    CU_ASSERT_EQUAL(t_exec(c, "", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(c, "  -- only a comment\n", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "  -- only a comment\n", &err), STRATA_OK);
     drv->close(c);
 }
 
@@ -830,9 +688,9 @@ test_lock_cross_process(void)
     CU_ASSERT_FATAL(pid > 0);
     CU_ASSERT_EQUAL_FATAL(t_connect(path, &c, &err), STRATA_OK);
 
-    t0 = t_now_ms();
+    t0 = dt_now_ms();
     CU_ASSERT_EQUAL(drv->lock(c, "strata", 100, &err), STRATA_LOCK_TIMEOUT);
-    elapsed = t_now_ms() - t0;
+    elapsed = dt_now_ms() - t0;
     CU_ASSERT(elapsed >= 100 && elapsed < 2000);
     CU_ASSERT_EQUAL(err.status, STRATA_LOCK_TIMEOUT);
     snprintf(want, sizeof(want), "timed out after 100 ms waiting for the migration lock on %s",
@@ -851,13 +709,13 @@ test_lock_cross_process(void)
     fprintf(stderr, "\n    lock timeout message: %s\n", err.message);
 
     /* 0 tries once */
-    t0 = t_now_ms();
+    t0 = dt_now_ms();
     CU_ASSERT_EQUAL(drv->lock(c, "strata", 0, &err), STRATA_LOCK_TIMEOUT);
-    CU_ASSERT(t_now_ms() - t0 < 50);
+    CU_ASSERT(dt_now_ms() - t0 < 50);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "timed out after 0 ms"));
 
     /* the migration lock does not get in SQLite's way */
-    CU_ASSERT_EQUAL(t_exec(c, "CREATE TABLE t (a); INSERT INTO t VALUES (1)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a); INSERT INTO t VALUES (1)", &err), STRATA_OK);
 
     CU_ASSERT_EQUAL(write(go, "u", 1), 1);
     close(go);
@@ -884,14 +742,14 @@ test_lock_released_by_exit(void)
     CU_ASSERT_FATAL(pid > 0);
     CU_ASSERT_EQUAL_FATAL(t_connect(path, &c, &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->lock(c, "strata", 0, &err), STRATA_LOCK_TIMEOUT);
-    t0 = t_now_ms();
+    t0 = dt_now_ms();
     if (fork() == 0) {
         usleep(150 * 1000);
         kill(pid, SIGKILL);
         _exit(0);
     }
     CU_ASSERT_EQUAL(drv->lock(c, "strata", -1, &err), STRATA_OK);
-    CU_ASSERT(t_now_ms() - t0 >= 100);
+    CU_ASSERT(dt_now_ms() - t0 >= 100);
     CU_ASSERT_EQUAL(t_wait(pid), 100 + SIGKILL);
     while (wait(NULL) > 0)
         ;
@@ -956,16 +814,16 @@ test_close_keeps_sqlite_locks(void)
     CU_ASSERT_FATAL(pid > 0);
     close(gop[0]);
     CU_ASSERT_EQUAL(t_connect(path, &a, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(a, "CREATE TABLE t (a)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(a, "CREATE TABLE t (a)", &err), STRATA_OK);
     CU_ASSERT_EQUAL(drv->begin(a, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_exec(a, "INSERT INTO t VALUES (1)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(a, "INSERT INTO t VALUES (1)", &err), STRATA_OK);
     CU_ASSERT_EQUAL(t_connect(path, &other, &err), STRATA_OK);
     drv->close(other);
     CU_ASSERT_EQUAL(write(gop[1], "g", 1), 1);
     close(gop[1]);
     CU_ASSERT_EQUAL(t_wait(pid), 0);
     CU_ASSERT_EQUAL(drv->commit(a, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(t_scalar(a, "SELECT count(*) FROM t"), 1);
+    CU_ASSERT_EQUAL(dt_scalar(a, "SELECT count(*) FROM t"), 1);
     drv->close(a);
 }
 
@@ -977,7 +835,7 @@ main(void)
         CU_TestFunc fn;
     } tests[] = {
         {"load sqlite.so from STRATA_DRIVER_PATH", test_load},
-        {"entry refuses another ABI", test_entry_refuses_other_abi},
+        {"entry refuses another ABI", dt_test_entry_refuses_other_abi},
         {"identity", test_identity},
         {"quote_ident and quote_literal", test_quote},
         {"exec several statements, query rows", test_exec_and_query},
