@@ -198,6 +198,10 @@ pg_lost(strata_conn *c, int rc, strata_error *err)
     memcpy(msg, err->message, sizeof(msg));
     snprintf(err->message, sizeof(err->message), "%s%.*s", lost, (int)(sizeof(msg) - sizeof(lost)),
              msg);
+    if (err->hint[0] == '\0')
+        snprintf(err->hint, sizeof(err->hint),
+                 "the server ended the session: whatever ran in a transaction was rolled back; "
+                 "check the server, then run strata again");
     return rc;
 }
 
@@ -1032,13 +1036,20 @@ done:
 /*
  * Prepares the session: DateStyle ISO, so that TIMESTAMP columns read back as the core
  * wrote them (the date order for input stays the server's); the database name; the schema
- * when one is given.
+ * when one is given. From PostgreSQL 14 on, the server also checks every half second that
+ * strata is still connected: a migration travels as one batch ending in COMMIT, and
+ * without the check a runner killed mid-migration would have the server finish and commit
+ * it anyway, holding the migration lock until then.
  */
 static int
 pg_setup(strata_conn *c, const char *schema, strata_error *err)
 {
     char db[256];
-    int rc = pg_run(c, "SET DateStyle = ISO; SELECT current_database()", db, sizeof(db), err);
+    const char *sql = PQserverVersion(c->pg) >= 140000
+                          ? "SET DateStyle = ISO; SET client_connection_check_interval = 500; "
+                            "SELECT current_database()"
+                          : "SET DateStyle = ISO; SELECT current_database()";
+    int rc = pg_run(c, sql, db, sizeof(db), err);
 
     if (rc == STRATA_OK && (c->database = strdup(db)) == NULL)
         rc = pg_error(err, STRATA_ERROR, "out of memory");

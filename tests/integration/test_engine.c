@@ -1415,6 +1415,391 @@ test_concurrent_index_while_waiting(void)
                 2);
 }
 
+/* ------------------------------------------------------------------ fault tests */
+
+/* Given to a runner's on_event: announces through fd (once) the STATEMENT event of
+ * migration version whose text contains needle. */
+typedef struct statement_signal {
+    int fd;
+    const char *version;
+    const char *needle;
+} statement_signal;
+
+static void
+signal_statement(void *ctx, const strata_event *ev)
+{
+    statement_signal *sig = ctx;
+    if (ev->type != STRATA_EVENT_STATEMENT || sig->fd < 0 || ev->version == NULL ||
+        strcmp(ev->version, sig->version) != 0 || ev->text == NULL ||
+        strstr(ev->text, sig->needle) == NULL)
+        return;
+    char c = 's';
+    ssize_t n = write(sig->fd, &c, 1);
+    (void)n; /* a reader that is gone has given up already, and says so */
+    close(sig->fd);
+    sig->fd = -1;
+}
+
+/* The long statement of migration 002 in the fault tests. SQLite has no sleep: a recursive
+ * CTE counting to knob.n (100 million, about a minute here; set by 001) keeps it busy, and
+ * the test lowers knob.n before running 002 again so that the second run is quick. */
+static const char *
+slow_statement(void)
+{
+    switch (backend) {
+    case B_POSTGRES:
+        return "SELECT pg_sleep(5)";
+    case B_MYSQL:
+        return "SELECT SLEEP(5)";
+    default:
+        return "CREATE TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+               "FROM c WHERE x < (SELECT n FROM knob)) SELECT count(*) AS n FROM c";
+    }
+}
+
+/* What identifies the slow statement in the STATEMENT event. */
+static const char *
+slow_needle(void)
+{
+    return backend == B_POSTGRES ? "pg_sleep(5)" : backend == B_MYSQL ? "SLEEP(5)" : "RECURSIVE";
+}
+
+/* 001, then 002: one statement, the slow one, one more. */
+static void
+write_slow_migrations(void)
+{
+    tu_write(migdir, "001_one.up.sql",
+             backend == B_SQLITE ? "CREATE TABLE one (id INTEGER);\n"
+                                   "CREATE TABLE knob (n INTEGER);\n"
+                                   "INSERT INTO knob VALUES (100000000);\n"
+                                 : "CREATE TABLE one (id INTEGER);\n");
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "CREATE TABLE before_sleep (id INTEGER);\n%s;\nCREATE TABLE after_sleep (id "
+             "INTEGER);\n",
+             slow_statement());
+    tu_write(migdir, "002_sleepy.up.sql", text);
+}
+
+/* Runs sql on the test database every 50 ms until its first row is want (any row when want
+ * is NULL), for up to timeout_ms. Returns that row (caller frees), NULL on time-out. No
+ * CUnit calls: children use it too. */
+static char *
+poll_first_row(const char *sql, const char *want, long timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        int ok;
+        char *out = query_rows(sql, &ok);
+        char *nl = strchr(out, '\n');
+        if (nl != NULL)
+            *nl = '\0';
+        if (ok && out[0] != '\0' && (want == NULL || strcmp(out, want) == 0))
+            return out;
+        free(out);
+        if (now_ms() >= deadline)
+            return NULL;
+        usleep(50000);
+    }
+}
+
+/* Servers: the session running 002's sleep right now (PostgreSQL backend pid, MariaDB
+ * connection id), waited for up to timeout_ms; NULL if it never showed up. On PostgreSQL
+ * the STATEMENT event comes before the batch holding the statement is sent, so the server
+ * is what says when the sleep has begun. */
+static char *
+find_sleeper(long timeout_ms)
+{
+    if (backend == B_POSTGRES)
+        return poll_first_row("SELECT pid FROM pg_stat_activity WHERE datname = "
+                              "current_database() AND application_name = 'strata' AND "
+                              "wait_event = 'PgSleep' AND pid <> pg_backend_pid()",
+                              NULL, timeout_ms);
+    return poll_first_row("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
+                          "AND INFO LIKE '%SLEEP(5)%' AND ID <> CONNECTION_ID()",
+                          NULL, timeout_ms);
+}
+
+/* Servers: waits up to timeout_ms for the server to drop session id; 1 when it did. */
+static int
+session_gone(const char *id, long timeout_ms)
+{
+    char sql[256];
+    if (backend == B_POSTGRES)
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", id);
+    else
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = %s", id);
+    char *row = poll_first_row(sql, "0", timeout_ms);
+    int gone = row != NULL;
+    free(row);
+    return gone;
+}
+
+/* The history as "version|state" lines, by version. */
+#define HISTORY_SQL "SELECT version, state FROM strata_migrations ORDER BY version"
+
+/*
+ * A runner killed (SIGKILL) in the middle of migration 002, after its first statement,
+ * during the slow one. The servers keep running the killed runner's current statement:
+ * they notice the client is gone only when that statement ends and they write to it, so the
+ * test waits for the server to drop the session before looking (bounded).
+ */
+static void
+test_killed_runner(void)
+{
+    NEED_DATABASE();
+    write_slow_migrations();
+    int ready[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(ready), 0);
+    fflush(NULL);
+    pid_t child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0) {
+        close(ready[0]);
+        statement_signal sig = {.fd = ready[1], .version = "002", .needle = slow_needle()};
+        runner_child("killed", 10000, signal_statement, &sig);
+    }
+    close(ready[1]);
+    struct pollfd pfd = {.fd = ready[0], .events = POLLIN};
+    char c;
+    int started = poll(&pfd, 1, 30000) == 1 && read(ready[0], &c, 1) == 1;
+    close(ready[0]);
+    check_at(started, __LINE__, "the runner reached the slow statement of 002 within 30 s");
+    char *session = NULL;
+    if (started && backend != B_SQLITE) {
+        session = find_sleeper(15000);
+        check_at(session != NULL, __LINE__, "the server runs the runner's %s within 15 s",
+                 slow_statement());
+    } else if (started) {
+        /* SQLite runs in the child: 002's transaction has written (the journal is there),
+         * and the slow statement is given a moment to get going (it runs for far longer) */
+        char journal[4300], wal[4300];
+        snprintf(journal, sizeof(journal), "%s-journal", dbpath);
+        snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+        check_at(access(journal, F_OK) == 0 || access(wal, F_OK) == 0, __LINE__,
+                 "002's transaction is open in the runner (%s exists)", journal);
+        usleep(300000);
+    }
+    int status = 0;
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+    check_at(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, __LINE__,
+             "the runner was still running when killed (wait status 0x%x)", (unsigned)status);
+    if (!started || (backend != B_SQLITE && session == NULL)) {
+        free(session);
+        return;
+    }
+    if (session != NULL) {
+        long long t0 = now_ms();
+        int gone = session_gone(session, 20000);
+        check_at(gone, __LINE__,
+                 "the server dropped the killed runner's session %s within 20 s (waited %lld "
+                 "ms)",
+                 session, now_ms() - t0);
+        free(session);
+        if (!gone)
+            return;
+    }
+
+    strata_error err;
+    strata_options o;
+    options(&o);
+    o.lock_timeout_ms = 5000;
+    if (backend == B_MYSQL) {
+        /* DDL commits at once on MariaDB: 002 ran under the dirty protocol, and its record
+         * says how far it got: the statement before the sleep */
+        char *history = rows(HISTORY_SQL);
+        EXPECT_STR(history, "001|applied\n002|dirty");
+        free(history);
+        EXPECT_LONG(count("SELECT statements_done FROM strata_migrations WHERE version='002'"), 1);
+        EXPECT_LONG(table_exists("before_sleep"), 1);
+        EXPECT_LONG(table_exists("after_sleep"), 0);
+        /* the server released the lock with the connection: the refusal comes at once */
+        strata *s = NULL;
+        EXPECT_RC(strata_open(&o, &s, &err), STRATA_OK, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+        strata_run_report *r = NULL;
+        long long t0 = now_ms();
+        EXPECT_RC(strata_up(s, NULL, &r, &err), STRATA_DIRTY, &err);
+        long long took = now_ms() - t0;
+        check_at(took < 2500, __LINE__,
+                 "the dirty refusal comes at once, not after waiting for the lock (it took "
+                 "%lld ms)",
+                 took);
+        EXPECT_CONTAINS(err.hint, "strata force 002");
+        EXPECT_LONG(r ? r->count : 0, 0);
+        strata_run_report_free(r);
+        strata_close(s);
+        EXPECT_LONG(table_exists("after_sleep"), 0);
+        return;
+    }
+
+    /* SQLite and PostgreSQL: 002 was one transaction with its history row; nothing of it
+     * is left */
+    if (backend == B_SQLITE) {
+        /* the flock died with the runner */
+        int fd = open(dbpath, O_RDWR);
+        check_at(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, __LINE__,
+                 "the migration lock on %s is free after the runner died", dbpath);
+        if (fd >= 0)
+            close(fd);
+    }
+    char *history = rows(HISTORY_SQL);
+    EXPECT_STR(history, "001|applied");
+    free(history);
+    EXPECT_LONG(table_exists("before_sleep"), 0);
+    EXPECT_LONG(table_exists("after_sleep"), 0);
+    EXPECT_LONG(table_exists("big"), 0);
+    EXPECT_LONG(count("SELECT count(*) FROM strata_migrations_events WHERE version='002' "
+                      "AND outcome='ok'"),
+                0);
+    if (backend == B_SQLITE)
+        EXPECT_LONG(db_exec("UPDATE knob SET n = 1000"), 0); /* a quick second run */
+    /* the lock is free: a new runner applies 002 */
+    strata *s = NULL;
+    EXPECT_RC(strata_open(&o, &s, &err), STRATA_OK, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    strata_run_report *r = NULL;
+    EXPECT_RC(strata_up(s, NULL, &r, &err), STRATA_OK, &err);
+    EXPECT_LONG(r ? r->count : 0, 1);
+    if (r != NULL && r->count == 1)
+        EXPECT_STR(r->items[0].version, "002");
+    strata_run_report_free(r);
+    strata_close(s);
+    history = rows(HISTORY_SQL);
+    EXPECT_STR(history, "001|applied\n002|applied");
+    free(history);
+    EXPECT_LONG(table_exists("before_sleep"), 1);
+    EXPECT_LONG(table_exists("after_sleep"), 1);
+    if (backend == B_SQLITE)
+        EXPECT_LONG(count("SELECT n FROM big"), 1000);
+}
+
+/*
+ * Servers: the runner's connection is cut from outside while 002 sleeps (PostgreSQL:
+ * pg_terminate_backend; MariaDB: KILL), by a helper process; the runner runs in this
+ * process. strata_up fails cleanly, saying the connection was lost in which file.
+ */
+static void
+test_dropped_connection(void)
+{
+    NEED_DATABASE();
+    write_slow_migrations();
+    int ready[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(ready), 0);
+    fflush(NULL);
+    pid_t helper = fork();
+    CU_ASSERT_FATAL(helper >= 0);
+    if (helper == 0) {
+        /* exit status: 0 cut, 2 no event, 3 no sleeping session, 4 the cut failed */
+        close(ready[1]);
+        struct pollfd pfd = {.fd = ready[0], .events = POLLIN};
+        char c;
+        if (poll(&pfd, 1, 30000) != 1 || read(ready[0], &c, 1) != 1)
+            _exit(2);
+        char *id = find_sleeper(15000);
+        if (id == NULL)
+            _exit(3);
+        char sql[512];
+        if (backend == B_POSTGRES)
+            snprintf(sql, sizeof(sql),
+                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                     "application_name = 'strata' AND pid <> pg_backend_pid() AND pid = %s",
+                     id);
+        else
+            snprintf(sql, sizeof(sql), "KILL %s", id);
+        int ok;
+        char *out = query_rows(sql, &ok);
+        int cut = ok && (backend == B_MYSQL || strcmp(out, "t") == 0);
+        _exit(cut ? 0 : 4);
+    }
+    close(ready[0]);
+
+    /* the helper may be gone when the event comes: a write then must not kill us */
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, saved;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &saved);
+    statement_signal sig = {.fd = ready[1], .version = "002", .needle = slow_needle()};
+    strata_options o;
+    options(&o);
+    o.on_event = signal_statement;
+    o.event_ctx = &sig;
+    strata *s = NULL;
+    strata_error err;
+    memset(&err, 0, sizeof(err));
+    strata_run_report *r = NULL;
+    int rc = strata_open(&o, &s, &err);
+    EXPECT_LONG(rc, STRATA_OK);
+    if (s != NULL) {
+        rc = strata_up(s, NULL, &r, &err);
+        EXPECT_LONG(rc, STRATA_ERROR);
+    }
+    if (sig.fd >= 0)
+        close(sig.fd);
+    sigaction(SIGPIPE, &saved, NULL);
+    int helped = wait_child(helper, now_ms() + 30000);
+    check_at(helped == 0, __LINE__,
+             "the helper cut the runner's connection during the sleep (exit %d: 2 no event, 3 "
+             "no sleeping session, 4 the cut failed)",
+             helped);
+    strata_close(s); /* on a dead connection: must not crash */
+    if (s == NULL || helped != 0) {
+        strata_run_report_free(r);
+        return;
+    }
+    EXPECT_CONTAINS(err.message, "lost the connection");
+    char file[4400];
+    snprintf(file, sizeof(file), "%s/002_sleepy.up.sql", migdir);
+    EXPECT_CONTAINS(err.message, file);
+    url_parts u;
+    parse_url(url, &u);
+    CU_ASSERT_FATAL(u.password[0] != '\0');
+    EXPECT_NOT_CONTAINS(err.message, u.password);
+    EXPECT_NOT_CONTAINS(err.detail, u.password);
+    EXPECT_NOT_CONTAINS(err.hint, u.password);
+    /* 001 ran before, and stays */
+    EXPECT_LONG(r ? r->count : 0, 1);
+    if (r != NULL && r->count == 1)
+        EXPECT_STR(r->items[0].version, "001");
+    strata_run_report_free(r);
+    EXPECT_LONG(table_exists("one"), 1);
+    EXPECT_LONG(table_exists("after_sleep"), 0);
+
+    if (backend == B_POSTGRES) {
+        /* the server rolled 002 back with its history row */
+        char *history = rows(HISTORY_SQL);
+        EXPECT_STR(history, "001|applied");
+        free(history);
+        EXPECT_LONG(table_exists("before_sleep"), 0);
+        EXPECT_LONG(count("SELECT count(*) FROM strata_migrations_events WHERE version='002' "
+                          "AND outcome='ok'"),
+                    0);
+        return;
+    }
+    /* MariaDB: the dirty record stops after the statement before the sleep, and the hint
+     * says what to do */
+    EXPECT_CONTAINS(err.message, "002_sleepy.up.sql:2:"); /* the sleep's line */
+    EXPECT_CONTAINS(err.hint, "strata force 002");
+    char *history = rows(HISTORY_SQL);
+    EXPECT_STR(history, "001|applied\n002|dirty");
+    free(history);
+    EXPECT_LONG(count("SELECT statements_done FROM strata_migrations WHERE version='002'"), 1);
+    EXPECT_LONG(table_exists("before_sleep"), 1);
+    /* the killed connection's lock went with it: the next run is refused at once */
+    strata_options again;
+    options(&again);
+    s = NULL;
+    EXPECT_RC(strata_open(&again, &s, &err), STRATA_OK, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    long long t0 = now_ms();
+    EXPECT_RC(strata_up(s, NULL, NULL, &err), STRATA_DIRTY, &err);
+    long long took = now_ms() - t0;
+    check_at(took < 2500, __LINE__, "the dirty refusal comes at once (it took %lld ms)", took);
+    EXPECT_CONTAINS(err.hint, "strata force 002");
+    strata_close(s);
+}
+
 static void
 test_bad_input(void)
 {
@@ -1534,6 +1919,10 @@ static const engine_test engine[] = {
     {"eight concurrent runners", test_concurrent_runners, B_ALL},
     {"CREATE INDEX CONCURRENTLY while another runner waits for the lock",
      test_concurrent_index_while_waiting, B_POSTGRES},
+    {"a runner killed mid-migration: nothing half-recorded, the lock free", test_killed_runner,
+     B_ALL},
+    {"a dropped connection: an error naming the file, nothing half-recorded",
+     test_dropped_connection, B_POSTGRES | B_MYSQL},
     {"bad input", test_bad_input, B_ALL},
     {"custom history table", test_custom_table, B_ALL},
     {"strata new", test_new_files, B_ALL},
