@@ -60,13 +60,57 @@ parse_target(const strata_run_options *o, strata_version_key *to, strata_error *
 }
 
 static strata_run_report *
-new_report(char direction, int dry_run, const strata_plan *plan)
+new_report(char direction, int dry_run, size_t capacity)
 {
     strata_run_report *r = strata_xcalloc(1, sizeof(*r));
     r->direction = direction;
     r->dry_run = dry_run;
-    r->items = strata_xcalloc(plan->count + 1, sizeof(*r->items));
+    r->items = strata_xcalloc(capacity + 1, sizeof(*r->items));
     return r;
+}
+
+/* Repeatable migrations to run after the versioned ones, as migrations of their own. */
+typedef struct repeatable_plan {
+    strata_migration *items; /* version and name owned; scripts borrowed from the files */
+    const strata_migration **refs;
+    unsigned *flags; /* STRATA_RUN_* of each */
+    size_t count;
+} repeatable_plan;
+
+/* Those never run and those whose file changed since they last ran. */
+static void
+plan_repeatables(const strata_merged *m, repeatable_plan *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->items = strata_xcalloc(m->nreps + 1, sizeof(*out->items));
+    out->refs = strata_xcalloc(m->nreps + 1, sizeof(*out->refs));
+    out->flags = strata_xcalloc(m->nreps + 1, sizeof(*out->flags));
+    for (size_t i = 0; i < m->nreps; i++) {
+        const strata_repeatable_entry *e = &m->reps[i];
+        if (e->file == NULL ||
+            (e->state != STRATA_STATE_PENDING && e->state != STRATA_STATE_OUTDATED))
+            continue;
+        strata_migration *x = &out->items[out->count];
+        x->version = strata_history_repeatable_version(e->file->name);
+        x->name = strata_xstrdup(e->file->name);
+        x->up = e->file->script;
+        x->applicable = 1;
+        x->format = "flyway";
+        out->refs[out->count] = x;
+        out->flags[out->count++] = STRATA_RUN_REPEATABLE | (e->row ? STRATA_RUN_REPLACE : 0);
+    }
+}
+
+static void
+repeatable_plan_free(repeatable_plan *p)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        free(p->items[i].version);
+        free(p->items[i].name);
+    }
+    free(p->items);
+    free(p->refs);
+    free(p->flags);
 }
 
 static strata_run_item *
@@ -79,19 +123,20 @@ report_add(strata_run_report *r, const strata_migration *m, char direction)
     return it;
 }
 
+/* Runs (or with dry_run prints) items in order; flags may be NULL (all 0). */
 static int
-execute_plan(strata *s, const strata_plan *plan, char direction, int dry_run, long first_rank,
-             strata_run_report *report, strata_error *err)
+execute(strata *s, const strata_migration *const *items, const unsigned *flags, size_t count,
+        char direction, int dry_run, long first_rank, strata_run_report *report, strata_error *err)
 {
-    long long t0 = strata_now_ms();
     int rc = STRATA_OK;
-    for (size_t i = 0; rc == STRATA_OK && i < plan->count; i++) {
-        const strata_migration *m = plan->items[i];
+    for (size_t i = 0; rc == STRATA_OK && i < count; i++) {
+        const strata_migration *m = items[i];
         strata_run_item *it = report_add(report, m, direction);
         if (dry_run)
             rc = strata_print_script(s, m, direction, err);
         else
-            rc = strata_run_migration(s, m, direction, first_rank + (long)i, it, err);
+            rc = strata_run_migration(s, m, direction, first_rank + (long)i,
+                                      flags != NULL ? flags[i] : 0, it, err);
         if (rc != STRATA_OK) {
             report->count--;
             free(it->version);
@@ -99,7 +144,27 @@ execute_plan(strata *s, const strata_plan *plan, char direction, int dry_run, lo
             free(it->file);
         }
     }
+    return rc;
+}
+
+/* Versioned plan first; then, on an unlimited up, the repeatables due. */
+static int
+execute_all(strata *s, const strata_engine_state *e, const strata_plan *plan, char direction,
+            int run_repeatables, int dry_run, strata_run_report **out, strata_error *err)
+{
+    long long t0 = strata_now_ms();
+    repeatable_plan reps = {0};
+    if (run_repeatables)
+        plan_repeatables(e->merged, &reps);
+    strata_run_report *report = new_report(direction, dry_run, plan->count + reps.count);
+    long rank = e->history->max_rank + 1;
+    int rc = execute(s, plan->items, NULL, plan->count, direction, dry_run, rank, report, err);
+    if (rc == STRATA_OK)
+        rc = execute(s, reps.refs, reps.flags, reps.count, direction, dry_run,
+                     rank + (long)plan->count, report, err);
     report->total_ms = strata_now_ms() - t0;
+    repeatable_plan_free(&reps);
+    *out = report;
     return rc;
 }
 
@@ -125,10 +190,10 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
         rc = strata_plan_up(e.merged, to, step, s->allow_out_of_order, &plan, err);
     else if (rc == STRATA_OK)
         rc = strata_plan_down(e.merged, e.history, to, step, o != NULL && o->all, &plan, err);
-    if (rc == STRATA_OK) {
-        report = new_report(direction, dry_run, &plan);
-        rc = execute_plan(s, &plan, direction, dry_run, e.history->max_rank + 1, report, err);
-    }
+    /* Repeatables run after a full up only: --to and --step stop at a versioned one. */
+    if (rc == STRATA_OK)
+        rc = execute_all(s, &e, &plan, direction, direction == 'u' && to == NULL && step == 0,
+                         dry_run, &report, err);
     strata_plan_free(&plan);
     strata_engine_release(s, &e);
     if (out != NULL)
@@ -166,37 +231,85 @@ strata_run_report_free(strata_run_report *r)
 
 /* ------------------------------------------------------------------ force */
 
-static int
-force_sql(strata *s, const strata_engine_state *e, const strata_version_key *key, int applied,
-          const char *now, strata_buf *sql, strata_error *err, const char *version)
+/* What force acts on: a versioned migration, or a repeatable one named "R__name". */
+typedef struct force_target {
+    char version[128]; /* as the history spells it */
+    const char *name;  /* NULL when neither row nor file is known */
+    const char *kind;
+    const strata_history_row *row;  /* NULL when not recorded */
+    const strata_script *up, *down; /* NULL when there is no file */
+} force_target;
+
+static const strata_repeatable *
+find_repeatable_file(const strata_source_set *files, const char *name)
 {
-    const strata_history_row *row = strata_history_find(e->history, key);
-    const strata_migration *m = strata_source_find(e->files, key);
-    if (!applied) {
-        if (row == NULL)
-            return strata_fail(err, STRATA_USAGE,
-                               "migration %s is not recorded; nothing to "
-                               "mark rolled back",
-                               version);
-        strata_history_sql_delete(s, sql, row->version);
+    for (size_t i = 0; i < files->nrepeatables; i++)
+        if (strcmp(files->repeatables[i].name, name) == 0)
+            return &files->repeatables[i];
+    return NULL;
+}
+
+static int
+resolve_target(const strata_engine_state *e, const char *version, force_target *t,
+               strata_error *err)
+{
+    memset(t, 0, sizeof(*t));
+    if (strncmp(version, "R__", 3) == 0) {
+        const strata_repeatable *f = find_repeatable_file(e->files, version + 3);
+        t->row = strata_history_find_repeatable(e->history, version + 3);
+        t->kind = "repeatable";
+        t->up = f ? &f->script : NULL;
+        t->name = f ? f->name : t->row ? t->row->name : NULL;
+        snprintf(t->version, sizeof(t->version), "%s", t->row ? t->row->version : version);
         return STRATA_OK;
     }
-    if (m == NULL)
+    strata_version_key key;
+    if (strata_version_parse(version, strlen(version), &key) != 0)
         return strata_fail(err, STRATA_USAGE,
-                           "no migration %s in %s; force applies to a version "
-                           "whose file exists",
-                           version, s->dir);
-    if (row != NULL) {
-        strata_history_sql_delete(s, sql, row->version);
+                           "'%s' is not a version (digits, optionally dotted, or R__name for a "
+                           "repeatable migration)",
+                           version);
+    const strata_migration *m = strata_source_find(e->files, &key);
+    t->row = strata_history_find(e->history, &key);
+    t->kind = "versioned";
+    if (m != NULL && m->applicable) {
+        t->up = &m->up;
+        t->down = m->down.path ? &m->down : NULL;
+    }
+    t->name = m ? m->name : t->row ? t->row->name : NULL;
+    snprintf(t->version, sizeof(t->version), "%s",
+             m        ? m->version
+             : t->row ? t->row->version
+                      : version);
+    return STRATA_OK;
+}
+
+static int
+force_sql(strata *s, const strata_engine_state *e, const force_target *t, int applied,
+          const char *now, strata_buf *sql, strata_error *err)
+{
+    if (!applied && t->row == NULL)
+        return strata_fail(err, STRATA_USAGE,
+                           "migration %s is not recorded; nothing to mark rolled back", t->version);
+    if (applied && t->up == NULL)
+        return strata_fail(err, STRATA_USAGE,
+                           "no migration %s in %s; force applies to a migration whose file "
+                           "exists",
+                           t->version, s->dir);
+    if (t->row != NULL) {
+        strata_history_sql_delete(s, sql, t->row->version);
         strata_buf_puts(sql, ";\n");
     }
-    strata_history_row r = {.version = m->version,
-                            .kind = "versioned",
-                            .name = m->name,
-                            .checksum = (char *)m->up.checksum,
-                            .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+    if (!applied)
+        return STRATA_OK;
+    strata_history_row r = {.version = (char *)t->version,
+                            .kind = (char *)t->kind,
+                            .name = (char *)t->name,
+                            .checksum = (char *)t->up->checksum,
+                            .down_checksum = t->down ? (char *)t->down->checksum : NULL,
                             .state = "applied",
-                            .applied_rank = row ? row->applied_rank : e->history->max_rank + 1,
+                            .applied_rank =
+                                t->row ? t->row->applied_rank : e->history->max_rank + 1,
                             .applied_at = (char *)now,
                             .applied_by = s->whoami,
                             .strata_version = PACKAGE_VERSION};
@@ -208,27 +321,23 @@ int
 strata_force(strata *s, const char *version, int applied, strata_error *err)
 {
     strata_error_clear(err);
-    strata_version_key key;
-    if (version == NULL || strata_version_parse(version, strlen(version), &key) != 0)
-        return strata_fail(err, STRATA_USAGE, "'%s' is not a version", version ? version : "");
+    if (version == NULL || *version == '\0')
+        return strata_fail(err, STRATA_USAGE, "force needs a version");
     strata_engine_state e;
     strata_buf sql = {0};
+    force_target t;
     char now[32];
     strata_utc_now(now, sizeof(now));
     int rc = strata_engine_prepare(s, 1, &e, err);
     if (rc == STRATA_OK)
-        rc = force_sql(s, &e, &key, applied, now, &sql, err, version);
-    if (rc == STRATA_OK && sql.len > 0)
+        rc = resolve_target(&e, version, &t, err);
+    if (rc == STRATA_OK)
+        rc = force_sql(s, &e, &t, applied, now, &sql, err);
+    if (rc == STRATA_OK)
         rc = strata_exec_script(s, sql.data, err);
     if (rc == STRATA_OK) {
-        const strata_migration *m = strata_source_find(e.files, &key);
-        const strata_history_row *row = strata_history_find(e.history, &key);
-        strata_history_event ev = {.version = m     ? m->version
-                                              : row ? row->version
-                                                    : version,
-                                   .name = m     ? m->name
-                                           : row ? row->name
-                                                 : NULL,
+        strata_history_event ev = {.version = t.version,
+                                   .name = t.name,
                                    .action = "force",
                                    .outcome = "ok",
                                    .started_at = now,

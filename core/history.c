@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checksum.h"
 #include "history.h"
 
 static const char *const row_columns =
@@ -89,8 +90,15 @@ collect_row(void *ctx, int ncols, const char *const *v)
     strata_history *h = ctx;
     if (ncols < 13)
         return 1;
-    h->rows = strata_xrealloc(h->rows, (h->count + 1) * sizeof(*h->rows));
-    strata_history_row *r = &h->rows[h->count++];
+    strata_history_row *r;
+    if (v[1] != NULL && strcmp(v[1], "repeatable") == 0) {
+        h->repeatables =
+            strata_xrealloc(h->repeatables, (h->nrepeatables + 1) * sizeof(*h->repeatables));
+        r = &h->repeatables[h->nrepeatables++];
+    } else {
+        h->rows = strata_xrealloc(h->rows, (h->count + 1) * sizeof(*h->rows));
+        r = &h->rows[h->count++];
+    }
     memset(r, 0, sizeof(*r));
     r->version = dup_value(v[0] ? v[0] : "");
     strata_version_parse(r->version, strlen(r->version), &r->key);
@@ -109,6 +117,13 @@ collect_row(void *ctx, int ncols, const char *const *v)
     if (r->applied_rank > h->max_rank)
         h->max_rank = r->applied_rank;
     return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+    const strata_history_row *x = a, *y = b;
+    return strcmp(x->name, y->name);
 }
 
 static int
@@ -133,17 +148,17 @@ strata_history_load(strata *s, strata_history **out, strata_error *err)
     }
     if (h->count > 1)
         qsort(h->rows, h->count, sizeof(*h->rows), cmp_rows);
+    if (h->nrepeatables > 1)
+        qsort(h->repeatables, h->nrepeatables, sizeof(*h->repeatables), cmp_names);
     *out = h;
     return STRATA_OK;
 }
 
-void
-strata_history_free(strata_history *h)
+static void
+free_rows(strata_history_row *rows, size_t count)
 {
-    if (h == NULL)
-        return;
-    for (size_t i = 0; i < h->count; i++) {
-        strata_history_row *r = &h->rows[i];
+    for (size_t i = 0; i < count; i++) {
+        strata_history_row *r = &rows[i];
         free(r->version);
         free(r->kind);
         free(r->name);
@@ -155,8 +170,36 @@ strata_history_free(strata_history *h)
         free(r->strata_version);
         free(r->statements_hash);
     }
-    free(h->rows);
+    free(rows);
+}
+
+void
+strata_history_free(strata_history *h)
+{
+    if (h == NULL)
+        return;
+    free_rows(h->rows, h->count);
+    free_rows(h->repeatables, h->nrepeatables);
     free(h);
+}
+
+char *
+strata_history_repeatable_version(const char *name)
+{
+    if (strlen(name) <= 60) /* the version column holds 64 characters */
+        return strata_xasprintf("R__%s", name);
+    char hex[STRATA_CHECKSUM_HEX];
+    strata_checksum_buffer(name, strlen(name), hex);
+    return strata_xasprintf("R__%.40s", hex);
+}
+
+const strata_history_row *
+strata_history_find_repeatable(const strata_history *h, const char *name)
+{
+    for (size_t i = 0; i < h->nrepeatables; i++)
+        if (strcmp(h->repeatables[i].name, name) == 0)
+            return &h->repeatables[i];
+    return NULL;
 }
 
 const strata_history_row *

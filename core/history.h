@@ -32,10 +32,15 @@ typedef struct strata_history_row {
 } strata_history_row;
 
 typedef struct strata_history {
-    strata_history_row *rows; /* sorted by version */
+    strata_history_row *rows; /* versioned migrations, sorted by version */
     size_t count;
-    long max_rank;
+    strata_history_row *repeatables; /* kind 'repeatable' (version "R__name"), by name */
+    size_t nrepeatables;
+    long max_rank; /* over both */
 } strata_history;
+
+/* The history version of a repeatable migration called name; the caller frees it. */
+char *strata_history_repeatable_version(const char *name);
 
 /* An entry of the event log. */
 typedef struct strata_history_event {
@@ -59,6 +64,8 @@ int strata_history_load(strata *s, strata_history **out, strata_error *err);
 void strata_history_free(strata_history *h);
 const strata_history_row *strata_history_find(const strata_history *h,
                                               const strata_version_key *key);
+const strata_history_row *strata_history_find_repeatable(const strata_history *h,
+                                                         const char *name);
 /* Rows sorted by applied_rank, newest first; the array (not the rows) is the caller's. */
 const strata_history_row **strata_history_by_rank_desc(const strata_history *h);
 

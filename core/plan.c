@@ -12,6 +12,8 @@
 static strata_migration_state
 state_of(const strata_migration *f, const strata_history_row *r, const strata_version_key *newest)
 {
+    if (r == NULL && !f->applicable)
+        return STRATA_STATE_NOT_APPLICABLE;
     if (r == NULL)
         return newest != NULL && strata_version_cmp(&f->key, newest) < 0 ? STRATA_STATE_OUT_OF_ORDER
                                                                          : STRATA_STATE_PENDING;
@@ -19,9 +21,41 @@ state_of(const strata_migration *f, const strata_history_row *r, const strata_ve
         return STRATA_STATE_DIRTY;
     if (f == NULL)
         return STRATA_STATE_MISSING;
-    if (strcmp(f->up.checksum, r->checksum) != 0)
+    if (f->applicable && strcmp(f->up.checksum, r->checksum) != 0)
         return STRATA_STATE_MODIFIED;
     return STRATA_STATE_APPLIED;
+}
+
+static strata_migration_state
+repeatable_state(const strata_repeatable *f, const strata_history_row *r)
+{
+    if (r == NULL)
+        return STRATA_STATE_PENDING;
+    if (strcmp(r->state, "dirty") == 0)
+        return STRATA_STATE_DIRTY;
+    if (f == NULL)
+        return STRATA_STATE_MISSING;
+    return strcmp(f->script.checksum, r->checksum) == 0 ? STRATA_STATE_APPLIED
+                                                        : STRATA_STATE_OUTDATED;
+}
+
+/* Repeatables on disk and in the history, both sorted by name, side by side. */
+static void
+merge_repeatables(strata_merged *m, const strata_source_set *files, const strata_history *h)
+{
+    m->reps = strata_xcalloc(files->nrepeatables + h->nrepeatables + 1, sizeof(*m->reps));
+    size_t i = 0, j = 0;
+    while (i < files->nrepeatables || j < h->nrepeatables) {
+        const strata_repeatable *f = i < files->nrepeatables ? &files->repeatables[i] : NULL;
+        const strata_history_row *r = j < h->nrepeatables ? &h->repeatables[j] : NULL;
+        int c = f == NULL ? 1 : r == NULL ? -1 : strcmp(f->name, r->name);
+        strata_repeatable_entry *e = &m->reps[m->nreps++];
+        e->file = c <= 0 ? f : NULL;
+        e->row = c >= 0 ? r : NULL;
+        i += c <= 0;
+        j += c >= 0;
+        e->state = repeatable_state(e->file, e->row);
+    }
 }
 
 strata_merged *
@@ -43,6 +77,7 @@ strata_plan_merge(const strata_source_set *files, const strata_history *history)
         j += c >= 0;
         e->state = state_of(e->file, e->row, newest);
     }
+    merge_repeatables(m, files, history);
     return m;
 }
 
@@ -52,6 +87,7 @@ strata_merged_free(strata_merged *m)
     if (m == NULL)
         return;
     free(m->items);
+    free(m->reps);
     free(m);
 }
 
@@ -74,18 +110,29 @@ strata_plan_dirty_hint(const strata_history_row *row, char *out, size_t size)
              row->version, row->statements_done, row->version, row->version);
 }
 
+static int
+dirty_error(const char *where, const strata_history_row *row, strata_error *err)
+{
+    strata_fail(err, STRATA_DIRTY, "%s: migration %s was left dirty by an earlier run", where,
+                row->version);
+    strata_plan_dirty_hint(row, err->hint, sizeof(err->hint));
+    return STRATA_DIRTY;
+}
+
 /* Refuses when any history row is dirty; the hint says exactly what to run. */
 static int
 refuse_dirty(const strata_merged *m, strata_error *err)
 {
     for (size_t i = 0; i < m->count; i++) {
         const strata_plan_entry *e = &m->items[i];
-        if (e->state != STRATA_STATE_DIRTY)
-            continue;
-        strata_fail(err, STRATA_DIRTY, "%s: migration %s was left dirty by an earlier run",
-                    e->file ? e->file->up.path : e->row->name, e->row->version);
-        strata_plan_dirty_hint(e->row, err->hint, sizeof(err->hint));
-        return STRATA_DIRTY;
+        if (e->state == STRATA_STATE_DIRTY)
+            return dirty_error(e->file && e->file->applicable ? e->file->up.path : e->row->name,
+                               e->row, err);
+    }
+    for (size_t i = 0; i < m->nreps; i++) {
+        const strata_repeatable_entry *e = &m->reps[i];
+        if (e->state == STRATA_STATE_DIRTY)
+            return dirty_error(e->file ? e->file->script.path : e->row->name, e->row, err);
     }
     return STRATA_OK;
 }

@@ -19,9 +19,19 @@ typedef struct strata_plan_entry {
     strata_migration_state state;
 } strata_plan_entry;
 
+/* One repeatable migration, on disk and in the history (either may be NULL). State:
+ * PENDING (never run), APPLIED, OUTDATED (file changed: runs again), MISSING. */
+typedef struct strata_repeatable_entry {
+    const strata_repeatable *file;
+    const strata_history_row *row;
+    strata_migration_state state;
+} strata_repeatable_entry;
+
 typedef struct strata_merged {
     strata_plan_entry *items; /* by version */
     size_t count;
+    strata_repeatable_entry *reps; /* by name */
+    size_t nreps;
 } strata_merged;
 
 /* Merges files and history; *out is freed with strata_merged_free. */

@@ -35,6 +35,10 @@ state_name(strata_migration_state s)
         return "missing";
     case STRATA_STATE_OUT_OF_ORDER:
         return "out-of-order";
+    case STRATA_STATE_NOT_APPLICABLE:
+        return "not-applicable";
+    case STRATA_STATE_OUTDATED:
+        return "outdated";
     }
     return "unknown";
 }
@@ -72,6 +76,8 @@ status_json(FILE *out, const strata_status_report *r)
     strata_json_kv_int(out, &f2, "modified", (long long)r->modified);
     strata_json_kv_int(out, &f2, "missing", (long long)r->missing);
     strata_json_kv_int(out, &f2, "out_of_order", (long long)r->out_of_order);
+    strata_json_kv_int(out, &f2, "not_applicable", (long long)r->not_applicable);
+    strata_json_kv_int(out, &f2, "outdated", (long long)r->outdated);
     fputc('}', out);
     strata_json_key(out, &first, "migrations");
     fputc('[', out);
@@ -90,6 +96,7 @@ status_json(FILE *out, const strata_status_report *r)
         strata_json_kv_int(out, &f, "applied_rank", it->applied_rank);
         strata_json_kv_string(out, &f, "checksum", it->checksum);
         strata_json_kv_string(out, &f, "recorded_checksum", it->recorded_checksum);
+        strata_json_kv_bool(out, &f, "repeatable", it->repeatable);
         fputc('}', out);
     }
     fputs("]}\n", out);
@@ -133,6 +140,10 @@ strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
     fprintf(out, "\n%zu applied, %zu pending", r->applied, r->pending);
     if (r->out_of_order)
         fprintf(out, ", %zu out of order", r->out_of_order);
+    if (r->outdated)
+        fprintf(out, ", %zu repeatable(s) to run again", r->outdated);
+    if (r->not_applicable)
+        fprintf(out, ", %zu not applicable to this database", r->not_applicable);
     if (r->dirty)
         fprintf(out, ", %zu dirty", r->dirty);
     if (r->modified)

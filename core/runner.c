@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "checksum.h"
+#include "envsub.h"
 #include "history.h"
 #include "lexer.h"
 #include "runner.h"
@@ -33,6 +34,7 @@ typedef struct script_run {
     strata_checksum chain; /* hash over the statements run (dirty protocol) */
     char chain_hex[STRATA_CHECKSUM_HEX];
     struct batch *batch; /* statements waiting to be sent, in batched runs */
+    unsigned flags;      /* STRATA_RUN_* */
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -53,11 +55,22 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
 {
     strata_script_reader *reader = NULL;
     strata_lexer *lx = NULL;
+    strata_envsub *envsub = NULL;
+    strata_read_fn read = strata_script_read;
+    void *source;
     int rc = strata_script_open(script, &reader, err);
     if (rc != STRATA_OK)
         return rc;
-    rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns, strata_script_read,
-                          reader, script->first_line, &lx);
+    source = reader;
+    if (script->flags & STRATA_SCRIPT_ENVSUB) { /* goose ENVSUB ON regions: ${VAR} substituted */
+        envsub = strata_envsub_create(strata_script_read, reader);
+        if (script->flags & STRATA_SCRIPT_ENVSUB_OPEN)
+            strata_envsub_start_inside(envsub);
+        read = strata_envsub_read;
+        source = envsub;
+    }
+    rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns, read, source,
+                          script->first_line, &lx);
     if (rc != STRATA_OK)
         rc = strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
     strata_stmt st;
@@ -66,6 +79,7 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
     while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0)
         rc = got < 0 ? lex_error(script, &le, err) : fn(ctx, lx, &st, err);
     strata_lexer_free(lx);
+    strata_envsub_free(envsub);
     strata_script_close(reader);
     return rc;
 }
@@ -264,30 +278,49 @@ log_failure(script_run *r, const char *started, long long ms, const strata_error
     strata_history_log_event(r->s, &ev, &ignored);
 }
 
+/* The history row of the migration being run, in the given state. */
+static strata_history_row
+history_row(const script_run *r, long rank, const char *started, long long ms, const char *state)
+{
+    const strata_migration *m = r->m;
+    strata_history_row row = {.version = m->version,
+                              .kind =
+                                  (r->flags & STRATA_RUN_REPEATABLE) ? "repeatable" : "versioned",
+                              .name = m->name,
+                              .checksum = (char *)m->up.checksum,
+                              .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                              .state = (char *)state,
+                              .applied_rank = rank,
+                              .applied_at = (char *)started,
+                              .execution_ms = ms,
+                              .applied_by = r->s->whoami,
+                              .strata_version = PACKAGE_VERSION,
+                              .statements_done = r->statements};
+    return row;
+}
+
+/* Appends the SQL inserting row; a repeatable run again replaces its earlier row. */
+static void
+insert_sql(const script_run *r, const strata_history_row *row, strata_buf *sql)
+{
+    if (r->flags & STRATA_RUN_REPLACE) {
+        strata_history_sql_delete(r->s, sql, r->m->version);
+        strata_buf_puts(sql, ";\n");
+    }
+    strata_history_sql_insert(r->s, sql, row);
+}
+
 /* The history statements that record a finished script, appended to sql. */
 static void
 record_sql(script_run *r, long rank, const char *started, long long ms, strata_buf *sql)
 {
-    strata *s = r->s;
-    const strata_migration *m = r->m;
     if (r->direction == 'd') {
-        strata_history_sql_delete(s, sql, m->version);
+        strata_history_sql_delete(r->s, sql, r->m->version);
     } else if (r->dirty_protocol) {
-        strata_history_sql_finish(s, sql, m->version, ms, r->statements, r->chain_hex);
+        strata_history_sql_finish(r->s, sql, r->m->version, ms, r->statements, r->chain_hex);
     } else {
-        strata_history_row row = {.version = m->version,
-                                  .kind = "versioned",
-                                  .name = m->name,
-                                  .checksum = (char *)m->up.checksum,
-                                  .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
-                                  .state = "applied",
-                                  .applied_rank = rank,
-                                  .applied_at = (char *)started,
-                                  .execution_ms = ms,
-                                  .applied_by = s->whoami,
-                                  .strata_version = PACKAGE_VERSION,
-                                  .statements_done = r->statements};
-        strata_history_sql_insert(s, sql, &row);
+        strata_history_row row = history_row(r, rank, started, ms, "applied");
+        insert_sql(r, &row, sql);
     }
 }
 
@@ -296,18 +329,15 @@ record(script_run *r, long rank, const char *started, long long ms, strata_error
 {
     strata_buf sql = {0};
     record_sql(r, rank, started, ms, &sql);
-    int rc = strata_session_exec(r->s, sql.data, err);
-    if (rc == STRATA_OK) {
-        strata_buf_reset(&sql);
-        strata_history_event ev = {.version = r->m->version,
-                                   .name = r->m->name,
-                                   .action = r->direction == 'u' ? "up" : "down",
-                                   .outcome = "ok",
-                                   .started_at = started,
-                                   .duration_ms = ms};
-        strata_history_sql_event(r->s, &sql, &ev);
-        rc = strata_session_exec(r->s, sql.data, err);
-    }
+    strata_buf_puts(&sql, ";\n");
+    strata_history_event ev = {.version = r->m->version,
+                               .name = r->m->name,
+                               .action = r->direction == 'u' ? "up" : "down",
+                               .outcome = "ok",
+                               .started_at = started,
+                               .duration_ms = ms};
+    strata_history_sql_event(r->s, &sql, &ev);
+    int rc = strata_exec_script(r->s, sql.data, err);
     strata_buf_free(&sql);
     if (rc != STRATA_OK)
         strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
@@ -323,32 +353,19 @@ static int
 record_dirty_start(script_run *r, long rank, const char *started, strata_error *err)
 {
     strata *s = r->s;
-    const strata_migration *m = r->m;
+    strata_buf sql = {0};
     if (r->direction == 'd') {
-        strata_buf sql = {0};
         strata_buf_printf(&sql,
                           "UPDATE %s SET state = 'dirty', statements_done = 0, "
                           "statements_hash = NULL WHERE version = ",
                           s->names.migrations);
-        strata_session_literal(s, &sql, m->version);
-        int rc = strata_session_exec(s, sql.data, err);
-        strata_buf_free(&sql);
-        return rc;
+        strata_session_literal(s, &sql, r->m->version);
+    } else {
+        strata_history_row row = history_row(r, rank, started, 0, "dirty");
+        row.statements_hash = r->chain_hex;
+        insert_sql(r, &row, &sql);
     }
-    strata_history_row row = {.version = m->version,
-                              .kind = "versioned",
-                              .name = m->name,
-                              .checksum = (char *)m->up.checksum,
-                              .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
-                              .state = "dirty",
-                              .applied_rank = rank,
-                              .applied_at = (char *)started,
-                              .applied_by = s->whoami,
-                              .strata_version = PACKAGE_VERSION,
-                              .statements_hash = r->chain_hex};
-    strata_buf sql = {0};
-    strata_history_sql_insert(s, &sql, &row);
-    int rc = strata_session_exec(s, sql.data, err);
+    int rc = strata_exec_script(s, sql.data, err);
     strata_buf_free(&sql);
     return rc;
 }
@@ -582,10 +599,13 @@ choose_protocol(script_run *r, strata_error *err)
 
 int
 strata_run_migration(strata *s, const strata_migration *m, char direction, long rank,
-                     strata_run_item *item, strata_error *err)
+                     unsigned flags, strata_run_item *item, strata_error *err)
 {
-    script_run r = {
-        .s = s, .m = m, .direction = direction, .script = direction == 'u' ? &m->up : &m->down};
+    script_run r = {.s = s,
+                    .m = m,
+                    .direction = direction,
+                    .script = direction == 'u' ? &m->up : &m->down,
+                    .flags = flags};
     char started[32];
     strata_utc_now(started, sizeof(started));
     long long t0 = strata_now_ms();

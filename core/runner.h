@@ -9,6 +9,10 @@
 
 #include "source.h"
 
+/* Flags of strata_run_migration. */
+#define STRATA_RUN_REPEATABLE 0x01 /* record the row with kind 'repeatable' */
+#define STRATA_RUN_REPLACE 0x02    /* a row for m->version exists: replace it */
+
 /*
  * Runs m's up ('u') or down ('d') script and records it (rank: the applied_rank an up
  * gets). Fills item's duration, statement count and transaction flag. On failure err
@@ -16,7 +20,7 @@
  * recover.
  */
 int strata_run_migration(strata *s, const strata_migration *m, char direction, long rank,
-                         strata_run_item *item, strata_error *err);
+                         unsigned flags, strata_run_item *item, strata_error *err);
 
 /* --dry-run: hands every statement of m's script to the caller as an SQL event. */
 int strata_print_script(strata *s, const strata_migration *m, char direction, strata_error *err);

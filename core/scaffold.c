@@ -140,49 +140,222 @@ write_new_file(const char *path, const char *text, strata_error *err)
     return STRATA_OK;
 }
 
-int
-strata_new(const char *dir, const char *name, const strata_new_options *o, char **up_path,
-           char **down_path, strata_error *err)
+/* ------------------------------------------------------------------ the files to write */
+
+typedef struct file_list {
+    char **paths;
+    char **texts;
+    size_t count;
+} file_list;
+
+static void
+add_file(file_list *l, const char *dir, char *relative, char *text)
 {
-    *up_path = *down_path = NULL;
+    l->paths = strata_xrealloc(l->paths, (l->count + 1) * sizeof(*l->paths));
+    l->texts = strata_xrealloc(l->texts, (l->count + 1) * sizeof(*l->texts));
+    l->paths[l->count] = strata_path_join(dir, relative);
+    l->texts[l->count++] = text;
+    free(relative);
+}
+
+static void
+file_list_free(file_list *l, int keep_paths)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        if (!keep_paths)
+            free(l->paths[i]);
+        free(l->texts[i]);
+    }
+    if (!keep_paths)
+        free(l->paths);
+    free(l->texts);
+}
+
+static char *
+up_text(const char *version, const char *name, const char *up, const char *down)
+{
+    if (up == NULL)
+        return strata_xasprintf("-- %s %s: write the change here.\n", version, name);
+    return strata_xasprintf("%s\n-- %s %s: write the change here.\n\n%s\n-- write here what "
+                            "undoes it.\n",
+                            up, version, name, down);
+}
+
+static char *
+down_text(const char *version, const char *name)
+{
+    return strata_xasprintf("-- %s %s: write here what undoes the up script.\n", version, name);
+}
+
+/* ".postgres" for a dialect, "" for none. */
+static char *
+tag(const char *dialect)
+{
+    return dialect ? strata_xasprintf(".%s", dialect) : strata_xstrdup("");
+}
+
+/* The files of one migration (one dialect variant, or the neutral one when dialect is
+ * NULL) in format f. */
+static int
+plan_one(file_list *l, const char *dir, const char *f, const char *v, const char *n,
+         const char *dialect, strata_error *err)
+{
+    char *t = tag(dialect);
+    int rc = STRATA_OK;
+    if (strcmp(f, "paired") == 0) {
+        add_file(l, dir, strata_xasprintf("%s_%s%s.up.sql", v, n, t), up_text(v, n, NULL, NULL));
+        add_file(l, dir, strata_xasprintf("%s_%s%s.down.sql", v, n, t), down_text(v, n));
+    } else if (strcmp(f, "sections") == 0) {
+        add_file(l, dir, strata_xasprintf("%s_%s%s.sql", v, n, t),
+                 up_text(v, n, "-- migrate:up", "-- migrate:down"));
+    } else if (strcmp(f, "goose") == 0) {
+        add_file(l, dir, strata_xasprintf("%s_%s%s.sql", v, n, t),
+                 up_text(v, n, "-- +goose Up", "-- +goose Down"));
+    } else if (dialect != NULL) {
+        rc = strata_fail(err, STRATA_USAGE,
+                         "--dialects works with the paired, sections and goose formats, not %s", f);
+    } else if (strcmp(f, "rollback-folder") == 0) {
+        add_file(l, dir, strata_xasprintf("%s_%s.sql", v, n), up_text(v, n, NULL, NULL));
+        add_file(l, dir, strata_xasprintf("rollback/%s_%s.sql", v, n), down_text(v, n));
+    } else if (strcmp(f, "folder") == 0) {
+        add_file(l, dir, strata_xasprintf("%s_%s/migration.sql", v, n), up_text(v, n, NULL, NULL));
+        add_file(l, dir, strata_xasprintf("%s_%s/down.sql", v, n), down_text(v, n));
+    } else if (strcmp(f, "flyway") == 0) {
+        add_file(l, dir, strata_xasprintf("V%s__%s.sql", v, n), up_text(v, n, NULL, NULL));
+        add_file(l, dir, strata_xasprintf("U%s__%s.sql", v, n), down_text(v, n));
+    } else {
+        rc = strata_fail(err, STRATA_USAGE,
+                         "unknown format '%s'; use paired, sections, goose, rollback-folder, "
+                         "folder or flyway",
+                         f);
+    }
+    free(t);
+    return rc;
+}
+
+static int
+plan_files(file_list *l, const char *dir, const char *f, const char *v, const char *n,
+           const char *dialects, strata_error *err)
+{
+    if (dialects == NULL || *dialects == '\0')
+        return plan_one(l, dir, f, v, n, NULL, err);
+    char *copy = strata_xstrdup(dialects), *save = NULL;
+    int rc = STRATA_OK;
+    for (char *d = strtok_r(copy, ", ", &save); d != NULL && rc == STRATA_OK;
+         d = strtok_r(NULL, ", ", &save)) {
+        if (strspn(d, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(d))
+            rc = strata_fail(err, STRATA_USAGE, "'%s' is not a dialect name (e.g. postgres)", d);
+        else
+            rc = plan_one(l, dir, f, v, n, d, err);
+    }
+    free(copy);
+    return rc;
+}
+
+/* Creates the parent folder of each file, then each file; removes what it wrote on error. */
+static int
+write_files(const file_list *l, strata_error *err)
+{
+    int rc = STRATA_OK;
+    size_t done = 0;
+    for (; rc == STRATA_OK && done < l->count; done++) {
+        char *parent = strata_xstrdup(l->paths[done]);
+        char *slash = strrchr(parent, '/');
+        if (slash != NULL && slash != parent) {
+            *slash = '\0';
+            rc = make_dirs(parent, err);
+        }
+        free(parent);
+        if (rc == STRATA_OK)
+            rc = write_new_file(l->paths[done], l->texts[done], err);
+    }
+    if (rc != STRATA_OK)
+        for (size_t i = 0; i + 1 < done; i++)
+            unlink(l->paths[i]);
+    return rc;
+}
+
+/* The largest version of dir in any format, else 0; whether versions are sequence numbers. */
+static void
+directory_habit(const char *dir, habit *h, const char **format)
+{
+    int sequential = 0;
+    size_t width = 0;
+    *format = strata_source_detect_format(dir, &sequential, &width);
+    read_habit(dir, h);
+    strata_source_set *set = NULL;
+    strata_error ignored;
+    if (strata_source_scan(dir, NULL, &set, &ignored) == STRATA_OK) {
+        for (size_t i = 0; i < set->count; i++)
+            observe(h, set->items[i].version);
+        strata_source_free(set);
+    }
+    h->sequential = h->any && sequential;
+    if (width > h->width)
+        h->width = width;
+}
+
+int
+strata_new_files(const char *dir, const char *name, const strata_new_options *o,
+                 strata_new_result **out, strata_error *err)
+{
+    *out = NULL;
     strata_error_clear(err);
     char *clean = slug(name ? name : "");
     if (clean == NULL)
         return strata_fail(err, STRATA_USAGE,
-                           "'%s' is not a usable migration name; use "
-                           "letters and digits, e.g. add_users_email",
+                           "'%s' is not a usable migration name; use letters and digits, e.g. "
+                           "add_users_email",
                            name ? name : "");
-    int rc = make_dirs(dir, err);
     habit h;
-    read_habit(dir, &h);
-    int sequential = o != NULL && o->sequential >= 0 ? o->sequential : (h.any && h.sequential);
+    const char *format;
+    directory_habit(dir, &h, &format);
+    if (o != NULL && o->format != NULL)
+        format = o->format;
+    int sequential = o != NULL && o->sequential >= 0 ? o->sequential : h.sequential;
     char *version = next_version(&h, sequential);
-    char *up_file = strata_xasprintf("%s_%s.up.sql", version, clean);
-    char *down_file = strata_xasprintf("%s_%s.down.sql", version, clean);
-    char *up = strata_path_join(dir, up_file);
-    char *down = strata_path_join(dir, down_file);
-    char *up_text = strata_xasprintf("-- %s %s: write the change here.\n", version, clean);
-    char *down_text =
-        strata_xasprintf("-- %s %s: write here what undoes the up script.\n", version, clean);
+    file_list files = {0};
+    int rc = plan_files(&files, dir, format, version, clean, o ? o->dialects : NULL, err);
     if (rc == STRATA_OK)
-        rc = write_new_file(up, up_text, err);
+        rc = write_files(&files, err);
     if (rc == STRATA_OK) {
-        rc = write_new_file(down, down_text, err);
-        if (rc != STRATA_OK)
-            unlink(up);
+        strata_new_result *r = strata_xcalloc(1, sizeof(*r));
+        r->paths = files.paths;
+        r->count = files.count;
+        r->version = version;
+        r->format = strcmp(format, "paired") == 0 ? "paired" : format;
+        *out = r;
+        version = NULL;
     }
-    if (rc == STRATA_OK) {
-        *up_path = up;
-        *down_path = down;
-    } else {
-        free(up);
-        free(down);
-    }
-    free(up_text);
-    free(down_text);
-    free(up_file);
-    free(down_file);
+    file_list_free(&files, rc == STRATA_OK);
     free(version);
     free(clean);
+    return rc;
+}
+
+void
+strata_new_result_free(strata_new_result *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->count; i++)
+        free(r->paths[i]);
+    free(r->paths);
+    free(r->version);
+    free(r);
+}
+
+int
+strata_new(const char *dir, const char *name, const strata_new_options *o, char **up_path,
+           char **down_path, strata_error *err)
+{
+    strata_new_result *r = NULL;
+    *up_path = *down_path = NULL;
+    int rc = strata_new_files(dir, name, o, &r, err);
+    if (rc == STRATA_OK) {
+        *up_path = strata_xstrdup(r->paths[0]);
+        *down_path = strata_xstrdup(r->count > 1 ? r->paths[1] : r->paths[0]);
+    }
+    strata_new_result_free(r);
     return rc;
 }

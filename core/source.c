@@ -11,16 +11,36 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "envsub.h"
 #include "source.h"
 #include "util.h"
 
+/* What a file is for. */
+enum file_role {
+    ROLE_UP,        /* V_name.up.sql, V1__name.sql, V_name/migration.sql */
+    ROLE_ONE,       /* V_name.sql: an up script, maybe with sections holding a down */
+    ROLE_DOWN,      /* V_name.down.sql, U1__name.sql, rollback/..., V_name/down.sql */
+    ROLE_REPEATABLE /* R__name.sql */
+};
+
+/* Where a file was found. */
+enum file_origin {
+    FROM_FILE,     /* a V_name file in the directory */
+    FROM_FLYWAY,   /* a Flyway V, U or R file in the directory */
+    FROM_ROLLBACK, /* rollback/ */
+    FROM_FOLDER    /* a V_name/ folder */
+};
+
 /* A file found in the directory, before pairing. */
 typedef struct found_file {
-    char *file; /* name inside the directory */
-    char *version;
+    char *file;    /* relative to the directory: "1_a.sql", "rollback/1_a.sql", "1_a/down.sql" */
+    char *version; /* as spelled (Flyway's '_' read as '.'); NULL for repeatables */
     char *name;
+    char *dialect; /* canonical dialect tag, NULL when dialect-neutral */
     strata_version_key key;
-    char direction; /* 'u', 'd' or 's' (sections) */
+    enum file_role role;
+    enum file_origin origin;
+    int rank; /* 2: for the scan's dialect, 1: dialect-neutral, 0: for another dialect */
 } found_file;
 
 typedef struct found_list {
@@ -28,6 +48,61 @@ typedef struct found_list {
     size_t count;
     size_t cap;
 } found_list;
+
+/* ------------------------------------------------------------------ dialects */
+
+/* Spellings of one dialect; the first is the canonical one. */
+static const char *const dialect_spellings[][4] = {
+    {"postgres", "postgresql", "pg", NULL},
+    {"mysql", "mariadb", NULL, NULL},
+    {"sqlite", "sqlite3", NULL, NULL},
+};
+
+/* The canonical spelling of the dialect tag s[0, n), newly allocated: the first spelling of
+ * its row of dialect_spellings, or the tag itself in lower case when it is in none. */
+static char *
+dialect_canonical(const char *s, size_t n)
+{
+    size_t rows = sizeof(dialect_spellings) / sizeof(dialect_spellings[0]);
+    for (size_t r = 0; r < rows; r++)
+        for (const char *const *sp = dialect_spellings[r]; *sp != NULL; sp++)
+            if (strlen(*sp) == n && strncasecmp(*sp, s, n) == 0)
+                return strata_xstrdup(dialect_spellings[r][0]);
+    char *c = strata_xstrndup(s, n);
+    for (char *p = c; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return c;
+}
+
+/* A dialect tag is a word: a letter, then letters and digits ("up"/"down" are not tags). */
+static int
+is_dialect_tag(const char *s, size_t n)
+{
+    if (n == 0 || !isalpha((unsigned char)s[0]))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
+            return 0;
+    if ((n == 2 && strncasecmp(s, "up", 2) == 0) || (n == 4 && strncasecmp(s, "down", 4) == 0))
+        return 0;
+    return 1;
+}
+
+/* Splits the name part s[0, n) ("create_users.postgres") into the name and, when it ends in
+ * ".tag", the canonical dialect tag (else *dialect is NULL). */
+static void
+split_dialect(const char *s, size_t n, char **name, char **dialect)
+{
+    size_t dot = n;
+    while (dot > 0 && s[dot - 1] != '.')
+        dot--;
+    *dialect = NULL;
+    if (dot > 0 && is_dialect_tag(s + dot, n - dot)) {
+        *dialect = dialect_canonical(s + dot, n - dot);
+        n = dot - 1;
+    }
+    *name = strata_xstrndup(s, n);
+}
 
 /* ------------------------------------------------------------------ names */
 
@@ -37,11 +112,34 @@ is_version_char(char c)
     return (c >= '0' && c <= '9') || c == '.';
 }
 
-int
-strata_source_parse_name(const char *file, char **version, char **name, char *direction)
+/*
+ * The version at the start of s[0, stem): sets *vlen and *name_start (past the separator).
+ * -1 when s does not start with a version followed by '_', '-', '.' or the end.
+ */
+static int
+split_version(const char *s, size_t stem, size_t *vlen, size_t *name_start)
+{
+    size_t v = 0;
+    while (v < stem && is_version_char(s[v]))
+        v++;
+    while (v > 0 && s[v - 1] == '.')
+        v--; /* "1.name" is version 1, not "1." */
+    strata_version_key key;
+    if (v == 0 || strata_version_parse(s, v, &key) != 0)
+        return -1;
+    if (v < stem && s[v] != '_' && s[v] != '-' && s[v] != '.')
+        return -1;
+    *vlen = v;
+    *name_start = v < stem ? v + 1 : v;
+    return 0;
+}
+
+/* V_name[.dialect](.up.sql|.down.sql|.sql); *dialect NULL when there is no tag. */
+static int
+parse_plain(const char *file, char **version, char **name, char **dialect, char *direction)
 {
     size_t n = strlen(file), stem;
-    *version = *name = NULL;
+    *version = *name = *dialect = NULL;
     if (strata_ends_with(file, ".up.sql")) {
         *direction = 'u';
         stem = n - strlen(".up.sql");
@@ -54,32 +152,76 @@ strata_source_parse_name(const char *file, char **version, char **name, char *di
     } else {
         return -1;
     }
-    size_t v = 0;
-    while (v < stem && is_version_char(file[v]))
-        v++;
-    while (v > 0 && file[v - 1] == '.')
-        v--; /* "1.name" is version 1, not "1." */
-    strata_version_key key;
-    if (v == 0 || strata_version_parse(file, v, &key) != 0)
+    size_t v, name_start;
+    if (split_version(file, stem, &v, &name_start) != 0)
         return -1;
-    if (v < stem && file[v] != '_' && file[v] != '-' && file[v] != '.')
-        return -1;
-    size_t name_start = v < stem ? v + 1 : v;
     *version = strata_xstrndup(file, v);
-    *name = strata_xstrndup(file + name_start, stem - name_start);
+    split_dialect(file + name_start, stem - name_start, name, dialect);
+    return 0;
+}
+
+int
+strata_source_parse_name(const char *file, char **version, char **name, char *direction)
+{
+    char *dialect;
+    int rc = parse_plain(file, version, name, &dialect, direction);
+    free(dialect);
+    return rc;
+}
+
+/*
+ * Flyway: V<version>__<name>[.dialect].sql, U<version>__..., R__<name>[.dialect].sql. The
+ * version is what comes before the first "__", with '_' read as '.' (V1_2 is 1.2). *kind is
+ * 'V', 'U' or 'R' (then *version is NULL).
+ */
+static int
+parse_flyway(const char *file, char **version, char **name, char **dialect, char *kind)
+{
+    size_t n = strlen(file);
+    *version = *name = *dialect = NULL;
+    if ((file[0] != 'V' && file[0] != 'U' && file[0] != 'R') || !strata_ends_with(file, ".sql"))
+        return -1;
+    size_t stem = n - strlen(".sql");
+    const char *sep = strstr(file + 1, "__");
+    if (sep == NULL || (size_t)(sep - file) + 2 > stem)
+        return -1;
+    size_t vlen = (size_t)(sep - file) - 1, name_start = (size_t)(sep - file) + 2;
+    *kind = file[0];
+    if (*kind == 'R') {
+        if (vlen != 0 || name_start == stem)
+            return -1;
+    } else {
+        char *v = strata_xstrndup(file + 1, vlen);
+        for (char *p = v; *p; p++)
+            if (*p == '_')
+                *p = '.';
+        strata_version_key key;
+        if (strspn(v, "0123456789.") != vlen || strata_version_parse(v, vlen, &key) != 0) {
+            free(v);
+            return -1;
+        }
+        *version = v;
+    }
+    split_dialect(file + name_start, stem - name_start, name, dialect);
     return 0;
 }
 
 /* ------------------------------------------------------------------ discovery */
 
 static void
+found_file_free(found_file *f)
+{
+    free(f->file);
+    free(f->version);
+    free(f->name);
+    free(f->dialect);
+}
+
+static void
 found_list_free(found_list *l)
 {
-    for (size_t i = 0; i < l->count; i++) {
-        free(l->items[i].file);
-        free(l->items[i].version);
-        free(l->items[i].name);
-    }
+    for (size_t i = 0; i < l->count; i++)
+        found_file_free(&l->items[i]);
     free(l->items);
 }
 
@@ -100,53 +242,199 @@ cmp_found(const void *a, const void *b)
     int c = strata_version_cmp(&x->key, &y->key);
     if (c != 0)
         return c;
-    if (x->direction != y->direction)
-        return x->direction < y->direction ? -1 : 1;
+    if (x->role != y->role)
+        return x->role < y->role ? -1 : 1;
     return strcmp(x->file, y->file);
 }
 
 static int
-is_regular_file(const char *dir, const char *file)
+cmp_repeatable_file(const void *a, const void *b)
+{
+    const found_file *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c != 0 ? c : strcmp(x->file, y->file);
+}
+
+/* 1 regular file, 2 directory, 0 anything else or missing. */
+static int
+file_type(const char *dir, const char *file)
 {
     char *path = strata_path_join(dir, file);
     struct stat st;
-    int ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    int t = 0;
+    if (stat(path, &st) == 0)
+        t = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
     free(path);
-    return ok;
+    return t;
 }
 
-/* Lists the .sql files of dir with parsed names; errors name the file to rename. */
-static int
-discover(const char *dir, found_list *out, strata_error *err)
+/* One pass over a migrations directory. */
+typedef struct discovery {
+    const char *dir;
+    int lenient;            /* skip what does not parse (strata_source_detect_format) */
+    found_list versioned;   /* files with a version */
+    found_list repeatables; /* Flyway R__ files */
+    int has_rollback;       /* dir holds a rollback/ folder */
+} discovery;
+
+static void
+discovery_free(discovery *d)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return strata_fail(err, STRATA_ERROR,
-                           "cannot read the migrations directory %s: %s (set --dir or STRATA_DIR)",
-                           dir, strerror(errno));
+    found_list_free(&d->versioned);
+    found_list_free(&d->repeatables);
+}
+
+static int
+bad_name(const discovery *d, const char *entry, strata_error *err)
+{
+    if (d->lenient)
+        return STRATA_OK;
+    return strata_fail(err, STRATA_VALIDATION,
+                       "%s/%s: cannot tell the version from this file name; name migrations "
+                       "like 20250701132805_create_users.up.sql, 001_create_users.down.sql, "
+                       "1.2_name.sql or, Flyway style, V1__name.sql, U1__name.sql, R__name.sql",
+                       d->dir, entry);
+}
+
+/* A .sql file directly inside the directory. */
+static int
+discover_file(discovery *d, const char *entry, strata_error *err)
+{
+    found_file f = {0};
+    char kind;
+    if (parse_flyway(entry, &f.version, &f.name, &f.dialect, &kind) == 0) {
+        f.origin = FROM_FLYWAY;
+        f.role = kind == 'V' ? ROLE_UP : kind == 'U' ? ROLE_DOWN : ROLE_REPEATABLE;
+    } else if (parse_plain(entry, &f.version, &f.name, &f.dialect, &kind) == 0) {
+        f.origin = FROM_FILE;
+        f.role = kind == 'u' ? ROLE_UP : kind == 'd' ? ROLE_DOWN : ROLE_ONE;
+    } else {
+        return bad_name(d, entry, err);
+    }
+    f.file = strata_xstrdup(entry);
+    if (f.role == ROLE_REPEATABLE) {
+        found_list_push(&d->repeatables, f);
+        return STRATA_OK;
+    }
+    strata_version_parse(f.version, strlen(f.version), &f.key);
+    found_list_push(&d->versioned, f);
+    return STRATA_OK;
+}
+
+/* A folder VERSION_name holding migration.sql and maybe down.sql; other folders are not
+ * migrations and are ignored. */
+static int
+discover_folder(discovery *d, const char *entry, strata_error *err)
+{
+    size_t len = strlen(entry), v, name_start;
+    if (split_version(entry, len, &v, &name_start) != 0 || v == len || entry[v] == '.' ||
+        name_start == len)
+        return STRATA_OK;
+    char *up = strata_path_join(entry, "migration.sql");
+    if (file_type(d->dir, up) != 1) {
+        free(up);
+        if (d->lenient)
+            return STRATA_OK;
+        return strata_fail(err, STRATA_VALIDATION,
+                           "%s/%s: a migration folder without migration.sql; put its up script "
+                           "in %s/%s/migration.sql (and its down script, if any, in down.sql), "
+                           "or rename the folder if it is not a migration",
+                           d->dir, entry, d->dir, entry);
+    }
+    found_file f = {.file = up, .role = ROLE_UP, .origin = FROM_FOLDER};
+    f.version = strata_xstrndup(entry, v);
+    f.name = strata_xstrdup(entry + name_start);
+    strata_version_parse(f.version, v, &f.key);
+    found_list_push(&d->versioned, f);
+    char *down = strata_path_join(entry, "down.sql");
+    if (file_type(d->dir, down) != 1) {
+        free(down);
+        return STRATA_OK;
+    }
+    found_file g = {.file = down, .role = ROLE_DOWN, .origin = FROM_FOLDER, .key = f.key};
+    g.version = strata_xstrdup(f.version);
+    g.name = strata_xstrdup(f.name);
+    found_list_push(&d->versioned, g);
+    return STRATA_OK;
+}
+
+/* One .sql file of rollback/: a down script named after its migration's version. */
+static int
+discover_rollback_file(discovery *d, const char *entry, strata_error *err)
+{
+    found_file f = {.role = ROLE_DOWN, .origin = FROM_ROLLBACK};
+    char direction;
+    if (parse_plain(entry, &f.version, &f.name, &f.dialect, &direction) != 0 || direction == 'u') {
+        found_file_free(&f);
+        if (d->lenient)
+            return STRATA_OK;
+        return strata_fail(err, STRATA_VALIDATION,
+                           "%s/rollback/%s: rollback/ holds the down scripts of the migrations "
+                           "beside it, named after their version; rename it like "
+                           "rollback/001_rollback.sql or rollback/001_create_users.sql",
+                           d->dir, entry);
+    }
+    f.file = strata_xasprintf("rollback/%s", entry);
+    strata_version_parse(f.version, strlen(f.version), &f.key);
+    found_list_push(&d->versioned, f);
+    return STRATA_OK;
+}
+
+static int
+discover_rollback(discovery *d, strata_error *err)
+{
+    char *path = strata_path_join(d->dir, "rollback");
+    DIR *dh = opendir(path);
+    if (dh == NULL) {
+        int rc = d->lenient
+                     ? STRATA_OK
+                     : strata_fail(err, STRATA_ERROR, "cannot read %s: %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
     int rc = STRATA_OK;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !strata_ends_with(e->d_name, ".sql"))
+    while (rc == STRATA_OK && (e = readdir(dh)) != NULL) {
+        if (e->d_name[0] == '.' || !strata_ends_with(e->d_name, ".sql") ||
+            file_type(path, e->d_name) != 1)
             continue;
-        if (!is_regular_file(dir, e->d_name))
-            continue;
-        found_file f = {0};
-        if (strata_source_parse_name(e->d_name, &f.version, &f.name, &f.direction) != 0) {
-            rc = strata_fail(err, STRATA_VALIDATION,
-                             "%s/%s: cannot tell the version from this file name; name "
-                             "migrations like 20250701132805_create_users.up.sql, "
-                             "001_create_users.down.sql or 1.2_name.sql",
-                             dir, e->d_name);
-            break;
-        }
-        strata_version_parse(f.version, strlen(f.version), &f.key);
-        f.file = strata_xstrdup(e->d_name);
-        found_list_push(out, f);
+        rc = discover_rollback_file(d, e->d_name, err);
     }
-    closedir(d);
-    if (rc == STRATA_OK && out->count > 1) /* items is NULL when the folder holds none */
-        qsort(out->items, out->count, sizeof(*out->items), cmp_found);
+    closedir(dh);
+    free(path);
+    return rc;
+}
+
+/* Lists the migration files of d->dir with parsed names; errors name the file to rename. */
+static int
+discover(discovery *d, strata_error *err)
+{
+    DIR *dh = opendir(d->dir);
+    if (dh == NULL)
+        return strata_fail(err, STRATA_ERROR,
+                           "cannot read the migrations directory %s: %s (set --dir or STRATA_DIR)",
+                           d->dir, strerror(errno));
+    int rc = STRATA_OK;
+    struct dirent *e;
+    while (rc == STRATA_OK && (e = readdir(dh)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        int type = file_type(d->dir, e->d_name);
+        if (type == 2 && strcmp(e->d_name, "rollback") == 0)
+            d->has_rollback = 1;
+        else if (type == 2)
+            rc = discover_folder(d, e->d_name, err);
+        else if (type == 1 && strata_ends_with(e->d_name, ".sql"))
+            rc = discover_file(d, e->d_name, err);
+    }
+    closedir(dh);
+    if (rc == STRATA_OK && d->has_rollback)
+        rc = discover_rollback(d, err);
+    /* items is NULL when the folder holds none */
+    if (rc == STRATA_OK && d->versioned.count > 1)
+        qsort(d->versioned.items, d->versioned.count, sizeof(found_file), cmp_found);
+    if (rc == STRATA_OK && d->repeatables.count > 1)
+        qsort(d->repeatables.items, d->repeatables.count, sizeof(found_file), cmp_repeatable_file);
     return rc;
 }
 
@@ -222,9 +510,51 @@ word_is(const char *s, const char *word)
     return strncasecmp(s, word, n) == 0 && (s[n] == '\0' || isspace((unsigned char)s[n]));
 }
 
-/* 'u' or 'd' when line is a section marker, else 0; sets *no_tx for transaction:false. */
+/* w[0, n) is word, ignoring case. */
+static int
+word_eq(const char *w, size_t n, const char *word)
+{
+    return n == strlen(word) && strncasecmp(w, word, n) == 0;
+}
+
+/* goose annotations this reader acts on (StatementBegin/End are the lexer's business). */
+enum goose_annotation { G_NONE, G_UP, G_DOWN, G_NO_TRANSACTION };
+
+/* Which goose annotation the comment body c is: "+goose" and one or two words filling the
+ * rest of the line, case-insensitive. */
+static enum goose_annotation
+goose_annotation(const char *c)
+{
+    if (strncasecmp(c, "+goose", 6) != 0 || (c[6] != ' ' && c[6] != '\t'))
+        return G_NONE;
+    const char *p = c + 6, *words[3];
+    size_t lens[3], nw = 0;
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '\0')
+            break;
+        if (nw == 2)
+            return G_NONE;
+        words[nw] = p;
+        while (*p != '\0' && !isspace((unsigned char)*p))
+            p++;
+        lens[nw] = (size_t)(p - words[nw]);
+        nw++;
+    }
+    if (nw == 1 && word_eq(words[0], lens[0], "up"))
+        return G_UP;
+    if (nw == 1 && word_eq(words[0], lens[0], "down"))
+        return G_DOWN;
+    if (nw == 2 && word_eq(words[0], lens[0], "no") && word_eq(words[1], lens[1], "transaction"))
+        return G_NO_TRANSACTION;
+    return G_NONE;
+}
+
+/* 'u' or 'd' when line is a section marker, else 0; sets *no_tx for transaction:false and
+ * *goose for goose's spelling. */
 static char
-section_marker(const char *line, int *no_tx)
+section_marker(const char *line, int *no_tx, int *goose)
 {
     const char *c = comment_body(line);
     char dir = 0;
@@ -236,7 +566,12 @@ section_marker(const char *line, int *no_tx)
         dir = 'd';
     if (dir != 0 && strstr(c, "transaction:false") != NULL)
         *no_tx = 1;
-    return dir;
+    if (dir != 0)
+        return dir;
+    enum goose_annotation g = goose_annotation(c);
+    if (g == G_UP || g == G_DOWN)
+        *goose = 1;
+    return g == G_UP ? 'u' : g == G_DOWN ? 'd' : 0;
 }
 
 static int
@@ -244,6 +579,13 @@ is_no_transaction_annotation(const char *line)
 {
     const char *c = comment_body(line);
     return c != NULL && word_is(c, "strata:no-transaction");
+}
+
+static int
+is_goose_no_transaction(const char *line)
+{
+    const char *c = comment_body(line);
+    return c != NULL && goose_annotation(c) == G_NO_TRANSACTION;
 }
 
 static int
@@ -255,6 +597,12 @@ is_blank(const char *s, size_t n)
     return 1;
 }
 
+/* What reading a file found out beyond its scripts. */
+typedef struct file_info {
+    int saw_marker; /* it has section markers */
+    int goose;      /* ... in goose's spelling */
+} file_info;
+
 /* State of one pass over a file. */
 typedef struct file_scan {
     const char *path;
@@ -263,13 +611,17 @@ typedef struct file_scan {
     strata_script *up, *down;
     strata_checksum sum;
     int has_content; /* target holds a non-blank byte */
-    int saw_marker;
+    file_info info;
     int provisional;         /* reading a possible preamble as an up script */
     long preamble_sql;       /* line of the first SQL while provisional, 0 if none */
     unsigned preamble_flags; /* annotations before the first marker apply to both */
+    int file_no_tx;          /* -- +goose NO TRANSACTION somewhere: both scripts */
+    int envsub_on;           /* inside a goose ENVSUB ON region */
     long long offset;
     long line;
 } file_scan;
+
+#define ENVSUB_FLAGS (STRATA_SCRIPT_ENVSUB | STRATA_SCRIPT_ENVSUB_OPEN)
 
 static void
 script_begin(file_scan *s, strata_script *target)
@@ -279,6 +631,8 @@ script_begin(file_scan *s, strata_script *target)
     target->first_line = s->line + 1;
     target->offset = s->offset;
     target->flags |= s->preamble_flags;
+    if (s->envsub_on) /* a region opened above the marker goes on */
+        target->flags |= ENVSUB_FLAGS;
     s->has_content = 0;
     strata_checksum_init(&s->sum);
 }
@@ -303,17 +657,17 @@ script_end(file_scan *s, strata_error *err)
 /*
  * The first marker of a file that may hold sections: what was read so far as a
  * provisional up script was only a preamble. It must hold no SQL; its annotations apply to
- * both sections.
+ * both sections (an ENVSUB region it opens is carried by s->envsub_on instead).
  */
 static int
 end_preamble(file_scan *s, strata_error *err)
 {
     if (s->preamble_sql)
         return strata_fail(err, STRATA_VALIDATION,
-                           "%s:%ld: SQL before the first '-- migrate:up' or '-- strata:up' "
-                           "marker; move it into the up section",
-                           s->path, s->preamble_sql);
-    s->preamble_flags = s->target->flags;
+                           "%s:%ld: SQL before the first section marker (line %ld); move it "
+                           "into the up section",
+                           s->path, s->preamble_sql, s->line);
+    s->preamble_flags = s->target->flags & ~(unsigned)ENVSUB_FLAGS;
     free(s->target->path);
     memset(s->target, 0, sizeof(*s->target));
     s->target = NULL;
@@ -335,7 +689,7 @@ begin_section(file_scan *s, char marker, int no_tx, size_t n, strata_error *err)
         rc = script_end(s, err);
     if (rc != STRATA_OK)
         return rc;
-    s->saw_marker = 1;
+    s->info.saw_marker = 1;
     s->offset += (long long)n;
     script_begin(s, next);
     if (no_tx)
@@ -343,9 +697,9 @@ begin_section(file_scan *s, char marker, int no_tx, size_t n, strata_error *err)
     return STRATA_OK;
 }
 
-/* Handles one line (with its '\n'); returns a status. */
+/* Handles one line (with its '\n'); envsub is strata_envsub_marker() of the raw line. */
 static int
-scan_line(file_scan *s, const char *line, size_t n, strata_error *err)
+scan_line(file_scan *s, const char *line, size_t n, int envsub, strata_error *err)
 {
     long bad = utf8_invalid_at((const unsigned char *)line, n);
     if (bad >= 0)
@@ -353,11 +707,17 @@ scan_line(file_scan *s, const char *line, size_t n, strata_error *err)
                            "%s:%ld:%ld: byte 0x%02X is not valid UTF-8; save the file as UTF-8",
                            s->path, s->line, bad + 1, (unsigned char)line[bad]);
     int no_tx = 0;
-    char marker = s->sectioned ? section_marker(line, &no_tx) : 0;
+    char marker = s->sectioned ? section_marker(line, &no_tx, &s->info.goose) : 0;
     if (marker != 0)
         return begin_section(s, marker, no_tx, n, err);
     if (is_no_transaction_annotation(line))
         s->target->flags |= STRATA_SCRIPT_NO_TRANSACTION;
+    else if (is_goose_no_transaction(line))
+        s->file_no_tx = 1;
+    if (envsub > 0)
+        s->target->flags |= STRATA_SCRIPT_ENVSUB;
+    if (envsub != 0)
+        s->envsub_on = envsub > 0;
     strata_checksum_update(&s->sum, line, n);
     if (!is_blank(line, n)) {
         s->has_content = 1;
@@ -368,12 +728,32 @@ scan_line(file_scan *s, const char *line, size_t n, strata_error *err)
     return STRATA_OK;
 }
 
+/* After the last line: checks and file-wide annotations. */
+static int
+scan_finish(file_scan *s, strata_error *err)
+{
+    int rc = script_end(s, err);
+    if (rc == STRATA_OK && s->info.saw_marker && s->up != NULL && s->up->path == NULL)
+        rc = strata_fail(err, STRATA_VALIDATION,
+                         "%s: no up section; add a '%s' line above the SQL that applies the "
+                         "migration",
+                         s->path, s->info.goose ? "-- +goose Up" : "-- migrate:up");
+    if (rc == STRATA_OK && s->file_no_tx) {
+        if (s->up != NULL && s->up->path != NULL)
+            s->up->flags |= STRATA_SCRIPT_NO_TRANSACTION;
+        if (s->down != NULL && s->down->path != NULL)
+            s->down->flags |= STRATA_SCRIPT_NO_TRANSACTION;
+    }
+    return rc;
+}
+
 /*
- * Reads path once, filling up (and down, for a file with sections) with offsets,
- * checksums and flags. For paired files only one of up/down is given (the other NULL).
+ * Reads path once, filling up (and down, for a file that may hold sections) with offsets,
+ * checksums and flags. For a file of one script only one of up/down is given (the other
+ * NULL). info (may be NULL) receives what the file's markers were.
  */
 static int
-scan_file(const char *path, int sectioned, strata_script *up, strata_script *down,
+scan_file(const char *path, int sectioned, strata_script *up, strata_script *down, file_info *info,
           strata_error *err)
 {
     FILE *f = fopen(path, "rb");
@@ -390,26 +770,48 @@ scan_file(const char *path, int sectioned, strata_script *up, strata_script *dow
     while (rc == STRATA_OK && (n = getline(&line, &cap, f)) > 0) {
         s.line++;
         const char *text = line;
+        int envsub = strata_envsub_marker(line, (size_t)n);
         if (s.line == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
             strata_checksum_update(&s.sum, line, 3); /* dropped by the checksum itself */
             s.offset += 3;
             text += 3;
             n -= 3;
         }
-        rc = scan_line(&s, text, (size_t)n, err);
+        rc = scan_line(&s, text, (size_t)n, envsub, err);
     }
     if (rc == STRATA_OK && ferror(f))
         rc = strata_fail(err, STRATA_ERROR, "cannot read %s: %s", path, strerror(errno));
     if (rc == STRATA_OK)
-        rc = script_end(&s, err);
-    if (rc == STRATA_OK && s.saw_marker && up != NULL && up->path == NULL)
-        rc = strata_fail(err, STRATA_VALIDATION,
-                         "%s: no '-- migrate:up' or '-- strata:up' section; add one above the "
-                         "SQL that applies the migration",
-                         path);
+        rc = scan_finish(&s, err);
+    if (info != NULL)
+        *info = s.info;
     free(line);
     fclose(f);
     return rc;
+}
+
+/*
+ * Reads path only up to its first section marker: 2 for goose's spelling, 1 for strata's or
+ * dbmate's, 0 when there is none (or it cannot be read).
+ */
+static int
+peek_markers(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    int found = 0;
+    while (found == 0 && getline(&line, &cap, f) > 0) {
+        int no_tx = 0, goose = 0;
+        const char *text = strncmp(line, "\xEF\xBB\xBF", 3) == 0 ? line + 3 : line;
+        if (section_marker(text, &no_tx, &goose) != 0)
+            found = goose ? 2 : 1;
+    }
+    free(line);
+    fclose(f);
+    return found;
 }
 
 /* ------------------------------------------------------------------ pairing */
@@ -431,89 +833,308 @@ strata_source_free(strata_source_set *set)
         script_free(&set->items[i].up);
         script_free(&set->items[i].down);
     }
+    for (size_t i = 0; i < set->nrepeatables; i++) {
+        free(set->repeatables[i].name);
+        script_free(&set->repeatables[i].script);
+    }
     free(set->items);
+    free(set->repeatables);
     free(set->dir);
     free(set);
 }
 
 static int
-duplicate_error(const char *dir, const found_file *a, const found_file *b, strata_error *err)
+is_up_claim(const found_file *f)
 {
+    return f->role == ROLE_UP || f->role == ROLE_ONE;
+}
+
+static int
+same_dialect(const found_file *a, const found_file *b)
+{
+    if (a->dialect == NULL || b->dialect == NULL)
+        return a->dialect == b->dialect;
+    return strcmp(a->dialect, b->dialect) == 0;
+}
+
+/* " for postgres" when f is a dialect variant, else "". */
+static const char *
+dialect_note(const found_file *f, char *buf, size_t size)
+{
+    if (f->dialect == NULL)
+        return "";
+    snprintf(buf, size, " for %s", f->dialect);
+    return buf;
+}
+
+static int
+conflict_error(const char *dir, const found_file *a, const found_file *b, strata_error *err)
+{
+    char note[64];
+    if (a->role == ROLE_ONE && b->role == ROLE_DOWN)
+        return strata_fail(err, STRATA_VALIDATION,
+                           "%s/%s and %s/%s both claim version %s%s: a one-file migration keeps "
+                           "its down script in a down section ('-- migrate:down', "
+                           "'-- +goose Down') or in rollback/; merge the two, or give one "
+                           "another version",
+                           dir, a->file, dir, b->file, b->version,
+                           dialect_note(b, note, sizeof(note)));
     return strata_fail(err, STRATA_VALIDATION,
-                       "%s/%s and %s/%s both claim version %s%s; give one of them another "
-                       "version",
-                       dir, a->file, dir, b->file, b->version,
+                       "%s/%s and %s/%s both claim the %s script of version %s%s%s; keep one of "
+                       "them, or give one another version",
+                       dir, a->file, dir, b->file, is_up_claim(b) ? "up" : "down", b->version,
+                       dialect_note(b, note, sizeof(note)),
                        strcmp(a->version, b->version) != 0 ? " (versions compare numerically)"
                                                            : "");
 }
 
-/* Builds the migration for the files [first, last) sharing one version. */
+/* Whether a and b (sorted: a first) contradict each other: they claim one script, or a is a
+ * one-file migration and b a down file beside it (only rollback/ may add a down script to a
+ * one-file migration, and only when it has no down section: see read_down). */
+static int
+contradict(const found_file *a, const found_file *b)
+{
+    if (!same_dialect(a, b))
+        return 0;
+    if (is_up_claim(a) == is_up_claim(b))
+        return 1;
+    return a->role == ROLE_ONE && b->role == ROLE_DOWN && b->origin != FROM_ROLLBACK;
+}
+
+/* Two files of one version contradicting each other (see contradict). */
+static int
+check_conflicts(const char *dir, const found_file *files, size_t count, strata_error *err)
+{
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = i + 1; j < count; j++)
+            if (contradict(&files[i], &files[j]))
+                return conflict_error(dir, &files[i], &files[j], err);
+    return STRATA_OK;
+}
+
+/* A version with down scripts only. */
+static int
+no_up_error(const char *dir, const found_file *files, size_t count, strata_error *err)
+{
+    for (size_t i = 0; i < count; i++)
+        if (files[i].origin == FROM_ROLLBACK)
+            return strata_fail(err, STRATA_VALIDATION,
+                               "%s/%s: there is no migration %s in %s for this rollback script; "
+                               "remove it, or fix the version in its name",
+                               dir, files[i].file, files[i].version, dir);
+    const found_file *d = &files[0];
+    if (d->origin == FROM_FLYWAY)
+        return strata_fail(err, STRATA_VALIDATION,
+                           "%s/%s has no versioned migration; add V%s__%s.sql beside it", dir,
+                           d->file, d->version, d->name);
+    return strata_fail(err, STRATA_VALIDATION, "%s/%s has no up script; add %s_%s.up.sql beside it",
+                       dir, d->file, d->version, d->name);
+}
+
+/* The file of the highest rank (for this dialect, then neutral) claiming up (want_up) or an
+ * explicit down; NULL when only files for other dialects do. */
+static found_file *
+pick(found_file *files, size_t count, int want_up)
+{
+    found_file *best = NULL;
+    for (size_t i = 0; i < count; i++)
+        if (files[i].rank > 0 && is_up_claim(&files[i]) == want_up &&
+            (best == NULL || files[i].rank > best->rank))
+            best = &files[i];
+    return best;
+}
+
+/* The format of a migration from where its scripts come from. */
+static const char *
+format_of(const found_file *up, const found_file *down, const file_info *info)
+{
+    if (up->origin == FROM_FOLDER)
+        return "folder";
+    if (up->origin == FROM_FLYWAY)
+        return "flyway";
+    if (down != NULL && down->origin == FROM_ROLLBACK)
+        return "rollback-folder";
+    if (up->role == ROLE_UP)
+        return "paired";
+    if (info != NULL && info->goose)
+        return "goose";
+    if ((info == NULL || !info->saw_marker) && down != NULL)
+        return "paired"; /* a marker-less V_name.sql with a V_name.<dialect>.down.sql */
+    return "sections";
+}
+
+static void
+fill_names(strata_migration *m, const found_file *up)
+{
+    m->version = strata_xstrdup(up->version);
+    m->key = up->key;
+    m->name = strata_xstrdup(up->name);
+}
+
+/* A version whose files are all for other dialects: kept, not read. */
+static void
+inapplicable_migration(found_file *files, size_t count, strata_migration *m)
+{
+    const found_file *up = NULL, *down = NULL;
+    for (size_t i = 0; i < count; i++) {
+        if (up == NULL && is_up_claim(&files[i]))
+            up = &files[i];
+        if (down == NULL && !is_up_claim(&files[i]))
+            down = &files[i];
+    }
+    fill_names(m, up);
+    m->applicable = 0;
+    m->format = format_of(up, down, NULL);
+}
+
+/* Reads the down script chosen for m, unless the up file's down section wins. */
+static int
+read_down(const char *dir, const found_file *up, found_file *down, strata_migration *m,
+          strata_error *err)
+{
+    if (down == NULL)
+        return STRATA_OK;
+    if (m->down.path != NULL) { /* the up file had a down section */
+        if (down->rank < up->rank)
+            return STRATA_OK;
+        if (down->rank == up->rank)
+            return strata_fail(err, STRATA_VALIDATION,
+                               "%s/%s has a down section and %s/%s is a down script for the "
+                               "same version %s; keep one of them",
+                               dir, up->file, dir, down->file, up->version);
+        script_free(&m->down); /* a down script for this dialect beats a neutral section */
+        memset(&m->down, 0, sizeof(m->down));
+    }
+    char *path = strata_path_join(dir, down->file);
+    int rc = scan_file(path, 0, NULL, &m->down, NULL, err);
+    free(path);
+    return rc;
+}
+
+/* Builds the migration for the files sharing one version. */
 static int
 build_migration(const char *dir, found_file *files, size_t count, strata_migration *m,
                 strata_error *err)
 {
-    found_file *up = NULL, *down = NULL, *sections = NULL;
-    for (size_t i = 0; i < count; i++) {
-        found_file *f = &files[i];
-        found_file **slot = f->direction == 'u' ? &up : f->direction == 'd' ? &down : &sections;
-        found_file *other = *slot;
-        if (other == NULL && f->direction == 's')
-            other = up != NULL ? up : down;
-        if (other == NULL && f->direction != 's')
-            other = sections;
-        if (other != NULL)
-            return duplicate_error(dir, other, f, err);
-        *slot = f;
+    int rc = check_conflicts(dir, files, count, err);
+    if (rc != STRATA_OK)
+        return rc;
+    size_t ups = 0;
+    for (size_t i = 0; i < count; i++)
+        ups += is_up_claim(&files[i]);
+    if (ups == 0)
+        return no_up_error(dir, files, count, err);
+    found_file *up = pick(files, count, 1);
+    if (up == NULL) {
+        inapplicable_migration(files, count, m);
+        return STRATA_OK;
     }
-    if (up == NULL && sections == NULL)
-        return strata_fail(err, STRATA_VALIDATION,
-                           "%s/%s has no up script; add %s_%s.up.sql beside it", dir, down->file,
-                           down->version, down->name);
-    found_file *main = up ? up : sections;
-    m->version = strata_xstrdup(main->version);
-    m->key = main->key;
-    m->name = strata_xstrdup(main->name);
+    found_file *down = pick(files, count, 0);
+    fill_names(m, up);
     m->applicable = 1;
-    m->format = sections != NULL ? "sections" : "paired";
-    char *path = strata_path_join(dir, main->file);
-    int rc = scan_file(path, sections != NULL, &m->up, sections ? &m->down : NULL, err);
+    int sectioned = up->role == ROLE_ONE;
+    file_info info = {0};
+    char *path = strata_path_join(dir, up->file);
+    rc = scan_file(path, sectioned, &m->up, sectioned ? &m->down : NULL, &info, err);
     free(path);
-    if (rc == STRATA_OK && down != NULL) {
-        path = strata_path_join(dir, down->file);
-        rc = scan_file(path, 0, NULL, &m->down, err);
-        free(path);
-    }
+    int section_down = m->down.path != NULL;
+    if (rc == STRATA_OK)
+        rc = read_down(dir, up, down, m, err);
+    if (down != NULL && section_down && down->rank <= up->rank)
+        down = NULL; /* the down section is used */
+    m->format = format_of(up, down, &info);
     return rc;
+}
+
+static int
+build_migrations(const char *dir, found_list *found, strata_source_set *set, strata_error *err)
+{
+    set->items = strata_xcalloc(found->count + 1, sizeof(*set->items));
+    for (size_t i = 0; i < found->count;) {
+        size_t j = i + 1;
+        while (j < found->count &&
+               strata_version_cmp(&found->items[i].key, &found->items[j].key) == 0)
+            j++;
+        int rc = build_migration(dir, found->items + i, j - i, &set->items[set->count++], err);
+        if (rc != STRATA_OK)
+            return rc;
+        i = j;
+    }
+    return STRATA_OK;
+}
+
+/* Repeatables: per name the file for this dialect, else the neutral one. */
+static int
+build_repeatables(const char *dir, found_list *found, strata_source_set *set, strata_error *err)
+{
+    set->repeatables = strata_xcalloc(found->count + 1, sizeof(*set->repeatables));
+    for (size_t i = 0; i < found->count;) {
+        size_t j = i + 1;
+        while (j < found->count && strcmp(found->items[i].name, found->items[j].name) == 0)
+            j++;
+        found_file *best = NULL;
+        for (size_t k = i; k < j; k++) {
+            found_file *f = &found->items[k];
+            for (size_t l = k + 1; l < j; l++)
+                if (same_dialect(f, &found->items[l]))
+                    return strata_fail(err, STRATA_VALIDATION,
+                                       "%s/%s and %s/%s are the same repeatable migration %s; "
+                                       "keep one of them",
+                                       dir, f->file, dir, found->items[l].file, f->name);
+            if (f->rank > 0 && (best == NULL || f->rank > best->rank))
+                best = f;
+        }
+        i = j;
+        if (best == NULL)
+            continue;
+        strata_repeatable *r = &set->repeatables[set->nrepeatables++];
+        r->name = strata_xstrdup(best->name);
+        char *path = strata_path_join(dir, best->file);
+        int rc = scan_file(path, 0, &r->script, NULL, NULL, err);
+        free(path);
+        if (rc != STRATA_OK)
+            return rc;
+    }
+    return STRATA_OK;
+}
+
+/* rank of each file: 2 for dialect, 1 neutral, 0 another dialect. */
+static void
+rank_files(found_list *l, const char *dialect)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        found_file *f = &l->items[i];
+        if (f->dialect == NULL)
+            f->rank = 1;
+        else
+            f->rank = dialect != NULL && strcmp(f->dialect, dialect) == 0 ? 2 : 0;
+    }
 }
 
 int
 strata_source_scan(const char *dir, const char *dialect, strata_source_set **out, strata_error *err)
 {
-    (void)dialect; /* dialect-specific files arrive with the formats of DESIGN section 3 */
-    found_list found = {0};
+    discovery d = {.dir = dir};
     strata_source_set *set = strata_xcalloc(1, sizeof(*set));
     set->dir = strata_xstrdup(dir);
+    char *canonical = dialect != NULL ? dialect_canonical(dialect, strlen(dialect)) : NULL;
     *out = NULL;
-    int rc = discover(dir, &found, err);
-    if (rc != STRATA_OK)
-        goto fail;
-    set->items = strata_xcalloc(found.count, sizeof(*set->items));
-    for (size_t i = 0; i < found.count;) {
-        size_t j = i + 1;
-        while (j < found.count && strata_version_cmp(&found.items[i].key, &found.items[j].key) == 0)
-            j++;
-        rc = build_migration(dir, found.items + i, j - i, &set->items[set->count++], err);
-        if (rc != STRATA_OK)
-            goto fail;
-        i = j;
+    int rc = discover(&d, err);
+    if (rc == STRATA_OK) {
+        rank_files(&d.versioned, canonical);
+        rank_files(&d.repeatables, canonical);
+        rc = build_migrations(dir, &d.versioned, set, err);
     }
-    found_list_free(&found);
+    if (rc == STRATA_OK)
+        rc = build_repeatables(dir, &d.repeatables, set, err);
+    discovery_free(&d);
+    free(canonical);
+    if (rc != STRATA_OK) {
+        strata_source_free(set);
+        return rc;
+    }
     *out = set;
     return STRATA_OK;
-fail:
-    found_list_free(&found);
-    strata_source_free(set);
-    return rc;
 }
 
 const strata_migration *
@@ -531,6 +1152,89 @@ strata_source_find(const strata_source_set *set, const strata_version_key *key)
             hi = mid;
     }
     return NULL;
+}
+
+/* ------------------------------------------------------------------ detecting the habit */
+
+static const char *const detect_formats[] = {
+    "paired", "sections", "goose", "rollback-folder", "folder", "flyway",
+};
+#define DETECT_NFORMATS (sizeof(detect_formats) / sizeof(detect_formats[0]))
+
+/* The format of one version's files, from their names and, for a one-file migration, its
+ * first section marker. */
+static const char *
+guess_format(const char *dir, const found_file *files, size_t count)
+{
+    const found_file *up = NULL, *down = NULL;
+    for (size_t i = 0; i < count; i++) {
+        const found_file *f = &files[i];
+        if (is_up_claim(f) && (up == NULL || (up->dialect != NULL && f->dialect == NULL)))
+            up = f;
+        if (!is_up_claim(f) && (down == NULL || f->origin == FROM_ROLLBACK))
+            down = f;
+    }
+    if (up == NULL)
+        return NULL;
+    if (up->role != ROLE_ONE || (down != NULL && down->origin == FROM_ROLLBACK))
+        return format_of(up, down, NULL);
+    char *path = strata_path_join(dir, up->file);
+    int markers = peek_markers(path);
+    free(path);
+    file_info info = {.saw_marker = markers != 0, .goose = markers == 2};
+    return format_of(up, down, &info);
+}
+
+/* Whether version is a plain sequence number (not a timestamp, not dotted). */
+static int
+is_sequence_number(const char *version)
+{
+    size_t len = strlen(version);
+    return len > 0 && len < 12 && strspn(version, "0123456789") == len;
+}
+
+const char *
+strata_source_detect_format(const char *dir, int *sequential, size_t *width)
+{
+    discovery d = {.dir = dir, .lenient = 1};
+    strata_error err;
+    size_t counts[DETECT_NFORMATS] = {0}, last[DETECT_NFORMATS] = {0}, seen = 0;
+    *sequential = 0;
+    *width = 0;
+    if (discover(&d, &err) != STRATA_OK) {
+        discovery_free(&d);
+        return "paired";
+    }
+    int all_sequence = 1;
+    for (size_t i = 0; i < d.versioned.count;) {
+        size_t j = i + 1;
+        while (j < d.versioned.count &&
+               strata_version_cmp(&d.versioned.items[i].key, &d.versioned.items[j].key) == 0)
+            j++;
+        const char *format = guess_format(dir, d.versioned.items + i, j - i);
+        for (size_t k = 0; format != NULL && k < DETECT_NFORMATS; k++)
+            if (strcmp(format, detect_formats[k]) == 0) {
+                counts[k]++;
+                last[k] = ++seen; /* versions come in ascending order */
+            }
+        for (size_t k = i; k < j; k++) {
+            const char *v = d.versioned.items[k].version;
+            all_sequence = all_sequence && is_sequence_number(v);
+            if (strlen(v) > *width)
+                *width = strlen(v);
+        }
+        i = j;
+    }
+    for (size_t k = 0; k < DETECT_NFORMATS; k++)
+        if (strcmp(detect_formats[k], "flyway") == 0)
+            counts[k] += d.repeatables.count;
+    *sequential = d.versioned.count > 0 && all_sequence;
+    size_t best = 0;
+    for (size_t k = 1; k < DETECT_NFORMATS; k++)
+        if (counts[k] > counts[best] || (counts[k] == counts[best] && last[k] > last[best]))
+            best = k;
+    discovery_free(&d);
+    return detect_formats[best];
 }
 
 /* ------------------------------------------------------------------ reading a script */

@@ -1,13 +1,19 @@
 /*
- * Migrations on disk (DESIGN section 3): discovering the files of a directory, parsing
- * their names, pairing up and down scripts, and checksumming each script while reading
- * every file exactly once.
+ * Migrations on disk (DESIGN section 3, docs/formats.md): discovering the files of a
+ * directory, parsing their names, pairing up and down scripts, and checksumming each script
+ * while reading every file exactly once.
  *
- * Formats read now:
+ * Formats read:
  *   V_name.up.sql / V_name.down.sql           paired files (golang-migrate)
- *   V_name.sql with -- strata:up / -- strata:down, or dbmate's -- migrate:up / -- migrate:down
+ *   V_name.sql with -- strata:up / -- strata:down, dbmate's -- migrate:up / -- migrate:down
+ *     or goose's -- +goose Up / -- +goose Down
  *   V_name.sql without markers                an up script with no down
- * '_' or '-' separates the version from the name.
+ *   V_name.sql + rollback/V_rollback.sql or rollback/V_name.sql    rollback folder
+ *   V_name/migration.sql + V_name/down.sql    a folder per migration (Prisma)
+ *   V1__name.sql, U1__name.sql, R__name.sql   Flyway (versioned, undo, repeatable)
+ *   V_name.<dialect>.up.sql, V_name.<dialect>.sql, V1__name.<dialect>.sql ...
+ *                                             dialect variants of any of the file forms
+ * '_' or '-' separates the version from the name (Flyway: "__").
  */
 #ifndef STRATA_SOURCE_H
 #define STRATA_SOURCE_H
@@ -24,6 +30,9 @@
                                              -- +goose NO TRANSACTION */
 #define STRATA_SCRIPT_ENVSUB 0x02         /* has goose ENVSUB ON regions: read it through
                                              strata_envsub (envsub.h) */
+#define STRATA_SCRIPT_ENVSUB_OPEN 0x04    /* (with ENVSUB) starts inside a region opened above
+                                             its section marker: call
+                                             strata_envsub_start_inside() before reading */
 
 /* One script: a whole file or one section of it. */
 typedef struct strata_script {
@@ -62,10 +71,17 @@ typedef struct strata_source_set {
 } strata_source_set;
 
 /*
- * Reads the migrations of dir. dialect (may be NULL) selects dialect-specific files.
+ * Reads the migrations of dir. dialect is the driver's dialect ("postgres", "mysql",
+ * "sqlite"; other spellings such as "postgresql", "pg", "mariadb", "sqlite3" are the same
+ * dialect); NULL accepts only dialect-neutral files. A file for this dialect is used instead
+ * of the dialect-neutral one for the same version and direction; files for other dialects
+ * are ignored, and a version with files only for other dialects becomes a migration with
+ * applicable = 0 (no scripts read).
  * Returns STRATA_OK and *out (free with strata_source_free), or STRATA_VALIDATION /
  * STRATA_ERROR with err naming the file (and line) and what to do: unparseable names,
- * duplicate versions, empty or non-UTF-8 files, unreadable directories.
+ * duplicate versions, two files claiming one script, empty or non-UTF-8 files, rollback
+ * scripts for unknown versions, migration folders without migration.sql, unreadable
+ * directories.
  */
 int strata_source_scan(const char *dir, const char *dialect, strata_source_set **out,
                        strata_error *err);
@@ -76,11 +92,22 @@ const strata_migration *strata_source_find(const strata_source_set *set,
                                            const strata_version_key *key);
 
 /*
- * Parses a migration file name. Returns 0 and fills the out-parameters (*version and
- * *name newly allocated, the caller frees them; *direction is 'u', 'd' or 's' for a
- * file with sections), or -1 when the name is not one of the formats above.
+ * Parses a migration file name of the V_name forms (not Flyway's). Returns 0 and fills the
+ * out-parameters (*version and *name newly allocated, the caller frees them; a dialect tag
+ * is not part of *name; *direction is 'u', 'd' or 's' for a one-file migration), or -1 when
+ * the name is not one of those forms.
  */
 int strata_source_parse_name(const char *file, char **version, char **name, char *direction);
+
+/*
+ * For `strata new`: the format most migrations of dir use ("paired", "sections", "goose",
+ * "rollback-folder", "folder" or "flyway"; static), counting each migration once and
+ * breaking ties in favour of the newest; "paired" when dir is empty or unreadable. Sets
+ * *sequential to 1 when every version is a plain sequence number (digits only, fewer than
+ * 12: not a timestamp) and *width to the length of the longest version spelling (0 when
+ * there are none). Names it cannot parse are skipped; never fails.
+ */
+const char *strata_source_detect_format(const char *dir, int *sequential, size_t *width);
 
 /* A reader over one script's bytes; use with strata_script_read as a strata_read_fn. */
 typedef struct strata_script_reader strata_script_reader;

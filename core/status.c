@@ -19,23 +19,43 @@ dup_or_null(const char *s)
 }
 
 static void
+fill_history(strata_status_item *it, const strata_history_row *row)
+{
+    if (row == NULL)
+        return;
+    it->applied_at = dup_or_null(row->applied_at);
+    it->applied_by = dup_or_null(row->applied_by);
+    it->execution_ms = row->execution_ms;
+    it->applied_rank = row->applied_rank;
+    it->recorded_checksum = dup_or_null(row->checksum);
+}
+
+static void
 fill_status_item(strata_status_item *it, const strata_plan_entry *e)
 {
     it->state = e->state;
     it->version = strata_xstrdup(e->file ? e->file->version : e->row->version);
     it->name = strata_xstrdup(e->file ? e->file->name : e->row->name);
-    if (e->file != NULL) {
+    if (e->file != NULL && e->file->applicable) {
         it->file = strata_xstrdup(e->file->up.path);
         it->has_down = e->file->down.path != NULL;
         it->checksum = strata_xstrdup(e->file->up.checksum);
     }
-    if (e->row != NULL) {
-        it->applied_at = dup_or_null(e->row->applied_at);
-        it->applied_by = dup_or_null(e->row->applied_by);
-        it->execution_ms = e->row->execution_ms;
-        it->applied_rank = e->row->applied_rank;
-        it->recorded_checksum = dup_or_null(e->row->checksum);
+    fill_history(it, e->row);
+}
+
+static void
+fill_repeatable_item(strata_status_item *it, const strata_repeatable_entry *e)
+{
+    it->state = e->state;
+    it->repeatable = 1;
+    it->name = strata_xstrdup(e->file ? e->file->name : e->row->name);
+    it->version = strata_history_repeatable_version(it->name);
+    if (e->file != NULL) {
+        it->file = strata_xstrdup(e->file->script.path);
+        it->checksum = strata_xstrdup(e->file->script.checksum);
     }
+    fill_history(it, e->row);
 }
 
 static void
@@ -60,6 +80,12 @@ count_state(strata_status_report *r, strata_migration_state st)
     case STRATA_STATE_OUT_OF_ORDER:
         r->out_of_order++;
         break;
+    case STRATA_STATE_NOT_APPLICABLE:
+        r->not_applicable++;
+        break;
+    case STRATA_STATE_OUTDATED:
+        r->outdated++;
+        break;
     }
 }
 
@@ -75,10 +101,14 @@ strata_status(strata *s, strata_status_report **out, strata_error *err)
         r->database = strata_xstrdup(s->url->redacted);
         r->dir = strata_xstrdup(s->dir);
         r->table = strata_xstrdup(s->table);
-        r->items = strata_xcalloc(e.merged->count + 1, sizeof(*r->items));
+        r->items = strata_xcalloc(e.merged->count + e.merged->nreps + 1, sizeof(*r->items));
         for (size_t i = 0; i < e.merged->count; i++) {
             fill_status_item(&r->items[r->count++], &e.merged->items[i]);
             count_state(r, e.merged->items[i].state);
+        }
+        for (size_t i = 0; i < e.merged->nreps; i++) {
+            fill_repeatable_item(&r->items[r->count++], &e.merged->reps[i]);
+            count_state(r, e.merged->reps[i].state);
         }
         *out = r;
     }
@@ -164,7 +194,7 @@ check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
                     strata_xasprintf("%s: down script edited since the migration was applied; "
                                      "make sure it still undoes the up script",
                                      e->file->down.path));
-    if (e->file != NULL && e->file->down.path == NULL)
+    if (e->file != NULL && e->file->applicable && e->file->down.path == NULL)
         add_problem(r, STRATA_PROBLEM_NO_DOWN, 0, version, file,
                     strata_xasprintf("%s: no down script; this migration cannot be undone", file));
 }

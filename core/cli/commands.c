@@ -217,14 +217,16 @@ cmd_new(cli *c)
         fprintf(stderr, "strata: `new` takes one NAME, e.g. `strata new add_users_email`\n");
         return EXIT_USAGE;
     }
-    strata_new_options o = {.size = sizeof(o), .sequential = c->sequential};
-    char *up = NULL, *down = NULL;
+    strata_new_options o = {.size = sizeof(o),
+                            .sequential = c->sequential,
+                            .format = c->format,
+                            .dialects = c->dialects};
+    strata_new_result *r = NULL;
     strata_error err;
-    int rc = strata_new(dir_of(c), c->args[0], &o, &up, &down, &err);
-    if (rc == STRATA_OK)
-        printf("created %s\ncreated %s\n", up, down);
-    free(up);
-    free(down);
+    int rc = strata_new_files(dir_of(c), c->args[0], &o, &r, &err);
+    for (size_t i = 0; rc == STRATA_OK && i < r->count; i++)
+        printf("created %s\n", r->paths[i]);
+    strata_new_result_free(r);
     return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
 }
 
@@ -247,6 +249,24 @@ cmd_force(cli *c)
         rc = strata_force(s, c->args[0], applied, &err);
     if (rc == STRATA_OK && !c->quiet)
         printf("recorded migration %s as %s\n", c->args[0], applied ? "applied" : "rolled back");
+    strata_close(s);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+static int
+cmd_adopt(cli *c)
+{
+    if (no_arguments(c))
+        return EXIT_USAGE;
+    strata *s = NULL;
+    strata_error err;
+    strata_adopt_report *r = NULL;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_adopt(s, c->from, &r, &err);
+    if (rc == STRATA_OK && !(c->quiet && !c->json))
+        strata_report_adopt(stdout, r, report_flags(c));
+    strata_adopt_report_free(r);
     strata_close(s);
     return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
 }
@@ -296,6 +316,8 @@ cli_run(cli *c)
         return cmd_force(c);
     if (strcmp(cmd, "drivers") == 0)
         return cmd_drivers(c);
+    if (strcmp(cmd, "adopt") == 0)
+        return cmd_adopt(c);
     if (strcmp(cmd, "help") == 0)
         return cmd_help(c);
     if (strcmp(cmd, "version") == 0)

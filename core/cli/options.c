@@ -33,6 +33,9 @@ enum {
     OPT_DRY_RUN,
     OPT_SEQUENTIAL,
     OPT_TIMESTAMP,
+    OPT_FROM,
+    OPT_FORMAT,
+    OPT_DIALECTS,
 };
 
 /* Global options first, then every command option; getopt_long sees them all after the
@@ -57,6 +60,9 @@ static const struct option all_options[] = {
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"sequential", no_argument, NULL, OPT_SEQUENTIAL},
     {"timestamp", no_argument, NULL, OPT_TIMESTAMP},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"dialects", required_argument, NULL, OPT_DIALECTS},
     {NULL, 0, NULL, 0},
 };
 #define GLOBAL_OPTION_COUNT 12 /* the first entries of all_options */
@@ -66,13 +72,16 @@ static const struct {
     int opt;
     const char *commands;
 } command_options[] = {
-    {OPT_JSON, " up down status validate drivers "},
+    {OPT_JSON, " up down status validate drivers adopt "},
     {OPT_TO, " up down "},
     {OPT_STEP, " up down "},
     {OPT_ALL, " down "},
     {OPT_DRY_RUN, " up down "},
     {OPT_SEQUENTIAL, " new "},
     {OPT_TIMESTAMP, " new "},
+    {OPT_FROM, " adopt "},
+    {OPT_FORMAT, " new "},
+    {OPT_DIALECTS, " new "},
 };
 
 static int
@@ -200,6 +209,15 @@ apply_option(int opt, const char *arg, cli *c)
         break;
     case OPT_TIMESTAMP:
         c->sequential = 0;
+        break;
+    case OPT_FROM:
+        c->from = arg;
+        break;
+    case OPT_FORMAT:
+        c->format = arg;
+        break;
+    case OPT_DIALECTS:
+        c->dialects = arg;
         break;
     default:
         return EXIT_USAGE; /* getopt printed why */

@@ -34,7 +34,10 @@ typedef struct cli {
     long step;
     int all;
     int dry_run;
-    int sequential; /* new: -1 as the folder does, 0 timestamps, 1 sequence */
+    int sequential;       /* new: -1 as the folder does, 0 timestamps, 1 sequence */
+    const char *from;     /* adopt: the tool to adopt from (NULL: detect) */
+    const char *format;   /* new: the file format (NULL: the folder's own) */
+    const char *dialects; /* new: comma-separated dialects to write variants for */
     /* positional arguments after the command */
     char **args;
     int nargs;

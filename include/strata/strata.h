@@ -156,11 +156,13 @@ typedef enum strata_migration_state {
     STRATA_STATE_DIRTY,       /* started outside a transaction and not finished */
     STRATA_STATE_MODIFIED,    /* applied, but its file changed since */
     STRATA_STATE_MISSING,     /* applied, but its file is gone */
-    STRATA_STATE_OUT_OF_ORDER /* pending, but older than the newest applied version */
+    STRATA_STATE_OUT_OF_ORDER,    /* pending, but older than the newest applied version */
+    STRATA_STATE_NOT_APPLICABLE,  /* has files only for other dialects */
+    STRATA_STATE_OUTDATED         /* repeatable whose file changed: it runs again on up */
 } strata_migration_state;
 
 typedef struct strata_status_item {
-    char *version;
+    char *version;             /* "R__name" for a repeatable migration */
     char *name;
     strata_migration_state state;
     char *file; /* up script path, NULL when MISSING */
@@ -171,6 +173,7 @@ typedef struct strata_status_item {
     long applied_rank;       /* order in which it was applied (1 = first), 0 if not */
     char *checksum;          /* of the file now, NULL when MISSING */
     char *recorded_checksum; /* in the history, NULL when not applied */
+    int repeatable;          /* a repeatable migration (Flyway R__name.sql) */
 } strata_status_item;
 
 typedef struct strata_status_report {
@@ -180,6 +183,7 @@ typedef struct strata_status_report {
     strata_status_item *items; /* by version */
     size_t count;
     size_t applied, pending, dirty, modified, missing, out_of_order;
+    size_t not_applicable, outdated;
 } strata_status_report;
 
 /* Reads files and history (no lock needed) and merges them. */
@@ -233,13 +237,36 @@ STRATA_API int strata_force(strata *s, const char *version, int applied, strata_
 
 typedef struct strata_new_options {
     uint32_t size;
-    int sequential; /* 1: zero-padded sequence numbers; 0: timestamps; -1: as the
-                       directory already does (default) */
+    int sequential;      /* 1: zero-padded sequence numbers; 0: timestamps; -1: as the
+                            directory already does (default) */
+    const char *format;  /* paired, sections, goose, rollback-folder, folder, flyway;
+                            NULL: the format the directory already uses (paired if empty) */
+    const char *dialects; /* comma-separated, e.g. "postgres,sqlite": write one variant per
+                             dialect instead of a dialect-neutral migration; NULL: none */
 } strata_new_options;
 
+/* The files strata_new_files wrote, in order. */
+typedef struct strata_new_result {
+    char **paths;
+    size_t count;
+    char *version;
+    const char *format; /* static */
+} strata_new_result;
+
 /*
- * Writes an up/down pair for a new migration called name into dir (created if missing).
- * *up_path and *down_path (caller frees both with free()) name the files written.
+ * Writes the files of a new migration called name into dir (created if missing), in the
+ * folder's own format (or o->format) with a version following its habit: timestamps, or
+ * the next zero-padded sequence number. *out is freed with strata_new_result_free.
+ * Errors: STRATA_USAGE for a bad name, format or dialect list; STRATA_ERROR when a file
+ * cannot be written (nothing is left half-written).
+ */
+STRATA_API int strata_new_files(const char *dir, const char *name, const strata_new_options *o,
+                                strata_new_result **out, strata_error *err);
+STRATA_API void strata_new_result_free(strata_new_result *r);
+
+/*
+ * The first two files of strata_new_files (the up and the down script); *up_path and
+ * *down_path are the caller's to free().
  */
 STRATA_API int strata_new(const char *dir, const char *name, const strata_new_options *o,
                           char **up_path, char **down_path, strata_error *err);
@@ -281,6 +308,53 @@ STRATA_API void strata_report_run(FILE *out, const strata_run_report *r, unsigne
 STRATA_API void strata_report_validation(FILE *out, const strata_validation_report *r,
                                          unsigned flags);
 STRATA_API void strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags);
+
+/* ---------------------------------------------------------------- adopt */
+
+/* One migration adopted from another tool, recorded as applied in strata's history. */
+typedef struct strata_adopt_item {
+    char *version; /* as spelled by the file; "R__name" for a repeatable migration */
+    char *name;
+    int repeatable;         /* a Flyway repeatable migration (R__name.sql) */
+    long applied_rank;      /* the order in which the tool applied it (1 = first) */
+    char *applied_at;       /* UTC "YYYY-MM-DD HH:MM:SS": the tool's time, else the adoption's */
+    char *applied_by;       /* Flyway's installed_by, else the adopting user@host */
+    long long execution_ms; /* Flyway's execution_time, else 0 */
+} strata_adopt_item;
+
+typedef struct strata_adopt_report {
+    char *tool;               /* "golang-migrate", "dbmate", "goose" or "flyway" */
+    char *table;              /* the tool's table: read, never written */
+    strata_adopt_item *items; /* adopted, in applied_rank order */
+    size_t count;
+    size_t pending; /* migrations of the directory the tool had not applied: left to up */
+    size_t skipped; /* tool records not adopted (a Flyway repeatable whose file is gone);
+                       each was announced by a NOTICE event */
+} strata_adopt_report;
+
+/*
+ * Takes over a database migrated by golang-migrate, dbmate, goose or Flyway, so that strata
+ * carries on from where that tool stopped without running a migration again.
+ *
+ * tool is "golang-migrate", "dbmate", "goose" or "flyway", or NULL to detect it from the
+ * tables present (golang-migrate's and dbmate's schema_migrations are told apart by the
+ * dirty column). The tool's table is only read. Every migration it records as applied must
+ * have its file in the migrations directory; each is recorded in strata's history as
+ * applied (checksums from the files, apply order, time and user from the tool where it has
+ * them) with an 'adopt' event, under the migration lock and in one transaction. Migrations
+ * of the directory the tool had not applied stay pending.
+ *
+ * Refuses with STRATA_VALIDATION, changing nothing, when no tool table is found, when
+ * several are and tool is NULL, when golang-migrate's version is dirty, when Flyway records
+ * a failed migration, when the tool records a version that has no file, and when strata's
+ * history already has rows. An unknown tool name is STRATA_USAGE. *out (may be NULL to
+ * skip) is freed with strata_adopt_report_free; it is NULL on failure.
+ */
+STRATA_API int strata_adopt(strata *s, const char *tool, strata_adopt_report **out,
+                            strata_error *err);
+STRATA_API void strata_adopt_report_free(strata_adopt_report *r);
+/* Prints the report: one line for people, or JSON (schema strata.adopt/1, docs/json.md). */
+STRATA_API void strata_report_adopt(FILE *out, const strata_adopt_report *r, unsigned flags);
 
 #ifdef __cplusplus
 }

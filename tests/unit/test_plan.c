@@ -81,6 +81,8 @@ file_add(strata_source_set *set, const char *version, const char *name, const ch
     m->name = tdup(name);
     snprintf(path, sizeof(path), "migrations/%s_%s.up.sql", version, name);
     m->up.path = tdup(path);
+    m->applicable = 1;
+    m->format = "paired";
     m->up.first_line = 1;
     snprintf(m->up.checksum, sizeof(m->up.checksum), "%s", checksum);
     if (has_down) {
@@ -841,6 +843,97 @@ test_dirty_hint(void)
 
 /* ================================================================== main */
 
+/* A version whose files are only for other dialects is "not applicable": never planned. */
+static void
+test_not_applicable(void)
+{
+    strata_source_set *files = files_new();
+    file_add(files, "1", "a", "s1", 1);
+    file_add(files, "2", "pg_only", "s2", 1);
+    file_add(files, "3", "c", "s3", 1);
+    strata_migration *na = &files->items[1];
+    free(na->up.path);
+    na->up.path = NULL;
+    na->applicable = 0;
+    strata_history *h = history_new();
+    row_add(h, "1", "a", "s1", "applied", 1);
+    strata_merged *m = strata_plan_merge(files, h);
+    CU_ASSERT_EQUAL(m->items[1].state, STRATA_STATE_NOT_APPLICABLE);
+    CU_ASSERT_EQUAL(m->items[2].state, STRATA_STATE_PENDING);
+    strata_error err = no_error();
+    strata_plan p;
+    CU_ASSERT_EQUAL_FATAL(strata_plan_up(m, NULL, 0, 0, &p, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(p.count, 1);
+    CU_ASSERT_STRING_EQUAL(p.items[0]->version, "3");
+    strata_plan_free(&p);
+    strata_merged_free(m);
+    strata_history_free(h);
+    strata_source_free(files);
+}
+
+static void
+repeatable_file(strata_source_set *set, const char *name, const char *checksum)
+{
+    set->repeatables =
+        realloc(set->repeatables, (set->nrepeatables + 1) * sizeof(*set->repeatables));
+    strata_repeatable *r = &set->repeatables[set->nrepeatables++];
+    memset(r, 0, sizeof(*r));
+    r->name = tdup(name);
+    char path[256];
+    snprintf(path, sizeof(path), "migrations/R__%s.sql", name);
+    r->script.path = tdup(path);
+    snprintf(r->script.checksum, sizeof(r->script.checksum), "%s", checksum);
+}
+
+static void
+repeatable_row(strata_history *h, const char *name, const char *checksum, const char *state)
+{
+    h->repeatables =
+        realloc(h->repeatables, (h->nrepeatables + 1) * sizeof(*h->repeatables));
+    strata_history_row *r = &h->repeatables[h->nrepeatables++];
+    memset(r, 0, sizeof(*r));
+    r->version = strata_history_repeatable_version(name);
+    r->kind = tdup("repeatable");
+    r->name = tdup(name);
+    r->checksum = tdup(checksum);
+    r->state = tdup(state);
+}
+
+/* Repeatables pair by name: never run, applied, changed since (outdated), file gone. */
+static void
+test_repeatables(void)
+{
+    strata_source_set *files = files_new();
+    repeatable_file(files, "a_view", "v1");
+    repeatable_file(files, "b_func", "f2");
+    repeatable_file(files, "c_new", "n1");
+    strata_history *h = history_new();
+    repeatable_row(h, "a_view", "v1", "applied");
+    repeatable_row(h, "b_func", "f1", "applied");
+    repeatable_row(h, "gone", "g1", "applied");
+    strata_merged *m = strata_plan_merge(files, h);
+    CU_ASSERT_EQUAL_FATAL(m->nreps, 4);
+    CU_ASSERT_EQUAL(m->reps[0].state, STRATA_STATE_APPLIED);
+    CU_ASSERT_EQUAL(m->reps[1].state, STRATA_STATE_OUTDATED);
+    CU_ASSERT_EQUAL(m->reps[2].state, STRATA_STATE_PENDING);
+    CU_ASSERT_STRING_EQUAL(m->reps[2].file->name, "c_new");
+    CU_ASSERT_EQUAL(m->reps[3].state, STRATA_STATE_MISSING);
+    CU_ASSERT_STRING_EQUAL(m->reps[3].row->name, "gone");
+    strata_merged_free(m);
+
+    /* a dirty repeatable blocks up like a dirty versioned migration */
+    free(h->repeatables[0].state);
+    h->repeatables[0].state = tdup("dirty");
+    m = strata_plan_merge(files, h);
+    strata_error err = no_error();
+    strata_plan p;
+    CU_ASSERT_EQUAL(strata_plan_up(m, NULL, 0, 0, &p, &err), STRATA_DIRTY);
+    ASSERT_CONTAINS(err.hint, "strata force R__a_view");
+    strata_merged_free(m);
+    strata_history_free(h);
+    strata_source_free(files);
+}
+
 int
 main(void)
 {
@@ -848,6 +941,8 @@ main(void)
         {"states", test_merge_states},
         {"versions compare numerically", test_merge_versions_compare_numerically},
         {"empty lists", test_merge_edge_cases},
+        {"not applicable to this dialect", test_not_applicable},
+        {"repeatables", test_repeatables},
         {"out-of-order against the highest applied version",
          test_merge_out_of_order_uses_highest_version},
         {NULL, NULL},

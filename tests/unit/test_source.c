@@ -1,7 +1,8 @@
 /*
- * Unit tests for migrations on disk (DESIGN section 3): file names, versions and their
- * order, scanning folders (paired files, files with sections, annotations, bad input)
- * and script checksums.
+ * Unit tests for migrations on disk (DESIGN section 3, docs/formats.md): file names,
+ * versions and their order, scanning folders (paired files, sections, goose, rollback/,
+ * folder per migration, Flyway and repeatables, dialect variants, annotations,
+ * contradictions, bad input), detecting a folder's format, and script checksums.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -18,8 +19,10 @@
 #include <strata/types.h>
 
 #include "checksum.h"
+#include "envsub.h"
 #include "source.h"
 #include "testutil.h"
+#include "util.h"
 #include "version.h"
 
 #define SHA256_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -323,14 +326,14 @@ assert_script(const strata_script *s, const char *dir, const char *file, long fi
     ASSERT_STR(s->checksum, sum);
 }
 
-/* Scans dir, which must succeed. */
+/* Scans dir for dialect (may be NULL), which must succeed. */
 static strata_source_set *
-scan_ok(const char *dir)
+scan_dialect_ok(const char *dir, const char *dialect)
 {
     strata_source_set *set = (strata_source_set *)0x1;
     strata_error err;
     memset(&err, 0, sizeof(err));
-    int rc = strata_source_scan(dir, NULL, &set, &err);
+    int rc = strata_source_scan(dir, dialect, &set, &err);
     CU_ASSERT_EQUAL(rc, STRATA_OK);
     if (rc != STRATA_OK) {
         fprintf(stderr, "\n  unexpected scan failure: %s\n", err.message);
@@ -342,15 +345,21 @@ scan_ok(const char *dir)
     return set;
 }
 
-/* Scans dir, which must fail with status, leave *out NULL and name each of the needles
- * (NULL-terminated list) in the message. */
+static strata_source_set *
+scan_ok(const char *dir)
+{
+    return scan_dialect_ok(dir, NULL);
+}
+
+/* Scans dir for dialect, which must fail with status, leave *out NULL and name each of the
+ * needles (NULL-terminated list) in the message. */
 static void
-scan_fails(const char *dir, int status, const char *const *needles)
+scan_dialect_fails(const char *dir, const char *dialect, int status, const char *const *needles)
 {
     strata_source_set *set = (strata_source_set *)0x1;
     strata_error err;
     memset(&err, 0, sizeof(err));
-    int rc = strata_source_scan(dir, NULL, &set, &err);
+    int rc = strata_source_scan(dir, dialect, &set, &err);
     CU_ASSERT_EQUAL(rc, status);
     CU_ASSERT_EQUAL(err.status, status);
     if (rc == STRATA_OK) {
@@ -361,6 +370,12 @@ scan_fails(const char *dir, int status, const char *const *needles)
     CU_ASSERT_PTR_NULL(set);
     for (const char *const *n = needles; *n != NULL; n++)
         ASSERT_CONTAINS(err.message, *n);
+}
+
+static void
+scan_fails(const char *dir, int status, const char *const *needles)
+{
+    scan_dialect_fails(dir, NULL, status, needles);
 }
 
 /* dir/name as a new string. */
@@ -845,6 +860,825 @@ test_scan_error_missing_directory(void)
     free(dir);
 }
 
+/* ================================================================== formats */
+
+/* The migration at index i of set, failing the test when there is none. */
+static const strata_migration *
+item(const strata_source_set *set, size_t i)
+{
+    CU_ASSERT_FATAL(set != NULL && i < set->count);
+    return &set->items[i];
+}
+
+/* Asserts version, name, format and applicability of m. */
+static void
+assert_migration(const strata_migration *m, const char *version, const char *name,
+                 const char *format, int applicable)
+{
+    ASSERT_STR(m->version, version);
+    ASSERT_STR(m->name, name);
+    ASSERT_STR(m->format, format);
+    CU_ASSERT_EQUAL(m->applicable, applicable);
+}
+
+/* Reads a script through strata_envsub, one byte at a time; the caller frees the result. */
+static char *
+envsub_text(const strata_script *script)
+{
+    strata_script_reader *r = NULL;
+    strata_error err;
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL_FATAL(strata_script_open(script, &r, &err), STRATA_OK);
+    strata_envsub *e = strata_envsub_create(strata_script_read, r);
+    if (script->flags & STRATA_SCRIPT_ENVSUB_OPEN)
+        strata_envsub_start_inside(e);
+    strata_buf out = {0};
+    char c;
+    size_t n;
+    while ((n = strata_envsub_read(e, &c, 1)) == 1)
+        strata_buf_append(&out, &c, 1);
+    CU_ASSERT_EQUAL(n, 0);
+    strata_envsub_free(e);
+    strata_script_close(r);
+    return strata_buf_take(&out);
+}
+
+static void
+test_format_paired_and_sections(void)
+{
+    char *dir = tu_tempdir();
+    tu_write(dir, "1_a.up.sql", "SELECT 1;\n");
+    tu_write(dir, "1_a.down.sql", "SELECT 2;\n");
+    tu_write(dir, "2_b.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n");
+    tu_write(dir, "3_c.sql", "-- strata:up\nSELECT 1;\n");
+    tu_write(dir, "4_d.sql", "SELECT 1;\n");
+    /* a marker-less one file with a down file for the dialect */
+    tu_write(dir, "5_e.sql", "SELECT 1;\n");
+    tu_write(dir, "5_e.sqlite.down.sql", "SELECT 2;\n");
+    /* sections without a down section and a down file for the dialect */
+    tu_write(dir, "6_f.sql", "-- migrate:up\nSELECT 1;\n");
+    tu_write(dir, "6_f.sqlite.down.sql", "SELECT 2;\n");
+    strata_source_set *set = scan_dialect_ok(dir, "sqlite");
+    if (set != NULL) {
+        CU_ASSERT_EQUAL_FATAL(set->count, 6);
+        assert_migration(item(set, 0), "1", "a", "paired", 1);
+        assert_migration(item(set, 1), "2", "b", "sections", 1);
+        assert_migration(item(set, 2), "3", "c", "sections", 1);
+        assert_migration(item(set, 3), "4", "d", "sections", 1);
+        assert_migration(item(set, 4), "5", "e", "paired", 1);
+        assert_script(&item(set, 4)->up, dir, "5_e.sql", 1, 0, "SELECT 1;\n");
+        assert_script(&item(set, 4)->down, dir, "5_e.sqlite.down.sql", 1, 0, "SELECT 2;\n");
+        assert_migration(item(set, 5), "6", "f", "sections", 1);
+        assert_script(&item(set, 5)->up, dir, "6_f.sql", 2, 14, "SELECT 1;\n");
+        assert_script(&item(set, 5)->down, dir, "6_f.sqlite.down.sql", 1, 0, "SELECT 2;\n");
+        CU_ASSERT_EQUAL(set->nrepeatables, 0);
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_format_goose(void)
+{
+    char *dir = tu_tempdir();
+    /* ENVSUB opened above the Up marker, closed in the up section; NO TRANSACTION at the
+     * very end applies to both sections */
+    const char *pre = "-- +goose ENVSUB ON\n-- +goose Up\n";
+    const char *up = "-- +goose StatementBegin\n"
+                     "CREATE FUNCTION f() RETURNS text AS $$ SELECT '${STRATA_T_GOOSE}' $$;\n"
+                     "-- +goose StatementEnd\n"
+                     "-- +goose ENVSUB OFF\n\n";
+    const char *mid = "-- +goose Down\n";
+    const char *down = "DROP FUNCTION f; -- ${STRATA_T_GOOSE}\n-- +goose NO TRANSACTION\n";
+    char text[1024];
+    snprintf(text, sizeof(text), "%s%s%s%s", pre, up, mid, down);
+    tu_write(dir, "20250701132805_func.sql", text);
+    /* lower case markers; ENVSUB opened in the up section is still on in the down one */
+    tu_write(dir, "20250701132806_second.sql",
+             "-- +goose up\nSELECT 1;\n-- +goose envsub on\nSELECT '${STRATA_T_GOOSE}';\n"
+             "--   +goose   DOWN  \nSELECT '${STRATA_T_GOOSE:-x}';\n");
+    /* goose annotations in a paired file: the same flags */
+    tu_write(dir, "20250701132807_paired.up.sql",
+             "-- +goose NO TRANSACTION\n-- +goose ENVSUB ON\nSELECT '${STRATA_T_GOOSE}';\n");
+    /* a comment-only up section is a recorded no-op */
+    tu_write(dir, "20250701132808_noop.sql", "-- +goose Up\n-- nothing\n-- +goose Down\n");
+    /* trailing words: not a goose marker, so the file is one up script */
+    tu_write(dir, "20250701132809_plain.sql", "-- +goose Up now\nSELECT 1;\n");
+    setenv("STRATA_T_GOOSE", "v1", 1);
+    strata_source_set *set = scan_ok(dir);
+    if (set != NULL) {
+        CU_ASSERT_EQUAL_FATAL(set->count, 5);
+        const strata_migration *m = item(set, 0);
+        assert_migration(m, "20250701132805", "func", "goose", 1);
+        long long up_off = (long long)strlen(pre);
+        long long down_off = up_off + (long long)strlen(up) + (long long)strlen(mid);
+        assert_script(&m->up, dir, "20250701132805_func.sql", 3, up_off, up);
+        assert_script(&m->down, dir, "20250701132805_func.sql", 9, down_off, down);
+        CU_ASSERT_EQUAL(m->up.flags, STRATA_SCRIPT_NO_TRANSACTION | STRATA_SCRIPT_ENVSUB |
+                                         STRATA_SCRIPT_ENVSUB_OPEN);
+        CU_ASSERT_EQUAL(m->down.flags, STRATA_SCRIPT_NO_TRANSACTION);
+        char *got = envsub_text(&m->up);
+        ASSERT_CONTAINS(got, "SELECT 'v1' $$;\n-- +goose StatementEnd\n");
+        free(got);
+
+        m = item(set, 1);
+        assert_migration(m, "20250701132806", "second", "goose", 1);
+        CU_ASSERT_EQUAL(m->up.flags, STRATA_SCRIPT_ENVSUB);
+        CU_ASSERT_EQUAL(m->down.flags, STRATA_SCRIPT_ENVSUB | STRATA_SCRIPT_ENVSUB_OPEN);
+        assert_script(&m->down, dir, "20250701132806_second.sql", 6, 92,
+                      "SELECT '${STRATA_T_GOOSE:-x}';\n");
+        got = envsub_text(&m->up);
+        ASSERT_STR(got, "SELECT 1;\n-- +goose envsub on\nSELECT 'v1';\n");
+        free(got);
+        got = envsub_text(&m->down);
+        ASSERT_STR(got, "SELECT 'v1';\n");
+        free(got);
+
+        m = item(set, 2);
+        assert_migration(m, "20250701132807", "paired", "paired", 1);
+        CU_ASSERT_EQUAL(m->up.flags, STRATA_SCRIPT_NO_TRANSACTION | STRATA_SCRIPT_ENVSUB);
+
+        m = item(set, 3);
+        assert_migration(m, "20250701132808", "noop", "goose", 1);
+        assert_script(&m->up, dir, "20250701132808_noop.sql", 2, 13, "-- nothing\n");
+        assert_script(&m->down, dir, "20250701132808_noop.sql", 4, 39, "");
+
+        m = item(set, 4);
+        assert_migration(m, "20250701132809", "plain", "sections", 1);
+        assert_script(&m->up, dir, "20250701132809_plain.sql", 1, 0,
+                      "-- +goose Up now\nSELECT 1;\n");
+        strata_source_free(set);
+    }
+    unsetenv("STRATA_T_GOOSE");
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_format_goose_errors(void)
+{
+    char *dir = tu_tempdir();
+    tu_write(dir, "1_a.sql", "-- +goose NO TRANSACTION\nSELECT 1;\n-- +goose Up\nSELECT 2;\n");
+    char *p = pathof(dir, "1_a.sql");
+    char where[4200];
+    snprintf(where, sizeof(where), "%s:2", p);
+    const char *needles[] = {where, "line 3", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = tu_tempdir();
+    tu_write(dir, "1_a.sql", "-- +goose Down\nDROP TABLE t;\n");
+    p = pathof(dir, "1_a.sql");
+    const char *needles2[] = {p, "-- +goose Up", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles2);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = tu_tempdir();
+    tu_write(dir, "1_a.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose Up\n");
+    p = pathof(dir, "1_a.sql");
+    snprintf(where, sizeof(where), "%s:4", p);
+    const char *needles3[] = {where, "second", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles3);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_format_rollback_folder(void)
+{
+    char *dir = tu_tempdir();
+    tu_write(dir, "001_initial_schema.sql", "CREATE TABLE a (id int);\n");
+    tu_write(dir, "002_add_users.sql", "CREATE TABLE users (id int);\n");
+    tu_write(dir, "003_no_down.sql", "SELECT 3;\n");
+    tu_write(dir, "004_paired_up.up.sql", "SELECT 4;\n");
+    tu_write(dir, "rollback/001_rollback.sql", "DROP TABLE a;\n");
+    tu_write(dir, "rollback/2-add_users.sql", "-- strata:no-transaction\nDROP TABLE users;\n");
+    tu_write(dir, "rollback/004_rollback.sql", "SELECT -4;\n");
+    tu_write(dir, "rollback/notes.txt", "not a script\n");
+    tu_write(dir, "rollback/.005_hidden.sql", "");
+    strata_source_set *set = scan_ok(dir);
+    if (set != NULL) {
+        CU_ASSERT_EQUAL_FATAL(set->count, 4);
+        const strata_migration *m = item(set, 0);
+        assert_migration(m, "001", "initial_schema", "rollback-folder", 1);
+        assert_script(&m->up, dir, "001_initial_schema.sql", 1, 0, "CREATE TABLE a (id int);\n");
+        assert_script(&m->down, dir, "rollback/001_rollback.sql", 1, 0, "DROP TABLE a;\n");
+        m = item(set, 1);
+        assert_migration(m, "002", "add_users", "rollback-folder", 1);
+        assert_script(&m->down, dir, "rollback/2-add_users.sql", 1, 0,
+                      "-- strata:no-transaction\nDROP TABLE users;\n");
+        CU_ASSERT_EQUAL(m->down.flags, STRATA_SCRIPT_NO_TRANSACTION);
+        CU_ASSERT_EQUAL(m->up.flags, 0);
+        m = item(set, 2);
+        assert_migration(m, "003", "no_down", "sections", 1);
+        CU_ASSERT_PTR_NULL(m->down.path);
+        m = item(set, 3);
+        assert_migration(m, "004", "paired_up", "rollback-folder", 1);
+        assert_script(&m->down, dir, "rollback/004_rollback.sql", 1, 0, "SELECT -4;\n");
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_format_rollback_folder_errors(void)
+{
+    /* a rollback script for a version with no migration */
+    char *dir = tu_tempdir();
+    tu_write(dir, "001_a.sql", "SELECT 1;\n");
+    tu_write(dir, "rollback/001_rollback.sql", "SELECT 1;\n");
+    tu_write(dir, "rollback/007_rollback.sql", "SELECT 7;\n");
+    char *p = pathof(dir, "rollback/007_rollback.sql");
+    const char *needles[] = {p, "no migration 007", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* a down section and a rollback script */
+    dir = tu_tempdir();
+    tu_write(dir, "001_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n");
+    tu_write(dir, "rollback/001_rollback.sql", "SELECT 2;\n");
+    char *a = pathof(dir, "001_a.sql"), *b = pathof(dir, "rollback/001_rollback.sql");
+    const char *needles2[] = {a, b, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles2);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* a down file and a rollback script */
+    dir = tu_tempdir();
+    tu_write(dir, "001_a.up.sql", "SELECT 1;\n");
+    tu_write(dir, "001_a.down.sql", "SELECT 2;\n");
+    tu_write(dir, "rollback/001_a.sql", "SELECT 2;\n");
+    a = pathof(dir, "001_a.down.sql");
+    b = pathof(dir, "rollback/001_a.sql");
+    const char *needles3[] = {a, b, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles3);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* names that say nothing about the version, and up scripts, do not belong there */
+    dir = tu_tempdir();
+    tu_write(dir, "001_a.sql", "SELECT 1;\n");
+    tu_write(dir, "rollback/undo_everything.sql", "SELECT 2;\n");
+    p = pathof(dir, "rollback/undo_everything.sql");
+    const char *needles4[] = {p, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles4);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = tu_tempdir();
+    tu_write(dir, "001_a.sql", "SELECT 1;\n");
+    tu_write(dir, "rollback/001_a.up.sql", "SELECT 2;\n");
+    p = pathof(dir, "rollback/001_a.up.sql");
+    const char *needles5[] = {p, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles5);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_format_folder_per_migration(void)
+{
+    char *dir = tu_tempdir();
+    tu_write(dir, "20260101215810_initial_schema/migration.sql", "CREATE TABLE a (id int);\n");
+    tu_write(dir, "20260101215810_initial_schema/down.sql", "DROP TABLE a;\n");
+    tu_write(dir, "20260102000000_add_index/migration.sql",
+             "-- strata:no-transaction\nCREATE INDEX i ON a (id);\n");
+    tu_write(dir, "20260102000000_add_index/README.md", "why\n");
+    tu_write(dir, "20260102000000_add_index/other.sql", "-- not read\n");
+    tu_write(dir, "migration_lock.toml", "provider = \"postgresql\"\n");
+    tu_write(dir, "node_modules/x/y.sql", "");
+    tu_write(dir, "notes/2026.sql", "");
+    strata_source_set *set = scan_ok(dir);
+    if (set != NULL) {
+        CU_ASSERT_EQUAL_FATAL(set->count, 2);
+        const strata_migration *m = item(set, 0);
+        assert_migration(m, "20260101215810", "initial_schema", "folder", 1);
+        assert_script(&m->up, dir, "20260101215810_initial_schema/migration.sql", 1, 0,
+                      "CREATE TABLE a (id int);\n");
+        assert_script(&m->down, dir, "20260101215810_initial_schema/down.sql", 1, 0,
+                      "DROP TABLE a;\n");
+        m = item(set, 1);
+        assert_migration(m, "20260102000000", "add_index", "folder", 1);
+        CU_ASSERT_PTR_NULL(m->down.path);
+        CU_ASSERT_EQUAL(m->up.flags, STRATA_SCRIPT_NO_TRANSACTION);
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+
+    /* a VERSION_name folder without migration.sql */
+    dir = tu_tempdir();
+    tu_write(dir, "20260101215810_initial_schema/migration.sql", "SELECT 1;\n");
+    tu_write(dir, "20260103000000_broken/down.sql", "SELECT 1;\n");
+    char *p = pathof(dir, "20260103000000_broken");
+    const char *needles[] = {p, "migration.sql", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* a folder and a file claiming one up script */
+    dir = tu_tempdir();
+    tu_write(dir, "001_a/migration.sql", "SELECT 1;\n");
+    tu_write(dir, "001_a.up.sql", "SELECT 1;\n");
+    char *a = pathof(dir, "001_a/migration.sql"), *b = pathof(dir, "001_a.up.sql");
+    const char *needles2[] = {a, b, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles2);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_name_flyway_refused_by_parse_name(void)
+{
+    /* strata_source_parse_name reads the V_name forms; a dialect tag is not the name */
+    name_ok("001_x.postgres.up.sql", "001", "x", 'u');
+    name_ok("2_y.sqlite3.sql", "2", "y", 's');
+    name_ok("3_z.v2.down.sql", "3", "z", 'd');
+    name_ok("4_w.2.sql", "4", "w.2", 's');
+    name_ok("5_u.up.up.sql", "5", "u.up", 'u');
+    name_refused("V1__x.sql");
+    name_refused("R__x.sql");
+}
+
+static void
+test_format_flyway(void)
+{
+    char *dir = tu_tempdir();
+    tu_write(dir, "V1__init.sql", "CREATE TABLE a (id int);\n");
+    tu_write(dir, "U1__init.sql", "DROP TABLE a;\n");
+    tu_write(dir, "V1.2.1__add_email.sql", "ALTER TABLE a ADD email text;\n");
+    tu_write(dir, "V1_2__between.sql", "SELECT 12;\n");
+    tu_write(dir, "V2__no_undo.sql", "-- strata:no-transaction\nVACUUM;\n");
+    tu_write(dir, "V10__ten.sql", "SELECT 10;\n");
+    tu_write(dir, "R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;\n");
+    tu_write(dir, "R__functions.sql", "-- functions\n");
+    /* markers mean nothing in Flyway files */
+    tu_write(dir, "V11__markers.sql", "-- migrate:up\nSELECT 11;\n-- migrate:down\nSELECT 0;\n");
+    strata_source_set *set = scan_ok(dir);
+    if (set != NULL) {
+        CU_ASSERT_EQUAL_FATAL(set->count, 6);
+        const strata_migration *m = item(set, 0);
+        assert_migration(m, "1", "init", "flyway", 1);
+        assert_script(&m->up, dir, "V1__init.sql", 1, 0, "CREATE TABLE a (id int);\n");
+        assert_script(&m->down, dir, "U1__init.sql", 1, 0, "DROP TABLE a;\n");
+        m = item(set, 1);
+        assert_migration(m, "1.2", "between", "flyway", 1);
+        strata_version_key k = ver("1.2");
+        CU_ASSERT_EQUAL(strata_version_cmp(&m->key, &k), 0);
+        assert_script(&m->up, dir, "V1_2__between.sql", 1, 0, "SELECT 12;\n");
+        CU_ASSERT_PTR_NULL(m->down.path);
+        m = item(set, 2);
+        assert_migration(m, "1.2.1", "add_email", "flyway", 1);
+        m = item(set, 3);
+        assert_migration(m, "2", "no_undo", "flyway", 1);
+        CU_ASSERT_EQUAL(m->up.flags, STRATA_SCRIPT_NO_TRANSACTION);
+        assert_migration(item(set, 4), "10", "ten", "flyway", 1);
+        m = item(set, 5);
+        assert_migration(m, "11", "markers", "flyway", 1);
+        assert_script(&m->up, dir, "V11__markers.sql", 1, 0,
+                      "-- migrate:up\nSELECT 11;\n-- migrate:down\nSELECT 0;\n");
+        CU_ASSERT_PTR_NULL(m->down.path);
+
+        CU_ASSERT_EQUAL_FATAL(set->nrepeatables, 2);
+        ASSERT_STR(set->repeatables[0].name, "functions");
+        assert_script(&set->repeatables[0].script, dir, "R__functions.sql", 1, 0, "-- functions\n");
+        ASSERT_STR(set->repeatables[1].name, "views");
+        assert_script(&set->repeatables[1].script, dir, "R__views.sql", 1, 0,
+                      "CREATE OR REPLACE VIEW v AS SELECT 1;\n");
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_format_flyway_errors(void)
+{
+    /* one version in two formats */
+    char *dir = tu_tempdir();
+    tu_write(dir, "001_a.up.sql", "SELECT 1;\n");
+    tu_write(dir, "V1__a.sql", "SELECT 1;\n");
+    char *a = pathof(dir, "001_a.up.sql"), *b = pathof(dir, "V1__a.sql");
+    const char *needles[] = {a, b, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* V1_2 and V1.2 are one version */
+    dir = tu_tempdir();
+    tu_write(dir, "V1_2__a.sql", "SELECT 1;\n");
+    tu_write(dir, "V1.2__b.sql", "SELECT 1;\n");
+    a = pathof(dir, "V1_2__a.sql");
+    b = pathof(dir, "V1.2__b.sql");
+    const char *needles2[] = {a, b, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles2);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* an undo without its versioned migration */
+    dir = tu_tempdir();
+    tu_write(dir, "V1__a.sql", "SELECT 1;\n");
+    tu_write(dir, "U3__c.sql", "SELECT 3;\n");
+    a = pathof(dir, "U3__c.sql");
+    const char *needles3[] = {a, "V3__c.sql", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles3);
+    free(a);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* Flyway-looking names that are not */
+    static const char *bad[] = {
+        "V__x.sql", "Vx__y.sql", "V1_x.sql", "R1__x.sql", "R__.sql", "V1..2__x.sql",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        dir = tu_tempdir();
+        tu_write(dir, bad[i], "SELECT 1;\n");
+        a = pathof(dir, bad[i]);
+        const char *needles4[] = {a, "V1__name.sql", NULL};
+        scan_fails(dir, STRATA_VALIDATION, needles4);
+        free(a);
+        tu_rmtree(dir);
+        free(dir);
+    }
+}
+
+/* ================================================================== dialects */
+
+/* The folder of the dialect tests: see each file's comment. */
+static char *
+dialect_folder(void)
+{
+    char *dir = tu_tempdir();
+    /* 1: a postgres up beats the neutral one; the neutral down serves every dialect */
+    tu_write(dir, "001_a.up.sql", "SELECT 'a neutral';\n");
+    tu_write(dir, "001_a.down.sql", "SELECT 'a down';\n");
+    tu_write(dir, "001_a.postgres.up.sql", "SELECT 'a postgres';\n");
+    /* 2: one-file forms, the postgres one spelled "pg" */
+    tu_write(dir, "002_b.sql", "-- migrate:up\nSELECT 'b neutral';\n-- migrate:down\nSELECT 0;\n");
+    tu_write(dir, "002_b.pg.sql", "-- +goose Up\nSELECT 'b pg';\n-- +goose Down\nSELECT 1;\n");
+    /* 3: MySQL only (and not read elsewhere: not even valid UTF-8) */
+    tu_write(dir, "003_c.mysql.up.sql", "SELECT 'c mysql';\n");
+    tu_write(dir, "003_c.mariadb.down.sql", "SELECT '\xff';\n");
+    /* 4: SQLite only, spelled "sqlite3" */
+    tu_write(dir, "004_d.sqlite3.sql", "SELECT 'd sqlite';\n");
+    /* 5: a down for PostgreSQL only */
+    tu_write(dir, "005_e.up.sql", "SELECT 'e';\n");
+    tu_write(dir, "005_e.postgresql.down.sql", "SELECT 'e down postgres';\n");
+    /* 6: Flyway with a MariaDB variant */
+    tu_write(dir, "V6__f.sql", "SELECT 'f neutral';\n");
+    tu_write(dir, "V6__f.mariadb.sql", "SELECT 'f mariadb';\n");
+    /* 7: an unknown dialect, compared literally */
+    tu_write(dir, "007_g.oracle.up.sql", "SELECT 'g oracle';\n");
+    /* 8: a PostgreSQL down beats the down section of the neutral file */
+    tu_write(dir, "008_h.sql", "-- strata:up\nSELECT 'h';\n-- strata:down\nSELECT 'h section';\n");
+    tu_write(dir, "008_h.postgres.down.sql", "SELECT 'h down postgres';\n");
+    /* repeatables */
+    tu_write(dir, "R__views.sql", "SELECT 'views neutral';\n");
+    tu_write(dir, "R__views.postgres.sql", "SELECT 'views postgres';\n");
+    tu_write(dir, "R__mysql_only.mysql.sql", "SELECT 'mysql only';\n");
+    return dir;
+}
+
+/* The text of a script (NULL when it has no path). */
+static char *
+text_of(const strata_script *s)
+{
+    return s->path != NULL ? script_text(s) : NULL;
+}
+
+static void
+assert_texts(const strata_migration *m, const char *up, const char *down)
+{
+    char *u = text_of(&m->up), *d = text_of(&m->down);
+    ASSERT_STR(u, up);
+    ASSERT_STR(d, down);
+    free(u);
+    free(d);
+}
+
+static void
+test_dialect_postgres(void)
+{
+    char *dir = dialect_folder();
+    static const char *spellings[] = {"postgres", "postgresql", "pg", "PostgreSQL"};
+    for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+        strata_source_set *set = scan_dialect_ok(dir, spellings[i]);
+        if (set == NULL)
+            continue;
+        CU_ASSERT_EQUAL_FATAL(set->count, 8);
+        assert_migration(item(set, 0), "001", "a", "paired", 1);
+        assert_texts(item(set, 0), "SELECT 'a postgres';\n", "SELECT 'a down';\n");
+        assert_migration(item(set, 1), "002", "b", "goose", 1);
+        assert_texts(item(set, 1), "SELECT 'b pg';\n", "SELECT 1;\n");
+        assert_migration(item(set, 2), "003", "c", "paired", 0);
+        CU_ASSERT_PTR_NULL(item(set, 2)->up.path);
+        CU_ASSERT_PTR_NULL(item(set, 2)->down.path);
+        assert_migration(item(set, 3), "004", "d", "sections", 0);
+        CU_ASSERT_PTR_NULL(item(set, 3)->up.path);
+        assert_texts(item(set, 4), "SELECT 'e';\n", "SELECT 'e down postgres';\n");
+        assert_migration(item(set, 5), "6", "f", "flyway", 1);
+        assert_texts(item(set, 5), "SELECT 'f neutral';\n", NULL);
+        assert_migration(item(set, 6), "007", "g", "paired", 0);
+        assert_migration(item(set, 7), "008", "h", "sections", 1);
+        assert_texts(item(set, 7), "SELECT 'h';\n", "SELECT 'h down postgres';\n");
+        CU_ASSERT_EQUAL_FATAL(set->nrepeatables, 1);
+        ASSERT_STR(set->repeatables[0].name, "views");
+        char *t = script_text(&set->repeatables[0].script);
+        ASSERT_STR(t, "SELECT 'views postgres';\n");
+        free(t);
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_dialect_mysql(void)
+{
+    char *dir = dialect_folder();
+    /* the MariaDB down of 003 is not valid UTF-8: fix it for the dialect that reads it */
+    tu_write(dir, "003_c.mariadb.down.sql", "SELECT 'c down mariadb';\n");
+    static const char *spellings[] = {"mysql", "mariadb"};
+    for (size_t i = 0; i < 2; i++) {
+        strata_source_set *set = scan_dialect_ok(dir, spellings[i]);
+        if (set == NULL)
+            continue;
+        CU_ASSERT_EQUAL_FATAL(set->count, 8);
+        assert_texts(item(set, 0), "SELECT 'a neutral';\n", "SELECT 'a down';\n");
+        assert_migration(item(set, 1), "002", "b", "sections", 1);
+        assert_texts(item(set, 1), "SELECT 'b neutral';\n", "SELECT 0;\n");
+        assert_migration(item(set, 2), "003", "c", "paired", 1);
+        assert_texts(item(set, 2), "SELECT 'c mysql';\n", "SELECT 'c down mariadb';\n");
+        assert_migration(item(set, 3), "004", "d", "sections", 0);
+        assert_texts(item(set, 4), "SELECT 'e';\n", NULL);
+        assert_texts(item(set, 5), "SELECT 'f mariadb';\n", NULL);
+        CU_ASSERT_EQUAL(item(set, 6)->applicable, 0);
+        assert_texts(item(set, 7), "SELECT 'h';\n", "SELECT 'h section';\n");
+        CU_ASSERT_EQUAL_FATAL(set->nrepeatables, 2);
+        ASSERT_STR(set->repeatables[0].name, "mysql_only");
+        ASSERT_STR(set->repeatables[1].name, "views");
+        char *t = script_text(&set->repeatables[1].script);
+        ASSERT_STR(t, "SELECT 'views neutral';\n");
+        free(t);
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_dialect_sqlite_and_none(void)
+{
+    char *dir = dialect_folder();
+    static const char *spellings[] = {"sqlite", "sqlite3"};
+    for (size_t i = 0; i < 2; i++) {
+        strata_source_set *set = scan_dialect_ok(dir, spellings[i]);
+        if (set == NULL)
+            continue;
+        CU_ASSERT_EQUAL_FATAL(set->count, 8);
+        assert_texts(item(set, 0), "SELECT 'a neutral';\n", "SELECT 'a down';\n");
+        CU_ASSERT_EQUAL(item(set, 2)->applicable, 0);
+        assert_migration(item(set, 3), "004", "d", "sections", 1);
+        assert_script(&item(set, 3)->up, dir, "004_d.sqlite3.sql", 1, 0, "SELECT 'd sqlite';\n");
+        CU_ASSERT_PTR_NULL(item(set, 3)->down.path);
+        CU_ASSERT_EQUAL(item(set, 6)->applicable, 0);
+        strata_source_free(set);
+    }
+    /* no dialect: neutral files only */
+    strata_source_set *set = scan_ok(dir);
+    if (set != NULL) {
+        CU_ASSERT_EQUAL_FATAL(set->count, 8);
+        static const int applicable[] = {1, 1, 0, 0, 1, 1, 0, 1};
+        for (size_t i = 0; i < 8; i++)
+            CU_ASSERT_EQUAL(item(set, i)->applicable, applicable[i]);
+        assert_texts(item(set, 0), "SELECT 'a neutral';\n", "SELECT 'a down';\n");
+        assert_texts(item(set, 4), "SELECT 'e';\n", NULL);
+        CU_ASSERT_EQUAL(set->nrepeatables, 1);
+        strata_source_free(set);
+    }
+    /* an unknown dialect matches its own tag only */
+    set = scan_dialect_ok(dir, "Oracle");
+    if (set != NULL) {
+        assert_migration(item(set, 6), "007", "g", "paired", 1);
+        assert_texts(item(set, 6), "SELECT 'g oracle';\n", NULL);
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_dialect_duplicates(void)
+{
+    /* two spellings of one dialect for one version and direction */
+    char *dir = tu_tempdir();
+    tu_write(dir, "001_a.pg.up.sql", "SELECT 1;\n");
+    tu_write(dir, "001_a.postgres.up.sql", "SELECT 1;\n");
+    char *a = pathof(dir, "001_a.pg.up.sql"), *b = pathof(dir, "001_a.postgres.up.sql");
+    const char *needles[] = {a, b, "postgres", NULL};
+    scan_dialect_fails(dir, "sqlite", STRATA_VALIDATION, needles);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* a one file and a paired up for one dialect */
+    dir = tu_tempdir();
+    tu_write(dir, "001_a.mysql.sql", "SELECT 1;\n");
+    tu_write(dir, "1_b.mariadb.up.sql", "SELECT 1;\n");
+    a = pathof(dir, "001_a.mysql.sql");
+    b = pathof(dir, "1_b.mariadb.up.sql");
+    const char *needles2[] = {a, b, NULL};
+    scan_dialect_fails(dir, "postgres", STRATA_VALIDATION, needles2);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* two repeatables for one dialect */
+    dir = tu_tempdir();
+    tu_write(dir, "R__v.sqlite.sql", "SELECT 1;\n");
+    tu_write(dir, "R__v.sqlite3.sql", "SELECT 1;\n");
+    a = pathof(dir, "R__v.sqlite.sql");
+    b = pathof(dir, "R__v.sqlite3.sql");
+    const char *needles3[] = {a, b, NULL};
+    scan_dialect_fails(dir, "sqlite", STRATA_VALIDATION, needles3);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* a down section and a down file for one dialect */
+    dir = tu_tempdir();
+    tu_write(dir, "001_a.postgres.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n");
+    tu_write(dir, "001_a.pg.down.sql", "SELECT 2;\n");
+    a = pathof(dir, "001_a.postgres.sql");
+    b = pathof(dir, "001_a.pg.down.sql");
+    const char *needles4[] = {a, b, NULL};
+    scan_dialect_fails(dir, "postgres", STRATA_VALIDATION, needles4);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_contradictions(void)
+{
+    /* a file with a down section and a down file */
+    char *dir = tu_tempdir();
+    tu_write(dir, "001_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n");
+    tu_write(dir, "001_a.down.sql", "SELECT 2;\n");
+    char *a = pathof(dir, "001_a.sql"), *b = pathof(dir, "001_a.down.sql");
+    const char *needles[] = {a, b, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* one-file migrations hold their own down script: a down file beside one, with or
+     * without markers, is a contradiction */
+    static const char *one_files[] = {"SELECT 1;\n", "-- migrate:up\nSELECT 1;\n",
+                                      "-- +goose Up\nSELECT 1;\n-- +goose Down\n"};
+    static const char *downs[] = {"001_a.down.sql", "U1__a.sql", "1-b.down.sql"};
+    for (size_t i = 0; i < 3; i++) {
+        dir = tu_tempdir();
+        tu_write(dir, "001_a.sql", one_files[i]);
+        tu_write(dir, downs[i], "SELECT 2;\n");
+        a = pathof(dir, "001_a.sql");
+        b = pathof(dir, downs[i]);
+        const char *needles1[] = {a, b, "down section", NULL};
+        scan_fails(dir, STRATA_VALIDATION, needles1);
+        free(a);
+        free(b);
+        tu_rmtree(dir);
+        free(dir);
+    }
+
+    /* goose sections and a Flyway undo */
+    dir = tu_tempdir();
+    tu_write(dir, "001_a.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n");
+    tu_write(dir, "U1__a.sql", "SELECT 2;\n");
+    a = pathof(dir, "001_a.sql");
+    b = pathof(dir, "U1__a.sql");
+    const char *needles2[] = {a, b, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles2);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* a folder down and a paired down */
+    dir = tu_tempdir();
+    tu_write(dir, "002_b/migration.sql", "SELECT 1;\n");
+    tu_write(dir, "002_b/down.sql", "SELECT 2;\n");
+    tu_write(dir, "2_b.down.sql", "SELECT 2;\n");
+    a = pathof(dir, "002_b/down.sql");
+    b = pathof(dir, "2_b.down.sql");
+    const char *needles3[] = {a, b, "numerically", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles3);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* ================================================================== detecting the format */
+
+static void
+assert_detect(const char *dir, const char *format, int sequential, size_t width)
+{
+    int seq = -1;
+    size_t w = 999;
+    const char *got = strata_source_detect_format(dir, &seq, &w);
+    ASSERT_STR(got, format);
+    CU_ASSERT_EQUAL(seq, sequential);
+    CU_ASSERT_EQUAL(w, width);
+}
+
+static void
+test_detect_format(void)
+{
+    char *dir = tu_tempdir();
+    assert_detect(dir, "paired", 0, 0);
+    char *missing = pathof(dir, "missing");
+    assert_detect(missing, "paired", 0, 0);
+    free(missing);
+
+    tu_write(dir, "001_a.up.sql", "SELECT 1;\n");
+    tu_write(dir, "001_a.down.sql", "SELECT 1;\n");
+    tu_write(dir, "002_b.up.sql", "SELECT 1;\n");
+    tu_write(dir, "README.md", "");
+    tu_write(dir, "not a migration.sql", ""); /* skipped, not an error */
+    assert_detect(dir, "paired", 1, 3);
+    /* one goose file more: a tie, and the newest migration decides */
+    tu_write(dir, "003_c.sql", "-- a comment\n-- +goose Up\nSELECT 1;\n");
+    tu_write(dir, "004_d.sql", "-- +goose Up\nSELECT 1;\n");
+    assert_detect(dir, "goose", 1, 3);
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = tu_tempdir();
+    tu_write(dir, "20250701132805_a.sql", "-- migrate:up\nSELECT 1;\n");
+    tu_write(dir, "20250701132806_b.sql", "SELECT 1;\n");
+    tu_write(dir, "20250701132807_c.up.sql", "SELECT 1;\n");
+    assert_detect(dir, "sections", 0, 14);
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = tu_tempdir();
+    tu_write(dir, "V1__a.sql", "SELECT 1;\n");
+    tu_write(dir, "U1__a.sql", "SELECT 1;\n");
+    tu_write(dir, "V2__b.sql", "SELECT 1;\n");
+    tu_write(dir, "R__v.sql", "SELECT 1;\n");
+    tu_write(dir, "3_c.up.sql", "SELECT 1;\n");
+    assert_detect(dir, "flyway", 1, 1);
+    tu_write(dir, "V2_1__x.sql", "SELECT 1;\n"); /* 2.1: no longer a sequence */
+    assert_detect(dir, "flyway", 0, 3);
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = tu_tempdir();
+    tu_write(dir, "20260101215810_a/migration.sql", "SELECT 1;\n");
+    tu_write(dir, "20260101215811_b/migration.sql", "SELECT 1;\n");
+    tu_write(dir, "20260101215812_broken/down.sql", "SELECT 1;\n"); /* skipped */
+    assert_detect(dir, "folder", 0, 14);
+    tu_rmtree(dir);
+    free(dir);
+
+    dir = tu_tempdir();
+    tu_write(dir, "01_a.sql", "SELECT 1;\n");
+    tu_write(dir, "02_b.sql", "SELECT 1;\n");
+    tu_write(dir, "rollback/01_rollback.sql", "SELECT 1;\n");
+    tu_write(dir, "rollback/02_b.sql", "SELECT 1;\n");
+    assert_detect(dir, "rollback-folder", 1, 2);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* ================================================================== checksums */
 
 static void
@@ -1081,9 +1915,36 @@ main(void)
         {"scanned CRLF+BOM twins", test_checksum_scanned_crlf_bom_twins},
         {NULL, NULL},
     };
+    static const tu_test formats[] = {
+        {"paired, sections, one file with a down file", test_format_paired_and_sections},
+        {"goose sections and annotations", test_format_goose},
+        {"goose errors", test_format_goose_errors},
+        {"rollback folder", test_format_rollback_folder},
+        {"rollback folder errors", test_format_rollback_folder_errors},
+        {"folder per migration", test_format_folder_per_migration},
+        {"Flyway and dialect tags are not parse_name's", test_name_flyway_refused_by_parse_name},
+        {"Flyway", test_format_flyway},
+        {"Flyway errors", test_format_flyway_errors},
+        {"contradictions name both files", test_contradictions},
+        {NULL, NULL},
+    };
+    static const tu_test dialects[] = {
+        {"postgres and its spellings", test_dialect_postgres},
+        {"mysql and mariadb", test_dialect_mysql},
+        {"sqlite, no dialect, unknown dialect", test_dialect_sqlite_and_none},
+        {"duplicates within one dialect", test_dialect_duplicates},
+        {NULL, NULL},
+    };
+    static const tu_test detect[] = {
+        {"strata_source_detect_format", test_detect_format},
+        {NULL, NULL},
+    };
     tu_suite("source names", names);
     tu_suite("versions", versions);
     tu_suite("source scan", scan);
+    tu_suite("formats", formats);
+    tu_suite("dialects", dialects);
+    tu_suite("detect format", detect);
     tu_suite("checksums", checksums);
     return tu_run();
 }

@@ -1,0 +1,1007 @@
+/*
+ * strata adopt: taking over a database that golang-migrate, dbmate, goose or Flyway
+ * migrated. The other tool's table is read (never written), what it applied is matched
+ * with the files of the migrations directory, and those migrations are recorded in
+ * strata's history as applied, under the migration lock and in one transaction, so that
+ * `strata up` carries on with what is new.
+ *
+ * Everything that can refuse is checked before the lock is taken and before strata's
+ * history tables are created, so a refusal changes nothing.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adopt.h"
+#include "engine.h"
+#include "json.h"
+
+/* ------------------------------------------------------------------ the tools */
+
+/* What a column of a tool's table means to strata. */
+enum column_role { COL_ORDER, COL_VERSION, COL_FLAG, COL_AT, COL_TYPE, COL_SCRIPT, COL_BY, COL_MS };
+
+#define MAX_COLUMNS 8
+
+typedef struct tool_desc {
+    const char *name;
+    const char *table;
+    const char *columns; /* the SELECT list, matching roles */
+    const char *order_by;
+    int ncols;
+    enum column_role roles[MAX_COLUMNS];
+} tool_desc;
+
+/* Tables and columns as each tool creates them (the same on every database). */
+static const tool_desc tools[STRATA_ADOPT_TOOLS] = {
+    [STRATA_ADOPT_GOLANG_MIGRATE] = {.name = "golang-migrate",
+                                     .table = "schema_migrations",
+                                     .columns = "version, dirty",
+                                     .ncols = 2,
+                                     .roles = {COL_VERSION, COL_FLAG}},
+    [STRATA_ADOPT_DBMATE] = {.name = "dbmate",
+                             .table = "schema_migrations",
+                             .columns = "version",
+                             .ncols = 1,
+                             .roles = {COL_VERSION}},
+    [STRATA_ADOPT_GOOSE] = {.name = "goose",
+                            .table = "goose_db_version",
+                            .columns = "id, version_id, is_applied, tstamp",
+                            .order_by = "id",
+                            .ncols = 4,
+                            .roles = {COL_ORDER, COL_VERSION, COL_FLAG, COL_AT}},
+    [STRATA_ADOPT_FLYWAY] = {.name = "flyway",
+                             .table = "flyway_schema_history",
+                             .columns = "installed_rank, version, type, script, installed_by, "
+                                        "installed_on, execution_time, success",
+                             .order_by = "installed_rank",
+                             .ncols = 8,
+                             .roles = {COL_ORDER, COL_VERSION, COL_TYPE, COL_SCRIPT, COL_BY, COL_AT,
+                                       COL_MS, COL_FLAG}},
+};
+
+const char *
+strata_adopt_tool_name(strata_adopt_tool tool)
+{
+    return tool < STRATA_ADOPT_TOOLS ? tools[tool].name : "";
+}
+
+const char *
+strata_adopt_tool_table(strata_adopt_tool tool)
+{
+    return tool < STRATA_ADOPT_TOOLS ? tools[tool].table : "";
+}
+
+int
+strata_adopt_tool_parse(const char *name)
+{
+    if (name == NULL)
+        return -1;
+    if (strata_strieq(name, "migrate"))
+        return STRATA_ADOPT_GOLANG_MIGRATE;
+    for (int t = 0; t < STRATA_ADOPT_TOOLS; t++)
+        if (strata_strieq(name, tools[t].name))
+            return t;
+    return -1;
+}
+
+int
+strata_adopt_true(const char *v)
+{
+    static const char *const yes[] = {"1", "t", "true", "y", "yes", "on"};
+    if (v == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        if (strata_strieq(v, yes[i]))
+            return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ timestamps */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+static void
+civil_from_days(long long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Reads exactly n digits at *p into *v and advances *p. */
+static int
+digits(const char **p, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        *v = *v * 10 + (**p - '0');
+    }
+    return 0;
+}
+
+/* Reads an offset from UTC ("Z", "+02", "+0200", "-07:30", " UTC") into seconds. */
+static int
+utc_offset(const char *p, long *seconds)
+{
+    *seconds = 0;
+    while (*p == ' ')
+        p++;
+    if (*p == '\0' || strcmp(p, "Z") == 0 || strcmp(p, "UTC") == 0 || strcmp(p, "GMT") == 0)
+        return 0;
+    int sign = *p == '-' ? -1 : 1, hh, mm = 0;
+    if (*p != '+' && *p != '-')
+        return -1;
+    p++;
+    if (digits(&p, 2, &hh) != 0)
+        return -1;
+    if (*p == ':')
+        p++;
+    if (*p != '\0' && digits(&p, 2, &mm) != 0)
+        return -1;
+    if (*p == ':') { /* seconds of historical offsets: ignored */
+        p++;
+        int ss;
+        if (digits(&p, 2, &ss) != 0)
+            return -1;
+    }
+    if (*p != '\0' || hh > 23 || mm > 59)
+        return -1;
+    *seconds = sign * (hh * 3600L + mm * 60L);
+    return 0;
+}
+
+/* Reads "YYYY-MM-DD HH:MM:SS" (or with a T) and skips fractional seconds; *p is left after. */
+static int
+date_time(const char **p, int f[6])
+{
+    static const char seps[] = " -- ::"; /* the separator before each field */
+    for (int i = 0; i < 6; i++) {
+        if (i > 0 && **p != seps[i] && !(i == 3 && **p == 'T'))
+            return -1;
+        if (i > 0)
+            (*p)++;
+        if (digits(p, i == 0 ? 4 : 2, &f[i]) != 0)
+            return -1;
+    }
+    if (**p == '.')
+        for ((*p)++; **p >= '0' && **p <= '9'; (*p)++)
+            ;
+    return 0;
+}
+
+int
+strata_adopt_utc(const char *in, char *out, size_t size)
+{
+    int f[6]; /* year, month, day, hour, minute, second */
+    const char *p = in;
+    long offset;
+    if (size > 0)
+        out[0] = '\0';
+    if (in == NULL || date_time(&p, f) != 0 || utc_offset(p, &offset) != 0 || f[1] < 1 ||
+        f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
+        return -1;
+    long long t = days_from_civil(f[0], (unsigned)f[1], (unsigned)f[2]) * 86400LL + f[3] * 3600LL +
+                  f[4] * 60LL + f[5] - offset;
+    long long days = (t >= 0 ? t : t - 86399) / 86400, rest = t - days * 86400;
+    int y, mo, d;
+    civil_from_days(days, &y, &mo, &d);
+    snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, (int)(rest / 3600),
+             (int)(rest / 60 % 60), (int)(rest % 60));
+    return 0;
+}
+
+/* ------------------------------------------------------------------ reading the tool's table */
+
+/* One row of the tool's table, by role. */
+typedef struct tool_row {
+    char *version;   /* NULL: none (a Flyway repeatable) */
+    char *type;      /* Flyway's type */
+    char *script;    /* Flyway's script */
+    long long order; /* Flyway's installed_rank, goose's id; 0 for the others */
+    int flag;        /* golang-migrate dirty, goose is_applied, Flyway success */
+    char *at;        /* the tool's timestamp as the database renders it, may be NULL */
+    char *by;        /* Flyway's installed_by */
+    long long ms;    /* Flyway's execution_time */
+} tool_row;
+
+typedef struct tool_rows {
+    strata_adopt_tool tool;
+    tool_row *items;
+    size_t count;
+} tool_rows;
+
+static char *
+dup_or_null(const char *v)
+{
+    return v != NULL ? strata_xstrdup(v) : NULL;
+}
+
+static int
+collect_tool_row(void *ctx, int ncols, const char *const *v)
+{
+    tool_rows *rows = ctx;
+    const tool_desc *d = &tools[rows->tool];
+    if (ncols < d->ncols)
+        return 1;
+    rows->items = strata_xrealloc(rows->items, (rows->count + 1) * sizeof(*rows->items));
+    tool_row *r = &rows->items[rows->count++];
+    memset(r, 0, sizeof(*r));
+    for (int i = 0; i < d->ncols; i++) {
+        switch (d->roles[i]) {
+        case COL_ORDER:
+            r->order = v[i] ? strtoll(v[i], NULL, 10) : 0;
+            break;
+        case COL_VERSION:
+            r->version = dup_or_null(v[i]);
+            break;
+        case COL_FLAG:
+            r->flag = strata_adopt_true(v[i]);
+            break;
+        case COL_AT:
+            r->at = dup_or_null(v[i]);
+            break;
+        case COL_TYPE:
+            r->type = dup_or_null(v[i]);
+            break;
+        case COL_SCRIPT:
+            r->script = dup_or_null(v[i]);
+            break;
+        case COL_BY:
+            r->by = dup_or_null(v[i]);
+            break;
+        case COL_MS:
+            r->ms = v[i] ? strtoll(v[i], NULL, 10) : 0;
+            break;
+        }
+    }
+    return 0;
+}
+
+static void
+tool_rows_clear(tool_rows *rows)
+{
+    for (size_t i = 0; i < rows->count; i++) {
+        tool_row *r = &rows->items[i];
+        free(r->version);
+        free(r->type);
+        free(r->script);
+        free(r->at);
+        free(r->by);
+    }
+    free(rows->items);
+    rows->items = NULL;
+    rows->count = 0;
+}
+
+static int
+read_first(void *ctx, int ncols, const char *const *v)
+{
+    char **out = ctx;
+    if (ncols > 0 && v[0] != NULL)
+        *out = strata_xstrdup(v[0]);
+    return 1;
+}
+
+/*
+ * MySQL renders TIMESTAMP columns in the session's time zone: the tool's table is read in
+ * UTC, and the session's zone put back afterwards. Returns the zone to put back, or NULL.
+ */
+static char *
+session_utc_begin(strata *s)
+{
+    strata_error ignored;
+    char *zone = NULL;
+    if (strcmp(s->drv->dialect, "mysql") != 0 ||
+        s->drv->query(s->conn, "SELECT @@session.time_zone", read_first, &zone, &ignored) !=
+            STRATA_OK ||
+        zone == NULL)
+        return zone;
+    if (strata_session_exec(s, "SET time_zone = '+00:00'", &ignored) != STRATA_OK) {
+        free(zone);
+        return NULL;
+    }
+    return zone;
+}
+
+static void
+session_utc_end(strata *s, char *zone)
+{
+    if (zone == NULL)
+        return;
+    strata_buf sql = {0};
+    strata_error ignored;
+    strata_buf_puts(&sql, "SET time_zone = ");
+    strata_session_literal(s, &sql, zone);
+    strata_session_exec(s, sql.data, &ignored);
+    strata_buf_free(&sql);
+    free(zone);
+}
+
+/*
+ * Reads the tool's table into rows. Returns 1 when the table (with the columns the tool
+ * gives it) is there, 0 when the probe fails: the table is taken to be absent. Probes run
+ * outside any transaction, so a failing one spoils nothing.
+ */
+static int
+read_tool(strata *s, strata_adopt_tool tool, tool_rows *rows)
+{
+    const tool_desc *d = &tools[tool];
+    char *sql = strata_xasprintf("SELECT %s FROM %s%s%s", d->columns, d->table,
+                                 d->order_by ? " ORDER BY " : "", d->order_by ? d->order_by : "");
+    strata_error probe;
+    memset(rows, 0, sizeof(*rows));
+    rows->tool = tool;
+    int rc = s->drv->query(s->conn, sql, collect_tool_row, rows, &probe);
+    free(sql);
+    if (rc != STRATA_OK)
+        tool_rows_clear(rows);
+    return rc == STRATA_OK;
+}
+
+static int
+no_table(strata *s, strata_error *err, const char *what)
+{
+    strata_fail(err, STRATA_VALIDATION, "no %s in %s; nothing to adopt", what,
+                strata_redacted_url(s));
+    snprintf(err->hint, sizeof(err->hint),
+             "adopt reads golang-migrate's and dbmate's schema_migrations, goose's "
+             "goose_db_version or Flyway's flyway_schema_history, as those tools create them "
+             "(default names, the connection's default schema)");
+    return STRATA_VALIDATION;
+}
+
+/* Reads the table of the tool the caller named, telling golang-migrate from dbmate. */
+static int
+read_named(strata *s, strata_adopt_tool tool, tool_rows *rows, strata_error *err)
+{
+    tool_rows other;
+    if (tool == STRATA_ADOPT_DBMATE && read_tool(s, STRATA_ADOPT_GOLANG_MIGRATE, &other)) {
+        tool_rows_clear(&other);
+        return strata_fail(err, STRATA_VALIDATION,
+                           "schema_migrations has a dirty column, as golang-migrate's has, not "
+                           "dbmate's; adopt it with --from golang-migrate");
+    }
+    if (read_tool(s, tool, rows))
+        return STRATA_OK;
+    if (tool == STRATA_ADOPT_GOLANG_MIGRATE && read_tool(s, STRATA_ADOPT_DBMATE, &other)) {
+        tool_rows_clear(&other);
+        return strata_fail(err, STRATA_VALIDATION,
+                           "schema_migrations has no dirty column, so it is dbmate's, not "
+                           "golang-migrate's; adopt it with --from dbmate");
+    }
+    char what[128];
+    snprintf(what, sizeof(what), "%s table %s", tools[tool].name, tools[tool].table);
+    return no_table(s, err, what);
+}
+
+/* Finds the one tool whose table is there. */
+static int
+detect(strata *s, tool_rows *rows, strata_error *err)
+{
+    tool_rows found[STRATA_ADOPT_TOOLS];
+    size_t nfound = 0;
+    for (int t = 0; t < STRATA_ADOPT_TOOLS; t++) {
+        /* golang-migrate and dbmate share a table name: the dirty column tells them apart */
+        if (t == STRATA_ADOPT_DBMATE && nfound > 0 && found[0].tool == STRATA_ADOPT_GOLANG_MIGRATE)
+            continue;
+        if (read_tool(s, (strata_adopt_tool)t, &found[nfound]))
+            nfound++;
+    }
+    if (nfound == 1) {
+        *rows = found[0];
+        return STRATA_OK;
+    }
+    if (nfound == 0)
+        return no_table(s, err, "table of golang-migrate, dbmate, goose or Flyway");
+    strata_buf names = {0};
+    for (size_t i = 0; i < nfound; i++) {
+        strata_buf_printf(&names, "%s%s (%s)", i ? ", " : "", tools[found[i].tool].name,
+                          tools[found[i].tool].table);
+        tool_rows_clear(&found[i]);
+    }
+    strata_fail(err, STRATA_VALIDATION,
+                "the tables of several tools are in %s: %s; say which one to adopt with "
+                "--from TOOL",
+                strata_redacted_url(s), names.data);
+    strata_buf_free(&names);
+    return STRATA_VALIDATION;
+}
+
+/* ------------------------------------------------------------------ what the tool applied */
+
+/* A migration the tool applied, as far as the tool's table tells. */
+typedef struct adoption {
+    const char *version;          /* as the tool recorded it (borrowed from its row) */
+    strata_version_key key;       /* for versioned migrations */
+    const strata_migration *m;    /* its file; NULL when the directory has none */
+    const strata_repeatable *rep; /* a repeatable migration's file */
+    const tool_row *row;          /* the row that applied it */
+    int by_baseline;              /* applied through a baseline (Flyway, golang-migrate) */
+} adoption;
+
+typedef struct adoption_set {
+    adoption *items;
+    size_t count;
+    size_t skipped;
+} adoption_set;
+
+/* The index of the migration in the set, or -1. */
+static long
+set_find(const adoption_set *set, const strata_version_key *key, const strata_repeatable *rep)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        const adoption *a = &set->items[i];
+        if (rep != NULL ? a->rep == rep : a->rep == NULL && strata_version_cmp(&a->key, key) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Records a as applied (replacing an earlier record of the same migration unless keep). */
+static void
+set_put(adoption_set *set, const adoption *a, int keep)
+{
+    long old = set_find(set, &a->key, a->rep);
+    if (old >= 0) {
+        if (!keep)
+            set->items[old] = *a;
+        return;
+    }
+    set->items = strata_xrealloc(set->items, (set->count + 1) * sizeof(*set->items));
+    set->items[set->count++] = *a;
+}
+
+static void
+set_drop(adoption_set *set, const strata_version_key *key)
+{
+    long i = set_find(set, key, NULL);
+    if (i >= 0)
+        set->items[i] = set->items[--set->count];
+}
+
+static int
+bad_version(strata_error *err, strata_adopt_tool tool, const char *version)
+{
+    return strata_fail(err, STRATA_VALIDATION,
+                       "%s recorded version '%s', which is not a version strata can read "
+                       "(digits, optionally dotted)",
+                       tools[tool].name, version);
+}
+
+/* Adds the migration the row names. */
+static int
+put_version(adoption_set *set, const strata_source_set *files, strata_adopt_tool tool,
+            const tool_row *row, strata_error *err)
+{
+    adoption a = {.version = row->version, .row = row};
+    if (strata_version_parse(row->version, strlen(row->version), &a.key) != 0)
+        return bad_version(err, tool, row->version);
+    a.m = strata_source_find(files, &a.key);
+    set_put(set, &a, 0);
+    return STRATA_OK;
+}
+
+/* Adds every file up to version (inclusive) that is not in the set yet. */
+static void
+put_up_to(adoption_set *set, const strata_source_set *files, const strata_version_key *version,
+          const tool_row *row)
+{
+    for (size_t i = 0; i < files->count; i++) {
+        const strata_migration *m = &files->items[i];
+        if (strata_version_cmp(&m->key, version) > 0)
+            break;
+        if (!m->applicable) /* only for other databases: never applied here */
+            continue;
+        adoption a = {.version = m->version, .key = m->key, .m = m, .row = row, .by_baseline = 1};
+        set_put(set, &a, 1);
+    }
+}
+
+/* golang-migrate keeps one row: the version it is at, and whether it is dirty. */
+static int
+resolve_golang_migrate(const tool_rows *rows, const strata_source_set *files, adoption_set *set,
+                       strata_error *err)
+{
+    const tool_row *top = NULL;
+    strata_version_key key, top_key;
+    for (size_t i = 0; i < rows->count; i++) {
+        const tool_row *r = &rows->items[i];
+        if (r->flag) {
+            strata_fail(err, STRATA_VALIDATION,
+                        "golang-migrate left version %s dirty: a migration failed halfway",
+                        r->version ? r->version : "(none)");
+            snprintf(err->hint, sizeof(err->hint),
+                     "finish or undo that migration by hand, record the truth with `migrate "
+                     "force VERSION`, then adopt again");
+            return STRATA_VALIDATION;
+        }
+    }
+    for (size_t i = 0; i < rows->count; i++) {
+        const tool_row *r = &rows->items[i];
+        if (r->version == NULL || r->version[0] == '-') /* -1: golang-migrate's nil version */
+            continue;
+        if (strata_version_parse(r->version, strlen(r->version), &key) != 0)
+            return bad_version(err, rows->tool, r->version);
+        if (top == NULL || strata_version_cmp(&key, &top_key) > 0)
+            top = r, top_key = key;
+    }
+    if (top == NULL)
+        return STRATA_OK;
+    int rc = put_version(set, files, rows->tool, top, err);
+    if (rc == STRATA_OK)
+        put_up_to(set, files, &top_key, top);
+    return rc;
+}
+
+/* dbmate keeps a row per applied version. */
+static int
+resolve_dbmate(const tool_rows *rows, const strata_source_set *files, adoption_set *set,
+               strata_error *err)
+{
+    int rc = STRATA_OK;
+    for (size_t i = 0; rc == STRATA_OK && i < rows->count; i++)
+        if (rows->items[i].version != NULL)
+            rc = put_version(set, files, rows->tool, &rows->items[i], err);
+    return rc;
+}
+
+/* goose adds a row per apply and (older releases) per rollback: the latest row decides. */
+static int
+resolve_goose(const tool_rows *rows, const strata_source_set *files, adoption_set *set,
+              strata_error *err)
+{
+    for (size_t i = 0; i < rows->count; i++) {
+        const tool_row *r = &rows->items[i];
+        strata_version_key key;
+        if (r->version == NULL || strcmp(r->version, "0") == 0) /* goose's initial row */
+            continue;
+        if (strata_version_parse(r->version, strlen(r->version), &key) != 0)
+            return bad_version(err, rows->tool, r->version);
+        if (!r->flag) {
+            set_drop(set, &key);
+            continue;
+        }
+        int rc = put_version(set, files, rows->tool, r, err);
+        if (rc != STRATA_OK)
+            return rc;
+    }
+    return STRATA_OK;
+}
+
+/* The repeatable migration's name from Flyway's script: "views/R__name.sql" -> "name". */
+static char *
+repeatable_name(const char *script)
+{
+    const char *base = strrchr(script, '/');
+    base = base ? base + 1 : script;
+    if (strncmp(base, "R__", 3) == 0)
+        base += 3;
+    size_t n = strlen(base);
+    if (strata_ends_with(base, ".sql"))
+        n -= 4;
+    return strata_xstrndup(base, n);
+}
+
+static void
+put_repeatable(strata *s, adoption_set *set, const strata_source_set *files, const tool_row *row)
+{
+    const char *script = row->script ? row->script : "";
+    char *name = repeatable_name(script);
+    const strata_repeatable *rep = NULL;
+    for (size_t i = 0; i < files->nrepeatables && rep == NULL; i++)
+        if (strcmp(files->repeatables[i].name, name) == 0)
+            rep = &files->repeatables[i];
+    if (rep != NULL) {
+        adoption a = {.version = NULL, .rep = rep, .row = row};
+        set_put(set, &a, 0);
+    } else {
+        set->skipped++;
+        strata_session_notice(s,
+                              "Flyway ran the repeatable migration %s (installed_rank %lld), but "
+                              "%s has no R__%s.sql: not adopted",
+                              script, row->order, files->dir, name);
+    }
+    free(name);
+}
+
+static int
+starts_with(const char *s, const char *prefix)
+{
+    return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Flyway keeps a row per action, by installed_rank: migrations, baselines, undos. */
+static int
+resolve_flyway(strata *s, const tool_rows *rows, const strata_source_set *files, adoption_set *set,
+               strata_error *err)
+{
+    for (size_t i = 0; i < rows->count; i++) {
+        const tool_row *r = &rows->items[i];
+        if (!r->flag) {
+            char what[1200];
+            snprintf(what, sizeof(what), "%s%s%s%s", r->version ? "version " : "",
+                     r->version ? r->version : "", r->version ? ", " : "",
+                     r->script ? r->script : "");
+            strata_fail(err, STRATA_VALIDATION,
+                        "Flyway recorded a failed migration: %s (installed_rank %lld) has "
+                        "success = false",
+                        what, r->order);
+            snprintf(err->hint, sizeof(err->hint),
+                     "clean up what that migration left behind, run `flyway repair` to remove "
+                     "the failed row, then adopt again");
+            return STRATA_VALIDATION;
+        }
+    }
+    for (size_t i = 0; i < rows->count; i++) {
+        const tool_row *r = &rows->items[i];
+        const char *type = r->type ? r->type : "";
+        strata_version_key key;
+        if (strcmp(type, "SCHEMA") == 0)
+            continue;
+        if (r->version == NULL) {
+            if (!starts_with(type, "UNDO_") && strcmp(type, "DELETE") != 0)
+                put_repeatable(s, set, files, r);
+            continue;
+        }
+        if (strata_version_parse(r->version, strlen(r->version), &key) != 0)
+            return bad_version(err, rows->tool, r->version);
+        if (starts_with(type, "UNDO_") || strcmp(type, "DELETE") == 0)
+            set_drop(set, &key);
+        else if (strcmp(type, "BASELINE") == 0 || strcmp(type, "SQL_BASELINE") == 0)
+            put_up_to(set, files, &key, r);
+        else {
+            int rc = put_version(set, files, rows->tool, r, err);
+            if (rc != STRATA_OK)
+                return rc;
+        }
+    }
+    return STRATA_OK;
+}
+
+/* Refuses versions the tool applied that have no file here (naming them). */
+static int
+check_files(const adoption_set *set, strata_adopt_tool tool, const char *dir, strata_error *err)
+{
+    strata_buf missing = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        const adoption *a = &set->items[i];
+        if (a->rep != NULL || (a->m != NULL && a->m->applicable && a->m->up.path != NULL))
+            continue;
+        strata_buf_printf(&missing, "%s%s", n++ ? ", " : "", a->version);
+        if (tool == STRATA_ADOPT_FLYWAY && a->row->script != NULL)
+            strata_buf_printf(&missing, " (%s)", a->row->script);
+    }
+    if (n == 0)
+        return STRATA_OK;
+    strata_fail(err, STRATA_VALIDATION, "%s recorded %s %s as applied, but %s has no file for %s",
+                tools[tool].name, n == 1 ? "version" : "versions", missing.data, dir,
+                n == 1 ? "it" : "them");
+    snprintf(err->hint, sizeof(err->hint),
+             "put the migration files %s applied into %s (same versions), then adopt again",
+             tools[tool].name, dir);
+    strata_buf_free(&missing);
+    return STRATA_VALIDATION;
+}
+
+static int
+cmp_adoptions(const void *x, const void *y)
+{
+    const adoption *a = x, *b = y;
+    if (a->row->order != b->row->order)
+        return a->row->order < b->row->order ? -1 : 1;
+    if ((a->rep != NULL) != (b->rep != NULL))
+        return a->rep != NULL ? 1 : -1;
+    if (a->rep != NULL)
+        return strcmp(a->rep->name, b->rep->name);
+    return strata_version_cmp(&a->key, &b->key);
+}
+
+/* Works out what the tool applied, in the order it applied it (version order for the tools
+ * that do not record one). */
+static int
+resolve(strata *s, const tool_rows *rows, const strata_source_set *files, adoption_set *set,
+        strata_error *err)
+{
+    int rc = STRATA_OK;
+    memset(set, 0, sizeof(*set));
+    switch (rows->tool) {
+    case STRATA_ADOPT_GOLANG_MIGRATE:
+        rc = resolve_golang_migrate(rows, files, set, err);
+        break;
+    case STRATA_ADOPT_DBMATE:
+        rc = resolve_dbmate(rows, files, set, err);
+        break;
+    case STRATA_ADOPT_GOOSE:
+        rc = resolve_goose(rows, files, set, err);
+        break;
+    default:
+        rc = resolve_flyway(s, rows, files, set, err);
+        break;
+    }
+    if (rc == STRATA_OK)
+        rc = check_files(set, rows->tool, files->dir, err);
+    if (rc == STRATA_OK && set->count > 1)
+        qsort(set->items, set->count, sizeof(*set->items), cmp_adoptions);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ recording */
+
+static int
+read_count(void *ctx, int ncols, const char *const *v)
+{
+    long *n = ctx;
+    if (ncols > 0 && v[0] != NULL)
+        *n = strtol(v[0], NULL, 10);
+    return 1;
+}
+
+/* Refuses when strata's history has rows. must_exist: the table is there (under the lock);
+ * otherwise a failing count means it is not there yet. */
+static int
+refuse_if_managed(strata *s, int must_exist, strata_error *err)
+{
+    char *sql = strata_xasprintf("SELECT count(*) FROM %s", s->names.migrations);
+    long n = 0;
+    strata_error probe;
+    int rc = s->drv->query(s->conn, sql, read_count, &n, must_exist ? err : &probe);
+    free(sql);
+    if (rc != STRATA_OK)
+        return must_exist ? rc : STRATA_OK;
+    if (n == 0)
+        return STRATA_OK;
+    strata_fail(err, STRATA_VALIDATION,
+                "this database is already managed by strata: %s records %ld migration(s); "
+                "adopt only takes over a database strata has not migrated",
+                s->table, n);
+    snprintf(err->hint, sizeof(err->hint),
+             "see `strata status`; record single migrations with `strata force VERSION`");
+    return STRATA_VALIDATION;
+}
+
+/* The history row of one adoption (strings borrowed; at and by chosen by the caller). */
+static void
+fill_row(strata *s, const adoption *a, long rank, const char *at, strata_history_row *row,
+         char **version)
+{
+    memset(row, 0, sizeof(*row));
+    if (a->rep != NULL) {
+        *version = strata_history_repeatable_version(a->rep->name);
+        row->kind = "repeatable";
+        row->name = a->rep->name;
+        row->checksum = (char *)a->rep->script.checksum;
+    } else {
+        *version = strata_xstrdup(a->m->version);
+        row->kind = "versioned";
+        row->name = a->m->name;
+        row->checksum = (char *)a->m->up.checksum;
+        row->down_checksum = a->m->down.path ? (char *)a->m->down.checksum : NULL;
+    }
+    row->version = *version;
+    row->state = "applied";
+    row->applied_rank = rank;
+    row->applied_at = (char *)at;
+    row->execution_ms = a->by_baseline ? 0 : a->row->ms;
+    row->applied_by = a->row->by != NULL && a->row->by[0] != '\0' ? a->row->by : s->whoami;
+    row->strata_version = PACKAGE_VERSION;
+}
+
+/* Builds the report and the SQL recording every adoption with its event. */
+static strata_adopt_report *
+plan_records(strata *s, strata_adopt_tool tool, const adoption_set *set,
+             const strata_source_set *files, strata_buf *sql)
+{
+    strata_adopt_report *r = strata_xcalloc(1, sizeof(*r));
+    r->tool = strata_xstrdup(tools[tool].name);
+    r->table = strata_xstrdup(tools[tool].table);
+    r->items = strata_xcalloc(set->count + 1, sizeof(*r->items));
+    r->skipped = set->skipped;
+    char now[32], detail[128];
+    strata_utc_now(now, sizeof(now));
+    snprintf(detail, sizeof(detail), "adopted from %s (%s)", tools[tool].name, tools[tool].table);
+    for (size_t i = 0; i < set->count; i++) {
+        const adoption *a = &set->items[i];
+        char at[32], *version;
+        if (strata_adopt_utc(a->row->at, at, sizeof(at)) != 0)
+            snprintf(at, sizeof(at), "%s", now);
+        strata_history_row row;
+        fill_row(s, a, (long)i + 1, at, &row, &version);
+        strata_history_sql_insert(s, sql, &row);
+        strata_buf_puts(sql, ";\n");
+        strata_history_event ev = {.version = row.version,
+                                   .name = row.name,
+                                   .action = "adopt",
+                                   .outcome = "ok",
+                                   .started_at = now,
+                                   .detail = detail};
+        strata_history_sql_event(s, sql, &ev);
+        strata_buf_puts(sql, ";\n");
+        strata_adopt_item *it = &r->items[r->count++];
+        it->version = version;
+        it->name = strata_xstrdup(row.name);
+        it->repeatable = a->rep != NULL;
+        it->applied_rank = row.applied_rank;
+        it->applied_at = strata_xstrdup(at);
+        it->applied_by = strata_xstrdup(row.applied_by);
+        it->execution_ms = row.execution_ms;
+    }
+    for (size_t i = 0; i < files->count; i++)
+        if (files->items[i].applicable && set_find(set, &files->items[i].key, NULL) < 0)
+            r->pending++;
+    return r;
+}
+
+/* Runs sql in one transaction. */
+static int
+record(strata *s, const char *sql, strata_error *err)
+{
+    if (*sql == '\0')
+        return STRATA_OK;
+    int rc = s->drv->begin(s->conn, err);
+    if (rc != STRATA_OK)
+        return rc;
+    rc = strata_exec_script(s, sql, err);
+    if (rc == STRATA_OK)
+        return s->drv->commit(s->conn, err);
+    strata_error ignored;
+    s->drv->rollback(s->conn, &ignored);
+    strata_error_prefix(err, "cannot record the adopted migrations (nothing was recorded): ");
+    return rc;
+}
+
+/* ------------------------------------------------------------------ adopt */
+
+/* Reads the tool's table: the one named, or the one found. */
+static int
+read_tool_table(strata *s, const char *tool, tool_rows *rows, strata_error *err)
+{
+    memset(rows, 0, sizeof(*rows));
+    if (tool == NULL)
+        return detect(s, rows, err);
+    int t = strata_adopt_tool_parse(tool);
+    if (t < 0)
+        return strata_fail(err, STRATA_USAGE,
+                           "cannot adopt from '%s': strata adopts from golang-migrate, dbmate, "
+                           "goose or flyway",
+                           tool);
+    return read_named(s, (strata_adopt_tool)t, rows, err);
+}
+
+int
+strata_adopt(strata *s, const char *tool, strata_adopt_report **out, strata_error *err)
+{
+    strata_error_clear(err);
+    if (out != NULL)
+        *out = NULL;
+    strata_source_set *files = NULL;
+    tool_rows rows = {0};
+    adoption_set set = {0};
+    strata_engine_state e = {0};
+    strata_buf sql = {0};
+    strata_adopt_report *report = NULL;
+    char *zone = session_utc_begin(s);
+    int rc = read_tool_table(s, tool, &rows, err);
+    session_utc_end(s, zone);
+    if (rc == STRATA_OK)
+        rc = strata_source_scan(s->dir, s->drv->dialect, &files, err);
+    if (rc == STRATA_OK)
+        rc = resolve(s, &rows, files, &set, err);
+    if (rc == STRATA_OK)
+        rc = refuse_if_managed(s, 0, err);
+    /* Nothing refused: take the lock, create the history tables, and check again under it. */
+    if (rc == STRATA_OK)
+        rc = strata_engine_prepare(s, 1, &e, err);
+    if (rc == STRATA_OK)
+        rc = refuse_if_managed(s, 1, err);
+    if (rc == STRATA_OK) {
+        report = plan_records(s, rows.tool, &set, files, &sql);
+        rc = record(s, sql.data ? sql.data : "", err);
+    }
+    strata_engine_release(s, &e);
+    strata_buf_free(&sql);
+    free(set.items);
+    tool_rows_clear(&rows);
+    strata_source_free(files);
+    if (rc != STRATA_OK) {
+        strata_adopt_report_free(report);
+        return rc;
+    }
+    if (out != NULL)
+        *out = report;
+    else
+        strata_adopt_report_free(report);
+    return STRATA_OK;
+}
+
+void
+strata_adopt_report_free(strata_adopt_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->items[i].version);
+        free(r->items[i].name);
+        free(r->items[i].applied_at);
+        free(r->items[i].applied_by);
+    }
+    free(r->items);
+    free(r->tool);
+    free(r->table);
+    free(r);
+}
+
+/* ------------------------------------------------------------------ output */
+
+static void
+adopt_json(FILE *out, const strata_adopt_report *r)
+{
+    int first = 1;
+    fputc('{', out);
+    strata_json_kv_string(out, &first, "schema", "strata.adopt/1");
+    strata_json_kv_string(out, &first, "tool", r->tool);
+    strata_json_kv_string(out, &first, "table", r->table);
+    strata_json_key(out, &first, "adopted");
+    fputc('[', out);
+    for (size_t i = 0; i < r->count; i++) {
+        const strata_adopt_item *it = &r->items[i];
+        int f = 1;
+        fputs(i ? ",{" : "{", out);
+        strata_json_kv_string(out, &f, "version", it->version);
+        strata_json_kv_string(out, &f, "name", it->name);
+        strata_json_kv_bool(out, &f, "repeatable", it->repeatable);
+        strata_json_kv_int(out, &f, "applied_rank", it->applied_rank);
+        strata_json_kv_string(out, &f, "applied_at", it->applied_at);
+        strata_json_kv_string(out, &f, "applied_by", it->applied_by);
+        strata_json_kv_int(out, &f, "execution_ms", it->execution_ms);
+        fputc('}', out);
+    }
+    fputc(']', out);
+    strata_json_kv_int(out, &first, "pending", (long long)r->pending);
+    strata_json_kv_int(out, &first, "skipped", (long long)r->skipped);
+    fputs("}\n", out);
+}
+
+void
+strata_report_adopt(FILE *out, const strata_adopt_report *r, unsigned flags)
+{
+    if (flags & STRATA_REPORT_JSON) {
+        adopt_json(out, r);
+        return;
+    }
+    fprintf(out, "adopted %zu migration(s) from %s (%s)%s", r->count, r->tool, r->table,
+            r->count ? ": " : ": it records none applied");
+    for (size_t i = 0; i < r->count; i++) {
+        const strata_adopt_item *it = &r->items[i];
+        if (it->repeatable)
+            fprintf(out, "%s%s", i ? ", " : "", it->version);
+        else
+            fprintf(out, "%s%s %s", i ? ", " : "", it->version, it->name);
+    }
+    fputc('\n', out);
+    if (r->pending)
+        fprintf(out, "%zu migration(s) pending: `strata up` applies them\n", r->pending);
+}

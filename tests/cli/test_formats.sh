@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Every migration format read in place: one fixture folder per format (tests/fixtures/
+# formats/*) holds the same logical migration set; each must apply, roll back and apply
+# again with the same resulting schema as the others, on SQLite, PostgreSQL and MariaDB.
+# Also: dialect variants (a variant-only migration applies on its dialect and is "not
+# applicable" elsewhere) and repeatable migrations (run again when they change).
+# Needs STRATA_BIN, STRATA_SRCDIR, STRATA_DRIVER_PATH (set by make check); the servers'
+# URLs come from ./run-tests (STRATA_TEST_POSTGRES_URL, STRATA_TEST_MYSQL_URL).
+set -u
+
+strata="${STRATA_BIN:?set by make check}"
+fixtures="${STRATA_SRCDIR:?set by make check}/tests/fixtures"
+drivers="${STRATA_DRIVER_PATH:?set by make check}"
+work=$(mktemp -d "${TMPDIR:-/tmp}/strata-formats-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+unset DATABASE_URL STRATA_DIR STRATA_TABLE
+
+passed=0
+failed=0
+out=""
+code=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    printf '%s\n' "$out" | sed 's/^/    # /' | head -20
+}
+run() { out=$("$@" 2>&1); code=$?; }
+expect_code() { [ "$code" -eq "$1" ] && ok "$2 (exit $1)" || not_ok "$2: expected exit $1, got $code"; }
+expect_out() { grep -qF -- "$1" <<<"$out" && ok "$2" || not_ok "$2: output lacks '$1'"; }
+
+# ---- one backend at a time: fresh_db NAME prints a URL; schema URL prints the user schema
+backend=""
+admin=""
+secret=""
+hostport=""
+fresh_db() { # NAME: a database of that name, unique to this run
+    local name="strata_fmt_$$_${1//-/_}"
+    case "$backend" in
+    sqlite) echo "sqlite:$work/$name.db" ;;
+    postgres)
+        psql "$admin" -X -q -c "CREATE DATABASE $name" >/dev/null || return 1
+        echo "${admin%/*}/$name"
+        ;;
+    mysql)
+        mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u strata -p"$secret" \
+            -e "CREATE DATABASE $name" || return 1
+        echo "${admin%/*}/$name"
+        ;;
+    esac
+}
+# The user tables with their columns and indexes, one per line, sorted (strata's own and
+# the engine's internal tables left out).
+schema() {
+    local url="$1"
+    case "$backend" in
+    sqlite)
+        sqlite3 "${url#sqlite:}" "SELECT type || ' ' || name || ': ' || replace(sql, char(10), ' ')
+            FROM sqlite_master WHERE name NOT LIKE 'strata%' AND name NOT LIKE 'sqlite_%'
+            AND sql IS NOT NULL ORDER BY name"
+        ;;
+    postgres)
+        psql "$url" -X -A -t -q -c "
+            SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
+            FROM information_schema.columns WHERE table_schema = current_schema()
+            AND table_name NOT LIKE 'strata%'
+            UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+            AND tablename NOT LIKE 'strata%' ORDER BY 1"
+        ;;
+    mysql)
+        mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u strata -p"$secret" -N -B \
+            -e "SELECT CONCAT(table_name, '.', column_name, ' ', column_type, ' ', is_nullable)
+                FROM information_schema.columns WHERE table_schema = DATABASE()
+                AND table_name NOT LIKE 'strata%'
+                UNION ALL SELECT CONCAT(table_name, ' index ', index_name, ' ', column_name)
+                FROM information_schema.statistics WHERE table_schema = DATABASE()
+                AND table_name NOT LIKE 'strata%' ORDER BY 1" "${url##*/}"
+        ;;
+    esac
+}
+
+formats() {
+    local reference="" after down_schema f url
+    for f in paired sections dbmate goose rollback-folder folder flyway; do
+        url=$(fresh_db "$f") || { not_ok "$backend/$f: cannot create a database"; continue; }
+        run "$strata" --database "$url" --dir "$fixtures/formats/$f" up
+        expect_code 0 "$backend/$f: up"
+        expect_out "3 migration(s) applied" "$backend/$f: three migrations applied"
+        after=$(schema "$url")
+        if [ -z "$reference" ]; then
+            reference="$after"
+            [ -n "$reference" ] && ok "$backend/$f: reference schema" || not_ok "$backend/$f: empty schema"
+        else
+            [ "$after" = "$reference" ] && ok "$backend/$f: same schema as the paired format" ||
+                { out=$(diff <(echo "$reference") <(echo "$after")); not_ok "$backend/$f: schema differs"; }
+        fi
+        run "$strata" --database "$url" --dir "$fixtures/formats/$f" down --all
+        expect_code 0 "$backend/$f: down --all"
+        down_schema=$(schema "$url")
+        [ -z "$down_schema" ] && ok "$backend/$f: nothing left after down --all" ||
+            { out="$down_schema"; not_ok "$backend/$f: objects left after down --all"; }
+        run "$strata" --database "$url" --dir "$fixtures/formats/$f" up
+        [ "$(schema "$url")" = "$after" ] && ok "$backend/$f: up again gives the same schema" ||
+            not_ok "$backend/$f: up again differs"
+        run "$strata" --database "$url" --dir "$fixtures/formats/$f" validate
+        expect_code 0 "$backend/$f: validate"
+    done
+}
+
+variants() {
+    local url
+    url=$(fresh_db variants) || { not_ok "$backend/variants: cannot create a database"; return; }
+    run "$strata" --database "$url" --dir "$fixtures/variants" up
+    expect_code 0 "$backend/variants: up"
+    run "$strata" --database "$url" --dir "$fixtures/variants" status
+    if [ "$backend" = postgres ]; then
+        expect_out "3 applied, 0 pending" "postgres/variants: the postgres-only migration applies"
+    else
+        expect_out "2 applied, 0 pending" "$backend/variants: two migrations apply"
+        grep -E '^002 .*not-applicable' <<<"$out" >/dev/null &&
+            ok "$backend/variants: the postgres-only migration is not applicable" ||
+            not_ok "$backend/variants: 002 not shown as not-applicable"
+    fi
+    run "$strata" --database "$url" --dir "$fixtures/variants" status --json
+    if [ "$backend" = mysql ]; then
+        expect_out "003_kv.mariadb.up.sql" "mysql/variants: the mariadb spelling of the dialect is used"
+    else
+        expect_out '003_kv.up.sql"' "$backend/variants: the neutral file is used"
+    fi
+    run "$strata" --database "$url" --dir "$fixtures/variants" down --all
+    expect_code 0 "$backend/variants: down --all"
+}
+
+repeatables() {
+    local url dir="$work/repeatable-$backend"
+    rm -rf "$dir" && cp -r "$fixtures/repeatable" "$dir" && chmod -R u+w "$dir"
+    url=$(fresh_db repeatable) || { not_ok "$backend/repeatable: cannot create a database"; return; }
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_code 0 "$backend/repeatable: up"
+    expect_out "2 migration(s) applied" "$backend/repeatable: the versioned and the repeatable ran"
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_out "nothing to do" "$backend/repeatable: an unchanged repeatable does not run again"
+    printf 'DROP VIEW IF EXISTS item_names;\nCREATE VIEW item_names AS SELECT id, name FROM items;\n' \
+        > "$dir/R__item_names.sql"
+    run "$strata" --database "$url" --dir "$dir" status
+    expect_out "outdated" "$backend/repeatable: a changed repeatable is outdated"
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_out "1 migration(s) applied" "$backend/repeatable: a changed repeatable runs again"
+    run "$strata" --database "$url" --dir "$dir" validate
+    expect_code 0 "$backend/repeatable: validate"
+}
+
+for backend in sqlite postgres mysql; do
+    case "$backend" in
+    sqlite) admin="" ;;
+    postgres) admin="${STRATA_TEST_POSTGRES_URL:-}" ;;
+    mysql) admin="${STRATA_TEST_MYSQL_URL:-}" ;;
+    esac
+    if [ "$backend" != sqlite ]; then
+        [ -f "$drivers/$backend.so" ] || continue
+        if [ -z "$admin" ]; then
+            out="STRATA_TEST_${backend^^}_URL is not set: run ./run-tests, which starts the servers"
+            not_ok "$backend server available"
+            continue
+        fi
+        secret=$(sed -E 's|^[a-z]+://[^:]+:([^@]+)@.*|\1|' <<<"$admin")
+        hostport=$(sed -E 's|^[a-z]+://[^@]+@([^/]+)/.*|\1|' <<<"$admin")
+    fi
+    formats
+    variants
+    repeatables
+done
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
