@@ -125,12 +125,21 @@ report_add(strata_run_report *r, const strata_migration *m, char direction)
 
 /* Runs (or with dry_run prints) items in order; flags may be NULL (all 0). */
 static int
-execute(strata *s, const strata_migration *const *items, const unsigned *flags, size_t count,
-        char direction, int dry_run, long first_rank, strata_run_report *report, strata_error *err)
+execute(strata *s, const strata_migration *const *items, const strata_history_row *const *rows,
+        const unsigned *flags, size_t count, char direction, int dry_run, long first_rank,
+        strata_run_report *report, strata_error *err)
 {
     int rc = STRATA_OK;
     for (size_t i = 0; rc == STRATA_OK && i < count; i++) {
+        /* down acts on the row as the history spells its version (the file may say 001
+         * where the row says 1: they compare equal) */
+        strata_migration recorded;
         const strata_migration *m = items[i];
+        if (rows != NULL && rows[i] != NULL && strcmp(rows[i]->version, m->version) != 0) {
+            recorded = *m;
+            recorded.version = rows[i]->version;
+            m = &recorded;
+        }
         strata_run_item *it = report_add(report, m, direction);
         if (dry_run)
             rc = strata_print_script(s, m, direction, err);
@@ -158,9 +167,10 @@ execute_all(strata *s, const strata_engine_state *e, const strata_plan *plan, ch
         plan_repeatables(e->merged, &reps);
     strata_run_report *report = new_report(direction, dry_run, plan->count + reps.count);
     long rank = e->history->max_rank + 1;
-    int rc = execute(s, plan->items, NULL, plan->count, direction, dry_run, rank, report, err);
+    int rc = execute(s, plan->items, plan->rows, NULL, plan->count, direction, dry_run, rank,
+                     report, err);
     if (rc == STRATA_OK)
-        rc = execute(s, reps.refs, reps.flags, reps.count, direction, dry_run,
+        rc = execute(s, reps.refs, NULL, reps.flags, reps.count, direction, dry_run,
                      rank + (long)plan->count, report, err);
     report->total_ms = strata_now_ms() - t0;
     repeatable_plan_free(&reps);
@@ -260,7 +270,9 @@ resolve_target(const strata_engine_state *e, const char *version, force_target *
         t->kind = "repeatable";
         t->up = f ? &f->script : NULL;
         t->name = f ? f->name : t->row ? t->row->name : NULL;
-        snprintf(t->version, sizeof(t->version), "%s", t->row ? t->row->version : version);
+        char *v = strata_history_repeatable_version(version + 3);
+        snprintf(t->version, sizeof(t->version), "%s", t->row ? t->row->version : v);
+        free(v);
         return STRATA_OK;
     }
     strata_version_key key;
@@ -317,6 +329,20 @@ force_sql(strata *s, const strata_engine_state *e, const force_target *t, int ap
     return STRATA_OK;
 }
 
+/* Runs the statements of sql in one transaction: the history never shows half of them. */
+static int
+exec_atomically(strata *s, const char *sql, strata_error *err)
+{
+    int rc = s->drv->begin(s->conn, err);
+    if (rc == STRATA_OK)
+        rc = strata_exec_script(s, sql, err);
+    if (rc == STRATA_OK)
+        return s->drv->commit(s->conn, err);
+    strata_error ignored;
+    s->drv->rollback(s->conn, &ignored);
+    return rc;
+}
+
 int
 strata_force(strata *s, const char *version, int applied, strata_error *err)
 {
@@ -334,7 +360,7 @@ strata_force(strata *s, const char *version, int applied, strata_error *err)
     if (rc == STRATA_OK)
         rc = force_sql(s, &e, &t, applied, now, &sql, err);
     if (rc == STRATA_OK)
-        rc = strata_exec_script(s, sql.data, err);
+        rc = exec_atomically(s, sql.data, err);
     if (rc == STRATA_OK) {
         strata_history_event ev = {.version = t.version,
                                    .name = t.name,

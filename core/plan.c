@@ -207,6 +207,11 @@ check_down(const strata_plan_entry *e, strata_error *err)
                            "cannot undo migration %s (%s): its file is gone from the "
                            "migrations directory; restore it",
                            e->row->version, e->row->name);
+    if (!e->file->applicable)
+        return strata_fail(err, STRATA_VALIDATION,
+                           "cannot undo migration %s (%s): its files are only for other "
+                           "databases now; restore the file it was applied from",
+                           e->row->version, e->row->name);
     if (e->file->down.path == NULL)
         return strata_fail(err, STRATA_VALIDATION,
                            "%s: migration %s has no down script, so it cannot be undone; add "

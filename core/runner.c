@@ -140,6 +140,10 @@ checkpoint(script_run *r, strata_error *err)
     strata_history_sql_checkpoint(r->s, &sql, r->m->version, r->statements, r->chain_hex);
     int rc = strata_session_exec(r->s, sql.data, err);
     strata_buf_free(&sql);
+    if (rc != STRATA_OK)
+        strata_error_prefix(err,
+                            "cannot record the progress of migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
     return rc;
 }
 
@@ -516,7 +520,7 @@ batch_statement(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_e
     b->entries[b->count++] =
         (batch_entry){.start = b->text.len, .len = st->len, .line = st->line, .col = st->col};
     strata_buf_append(&b->text, st->text, st->len);
-    strata_buf_puts(&b->text, ";\n");
+    strata_buf_puts(&b->text, "\n;\n"); /* on its own line: the text may end in a -- comment */
     return b->text.len >= BATCH_LIMIT ? batch_send(r, b, err) : STRATA_OK;
 }
 
@@ -556,8 +560,12 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
 {
     chain_reset(r);
     int rc = record_dirty_start(r, rank, started, err);
-    if (rc == STRATA_OK)
-        rc = run_statements(r, run_one, err);
+    if (rc != STRATA_OK) {
+        strata_error_prefix(err, "cannot record the start of migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
+        return rc; /* nothing ran */
+    }
+    rc = run_statements(r, run_one, err);
     if (rc == STRATA_OK)
         return record(r, rank, started, strata_now_ms() - t0, err);
     char hint[sizeof(err->hint)];
@@ -622,6 +630,9 @@ strata_run_migration(strata *s, const strata_migration *m, char direction, long 
     long long ms = strata_now_ms() - t0;
     emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r, ms);
     if (rc != STRATA_OK) {
+        /* a script with its own BEGIN may have failed inside it: leave no transaction open */
+        strata_error ignored;
+        s->drv->rollback(s->conn, &ignored);
         log_failure(&r, started, ms, err);
         return rc;
     }

@@ -199,6 +199,24 @@ check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
                     strata_xasprintf("%s: no down script; this migration cannot be undone", file));
 }
 
+/* A dirty repeatable blocks up; one whose file is gone can no longer be run again. */
+static void
+check_repeatable(strata *s, strata_validation_report *r, const strata_repeatable_entry *e)
+{
+    char hint[sizeof(((strata_error *)0)->hint)];
+    if (e->state == STRATA_STATE_DIRTY) {
+        strata_plan_dirty_hint(e->row, hint, sizeof(hint));
+        add_problem(r, STRATA_PROBLEM_DIRTY, 1, e->row->version,
+                    e->file ? e->file->script.path : NULL, strata_xstrdup(hint));
+    } else if (e->state == STRATA_STATE_MISSING) {
+        add_problem(r, STRATA_PROBLEM_MISSING, 1, e->row->version, NULL,
+                    strata_xasprintf("repeatable migration %s ran but its file R__%s.sql is gone "
+                                     "from %s; restore it, or record its removal with `strata "
+                                     "force %s rolled-back`",
+                                     e->row->name, e->row->name, s->dir, e->row->version));
+    }
+}
+
 int
 strata_validate(strata *s, strata_validation_report **out, strata_error *err)
 {
@@ -210,6 +228,8 @@ strata_validate(strata *s, strata_validation_report **out, strata_error *err)
         strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
         for (size_t i = 0; i < e.merged->count; i++)
             check_entry(s, r, &e.merged->items[i]);
+        for (size_t i = 0; i < e.merged->nreps; i++)
+            check_repeatable(s, r, &e.merged->reps[i]);
         r->checked = e.merged->count;
         *out = r;
     }

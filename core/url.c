@@ -563,6 +563,25 @@ url_parse_userinfo(struct url_box *box, const char *p, const char *at, strata_er
                           &box->pub.password, err);
 }
 
+/*
+ * A bad port. Neither the port text nor the authority is shown: in "user:secret/db" (no
+ * "@host") the password is what reads as the port, and redaction cannot tell.
+ */
+static int
+url_port_fail(struct url_box *box, strata_error *err)
+{
+    const char *r = box->pub.redacted;
+    const char *slashes = strstr(r, "://");
+    const char *path = slashes ? strchr(slashes + 3, '/') : NULL;
+    int scheme = slashes ? (int)(slashes - r) : 0;
+    return url_fail(err, STRATA_USAGE,
+                    "database URL '%.*s://***%s' has a port that is not a number from 1 to "
+                    "65535; expected e.g. postgres://user:password@host:5432/db (a password "
+                    "needs '@host' after it; an IPv6 address goes in brackets: "
+                    "postgres://[::1]:5432/db)",
+                    scheme, r, path ? path : "");
+}
+
 /* Parses the n-byte port at p: digits only, 1 to 65535. */
 static int
 url_parse_port(struct url_box *box, const char *p, size_t n, strata_error *err)
@@ -573,11 +592,7 @@ url_parse_port(struct url_box *box, const char *p, size_t n, strata_error *err)
     for (i = 0; i < n && url_is_digit(p[i]) && port <= 65535; i++)
         port = port * 10 + (p[i] - '0');
     if (n == 0 || i < n || port < 1 || port > 65535)
-        return url_fail(err, STRATA_USAGE,
-                        "database URL '%s' has an invalid port '%.*s'; expected a number from "
-                        "1 to 65535, e.g. postgres://host:5432/db (an IPv6 address goes in "
-                        "brackets: postgres://[::1]:5432/db)",
-                        box->pub.redacted, (int)n, p);
+        return url_port_fail(box, err);
     box->pub.port = (int)port;
     return STRATA_OK;
 }

@@ -67,6 +67,16 @@ report_error(const cli *c, const strata_error *err)
     return exit_code(err->status);
 }
 
+/* True when the last line of text holds a -- or # comment, so a ';' after it would be
+ * swallowed by the comment. */
+static int
+ends_in_comment(const char *text)
+{
+    const char *last = strrchr(text, '\n');
+    last = last ? last + 1 : text;
+    return strstr(last, "--") != NULL || strchr(last, '#') != NULL;
+}
+
 static void
 print_event(void *ctx, const strata_event *ev)
 {
@@ -89,8 +99,8 @@ print_event(void *ctx, const strata_event *ev)
         break;
     case STRATA_EVENT_SQL:
         /* with --json, stdout carries only the JSON result */
-        fprintf(c->json ? stderr : stdout, "-- %s %s %s (%s:%ld)\n%s;\n\n", dir, ev->version,
-                ev->name, ev->file, ev->line, ev->text);
+        fprintf(c->json ? stderr : stdout, "-- %s %s %s (%s:%ld)\n%s%s;\n\n", dir, ev->version,
+                ev->name, ev->file, ev->line, ev->text, ends_in_comment(ev->text) ? "\n" : "");
         break;
     case STRATA_EVENT_STATEMENT:
         if (c->verbose)

@@ -139,6 +139,17 @@ run sqlite3 strata.db "SELECT count(*) FROM sqlite_master WHERE name='broken_hal
 [ "$out" = 0 ] && ok "the failed migration left nothing behind" || not_ok "broken_half exists"
 rm migrations/006_broken.up.sql
 
+# ---- a renamed file (001 -> 1 is the same version): down removes the row it ran for
+mkdir renamed && cp migrations/001_create_users.* renamed/
+run "$strata" --database sqlite:renamed.db --dir renamed up
+expect_code 0 "renamed: up"
+mv renamed/001_create_users.up.sql renamed/1_create_users.up.sql
+mv renamed/001_create_users.down.sql renamed/1_create_users.down.sql
+run "$strata" --database sqlite:renamed.db --dir renamed down
+expect_code 0 "renamed: down after 001 became 1"
+run sqlite3 renamed.db "SELECT count(*) FROM strata_migrations"
+[ "$out" = 0 ] && ok "renamed: the history row is gone" || not_ok "renamed: the row stayed ($out)"
+
 # ---- bad input
 run "$strata" --database 'sqlite:x.db?password=hunter2' status
 expect_code 2 "an unknown URL option"
@@ -188,6 +199,13 @@ roundtrip() { # label URL password
     expect_code 0 "$label: up again"
     run "$strata" --database "$url" validate
     expect_code 0 "$label: validate"
+    # a last statement ending in a -- comment and no ';' (batched on PostgreSQL)
+    mkdir -p "tail-$label"
+    printf 'CREATE TABLE tail_a (id INTEGER);\nCREATE TABLE tail_b (id INTEGER) -- no semicolon\n' \
+        > "tail-$label/001_tail.up.sql"
+    run "$strata" --database "$url" --dir "tail-$label" --table tail_history up
+    expect_code 0 "$label: a script ending in a comment without ';'"
+    expect_out "1 migration(s) applied" "$label: ... is applied whole"
 }
 for driver in postgres mysql; do
     [ -f "$STRATA_DRIVER_PATH/$driver.so" ] || continue
