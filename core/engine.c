@@ -35,10 +35,15 @@ strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_e
         rc = strata_session_lock(s, err);
         e->locked = rc == STRATA_OK;
     }
+    /* Only commands that change the history create its tables: status, validate and
+     * --dry-run on a database strata never touched see an empty history. */
+    int exists = 0;
     if (rc == STRATA_OK)
-        rc = strata_history_ensure(s, err);
-    if (rc == STRATA_OK)
+        rc = strata_history_ensure(s, take_lock, &exists, err);
+    if (rc == STRATA_OK && exists)
         rc = strata_history_load(s, &e->history, err);
+    else if (rc == STRATA_OK)
+        e->history = strata_xcalloc(1, sizeof(*e->history));
     if (rc == STRATA_OK)
         rc = strata_source_scan(s->dir, s->drv->dialect, &e->files, err);
     if (rc == STRATA_OK)

@@ -18,8 +18,9 @@ typedef struct strata_engine_state {
 } strata_engine_state;
 
 /*
- * Takes the migration lock (when take_lock), makes sure the history tables exist, reads
- * the history and the files and merges them. Release with strata_engine_release, also on
+ * Takes the migration lock and makes sure the history tables exist (when take_lock:
+ * commands that change the history), reads the history (empty when its tables are
+ * missing) and the files, and merges them. Release with strata_engine_release, also on
  * failure.
  */
 int strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_error *err);

@@ -48,12 +48,17 @@ read_version(strata *s, long *version, strata_error *err)
 }
 
 int
-strata_history_ensure(strata *s, strata_error *err)
+strata_history_ensure(strata *s, int create, int *exists, strata_error *err)
 {
     long version = 0;
     strata_error probe;
+    *exists = 1;
     /* Usually the tables exist and are current: one query, no DDL. */
     if (read_version(s, &version, &probe) != STRATA_OK || version == 0) {
+        if (!create) {
+            *exists = 0; /* read-only commands report an empty history instead */
+            return STRATA_OK;
+        }
         int rc = create_tables(s, err);
         if (rc == STRATA_OK)
             rc = read_version(s, &version, err);

@@ -54,10 +54,11 @@ typedef struct strata_history_event {
 } strata_history_event;
 
 /*
- * Creates the history tables when missing and checks their schema version, upgrading
- * older layouts in place. Refuses tables written by a newer strata.
+ * Creates the history tables when missing (only when create; otherwise *exists says
+ * whether they are there) and checks their schema version, upgrading older layouts in
+ * place. Refuses tables written by a newer strata.
  */
-int strata_history_ensure(strata *s, strata_error *err);
+int strata_history_ensure(strata *s, int create, int *exists, strata_error *err);
 
 /* Reads every row; *out is freed with strata_history_free. */
 int strata_history_load(strata *s, strata_history **out, strata_error *err);

@@ -771,7 +771,9 @@ test_dry_run(void)
     strata_close(s);
     EXPECT_LONG(table_exists("users"), 0);
     EXPECT_LONG(table_exists("tags"), 0);
-    EXPECT_LONG(count("SELECT count(*) FROM strata_migrations"), 0);
+    /* a dry run on a database strata never touched creates nothing, history included */
+    EXPECT_LONG(table_exists("strata_migrations"), 0);
+    EXPECT_LONG(table_exists("strata_migrations_meta"), 0);
 }
 
 static void
