@@ -244,6 +244,34 @@ strata_run_report_free(strata_run_report *r)
     free(r);
 }
 
+/* Rolls back the last step migrations and applies them again: down, then up to the
+ * newest version the down undid (so nothing pending beyond it is applied). */
+int
+strata_redo(strata *s, long step, strata_run_report **down_out, strata_run_report **up_out,
+            strata_error *err)
+{
+    strata_run_report *down = NULL, *up = NULL;
+    strata_run_options d = {.size = sizeof(d), .step = step > 0 ? step : 1};
+    int rc = strata_down(s, &d, &down, err);
+    if (rc == STRATA_OK && down->count > 0) {
+        const char *newest = down->items[0].version;
+        for (size_t i = 1; i < down->count; i++)
+            if (strata_version_cmp_text(down->items[i].version, newest) > 0)
+                newest = down->items[i].version;
+        strata_run_options u = {.size = sizeof(u), .to_version = newest};
+        rc = strata_up(s, &u, &up, err);
+    }
+    if (down_out != NULL)
+        *down_out = down;
+    else
+        strata_run_report_free(down);
+    if (up_out != NULL)
+        *up_out = up;
+    else
+        strata_run_report_free(up);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ force */
 
 /* What force acts on: a versioned migration, or a repeatable one named "R__name". */

@@ -210,6 +210,8 @@ problem_name(strata_problem_kind k)
         return "no-down";
     case STRATA_PROBLEM_DOWN_MODIFIED:
         return "down-modified";
+    case STRATA_PROBLEM_GAP:
+        return "gap";
     }
     return "unknown";
 }
@@ -315,4 +317,57 @@ strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags)
     for (size_t i = 0; i < l->count; i++)
         if (l->items[i].refused)
             fprintf(out, "  %s: %s\n", l->items[i].file, l->items[i].refused);
+}
+
+/* ------------------------------------------------------------------ event log */
+
+static void
+log_json(FILE *out, const strata_log *l)
+{
+    int first = 1;
+    fputc('{', out);
+    strata_json_kv_string(out, &first, "schema", "strata.history/1");
+    strata_json_key(out, &first, "events");
+    fputc('[', out);
+    for (size_t i = 0; i < l->count; i++) {
+        const strata_log_entry *e = &l->items[i];
+        int f = 1;
+        fputs(i ? ",{" : "{", out);
+        strata_json_kv_int(out, &f, "id", e->id);
+        strata_json_kv_string(out, &f, "version", e->version);
+        strata_json_kv_string(out, &f, "name", e->name);
+        strata_json_kv_string(out, &f, "action", e->action);
+        strata_json_kv_string(out, &f, "outcome", e->outcome);
+        strata_json_kv_string(out, &f, "started_at", e->started_at);
+        strata_json_kv_int(out, &f, "duration_ms", e->duration_ms);
+        strata_json_kv_string(out, &f, "performed_by", e->performed_by);
+        strata_json_kv_string(out, &f, "strata_version", e->strata_version);
+        strata_json_kv_string(out, &f, "detail", e->detail);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+}
+
+void
+strata_report_log(FILE *out, const strata_log *l, unsigned flags)
+{
+    if (flags & STRATA_REPORT_JSON) {
+        log_json(out, l);
+        return;
+    }
+    int color = flags & STRATA_REPORT_COLOR;
+    fprintf(out, "%-19s  %-7s  %-16s  %-24s  %-7s  %9s  %s\n", "WHEN (UTC)", "ACTION", "VERSION",
+            "NAME", "OUTCOME", "DURATION", "BY");
+    for (size_t i = 0; i < l->count; i++) {
+        const strata_log_entry *e = &l->items[i];
+        int failed = strcmp(e->outcome, "ok") != 0;
+        fprintf(out, "%-19s  %-7s  %-16.16s  %-24.24s  %s%-7s%s  %6lld ms  %s\n", e->started_at,
+                e->action, e->version ? e->version : "-", e->name ? e->name : "-",
+                color ? (failed ? RED : GREEN) : "", e->outcome, color ? RESET : "", e->duration_ms,
+                e->performed_by);
+        if (e->detail != NULL && *e->detail != '\0')
+            fprintf(out, "%21s%s\n", "", e->detail);
+    }
+    if (l->count == 0)
+        fputs("(no events)\n", out);
 }

@@ -199,6 +199,27 @@ check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
                     strata_xasprintf("%s: no down script; this migration cannot be undone", file));
 }
 
+/* Sequence numbers (all versions plain digits, shorter than timestamps) with holes. */
+static void
+check_gaps(strata_validation_report *r, const strata_source_set *files)
+{
+    for (size_t i = 0; i < files->count; i++) {
+        const char *v = files->items[i].version;
+        if (strspn(v, "0123456789") != strlen(v) || strlen(v) >= 12)
+            return;
+    }
+    for (size_t i = 1; i < files->count; i++) {
+        unsigned long long a = strtoull(files->items[i - 1].version, NULL, 10);
+        unsigned long long b = strtoull(files->items[i].version, NULL, 10);
+        if (b > a + 1)
+            add_problem(r, STRATA_PROBLEM_GAP, 0, files->items[i].version, files->items[i].up.path,
+                        strata_xasprintf("no migration numbered between %s and %s; a gap in "
+                                         "sequence numbers often means a file was lost in a "
+                                         "merge",
+                                         files->items[i - 1].version, files->items[i].version));
+    }
+}
+
 /* A dirty repeatable blocks up; one whose file is gone can no longer be run again. */
 static void
 check_repeatable(strata *s, strata_validation_report *r, const strata_repeatable_entry *e)
@@ -230,6 +251,7 @@ strata_validate(strata *s, strata_validation_report **out, strata_error *err)
             check_entry(s, r, &e.merged->items[i]);
         for (size_t i = 0; i < e.merged->nreps; i++)
             check_repeatable(s, r, &e.merged->reps[i]);
+        check_gaps(r, e.files);
         r->checked = e.merged->count;
         *out = r;
     }

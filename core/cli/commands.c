@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <strata/strata.h>
 
@@ -194,9 +195,15 @@ cmd_status(cli *c)
         rc = strata_status(s, &r, &err);
     if (rc == STRATA_OK)
         strata_report_status(stdout, r, report_flags(c));
+    int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    if (rc == STRATA_OK && c->check && r->pending + r->out_of_order + r->outdated > 0) {
+        fprintf(stderr, "strata: %zu migration(s) pending (--check)\n",
+                r->pending + r->out_of_order + r->outdated);
+        code = EXIT_VALIDATION;
+    }
     strata_status_report_free(r);
     strata_close(s);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return code;
 }
 
 static int
@@ -212,6 +219,13 @@ cmd_validate(cli *c)
         rc = strata_validate(s, &r, &err);
     int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
     if (rc == STRATA_OK) {
+        for (size_t i = 0; c->require_down && i < r->count; i++) {
+            if (r->items[i].kind == STRATA_PROBLEM_NO_DOWN && !r->items[i].is_error) {
+                r->items[i].is_error = 1; /* --require-down: a missing down fails the check */
+                r->errors++;
+                r->warnings--;
+            }
+        }
         strata_report_validation(stdout, r, report_flags(c));
         code = r->errors ? EXIT_VALIDATION : EXIT_OK;
     }
@@ -306,6 +320,88 @@ cmd_help(cli *c)
     return EXIT_OK;
 }
 
+static int
+cmd_history(cli *c)
+{
+    if (c->nargs > 1) {
+        fprintf(stderr, "strata: usage: strata history [VERSION] [--action A] [--since DATE] "
+                        "[--limit N] [--json]\n");
+        return EXIT_USAGE;
+    }
+    strata_log_filter f = {.size = sizeof(f),
+                           .version = c->nargs == 1 ? c->args[0] : NULL,
+                           .action = c->action,
+                           .since = c->since,
+                           .limit = c->limit};
+    strata *s = NULL;
+    strata_error err;
+    strata_log *l = NULL;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_history_log(s, &f, &l, &err);
+    if (rc == STRATA_OK)
+        strata_report_log(stdout, l, report_flags(c));
+    strata_log_free(l);
+    strata_close(s);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+static int
+cmd_redo(cli *c)
+{
+    if (no_arguments(c))
+        return EXIT_USAGE;
+    strata *s = NULL;
+    strata_error err;
+    strata_run_report *down = NULL, *up = NULL;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_redo(s, c->step, &down, &up, &err);
+    if (rc == STRATA_OK && !(c->quiet && !c->json)) {
+        strata_report_run(stdout, down, report_flags(c));
+        if (up != NULL)
+            strata_report_run(stdout, up, report_flags(c));
+    }
+    strata_run_report_free(down);
+    strata_run_report_free(up);
+    strata_close(s);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+/* Blocks until the database accepts connections (dbmate's wait), up to --timeout. */
+static int
+cmd_wait(cli *c)
+{
+    if (no_arguments(c))
+        return EXIT_USAGE;
+    strata *s = NULL;
+    strata_error err;
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc;
+    for (;;) {
+        rc = open_session(c, &s, &err);
+        strata_close(s);
+        s = NULL;
+        if (rc == STRATA_OK || rc == STRATA_USAGE)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        if (elapsed >= c->timeout_ms)
+            break;
+        struct timespec pause = {0, 250 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    if (rc == STRATA_OK) {
+        if (!c->quiet)
+            printf("the database accepts connections\n");
+        return EXIT_OK;
+    }
+    if (rc != STRATA_USAGE)
+        snprintf(err.hint, sizeof(err.hint), "gave up after %ld ms (--timeout)", c->timeout_ms);
+    return report_error(c, &err);
+}
+
 int
 cli_run(cli *c)
 {
@@ -322,8 +418,14 @@ cli_run(cli *c)
         return cmd_validate(c);
     if (strcmp(cmd, "new") == 0)
         return cmd_new(c);
-    if (strcmp(cmd, "force") == 0)
+    if (strcmp(cmd, "force") == 0 || strcmp(cmd, "mark") == 0)
         return cmd_force(c);
+    if (strcmp(cmd, "history") == 0)
+        return cmd_history(c);
+    if (strcmp(cmd, "redo") == 0)
+        return cmd_redo(c);
+    if (strcmp(cmd, "wait") == 0)
+        return cmd_wait(c);
     if (strcmp(cmd, "drivers") == 0)
         return cmd_drivers(c);
     if (strcmp(cmd, "adopt") == 0)

@@ -36,6 +36,12 @@ enum {
     OPT_FROM,
     OPT_FORMAT,
     OPT_DIALECTS,
+    OPT_CHECK,
+    OPT_REQUIRE_DOWN,
+    OPT_ACTION,
+    OPT_SINCE,
+    OPT_LIMIT,
+    OPT_TIMEOUT,
 };
 
 /* Global options first, then every command option; getopt_long sees them all after the
@@ -63,6 +69,12 @@ static const struct option all_options[] = {
     {"from", required_argument, NULL, OPT_FROM},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"dialects", required_argument, NULL, OPT_DIALECTS},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"require-down", no_argument, NULL, OPT_REQUIRE_DOWN},
+    {"action", required_argument, NULL, OPT_ACTION},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 #define GLOBAL_OPTION_COUNT 12 /* the first entries of all_options */
@@ -72,9 +84,9 @@ static const struct {
     int opt;
     const char *commands;
 } command_options[] = {
-    {OPT_JSON, " up down status validate drivers adopt "},
+    {OPT_JSON, " up down redo status validate drivers adopt history "},
     {OPT_TO, " up down "},
-    {OPT_STEP, " up down "},
+    {OPT_STEP, " up down redo "},
     {OPT_ALL, " down "},
     {OPT_DRY_RUN, " up down "},
     {OPT_SEQUENTIAL, " new "},
@@ -82,6 +94,12 @@ static const struct {
     {OPT_FROM, " adopt "},
     {OPT_FORMAT, " new "},
     {OPT_DIALECTS, " new "},
+    {OPT_CHECK, " status "},
+    {OPT_REQUIRE_DOWN, " validate "},
+    {OPT_ACTION, " history "},
+    {OPT_SINCE, " history "},
+    {OPT_LIMIT, " history "},
+    {OPT_TIMEOUT, " wait "},
 };
 
 static int
@@ -219,6 +237,29 @@ apply_option(int opt, const char *arg, cli *c)
     case OPT_DIALECTS:
         c->dialects = arg;
         break;
+    case OPT_CHECK:
+        c->check = 1;
+        break;
+    case OPT_REQUIRE_DOWN:
+        c->require_down = 1;
+        break;
+    case OPT_ACTION:
+        c->action = arg;
+        break;
+    case OPT_SINCE:
+        c->since = arg;
+        break;
+    case OPT_LIMIT:
+        n = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || n <= 0)
+            return usage_error("--limit takes a positive number, not '%s'", arg);
+        c->limit = n;
+        break;
+    case OPT_TIMEOUT:
+        c->timeout_ms = parse_duration(arg);
+        if (c->timeout_ms < 0)
+            return usage_error("--timeout takes a duration like 30s, 500ms or 2m, not '%s'", arg);
+        break;
     default:
         return EXIT_USAGE; /* getopt printed why */
     }
@@ -245,6 +286,7 @@ cli_parse(int argc, char **argv, cli *c)
 {
     memset(c, 0, sizeof(*c));
     c->lock_timeout_ms = 60000;
+    c->timeout_ms = 60000;
     c->sequential = -1;
     parse_color("auto", c);
     /* Phase 1: global options up to the command word. */

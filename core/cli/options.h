@@ -26,6 +26,12 @@ typedef struct cli {
     int verbose;
     int color; /* resolved: 1 when colour is on */
     int json;
+    int check;          /* status --check: exit 3 when anything is pending */
+    int require_down;   /* validate --require-down */
+    const char *action; /* history --action */
+    const char *since;  /* history --since */
+    long limit;         /* history --limit */
+    long timeout_ms;    /* wait --timeout */
     /* the command */
     const char *command;
     int help;

@@ -198,7 +198,8 @@ typedef enum strata_problem_kind {
     STRATA_PROBLEM_DIRTY,        /* error: half-applied migration */
     STRATA_PROBLEM_OUT_OF_ORDER, /* error unless out-of-order is allowed */
     STRATA_PROBLEM_NO_DOWN,      /* warning: migration without a down script */
-    STRATA_PROBLEM_DOWN_MODIFIED /* warning: down script edited since the up was applied */
+    STRATA_PROBLEM_DOWN_MODIFIED, /* warning: down script edited since the up was applied */
+    STRATA_PROBLEM_GAP /* warning: a sequence number is missing (001, 002, 004) */
 } strata_problem_kind;
 
 typedef struct strata_problem {
@@ -355,6 +356,52 @@ STRATA_API int strata_adopt(strata *s, const char *tool, strata_adopt_report **o
 STRATA_API void strata_adopt_report_free(strata_adopt_report *r);
 /* Prints the report: one line for people, or JSON (schema strata.adopt/1, docs/json.md). */
 STRATA_API void strata_report_adopt(FILE *out, const strata_adopt_report *r, unsigned flags);
+
+/* ---------------------------------------------------------------- the event log */
+
+/* What strata_history_log selects; NULL/0 members select everything. */
+typedef struct strata_log_filter {
+    uint32_t size;
+    const char *version; /* one version (compared as the history spells it) */
+    const char *action;  /* up, down, force, adopt, ... */
+    const char *since;   /* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS", UTC: events at or after */
+    long limit;          /* the newest N events, 0: all */
+} strata_log_filter;
+
+typedef struct strata_log_entry {
+    long long id;
+    char *version;
+    char *name;
+    char *action;
+    char *outcome;       /* ok or failed */
+    char *started_at;    /* UTC "YYYY-MM-DD HH:MM:SS" */
+    long long duration_ms;
+    char *performed_by;
+    char *strata_version;
+    char *detail;        /* may be NULL */
+} strata_log_entry;
+
+typedef struct strata_log {
+    strata_log_entry *items; /* oldest first */
+    size_t count;
+} strata_log;
+
+/*
+ * Reads the event log (every up, down, force, adopt ... with who, when, how long and the
+ * outcome), filtered. An untouched database has an empty log. *out is freed with
+ * strata_log_free.
+ */
+STRATA_API int strata_history_log(strata *s, const strata_log_filter *f, strata_log **out,
+                                  strata_error *err);
+STRATA_API void strata_log_free(strata_log *l);
+STRATA_API void strata_report_log(FILE *out, const strata_log *l, unsigned flags);
+
+/*
+ * Rolls back the last step applied migrations (default 1) and applies them again, under
+ * one lock each way. *down_out and *up_out (may be NULL) report the two halves.
+ */
+STRATA_API int strata_redo(strata *s, long step, strata_run_report **down_out,
+                           strata_run_report **up_out, strata_error *err);
 
 #ifdef __cplusplus
 }

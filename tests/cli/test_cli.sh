@@ -139,6 +139,47 @@ run sqlite3 strata.db "SELECT count(*) FROM sqlite_master WHERE name='broken_hal
 [ "$out" = 0 ] && ok "the failed migration left nothing behind" || not_ok "broken_half exists"
 rm migrations/006_broken.up.sql
 
+# ---- operating commands: status --check, redo, history, mark, validate --require-down, wait
+mkdir ops && cp migrations/00[1-3]_* ops/
+run "$strata" --database sqlite:ops.db --dir ops status --check
+expect_code 3 "status --check with pending migrations"
+expect_out "3 migration(s) pending (--check)" "status --check says how many"
+run "$strata" --database sqlite:ops.db --dir ops up
+run "$strata" --database sqlite:ops.db --dir ops status --check
+expect_code 0 "status --check when up to date"
+run "$strata" --database sqlite:ops.db --dir ops redo --step 2
+expect_code 0 "redo --step 2"
+expect_out "2 migration(s) rolled back" "redo rolls back two"
+expect_out "2 migration(s) applied" "redo applies them again"
+run "$strata" --database sqlite:ops.db --dir ops history --action down
+[ "$(grep -c ' down ' <<<"$out")" -eq 2 ] && ok "history --action down lists the two downs" || not_ok "history --action down"
+run "$strata" --database sqlite:ops.db --dir ops history 003 --json
+expect_out '"schema":"strata.history/1"' "history --json"
+[ "$(grep -o '"action":"up"' <<<"$out" | wc -l)" -eq 2 ] && ok "history VERSION: 003 went up twice" || not_ok "history VERSION"
+run "$strata" --database sqlite:ops.db --dir ops history --limit 1
+[ "$(grep -c ' up ' <<<"$out")" -eq 1 ] && ok "history --limit 1" || not_ok "history --limit 1"
+run "$strata" --database sqlite:ops.db --dir ops history --since 2999-01-01
+expect_out "(no events)" "history --since in the future"
+run "$strata" --database sqlite:ops.db --dir ops mark 003 rolled-back
+expect_code 0 "mark 003 rolled-back"
+run "$strata" --database sqlite:ops.db --dir ops history --action force
+expect_out "marked rolled back" "the mark is in the event log"
+rm ops/002_create_api_keys.down.sql
+run "$strata" --database sqlite:ops.db --dir ops validate
+expect_code 0 "a migration without a down is a warning"
+run "$strata" --database sqlite:ops.db --dir ops validate --require-down
+expect_code 3 "validate --require-down fails on it"
+mv ops/003_create_security_events.up.sql ops/005_create_security_events.up.sql
+mv ops/003_create_security_events.down.sql ops/005_create_security_events.down.sql
+run "$strata" --database sqlite:gap.db --dir ops validate
+expect_out "no migration numbered between 002 and 005" "validate warns about a gap in sequence numbers"
+run "$strata" --database 'postgres://u:s3cr3t@127.0.0.1:1/x' wait --timeout 600ms
+expect_code 1 "wait gives up"
+expect_out "gave up after 600 ms" "wait says it gave up"
+expect_no "s3cr3t" "wait never prints the password"
+run "$strata" wait --timeout 1s
+expect_code 0 "wait on a database that accepts connections"
+
 # ---- a renamed file (001 -> 1 is the same version): down removes the row it ran for
 mkdir renamed && cp migrations/001_create_users.* renamed/
 run "$strata" --database sqlite:renamed.db --dir renamed up
