@@ -6,6 +6,7 @@
 #include <config.h>
 #endif
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,9 +219,88 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
     return rc;
 }
 
+/* The dirty versioned migration and its row, or an error saying there is none. */
+static int
+find_dirty(strata *s, const strata_merged *m, const strata_plan_entry **out, strata_error *err)
+{
+    for (size_t i = 0; i < m->count; i++) {
+        const strata_plan_entry *e = &m->items[i];
+        if (e->state != STRATA_STATE_DIRTY)
+            continue;
+        if (e->file == NULL || !e->file->applicable)
+            return strata_fail(err, STRATA_VALIDATION,
+                               "migration %s is dirty but its file is gone; restore it, or "
+                               "repair by hand and use `strata force %s`",
+                               e->row->version, e->row->version);
+        *out = e;
+        return STRATA_OK;
+    }
+    return strata_fail(err, STRATA_USAGE,
+                       "nothing to resume: no migration is dirty in %s (run `strata up`)",
+                       s->names.migrations);
+}
+
+/* up --resume, first half: finish the dirty migration under the lock. */
+static int
+resume_dirty(strata *s, strata_run_item *item, strata_error *err)
+{
+    strata_engine_state e;
+    const strata_plan_entry *dirty = NULL;
+    int rc = strata_engine_prepare(s, 1, &e, err);
+    if (rc == STRATA_OK)
+        rc = find_dirty(s, e.merged, &dirty, err);
+    if (rc == STRATA_OK) {
+        item->version = strata_xstrdup(dirty->file->version);
+        item->name = strata_xstrdup(dirty->file->name);
+        item->file = strata_xstrdup(dirty->file->up.path);
+        rc = strata_resume_migration(s, dirty->file, dirty->row, item, err);
+    }
+    strata_engine_release(s, &e);
+    return rc;
+}
+
+static int
+resume_then_up(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
+{
+    strata_run_item first = {0};
+    int rc = resume_dirty(s, &first, err);
+    strata_run_report *rest = NULL;
+    if (rc != STRATA_OK) { /* nothing was finished: report nothing */
+        free(first.version);
+        free(first.name);
+        free(first.file);
+        first.version = NULL;
+    }
+    if (rc == STRATA_OK) {
+        strata_run_options plain = *o;
+        plain.resume = 0;
+        rc = run(s, 'u', &plain, &rest, err);
+    }
+    if (rest == NULL)
+        rest = new_report('u', 0, 0);
+    if (first.version != NULL) { /* the resumed migration leads the report */
+        rest->items = strata_xrealloc(rest->items, (rest->count + 1) * sizeof(*rest->items));
+        memmove(rest->items + 1, rest->items, rest->count * sizeof(*rest->items));
+        rest->items[0] = first;
+        rest->count++;
+    }
+    if (out != NULL)
+        *out = rest;
+    else
+        strata_run_report_free(rest);
+    return rc;
+}
+
 int
 strata_up(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
 {
+    if (o != NULL && o->size >= offsetof(strata_run_options, resume) + sizeof(o->resume) &&
+        o->resume) {
+        strata_error_clear(err);
+        if (out != NULL)
+            *out = NULL;
+        return resume_then_up(s, o, out, err);
+    }
     return run(s, 'u', o, out, err);
 }
 

@@ -274,13 +274,16 @@ strata_history_sql_delete(strata *s, strata_buf *b, const char *version)
 
 void
 strata_history_sql_finish(strata *s, strata_buf *b, const char *version, long long execution_ms,
-                          long statements_done, const char *statements_hash)
+                          long statements_done, const char *statements_hash,
+                          const char *checksum)
 {
     strata_buf_printf(b,
                       "UPDATE %s SET state = 'applied', execution_ms = %lld, "
                       "statements_done = %ld, statements_hash = ",
                       s->names.migrations, execution_ms, statements_done);
     strata_session_literal(s, b, statements_hash);
+    strata_buf_puts(b, ", checksum = ");
+    strata_session_literal(s, b, checksum);
     where_version(s, b, version);
 }
 

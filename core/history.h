@@ -73,9 +73,11 @@ const strata_history_row **strata_history_by_rank_desc(const strata_history *h);
 /* SQL text builders: append one statement each (no trailing ';') to b. */
 void strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *row);
 void strata_history_sql_delete(strata *s, strata_buf *b, const char *version);
+/* Marks a dirty row applied; checksum: of the script as it ran to the end (a resumed
+ * migration may have had its failing statement fixed since it started). */
 void strata_history_sql_finish(strata *s, strata_buf *b, const char *version,
                                long long execution_ms, long statements_done,
-                               const char *statements_hash);
+                               const char *statements_hash, const char *checksum);
 void strata_history_sql_checkpoint(strata *s, strata_buf *b, const char *version,
                                    long statements_done, const char *statements_hash);
 void strata_history_sql_event(strata *s, strata_buf *b, const strata_history_event *ev);

@@ -104,10 +104,11 @@ strata_plan_dirty_hint(const strata_history_row *row, char *out, size_t size)
 {
     snprintf(out, size,
              "migration %s is dirty: it ran outside a transaction and stopped after %ld "
-             "statement(s). Fix the cause, then record the truth with `strata force %s "
-             "applied` (you completed it by hand) or `strata force %s rolled-back` (you undid "
-             "what it did), and run strata again",
-             row->version, row->statements_done, row->version, row->version);
+             "statement(s). Fix the cause and run `strata up --resume` to continue from "
+             "statement %ld; or, after finishing or undoing it by hand, record the truth with "
+             "`strata force %s applied` or `strata force %s rolled-back`",
+             row->version, row->statements_done, row->statements_done + 1, row->version,
+             row->version);
 }
 
 static int

@@ -33,8 +33,11 @@ typedef struct script_run {
     long statements;       /* statements run so far */
     strata_checksum chain; /* hash over the statements run (dirty protocol) */
     char chain_hex[STRATA_CHECKSUM_HEX];
-    struct batch *batch; /* statements waiting to be sent, in batched runs */
-    unsigned flags;      /* STRATA_RUN_* */
+    struct batch *batch;           /* statements waiting to be sent, in batched runs */
+    unsigned flags;                /* STRATA_RUN_* */
+    long skip;                     /* resuming: statements that already ran before the failure */
+    const char *expected_hash;     /* resuming: the recorded hash chain over those */
+    long skipped_from, skipped_to; /* file lines of the statements skipped */
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -195,11 +198,43 @@ typedef struct statement_pass {
     statement_fn handle;
 } statement_pass;
 
+/*
+ * Resuming a dirty migration: a statement that already ran is not run again, only hashed;
+ * after the last of them the chain must equal the recorded one, or they were edited.
+ */
+static int
+skip_statement(script_run *r, const strata_stmt *st, strata_error *err)
+{
+    if (r->statements == 0)
+        r->skipped_from = st->line;
+    r->skipped_to = st->line;
+    strata_checksum_update(&r->chain, st->text, st->len);
+    strata_checksum_update(&r->chain, "\n;\n", 3);
+    strata_checksum snapshot = r->chain;
+    strata_checksum_final(&snapshot, r->chain_hex);
+    if (++r->statements < r->skip)
+        return STRATA_OK;
+    if (r->expected_hash != NULL && strcmp(r->chain_hex, r->expected_hash) == 0)
+        return STRATA_OK;
+    strata_fail(err, STRATA_VALIDATION,
+                "%s: the %ld statement(s) that already ran (lines %ld to %ld) were edited "
+                "since they ran, so strata cannot tell what the database holds; --resume "
+                "refuses",
+                r->script->path, r->skip, r->skipped_from, r->skipped_to);
+    snprintf(err->hint, sizeof(err->hint),
+             "restore those statements as they were, or repair the database by hand and "
+             "record it with `strata force %s applied` or `strata force %s rolled-back`",
+             r->m->version, r->m->version);
+    return STRATA_VALIDATION;
+}
+
 static int
 run_statement(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *err)
 {
     statement_pass *p = ctx;
     script_run *r = p->r;
+    if (r->statements < r->skip)
+        return skip_statement(r, st, err);
     strata_event ev = {.type = STRATA_EVENT_STATEMENT,
                        .direction = r->direction,
                        .version = r->m->version,
@@ -321,7 +356,8 @@ record_sql(script_run *r, long rank, const char *started, long long ms, strata_b
     if (r->direction == 'd') {
         strata_history_sql_delete(r->s, sql, r->m->version);
     } else if (r->dirty_protocol) {
-        strata_history_sql_finish(r->s, sql, r->m->version, ms, r->statements, r->chain_hex);
+        strata_history_sql_finish(r->s, sql, r->m->version, ms, r->statements, r->chain_hex,
+                                  r->m->up.checksum);
     } else {
         strata_history_row row = history_row(r, rank, started, ms, "applied");
         insert_sql(r, &row, sql);
@@ -571,11 +607,12 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
     char hint[sizeof(err->hint)];
     snprintf(hint, sizeof(hint),
              "the %s script of migration %s ran outside a transaction and stopped after %ld "
-             "statement(s); its record is dirty. Fix the cause, then run `strata force %s "
-             "applied` if the migration's changes are all in place, or `strata force %s "
-             "rolled-back` if none are",
-             r->direction == 'u' ? "up" : "down", r->m->version, r->statements, r->m->version,
-             r->m->version);
+             "statement(s); its record is dirty. Fix the cause and run `strata up --resume` "
+             "to continue from statement %ld, or record the truth with `strata force %s "
+             "applied` (all its changes are in place) or `strata force %s rolled-back` (none "
+             "are)",
+             r->direction == 'u' ? "up" : "down", r->m->version, r->statements, r->statements + 1,
+             r->m->version, r->m->version);
     memcpy(err->hint, hint, sizeof(hint));
     return rc;
 }
@@ -602,6 +639,45 @@ choose_protocol(script_run *r, strata_error *err)
     if (why != NULL && (r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
         strata_session_notice(r->s, "migration %s runs outside a transaction: %s", r->m->version,
                               why);
+    return STRATA_OK;
+}
+
+int
+strata_resume_migration(strata *s, const strata_migration *m, const strata_history_row *row,
+                        strata_run_item *item, strata_error *err)
+{
+    script_run r = {.s = s,
+                    .m = m,
+                    .direction = 'u',
+                    .script = &m->up,
+                    .dirty_protocol = 1,
+                    .skip = row->statements_done,
+                    .expected_hash = row->statements_hash};
+    char started[32];
+    strata_utc_now(started, sizeof(started));
+    long long t0 = strata_now_ms();
+    strata_session_notice(s, "resuming migration %s at statement %ld", m->version,
+                          row->statements_done + 1);
+    emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
+    int rc = run_statements(&r, run_one, err);
+    if (rc == STRATA_OK && r.statements < r.skip)
+        rc = strata_fail(err, STRATA_VALIDATION,
+                         "%s: the script now has %ld statement(s), but %ld had already run; "
+                         "--resume refuses",
+                         m->up.path, r.statements, r.skip);
+    if (rc == STRATA_OK)
+        rc = record(&r, row->applied_rank, started, strata_now_ms() - t0, err);
+    long long ms = strata_now_ms() - t0;
+    emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r, ms);
+    if (rc != STRATA_OK) {
+        strata_error ignored;
+        s->drv->rollback(s->conn, &ignored);
+        log_failure(&r, started, ms, err);
+        return rc;
+    }
+    item->duration_ms = ms;
+    item->statements = r.statements - r.skip;
+    item->no_transaction = 1;
     return STRATA_OK;
 }
 

@@ -7,6 +7,7 @@
 
 #include <strata/strata.h>
 
+#include "history.h"
 #include "source.h"
 
 /* Flags of strata_run_migration. */
@@ -21,6 +22,15 @@
  */
 int strata_run_migration(strata *s, const strata_migration *m, char direction, long rank,
                          unsigned flags, strata_run_item *item, strata_error *err);
+
+/*
+ * up --resume: finishes m, left dirty by a failed run outside a transaction, from the
+ * statement after the row's statements_done, after checking that the statements that
+ * already ran still hash to the row's statements_hash (STRATA_VALIDATION, naming their
+ * lines, when they were edited).
+ */
+int strata_resume_migration(strata *s, const strata_migration *m, const strata_history_row *row,
+                            strata_run_item *item, strata_error *err);
 
 /* --dry-run: hands every statement of m's script to the caller as an SQL event. */
 int strata_print_script(strata *s, const strata_migration *m, char direction, strata_error *err);

@@ -171,7 +171,8 @@ cmd_run(cli *c, int up)
                             .to_version = c->to,
                             .step = c->step,
                             .all = c->all,
-                            .dry_run = c->dry_run};
+                            .dry_run = c->dry_run,
+                            .resume = c->resume};
     int rc = open_session(c, &s, &err);
     if (rc == STRATA_OK)
         rc = up ? strata_up(s, &o, &r, &err) : strata_down(s, &o, &r, &err);

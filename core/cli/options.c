@@ -37,6 +37,7 @@ enum {
     OPT_FORMAT,
     OPT_DIALECTS,
     OPT_CHECK,
+    OPT_RESUME,
     OPT_REQUIRE_DOWN,
     OPT_ACTION,
     OPT_SINCE,
@@ -70,6 +71,7 @@ static const struct option all_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"dialects", required_argument, NULL, OPT_DIALECTS},
     {"check", no_argument, NULL, OPT_CHECK},
+    {"resume", no_argument, NULL, OPT_RESUME},
     {"require-down", no_argument, NULL, OPT_REQUIRE_DOWN},
     {"action", required_argument, NULL, OPT_ACTION},
     {"since", required_argument, NULL, OPT_SINCE},
@@ -95,6 +97,7 @@ static const struct {
     {OPT_FORMAT, " new "},
     {OPT_DIALECTS, " new "},
     {OPT_CHECK, " status "},
+    {OPT_RESUME, " up "},
     {OPT_REQUIRE_DOWN, " validate "},
     {OPT_ACTION, " history "},
     {OPT_SINCE, " history "},
@@ -239,6 +242,9 @@ apply_option(int opt, const char *arg, cli *c)
         break;
     case OPT_CHECK:
         c->check = 1;
+        break;
+    case OPT_RESUME:
+        c->resume = 1;
         break;
     case OPT_REQUIRE_DOWN:
         c->require_down = 1;

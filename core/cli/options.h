@@ -27,6 +27,7 @@ typedef struct cli {
     int color; /* resolved: 1 when colour is on */
     int json;
     int check;          /* status --check: exit 3 when anything is pending */
+    int resume;         /* up --resume */
     int require_down;   /* validate --require-down */
     const char *action; /* history --action */
     const char *since;  /* history --since */

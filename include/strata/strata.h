@@ -115,6 +115,8 @@ typedef struct strata_run_options {
                                for down) */
     int all;                /* down: undo everything */
     int dry_run;            /* print the plan and SQL as events, change nothing */
+    int resume;             /* up: first finish the dirty migration from the statement after
+                               the last one that ran (refused if those were edited) */
 } strata_run_options;
 
 typedef struct strata_run_item {

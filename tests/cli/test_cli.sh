@@ -139,6 +139,36 @@ run sqlite3 strata.db "SELECT count(*) FROM sqlite_master WHERE name='broken_hal
 [ "$out" = 0 ] && ok "the failed migration left nothing behind" || not_ok "broken_half exists"
 rm migrations/006_broken.up.sql
 
+# ---- up --resume: a migration outside a transaction fails at its third statement; once
+# the cause is fixed it finishes from statement three; editing statement one first refuses
+resume_case() { # label URL
+    local label="$1" url="$2" dir="resume-$1"
+    rm -rf "$dir" && mkdir "$dir"
+    printf -- '-- strata:no-transaction\nCREATE TABLE r_one (id INTEGER);\nCREATE TABLE r_two (id INTEGER);\nINSERT INTO r_nowhere VALUES (1);\nCREATE TABLE r_four (id INTEGER);\n' \
+        > "$dir/001_resume.up.sql"
+    run "$strata" --database "$url" --dir "$dir" --table resume_history up
+    expect_code 1 "$label: the third statement fails"
+    expect_out "001_resume.up.sql:4:" "$label: the failure points at the third statement's line"
+    expect_out "strata up --resume" "$label: the hint offers --resume"
+    run "$strata" --database "$url" --dir "$dir" --table resume_history up
+    expect_code 5 "$label: a plain up refuses the dirty database"
+    sed -i 's/INSERT INTO r_nowhere VALUES (1);/CREATE TABLE r_three (id INTEGER);/' "$dir/001_resume.up.sql"
+    run "$strata" --database "$url" --dir "$dir" --table resume_history up --resume
+    expect_code 0 "$label: up --resume after fixing the cause"
+    expect_out "resuming migration 001 at statement 3" "$label: resumes from statement 3"
+    run "$strata" --database "$url" --dir "$dir" --table resume_history validate
+    expect_code 0 "$label: validate after the resumed migration"
+    printf -- '-- strata:no-transaction\nCREATE TABLE s_one (id INTEGER);\nCREATE TABLE s_two (id INTEGER);\nINSERT INTO s_nowhere VALUES (1);\n' \
+        > "$dir/002_again.up.sql"
+    run "$strata" --database "$url" --dir "$dir" --table resume_history up
+    expect_code 1 "$label: a second migration fails at statement 3"
+    sed -i 's/CREATE TABLE s_one (id INTEGER);/CREATE TABLE s_one (id INTEGER, extra INTEGER);/' "$dir/002_again.up.sql"
+    run "$strata" --database "$url" --dir "$dir" --table resume_history up --resume
+    expect_code 3 "$label: --resume refuses when statement one was edited"
+    expect_out "lines 2 to 3) were edited" "$label: the refusal names the statements that ran"
+}
+resume_case sqlite sqlite:resume.db
+
 # ---- operating commands: status --check, redo, history, mark, validate --require-down, wait
 mkdir ops && cp migrations/00[1-3]_* ops/
 run "$strata" --database sqlite:ops.db --dir ops status --check
@@ -240,6 +270,8 @@ roundtrip() { # label URL password
     expect_code 0 "$label: up again"
     run "$strata" --database "$url" validate
     expect_code 0 "$label: validate"
+    name2="${url##*/}"
+    resume_case "$label" "${url%/*}/${name2%%\?*}"
     # a last statement ending in a -- comment and no ';' (batched on PostgreSQL)
     mkdir -p "tail-$label"
     printf 'CREATE TABLE tail_a (id INTEGER);\nCREATE TABLE tail_b (id INTEGER) -- no semicolon\n' \
