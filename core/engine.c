@@ -172,6 +172,10 @@ execute_all(strata *s, const strata_engine_state *e, const strata_plan *plan, ch
     if (run_repeatables)
         plan_repeatables(e->merged, &reps);
     strata_run_report *report = new_report(direction, dry_run, plan->count + reps.count);
+    strata_event planned = {.type = STRATA_EVENT_PLAN,
+                            .direction = direction,
+                            .statements = (long)(plan->count + reps.count)};
+    strata_session_emit(s, &planned);
     long rank = e->history->max_rank + 1;
     int rc = execute(s, plan->items, plan->rows, NULL, plan->count, direction, dry_run, rank,
                      report, err);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <strata/strata.h>
 
@@ -78,10 +79,51 @@ ends_in_comment(const char *text)
     return strstr(last, "--") != NULL || strchr(last, '#') != NULL;
 }
 
+/*
+ * A progress bar on a terminal when many migrations run: one line redrawn in place
+ * instead of a line per migration (which -v brings back).
+ */
+static struct {
+    long total;
+    long done;
+    int active;
+} progress;
+
+static void
+progress_draw(const strata_event *ev)
+{
+    enum { WIDTH = 30 };
+    long filled = progress.total ? progress.done * WIDTH / progress.total : WIDTH;
+    char bar[WIDTH + 1];
+    for (int i = 0; i < WIDTH; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[WIDTH] = '\0';
+    fprintf(stderr, "\r[%s] %ld/%ld %-40.40s", bar, progress.done, progress.total,
+            ev->name ? ev->name : "");
+    if (progress.done == progress.total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
 static void
 print_event(void *ctx, const strata_event *ev)
 {
     const cli *c = ctx;
+    if (ev->type == STRATA_EVENT_PLAN) {
+        progress.total = ev->statements;
+        progress.done = 0;
+        progress.active = !c->quiet && !c->verbose && ev->statements >= 10 && isatty(STDERR_FILENO);
+        return;
+    }
+    if (progress.active && ev->type == STRATA_EVENT_MIGRATION_DONE) {
+        progress.done++;
+        progress_draw(ev);
+        return;
+    }
+    if (progress.active && ev->type == STRATA_EVENT_MIGRATION_FAILED) {
+        fputc('\n', stderr);
+        progress.active = 0;
+    }
     const char *dir = ev->direction == 'd' ? "down" : "up";
     switch (ev->type) {
     case STRATA_EVENT_MIGRATION_START:
@@ -107,6 +149,8 @@ print_event(void *ctx, const strata_event *ev)
         if (c->verbose)
             fprintf(stderr, "      %s:%ld: %.*s%s\n", ev->file, ev->line,
                     (int)strcspn(ev->text, "\n"), ev->text, strchr(ev->text, '\n') ? " ..." : "");
+        break;
+    case STRATA_EVENT_PLAN:
         break;
     case STRATA_EVENT_NOTICE:
     case STRATA_EVENT_LOCK_WAIT:

@@ -54,7 +54,8 @@ typedef enum strata_event_type {
     STRATA_EVENT_SQL,                 /* --dry-run: one statement that would run (text) */
     STRATA_EVENT_NOTICE,              /* something the user should know (text) */
     STRATA_EVENT_LOCK_WAIT,           /* waiting for another runner's lock (text) */
-    STRATA_EVENT_STATEMENT            /* a statement is about to run (text, line) */
+    STRATA_EVENT_STATEMENT,           /* a statement is about to run (text, line) */
+    STRATA_EVENT_PLAN                 /* up/down: statements = how many migrations will run */
 } strata_event_type;
 
 /* Passed to on_event; every pointer is valid only during the call. */

@@ -210,6 +210,16 @@ expect_no "s3cr3t" "wait never prints the password"
 run "$strata" wait --timeout 1s
 expect_code 0 "wait on a database that accepts connections"
 
+# ---- a progress bar when stderr is a terminal and many migrations run (script(1) gives a pty)
+if command -v script >/dev/null; then
+    mkdir many
+    for i in $(seq -w 1 12); do echo "CREATE TABLE many_$i (id INTEGER);" > "many/0${i}_t$i.up.sql"; done
+    run script -qec "$strata --database sqlite:many.db --dir many up" /dev/null
+    expect_out "12/12" "a progress bar on a terminal"
+    run "$strata" --database sqlite:many2.db --dir many up
+    [ "$(grep -c '^up ' <<<"$out")" -eq 12 ] && ok "a line per migration when not on a terminal" || not_ok "lines without a terminal"
+fi
+
 # ---- a renamed file (001 -> 1 is the same version): down removes the row it ran for
 mkdir renamed && cp migrations/001_create_users.* renamed/
 run "$strata" --database sqlite:renamed.db --dir renamed up
