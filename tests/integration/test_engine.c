@@ -1711,9 +1711,11 @@ test_dropped_connection(void)
                      id);
         else
             snprintf(sql, sizeof(sql), "KILL %s", id);
+        free(id);
         int ok;
         char *out = query_rows(sql, &ok);
         int cut = ok && (backend == B_MYSQL || strcmp(out, "t") == 0);
+        free(out); /* the child's memory is checked too, under valgrind */
         _exit(cut ? 0 : 4);
     }
     close(ready[0]);
