@@ -491,3 +491,138 @@ strata_force(strata *s, const char *version, int applied, strata_error *err)
     strata_engine_release(s, &e);
     return rc;
 }
+
+/* ------------------------------------------------------------------ baseline */
+
+int
+strata_baseline(strata *s, const char *version, const char *description, size_t *count,
+                strata_error *err)
+{
+    strata_error_clear(err);
+    strata_version_key to;
+    if (version == NULL || strata_version_parse(version, strlen(version), &to) != 0)
+        return strata_fail(err, STRATA_USAGE, "'%s' is not a version to baseline at",
+                           version ? version : "");
+    strata_engine_state e;
+    strata_buf sql = {0};
+    size_t n = 0;
+    char now[32];
+    strata_utc_now(now, sizeof(now));
+    int rc = strata_engine_prepare(s, 1, &e, err);
+    if (rc == STRATA_OK && (e.history->count > 0 || e.history->nrepeatables > 0))
+        rc = strata_fail(err, STRATA_VALIDATION,
+                         "the history in %s already has %zu row(s): baseline is for a database "
+                         "strata has not managed yet (use force or mark for single versions)",
+                         s->names.migrations, e.history->count + e.history->nrepeatables);
+    for (size_t i = 0; rc == STRATA_OK && i < e.files->count; i++) {
+        const strata_migration *m = &e.files->items[i];
+        if (!m->applicable || strata_version_cmp(&m->key, &to) > 0)
+            continue;
+        strata_history_row r = {.version = m->version,
+                                .kind = "versioned",
+                                .name = m->name,
+                                .checksum = (char *)m->up.checksum,
+                                .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                                .state = "applied",
+                                .applied_rank = (long)++n,
+                                .applied_at = now,
+                                .applied_by = s->whoami,
+                                .strata_version = PACKAGE_VERSION};
+        strata_history_sql_insert(s, &sql, &r);
+        strata_buf_puts(&sql, ";\n");
+    }
+    if (rc == STRATA_OK) {
+        strata_history_event ev = {.version = version,
+                                   .action = "baseline",
+                                   .outcome = "ok",
+                                   .started_at = now,
+                                   .detail = description};
+        strata_history_sql_event(s, &sql, &ev);
+        rc = exec_atomically(s, sql.data, err);
+    }
+    if (count != NULL)
+        *count = rc == STRATA_OK ? n : 0;
+    strata_buf_free(&sql);
+    strata_engine_release(s, &e);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ repair */
+
+static void
+repair_add(strata_repair_report *r, const strata_plan_entry *e)
+{
+    r->items = strata_xrealloc(r->items, (r->count + 1) * sizeof(*r->items));
+    strata_repair_item *it = &r->items[r->count++];
+    it->version = strata_xstrdup(e->row->version);
+    it->file = strata_xstrdup(e->file->up.path);
+    it->recorded = strata_xstrdup(e->row->checksum);
+    it->current = strata_xstrdup(e->file->up.checksum);
+}
+
+/* The statements recording the files' checksums, with a repair event each. */
+static void
+repair_sql(strata *s, const strata_repair_report *r, const char *now, strata_buf *sql)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        strata_buf_printf(sql, "UPDATE %s SET checksum = ", s->names.migrations);
+        strata_session_literal(s, sql, r->items[i].current);
+        strata_buf_puts(sql, " WHERE version = ");
+        strata_session_literal(s, sql, r->items[i].version);
+        strata_buf_puts(sql, ";\n");
+        char detail[200];
+        snprintf(detail, sizeof(detail), "checksum %.12s recorded as %.12s", r->items[i].recorded,
+                 r->items[i].current);
+        strata_history_event ev = {.version = r->items[i].version,
+                                   .action = "repair",
+                                   .outcome = "ok",
+                                   .started_at = now,
+                                   .detail = detail};
+        strata_history_sql_event(s, sql, &ev);
+        strata_buf_puts(sql, ";\n");
+    }
+}
+
+int
+strata_repair(strata *s, int apply, strata_repair_report **out, strata_error *err)
+{
+    strata_error_clear(err);
+    *out = NULL;
+    strata_engine_state e;
+    char now[32];
+    strata_utc_now(now, sizeof(now));
+    int rc = strata_engine_prepare(s, apply, &e, err);
+    strata_repair_report *r = strata_xcalloc(1, sizeof(*r));
+    for (size_t i = 0; rc == STRATA_OK && i < e.merged->count; i++)
+        if (e.merged->items[i].state == STRATA_STATE_MODIFIED)
+            repair_add(r, &e.merged->items[i]);
+    if (rc == STRATA_OK && apply && r->count > 0) {
+        strata_buf sql = {0};
+        repair_sql(s, r, now, &sql);
+        rc = exec_atomically(s, sql.data, err);
+        r->applied = rc == STRATA_OK;
+        strata_buf_free(&sql);
+    }
+    strata_engine_release(s, &e);
+    if (rc != STRATA_OK) {
+        strata_repair_report_free(r);
+        return rc;
+    }
+    *out = r;
+    return STRATA_OK;
+}
+
+void
+strata_repair_report_free(strata_repair_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->items[i].version);
+        free(r->items[i].file);
+        free(r->items[i].recorded);
+        free(r->items[i].current);
+    }
+    free(r->items);
+    free(r);
+}

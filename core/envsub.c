@@ -29,6 +29,9 @@ struct strata_envsub {
     int eof;
     int failed;
     int on; /* inside an ENVSUB ON region */
+    int whole; /* placeholder mode: the whole text is one region, markers mean nothing */
+    strata_envsub_lookup lookup; /* where values come from; NULL: the environment */
+    void *lookup_ctx;
 
     char line[STRATA_ENVSUB_LINE_MAX]; /* the current raw line so far, to spot markers */
     size_t line_len;
@@ -103,6 +106,15 @@ strata_envsub_create(strata_read_fn read, void *ctx)
 }
 
 void
+strata_envsub_use_values(strata_envsub *e, strata_envsub_lookup lookup, void *ctx)
+{
+    e->lookup = lookup;
+    e->lookup_ctx = ctx;
+    e->whole = 1;
+    e->on = 1;
+}
+
+void
 strata_envsub_start_inside(strata_envsub *e)
 {
     e->on = 1;
@@ -145,7 +157,13 @@ expr_substitute(strata_envsub *e)
     char name[STRATA_ENVSUB_EXPR_MAX];
     memcpy(name, e->expr + 2, e->name_len);
     name[e->name_len] = '\0';
-    const char *value = getenv(name);
+    const char *value = e->lookup ? e->lookup(e->lookup_ctx, name) : getenv(name);
+    if (e->lookup != NULL && value == NULL && e->stage != X_DEFAULT) {
+        /* an unknown placeholder stays as written, closing brace included */
+        e->expr[e->expr_len++] = '}';
+        expr_flush_raw(e);
+        return;
+    }
     if (e->stage == X_DEFAULT && (value == NULL || (e->colon && *value == '\0'))) {
         size_t skip = 2 + e->name_len + (e->colon ? 2 : 1);
         strata_buf_append(&e->out, e->expr + skip, e->expr_len - skip);
@@ -242,7 +260,7 @@ line_feed(strata_envsub *e, char c)
         e->line_long = 1;
     if (c != '\n')
         return;
-    int marker = e->line_long ? 0 : strata_envsub_marker(e->line, e->line_len);
+    int marker = e->line_long || e->whole ? 0 : strata_envsub_marker(e->line, e->line_len);
     if (marker != 0)
         e->on = marker > 0;
     e->line_len = 0;

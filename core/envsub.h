@@ -52,6 +52,16 @@ void strata_envsub_start_inside(strata_envsub *e);
  */
 size_t strata_envsub_read(void *envsub, char *buf, size_t size);
 
+/* Looks a name up for strata_envsub_use_values; NULL when it has no value. */
+typedef const char *(*strata_envsub_lookup)(void *ctx, const char *name);
+
+/*
+ * Placeholder mode (strata.conf's opt-in placeholders): the whole text is substituted, goose
+ * markers mean nothing, and values come from lookup(ctx, name) instead of the environment;
+ * an unknown ${name} without a default is left as written. Call before the first read.
+ */
+void strata_envsub_use_values(strata_envsub *e, strata_envsub_lookup lookup, void *ctx);
+
 /* Frees the filter; NULL is a no-op. */
 void strata_envsub_free(strata_envsub *e);
 

@@ -356,12 +356,12 @@ strata_report_log(FILE *out, const strata_log *l, unsigned flags)
         return;
     }
     int color = flags & STRATA_REPORT_COLOR;
-    fprintf(out, "%-19s  %-7s  %-16s  %-24s  %-7s  %9s  %s\n", "WHEN (UTC)", "ACTION", "VERSION",
+    fprintf(out, "%-19s  %-8s  %-16s  %-24s  %-7s  %9s  %s\n", "WHEN (UTC)", "ACTION", "VERSION",
             "NAME", "OUTCOME", "DURATION", "BY");
     for (size_t i = 0; i < l->count; i++) {
         const strata_log_entry *e = &l->items[i];
         int failed = strcmp(e->outcome, "ok") != 0;
-        fprintf(out, "%-19s  %-7s  %-16.16s  %-24.24s  %s%-7s%s  %6lld ms  %s\n", e->started_at,
+        fprintf(out, "%-19s  %-8s  %-16.16s  %-24.24s  %s%-7s%s  %6lld ms  %s\n", e->started_at,
                 e->action, e->version ? e->version : "-", e->name ? e->name : "-",
                 color ? (failed ? RED : GREEN) : "", e->outcome, color ? RESET : "", e->duration_ms,
                 e->performed_by);

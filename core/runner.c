@@ -72,6 +72,13 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
         read = strata_envsub_read;
         source = envsub;
     }
+    strata_envsub *values = NULL;
+    if (s->placeholders != NULL) { /* strata.conf's opt-in ${name} placeholders */
+        values = strata_envsub_create(read, source);
+        strata_envsub_use_values(values, strata_session_placeholder, s);
+        read = strata_envsub_read;
+        source = values;
+    }
     rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns, read, source,
                           script->first_line, &lx);
     if (rc != STRATA_OK)
@@ -82,6 +89,7 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
     while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0)
         rc = got < 0 ? lex_error(script, &le, err) : fn(ctx, lx, &st, err);
     strata_lexer_free(lx);
+    strata_envsub_free(values);
     strata_envsub_free(envsub);
     strata_script_close(reader);
     return rc;

@@ -3,6 +3,7 @@
 #endif
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,28 @@ set_names(strata *s)
     s->lock_name = strata_xasprintf("%s.%s", s->schema ? s->schema : "", s->table);
 }
 
+static char **
+copy_pairs(const char *const *pairs)
+{
+    size_t n = 0;
+    while (pairs[n] != NULL && pairs[n + 1] != NULL)
+        n += 2;
+    char **out = strata_xcalloc(n + 1, sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = strata_xstrdup(pairs[i]);
+    return out;
+}
+
+const char *
+strata_session_placeholder(void *session, const char *name)
+{
+    strata *s = session;
+    for (size_t i = 0; s->placeholders != NULL && s->placeholders[i] != NULL; i += 2)
+        if (strcmp(s->placeholders[i], name) == 0)
+            return s->placeholders[i + 1];
+    return NULL;
+}
+
 /* Copies the options; checks what can be checked without a database. */
 static int
 copy_options(strata *s, const strata_options *o, strata_error *err)
@@ -90,6 +113,9 @@ copy_options(strata *s, const strata_options *o, strata_error *err)
     s->allow_out_of_order = o->allow_out_of_order;
     s->on_event = o->on_event;
     s->event_ctx = o->event_ctx;
+    if (o->size >= offsetof(strata_options, placeholders) + sizeof(o->placeholders) &&
+        o->placeholders != NULL)
+        s->placeholders = copy_pairs(o->placeholders);
     if (!valid_table_name(s->table))
         return strata_fail(err, STRATA_USAGE,
                            "'%s' is not a usable history table name (letters, digits and _, at "
@@ -166,6 +192,9 @@ strata_close(strata *s)
     free(s->table);
     free(s->schema);
     free(s->driver_dir);
+    for (size_t i = 0; s->placeholders != NULL && s->placeholders[i] != NULL; i++)
+        free(s->placeholders[i]);
+    free(s->placeholders);
     free(s);
 }
 

@@ -18,6 +18,7 @@ struct strata {
     long lock_timeout_ms;
     int allow_out_of_order;
     strata_event_fn on_event;
+    char **placeholders; /* owned name, value pairs, NULL-terminated; NULL: off */
     void *event_ctx;
 
     strata_url *url;
@@ -37,6 +38,8 @@ void strata_session_ident(strata *s, strata_buf *b, const char *name);
 int strata_session_exec(strata *s, const char *sql, strata_error *err);
 /* Splits sql with the dialect's lexer and runs each statement in turn. */
 int strata_exec_script(strata *s, const char *sql, strata_error *err);
+/* The value of placeholder name, or NULL (a strata_envsub_lookup with the session as ctx). */
+const char *strata_session_placeholder(void *session, const char *name);
 /* Delivers an event to the caller's callback, if any. */
 void strata_session_emit(strata *s, const strata_event *ev);
 /* Emits a NOTICE event with printf-style text. */

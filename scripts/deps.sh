@@ -16,7 +16,7 @@ need_packages() {
         { echo "could not install: ${missing[*]}" >&2; return 1; }
 }
 
-BUILD_PACKAGES=(gcc make autoconf automake libtool pkg-config libsqlite3-dev nettle-dev)
+BUILD_PACKAGES=(gcc make autoconf automake libtool pkg-config libsqlite3-dev nettle-dev libinih-dev)
 
 # Configures (once) and builds in the source tree.
 build_strata() {

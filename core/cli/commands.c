@@ -12,26 +12,31 @@
 
 #include "commands.h"
 #include "help.h"
-
-#define DEFAULT_DATABASE "sqlite:strata.db"
-#define DEFAULT_DIR "migrations"
+#include <strata/settings.h>
 
 /* ------------------------------------------------------------------ configuration */
 
-/* Flag, else environment variable, else default. */
-static const char *
-setting(const char *flag, const char *env, const char *fallback)
+/*
+ * Every setting from flags > environment variables > strata.conf > defaults (settings.h);
+ * *out is freed with strata_settings_free.
+ */
+static int
+resolve(const cli *c, strata_settings **out, strata_error *err)
 {
-    if (flag != NULL && *flag != '\0')
-        return flag;
-    const char *v = getenv(env);
-    return v != NULL && *v != '\0' ? v : fallback;
-}
-
-static const char *
-dir_of(const cli *c)
-{
-    return setting(c->dir, "STRATA_DIR", DEFAULT_DIR);
+    strata_settings_input in = {.database = c->database,
+                                .dir = c->dir,
+                                .table = c->table,
+                                .schema = c->schema,
+                                .driver_dir = c->driver_dir,
+                                .lock_timeout = c->lock_timeout,
+                                .allow_out_of_order = c->allow_out_of_order,
+                                .env = c->env,
+                                .password_file = c->password_file,
+                                .config_path = c->config};
+    int rc = strata_settings_resolve(&in, out, err);
+    if (rc == STRATA_OK && c->verbose)
+        strata_settings_print(stderr, *out);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ output */
@@ -168,21 +173,44 @@ report_flags(const cli *c)
 
 /* ------------------------------------------------------------------ sessions */
 
+/* Opens the session the settings describe (strata_open copies what it keeps). */
 static int
-open_session(cli *c, strata **s, strata_error *err)
+open_with(cli *c, const strata_settings *set, strata **s, strata_error *err)
 {
     strata_options o;
     strata_options_init(&o);
-    o.database_url = setting(c->database, "DATABASE_URL", DEFAULT_DATABASE);
-    o.dir = dir_of(c);
-    o.table = setting(c->table, "STRATA_TABLE", o.table);
-    o.schema = c->schema;
-    o.driver_dir = c->driver_dir;
-    o.lock_timeout_ms = c->lock_timeout_ms;
-    o.allow_out_of_order = c->allow_out_of_order;
+    o.database_url = set->url.value;
+    o.dir = set->dir.value;
+    o.table = set->table.value;
+    o.schema = set->schema.value;
+    o.driver_dir = set->driver_dir.value;
+    o.lock_timeout_ms = set->lock_timeout.number;
+    o.allow_out_of_order = (int)set->allow_out_of_order.number;
     o.on_event = print_event;
     o.event_ctx = c;
+    const char **pairs = NULL;
+    if (set->placeholders.number) { /* opt-in: strata.conf's placeholders = true */
+        pairs = calloc(2 * set->nplaceholders + 1, sizeof(*pairs));
+        for (size_t i = 0; pairs != NULL && i < set->nplaceholders; i++) {
+            pairs[2 * i] = set->placeholder_list[i].name;
+            pairs[2 * i + 1] = set->placeholder_list[i].value;
+        }
+        o.placeholders = pairs;
+    }
     int rc = strata_open(&o, s, err);
+    free(pairs);
+    return rc;
+}
+
+static int
+open_session(cli *c, strata **s, strata_error *err)
+{
+    strata_settings *set = NULL;
+    *s = NULL;
+    int rc = resolve(c, &set, err);
+    if (rc == STRATA_OK)
+        rc = open_with(c, set, s, err);
+    strata_settings_free(set);
     if (rc == STRATA_OK && c->verbose)
         fprintf(stderr, "strata: %s (%s)\n", strata_redacted_url(*s), strata_server_version(*s));
     return rc;
@@ -217,7 +245,16 @@ cmd_run(cli *c, int up)
                             .all = c->all,
                             .dry_run = c->dry_run,
                             .resume = c->resume};
+    if (c->backup != NULL && c->dry_run)
+        return fprintf(stderr, "strata: --backup and --dry-run do not go together (a dry run "
+                               "changes nothing to back up)\n"),
+               EXIT_USAGE;
     int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK && c->backup != NULL) { /* up --backup: nothing runs without it */
+        rc = strata_backup(s, c->backup, &err);
+        if (rc == STRATA_OK && !c->quiet)
+            fprintf(stderr, "strata: backed up %s to %s\n", strata_redacted_url(s), c->backup);
+    }
     if (rc == STRATA_OK)
         rc = up ? strata_up(s, &o, &r, &err) : strata_down(s, &o, &r, &err);
     if (r != NULL && (rc == STRATA_OK || c->json) && !(c->quiet && !c->json))
@@ -228,8 +265,150 @@ cmd_run(cli *c, int up)
 }
 
 static int
+strata_fail_usage(strata_error *err, const char *message)
+{
+    memset(err, 0, sizeof(*err));
+    err->status = STRATA_USAGE;
+    snprintf(err->message, sizeof(err->message), "%s", message);
+    return STRATA_USAGE;
+}
+
+/* ---- status --all-envs: one matrix of which versions are applied in which environment */
+
+/* The process environment without the variables that would override every section. */
+static const char *
+env_without_overrides(void *ctx, const char *name)
+{
+    static const char *const hidden[] = {
+        "DATABASE_URL", "STRATA_DIR", "STRATA_TABLE", "STRATA_SCHEMA", "STRATA_LOCK_TIMEOUT",
+        "STRATA_ENV",   NULL};
+    (void)ctx;
+    for (const char *const *h = hidden; *h != NULL; h++)
+        if (strcmp(name, *h) == 0)
+            return NULL;
+    return getenv(name);
+}
+
+/* Numeric, component-wise order of dotted versions ("R__x" repeatables last). */
+static int
+version_order(const char *a, const char *b)
+{
+    int ra = strncmp(a, "R__", 3) == 0, rb = strncmp(b, "R__", 3) == 0;
+    if (ra != rb)
+        return ra - rb;
+    while (*a != '\0' || *b != '\0') {
+        char *ea, *eb;
+        unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
+        if (x != y)
+            return x < y ? -1 : 1;
+        if (ea == a || eb == b)
+            return strcmp(a, b);
+        a = *ea == '.' ? ea + 1 : ea;
+        b = *eb == '.' ? eb + 1 : eb;
+    }
+    return 0;
+}
+
+typedef struct env_status {
+    const char *env;
+    strata_status_report *report; /* NULL when the environment could not be read */
+    strata_error err;
+} env_status;
+
+static const char *
+state_in(const env_status *e, const char *version)
+{
+    static const char *const names[] = {"",        "applied",      "pending", "DIRTY",   "MODIFIED",
+                                        "MISSING", "out-of-order", "n/a",     "outdated"};
+    if (e->report == NULL)
+        return "?";
+    for (size_t i = 0; i < e->report->count; i++)
+        if (strcmp(e->report->items[i].version, version) == 0)
+            return names[e->report->items[i].state];
+    return "-";
+}
+
+static int
+cmp_item_versions(const void *x, const void *y)
+{
+    return version_order((*(const strata_status_item *const *)x)->version,
+                         (*(const strata_status_item *const *)y)->version);
+}
+
+static void
+print_matrix(env_status *envs, size_t n)
+{
+    size_t total = 0, rows = 0;
+    for (size_t i = 0; i < n; i++)
+        total += envs[i].report ? envs[i].report->count : 0;
+    const strata_status_item **all = calloc(total + 1, sizeof(*all));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; envs[i].report && j < envs[i].report->count; j++)
+            all[rows++] = &envs[i].report->items[j];
+    qsort(all, rows, sizeof(*all), cmp_item_versions);
+    printf("%-16s %-28s", "VERSION", "NAME");
+    for (size_t i = 0; i < n; i++)
+        printf(" %-14s", envs[i].env);
+    putchar('\n');
+    for (size_t r = 0; r < rows; r++) {
+        if (r > 0 && strcmp(all[r]->version, all[r - 1]->version) == 0)
+            continue;
+        printf("%-16.16s %-28.28s", all[r]->version, all[r]->name);
+        for (size_t i = 0; i < n; i++)
+            printf(" %-14s", state_in(&envs[i], all[r]->version));
+        putchar('\n');
+    }
+    for (size_t i = 0; i < n; i++)
+        if (envs[i].report == NULL)
+            fprintf(stderr, "strata: %s: %s\n", envs[i].env, envs[i].err.message);
+    free(all);
+}
+
+static int
+status_all_envs(cli *c)
+{
+    const char *path = c->config ? c->config : getenv("STRATA_CONFIG");
+    strata_config *cfg = NULL;
+    strata_error err;
+    int rc = strata_config_load(path ? path : "strata.conf", &cfg, &err);
+    size_t n = rc == STRATA_OK ? strata_config_env_count(cfg) : 0;
+    if (rc == STRATA_OK && n == 0)
+        rc = strata_fail_usage(&err, "--all-envs needs a strata.conf with environments");
+    env_status *envs = calloc(n + 1, sizeof(*envs));
+    int failures = 0;
+    for (size_t i = 0; rc == STRATA_OK && i < n; i++) {
+        envs[i].env = strata_config_env_name(cfg, i);
+        strata_settings_input in = {.env = envs[i].env,
+                                    .config_path = path,
+                                    .password_file = c->password_file,
+                                    .getenv = env_without_overrides};
+        strata_settings *set = NULL;
+        strata *s = NULL;
+        int one_rc = strata_settings_resolve(&in, &set, &envs[i].err);
+        if (one_rc == STRATA_OK)
+            one_rc = open_with(c, set, &s, &envs[i].err);
+        if (one_rc == STRATA_OK)
+            one_rc = strata_status(s, &envs[i].report, &envs[i].err);
+        failures += one_rc != STRATA_OK;
+        strata_close(s);
+        strata_settings_free(set);
+    }
+    if (rc == STRATA_OK)
+        print_matrix(envs, n);
+    for (size_t i = 0; i < n; i++)
+        strata_status_report_free(envs[i].report);
+    free(envs);
+    strata_config_free(cfg);
+    if (rc != STRATA_OK)
+        return report_error(c, &err);
+    return failures ? EXIT_FAILURE_ : EXIT_OK;
+}
+
+static int
 cmd_status(cli *c)
 {
+    if (c->all_envs)
+        return no_arguments(c) ? EXIT_USAGE : status_all_envs(c);
     if (no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
@@ -292,7 +471,11 @@ cmd_new(cli *c)
                             .dialects = c->dialects};
     strata_new_result *r = NULL;
     strata_error err;
-    int rc = strata_new_files(dir_of(c), c->args[0], &o, &r, &err);
+    strata_settings *set = NULL;
+    int rc = resolve(c, &set, &err);
+    if (rc == STRATA_OK)
+        rc = strata_new_files(set->dir.value, c->args[0], &o, &r, &err);
+    strata_settings_free(set);
     for (size_t i = 0; rc == STRATA_OK && i < r->count; i++)
         printf("created %s\n", r->paths[i]);
     strata_new_result_free(r);
@@ -447,6 +630,75 @@ cmd_wait(cli *c)
     return report_error(c, &err);
 }
 
+static int
+cmd_baseline(cli *c)
+{
+    if (c->nargs != 1) {
+        fprintf(stderr, "strata: usage: strata baseline VERSION [--description TEXT]\n");
+        return EXIT_USAGE;
+    }
+    strata *s = NULL;
+    strata_error err;
+    size_t n = 0;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_baseline(s, c->args[0], c->description, &n, &err);
+    if (rc == STRATA_OK && !c->quiet)
+        printf("baselined at %s: %zu migration(s) recorded as applied without running\n",
+               c->args[0], n);
+    strata_close(s);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
+static int
+cmd_repair(cli *c)
+{
+    if (no_arguments(c))
+        return EXIT_USAGE;
+    strata *s = NULL;
+    strata_error err;
+    strata_repair_report *r = NULL;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_repair(s, c->yes, &r, &err);
+    int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    for (size_t i = 0; rc == STRATA_OK && i < r->count; i++)
+        printf("%s: checksum %.12s recorded, %.12s now\n", r->items[i].file, r->items[i].recorded,
+               r->items[i].current);
+    if (rc == STRATA_OK && r->count == 0)
+        printf("nothing to repair: every applied migration matches its file\n");
+    else if (rc == STRATA_OK && r->applied)
+        printf("recorded the new checksum of %zu migration(s)\n", r->count);
+    else if (rc == STRATA_OK) {
+        fprintf(stderr,
+                "strata: %zu edited migration(s); if the edits are deliberate, run "
+                "`strata repair --yes` to record their new checksums\n",
+                r->count);
+        code = EXIT_VALIDATION;
+    }
+    strata_repair_report_free(r);
+    strata_close(s);
+    return code;
+}
+
+static int
+cmd_backup(cli *c)
+{
+    if (c->output == NULL || c->nargs != 0) {
+        fprintf(stderr, "strata: usage: strata backup --output FILE\n");
+        return EXIT_USAGE;
+    }
+    strata *s = NULL;
+    strata_error err;
+    int rc = open_session(c, &s, &err);
+    if (rc == STRATA_OK)
+        rc = strata_backup(s, c->output, &err);
+    if (rc == STRATA_OK && !c->quiet)
+        printf("backed up %s to %s\n", strata_redacted_url(s), c->output);
+    strata_close(s);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
 int
 cli_run(cli *c)
 {
@@ -467,6 +719,12 @@ cli_run(cli *c)
         return cmd_force(c);
     if (strcmp(cmd, "history") == 0)
         return cmd_history(c);
+    if (strcmp(cmd, "baseline") == 0)
+        return cmd_baseline(c);
+    if (strcmp(cmd, "repair") == 0)
+        return cmd_repair(c);
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup(c);
     if (strcmp(cmd, "redo") == 0)
         return cmd_redo(c);
     if (strcmp(cmd, "wait") == 0)

@@ -43,11 +43,22 @@ enum {
     OPT_SINCE,
     OPT_LIMIT,
     OPT_TIMEOUT,
+    OPT_ENV,
+    OPT_PASSWORD_FILE,
+    OPT_CONFIG,
+    OPT_ALL_ENVS,
+    OPT_DESCRIPTION,
+    OPT_YES,
+    OPT_OUTPUT,
+    OPT_BACKUP,
 };
 
 /* Global options first, then every command option; getopt_long sees them all after the
  * command word, and validate_for_command() refuses those the command does not take. */
 static const struct option all_options[] = {
+    {"env", required_argument, NULL, OPT_ENV},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"database", required_argument, NULL, OPT_DATABASE},
     {"dir", required_argument, NULL, OPT_DIR},
     {"table", required_argument, NULL, OPT_TABLE},
@@ -77,9 +88,14 @@ static const struct option all_options[] = {
     {"since", required_argument, NULL, OPT_SINCE},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"all-envs", no_argument, NULL, OPT_ALL_ENVS},
+    {"description", required_argument, NULL, OPT_DESCRIPTION},
+    {"yes", no_argument, NULL, OPT_YES},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"backup", required_argument, NULL, OPT_BACKUP},
     {NULL, 0, NULL, 0},
 };
-#define GLOBAL_OPTION_COUNT 12 /* the first entries of all_options */
+#define GLOBAL_OPTION_COUNT 15 /* the first entries of all_options */
 
 /* Which command takes which command option. */
 static const struct {
@@ -97,6 +113,11 @@ static const struct {
     {OPT_FORMAT, " new "},
     {OPT_DIALECTS, " new "},
     {OPT_CHECK, " status "},
+    {OPT_ALL_ENVS, " status "},
+    {OPT_DESCRIPTION, " baseline "},
+    {OPT_YES, " repair "},
+    {OPT_OUTPUT, " backup "},
+    {OPT_BACKUP, " up "},
     {OPT_RESUME, " up "},
     {OPT_REQUIRE_DOWN, " validate "},
     {OPT_ACTION, " history "},
@@ -184,8 +205,8 @@ apply_option(int opt, const char *arg, cli *c)
         c->driver_dir = arg;
         break;
     case OPT_LOCK_TIMEOUT:
-        c->lock_timeout_ms = parse_duration(arg);
-        if (c->lock_timeout_ms == -2)
+        c->lock_timeout = arg; /* resolved with the other settings; checked here */
+        if (parse_duration(arg) == -2)
             return usage_error("--lock-timeout takes a duration like 30s, 500ms, 2m or "
                                "forever, not '%s'",
                                arg);
@@ -243,6 +264,30 @@ apply_option(int opt, const char *arg, cli *c)
     case OPT_CHECK:
         c->check = 1;
         break;
+    case OPT_ENV:
+        c->env = arg;
+        break;
+    case OPT_PASSWORD_FILE:
+        c->password_file = arg;
+        break;
+    case OPT_CONFIG:
+        c->config = arg;
+        break;
+    case OPT_ALL_ENVS:
+        c->all_envs = 1;
+        break;
+    case OPT_DESCRIPTION:
+        c->description = arg;
+        break;
+    case OPT_YES:
+        c->yes = 1;
+        break;
+    case OPT_OUTPUT:
+        c->output = arg;
+        break;
+    case OPT_BACKUP:
+        c->backup = arg;
+        break;
     case OPT_RESUME:
         c->resume = 1;
         break;
@@ -291,7 +336,6 @@ int
 cli_parse(int argc, char **argv, cli *c)
 {
     memset(c, 0, sizeof(*c));
-    c->lock_timeout_ms = 60000;
     c->timeout_ms = 60000;
     c->sequential = -1;
     parse_color("auto", c);

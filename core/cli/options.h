@@ -20,7 +20,15 @@ typedef struct cli {
     const char *table;
     const char *schema;
     const char *driver_dir;
-    long lock_timeout_ms;
+    const char *lock_timeout; /* as typed; NULL when not given */
+    const char *env;          /* --env: the strata.conf environment */
+    const char *password_file;
+    const char *config;      /* --config: the project file (default ./strata.conf) */
+    int all_envs;            /* status --all-envs */
+    const char *description; /* baseline --description */
+    int yes;                 /* repair --yes */
+    const char *output;      /* backup --output */
+    const char *backup;      /* up --backup FILE */
     int allow_out_of_order;
     int quiet;
     int verbose;

@@ -19,6 +19,8 @@
  *
  * The session is left as the server configures it (sql_mode included). quote_literal()
  * escapes backslashes, which assumes sql_mode has no NO_BACKSLASH_ESCAPES (the default).
+ *
+ * backup() runs mariadb-dump or mysqldump: see the comment above md_backup().
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -26,14 +28,21 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -990,6 +999,501 @@ md_unlock(strata_conn *c, const char *name, strata_error *err)
     return rc;
 }
 
+/* ---- backup ---- */
+
+#define MD_DUMP_ENV "STRATA_MYSQL_DUMP"
+#define MD_DUMP_MISSING                                                                            \
+    "mariadb-dump not found (nor mysqldump): install mariadb-client (apt-get install "             \
+    "mariadb-client), or mysql-client for MySQL"
+#define MD_TOOL_PATH_MAX 4096
+#define MD_TOOL_TEXT_MAX 8192 /* how much of the tool's standard error is kept */
+#define MD_TOOL_WARN_LINES 5  /* lines of a successful run's standard error logged */
+#define MD_DUMP_ARGS 32
+#define MD_DUMP_OPTION_MAX 4200 /* "--ssl-ca=" and a path */
+
+extern char **environ;
+
+/* The dump programs, in the order they are looked for in PATH. */
+static const char *const md_dump_names[] = {"mariadb-dump", "mysqldump", NULL};
+
+/* True when path is an executable regular file. */
+static int
+md_executable(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/*
+ * Finds name as execvp() would, but skipping empty PATH entries (the current directory):
+ * a name with a '/' is taken as is. Writes the program's path into out; returns 0 when
+ * there is none.
+ */
+static int
+md_search_path(const char *name, char *out, size_t size)
+{
+    const char *p = getenv("PATH"), *end;
+    int n;
+
+    if (strchr(name, '/') != NULL) {
+        n = snprintf(out, size, "%s", name);
+        return n > 0 && (size_t)n < size && md_executable(out);
+    }
+    for (; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+        end = p + strcspn(p, ":");
+        if (end == p)
+            continue;
+        n = snprintf(out, size, "%.*s/%s", (int)(end - p), p, name);
+        if (n > 0 && (size_t)n < size && md_executable(out))
+            return 1;
+    }
+    return 0;
+}
+
+/* Finds the dump tool: STRATA_MYSQL_DUMP when set, else mariadb-dump or mysqldump in PATH. */
+static int
+md_find_dump(char *out, size_t size, strata_error *err)
+{
+    const char *forced = getenv(MD_DUMP_ENV);
+    size_t i;
+
+    if (forced != NULL && forced[0] != '\0') {
+        if (md_search_path(forced, out, size))
+            return STRATA_OK;
+        md_error(err, STRATA_NOT_SUPPORTED, "%s", MD_DUMP_MISSING);
+        if (err != NULL)
+            snprintf(err->detail, sizeof(err->detail),
+                     "%s=%.200s is not an executable file (unset it to search PATH)", MD_DUMP_ENV,
+                     forced);
+        return STRATA_NOT_SUPPORTED;
+    }
+    for (i = 0; md_dump_names[i] != NULL; i++) {
+        if (md_search_path(md_dump_names[i], out, size))
+            return STRATA_OK;
+    }
+    md_error(err, STRATA_NOT_SUPPORTED, "%s", MD_DUMP_MISSING);
+    if (err != NULL)
+        snprintf(err->detail, sizeof(err->detail),
+                 "searched PATH for mariadb-dump and mysqldump; %s=/path/to/tool names one "
+                 "explicitly",
+                 MD_DUMP_ENV);
+    return STRATA_NOT_SUPPORTED;
+}
+
+/* Overwrites a secret before its memory is freed. */
+static void
+md_wipe(char *s)
+{
+    volatile char *p = s;
+
+    while (p != NULL && *p != '\0')
+        *p++ = '\0';
+}
+
+/*
+ * The environment for the tool: ours, with name=value instead of any name=... (value NULL:
+ * ours unchanged). The array is the caller's to free, *owned too (after md_wipe()); NULL
+ * when out of memory.
+ */
+static char **
+md_env_with(const char *name, const char *value, char **owned)
+{
+    size_t n = 0, k = 0, len = strlen(name);
+    char **env;
+
+    *owned = NULL;
+    while (environ != NULL && environ[n] != NULL)
+        n++;
+    env = calloc(n + 2, sizeof(*env));
+    if (env == NULL)
+        return NULL;
+    for (n = 0; environ != NULL && environ[n] != NULL; n++) {
+        if (value == NULL || strncmp(environ[n], name, len) != 0 || environ[n][len] != '=')
+            env[k++] = environ[n];
+    }
+    if (value != NULL) {
+        *owned = malloc(len + strlen(value) + 2);
+        if (*owned == NULL) {
+            free(env);
+            return NULL;
+        }
+        sprintf(*owned, "%s=%s", name, value);
+        env[k++] = *owned;
+    }
+    env[k] = NULL;
+    return env;
+}
+
+/*
+ * Runs prog with argv and envp, without a shell: standard input from /dev/null, standard
+ * output into out_fd (-1: read into text with standard error), standard error read into
+ * text (size bytes, NUL-terminated; the rest is dropped). *wstatus is its waitpid() status.
+ */
+static int
+md_spawn(const char *prog, char *const argv[], char *const envp[], int out_fd, char *text,
+         size_t size, int *wstatus, strata_error *err)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, dfl;
+    size_t len = 0;
+    int pipefd[2], rc;
+    char chunk[1024];
+    ssize_t n;
+    pid_t pid;
+
+    text[0] = '\0';
+    if (pipe2(pipefd, O_CLOEXEC) != 0)
+        return md_error(err, STRATA_ERROR, "cannot run %s: %s", prog, strerror(errno));
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : pipefd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* the database connection, ... */
+#endif
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &dfl);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&pid, prog, &fa, &attr, argv, envp);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    close(pipefd[1]);
+    if (rc != 0) {
+        close(pipefd[0]);
+        return md_error(err, STRATA_ERROR, "cannot run %s: %s", prog, strerror(rc));
+    }
+    while ((n = read(pipefd[0], chunk, sizeof(chunk))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        if ((size_t)n > size - 1 - len)
+            n = (ssize_t)(size - 1 - len);
+        memcpy(text + len, chunk, (size_t)n);
+        len += (size_t)n;
+    }
+    text[len] = '\0';
+    close(pipefd[0]);
+    while (waitpid(pid, wstatus, 0) < 0) {
+        if (errno != EINTR)
+            return md_error(err, STRATA_ERROR, "cannot wait for %s: %s", prog, strerror(errno));
+    }
+    return STRATA_OK;
+}
+
+/* Replaces every occurrence of secret in text (size bytes) by "***", cutting what overflows. */
+static void
+md_redact(char *text, size_t size, const char *secret)
+{
+    size_t n = secret != NULL ? strlen(secret) : 0, len = 0;
+    const char *p, *hit;
+    char *copy;
+
+    if (n == 0 || strstr(text, secret) == NULL || (copy = strdup(text)) == NULL)
+        return;
+    for (p = copy; (hit = strstr(p, secret)) != NULL; p = hit + n) {
+        len += (size_t)snprintf(text + len, size - len, "%.*s***", (int)(hit - p), p);
+        if (len >= size)
+            break;
+    }
+    if (len < size)
+        snprintf(text + len, size - len, "%s", p);
+    free(copy);
+}
+
+/* Logs the standard error of a successful run (warnings), a few lines of it. */
+static void
+md_tool_warnings(char *text)
+{
+    char *line, *save = NULL;
+    int n = 0;
+
+    for (line = strtok_r(text, "\n", &save); line != NULL && n < MD_TOOL_WARN_LINES;
+         line = strtok_r(NULL, "\n", &save), n++)
+        md_host->log(STRATA_LOG_WARN, "mysql: %s", line);
+}
+
+/*
+ * True when prog is MariaDB's dump tool (its TLS options differ from MySQL's): by the name
+ * it resolves to, else by what --version says.
+ */
+static int
+md_dump_is_mariadb(const char *prog, char *const envp[])
+{
+    char *real = realpath(prog, NULL), text[512];
+    const char *base, *argv[] = {prog, "--version", NULL};
+    int mariadb = 0, wstatus;
+
+    if (real != NULL) {
+        base = strrchr(real, '/') != NULL ? strrchr(real, '/') + 1 : real;
+        mariadb = strncmp(base, "mariadb", 7) == 0;
+        free(real);
+    }
+    if (!mariadb && md_spawn(prog, (char *const *)argv, envp, -1, text, sizeof(text), &wstatus,
+                             NULL) == STRATA_OK)
+        mariadb = strstr(text, "MariaDB") != NULL;
+    return mariadb;
+}
+
+/* A dump tool's command line: pointers into the URL and into its own option buffers. */
+typedef struct md_argv {
+    const char *arg[MD_DUMP_ARGS];
+    char opt[10][MD_DUMP_OPTION_MAX]; /* "--name=value" options built here */
+    int n, nopt;
+} md_argv;
+
+static void
+md_arg(md_argv *a, const char *arg)
+{
+    if (a->n < MD_DUMP_ARGS - 1)
+        a->arg[a->n++] = arg;
+}
+
+/* Adds "--name=value" (value NULL: nothing). */
+static void
+md_opt(md_argv *a, const char *name, const char *value)
+{
+    if (value == NULL || a->nopt >= (int)(sizeof(a->opt) / sizeof(a->opt[0])))
+        return;
+    snprintf(a->opt[a->nopt], sizeof(a->opt[0]), "--%s=%s", name, value);
+    md_arg(a, a->opt[a->nopt++]);
+}
+
+/* The TLS options of the URL, in the tool's own spelling. */
+static void
+md_tls_args(md_argv *a, const md_params *p, int mariadb)
+{
+    static const char *const mysql_modes[] = {NULL,       "DISABLED",  "PREFERRED",
+                                              "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"};
+
+    md_opt(a, "ssl-ca", p->value[MD_SSL_CA]);
+    md_opt(a, "ssl-capath", p->value[MD_SSL_CAPATH]);
+    md_opt(a, "ssl-cert", p->value[MD_SSL_CERT]);
+    md_opt(a, "ssl-key", p->value[MD_SSL_KEY]);
+    md_opt(a, "ssl-cipher", p->value[MD_SSL_CIPHER]);
+    if (p->tls == MD_TLS_DEFAULT)
+        return;
+    if (!mariadb) {
+        md_opt(a, "ssl-mode", mysql_modes[p->tls]);
+        return;
+    }
+    /* as md_set_tls() sets Connector/C, which MariaDB's tools use too */
+    if (p->tls == MD_TLS_DISABLED)
+        md_arg(a, "--skip-ssl");
+    else if (p->tls == MD_TLS_VERIFY_IDENTITY)
+        md_arg(a, "--ssl-verify-server-cert");
+    else
+        md_arg(a, "--ssl");
+}
+
+/* Fills a with the tool's command line for the URL's database. */
+static void
+md_dump_args(md_argv *a, const char *prog, const strata_url *url, const md_params *p, int mariadb)
+{
+    char port[16];
+
+    a->n = a->nopt = 0;
+    md_arg(a, prog);
+    md_arg(a, "--no-defaults"); /* only the URL counts, as in connect(): no option files */
+    md_arg(a, "--single-transaction");
+    md_arg(a, "--routines");
+    md_arg(a, "--triggers");
+    md_arg(a, "--events");
+    md_arg(a, "--no-tablespaces");
+    md_opt(a, "default-character-set",
+           p->value[MD_CHARSET] != NULL ? p->value[MD_CHARSET] : MD_DEFAULT_CHARSET);
+    if (url->host != NULL && url->host[0] != '\0')
+        md_opt(a, "host", url->host);
+    if (url->port > 0) {
+        snprintf(port, sizeof(port), "%d", url->port);
+        md_opt(a, "port", port);
+    }
+    md_opt(a, "socket", p->value[MD_SOCKET]);
+    if (url->user != NULL && url->user[0] != '\0')
+        md_opt(a, "user", url->user);
+    md_tls_args(a, p, mariadb);
+    md_arg(a, "--"); /* a database name starting with '-' is not an option */
+    md_arg(a, url->database);
+    a->arg[a->n] = NULL;
+}
+
+/* Drops the tool's "NAME: " prefix (mysqldump, mariadb-dump, or its path) from line. */
+static const char *
+md_tool_line(const char *line)
+{
+    const char *colon = strstr(line, ": ");
+
+    if (colon != NULL && (strstr(line, "dump") != NULL && strstr(line, "dump") < colon))
+        return colon + 2;
+    return line;
+}
+
+/* Fills err for a failed run: the first line of standard error, the rest in the detail. */
+static int
+md_dump_failed(const char *tool, int wstatus, const char *text, strata_error *err)
+{
+    char line[sizeof(err->message) - 64], *p;
+    const char *rest;
+    size_t n;
+
+    if (err == NULL)
+        return STRATA_ERROR;
+    text += strspn(text, " \t\r\n");
+    n = strcspn(text, "\n");
+    snprintf(line, sizeof(line), "%.*s", (int)n, text);
+    rest = text + n;
+    if (WIFSIGNALED(wstatus))
+        md_error(err, STRATA_ERROR, "%s was killed by signal %d%s%s", tool, WTERMSIG(wstatus),
+                 line[0] != '\0' ? ": " : "", md_tool_line(line));
+    else if (line[0] != '\0')
+        md_error(err, STRATA_ERROR, "%s failed: %s", tool, md_tool_line(line));
+    else
+        md_error(err, STRATA_ERROR, "%s failed with exit status %d and no message", tool,
+                 WEXITSTATUS(wstatus));
+    rest += strspn(rest, " \t\r\n");
+    snprintf(err->detail, sizeof(err->detail), "%s", rest);
+    for (p = err->detail + strlen(err->detail); p > err->detail && strchr(" \t\r\n", p[-1]); p--)
+        p[-1] = '\0';
+    if (strstr(text, " denied ") != NULL && strstr(text, "when trying to connect") == NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "the dump needs the SELECT, SHOW VIEW, TRIGGER and EVENT privileges on the "
+                 "database (and EXECUTE or SELECT on mysql.proc for its routines)");
+    return STRATA_ERROR;
+}
+
+/* Creates path + ".tmp" exclusively, mode 0600, open for writing. *tmp is the caller's. */
+static int
+md_tmp_open(const char *path, char **tmp, int *fd, strata_error *err)
+{
+    size_t n = strlen(path);
+
+    *tmp = malloc(n + sizeof(".tmp"));
+    if (*tmp == NULL)
+        return md_error(err, STRATA_ERROR, "out of memory");
+    memcpy(*tmp, path, n);
+    memcpy(*tmp + n, ".tmp", sizeof(".tmp"));
+    *fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (*fd >= 0)
+        return STRATA_OK;
+    if (errno == EEXIST)
+        md_error(err, STRATA_ERROR,
+                 "%s already exists: another backup to %s is running, or an earlier one was "
+                 "interrupted (remove the file if none is running)",
+                 *tmp, path);
+    else
+        md_error(err, STRATA_ERROR, "cannot create %s: %s", *tmp, strerror(errno));
+    free(*tmp);
+    *tmp = NULL;
+    return STRATA_ERROR;
+}
+
+/* Makes a rename in path's directory durable (best effort). */
+static void
+md_sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL   ? strdup(".")
+                : slash == path ? strdup("/")
+                                : strndup(path, (size_t)(slash - path));
+    int fd;
+
+    if (dir == NULL)
+        return;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+/* Flushes and closes the complete tmp file, then renames it over path. Closes fd. */
+static int
+md_tmp_commit(const char *path, const char *tmp, int fd, strata_error *err)
+{
+    if (fsync(fd) != 0) {
+        close(fd);
+        return md_error(err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    if (close(fd) != 0)
+        return md_error(err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
+    if (rename(tmp, path) != 0)
+        return md_error(err, STRATA_ERROR, "cannot rename %s to %s: %s", tmp, path,
+                        strerror(errno));
+    md_sync_dir(path);
+    return STRATA_OK;
+}
+
+/*
+ * Runs mariadb-dump (else mysqldump) into path.tmp, then renames it over path: a SQL script
+ * of the URL's database without CREATE DATABASE or USE, restored with `mariadb DB < FILE`
+ * into any database. Options: --single-transaction (a consistent InnoDB snapshot without
+ * locking tables), --routines --triggers --events, --no-tablespaces; host, port, socket,
+ * user, charset and TLS from the URL; --no-defaults, so no option file adds to the URL, as
+ * in connect(). The password only in MYSQL_PWD in the tool's environment. The URL's
+ * connect_timeout is not passed (the dump tools have no such option).
+ */
+static int
+md_backup(strata_conn *c, const strata_url *url, const char *path, strata_error *err)
+{
+    char prog[MD_TOOL_PATH_MAX], text[MD_TOOL_TEXT_MAX];
+    char *tmp = NULL, *pw_env = NULL, **envp = NULL;
+    const char *tool;
+    md_argv *argv = NULL;
+    int fd = -1, wstatus = 0, rc;
+    md_params p;
+
+    (void)c; /* the tool connects on its own */
+    if (url->database == NULL || url->database[0] == '\0')
+        return md_error(err, STRATA_USAGE,
+                        "the URL names no database to back up (mysql://user@host/DATABASE)");
+    rc = md_parse_params(url, &p, err);
+    if (rc == STRATA_OK)
+        rc = md_find_dump(prog, sizeof(prog), err);
+    if (rc != STRATA_OK)
+        return rc;
+    tool = strrchr(prog, '/') != NULL ? strrchr(prog, '/') + 1 : prog;
+    envp = md_env_with("MYSQL_PWD", url->password, &pw_env);
+    argv = calloc(1, sizeof(*argv));
+    if (envp == NULL || argv == NULL) {
+        rc = md_error(err, STRATA_ERROR, "out of memory");
+        goto done;
+    }
+    md_dump_args(argv, prog, url, &p, p.tls != MD_TLS_DEFAULT && md_dump_is_mariadb(prog, envp));
+    rc = md_tmp_open(path, &tmp, &fd, err);
+    if (rc == STRATA_OK)
+        rc = md_spawn(prog, (char *const *)argv->arg, envp, fd, text, sizeof(text), &wstatus, err);
+    if (rc == STRATA_OK) {
+        md_redact(text, sizeof(text), url->password);
+        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+            rc = md_dump_failed(tool, wstatus, text, err);
+        else
+            md_tool_warnings(text);
+    }
+    if (rc == STRATA_OK) {
+        rc = md_tmp_commit(path, tmp, fd, err);
+        fd = -1;
+    }
+    if (rc != STRATA_OK && tmp != NULL) {
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+    }
+done:
+    md_wipe(pw_env);
+    free(pw_env);
+    free(envp);
+    free(argv);
+    free(tmp);
+    return rc;
+}
+
 /* ---- the driver ---- */
 
 static const char *const md_schemes[] = {"mysql", "mariadb", NULL};
@@ -1022,6 +1526,7 @@ static const strata_driver md_driver = {
     .lock = md_lock,
     .unlock = md_unlock,
     .server_version = md_server_version,
+    .backup = md_backup,
 };
 
 /*

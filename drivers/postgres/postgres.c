@@ -13,17 +13,28 @@
  *
  * The migration lock is a session advisory lock taken by polling pg_try_advisory_lock()
  * outside any transaction: see the comment above pg_lock().
+ *
+ * backup() runs pg_dump: see the comment above pg_backup().
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -1118,6 +1129,493 @@ fail:
     return rc;
 }
 
+/* ---- backup ---- */
+
+#define PG_DUMP "pg_dump"
+#define PG_DUMP_ENV "STRATA_PG_DUMP"
+#define PG_DUMP_FALLBACK_DIR "/usr/lib/postgresql/"
+#define PG_DUMP_FALLBACK PG_DUMP_FALLBACK_DIR "*/bin/pg_dump"
+#define PG_DUMP_MISSING                                                                            \
+    "pg_dump not found: install postgresql-client (apt-get install postgresql-client)"
+#define PG_TOOL_PATH_MAX 4096
+#define PG_TOOL_TEXT_MAX 8192 /* how much of the tool's standard error is kept */
+#define PG_TOOL_WARN_LINES 5  /* lines of a successful run's standard error logged */
+#define PG_DUMP_ARGS 12
+
+extern char **environ;
+
+/* True when path is an executable regular file. */
+static int
+pg_executable(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/*
+ * Finds name as execvp() would, but skipping empty PATH entries (the current directory):
+ * a name with a '/' is taken as is. Writes the program's path into out; returns 0 when
+ * there is none.
+ */
+static int
+pg_search_path(const char *name, char *out, size_t size)
+{
+    const char *p = getenv("PATH"), *end;
+    int n;
+
+    if (strchr(name, '/') != NULL) {
+        n = snprintf(out, size, "%s", name);
+        return n > 0 && (size_t)n < size && pg_executable(out);
+    }
+    for (; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+        end = p + strcspn(p, ":");
+        if (end == p)
+            continue;
+        n = snprintf(out, size, "%.*s/%s", (int)(end - p), p, name);
+        if (n > 0 && (size_t)n < size && pg_executable(out))
+            return 1;
+    }
+    return 0;
+}
+
+/* The newest /usr/lib/postgresql/VERSION/bin/pg_dump (Debian's layout) into out, or 0. */
+static int
+pg_search_fallback(char *out, size_t size)
+{
+    long best = -1, version;
+    glob_t g;
+    size_t i;
+
+    if (glob(PG_DUMP_FALLBACK, 0, NULL, &g) != 0)
+        return 0;
+    for (i = 0; i < g.gl_pathc; i++) {
+        version = strtol(g.gl_pathv[i] + strlen(PG_DUMP_FALLBACK_DIR), NULL, 10);
+        if (version > best && strlen(g.gl_pathv[i]) < size && pg_executable(g.gl_pathv[i])) {
+            best = version;
+            snprintf(out, size, "%s", g.gl_pathv[i]);
+        }
+    }
+    globfree(&g);
+    return best >= 0;
+}
+
+/*
+ * Finds pg_dump: STRATA_PG_DUMP when set (a path, or a name looked up in PATH), else
+ * pg_dump in PATH, else the newest /usr/lib/postgresql/VERSION/bin/pg_dump.
+ */
+static int
+pg_find_dump(char *out, size_t size, strata_error *err)
+{
+    const char *forced = getenv(PG_DUMP_ENV);
+
+    if (forced != NULL && forced[0] != '\0') {
+        if (pg_search_path(forced, out, size))
+            return STRATA_OK;
+        pg_error(err, STRATA_NOT_SUPPORTED, "%s", PG_DUMP_MISSING);
+        if (err != NULL)
+            snprintf(err->detail, sizeof(err->detail),
+                     "%s=%.200s is not an executable file (unset it to search PATH and %s)",
+                     PG_DUMP_ENV, forced, PG_DUMP_FALLBACK);
+        return STRATA_NOT_SUPPORTED;
+    }
+    if (pg_search_path(PG_DUMP, out, size) || pg_search_fallback(out, size))
+        return STRATA_OK;
+    pg_error(err, STRATA_NOT_SUPPORTED, "%s", PG_DUMP_MISSING);
+    if (err != NULL)
+        snprintf(err->detail, sizeof(err->detail),
+                 "searched PATH and %s; %s=/path/to/pg_dump names one explicitly", PG_DUMP_FALLBACK,
+                 PG_DUMP_ENV);
+    return STRATA_NOT_SUPPORTED;
+}
+
+/*
+ * The password pg_dump needs, as connect() gives it to libpq: the URL's, overridden by a
+ * password= parameter. sslpassword has no environment variable: pg_dump could only get it
+ * on its command line, which other users can read.
+ */
+static int
+pg_backup_password(const strata_url *url, const char **password, strata_error *err)
+{
+    size_t i;
+
+    *password = url->password;
+    for (i = 0; i < url->nparams; i++) {
+        if (strcmp(url->params[i].key, "password") == 0)
+            *password = url->params[i].value;
+        else if (strcmp(url->params[i].key, "sslpassword") == 0)
+            return pg_error(err, STRATA_USAGE,
+                            "the URL's sslpassword can reach pg_dump only on its command line, "
+                            "where other users can read it: use a client key without a "
+                            "passphrase, or run pg_dump yourself");
+    }
+    return STRATA_OK;
+}
+
+/* Appends key='value' to a conninfo string, escaping ' and \ (snprintf convention). */
+static void
+pg_conninfo_add(pg_buf *b, const char *key, const char *value)
+{
+    if (b->len > 0)
+        pg_put(b, ' ');
+    pg_appendf(b, "%s='", key);
+    for (; *value != '\0'; value++) {
+        if (*value == '\'' || *value == '\\')
+            pg_put(b, '\\');
+        pg_put(b, *value);
+    }
+    pg_put(b, '\'');
+}
+
+/*
+ * The conninfo string given to pg_dump -d: the connected database and the URL's libpq
+ * parameters, which win over -h, -p and -U as they win in connect(). Left out: strata's
+ * schema (the whole database is dumped), the secrets (see pg_backup_password()), dbname
+ * (the connected database is known) and client_encoding (pg_dump picks its own).
+ */
+static void
+pg_conninfo(strata_conn *c, const strata_url *url, pg_buf *b)
+{
+    static const char *const skipped[] = {"schema", "password",        "sslpassword",
+                                          "dbname", "client_encoding", NULL};
+    size_t i, k;
+
+    b->len = 0;
+    pg_conninfo_add(b, "dbname", c->database);
+    for (i = 0; i < url->nparams; i++) {
+        for (k = 0; skipped[k] != NULL && strcmp(skipped[k], url->params[i].key) != 0; k++)
+            ;
+        if (skipped[k] == NULL && url->params[i].value != NULL)
+            pg_conninfo_add(b, url->params[i].key, url->params[i].value);
+    }
+    pg_end(b);
+}
+
+/* Overwrites a secret before its memory is freed. */
+static void
+pg_wipe(char *s)
+{
+    volatile char *p = s;
+
+    while (p != NULL && *p != '\0')
+        *p++ = '\0';
+}
+
+/*
+ * The environment for the tool: ours, with name=value instead of any name=... (value NULL:
+ * ours unchanged). The array is the caller's to free, *owned too (after pg_wipe()); NULL
+ * when out of memory.
+ */
+static char **
+pg_env_with(const char *name, const char *value, char **owned)
+{
+    size_t n = 0, k = 0, len = strlen(name);
+    char **env;
+
+    *owned = NULL;
+    while (environ != NULL && environ[n] != NULL)
+        n++;
+    env = calloc(n + 2, sizeof(*env));
+    if (env == NULL)
+        return NULL;
+    for (n = 0; environ != NULL && environ[n] != NULL; n++) {
+        if (value == NULL || strncmp(environ[n], name, len) != 0 || environ[n][len] != '=')
+            env[k++] = environ[n];
+    }
+    if (value != NULL) {
+        *owned = malloc(len + strlen(value) + 2);
+        if (*owned == NULL) {
+            free(env);
+            return NULL;
+        }
+        sprintf(*owned, "%s=%s", name, value);
+        env[k++] = *owned;
+    }
+    env[k] = NULL;
+    return env;
+}
+
+/*
+ * Runs prog with argv and envp, without a shell: standard input from /dev/null, standard
+ * output into out_fd, standard error read into text (size bytes, NUL-terminated; the rest
+ * is dropped). *wstatus is its waitpid() status.
+ */
+static int
+pg_spawn(const char *prog, char *const argv[], char *const envp[], int out_fd, char *text,
+         size_t size, int *wstatus, strata_error *err)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, dfl;
+    size_t len = 0;
+    int pipefd[2], rc;
+    char chunk[1024];
+    ssize_t n;
+    pid_t pid;
+
+    text[0] = '\0';
+    if (pipe2(pipefd, O_CLOEXEC) != 0)
+        return pg_error(err, STRATA_ERROR, "cannot run %s: %s", prog, strerror(errno));
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* the database connection, ... */
+#endif
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &dfl);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&pid, prog, &fa, &attr, argv, envp);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    close(pipefd[1]);
+    if (rc != 0) {
+        close(pipefd[0]);
+        return pg_error(err, STRATA_ERROR, "cannot run %s: %s", prog, strerror(rc));
+    }
+    while ((n = read(pipefd[0], chunk, sizeof(chunk))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        if ((size_t)n > size - 1 - len)
+            n = (ssize_t)(size - 1 - len);
+        memcpy(text + len, chunk, (size_t)n);
+        len += (size_t)n;
+    }
+    text[len] = '\0';
+    close(pipefd[0]);
+    while (waitpid(pid, wstatus, 0) < 0) {
+        if (errno != EINTR)
+            return pg_error(err, STRATA_ERROR, "cannot wait for %s: %s", prog, strerror(errno));
+    }
+    return STRATA_OK;
+}
+
+/* Replaces every occurrence of secret in text (size bytes) by "***", cutting what overflows. */
+static void
+pg_redact(char *text, size_t size, const char *secret)
+{
+    size_t n = secret != NULL ? strlen(secret) : 0;
+    pg_buf b;
+    char *copy;
+    const char *p, *hit;
+
+    if (n == 0 || strstr(text, secret) == NULL || (copy = strdup(text)) == NULL)
+        return;
+    b = (pg_buf){text, size, 0};
+    for (p = copy; (hit = strstr(p, secret)) != NULL; p = hit + n)
+        pg_appendf(&b, "%.*s***", (int)(hit - p), p);
+    pg_appendf(&b, "%s", p);
+    pg_end(&b);
+    free(copy);
+}
+
+/* Logs the standard error of a successful run (warnings), a few lines of it. */
+static void
+pg_tool_warnings(char *text)
+{
+    char *line, *save = NULL;
+    int n = 0;
+
+    for (line = strtok_r(text, "\n", &save); line != NULL && n < PG_TOOL_WARN_LINES;
+         line = strtok_r(NULL, "\n", &save), n++)
+        pg_host->log(STRATA_LOG_WARN, "postgres: %s", line);
+}
+
+/* Drops the tool's "pg_dump: " and "error: " prefixes from the start of line. */
+static const char *
+pg_tool_line(const char *line)
+{
+    if (strncmp(line, PG_DUMP ": ", sizeof(PG_DUMP ": ") - 1) == 0)
+        line += sizeof(PG_DUMP ": ") - 1;
+    if (strncmp(line, "error: ", 7) == 0)
+        line += 7;
+    return line;
+}
+
+/*
+ * Fills err for a pg_dump run that failed: its first line of standard error in the message,
+ * the rest in the detail, and a hint when pg_dump is older than the server.
+ */
+static int
+pg_dump_failed(strata_conn *c, const char *prog, int wstatus, const char *text, strata_error *err)
+{
+    char line[sizeof(err->message) - 64];
+    const char *rest = pg_copy_trim(line, sizeof(line), text, 1);
+    int v = PQserverVersion(c->pg);
+    char major[16];
+
+    if (err == NULL)
+        return STRATA_ERROR;
+    if (WIFSIGNALED(wstatus))
+        pg_error(err, STRATA_ERROR, "pg_dump was killed by signal %d%s%s", WTERMSIG(wstatus),
+                 line[0] != '\0' ? ": " : "", pg_tool_line(line));
+    else if (line[0] != '\0')
+        pg_error(err, STRATA_ERROR, "pg_dump failed: %s", pg_tool_line(line));
+    else
+        pg_error(err, STRATA_ERROR, "pg_dump failed with exit status %d and no message",
+                 WEXITSTATUS(wstatus));
+    pg_copy_trim(err->detail, sizeof(err->detail), rest, 0);
+    if (strstr(text, "server version mismatch") != NULL) {
+        if (v >= 100000)
+            snprintf(major, sizeof(major), "%d", v / 10000);
+        else
+            snprintf(major, sizeof(major), "%d.%d", v / 10000, v / 100 % 100);
+        snprintf(err->hint, sizeof(err->hint),
+                 "%.200s is older than the server (PostgreSQL %s): install "
+                 "postgresql-client-%s, or set %s to a pg_dump of version %s or newer",
+                 prog, major, major, PG_DUMP_ENV, major);
+    }
+    return STRATA_ERROR;
+}
+
+/* Creates path + ".tmp" exclusively, mode 0600, open for writing. *tmp is the caller's. */
+static int
+pg_tmp_open(const char *path, char **tmp, int *fd, strata_error *err)
+{
+    size_t n = strlen(path);
+
+    *tmp = malloc(n + sizeof(".tmp"));
+    if (*tmp == NULL)
+        return pg_error(err, STRATA_ERROR, "out of memory");
+    memcpy(*tmp, path, n);
+    memcpy(*tmp + n, ".tmp", sizeof(".tmp"));
+    *fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (*fd >= 0)
+        return STRATA_OK;
+    if (errno == EEXIST)
+        pg_error(err, STRATA_ERROR,
+                 "%s already exists: another backup to %s is running, or an earlier one was "
+                 "interrupted (remove the file if none is running)",
+                 *tmp, path);
+    else
+        pg_error(err, STRATA_ERROR, "cannot create %s: %s", *tmp, strerror(errno));
+    free(*tmp);
+    *tmp = NULL;
+    return STRATA_ERROR;
+}
+
+/* Makes a rename in path's directory durable (best effort). */
+static void
+pg_sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL   ? strdup(".")
+                : slash == path ? strdup("/")
+                                : strndup(path, (size_t)(slash - path));
+    int fd;
+
+    if (dir == NULL)
+        return;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+/* Flushes and closes the complete tmp file, then renames it over path. Closes fd. */
+static int
+pg_tmp_commit(const char *path, const char *tmp, int fd, strata_error *err)
+{
+    if (fsync(fd) != 0) {
+        close(fd);
+        return pg_error(err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    if (close(fd) != 0)
+        return pg_error(err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
+    if (rename(tmp, path) != 0)
+        return pg_error(err, STRATA_ERROR, "cannot rename %s to %s: %s", tmp, path,
+                        strerror(errno));
+    pg_sync_dir(path);
+    return STRATA_OK;
+}
+
+/*
+ * Runs pg_dump --format=plain (a SQL script: restore with psql -f) into path.tmp, then
+ * renames it over path. pg_dump connects on its own: -h, -p and -U from the URL, -d a
+ * conninfo string naming the connected database with the URL's libpq parameters (sslmode,
+ * sslrootcert, options, ...); the password only in PGPASSWORD in pg_dump's environment;
+ * --no-password, so it never prompts. Its standard error, password redacted, makes the
+ * error on failure. The url's strings must outlive the call only.
+ */
+static int
+pg_backup(strata_conn *c, const strata_url *url, const char *path, strata_error *err)
+{
+    char prog[PG_TOOL_PATH_MAX], port[16], text[PG_TOOL_TEXT_MAX];
+    const char *password = NULL, *argv[PG_DUMP_ARGS];
+    char *tmp = NULL, *pw_env = NULL, **envp = NULL;
+    pg_buf conninfo = {NULL, 0, 0};
+    int fd = -1, wstatus = 0, n = 0, rc;
+
+    rc = pg_backup_password(url, &password, err);
+    if (rc == STRATA_OK)
+        rc = pg_find_dump(prog, sizeof(prog), err);
+    if (rc != STRATA_OK)
+        return rc;
+    pg_conninfo(c, url, &conninfo);
+    conninfo.size = conninfo.len + 1;
+    conninfo.out = malloc(conninfo.size);
+    envp = pg_env_with("PGPASSWORD", password, &pw_env);
+    if (conninfo.out == NULL || envp == NULL) {
+        rc = pg_error(err, STRATA_ERROR, "out of memory");
+        goto done;
+    }
+    pg_conninfo(c, url, &conninfo);
+    argv[n++] = prog;
+    argv[n++] = "--format=plain";
+    argv[n++] = "--no-password";
+    if (url->host != NULL && url->host[0] != '\0') {
+        argv[n++] = "-h";
+        argv[n++] = url->host;
+    }
+    if (url->port > 0) {
+        snprintf(port, sizeof(port), "%d", url->port);
+        argv[n++] = "-p";
+        argv[n++] = port;
+    }
+    if (url->user != NULL && url->user[0] != '\0') {
+        argv[n++] = "-U";
+        argv[n++] = url->user;
+    }
+    argv[n++] = "-d";
+    argv[n++] = conninfo.out;
+    argv[n] = NULL;
+    rc = pg_tmp_open(path, &tmp, &fd, err);
+    if (rc == STRATA_OK)
+        rc = pg_spawn(prog, (char *const *)argv, envp, fd, text, sizeof(text), &wstatus, err);
+    if (rc == STRATA_OK) {
+        pg_redact(text, sizeof(text), password);
+        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+            rc = pg_dump_failed(c, prog, wstatus, text, err);
+        else
+            pg_tool_warnings(text);
+    }
+    if (rc == STRATA_OK) {
+        rc = pg_tmp_commit(path, tmp, fd, err);
+        fd = -1;
+    }
+    if (rc != STRATA_OK && tmp != NULL) {
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+    }
+done:
+    pg_wipe(pw_env);
+    free(pw_env);
+    free(envp);
+    free(conninfo.out);
+    free(tmp);
+    return rc;
+}
+
 /* ---- the driver ---- */
 
 static const char *const pg_schemes[] = {"postgres", "postgresql", NULL};
@@ -1185,6 +1683,7 @@ static const strata_driver pg_driver = {
     .unlock = pg_unlock,
     .server_version = pg_server_version,
     .copy_in = pg_copy_in,
+    .backup = pg_backup,
 };
 
 STRATA_DRIVER_EXPORT const strata_driver *

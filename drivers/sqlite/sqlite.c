@@ -786,6 +786,113 @@ fail:
     return rc;
 }
 
+/* ---- backup ---- */
+
+/*
+ * Creates path + ".tmp" exclusively (mode 0600) and closes it: SQLite opens it by name, and
+ * an empty file is an empty database. *tmp is the caller's to free.
+ */
+static int
+sq_backup_tmp(const char *path, char **tmp, strata_error *err)
+{
+    size_t n = strlen(path);
+    int fd;
+
+    *tmp = malloc(n + sizeof(".tmp"));
+    if (*tmp == NULL)
+        return sq_error(err, STRATA_ERROR, "out of memory");
+    memcpy(*tmp, path, n);
+    memcpy(*tmp + n, ".tmp", sizeof(".tmp"));
+    fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd);
+        return STRATA_OK;
+    }
+    if (errno == EEXIST)
+        sq_error(err, STRATA_ERROR,
+                 "%s already exists: another backup to %s is running, or an earlier one was "
+                 "interrupted (remove the file if none is running)",
+                 *tmp, path);
+    else
+        sq_error(err, STRATA_ERROR, "cannot create %s: %s", *tmp, strerror(errno));
+    free(*tmp);
+    *tmp = NULL;
+    return STRATA_ERROR;
+}
+
+/* Refuses to write the backup over the database file itself. */
+static int
+sq_backup_target(strata_conn *c, const char *path, strata_error *err)
+{
+    struct stat target, db;
+
+    if (c->lockfd == NULL || stat(path, &target) != 0 || fstat(c->lockfd->fd, &db) != 0)
+        return STRATA_OK;
+    if (target.st_dev == db.st_dev && target.st_ino == db.st_ino)
+        return sq_error(err, STRATA_USAGE, "%s is the database itself: write the backup elsewhere",
+                        path);
+    return STRATA_OK;
+}
+
+/*
+ * Copies the whole database into dst in one sqlite3_backup_step(), so the copy is a
+ * consistent snapshot (the source stays read-locked for the step); SQLITE_BUSY and
+ * SQLITE_LOCKED, another process writing, are retried for the connection's busy timeout.
+ */
+static int
+sq_backup_copy(strata_conn *c, sqlite3 *dst, strata_error *err)
+{
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
+    long long deadline = sq_now_ms() + SQ_DEFAULT_BUSY_MS;
+    int step;
+
+    if (b == NULL)
+        return sq_error(err, STRATA_ERROR, "%s", sqlite3_errmsg(dst));
+    while ((step = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED) {
+        if (sq_now_ms() >= deadline)
+            break;
+        sq_sleep_ms(SQ_LOCK_POLL_MS);
+    }
+    sqlite3_backup_finish(b);
+    if (step != SQLITE_DONE)
+        return sq_error(err, STRATA_ERROR, "%s", sqlite3_errstr(step));
+    if (sqlite3_errcode(dst) != SQLITE_OK)
+        return sq_error(err, STRATA_ERROR, "%s", sqlite3_errmsg(dst));
+    return STRATA_OK;
+}
+
+/*
+ * Writes the database (a file or ":memory:") into a new database file at path through the
+ * online backup API: into path.tmp, renamed over path once complete. url is not needed.
+ */
+static int
+sq_backup(strata_conn *c, const strata_url *url, const char *path, strata_error *err)
+{
+    sqlite3 *dst = NULL;
+    char *tmp = NULL;
+    int rc;
+
+    (void)url;
+    rc = sq_backup_target(c, path, err);
+    if (rc == STRATA_OK)
+        rc = sq_backup_tmp(path, &tmp, err);
+    if (rc != STRATA_OK)
+        return rc;
+    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        rc = sq_error(err, STRATA_ERROR, "cannot open %s: %s", tmp,
+                      dst != NULL ? sqlite3_errmsg(dst) : "out of memory");
+    else
+        rc = sq_name_file(err, "cannot write", tmp, sq_backup_copy(c, dst, err));
+    if (sqlite3_close(dst) != SQLITE_OK && rc == STRATA_OK)
+        rc = sq_error(err, STRATA_ERROR, "cannot close %s: %s", tmp, sqlite3_errmsg(dst));
+    if (rc == STRATA_OK && rename(tmp, path) != 0)
+        rc = sq_error(err, STRATA_ERROR, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (rc != STRATA_OK)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
 /* ---- the driver ---- */
 
 static const char *const sq_schemes[] = {"sqlite", "sqlite3", NULL};
@@ -826,6 +933,7 @@ static const strata_driver sq_driver = {
     .lock = sq_lock,
     .unlock = sq_unlock,
     .server_version = sq_server_version,
+    .backup = sq_backup,
 };
 
 /* The one exported symbol (driver.h declares only its type, strata_driver_entry_fn). */

@@ -227,6 +227,30 @@ typedef struct strata_driver {
     /* Drops a scratch database created by scratch_create(). */
     int (*scratch_drop)(strata_conn *conn, const char *url, strata_error *err);
 
+    /* ---- optional, added after version 1: check with STRATA_DRIVER_HAS ---- */
+    /*
+     * Writes a backup of the whole connected database to the file path, in the form the
+     * database's own tools restore (SQLite: a database file; PostgreSQL: a plain SQL script
+     * for psql -f; MySQL: a SQL script for the mariadb/mysql client). url is the URL conn
+     * was opened with, for drivers that run an external dump tool: the tool connects with
+     * it on its own, and the password reaches the tool only through its environment, never
+     * its command line; no message shows it.
+     *
+     * The file is replaced atomically: the backup is written to path + ".tmp", created
+     * exclusively with mode 0600, and renamed over path only once complete, so path is
+     * either untouched or a whole backup; a failed backup removes its .tmp file. A .tmp
+     * file that already exists (another backup to path running, or one interrupted) is an
+     * error. The core calls it with the migration lock held and no transaction open; it
+     * may take long. A driver without it (NULL, or a version-1 plugin) makes
+     * strata_backup() fail with STRATA_NOT_SUPPORTED naming the driver.
+     *
+     * Errors: STRATA_NOT_SUPPORTED when the tool the driver needs is not installed (the
+     * message says which package to install); STRATA_USAGE when the URL cannot be handed
+     * to the tool safely; STRATA_ERROR when the backup fails (the message carries the
+     * tool's first error line, the detail its next lines).
+     */
+    int (*backup)(strata_conn *conn, const strata_url *url, const char *path, strata_error *err);
+
     /* Append new members here, and only here. */
 } strata_driver;
 

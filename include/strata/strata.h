@@ -87,6 +87,9 @@ typedef struct strata_options {
     int allow_out_of_order;   /* apply pending versions older than the newest applied */
     strata_event_fn on_event; /* progress, may be NULL */
     void *event_ctx;
+    /* Opt-in SQL placeholders: NULL-terminated name, value, name, value, ... pairs; when set,
+     * ${name} (and ${name:-default}) in migration SQL is replaced by its value. NULL: off. */
+    const char *const *placeholders;
 } strata_options;
 
 /* Fills o with the defaults above. */
@@ -405,6 +408,64 @@ STRATA_API void strata_report_log(FILE *out, const strata_log *l, unsigned flags
  */
 STRATA_API int strata_redo(strata *s, long step, strata_run_report **down_out,
                            strata_run_report **up_out, strata_error *err);
+
+/* ---------------------------------------------------------------- backup */
+
+/*
+ * Writes a backup of the session's whole database to the file path through the driver's
+ * backup member, in the form the database's own tools restore: SQLite a database file
+ * (copy it back), PostgreSQL a plain SQL script from pg_dump (psql -f), MySQL and MariaDB
+ * a SQL script from mariadb-dump or mysqldump (mariadb DB < FILE); docs/operations.md has
+ * the restore steps. path is replaced atomically (written to path.tmp, mode 0600, then
+ * renamed), so it never holds half a backup.
+ *
+ * Takes the migration lock for the duration (waiting up to the session's lock timeout,
+ * with a LOCK_WAIT event), so no strata run migrates the database mid-backup; reads no
+ * migration file and no history. PostgreSQL and MySQL run their dump tool, found on PATH
+ * (STRATA_PG_DUMP and STRATA_MYSQL_DUMP name one explicitly), handing it the password
+ * through its environment only.
+ *
+ * Errors: STRATA_USAGE (no path); STRATA_NOT_SUPPORTED when the driver cannot back up or
+ * its dump tool is not installed (the message names the driver or the package to
+ * install); STRATA_LOCK_TIMEOUT; STRATA_ERROR when the backup fails (the tool's error is in
+ * the message and detail). Every message starts "cannot back up URL to PATH: " with the
+ * URL redacted, and none shows the password.
+ */
+STRATA_API int strata_backup(strata *s, const char *path, strata_error *err);
+
+/* ---------------------------------------------------------------- baseline and repair */
+
+/*
+ * Marks an existing database as being at version: every migration whose version is at
+ * most version is recorded as applied without running (kind versioned, the file's
+ * checksums), with one 'baseline' event carrying description (may be NULL). Refuses
+ * (STRATA_VALIDATION) a database whose history already has rows. *count (may be NULL)
+ * receives how many migrations were recorded.
+ */
+STRATA_API int strata_baseline(strata *s, const char *version, const char *description,
+                               size_t *count, strata_error *err);
+
+typedef struct strata_repair_item {
+    char *version;
+    char *file;
+    char *recorded;  /* checksum in the history */
+    char *current;   /* checksum of the file now */
+} strata_repair_item;
+
+typedef struct strata_repair_report {
+    strata_repair_item *items;
+    size_t count;
+    int applied;     /* the new checksums were recorded */
+} strata_repair_report;
+
+/*
+ * Lists applied migrations whose file was edited deliberately since it ran and, when
+ * apply, records the files' checksums as the truth, with a 'repair' event each, under the
+ * lock. *out is freed with strata_repair_report_free.
+ */
+STRATA_API int strata_repair(strata *s, int apply, strata_repair_report **out,
+                             strata_error *err);
+STRATA_API void strata_repair_report_free(strata_repair_report *r);
 
 #ifdef __cplusplus
 }

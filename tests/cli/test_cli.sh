@@ -210,6 +210,80 @@ expect_no "s3cr3t" "wait never prints the password"
 run "$strata" wait --timeout 1s
 expect_code 0 "wait on a database that accepts connections"
 
+# ---- backups through the command line (tests/cli/test_backup.sh restores them on each database)
+mkdir bk && cp migrations/00[1-2]_* bk/
+run "$strata" --database sqlite:bk.db --dir bk up
+run "$strata" --database sqlite:bk.db --dir bk backup --output bk-copy.db
+expect_code 0 "backup --output"
+run sqlite3 bk-copy.db "SELECT count(*) FROM strata_migrations"
+[ "$out" = 2 ] && ok "the backup holds the history" || not_ok "backup content ($out)"
+cp migrations/003_* bk/
+run "$strata" --database sqlite:bk.db --dir bk up --backup before-003.db
+expect_code 0 "up --backup"
+run sqlite3 before-003.db "SELECT count(*) FROM strata_migrations"
+[ "$out" = 2 ] && ok "up --backup backed up before applying 003" || not_ok "up --backup content ($out)"
+run "$strata" --database sqlite:bk.db --dir bk up --backup x.db --dry-run
+expect_code 2 "--backup with --dry-run is a usage error"
+run "$strata" --database sqlite:bk.db --dir bk backup
+expect_code 2 "backup without --output"
+
+# ---- baseline and repair
+mkdir legacy && cp migrations/00[1-5]_* legacy/
+run "$strata" --database sqlite:legacy.db --dir legacy baseline 003 --description "built by hand"
+expect_code 0 "baseline 003"
+expect_out "3 migration(s) recorded" "baseline records 001 to 003 without running them"
+run "$strata" --database sqlite:legacy.db --dir legacy status
+expect_out "3 applied, 2 pending" "after baseline, 004 and 005 are pending"
+run sqlite3 legacy.db "SELECT count(*) FROM sqlite_master WHERE name = 'users'"
+[ "$out" = 0 ] && ok "baseline ran no migration" || not_ok "baseline ran a migration"
+run "$strata" --database sqlite:legacy.db --dir legacy history --action baseline
+expect_out "built by hand" "the baseline event keeps its description"
+run "$strata" --database sqlite:legacy.db --dir legacy baseline 005
+expect_code 3 "a second baseline is refused"
+printf '\n-- a comment added after it ran\n' >> legacy/002_create_api_keys.up.sql
+run "$strata" --database sqlite:legacy.db --dir legacy repair
+expect_code 3 "repair without --yes lists and asks"
+expect_out "legacy/002_create_api_keys.up.sql: checksum" "repair names the edited file"
+run "$strata" --database sqlite:legacy.db --dir legacy repair --yes
+expect_code 0 "repair --yes"
+run "$strata" --database sqlite:legacy.db --dir legacy validate
+expect_code 0 "validate passes after repair"
+run "$strata" --database sqlite:legacy.db --dir legacy history --action repair
+expect_out "002" "the repair is in the event log"
+
+# ---- strata.conf environments and status --all-envs (flags beat the environment, which
+# beats the file)
+mkdir envs && cp -r migrations envs/ && rm -f envs/migrations/006_*
+printf 'default_env = dev\n[dev]\nurl = sqlite:dev.db\n[prod]\nurl = sqlite:prod.db\nlock_timeout = 2m\n' > envs/strata.conf
+run env -C envs "$strata" up
+expect_code 0 "up on strata.conf's default environment"
+[ -f envs/dev.db ] && ok "default_env chose dev.db" || not_ok "default_env ignored"
+run env -C envs STRATA_ENV=prod "$strata" up --to 002
+[ -f envs/prod.db ] && ok "STRATA_ENV chose prod.db" || not_ok "STRATA_ENV ignored"
+run env -C envs STRATA_ENV=prod "$strata" --database sqlite:flag.db status
+[ -f envs/flag.db ] && ok "--database beats strata.conf" || not_ok "--database lost to strata.conf"
+run env -C envs DATABASE_URL=sqlite:env.db "$strata" --env prod status
+grep -q "sqlite:env.db" <<<"$out" && ok "DATABASE_URL beats strata.conf" || not_ok "DATABASE_URL lost to strata.conf"
+run env -C envs DATABASE_URL=sqlite:env.db "$strata" status --all-envs
+expect_code 0 "status --all-envs"
+grep -qE '^003 .*applied +pending' <<<"$out" && ok "the matrix: 003 applied on dev, pending on prod" || not_ok "the --all-envs matrix"
+run env -C envs "$strata" --env nowhere status
+expect_code 2 "an unknown environment"
+expect_out "dev" "the error lists the environments there are"
+
+# ---- opt-in placeholders from strata.conf
+mkdir -p ph/m
+printf 'CREATE TABLE ${prefix}_items (id INTEGER);\nCREATE TABLE keep (v VARCHAR(20) DEFAULT '"'"'${other}'"'"');\n' > ph/m/001_x.up.sql
+printf '[on]\nurl = sqlite:on.db\ndir = m\nplaceholders = true\nplaceholder.prefix = shop\n[off]\nurl = sqlite:off.db\ndir = m\nplaceholder.prefix = shop\n' > ph/strata.conf
+run env -C ph "$strata" --env on up
+expect_code 0 "placeholders = true substitutes \${prefix}"
+run sqlite3 ph/on.db "SELECT name FROM sqlite_master WHERE name = 'shop_items'"
+[ "$out" = shop_items ] && ok "the table got the placeholder's value" || not_ok "no shop_items table"
+run sqlite3 ph/on.db "SELECT sql FROM sqlite_master WHERE name = 'keep'"
+expect_out "'\${other}'" "an unknown placeholder is left as written"
+run env -C ph "$strata" --env off up
+expect_code 1 "without placeholders = true the SQL runs as written"
+
 # ---- a progress bar when stderr is a terminal and many migrations run (script(1) gives a pty)
 if command -v script >/dev/null; then
     mkdir many
@@ -280,6 +354,10 @@ roundtrip() { # label URL password
     expect_code 0 "$label: up again"
     run "$strata" --database "$url" validate
     expect_code 0 "$label: validate"
+    run "$strata" --database "$url" backup --output "backup-$label.sql"
+    expect_code 0 "$label: backup --output"
+    [ -s "backup-$label.sql" ] && ok "$label: the dump is written" || not_ok "$label: empty dump"
+    expect_no "$secret" "$label: the backup prints no password"
     name2="${url##*/}"
     resume_case "$label" "${url%/*}/${name2%%\?*}"
     # a last statement ending in a -- comment and no ';' (batched on PostgreSQL)
@@ -307,6 +385,22 @@ for driver in postgres mysql; do
         mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u strata -p"$secret" -e "CREATE DATABASE $name"
     fi
     roundtrip "$driver" "$(db_url "$admin" "$name")" "$secret"
+    # strata.conf: the URL from the file, the password from the environment
+    conf_url=$(sed -E "s|^([a-z]+://[^:]+:)[^@]+@|\1\\\${DB_PASSWORD}@|" <<<"$(db_url "$admin" "$name")")
+    mkdir -p "conf-$driver" && printf '[development]\nurl = sqlite:dev.db\n\n[production]\nurl = %s\ndir = demo\n' \
+        "$conf_url" > "conf-$driver/strata.conf"
+    run env -C "conf-$driver" DB_PASSWORD="$secret" STRATA_DIR="$work/demo" "$strata" --env production status
+    expect_code 0 "$driver: --env production reads strata.conf"
+    expect_out "5 applied" "$driver: ... and reaches the production database"
+    expect_no "$secret" "$driver: the password from the environment is not printed"
+    run env -C "conf-$driver" "$strata" --env production status
+    expect_code 2 "$driver: an unset \${DB_PASSWORD} is refused"
+    expect_out "DB_PASSWORD" "$driver: ... naming the variable"
+    bad_conf=$(sed -E 's|(@[^:/]+):[0-9]+/|\1:1/|' <<<"$conf_url")
+    printf '[production]\nurl = %s\n' "$bad_conf" > "conf-$driver/strata.conf"
+    run env -C "conf-$driver" DB_PASSWORD="$secret" "$strata" --env production status
+    expect_code 1 "$driver: a refused connection from strata.conf"
+    expect_no "$secret" "$driver: the password is not in the connection error"
     bad=$(sed -E 's|(@[^:/]+):[0-9]+/|\1:1/|' <<<"$admin")
     run "$strata" --database "$bad" status
     expect_code 1 "$driver: a refused connection"
