@@ -8,8 +8,9 @@
 # the tool's command line nor in any error, a missing dump tool, a tool that fails, a stale
 # .tmp file.
 #
-# Until the CLI has `strata backup`, tests/integration/test_backup stands in for it
-# (`test_backup up URL DIR`, `test_backup backup URL FILE`). Needs STRATA_BIN,
+# The round trip goes through the strata command (`up --backup`, `backup --output`); the
+# failure cases that need a fake dump tool or PATH use tests/integration/test_backup
+# (`test_backup backup URL FILE`). Needs STRATA_BIN,
 # STRATA_DRIVER_PATH (set by `make check`) and the sqlite3, psql and mariadb clients for
 # the databases tested; the servers come from STRATA_TEST_POSTGRES_URL and
 # STRATA_TEST_MYSQL_URL (./run-tests starts them).
@@ -202,19 +203,18 @@ roundtrip() {
     local file="$work/$kind.backup" before after restored mode
     create_db "$src"
     write_migrations "$dir"
-    run "$helper" up "$(url_of "$src")" "$dir"
+    run "$strata" --database "$(url_of "$src")" --dir "$dir" up
     expect_code 0 "$kind: two migrations applied"
     expect_out "2 migration(s) applied" "$kind: ... both of them"
     before=$(state "$src" 2>&1)
-    run "$helper" backup "$(url_of "$src")" "$file"
-    expect_code 0 "$kind: strata_backup"
+    write_third "$dir"
+    run "$strata" --database "$(url_of "$src")" --dir "$dir" up --backup "$file"
+    expect_code 0 "$kind: up --backup, then the third migration"
+    expect_out "1 migration(s) applied" "$kind: ... applied after the backup"
     [ -s "$file" ] && ok "$kind: the backup file is written" || not_ok "$kind: no backup file"
     [ ! -e "$file.tmp" ] && ok "$kind: no .tmp file is left" || not_ok "$kind: $file.tmp left"
     mode=$(stat -c %a "$file" 2>/dev/null)
     expect_eq "$mode" "600" "$kind: the backup is readable by its owner only"
-    write_third "$dir"
-    run "$helper" up "$(url_of "$src")" "$dir"
-    expect_code 0 "$kind: the third migration applied"
     after=$(state "$src" 2>&1)
     [ "$after" != "$before" ] && ok "$kind: the third migration changed schema and data" ||
         not_ok "$kind: the third migration changed nothing"
@@ -232,13 +232,13 @@ roundtrip() {
     # a stale .tmp file stops the next backup and leaves the previous one alone
     before=$(cksum <"$file")
     echo interrupted >"$file.tmp"
-    run "$helper" backup "$(url_of "$src")" "$file"
+    run "$strata" --database "$(url_of "$src")" backup --output "$file"
     expect_code 1 "$kind: a stale .tmp file"
     expect_out "$kind.backup.tmp already exists" "$kind: ... is named"
     expect_eq "$(cksum <"$file")" "$before" "$kind: ... and the previous backup is untouched"
     rm -f "$file.tmp"
-    run "$helper" backup "$(url_of "$src")" "$file"
-    expect_code 0 "$kind: a backup replaces the previous one"
+    run "$strata" --database "$(url_of "$src")" backup --output "$file"
+    expect_code 0 "$kind: strata backup --output replaces the previous one"
 }
 
 # ---------------------------------------------------------------- passwords and failures
