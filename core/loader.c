@@ -17,6 +17,7 @@
 #include <strata/strata.h>
 
 #include "loader.h"
+#include "tool.h"
 #include "util.h"
 
 #ifndef STRATA_DRIVER_DIR
@@ -67,6 +68,7 @@ static const strata_host host = {
     .size = sizeof(strata_host),
     .log = host_log,
     .set_error = host_set_error,
+    .run_tool = strata_tool_run,
 };
 
 const strata_host *

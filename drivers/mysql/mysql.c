@@ -1125,68 +1125,6 @@ md_env_with(const char *name, const char *value, char **owned)
     return env;
 }
 
-/*
- * Runs prog with argv and envp, without a shell: standard input from /dev/null, standard
- * output into out_fd (-1: read into text with standard error), standard error read into
- * text (size bytes, NUL-terminated; the rest is dropped). *wstatus is its waitpid() status.
- */
-static int
-md_spawn(const char *prog, char *const argv[], char *const envp[], int out_fd, char *text,
-         size_t size, int *wstatus, strata_error *err)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, dfl;
-    size_t len = 0;
-    int pipefd[2], rc;
-    char chunk[1024];
-    ssize_t n;
-    pid_t pid;
-
-    text[0] = '\0';
-    if (pipe2(pipefd, O_CLOEXEC) != 0)
-        return md_error(err, STRATA_ERROR, "cannot run %s: %s", prog, strerror(errno));
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : pipefd[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* the database connection, ... */
-#endif
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGPIPE);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &dfl);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawn(&pid, prog, &fa, &attr, argv, envp);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[1]);
-    if (rc != 0) {
-        close(pipefd[0]);
-        return md_error(err, STRATA_ERROR, "cannot run %s: %s", prog, strerror(rc));
-    }
-    while ((n = read(pipefd[0], chunk, sizeof(chunk))) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        if ((size_t)n > size - 1 - len)
-            n = (ssize_t)(size - 1 - len);
-        memcpy(text + len, chunk, (size_t)n);
-        len += (size_t)n;
-    }
-    text[len] = '\0';
-    close(pipefd[0]);
-    while (waitpid(pid, wstatus, 0) < 0) {
-        if (errno != EINTR)
-            return md_error(err, STRATA_ERROR, "cannot wait for %s: %s", prog, strerror(errno));
-    }
-    return STRATA_OK;
-}
-
 /* Replaces every occurrence of secret in text (size bytes) by "***", cutting what overflows. */
 static void
 md_redact(char *text, size_t size, const char *secret)
@@ -1219,6 +1157,17 @@ md_tool_warnings(char *text)
         md_host->log(STRATA_LOG_WARN, "mysql: %s", line);
 }
 
+/* The host's run_tool (driver.h): the dump tool without a shell, output written atomically. */
+static int
+md_run_tool(const char *prog, char *const argv[], char *const envp[], const char *path, char *text,
+            size_t size, int *wstatus, strata_error *err)
+{
+    if (md_host->size < offsetof(strata_host, run_tool) + sizeof(md_host->run_tool) ||
+        md_host->run_tool == NULL)
+        return md_error(err, STRATA_NOT_SUPPORTED, "this strata cannot run dump tools: upgrade it");
+    return md_host->run_tool(prog, argv, envp, path, text, size, wstatus, err);
+}
+
 /*
  * True when prog is MariaDB's dump tool (its TLS options differ from MySQL's): by the name
  * it resolves to, else by what --version says.
@@ -1235,8 +1184,9 @@ md_dump_is_mariadb(const char *prog, char *const envp[])
         mariadb = strncmp(base, "mariadb", 7) == 0;
         free(real);
     }
-    if (!mariadb && md_spawn(prog, (char *const *)argv, envp, -1, text, sizeof(text), &wstatus,
-                             NULL) == STRATA_OK)
+    strata_error ignored;
+    if (!mariadb && md_run_tool(prog, (char *const *)argv, envp, NULL, text, sizeof(text), &wstatus,
+                                &ignored) == STRATA_OK)
         mariadb = strstr(text, "MariaDB") != NULL;
     return mariadb;
 }
@@ -1367,69 +1317,6 @@ md_dump_failed(const char *tool, int wstatus, const char *text, strata_error *er
     return STRATA_ERROR;
 }
 
-/* Creates path + ".tmp" exclusively, mode 0600, open for writing. *tmp is the caller's. */
-static int
-md_tmp_open(const char *path, char **tmp, int *fd, strata_error *err)
-{
-    size_t n = strlen(path);
-
-    *tmp = malloc(n + sizeof(".tmp"));
-    if (*tmp == NULL)
-        return md_error(err, STRATA_ERROR, "out of memory");
-    memcpy(*tmp, path, n);
-    memcpy(*tmp + n, ".tmp", sizeof(".tmp"));
-    *fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (*fd >= 0)
-        return STRATA_OK;
-    if (errno == EEXIST)
-        md_error(err, STRATA_ERROR,
-                 "%s already exists: another backup to %s is running, or an earlier one was "
-                 "interrupted (remove the file if none is running)",
-                 *tmp, path);
-    else
-        md_error(err, STRATA_ERROR, "cannot create %s: %s", *tmp, strerror(errno));
-    free(*tmp);
-    *tmp = NULL;
-    return STRATA_ERROR;
-}
-
-/* Makes a rename in path's directory durable (best effort). */
-static void
-md_sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL   ? strdup(".")
-                : slash == path ? strdup("/")
-                                : strndup(path, (size_t)(slash - path));
-    int fd;
-
-    if (dir == NULL)
-        return;
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-/* Flushes and closes the complete tmp file, then renames it over path. Closes fd. */
-static int
-md_tmp_commit(const char *path, const char *tmp, int fd, strata_error *err)
-{
-    if (fsync(fd) != 0) {
-        close(fd);
-        return md_error(err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-    }
-    if (close(fd) != 0)
-        return md_error(err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-    if (rename(tmp, path) != 0)
-        return md_error(err, STRATA_ERROR, "cannot rename %s to %s: %s", tmp, path,
-                        strerror(errno));
-    md_sync_dir(path);
-    return STRATA_OK;
-}
-
 /*
  * Runs mariadb-dump (else mysqldump) into path.tmp, then renames it over path: a SQL script
  * of the URL's database without CREATE DATABASE or USE, restored with `mariadb DB < FILE`
@@ -1443,10 +1330,10 @@ static int
 md_backup(strata_conn *c, const strata_url *url, const char *path, strata_error *err)
 {
     char prog[MD_TOOL_PATH_MAX], text[MD_TOOL_TEXT_MAX];
-    char *tmp = NULL, *pw_env = NULL, **envp = NULL;
+    char *pw_env = NULL, **envp = NULL;
     const char *tool;
     md_argv *argv = NULL;
-    int fd = -1, wstatus = 0, rc;
+    int wstatus = 0, rc;
     md_params p;
 
     (void)c; /* the tool connects on its own */
@@ -1466,9 +1353,7 @@ md_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
         goto done;
     }
     md_dump_args(argv, prog, url, &p, p.tls != MD_TLS_DEFAULT && md_dump_is_mariadb(prog, envp));
-    rc = md_tmp_open(path, &tmp, &fd, err);
-    if (rc == STRATA_OK)
-        rc = md_spawn(prog, (char *const *)argv->arg, envp, fd, text, sizeof(text), &wstatus, err);
+    rc = md_run_tool(prog, (char *const *)argv->arg, envp, path, text, sizeof(text), &wstatus, err);
     if (rc == STRATA_OK) {
         md_redact(text, sizeof(text), url->password);
         if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
@@ -1476,21 +1361,11 @@ md_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
         else
             md_tool_warnings(text);
     }
-    if (rc == STRATA_OK) {
-        rc = md_tmp_commit(path, tmp, fd, err);
-        fd = -1;
-    }
-    if (rc != STRATA_OK && tmp != NULL) {
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-    }
 done:
     md_wipe(pw_env);
     free(pw_env);
     free(envp);
     free(argv);
-    free(tmp);
     return rc;
 }
 

@@ -1335,68 +1335,6 @@ pg_env_with(const char *name, const char *value, char **owned)
     return env;
 }
 
-/*
- * Runs prog with argv and envp, without a shell: standard input from /dev/null, standard
- * output into out_fd, standard error read into text (size bytes, NUL-terminated; the rest
- * is dropped). *wstatus is its waitpid() status.
- */
-static int
-pg_spawn(const char *prog, char *const argv[], char *const envp[], int out_fd, char *text,
-         size_t size, int *wstatus, strata_error *err)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, dfl;
-    size_t len = 0;
-    int pipefd[2], rc;
-    char chunk[1024];
-    ssize_t n;
-    pid_t pid;
-
-    text[0] = '\0';
-    if (pipe2(pipefd, O_CLOEXEC) != 0)
-        return pg_error(err, STRATA_ERROR, "cannot run %s: %s", prog, strerror(errno));
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* the database connection, ... */
-#endif
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGPIPE);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &dfl);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawn(&pid, prog, &fa, &attr, argv, envp);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[1]);
-    if (rc != 0) {
-        close(pipefd[0]);
-        return pg_error(err, STRATA_ERROR, "cannot run %s: %s", prog, strerror(rc));
-    }
-    while ((n = read(pipefd[0], chunk, sizeof(chunk))) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        if ((size_t)n > size - 1 - len)
-            n = (ssize_t)(size - 1 - len);
-        memcpy(text + len, chunk, (size_t)n);
-        len += (size_t)n;
-    }
-    text[len] = '\0';
-    close(pipefd[0]);
-    while (waitpid(pid, wstatus, 0) < 0) {
-        if (errno != EINTR)
-            return pg_error(err, STRATA_ERROR, "cannot wait for %s: %s", prog, strerror(errno));
-    }
-    return STRATA_OK;
-}
-
 /* Replaces every occurrence of secret in text (size bytes) by "***", cutting what overflows. */
 static void
 pg_redact(char *text, size_t size, const char *secret)
@@ -1475,69 +1413,6 @@ pg_dump_failed(strata_conn *c, const char *prog, int wstatus, const char *text, 
     return STRATA_ERROR;
 }
 
-/* Creates path + ".tmp" exclusively, mode 0600, open for writing. *tmp is the caller's. */
-static int
-pg_tmp_open(const char *path, char **tmp, int *fd, strata_error *err)
-{
-    size_t n = strlen(path);
-
-    *tmp = malloc(n + sizeof(".tmp"));
-    if (*tmp == NULL)
-        return pg_error(err, STRATA_ERROR, "out of memory");
-    memcpy(*tmp, path, n);
-    memcpy(*tmp + n, ".tmp", sizeof(".tmp"));
-    *fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (*fd >= 0)
-        return STRATA_OK;
-    if (errno == EEXIST)
-        pg_error(err, STRATA_ERROR,
-                 "%s already exists: another backup to %s is running, or an earlier one was "
-                 "interrupted (remove the file if none is running)",
-                 *tmp, path);
-    else
-        pg_error(err, STRATA_ERROR, "cannot create %s: %s", *tmp, strerror(errno));
-    free(*tmp);
-    *tmp = NULL;
-    return STRATA_ERROR;
-}
-
-/* Makes a rename in path's directory durable (best effort). */
-static void
-pg_sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL   ? strdup(".")
-                : slash == path ? strdup("/")
-                                : strndup(path, (size_t)(slash - path));
-    int fd;
-
-    if (dir == NULL)
-        return;
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-/* Flushes and closes the complete tmp file, then renames it over path. Closes fd. */
-static int
-pg_tmp_commit(const char *path, const char *tmp, int fd, strata_error *err)
-{
-    if (fsync(fd) != 0) {
-        close(fd);
-        return pg_error(err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-    }
-    if (close(fd) != 0)
-        return pg_error(err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-    if (rename(tmp, path) != 0)
-        return pg_error(err, STRATA_ERROR, "cannot rename %s to %s: %s", tmp, path,
-                        strerror(errno));
-    pg_sync_dir(path);
-    return STRATA_OK;
-}
-
 /*
  * Runs pg_dump --format=plain (a SQL script: restore with psql -f) into path.tmp, then
  * renames it over path. pg_dump connects on its own: -h, -p and -U from the URL, -d a
@@ -1551,9 +1426,9 @@ pg_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
 {
     char prog[PG_TOOL_PATH_MAX], port[16], text[PG_TOOL_TEXT_MAX];
     const char *password = NULL, *argv[PG_DUMP_ARGS];
-    char *tmp = NULL, *pw_env = NULL, **envp = NULL;
+    char *pw_env = NULL, **envp = NULL;
     pg_buf conninfo = {NULL, 0, 0};
-    int fd = -1, wstatus = 0, n = 0, rc;
+    int wstatus = 0, n = 0, rc;
 
     rc = pg_backup_password(url, &password, err);
     if (rc == STRATA_OK)
@@ -1588,9 +1463,12 @@ pg_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
     argv[n++] = "-d";
     argv[n++] = conninfo.out;
     argv[n] = NULL;
-    rc = pg_tmp_open(path, &tmp, &fd, err);
-    if (rc == STRATA_OK)
-        rc = pg_spawn(prog, (char *const *)argv, envp, fd, text, sizeof(text), &wstatus, err);
+    if (pg_host->size < offsetof(strata_host, run_tool) + sizeof(pg_host->run_tool) ||
+        pg_host->run_tool == NULL)
+        rc = pg_error(err, STRATA_NOT_SUPPORTED, "this strata cannot run pg_dump: upgrade it");
+    else
+        rc = pg_host->run_tool(prog, (char *const *)argv, envp, path, text, sizeof(text), &wstatus,
+                               err);
     if (rc == STRATA_OK) {
         pg_redact(text, sizeof(text), password);
         if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
@@ -1598,21 +1476,11 @@ pg_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
         else
             pg_tool_warnings(text);
     }
-    if (rc == STRATA_OK) {
-        rc = pg_tmp_commit(path, tmp, fd, err);
-        fd = -1;
-    }
-    if (rc != STRATA_OK && tmp != NULL) {
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-    }
 done:
     pg_wipe(pw_env);
     free(pw_env);
     free(envp);
     free(conninfo.out);
-    free(tmp);
     return rc;
 }
 

@@ -1,0 +1,14 @@
+/*
+ * Running external tools for drivers (strata_host.run_tool): see driver.h.
+ */
+#ifndef STRATA_TOOL_H
+#define STRATA_TOOL_H
+
+#include <stddef.h>
+
+#include <strata/types.h>
+
+int strata_tool_run(const char *prog, char *const argv[], char *const envp[], const char *path,
+                    char *text, size_t size, int *wstatus, strata_error *err);
+
+#endif
