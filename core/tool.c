@@ -133,17 +133,77 @@ tmp_commit(const char *path, const char *tmp, int fd, strata_error *err)
     return STRATA_OK;
 }
 
+extern char **environ;
+
+/* Our environment with name=value in place of any name=...; *owned holds that entry. The
+ * array and *owned are the caller's (wipe *owned before freeing it). */
+static char **
+env_with(const char *name, const char *value, char **owned)
+{
+    size_t n = 0, k = 0, len = name ? strlen(name) : 0;
+    while (environ != NULL && environ[n] != NULL)
+        n++;
+    char **env = strata_xcalloc(n + 2, sizeof(*env));
+    for (n = 0; environ != NULL && environ[n] != NULL; n++)
+        if (value == NULL || strncmp(environ[n], name, len) != 0 || environ[n][len] != '=')
+            env[k++] = environ[n];
+    *owned = value != NULL ? strata_xasprintf("%s=%s", name, value) : NULL;
+    if (*owned != NULL)
+        env[k++] = *owned;
+    return env;
+}
+
+static void
+wipe(char *s)
+{
+    for (volatile char *p = s; p != NULL && *p != '\0'; p++)
+        *p = '\0';
+}
+
+/* Replaces every occurrence of secret in text (size bytes) by "***", cutting what overflows. */
+static void
+redact(char *text, size_t size, const char *secret)
+{
+    size_t n = secret != NULL ? strlen(secret) : 0;
+    if (n == 0 || strstr(text, secret) == NULL)
+        return;
+    strata_buf b = {0};
+    const char *p = text, *hit;
+    for (; (hit = strstr(p, secret)) != NULL; p = hit + n) {
+        strata_buf_append(&b, p, (size_t)(hit - p));
+        strata_buf_puts(&b, "***");
+    }
+    strata_buf_puts(&b, p);
+    snprintf(text, size, "%s", b.data);
+    strata_buf_free(&b);
+}
+
+/* Runs prog with the secret in its environment, stdout into out_fd; redacts text. */
+static int
+run_with_secret(const char *prog, char *const argv[], const char *secret_name, const char *secret,
+                int out_fd, char *text, size_t size, int *wstatus, strata_error *err)
+{
+    char *owned = NULL;
+    char **envp = env_with(secret_name, secret, &owned);
+    int rc = spawn(prog, argv, envp, out_fd, text, size, wstatus, err);
+    redact(text, size, secret);
+    wipe(owned);
+    free(owned);
+    free(envp);
+    return rc;
+}
+
 int
-strata_tool_run(const char *prog, char *const argv[], char *const envp[], const char *path,
-                char *text, size_t size, int *wstatus, strata_error *err)
+strata_tool_run(const char *prog, char *const argv[], const char *secret_name, const char *secret,
+                const char *path, char *text, size_t size, int *wstatus, strata_error *err)
 {
     if (path == NULL)
-        return spawn(prog, argv, envp, -1, text, size, wstatus, err);
+        return run_with_secret(prog, argv, secret_name, secret, -1, text, size, wstatus, err);
     char *tmp = NULL;
     int fd = -1;
     int rc = tmp_open(path, &tmp, &fd, err);
     if (rc == STRATA_OK)
-        rc = spawn(prog, argv, envp, fd, text, size, wstatus, err);
+        rc = run_with_secret(prog, argv, secret_name, secret, fd, text, size, wstatus, err);
     if (rc == STRATA_OK && WIFEXITED(*wstatus) && WEXITSTATUS(*wstatus) == 0) {
         rc = tmp_commit(path, tmp, fd, err);
         fd = -1;

@@ -8,7 +8,8 @@
 
 #include <strata/types.h>
 
-int strata_tool_run(const char *prog, char *const argv[], char *const envp[], const char *path,
-                    char *text, size_t size, int *wstatus, strata_error *err);
+int strata_tool_run(const char *prog, char *const argv[], const char *secret_name,
+                    const char *secret, const char *path, char *text, size_t size, int *wstatus,
+                    strata_error *err);
 
 #endif

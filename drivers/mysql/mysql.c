@@ -1011,8 +1011,6 @@ md_unlock(strata_conn *c, const char *name, strata_error *err)
 #define MD_DUMP_ARGS 32
 #define MD_DUMP_OPTION_MAX 4200 /* "--ssl-ca=" and a path */
 
-extern char **environ;
-
 /* The dump programs, in the order they are looked for in PATH. */
 static const char *const md_dump_names[] = {"mariadb-dump", "mysqldump", NULL};
 
@@ -1081,70 +1079,6 @@ md_find_dump(char *out, size_t size, strata_error *err)
     return STRATA_NOT_SUPPORTED;
 }
 
-/* Overwrites a secret before its memory is freed. */
-static void
-md_wipe(char *s)
-{
-    volatile char *p = s;
-
-    while (p != NULL && *p != '\0')
-        *p++ = '\0';
-}
-
-/*
- * The environment for the tool: ours, with name=value instead of any name=... (value NULL:
- * ours unchanged). The array is the caller's to free, *owned too (after md_wipe()); NULL
- * when out of memory.
- */
-static char **
-md_env_with(const char *name, const char *value, char **owned)
-{
-    size_t n = 0, k = 0, len = strlen(name);
-    char **env;
-
-    *owned = NULL;
-    while (environ != NULL && environ[n] != NULL)
-        n++;
-    env = calloc(n + 2, sizeof(*env));
-    if (env == NULL)
-        return NULL;
-    for (n = 0; environ != NULL && environ[n] != NULL; n++) {
-        if (value == NULL || strncmp(environ[n], name, len) != 0 || environ[n][len] != '=')
-            env[k++] = environ[n];
-    }
-    if (value != NULL) {
-        *owned = malloc(len + strlen(value) + 2);
-        if (*owned == NULL) {
-            free(env);
-            return NULL;
-        }
-        sprintf(*owned, "%s=%s", name, value);
-        env[k++] = *owned;
-    }
-    env[k] = NULL;
-    return env;
-}
-
-/* Replaces every occurrence of secret in text (size bytes) by "***", cutting what overflows. */
-static void
-md_redact(char *text, size_t size, const char *secret)
-{
-    size_t n = secret != NULL ? strlen(secret) : 0, len = 0;
-    const char *p, *hit;
-    char *copy;
-
-    if (n == 0 || strstr(text, secret) == NULL || (copy = strdup(text)) == NULL)
-        return;
-    for (p = copy; (hit = strstr(p, secret)) != NULL; p = hit + n) {
-        len += (size_t)snprintf(text + len, size - len, "%.*s***", (int)(hit - p), p);
-        if (len >= size)
-            break;
-    }
-    if (len < size)
-        snprintf(text + len, size - len, "%s", p);
-    free(copy);
-}
-
 /* Logs the standard error of a successful run (warnings), a few lines of it. */
 static void
 md_tool_warnings(char *text)
@@ -1157,15 +1091,18 @@ md_tool_warnings(char *text)
         md_host->log(STRATA_LOG_WARN, "mysql: %s", line);
 }
 
-/* The host's run_tool (driver.h): the dump tool without a shell, output written atomically. */
+/*
+ * The host's run_tool (driver.h): the dump tool without a shell, output written atomically,
+ * the password (may be NULL) only in MYSQL_PWD in its environment and redacted from text.
+ */
 static int
-md_run_tool(const char *prog, char *const argv[], char *const envp[], const char *path, char *text,
-            size_t size, int *wstatus, strata_error *err)
+md_run_tool(const char *prog, char *const argv[], const char *password, const char *path,
+            char *text, size_t size, int *wstatus, strata_error *err)
 {
     if (md_host->size < offsetof(strata_host, run_tool) + sizeof(md_host->run_tool) ||
         md_host->run_tool == NULL)
         return md_error(err, STRATA_NOT_SUPPORTED, "this strata cannot run dump tools: upgrade it");
-    return md_host->run_tool(prog, argv, envp, path, text, size, wstatus, err);
+    return md_host->run_tool(prog, argv, "MYSQL_PWD", password, path, text, size, wstatus, err);
 }
 
 /*
@@ -1173,7 +1110,7 @@ md_run_tool(const char *prog, char *const argv[], char *const envp[], const char
  * it resolves to, else by what --version says.
  */
 static int
-md_dump_is_mariadb(const char *prog, char *const envp[])
+md_dump_is_mariadb(const char *prog)
 {
     char *real = realpath(prog, NULL), text[512];
     const char *base, *argv[] = {prog, "--version", NULL};
@@ -1185,7 +1122,7 @@ md_dump_is_mariadb(const char *prog, char *const envp[])
         free(real);
     }
     strata_error ignored;
-    if (!mariadb && md_run_tool(prog, (char *const *)argv, envp, NULL, text, sizeof(text), &wstatus,
+    if (!mariadb && md_run_tool(prog, (char *const *)argv, NULL, NULL, text, sizeof(text), &wstatus,
                                 &ignored) == STRATA_OK)
         mariadb = strstr(text, "MariaDB") != NULL;
     return mariadb;
@@ -1330,7 +1267,6 @@ static int
 md_backup(strata_conn *c, const strata_url *url, const char *path, strata_error *err)
 {
     char prog[MD_TOOL_PATH_MAX], text[MD_TOOL_TEXT_MAX];
-    char *pw_env = NULL, **envp = NULL;
     const char *tool;
     md_argv *argv = NULL;
     int wstatus = 0, rc;
@@ -1346,25 +1282,21 @@ md_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
     if (rc != STRATA_OK)
         return rc;
     tool = strrchr(prog, '/') != NULL ? strrchr(prog, '/') + 1 : prog;
-    envp = md_env_with("MYSQL_PWD", url->password, &pw_env);
     argv = calloc(1, sizeof(*argv));
-    if (envp == NULL || argv == NULL) {
+    if (argv == NULL) {
         rc = md_error(err, STRATA_ERROR, "out of memory");
         goto done;
     }
-    md_dump_args(argv, prog, url, &p, p.tls != MD_TLS_DEFAULT && md_dump_is_mariadb(prog, envp));
-    rc = md_run_tool(prog, (char *const *)argv->arg, envp, path, text, sizeof(text), &wstatus, err);
+    md_dump_args(argv, prog, url, &p, p.tls != MD_TLS_DEFAULT && md_dump_is_mariadb(prog));
+    rc = md_run_tool(prog, (char *const *)argv->arg, url->password, path, text, sizeof(text),
+                     &wstatus, err);
     if (rc == STRATA_OK) {
-        md_redact(text, sizeof(text), url->password);
         if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
             rc = md_dump_failed(tool, wstatus, text, err);
         else
             md_tool_warnings(text);
     }
 done:
-    md_wipe(pw_env);
-    free(pw_env);
-    free(envp);
     free(argv);
     return rc;
 }

@@ -1142,8 +1142,6 @@ fail:
 #define PG_TOOL_WARN_LINES 5  /* lines of a successful run's standard error logged */
 #define PG_DUMP_ARGS 12
 
-extern char **environ;
-
 /* True when path is an executable regular file. */
 static int
 pg_executable(const char *path)
@@ -1291,69 +1289,6 @@ pg_conninfo(strata_conn *c, const strata_url *url, pg_buf *b)
     pg_end(b);
 }
 
-/* Overwrites a secret before its memory is freed. */
-static void
-pg_wipe(char *s)
-{
-    volatile char *p = s;
-
-    while (p != NULL && *p != '\0')
-        *p++ = '\0';
-}
-
-/*
- * The environment for the tool: ours, with name=value instead of any name=... (value NULL:
- * ours unchanged). The array is the caller's to free, *owned too (after pg_wipe()); NULL
- * when out of memory.
- */
-static char **
-pg_env_with(const char *name, const char *value, char **owned)
-{
-    size_t n = 0, k = 0, len = strlen(name);
-    char **env;
-
-    *owned = NULL;
-    while (environ != NULL && environ[n] != NULL)
-        n++;
-    env = calloc(n + 2, sizeof(*env));
-    if (env == NULL)
-        return NULL;
-    for (n = 0; environ != NULL && environ[n] != NULL; n++) {
-        if (value == NULL || strncmp(environ[n], name, len) != 0 || environ[n][len] != '=')
-            env[k++] = environ[n];
-    }
-    if (value != NULL) {
-        *owned = malloc(len + strlen(value) + 2);
-        if (*owned == NULL) {
-            free(env);
-            return NULL;
-        }
-        sprintf(*owned, "%s=%s", name, value);
-        env[k++] = *owned;
-    }
-    env[k] = NULL;
-    return env;
-}
-
-/* Replaces every occurrence of secret in text (size bytes) by "***", cutting what overflows. */
-static void
-pg_redact(char *text, size_t size, const char *secret)
-{
-    size_t n = secret != NULL ? strlen(secret) : 0;
-    pg_buf b;
-    char *copy;
-    const char *p, *hit;
-
-    if (n == 0 || strstr(text, secret) == NULL || (copy = strdup(text)) == NULL)
-        return;
-    b = (pg_buf){text, size, 0};
-    for (p = copy; (hit = strstr(p, secret)) != NULL; p = hit + n)
-        pg_appendf(&b, "%.*s***", (int)(hit - p), p);
-    pg_appendf(&b, "%s", p);
-    pg_end(&b);
-    free(copy);
-}
-
 /* Logs the standard error of a successful run (warnings), a few lines of it. */
 static void
 pg_tool_warnings(char *text)
@@ -1426,7 +1361,6 @@ pg_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
 {
     char prog[PG_TOOL_PATH_MAX], port[16], text[PG_TOOL_TEXT_MAX];
     const char *password = NULL, *argv[PG_DUMP_ARGS];
-    char *pw_env = NULL, **envp = NULL;
     pg_buf conninfo = {NULL, 0, 0};
     int wstatus = 0, n = 0, rc;
 
@@ -1438,8 +1372,7 @@ pg_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
     pg_conninfo(c, url, &conninfo);
     conninfo.size = conninfo.len + 1;
     conninfo.out = malloc(conninfo.size);
-    envp = pg_env_with("PGPASSWORD", password, &pw_env);
-    if (conninfo.out == NULL || envp == NULL) {
+    if (conninfo.out == NULL) {
         rc = pg_error(err, STRATA_ERROR, "out of memory");
         goto done;
     }
@@ -1467,19 +1400,15 @@ pg_backup(strata_conn *c, const strata_url *url, const char *path, strata_error 
         pg_host->run_tool == NULL)
         rc = pg_error(err, STRATA_NOT_SUPPORTED, "this strata cannot run pg_dump: upgrade it");
     else
-        rc = pg_host->run_tool(prog, (char *const *)argv, envp, path, text, sizeof(text), &wstatus,
-                               err);
+        rc = pg_host->run_tool(prog, (char *const *)argv, "PGPASSWORD", password, path, text,
+                               sizeof(text), &wstatus, err);
     if (rc == STRATA_OK) {
-        pg_redact(text, sizeof(text), password);
         if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
             rc = pg_dump_failed(c, prog, wstatus, text, err);
         else
             pg_tool_warnings(text);
     }
 done:
-    pg_wipe(pw_env);
-    free(pw_env);
-    free(envp);
     free(conninfo.out);
     return rc;
 }

@@ -149,17 +149,19 @@ typedef struct strata_host {
     void (*set_error)(strata_error *err, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
     /*
-     * Runs prog (a path) with argv and envp (its whole environment) without a shell: stdin
-     * from /dev/null; stdout written to path.tmp (created exclusively, mode 0600) and
-     * renamed over path only when prog exits 0 (path NULL: stdout goes into text too);
-     * stderr into text (size bytes, always NUL-terminated, the rest dropped). *wstatus is
-     * prog's waitpid() status. Returns STRATA_OK when prog ran, whatever its exit status;
-     * STRATA_ERROR (err filled) when it could not be started or path not written. For
-     * dump tools: pass secrets in envp, never in argv. Appended after ABI v1's first
-     * release: check size before use.
+     * Runs prog (a path) with argv, without a shell, in the process's environment plus
+     * secret_name=secret (replacing any; secret NULL: nothing added): stdin from /dev/null;
+     * stdout written to path.tmp (created exclusively, mode 0600) and renamed over path only
+     * when prog exits 0 (path NULL: stdout goes into text too); stderr into text (size
+     * bytes, always NUL-terminated, the rest dropped, every occurrence of the secret
+     * replaced by "***"). *wstatus is prog's waitpid() status. Returns STRATA_OK when prog
+     * ran, whatever its exit status; STRATA_ERROR (err filled) when it could not be started
+     * or path not written. Secrets go through the environment, never argv. Appended after
+     * ABI v1's first members: check size before use.
      */
-    int (*run_tool)(const char *prog, char *const argv[], char *const envp[], const char *path,
-                    char *text, size_t size, int *wstatus, strata_error *err);
+    int (*run_tool)(const char *prog, char *const argv[], const char *secret_name,
+                    const char *secret, const char *path, char *text, size_t size, int *wstatus,
+                    strata_error *err);
 } strata_host;
 
 /*
