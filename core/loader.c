@@ -69,6 +69,7 @@ static const strata_host host = {
     .log = host_log,
     .set_error = host_set_error,
     .run_tool = strata_tool_run,
+    .find_program = strata_tool_find,
 };
 
 const strata_host *

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +217,32 @@ strata_tool_run(const char *prog, char *const argv[], const char *secret_name, c
         unlink(tmp);
     free(tmp);
     return rc;
+}
+
+static int
+executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int
+strata_tool_find(const char *name, char *out, size_t size)
+{
+    int n;
+    if (strchr(name, '/') != NULL) {
+        n = snprintf(out, size, "%s", name);
+        return n > 0 && (size_t)n < size && executable(out);
+    }
+    const char *end;
+    for (const char *p = getenv("PATH"); p != NULL && *p != '\0';
+         p = *end != '\0' ? end + 1 : end) {
+        end = p + strcspn(p, ":");
+        if (end == p)
+            continue; /* an empty entry means the current directory: never searched */
+        n = snprintf(out, size, "%.*s/%s", (int)(end - p), p, name);
+        if (n > 0 && (size_t)n < size && executable(out))
+            return 1;
+    }
+    return 0;
 }

@@ -12,4 +12,6 @@ int strata_tool_run(const char *prog, char *const argv[], const char *secret_nam
                     const char *secret, const char *path, char *text, size_t size, int *wstatus,
                     strata_error *err);
 
+int strata_tool_find(const char *name, char *out, size_t size);
+
 #endif

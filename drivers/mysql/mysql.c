@@ -1014,39 +1014,14 @@ md_unlock(strata_conn *c, const char *name, strata_error *err)
 /* The dump programs, in the order they are looked for in PATH. */
 static const char *const md_dump_names[] = {"mariadb-dump", "mysqldump", NULL};
 
-/* True when path is an executable regular file. */
-static int
-md_executable(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-/*
- * Finds name as execvp() would, but skipping empty PATH entries (the current directory):
- * a name with a '/' is taken as is. Writes the program's path into out; returns 0 when
- * there is none.
- */
+/* The host's find_program (driver.h): name in PATH, or as given when it holds a '/'. */
 static int
 md_search_path(const char *name, char *out, size_t size)
 {
-    const char *p = getenv("PATH"), *end;
-    int n;
-
-    if (strchr(name, '/') != NULL) {
-        n = snprintf(out, size, "%s", name);
-        return n > 0 && (size_t)n < size && md_executable(out);
-    }
-    for (; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
-        end = p + strcspn(p, ":");
-        if (end == p)
-            continue;
-        n = snprintf(out, size, "%.*s/%s", (int)(end - p), p, name);
-        if (n > 0 && (size_t)n < size && md_executable(out))
-            return 1;
-    }
-    return 0;
+    if (md_host->size < offsetof(strata_host, find_program) + sizeof(md_host->find_program) ||
+        md_host->find_program == NULL)
+        return 0;
+    return md_host->find_program(name, out, size);
 }
 
 /* Finds the dump tool: STRATA_MYSQL_DUMP when set, else mariadb-dump or mysqldump in PATH. */

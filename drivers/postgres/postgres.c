@@ -1142,39 +1142,14 @@ fail:
 #define PG_TOOL_WARN_LINES 5  /* lines of a successful run's standard error logged */
 #define PG_DUMP_ARGS 12
 
-/* True when path is an executable regular file. */
-static int
-pg_executable(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-/*
- * Finds name as execvp() would, but skipping empty PATH entries (the current directory):
- * a name with a '/' is taken as is. Writes the program's path into out; returns 0 when
- * there is none.
- */
+/* The host's find_program (driver.h): name in PATH, or as given when it holds a '/'. */
 static int
 pg_search_path(const char *name, char *out, size_t size)
 {
-    const char *p = getenv("PATH"), *end;
-    int n;
-
-    if (strchr(name, '/') != NULL) {
-        n = snprintf(out, size, "%s", name);
-        return n > 0 && (size_t)n < size && pg_executable(out);
-    }
-    for (; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
-        end = p + strcspn(p, ":");
-        if (end == p)
-            continue;
-        n = snprintf(out, size, "%.*s/%s", (int)(end - p), p, name);
-        if (n > 0 && (size_t)n < size && pg_executable(out))
-            return 1;
-    }
-    return 0;
+    if (pg_host->size < offsetof(strata_host, find_program) + sizeof(pg_host->find_program) ||
+        pg_host->find_program == NULL)
+        return 0;
+    return pg_host->find_program(name, out, size);
 }
 
 /* The newest /usr/lib/postgresql/VERSION/bin/pg_dump (Debian's layout) into out, or 0. */
@@ -1182,6 +1157,7 @@ static int
 pg_search_fallback(char *out, size_t size)
 {
     long best = -1, version;
+    char found[PG_TOOL_PATH_MAX];
     glob_t g;
     size_t i;
 
@@ -1189,7 +1165,8 @@ pg_search_fallback(char *out, size_t size)
         return 0;
     for (i = 0; i < g.gl_pathc; i++) {
         version = strtol(g.gl_pathv[i] + strlen(PG_DUMP_FALLBACK_DIR), NULL, 10);
-        if (version > best && strlen(g.gl_pathv[i]) < size && pg_executable(g.gl_pathv[i])) {
+        if (version > best && strlen(g.gl_pathv[i]) < size &&
+            pg_search_path(g.gl_pathv[i], found, sizeof(found))) {
             best = version;
             snprintf(out, size, "%s", g.gl_pathv[i]);
         }

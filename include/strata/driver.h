@@ -162,6 +162,12 @@ typedef struct strata_host {
     int (*run_tool)(const char *prog, char *const argv[], const char *secret_name,
                     const char *secret, const char *path, char *text, size_t size, int *wstatus,
                     strata_error *err);
+    /*
+     * Finds the program name as execvp() would, but never in the current directory (empty
+     * PATH entries are skipped); a name holding '/' is taken as is. Writes its path into out
+     * and returns 1 when it is an executable regular file, else 0. Appended with run_tool.
+     */
+    int (*find_program)(const char *name, char *out, size_t size);
 } strata_host;
 
 /*
