@@ -1,5 +1,5 @@
 /*
- * Unit tests for strata.conf and settings resolution (core/settings.c, docs/configuration.md):
+ * Unit tests for strata.conf and settings resolution (core/config/settings.c, docs/configuration.md):
  * parsing, ${VAR} substitution with an injected environment, errors naming file:line,
  * choosing the environment, the precedence of flags, variables, the file and defaults,
  * passwords from files, MYSQL_PWD and URLs, and placeholders.

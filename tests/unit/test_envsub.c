@@ -1,5 +1,5 @@
 /*
- * Unit tests for goose's environment substitution filter (core/envsub.c): regions, the
+ * Unit tests for goose's environment substitution filter (core/files/envsub.c): regions, the
  * ${VAR} forms, text left alone, marker lines, streaming in any piece size, errors.
  */
 #ifdef HAVE_CONFIG_H

@@ -1,5 +1,5 @@
 /*
- * Unit tests for planning (core/plan.c): merging the migrations on disk with the
+ * Unit tests for planning (core/engine/plan.c): merging the migrations on disk with the
  * history, and choosing what up and down run. Both lists are built by hand; no files,
  * no database.
  */
