@@ -271,6 +271,33 @@ typedef struct strata_driver {
      */
     int (*backup)(strata_conn *conn, const strata_url *url, const char *path, strata_error *err);
 
+    /*
+     * Whether the NUL-terminated sql ends with a complete statement, as the database's own
+     * shell decides (SQLite: sqlite3_complete()). Returns 1 when complete, 0 when not. When
+     * set, the core's splitter asks it at each delimiter of a statement that may hold a
+     * body (one starting with CREATE or EXPLAIN) instead of tracking BEGIN ... END itself,
+     * so statement boundaries are exactly the database's. Called with no connection: it
+     * must depend on the text alone. May be NULL.
+     */
+    int (*statement_complete)(const char *sql);
+    /*
+     * Writes the schema (MySQL: the database) that unqualified names resolved to right after
+     * connect() (snprintf convention), or "" when names need no qualifying (SQLite) or there
+     * is none. The core names its history tables with it, so a migration that changes the
+     * session's schema or database (SET search_path, USE other_db) cannot redirect the
+     * history. Must not run a query: capture the value in connect(). May be NULL (as "").
+     */
+    size_t (*home_schema)(strata_conn *conn, char *out, size_t size);
+    /*
+     * Writes the SQL that puts back what a migration's statements may have changed in the
+     * session (PostgreSQL: search_path and the other settings; MySQL: the current database)
+     * as it was right after connect() (snprintf convention); "" when nothing needs putting
+     * back. Called after each migration's statements, before its history is written, inside
+     * its transaction when it has one; it may look at the connection's state without a round
+     * trip to write "" when nothing changed. May be NULL (nothing to restore).
+     */
+    size_t (*session_reset_sql)(strata_conn *conn, char *out, size_t size);
+
     /* Append new members here, and only here. */
 } strata_driver;
 
