@@ -212,9 +212,20 @@ problem_name(strata_problem_kind k)
         return "down-modified";
     case STRATA_PROBLEM_GAP:
         return "gap";
+    case STRATA_PROBLEM_EMPTY:
+        return "empty";
     }
     return "unknown";
 }
+
+static const char *
+severity_name(const strata_problem *p)
+{
+    return p->is_error ? "error" : p->is_info ? "info" : "warning";
+}
+
+/* Most info lines shown one by one; beyond, one line counts them. */
+#define INFO_LINES 5
 
 void
 strata_report_validation(FILE *out, const strata_validation_report *r, unsigned flags)
@@ -227,13 +238,14 @@ strata_report_validation(FILE *out, const strata_validation_report *r, unsigned 
         strata_json_kv_int(out, &first, "checked", (long long)r->checked);
         strata_json_kv_int(out, &first, "errors", (long long)r->errors);
         strata_json_kv_int(out, &first, "warnings", (long long)r->warnings);
+        strata_json_kv_int(out, &first, "infos", (long long)r->infos);
         strata_json_key(out, &first, "problems");
         fputc('[', out);
         for (size_t i = 0; i < r->count; i++) {
             int f = 1;
             fputs(i ? ",{" : "{", out);
             strata_json_kv_string(out, &f, "kind", problem_name(r->items[i].kind));
-            strata_json_kv_string(out, &f, "severity", r->items[i].is_error ? "error" : "warning");
+            strata_json_kv_string(out, &f, "severity", severity_name(&r->items[i]));
             strata_json_kv_string(out, &f, "version", r->items[i].version);
             strata_json_kv_string(out, &f, "file", r->items[i].file);
             strata_json_kv_string(out, &f, "message", r->items[i].message);
@@ -243,10 +255,21 @@ strata_report_validation(FILE *out, const strata_validation_report *r, unsigned 
         return;
     }
     int color = flags & STRATA_REPORT_COLOR;
-    for (size_t i = 0; i < r->count; i++)
-        fprintf(out, "%s%s%s: %s\n", color ? (r->items[i].is_error ? RED : YELLOW) : "",
-                r->items[i].is_error ? "error" : "warning", color ? RESET : "",
-                r->items[i].message);
+    for (size_t i = 0; i < r->count; i++) {
+        const strata_problem *p = &r->items[i];
+        if (p->is_info && r->infos > INFO_LINES)
+            continue;
+        fprintf(out, "%s%s%s: %s\n",
+                !color        ? ""
+                : p->is_error ? RED
+                : p->is_info  ? ""
+                              : YELLOW,
+                severity_name(p), color && !p->is_info ? RESET : "", p->message);
+    }
+    if (r->infos > INFO_LINES)
+        fprintf(out,
+                "info: %zu empty script(s) run as no-ops; `strata validate --json` lists them\n",
+                r->infos);
     fprintf(out, "%zu migration(s) checked: %zu error(s), %zu warning(s)\n", r->checked, r->errors,
             r->warnings);
 }

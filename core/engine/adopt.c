@@ -435,7 +435,6 @@ detect(strata *s, tool_rows *rows, strata_error *err)
 /* A migration the tool applied, as far as the tool's table tells. */
 typedef struct adoption {
     const char *version;          /* as the tool recorded it (borrowed from its row) */
-    strata_version_key key;       /* for versioned migrations */
     const strata_migration *m;    /* its file; NULL when the directory has none */
     const strata_repeatable *rep; /* a repeatable migration's file */
     const tool_row *row;          /* the row that applied it */
@@ -450,11 +449,11 @@ typedef struct adoption_set {
 
 /* The index of the migration in the set, or -1. */
 static long
-set_find(const adoption_set *set, const strata_version_key *key, const strata_repeatable *rep)
+set_find(const adoption_set *set, const char *version, const strata_repeatable *rep)
 {
     for (size_t i = 0; i < set->count; i++) {
         const adoption *a = &set->items[i];
-        if (rep != NULL ? a->rep == rep : a->rep == NULL && strata_version_cmp(&a->key, key) == 0)
+        if (rep != NULL ? a->rep == rep : a->rep == NULL && strata_version_cmp(a->version, version) == 0)
             return (long)i;
     }
     return -1;
@@ -464,7 +463,7 @@ set_find(const adoption_set *set, const strata_version_key *key, const strata_re
 static void
 set_put(adoption_set *set, const adoption *a, int keep)
 {
-    long old = set_find(set, &a->key, a->rep);
+    long old = set_find(set, a->version, a->rep);
     if (old >= 0) {
         if (!keep)
             set->items[old] = *a;
@@ -475,9 +474,9 @@ set_put(adoption_set *set, const adoption *a, int keep)
 }
 
 static void
-set_drop(adoption_set *set, const strata_version_key *key)
+set_drop(adoption_set *set, const char *version)
 {
-    long i = set_find(set, key, NULL);
+    long i = set_find(set, version, NULL);
     if (i >= 0)
         set->items[i] = set->items[--set->count];
 }
@@ -497,25 +496,25 @@ put_version(adoption_set *set, const strata_source_set *files, strata_adopt_tool
             const tool_row *row, strata_error *err)
 {
     adoption a = {.version = row->version, .row = row};
-    if (strata_version_parse(row->version, strlen(row->version), &a.key) != 0)
+    if (strata_version_check(row->version, strlen(row->version), NULL) != 0)
         return bad_version(err, tool, row->version);
-    a.m = strata_source_find(files, &a.key);
+    a.m = strata_source_find(files, row->version);
     set_put(set, &a, 0);
     return STRATA_OK;
 }
 
 /* Adds every file up to version (inclusive) that is not in the set yet. */
 static void
-put_up_to(adoption_set *set, const strata_source_set *files, const strata_version_key *version,
+put_up_to(adoption_set *set, const strata_source_set *files, const char *version,
           const tool_row *row)
 {
     for (size_t i = 0; i < files->count; i++) {
         const strata_migration *m = &files->items[i];
-        if (strata_version_cmp(&m->key, version) > 0)
+        if (strata_version_cmp(m->version, version) > 0)
             break;
         if (!m->applicable) /* only for other databases: never applied here */
             continue;
-        adoption a = {.version = m->version, .key = m->key, .m = m, .row = row, .by_baseline = 1};
+        adoption a = {.version = m->version, .m = m, .row = row, .by_baseline = 1};
         set_put(set, &a, 1);
     }
 }
@@ -526,7 +525,6 @@ resolve_golang_migrate(const tool_rows *rows, const strata_source_set *files, ad
                        strata_error *err)
 {
     const tool_row *top = NULL;
-    strata_version_key key, top_key;
     for (size_t i = 0; i < rows->count; i++) {
         const tool_row *r = &rows->items[i];
         if (r->flag) {
@@ -543,16 +541,16 @@ resolve_golang_migrate(const tool_rows *rows, const strata_source_set *files, ad
         const tool_row *r = &rows->items[i];
         if (r->version == NULL || r->version[0] == '-') /* -1: golang-migrate's nil version */
             continue;
-        if (strata_version_parse(r->version, strlen(r->version), &key) != 0)
+        if (strata_version_check(r->version, strlen(r->version), NULL) != 0)
             return bad_version(err, rows->tool, r->version);
-        if (top == NULL || strata_version_cmp(&key, &top_key) > 0)
-            top = r, top_key = key;
+        if (top == NULL || strata_version_cmp(r->version, top->version) > 0)
+            top = r;
     }
     if (top == NULL)
         return STRATA_OK;
     int rc = put_version(set, files, rows->tool, top, err);
     if (rc == STRATA_OK)
-        put_up_to(set, files, &top_key, top);
+        put_up_to(set, files, top->version, top);
     return rc;
 }
 
@@ -575,13 +573,12 @@ resolve_goose(const tool_rows *rows, const strata_source_set *files, adoption_se
 {
     for (size_t i = 0; i < rows->count; i++) {
         const tool_row *r = &rows->items[i];
-        strata_version_key key;
         if (r->version == NULL || strcmp(r->version, "0") == 0) /* goose's initial row */
             continue;
-        if (strata_version_parse(r->version, strlen(r->version), &key) != 0)
+        if (strata_version_check(r->version, strlen(r->version), NULL) != 0)
             return bad_version(err, rows->tool, r->version);
         if (!r->flag) {
-            set_drop(set, &key);
+            set_drop(set, r->version);
             continue;
         }
         int rc = put_version(set, files, rows->tool, r, err);
@@ -658,7 +655,6 @@ resolve_flyway(strata *s, const tool_rows *rows, const strata_source_set *files,
     for (size_t i = 0; i < rows->count; i++) {
         const tool_row *r = &rows->items[i];
         const char *type = r->type ? r->type : "";
-        strata_version_key key;
         if (strcmp(type, "SCHEMA") == 0)
             continue;
         if (r->version == NULL) {
@@ -666,12 +662,12 @@ resolve_flyway(strata *s, const tool_rows *rows, const strata_source_set *files,
                 put_repeatable(s, set, files, r);
             continue;
         }
-        if (strata_version_parse(r->version, strlen(r->version), &key) != 0)
+        if (strata_version_check(r->version, strlen(r->version), NULL) != 0)
             return bad_version(err, rows->tool, r->version);
         if (starts_with(type, "UNDO_") || strcmp(type, "DELETE") == 0)
-            set_drop(set, &key);
+            set_drop(set, r->version);
         else if (strcmp(type, "BASELINE") == 0 || strcmp(type, "SQL_BASELINE") == 0)
-            put_up_to(set, files, &key, r);
+            put_up_to(set, files, r->version, r);
         else {
             int rc = put_version(set, files, rows->tool, r, err);
             if (rc != STRATA_OK)
@@ -717,7 +713,7 @@ cmp_adoptions(const void *x, const void *y)
         return a->rep != NULL ? 1 : -1;
     if (a->rep != NULL)
         return strcmp(a->rep->name, b->rep->name);
-    return strata_version_cmp(&a->key, &b->key);
+    return strata_version_cmp(a->version, b->version);
 }
 
 /* Works out what the tool applied, in the order it applied it (version order for the tools
@@ -850,7 +846,7 @@ plan_records(strata *s, strata_adopt_tool tool, const adoption_set *set,
         it->execution_ms = row.execution_ms;
     }
     for (size_t i = 0; i < files->count; i++)
-        if (files->items[i].applicable && set_find(set, &files->items[i].key, NULL) < 0)
+        if (files->items[i].applicable && set_find(set, files->items[i].version, NULL) < 0)
             r->pending++;
     return r;
 }
@@ -907,7 +903,7 @@ strata_adopt(strata *s, const char *tool, strata_adopt_report **out, strata_erro
     int rc = read_tool_table(s, tool, &rows, err);
     session_utc_end(s, zone);
     if (rc == STRATA_OK)
-        rc = strata_source_scan(s->dir, s->drv->dialect, &files, err);
+        rc = strata_session_scan(s, &files, err);
     if (rc == STRATA_OK)
         rc = resolve(s, &rows, files, &set, err);
     if (rc == STRATA_OK)

@@ -46,22 +46,22 @@ strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_e
     else if (rc == STRATA_OK)
         e->history = strata_xcalloc(1, sizeof(*e->history));
     if (rc == STRATA_OK)
-        rc = strata_source_scan(s->dir, s->drv->dialect, &e->files, err);
+        rc = strata_session_scan(s, &e->files, err);
     if (rc == STRATA_OK)
         e->merged = strata_plan_merge(e->files, e->history);
     return rc;
 }
 
 static int
-parse_target(const strata_run_options *o, strata_version_key *to, strata_error *err)
+check_target(const strata_run_options *o, strata_error *err)
 {
-    if (o == NULL || o->to_version == NULL)
-        return STRATA_OK;
-    if (strata_version_parse(o->to_version, strlen(o->to_version), to) != 0)
+    const char *why;
+    if (o == NULL || o->to_version == NULL || o->to_version[0] == '@')
+        return STRATA_OK; /* a tag is looked up once the files are read */
+    if (strata_version_check(o->to_version, strlen(o->to_version), &why) != 0)
         return strata_fail(err, STRATA_USAGE,
-                           "'%s' is not a version (digits, optionally dotted: 20250701132805, "
-                           "003, 1.2.3)",
-                           o->to_version);
+                           "'%s' is not a version: %s (e.g. 20250701132805, 003, 1.2.3)",
+                           o->to_version, why);
     return STRATA_OK;
 }
 
@@ -188,6 +188,24 @@ execute_all(strata *s, const strata_engine_state *e, const strata_plan *plan, ch
     return rc;
 }
 
+/* The version a target names: itself, or for "@tag" the version of the change the tag
+ * follows in the plan (sqitch). */
+static int
+tag_target(const strata *s, const strata_source_set *files, const char *to, const char **version,
+           strata_error *err)
+{
+    *version = to;
+    if (to == NULL || to[0] != '@')
+        return STRATA_OK;
+    for (size_t i = 0; i < files->ntags; i++)
+        if (strcmp(files->tags[i].name, to) == 0) {
+            *version = files->tags[i].version;
+            return STRATA_OK;
+        }
+    return strata_fail(err, STRATA_USAGE,
+                       "no tag %s in the plan of %s; tags are sqitch's @name lines", to, s->dir);
+}
+
 static int
 run(strata *s, char direction, const strata_run_options *o, strata_run_report **out,
     strata_error *err)
@@ -196,16 +214,17 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
     if (out != NULL)
         *out = NULL;
     int dry_run = o != NULL && o->dry_run;
-    strata_version_key to_key;
-    const strata_version_key *to = o != NULL && o->to_version != NULL ? &to_key : NULL;
+    const char *to = o != NULL ? o->to_version : NULL;
     strata_engine_state e;
     strata_plan plan = {0};
     strata_run_report *report = NULL;
-    int rc = parse_target(o, &to_key, err);
+    int rc = check_target(o, err);
     if (rc != STRATA_OK)
         return rc;
     rc = strata_engine_prepare(s, !dry_run, &e, err);
     long step = o != NULL ? o->step : 0;
+    if (rc == STRATA_OK)
+        rc = tag_target(s, e.files, to, &to, err);
     if (rc == STRATA_OK && direction == 'u')
         rc = strata_plan_up(e.merged, to, step, s->allow_out_of_order, &plan, err);
     else if (rc == STRATA_OK)
@@ -340,7 +359,7 @@ strata_redo(strata *s, long step, strata_run_report **down_out, strata_run_repor
     if (rc == STRATA_OK && down->count > 0) {
         const char *newest = down->items[0].version;
         for (size_t i = 1; i < down->count; i++)
-            if (strata_version_cmp_text(down->items[i].version, newest) > 0)
+            if (strata_version_cmp(down->items[i].version, newest) > 0)
                 newest = down->items[i].version;
         strata_run_options u = {.size = sizeof(u), .to_version = newest};
         rc = strata_up(s, &u, &up, err);
@@ -392,14 +411,13 @@ resolve_target(const strata_engine_state *e, const char *version, force_target *
         free(v);
         return STRATA_OK;
     }
-    strata_version_key key;
-    if (strata_version_parse(version, strlen(version), &key) != 0)
+    const char *why;
+    if (strata_version_check(version, strlen(version), &why) != 0)
         return strata_fail(err, STRATA_USAGE,
-                           "'%s' is not a version (digits, optionally dotted, or R__name for a "
-                           "repeatable migration)",
-                           version);
-    const strata_migration *m = strata_source_find(e->files, &key);
-    t->row = strata_history_find(e->history, &key);
+                           "'%s' is not a version: %s (or R__name for a repeatable migration)",
+                           version, why);
+    const strata_migration *m = strata_source_find(e->files, version);
+    t->row = strata_history_find(e->history, version);
     t->kind = "versioned";
     if (m != NULL && m->applicable) {
         t->up = &m->up;
@@ -499,10 +517,10 @@ strata_baseline(strata *s, const char *version, const char *description, size_t 
                 strata_error *err)
 {
     strata_error_clear(err);
-    strata_version_key to;
-    if (version == NULL || strata_version_parse(version, strlen(version), &to) != 0)
-        return strata_fail(err, STRATA_USAGE, "'%s' is not a version to baseline at",
-                           version ? version : "");
+    const char *why = "a version needs at least one digit";
+    if (version == NULL || strata_version_check(version, strlen(version), &why) != 0)
+        return strata_fail(err, STRATA_USAGE, "'%s' is not a version to baseline at: %s",
+                           version ? version : "", why);
     strata_engine_state e;
     strata_buf sql = {0};
     size_t n = 0;
@@ -516,7 +534,7 @@ strata_baseline(strata *s, const char *version, const char *description, size_t 
                          s->names.migrations, e.history->count + e.history->nrepeatables);
     for (size_t i = 0; rc == STRATA_OK && i < e.files->count; i++) {
         const strata_migration *m = &e.files->items[i];
-        if (!m->applicable || strata_version_cmp(&m->key, &to) > 0)
+        if (!m->applicable || strata_version_cmp(m->version, version) > 0)
             continue;
         strata_history_row r = {.version = m->version,
                                 .kind = "versioned",

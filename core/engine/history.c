@@ -106,7 +106,6 @@ collect_row(void *ctx, int ncols, const char *const *v)
     }
     memset(r, 0, sizeof(*r));
     r->version = dup_value(v[0] ? v[0] : "");
-    strata_version_parse(r->version, strlen(r->version), &r->key);
     r->kind = dup_value(v[1]);
     r->name = dup_value(v[2] ? v[2] : "");
     r->checksum = dup_value(v[3] ? v[3] : "");
@@ -135,7 +134,7 @@ static int
 cmp_rows(const void *a, const void *b)
 {
     const strata_history_row *x = a, *y = b;
-    return strata_version_cmp(&x->key, &y->key);
+    return strata_version_cmp(x->version, y->version);
 }
 
 int
@@ -208,10 +207,10 @@ strata_history_find_repeatable(const strata_history *h, const char *name)
 }
 
 const strata_history_row *
-strata_history_find(const strata_history *h, const strata_version_key *key)
+strata_history_find(const strata_history *h, const char *version)
 {
     for (size_t i = 0; i < h->count; i++)
-        if (strata_version_cmp(&h->rows[i].key, key) == 0)
+        if (strata_version_cmp(h->rows[i].version, version) == 0)
             return &h->rows[i];
     return NULL;
 }
@@ -223,7 +222,7 @@ cmp_rank_desc(const void *a, const void *b)
     const strata_history_row *y = *(const strata_history_row *const *)b;
     if (x->applied_rank != y->applied_rank)
         return x->applied_rank > y->applied_rank ? -1 : 1;
-    return -strata_version_cmp(&x->key, &y->key);
+    return -strata_version_cmp(x->version, y->version);
 }
 
 const strata_history_row **

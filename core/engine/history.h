@@ -15,8 +15,7 @@
 #define STRATA_HISTORY_SCHEMA 1
 
 typedef struct strata_history_row {
-    char *version;
-    strata_version_key key;
+    char *version; /* as recorded */
     char *kind;
     char *name;
     char *checksum;
@@ -63,8 +62,8 @@ int strata_history_ensure(strata *s, int create, int *exists, strata_error *err)
 /* Reads every row; *out is freed with strata_history_free. */
 int strata_history_load(strata *s, strata_history **out, strata_error *err);
 void strata_history_free(strata_history *h);
-const strata_history_row *strata_history_find(const strata_history *h,
-                                              const strata_version_key *key);
+/* The row of this version (compared as versions: "001" finds "1"), or NULL. */
+const strata_history_row *strata_history_find(const strata_history *h, const char *version);
 const strata_history_row *strata_history_find_repeatable(const strata_history *h,
                                                          const char *name);
 /* Rows sorted by applied_rank, newest first; the array (not the rows) is the caller's. */

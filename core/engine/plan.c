@@ -10,12 +10,12 @@
 #include "util.h"
 
 static strata_migration_state
-state_of(const strata_migration *f, const strata_history_row *r, const strata_version_key *newest)
+state_of(const strata_migration *f, const strata_history_row *r, const char *newest)
 {
     if (r == NULL && !f->applicable)
         return STRATA_STATE_NOT_APPLICABLE;
     if (r == NULL)
-        return newest != NULL && strata_version_cmp(&f->key, newest) < 0 ? STRATA_STATE_OUT_OF_ORDER
+        return newest != NULL && strata_version_cmp(f->version, newest) < 0 ? STRATA_STATE_OUT_OF_ORDER
                                                                          : STRATA_STATE_PENDING;
     if (strcmp(r->state, "dirty") == 0)
         return STRATA_STATE_DIRTY;
@@ -63,13 +63,12 @@ strata_plan_merge(const strata_source_set *files, const strata_history *history)
 {
     strata_merged *m = strata_xcalloc(1, sizeof(*m));
     m->items = strata_xcalloc(files->count + history->count + 1, sizeof(*m->items));
-    const strata_version_key *newest =
-        history->count ? &history->rows[history->count - 1].key : NULL;
+    const char *newest = history->count ? history->rows[history->count - 1].version : NULL;
     size_t i = 0, j = 0;
     while (i < files->count || j < history->count) {
         const strata_migration *f = i < files->count ? &files->items[i] : NULL;
         const strata_history_row *r = j < history->count ? &history->rows[j] : NULL;
-        int c = f == NULL ? 1 : r == NULL ? -1 : strata_version_cmp(&f->key, &r->key);
+        int c = f == NULL ? 1 : r == NULL ? -1 : strata_version_cmp(f->version, r->version);
         strata_plan_entry *e = &m->items[m->count++];
         e->file = c <= 0 ? f : NULL;
         e->row = c >= 0 ? r : NULL;
@@ -169,7 +168,7 @@ check_up(const strata_plan_entry *e, int allow_out_of_order, strata_error *err)
 }
 
 int
-strata_plan_up(const strata_merged *m, const strata_version_key *to, long step,
+strata_plan_up(const strata_merged *m, const char *to, long step,
                int allow_out_of_order, strata_plan *out, strata_error *err)
 {
     memset(out, 0, sizeof(*out));
@@ -180,7 +179,7 @@ strata_plan_up(const strata_merged *m, const strata_version_key *to, long step,
         const strata_plan_entry *e = &m->items[i];
         if (e->state != STRATA_STATE_PENDING && e->state != STRATA_STATE_OUT_OF_ORDER)
             continue;
-        if (to != NULL && strata_version_cmp(&e->file->key, to) > 0)
+        if (to != NULL && strata_version_cmp(e->file->version, to) > 0)
             break;
         if (step > 0 && (long)out->count >= step)
             break;
@@ -222,7 +221,7 @@ check_down(const strata_plan_entry *e, strata_error *err)
 }
 
 int
-strata_plan_down(const strata_merged *m, const strata_history *h, const strata_version_key *to,
+strata_plan_down(const strata_merged *m, const strata_history *h, const char *to,
                  long step, int all, strata_plan *out, strata_error *err)
 {
     memset(out, 0, sizeof(*out));
@@ -232,7 +231,7 @@ strata_plan_down(const strata_merged *m, const strata_history *h, const strata_v
     const strata_history_row **rows = strata_history_by_rank_desc(h);
     long limit = all ? 0 : step > 0 ? step : to != NULL ? 0 : 1;
     for (size_t i = 0; i < h->count; i++) {
-        if (to != NULL && strata_version_cmp(&rows[i]->key, to) <= 0)
+        if (to != NULL && strata_version_cmp(rows[i]->version, to) <= 0)
             continue;
         if (limit > 0 && (long)out->count >= limit)
             break;

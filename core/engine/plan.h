@@ -53,7 +53,7 @@ void strata_plan_free(strata_plan *p);
  * history, (STRATA_VALIDATION) an applied migration whose file changed, and a pending
  * version older than the newest applied one unless allow_out_of_order.
  */
-int strata_plan_up(const strata_merged *m, const strata_version_key *to, long step,
+int strata_plan_up(const strata_merged *m, const char *to, long step,
                    int allow_out_of_order, strata_plan *out, strata_error *err);
 
 /*
@@ -61,7 +61,7 @@ int strata_plan_up(const strata_merged *m, const strata_version_key *to, long st
  * version above to (when to is not NULL), everything (all), or the last step (default 1).
  * Refuses a dirty history, a migration whose file is gone or has no down script.
  */
-int strata_plan_down(const strata_merged *m, const strata_history *h, const strata_version_key *to,
+int strata_plan_down(const strata_merged *m, const strata_history *h, const char *to,
                      long step, int all, strata_plan *out, strata_error *err);
 
 /* The message telling how to leave a dirty state, for err->hint. */

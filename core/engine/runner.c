@@ -7,6 +7,11 @@
  * -- strata:no-transaction) the dirty protocol applies: the row is written 'dirty' first,
  * a checkpoint (statement count and a hash chain of the statements run) follows every
  * statement, and the row becomes 'applied' at the end.
+ *
+ * Every migration ends by putting the session back as strata opened it (the driver's
+ * session_reset_sql), so a migration's USE or SET search_path cannot redirect the next one.
+ * A sqitch script wrapped in its own BEGIN ... COMMIT runs without that wrapper, inside
+ * strata's transaction, followed by its verify script.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "checksum.h"
 #include "envsub.h"
@@ -23,11 +29,22 @@
 #include "runner.h"
 #include "session.h"
 
+/* What a first pass over a script found. */
+typedef struct script_shape {
+    unsigned flags; /* OR of the STRATA_STMT_* flags of the statements that will run */
+    long count;     /* statements in the script */
+    int wrapped;    /* STRATA_SCRIPT_OWN_TRANSACTION and the script is BEGIN ... COMMIT (or
+                       ROLLBACK): its first and last statements are not run */
+} script_shape;
+
 /* One script being run. */
 typedef struct script_run {
     strata *s;
     const strata_migration *m;
     const strata_script *script;
+    script_shape shape;    /* of script */
+    long index;            /* 1-based number of the statement being handled in script */
+    int verifying;         /* running m->verify: statements are neither counted nor hashed */
     char direction;        /* 'u' or 'd' */
     int dirty_protocol;    /* run outside a transaction with checkpoints */
     long statements;       /* statements run so far */
@@ -51,6 +68,48 @@ lex_error(const strata_script *script, const strata_lex_error *le, strata_error 
 
 /* Receives each statement of a script; lx is there for COPY data. Non-zero stops. */
 typedef int (*each_fn)(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *err);
+
+/* Reads the whole of reader; newly allocated, NUL-terminated, *len its length. */
+static char *
+read_all(strata_read_fn read, void *source, size_t *len)
+{
+    strata_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = read(source, chunk, sizeof(chunk))) > 0 && n != (size_t)-1)
+        strata_buf_append(&b, chunk, n);
+    strata_buf_puts(&b, "");
+    *len = b.len;
+    return strata_buf_take(&b);
+}
+
+/* A script that is one statement (Liquibase splitStatements:false): its text, blanks and a
+ * final delimiter trimmed, handed to fn once (not at all when it is blank). */
+static int
+whole_statement(const strata_script *script, strata_read_fn read, void *source, each_fn fn,
+                void *ctx, strata_error *err)
+{
+    size_t len, start = 0;
+    char *text = read_all(read, source, &len);
+    strata_stmt st = {.line = script->first_line, .col = 1, .index = 1};
+    while (start < len && strchr(" \t\r\n", text[start]) != NULL) {
+        st.col = text[start] == '\n' ? 1 : st.col + 1;
+        st.line += text[start] == '\n';
+        start++;
+    }
+    const char *delim = script->delimiter ? script->delimiter : ";";
+    size_t dl = strlen(delim);
+    while (len > start && strchr(" \t\r\n", text[len - 1]) != NULL)
+        len--;
+    if (len - start >= dl && memcmp(text + len - dl, delim, dl) == 0)
+        len -= dl;
+    text[len] = '\0';
+    st.text = text + start;
+    st.len = len - start;
+    int rc = st.len > 0 ? fn(ctx, NULL, &st, err) : STRATA_OK;
+    free(text);
+    return rc;
+}
 
 /* Splits script with the dialect's lexer and hands each statement to fn. */
 static int
@@ -79,6 +138,10 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
         read = strata_envsub_read;
         source = values;
     }
+    if (script->flags & STRATA_SCRIPT_ONE_STATEMENT) {
+        rc = whole_statement(script, read, source, fn, ctx, err);
+        goto done;
+    }
     rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns, read, source,
                           script->first_line, &lx);
     if (rc != STRATA_OK)
@@ -88,6 +151,7 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
     int got;
     while (rc == STRATA_OK && (got = strata_lexer_next(lx, &st, &le)) != 0)
         rc = got < 0 ? lex_error(script, &le, err) : fn(ctx, lx, &st, err);
+done:
     strata_lexer_free(lx);
     strata_envsub_free(values);
     strata_envsub_free(envsub);
@@ -95,40 +159,85 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
     return rc;
 }
 
-typedef struct prescan_result {
-    unsigned flags; /* OR of the statements' flags */
-    long count;
-} prescan_result;
+/* What a transaction-control statement does: 'b' begin, 'c' commit, 'r' roll back, 0 when
+ * it is not one. */
+static char
+tx_kind(const strata_stmt *st)
+{
+    static const struct {
+        const char *word;
+        char kind;
+    } words[] = {{"BEGIN", 'b'}, {"START", 'b'}, {"COMMIT", 'c'}, {"END", 'c'}, {"ROLLBACK", 'r'}};
+    if (!(st->flags & STRATA_STMT_TX_CONTROL))
+        return 0;
+    size_t n = 0;
+    while (n < st->len && ((st->text[n] | 0x20) >= 'a' && (st->text[n] | 0x20) <= 'z'))
+        n++;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (n == strlen(words[i].word) && strncasecmp(st->text, words[i].word, n) == 0)
+            return words[i].kind;
+    return 0;
+}
+
+typedef struct prescan_state {
+    script_shape shape;
+    char first; /* tx_kind of the first statement */
+    char last;  /* ... of the latest */
+    unsigned first_flags;
+    unsigned last_flags;
+    unsigned inner;    /* OR of the flags of statements 2 .. latest-1 */
+    unsigned inner_to; /* OR of the flags of statements 2 .. latest */
+} prescan_state;
 
 static int
 prescan_one(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *err)
 {
-    prescan_result *p = ctx;
-    p->flags |= st->flags;
-    p->count++;
+    (void)lx;
+    (void)err;
+    prescan_state *p = ctx;
+    if (p->shape.count++ == 0) {
+        p->first = tx_kind(st);
+        p->first_flags = st->flags;
+    } else {
+        p->inner = p->inner_to;
+        p->inner_to |= st->flags;
+    }
+    p->last = tx_kind(st);
+    p->last_flags = st->flags;
+    p->shape.flags |= st->flags;
     return STRATA_OK;
 }
 
-/* First pass over a pending script: OR of the statements' flags, and their count. */
+/* First pass over a script to run: its shape. */
 static int
-prescan(strata *s, const strata_script *script, unsigned *flags, long *count, strata_error *err)
+prescan(strata *s, const strata_script *script, script_shape *shape, strata_error *err)
 {
-    prescan_result p = {0};
+    prescan_state p = {0};
     int rc = each_statement(s, script, prescan_one, &p, err);
-    *flags = p.flags;
-    *count = p.count;
+    p.shape.wrapped = (script->flags & STRATA_SCRIPT_OWN_TRANSACTION) && p.shape.count >= 2 &&
+                      p.first == 'b' && (p.last == 'c' || p.last == 'r');
+    if (p.shape.wrapped)
+        p.shape.flags = p.inner;
+    *shape = p.shape;
     return rc;
+}
+
+/* Whether statement number index of a script of this shape is its own BEGIN or COMMIT. */
+static int
+is_wrapper(const script_shape *shape, long index)
+{
+    return shape->wrapped && (index == 1 || index == shape->count);
 }
 
 /* ------------------------------------------------------------------ running statements */
 
 /* Rewrites a driver error as "file:line:col: message", keeping SQLSTATE, detail, hint. */
 static void
-locate_error(const script_run *r, const strata_stmt *st, strata_error *err)
+locate_error(const char *path, const strata_stmt *st, strata_error *err)
 {
     long line, col;
     strata_stmt_locate(st, err->position, &line, &col);
-    strata_error_prefix(err, "%s:%ld:%ld: ", r->script->path, line, col);
+    strata_error_prefix(err, "%s:%ld:%ld: ", path, line, col);
     if (err->status == STRATA_OK)
         err->status = STRATA_ERROR;
 }
@@ -173,6 +282,8 @@ chain_reset(script_run *r)
 static int
 statement_done(script_run *r, const strata_stmt *st, strata_error *err)
 {
+    if (r->verifying)
+        return STRATA_OK;
     r->statements++;
     if (!r->dirty_protocol)
         return STRATA_OK; /* all or nothing: no checkpoint to resume from, no chain needed */
@@ -193,7 +304,7 @@ run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *er
     else
         rc = r->s->drv->exec(r->s->conn, st->text, st->len, err);
     if (rc != STRATA_OK)
-        locate_error(r, st, err);
+        locate_error(r->script->path, st, err);
     return rc;
 }
 
@@ -241,7 +352,9 @@ run_statement(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *
 {
     statement_pass *p = ctx;
     script_run *r = p->r;
-    if (r->statements < r->skip)
+    if (is_wrapper(&r->shape, ++r->index))
+        return STRATA_OK;
+    if (!r->verifying && r->statements < r->skip)
         return skip_statement(r, st, err);
     strata_event ev = {.type = STRATA_EVENT_STATEMENT,
                        .direction = r->direction,
@@ -261,7 +374,76 @@ run_statements(script_run *r, statement_fn handle, strata_error *err)
 {
     statement_pass p = {.r = r, .handle = handle};
     chain_reset(r);
+    r->index = 0;
     return each_statement(r->s, r->script, run_statement, &p, err);
+}
+
+/*
+ * After an up script with a verify script (sqitch): runs the verify script's statements
+ * the same way, in the same transaction when there is one. They are not counted: a failing
+ * verify fails the migration, and `up --resume` runs it again.
+ */
+static int
+run_verify(script_run *r, statement_fn handle, strata_error *err)
+{
+    if (r->direction != 'u' || r->m->verify.path == NULL)
+        return STRATA_OK;
+    const strata_script *main_script = r->script;
+    script_shape main_shape = r->shape;
+    int rc = prescan(r->s, &r->m->verify, &r->shape, err);
+    r->script = &r->m->verify;
+    r->verifying = 1;
+    r->index = 0;
+    statement_pass p = {.r = r, .handle = handle};
+    if (rc == STRATA_OK)
+        rc = each_statement(r->s, r->script, run_statement, &p, err);
+    r->verifying = 0;
+    if (rc == STRATA_OK) { /* an error keeps pointing at the verify script */
+        r->script = main_script;
+        r->shape = main_shape;
+    }
+    return rc;
+}
+
+/* Writes into sql what puts the session back as strata opened it (may be nothing). */
+static void
+session_reset_sql(strata *s, strata_buf *sql)
+{
+    if (!STRATA_DRIVER_HAS(s->drv, session_reset_sql))
+        return;
+    char small[512];
+    size_t n = s->drv->session_reset_sql(s->conn, small, sizeof(small));
+    if (n < sizeof(small)) {
+        strata_buf_append(sql, small, n);
+        return;
+    }
+    char *big = strata_xmalloc(n + 1);
+    s->drv->session_reset_sql(s->conn, big, n + 1);
+    strata_buf_append(sql, big, n);
+    free(big);
+}
+
+/* Puts the session back as strata opened it, now. */
+static int
+reset_session(script_run *r, strata_error *err)
+{
+    strata_buf sql = {0};
+    session_reset_sql(r->s, &sql);
+    int rc = sql.len > 0 ? strata_exec_script(r->s, sql.data, err) : STRATA_OK;
+    strata_buf_free(&sql);
+    if (rc != STRATA_OK)
+        strata_error_prefix(err, "cannot restore the session after migration %s: ", r->m->version);
+    return rc;
+}
+
+/* The statements of the script, its verify script, and the session reset. */
+static int
+run_script_body(script_run *r, statement_fn handle, strata_error *err)
+{
+    int rc = run_statements(r, handle, err);
+    if (rc == STRATA_OK)
+        rc = run_verify(r, handle, err);
+    return rc;
 }
 
 typedef struct print_pass {
@@ -425,7 +607,9 @@ run_in_transaction(script_run *r, long rank, const char *started, long long t0, 
     int rc = s->drv->begin(s->conn, err);
     if (rc != STRATA_OK)
         return rc;
-    rc = run_statements(r, run_one, err);
+    rc = run_script_body(r, run_one, err);
+    if (rc == STRATA_OK)
+        rc = reset_session(r, err);
     if (rc == STRATA_OK)
         rc = record(r, rank, started, strata_now_ms() - t0, err);
     if (rc == STRATA_OK)
@@ -453,6 +637,7 @@ typedef struct batch_entry {
     size_t len;
     long line;
     long col;
+    const char *path; /* of its script */
 } batch_entry;
 
 typedef struct batch {
@@ -507,7 +692,7 @@ batch_replay(script_run *r, batch *b, strata_error *err)
             if (batch_exec_entry(r, b, i, &replay) != STRATA_OK) {
                 strata_stmt st = batch_stmt(b, i);
                 *err = replay;
-                locate_error(r, &st, err);
+                locate_error(b->entries[i].path, &st, err);
                 return;
             }
         }
@@ -526,7 +711,7 @@ batch_locate(script_run *r, batch *b, strata_error *err)
         if (off >= e->start && off <= e->start + e->len) {
             strata_stmt st = batch_stmt(b, i);
             err->position = (long)(off - e->start) + 1;
-            locate_error(r, &st, err);
+            locate_error(e->path, &st, err);
             return;
         }
     }
@@ -561,8 +746,11 @@ batch_statement(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_e
         b->cap = b->cap ? b->cap * 2 : 64;
         b->entries = strata_xrealloc(b->entries, b->cap * sizeof(*b->entries));
     }
-    b->entries[b->count++] =
-        (batch_entry){.start = b->text.len, .len = st->len, .line = st->line, .col = st->col};
+    b->entries[b->count++] = (batch_entry){.start = b->text.len,
+                                           .len = st->len,
+                                           .line = st->line,
+                                           .col = st->col,
+                                           .path = r->script->path};
     strata_buf_append(&b->text, st->text, st->len);
     strata_buf_puts(&b->text, "\n;\n"); /* on its own line: the text may end in a -- comment */
     return b->text.len >= BATCH_LIMIT ? batch_send(r, b, err) : STRATA_OK;
@@ -574,8 +762,12 @@ run_batched(script_run *r, long rank, const char *started, long long t0, strata_
     batch b = {0};
     r->batch = &b;
     batch_open_chunk(&b);
-    int rc = run_statements(r, batch_statement, err);
+    int rc = run_script_body(r, batch_statement, err);
     if (rc == STRATA_OK) {
+        size_t before = b.text.len;
+        session_reset_sql(r->s, &b.text);
+        if (b.text.len > before)
+            strata_buf_puts(&b.text, ";\n");
         b.record_start = b.text.len;
         record_sql(r, rank, started, strata_now_ms() - t0, &b.text);
         strata_buf_puts(&b.text, ";\n");
@@ -609,7 +801,9 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
                             r->s->names.migrations);
         return rc; /* nothing ran */
     }
-    rc = run_statements(r, run_one, err);
+    rc = run_script_body(r, run_one, err);
+    if (rc == STRATA_OK)
+        rc = reset_session(r, err);
     if (rc == STRATA_OK)
         return record(r, rank, started, strata_now_ms() - t0, err);
     char hint[sizeof(err->hint)];
@@ -629,11 +823,10 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
 static int
 choose_protocol(script_run *r, strata_error *err)
 {
-    unsigned flags;
-    long count;
-    int rc = prescan(r->s, r->script, &flags, &count, err);
+    int rc = prescan(r->s, r->script, &r->shape, err);
     if (rc != STRATA_OK)
         return rc;
+    unsigned flags = r->shape.flags;
     const char *why = NULL;
     if (r->script->flags & STRATA_SCRIPT_NO_TRANSACTION)
         why = "its file asks for no transaction";
@@ -667,12 +860,16 @@ strata_resume_migration(strata *s, const strata_migration *m, const strata_histo
     strata_session_notice(s, "resuming migration %s at statement %ld", m->version,
                           row->statements_done + 1);
     emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
-    int rc = run_statements(&r, run_one, err);
+    int rc = prescan(s, &m->up, &r.shape, err);
+    if (rc == STRATA_OK)
+        rc = run_script_body(&r, run_one, err);
     if (rc == STRATA_OK && r.statements < r.skip)
         rc = strata_fail(err, STRATA_VALIDATION,
                          "%s: the script now has %ld statement(s), but %ld had already run; "
                          "--resume refuses",
                          m->up.path, r.statements, r.skip);
+    if (rc == STRATA_OK)
+        rc = reset_session(&r, err);
     if (rc == STRATA_OK)
         rc = record(&r, row->applied_rank, started, strata_now_ms() - t0, err);
     long long ms = strata_now_ms() - t0;

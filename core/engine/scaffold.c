@@ -18,6 +18,7 @@
 
 #include <strata/strata.h>
 
+#include "names.h"
 #include "source.h"
 #include "util.h"
 
@@ -50,7 +51,7 @@ typedef struct habit {
     int any;
     int sequential;
     size_t width;
-    unsigned long long max;
+    char max[STRATA_VERSION_MAX + 1]; /* the largest version, "0" when there is none */
 } habit;
 
 static void
@@ -58,7 +59,6 @@ observe(habit *h, const char *version)
 {
     size_t len = strlen(version);
     int plain = strspn(version, "0123456789") == len;
-    unsigned long long v = strtoull(version, NULL, 10);
     if (!h->any)
         h->sequential = 1;
     h->any = 1;
@@ -66,44 +66,84 @@ observe(habit *h, const char *version)
         h->sequential = 0;
     if (len > h->width)
         h->width = len;
-    if (v > h->max)
-        h->max = v;
+    if (strata_version_cmp(version, h->max) > 0 && len <= STRATA_VERSION_MAX)
+        snprintf(h->max, sizeof(h->max), "%s", version);
+}
+
+/* v plus one in its last component, as text of any length ("0999" -> "1000", "1.9" -> "1.10");
+ * newly allocated. */
+static char *
+increment(const char *v)
+{
+    size_t n = strlen(v);
+    char *out = strata_xmalloc(n + 3); /* a leading carry digit, a grown component, the NUL */
+    out[0] = '0';
+    memcpy(out + 1, v, n + 1);
+    size_t i = n + 1;
+    while (out[i - 1] == '9')
+        out[--i] = '0';
+    if (out[i - 1] >= '0' && out[i - 1] <= '8') {
+        out[i - 1]++;
+    } else { /* the carry reached a dot: the component grows by one digit */
+        memmove(out + i + 1, out + i, strlen(out + i) + 1);
+        out[i] = '1';
+    }
+    if (out[0] == '0')
+        memmove(out, out + 1, strlen(out + 1) + 1);
+    return out;
 }
 
 static void
 read_habit(const char *dir, habit *h)
 {
     memset(h, 0, sizeof(*h));
+    h->max[0] = '0';
     DIR *d = opendir(dir);
     if (d == NULL)
         return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        char *version, *name, direction;
-        if (e->d_name[0] == '.' ||
-            strata_source_parse_name(e->d_name, &version, &name, &direction) != 0)
+        strata_file_name n;
+        const char *why;
+        if (e->d_name[0] == '.' || strata_file_name_parse(e->d_name, &n, &why) != 0)
             continue;
-        observe(h, version);
-        free(version);
-        free(name);
+        if (n.version != NULL)
+            observe(h, n.version);
+        strata_file_name_free(&n);
     }
     closedir(d);
 }
 
+/* The next version: a sequence number one above the largest, zero-padded to the folder's
+ * width; or the UTC time (YYYYMMDDHHMMSS, padded with zeros to the width of longer
+ * timestamp versions such as pop's 20-digit ones), or one above the largest when that is
+ * not newer. Newly allocated. */
 static char *
 next_version(const habit *h, int sequential)
 {
-    if (sequential)
-        return strata_xasprintf("%0*llu", (int)(h->width > 3 ? h->width : 3), h->max + 1);
-    char stamp[32];
+    if (sequential) {
+        static const char zeros[] =
+            "0000000000000000000000000000000000000000000000000000000000000000";
+        char *next = increment(h->max);
+        size_t want = h->width > 3 ? h->width : 3, len = strlen(next);
+        int pad = want > len ? (int)(want - len) : 0;
+        char *padded = strata_xasprintf("%.*s%s", pad, zeros, next);
+        free(next);
+        return padded;
+    }
+    char stamp[STRATA_VERSION_MAX + 1];
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
-    unsigned long long v = strtoull(stamp, NULL, 10);
-    if (v <= h->max)
-        v = h->max + 1;
-    return strata_xasprintf("%llu", v);
+    size_t n = strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+    size_t width = strlen(h->max);
+    if (width > n && strspn(h->max, "0123456789") == width) {
+        memset(stamp + n, '0', width - n);
+        stamp[width] = '\0';
+    }
+    if (strata_version_cmp(stamp, h->max) > 0)
+        return strata_xstrdup(stamp);
+    return increment(h->max);
 }
 
 static int

@@ -52,12 +52,12 @@ valid_table_name(const char *t)
 }
 
 static char *
-quoted_name(strata *s, const char *table, const char *suffix)
+quoted_name(strata *s, const char *schema, const char *table, const char *suffix)
 {
     strata_buf b = {0};
     char *full = strata_xasprintf("%s%s", table, suffix);
-    if (s->schema != NULL) {
-        strata_session_ident(s, &b, s->schema);
+    if (schema != NULL) {
+        strata_session_ident(s, &b, schema);
         strata_buf_puts(&b, ".");
     }
     strata_session_ident(s, &b, full);
@@ -65,12 +65,23 @@ quoted_name(strata *s, const char *table, const char *suffix)
     return strata_buf_take(&b);
 }
 
+/*
+ * Names the history tables: in --schema when given, else in the schema (database) the
+ * connection started in, spelled out so that no migration's USE or SET search_path can
+ * send the history elsewhere.
+ */
 static void
 set_names(strata *s)
 {
-    s->names.migrations = quoted_name(s, s->table, "");
-    s->names.events = quoted_name(s, s->table, "_events");
-    s->names.meta = quoted_name(s, s->table, "_meta");
+    char home[256] = "";
+    const char *schema = s->schema;
+    if (schema == NULL && STRATA_DRIVER_HAS(s->drv, home_schema)) {
+        size_t n = s->drv->home_schema(s->conn, home, sizeof(home));
+        schema = n > 0 && n < sizeof(home) ? home : NULL;
+    }
+    s->names.migrations = quoted_name(s, schema, s->table, "");
+    s->names.events = quoted_name(s, schema, s->table, "_events");
+    s->names.meta = quoted_name(s, schema, s->table, "_meta");
     s->lock_name = strata_xasprintf("%s.%s", s->schema ? s->schema : "", s->table);
 }
 
@@ -208,6 +219,23 @@ const char *
 strata_server_version(strata *s)
 {
     return s->server;
+}
+
+strata_dialect
+strata_session_dialect(const strata *s)
+{
+    strata_dialect d = {.name = s->drv->dialect, .aliases = s->drv->dialect_aliases};
+    return d;
+}
+
+int
+strata_session_scan(strata *s, strata_source_set **out, strata_error *err)
+{
+    strata_dialect d = strata_session_dialect(s);
+    int rc = strata_source_scan(s->dir, &d, out, err);
+    for (size_t i = 0; rc == STRATA_OK && i < (*out)->nnotes; i++)
+        strata_session_notice(s, "%s", (*out)->notes[i]);
+    return rc;
 }
 
 /* Quotes through a driver hook that follows the snprintf convention. */

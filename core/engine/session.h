@@ -7,6 +7,8 @@
 #include <strata/driver.h>
 #include <strata/strata.h>
 
+#include "dialects.h"
+#include "source.h"
 #include "util.h"
 
 struct strata {
@@ -30,6 +32,11 @@ struct strata {
     char server[256];
 };
 
+/* The active driver's dialect names, for reading migration files (valid while s is). */
+strata_dialect strata_session_dialect(const strata *s);
+/* Reads the migrations of the session's directory for its dialect, and shows the notes met
+ * on the way (once per call) as NOTICE events. */
+int strata_session_scan(strata *s, strata_source_set **out, strata_error *err);
 /* Appends value as a quoted literal of the session's dialect, or NULL when value is NULL. */
 void strata_session_literal(strata *s, strata_buf *b, const char *value);
 /* Appends name quoted as an identifier. */

@@ -138,21 +138,41 @@ strata_status_report_free(strata_status_report *r)
     free(r);
 }
 
+/* Severities of add_problem. */
+enum { SEV_WARNING, SEV_ERROR, SEV_INFO };
+
 static void
-add_problem(strata_validation_report *r, strata_problem_kind kind, int is_error,
+add_problem(strata_validation_report *r, strata_problem_kind kind, int severity,
             const char *version, const char *file, char *message)
 {
     r->items = strata_xrealloc(r->items, (r->count + 1) * sizeof(*r->items));
     strata_problem *p = &r->items[r->count++];
+    memset(p, 0, sizeof(*p));
     p->kind = kind;
-    p->is_error = is_error;
+    p->is_error = severity == SEV_ERROR;
+    p->is_info = severity == SEV_INFO;
     p->version = strata_xstrdup(version);
     p->file = dup_or_null(file);
     p->message = message;
-    if (is_error)
+    if (severity == SEV_ERROR)
         r->errors++;
+    else if (severity == SEV_INFO)
+        r->infos++;
     else
         r->warnings++;
+}
+
+/* Empty scripts are deliberate no-ops: worth knowing, not worth a warning. */
+static void
+check_empty(strata_validation_report *r, const strata_migration *m)
+{
+    const strata_script *scripts[] = {&m->up, &m->down};
+    for (size_t i = 0; i < 2; i++)
+        if (scripts[i]->path != NULL && scripts[i]->empty)
+            add_problem(r, STRATA_PROBLEM_EMPTY, SEV_INFO, m->version, scripts[i]->path,
+                        strata_xasprintf("%s: the %s script of %s is empty: it runs as a no-op "
+                                         "(0 statements)",
+                                         scripts[i]->path, i == 0 ? "up" : "down", m->version));
 }
 
 static void
@@ -163,24 +183,25 @@ check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
     char hint[sizeof(((strata_error *)0)->hint)];
     switch (e->state) {
     case STRATA_STATE_MODIFIED:
-        add_problem(r, STRATA_PROBLEM_MODIFIED, 1, version, file,
+        add_problem(r, STRATA_PROBLEM_MODIFIED, SEV_ERROR, version, file,
                     strata_xasprintf("%s: edited after it was applied (checksum %.12s recorded, "
                                      "%.12s now); restore the file, or put the change in a new "
                                      "migration",
                                      file, e->row->checksum, e->file->up.checksum));
         break;
     case STRATA_STATE_MISSING:
-        add_problem(r, STRATA_PROBLEM_MISSING, 1, version, NULL,
+        add_problem(r, STRATA_PROBLEM_MISSING, SEV_ERROR, version, NULL,
                     strata_xasprintf("migration %s (%s) is applied but its file is gone from %s; "
                                      "restore it",
                                      version, e->row->name, s->dir));
         break;
     case STRATA_STATE_DIRTY:
         strata_plan_dirty_hint(e->row, hint, sizeof(hint));
-        add_problem(r, STRATA_PROBLEM_DIRTY, 1, version, file, strata_xstrdup(hint));
+        add_problem(r, STRATA_PROBLEM_DIRTY, SEV_ERROR, version, file, strata_xstrdup(hint));
         break;
     case STRATA_STATE_OUT_OF_ORDER:
-        add_problem(r, STRATA_PROBLEM_OUT_OF_ORDER, !s->allow_out_of_order, version, file,
+        add_problem(r, STRATA_PROBLEM_OUT_OF_ORDER, s->allow_out_of_order ? SEV_WARNING : SEV_ERROR,
+                    version, file,
                     strata_xasprintf("%s: pending but older than the newest applied version; "
                                      "give it a newer version or use --allow-out-of-order",
                                      file));
@@ -190,12 +211,12 @@ check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
     }
     if (e->file != NULL && e->row != NULL && e->row->down_checksum != NULL &&
         e->file->down.path != NULL && strcmp(e->row->down_checksum, e->file->down.checksum) != 0)
-        add_problem(r, STRATA_PROBLEM_DOWN_MODIFIED, 0, version, e->file->down.path,
+        add_problem(r, STRATA_PROBLEM_DOWN_MODIFIED, SEV_WARNING, version, e->file->down.path,
                     strata_xasprintf("%s: down script edited since the migration was applied; "
                                      "make sure it still undoes the up script",
                                      e->file->down.path));
     if (e->file != NULL && e->file->applicable && e->file->down.path == NULL)
-        add_problem(r, STRATA_PROBLEM_NO_DOWN, 0, version, file,
+        add_problem(r, STRATA_PROBLEM_NO_DOWN, SEV_WARNING, version, file,
                     strata_xasprintf("%s: no down script; this migration cannot be undone", file));
 }
 
@@ -212,7 +233,8 @@ check_gaps(strata_validation_report *r, const strata_source_set *files)
         unsigned long long a = strtoull(files->items[i - 1].version, NULL, 10);
         unsigned long long b = strtoull(files->items[i].version, NULL, 10);
         if (b > a + 1)
-            add_problem(r, STRATA_PROBLEM_GAP, 0, files->items[i].version, files->items[i].up.path,
+            add_problem(r, STRATA_PROBLEM_GAP, SEV_WARNING, files->items[i].version,
+                        files->items[i].up.path,
                         strata_xasprintf("no migration numbered between %s and %s; a gap in "
                                          "sequence numbers often means a file was lost in a "
                                          "merge",
@@ -227,10 +249,10 @@ check_repeatable(strata *s, strata_validation_report *r, const strata_repeatable
     char hint[sizeof(((strata_error *)0)->hint)];
     if (e->state == STRATA_STATE_DIRTY) {
         strata_plan_dirty_hint(e->row, hint, sizeof(hint));
-        add_problem(r, STRATA_PROBLEM_DIRTY, 1, e->row->version,
+        add_problem(r, STRATA_PROBLEM_DIRTY, SEV_ERROR, e->row->version,
                     e->file ? e->file->script.path : NULL, strata_xstrdup(hint));
     } else if (e->state == STRATA_STATE_MISSING) {
-        add_problem(r, STRATA_PROBLEM_MISSING, 1, e->row->version, NULL,
+        add_problem(r, STRATA_PROBLEM_MISSING, SEV_ERROR, e->row->version, NULL,
                     strata_xasprintf("repeatable migration %s ran but its file R__%s.sql is gone "
                                      "from %s; restore it, or record its removal with `strata "
                                      "force %s rolled-back`",
@@ -252,6 +274,9 @@ strata_validate(strata *s, strata_validation_report **out, strata_error *err)
         for (size_t i = 0; i < e.merged->nreps; i++)
             check_repeatable(s, r, &e.merged->reps[i]);
         check_gaps(r, e.files);
+        for (size_t i = 0; i < e.files->count; i++)
+            if (e.files->items[i].applicable)
+                check_empty(r, &e.files->items[i]);
         r->checked = e.merged->count;
         *out = r;
     }

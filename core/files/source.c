@@ -2,17 +2,19 @@
 #include <config.h>
 #endif
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
-#include "envsub.h"
+#include "liquibase.h"
+#include "names.h"
+#include "script.h"
 #include "source.h"
+#include "sqitch.h"
 #include "util.h"
 
 /* What a file is for. */
@@ -25,22 +27,23 @@ enum file_role {
 
 /* Where a file was found. */
 enum file_origin {
-    FROM_FILE,     /* a V_name file in the directory */
-    FROM_FLYWAY,   /* a Flyway V, U or R file in the directory */
+    FROM_FILE,     /* a V_name file in the directory or in a dialect folder */
+    FROM_FLYWAY,   /* a Flyway V, U or R file in the directory or in a dialect folder */
     FROM_ROLLBACK, /* rollback/ */
     FROM_FOLDER    /* a V_name/ folder */
 };
 
 /* A file found in the directory, before pairing. */
 typedef struct found_file {
-    char *file;    /* relative to the directory: "1_a.sql", "rollback/1_a.sql", "1_a/down.sql" */
+    char *file;    /* relative to the directory: "1_a.sql", "rollback/1_a.sql", "1_a/down.sql",
+                      "postgres/1_a.up.sql" */
     char *version; /* as spelled (Flyway's '_' read as '.'); NULL for repeatables */
     char *name;
-    char *dialect; /* canonical dialect tag, NULL when dialect-neutral */
-    strata_version_key key;
+    char *dialect; /* canonical dialect, NULL when dialect-neutral */
     enum file_role role;
     enum file_origin origin;
-    int rank; /* 2: for the scan's dialect, 1: dialect-neutral, 0: for another dialect */
+    int autocommit; /* pop's .autocommit */
+    int rank;       /* 2: for the scan's dialect, 1: dialect-neutral, 0: for another dialect */
 } found_file;
 
 typedef struct found_list {
@@ -49,161 +52,72 @@ typedef struct found_list {
     size_t cap;
 } found_list;
 
-/* ------------------------------------------------------------------ dialects */
+/* ------------------------------------------------------------------ the source set */
 
-/* Spellings of one dialect; the first is the canonical one. */
-static const char *const dialect_spellings[][4] = {
-    {"postgres", "postgresql", "pg", NULL},
-    {"mysql", "mariadb", NULL, NULL},
-    {"sqlite", "sqlite3", NULL, NULL},
-};
-
-/* The canonical spelling of the dialect tag s[0, n), newly allocated: the first spelling of
- * its row of dialect_spellings, or the tag itself in lower case when it is in none. */
-static char *
-dialect_canonical(const char *s, size_t n)
+void
+strata_script_free(strata_script *script)
 {
-    size_t rows = sizeof(dialect_spellings) / sizeof(dialect_spellings[0]);
-    for (size_t r = 0; r < rows; r++)
-        for (const char *const *sp = dialect_spellings[r]; *sp != NULL; sp++)
-            if (strlen(*sp) == n && strncasecmp(*sp, s, n) == 0)
-                return strata_xstrdup(dialect_spellings[r][0]);
-    char *c = strata_xstrndup(s, n);
-    for (char *p = c; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return c;
+    free(script->path);
+    free(script->delimiter);
 }
 
-/* A dialect tag is a word: a letter, then letters and digits ("up"/"down" are not tags). */
-static int
-is_dialect_tag(const char *s, size_t n)
+void
+strata_source_free(strata_source_set *set)
 {
-    if (n == 0 || !isalpha((unsigned char)s[0]))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
-            return 0;
-    if ((n == 2 && strncasecmp(s, "up", 2) == 0) || (n == 4 && strncasecmp(s, "down", 4) == 0))
-        return 0;
-    return 1;
-}
-
-/* Splits the name part s[0, n) ("create_users.postgres") into the name and, when it ends in
- * ".tag", the canonical dialect tag (else *dialect is NULL). */
-static void
-split_dialect(const char *s, size_t n, char **name, char **dialect)
-{
-    size_t dot = n;
-    while (dot > 0 && s[dot - 1] != '.')
-        dot--;
-    *dialect = NULL;
-    if (dot > 0 && is_dialect_tag(s + dot, n - dot)) {
-        *dialect = dialect_canonical(s + dot, n - dot);
-        n = dot - 1;
+    if (set == NULL)
+        return;
+    for (size_t i = 0; i < set->count; i++) {
+        free(set->items[i].version);
+        free(set->items[i].name);
+        strata_script_free(&set->items[i].up);
+        strata_script_free(&set->items[i].down);
+        strata_script_free(&set->items[i].verify);
     }
-    *name = strata_xstrndup(s, n);
-}
-
-/* ------------------------------------------------------------------ names */
-
-static int
-is_version_char(char c)
-{
-    return (c >= '0' && c <= '9') || c == '.';
-}
-
-/*
- * The version at the start of s[0, stem): sets *vlen and *name_start (past the separator).
- * -1 when s does not start with a version followed by '_', '-', '.' or the end.
- */
-static int
-split_version(const char *s, size_t stem, size_t *vlen, size_t *name_start)
-{
-    size_t v = 0;
-    while (v < stem && is_version_char(s[v]))
-        v++;
-    while (v > 0 && s[v - 1] == '.')
-        v--; /* "1.name" is version 1, not "1." */
-    strata_version_key key;
-    if (v == 0 || strata_version_parse(s, v, &key) != 0)
-        return -1;
-    if (v < stem && s[v] != '_' && s[v] != '-' && s[v] != '.')
-        return -1;
-    *vlen = v;
-    *name_start = v < stem ? v + 1 : v;
-    return 0;
-}
-
-/* V_name[.dialect](.up.sql|.down.sql|.sql); *dialect NULL when there is no tag. */
-static int
-parse_plain(const char *file, char **version, char **name, char **dialect, char *direction)
-{
-    size_t n = strlen(file), stem;
-    *version = *name = *dialect = NULL;
-    if (strata_ends_with(file, ".up.sql")) {
-        *direction = 'u';
-        stem = n - strlen(".up.sql");
-    } else if (strata_ends_with(file, ".down.sql")) {
-        *direction = 'd';
-        stem = n - strlen(".down.sql");
-    } else if (strata_ends_with(file, ".sql")) {
-        *direction = 's';
-        stem = n - strlen(".sql");
-    } else {
-        return -1;
+    for (size_t i = 0; i < set->nrepeatables; i++) {
+        free(set->repeatables[i].name);
+        strata_script_free(&set->repeatables[i].script);
     }
-    size_t v, name_start;
-    if (split_version(file, stem, &v, &name_start) != 0)
-        return -1;
-    *version = strata_xstrndup(file, v);
-    split_dialect(file + name_start, stem - name_start, name, dialect);
-    return 0;
-}
-
-int
-strata_source_parse_name(const char *file, char **version, char **name, char *direction)
-{
-    char *dialect;
-    int rc = parse_plain(file, version, name, &dialect, direction);
-    free(dialect);
-    return rc;
-}
-
-/*
- * Flyway: V<version>__<name>[.dialect].sql, U<version>__..., R__<name>[.dialect].sql. The
- * version is what comes before the first "__", with '_' read as '.' (V1_2 is 1.2). *kind is
- * 'V', 'U' or 'R' (then *version is NULL).
- */
-static int
-parse_flyway(const char *file, char **version, char **name, char **dialect, char *kind)
-{
-    size_t n = strlen(file);
-    *version = *name = *dialect = NULL;
-    if ((file[0] != 'V' && file[0] != 'U' && file[0] != 'R') || !strata_ends_with(file, ".sql"))
-        return -1;
-    size_t stem = n - strlen(".sql");
-    const char *sep = strstr(file + 1, "__");
-    if (sep == NULL || (size_t)(sep - file) + 2 > stem)
-        return -1;
-    size_t vlen = (size_t)(sep - file) - 1, name_start = (size_t)(sep - file) + 2;
-    *kind = file[0];
-    if (*kind == 'R') {
-        if (vlen != 0 || name_start == stem)
-            return -1;
-    } else {
-        char *v = strata_xstrndup(file + 1, vlen);
-        for (char *p = v; *p; p++)
-            if (*p == '_')
-                *p = '.';
-        strata_version_key key;
-        if (strspn(v, "0123456789.") != vlen || strata_version_parse(v, vlen, &key) != 0) {
-            free(v);
-            return -1;
-        }
-        *version = v;
+    for (size_t i = 0; i < set->nnotes; i++)
+        free(set->notes[i]);
+    for (size_t i = 0; i < set->ntags; i++) {
+        free(set->tags[i].name);
+        free(set->tags[i].version);
     }
-    split_dialect(file + name_start, stem - name_start, name, dialect);
-    return 0;
+    free(set->items);
+    free(set->repeatables);
+    free(set->notes);
+    free(set->tags);
+    free(set->dir);
+    free(set);
+}
+
+void
+strata_source_note(strata_source_set *set, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    set->notes = strata_xrealloc(set->notes, (set->nnotes + 1) * sizeof(*set->notes));
+    set->notes[set->nnotes++] = strata_xstrdup(text);
+}
+
+const strata_migration *
+strata_source_find(const strata_source_set *set, const char *version)
+{
+    size_t lo = 0, hi = set->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strata_version_cmp(set->items[mid].version, version);
+        if (c == 0)
+            return &set->items[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ discovery */
@@ -239,7 +153,7 @@ static int
 cmp_found(const void *a, const void *b)
 {
     const found_file *x = a, *y = b;
-    int c = strata_version_cmp(&x->key, &y->key);
+    int c = strata_version_cmp(x->version, y->version);
     if (c != 0)
         return c;
     if (x->role != y->role)
@@ -271,7 +185,10 @@ file_type(const char *dir, const char *file)
 /* One pass over a migrations directory. */
 typedef struct discovery {
     const char *dir;
+    const strata_dialect *dialect;
+    strata_source_set *set; /* receives notes; NULL when lenient */
     int lenient;            /* skip what does not parse (strata_source_detect_format) */
+    int liquibase;          /* a Liquibase changelog was met: the directory is one */
     found_list versioned;   /* files with a version */
     found_list repeatables; /* Flyway R__ files */
     int has_rollback;       /* dir holds a rollback/ folder */
@@ -284,52 +201,104 @@ discovery_free(discovery *d)
     found_list_free(&d->repeatables);
 }
 
+/* A file whose name does not parse: a Liquibase changelog, or an error stating the rule. */
 static int
-bad_name(const discovery *d, const char *entry, strata_error *err)
+bad_name(discovery *d, const char *file, const char *why, strata_error *err)
 {
     if (d->lenient)
         return STRATA_OK;
-    return strata_fail(err, STRATA_VALIDATION,
-                       "%s/%s: cannot tell the version from this file name; name migrations "
-                       "like 20250701132805_create_users.up.sql, 001_create_users.down.sql, "
-                       "1.2_name.sql or, Flyway style, V1__name.sql, U1__name.sql, R__name.sql",
-                       d->dir, entry);
-}
-
-/* A .sql file directly inside the directory. */
-static int
-discover_file(discovery *d, const char *entry, strata_error *err)
-{
-    found_file f = {0};
-    char kind;
-    if (parse_flyway(entry, &f.version, &f.name, &f.dialect, &kind) == 0) {
-        f.origin = FROM_FLYWAY;
-        f.role = kind == 'V' ? ROLE_UP : kind == 'U' ? ROLE_DOWN : ROLE_REPEATABLE;
-    } else if (parse_plain(entry, &f.version, &f.name, &f.dialect, &kind) == 0) {
-        f.origin = FROM_FILE;
-        f.role = kind == 'u' ? ROLE_UP : kind == 'd' ? ROLE_DOWN : ROLE_ONE;
-    } else {
-        return bad_name(d, entry, err);
-    }
-    f.file = strata_xstrdup(entry);
-    if (f.role == ROLE_REPEATABLE) {
-        found_list_push(&d->repeatables, f);
+    char *path = strata_path_join(d->dir, file);
+    int changelog = strata_liquibase_is_changelog(path);
+    free(path);
+    if (changelog) {
+        d->liquibase = 1;
         return STRATA_OK;
     }
-    strata_version_parse(f.version, strlen(f.version), &f.key);
-    found_list_push(&d->versioned, f);
+    return strata_fail(err, STRATA_VALIDATION,
+                       "%s/%s: not a migration file name: %s; rename it (e.g. "
+                       "001_create_users.up.sql, 20250701132805_create_users.sql, "
+                       "V1__create_users.sql) or move it out of %s",
+                       d->dir, file, why, d->dir);
+}
+
+/*
+ * The dialect of a file: the folder's (folder_dialect, canonical) or its tag's. A tag that
+ * names no database stays part of the name (with a note); a tag that contradicts the folder
+ * is an error.
+ */
+static int
+file_dialect(discovery *d, const char *file, const char *folder_dialect, strata_file_name *n,
+             char **dialect, strata_error *err)
+{
+    *dialect = NULL;
+    char *tagged = n->tag ? strata_dialect_canonical(d->dialect, n->tag, strlen(n->tag)) : NULL;
+    if (n->tag != NULL && tagged == NULL) {
+        if (d->set != NULL)
+            strata_source_note(d->set,
+                               "%s/%s: '.%s' looks like a dialect tag but names no database "
+                               "strata knows; it is read as part of the name '%s.%s' (the "
+                               "migration applies to every database). Rename the file if a "
+                               "dialect was meant",
+                               d->dir, file, n->tag, n->name, n->tag);
+        char *name = strata_xasprintf("%s.%s", n->name, n->tag);
+        free(n->name);
+        n->name = name;
+    }
+    if (folder_dialect != NULL && tagged != NULL && strcmp(tagged, folder_dialect) != 0) {
+        free(tagged);
+        return strata_fail(err, STRATA_VALIDATION,
+                           "%s/%s: a file tagged for another database in the folder for %s; "
+                           "move it to that database's folder or drop the tag",
+                           d->dir, file, folder_dialect);
+    }
+    if (folder_dialect != NULL) {
+        free(tagged);
+        *dialect = strata_xstrdup(folder_dialect);
+    } else {
+        *dialect = tagged;
+    }
     return STRATA_OK;
 }
 
-/* A folder VERSION_name holding migration.sql and maybe down.sql; other folders are not
- * migrations and are ignored. */
+/* A .sql file directly inside the directory, or inside the dialect folder sub. */
 static int
-discover_folder(discovery *d, const char *entry, strata_error *err)
+discover_file(discovery *d, const char *sub, const char *folder_dialect, const char *entry,
+              strata_error *err)
 {
-    size_t len = strlen(entry), v, name_start;
-    if (split_version(entry, len, &v, &name_start) != 0 || v == len || entry[v] == '.' ||
-        name_start == len)
-        return STRATA_OK;
+    strata_file_name n;
+    const char *why;
+    char *file = sub ? strata_xasprintf("%s/%s", sub, entry) : strata_xstrdup(entry);
+    int rc = STRATA_OK;
+    if (strata_file_name_parse(entry, &n, &why) != 0) {
+        rc = bad_name(d, file, why, err);
+        free(file);
+        return rc;
+    }
+    char kind = n.kind;
+    found_file f = {.file = file, .autocommit = n.autocommit};
+    rc = file_dialect(d, file, folder_dialect, &n, &f.dialect, err);
+    f.version = n.version;
+    f.name = n.name;
+    n.version = n.name = NULL;
+    strata_file_name_free(&n);
+    if (rc != STRATA_OK) {
+        found_file_free(&f);
+        return rc;
+    }
+    f.origin = strchr("VUR", kind) != NULL ? FROM_FLYWAY : FROM_FILE;
+    f.role = kind == 'u' || kind == 'V' ? ROLE_UP
+             : kind == 's'              ? ROLE_ONE
+             : kind == 'R'              ? ROLE_REPEATABLE
+                                        : ROLE_DOWN;
+    found_list_push(f.role == ROLE_REPEATABLE ? &d->repeatables : &d->versioned, f);
+    return STRATA_OK;
+}
+
+/* A folder VERSION_name holding migration.sql and maybe down.sql (Prisma). */
+static int
+discover_folder(discovery *d, const char *entry, size_t v, strata_error *err)
+{
+    size_t len = strlen(entry), name_start = v + 1;
     char *up = strata_path_join(entry, "migration.sql");
     if (file_type(d->dir, up) != 1) {
         free(up);
@@ -343,15 +312,14 @@ discover_folder(discovery *d, const char *entry, strata_error *err)
     }
     found_file f = {.file = up, .role = ROLE_UP, .origin = FROM_FOLDER};
     f.version = strata_xstrndup(entry, v);
-    f.name = strata_xstrdup(entry + name_start);
-    strata_version_parse(f.version, v, &f.key);
+    f.name = strata_xstrndup(entry + name_start, len - name_start);
     found_list_push(&d->versioned, f);
     char *down = strata_path_join(entry, "down.sql");
     if (file_type(d->dir, down) != 1) {
         free(down);
         return STRATA_OK;
     }
-    found_file g = {.file = down, .role = ROLE_DOWN, .origin = FROM_FOLDER, .key = f.key};
+    found_file g = {.file = down, .role = ROLE_DOWN, .origin = FROM_FOLDER};
     g.version = strata_xstrdup(f.version);
     g.name = strata_xstrdup(f.name);
     found_list_push(&d->versioned, g);
@@ -362,10 +330,10 @@ discover_folder(discovery *d, const char *entry, strata_error *err)
 static int
 discover_rollback_file(discovery *d, const char *entry, strata_error *err)
 {
-    found_file f = {.role = ROLE_DOWN, .origin = FROM_ROLLBACK};
-    char direction;
-    if (parse_plain(entry, &f.version, &f.name, &f.dialect, &direction) != 0 || direction == 'u') {
-        found_file_free(&f);
+    strata_file_name n;
+    const char *why;
+    if (strata_file_name_parse(entry, &n, &why) != 0 || n.kind == 'u' || strchr("VUR", n.kind)) {
+        strata_file_name_free(&n);
         if (d->lenient)
             return STRATA_OK;
         return strata_fail(err, STRATA_VALIDATION,
@@ -374,16 +342,29 @@ discover_rollback_file(discovery *d, const char *entry, strata_error *err)
                            "rollback/001_rollback.sql or rollback/001_create_users.sql",
                            d->dir, entry);
     }
-    f.file = strata_xasprintf("rollback/%s", entry);
-    strata_version_parse(f.version, strlen(f.version), &f.key);
+    char *file = strata_xasprintf("rollback/%s", entry);
+    found_file f = {.file = file, .role = ROLE_DOWN, .origin = FROM_ROLLBACK};
+    int rc = file_dialect(d, file, NULL, &n, &f.dialect, err);
+    f.version = n.version;
+    f.name = n.name;
+    n.version = n.name = NULL;
+    strata_file_name_free(&n);
+    if (rc != STRATA_OK) {
+        found_file_free(&f);
+        return rc;
+    }
     found_list_push(&d->versioned, f);
     return STRATA_OK;
 }
 
+/* Calls fn for each regular .sql file of dir/sub (not hidden), in directory order. */
 static int
-discover_rollback(discovery *d, strata_error *err)
+each_sql_file(discovery *d, const char *sub,
+              int (*fn)(discovery *d, const char *sub, const char *entry, void *ctx,
+                        strata_error *err),
+              void *ctx, strata_error *err)
 {
-    char *path = strata_path_join(d->dir, "rollback");
+    char *path = strata_path_join(d->dir, sub);
     DIR *dh = opendir(path);
     if (dh == NULL) {
         int rc = d->lenient
@@ -398,11 +379,54 @@ discover_rollback(discovery *d, strata_error *err)
         if (e->d_name[0] == '.' || !strata_ends_with(e->d_name, ".sql") ||
             file_type(path, e->d_name) != 1)
             continue;
-        rc = discover_rollback_file(d, e->d_name, err);
+        rc = fn(d, sub, e->d_name, ctx, err);
     }
     closedir(dh);
     free(path);
     return rc;
+}
+
+static int
+rollback_entry(discovery *d, const char *sub, const char *entry, void *ctx, strata_error *err)
+{
+    (void)sub;
+    (void)ctx;
+    return discover_rollback_file(d, entry, err);
+}
+
+static int
+dialect_entry(discovery *d, const char *sub, const char *entry, void *ctx, strata_error *err)
+{
+    return discover_file(d, sub, ctx, entry, err);
+}
+
+/* A folder named after a database (postgres/, mysql/, sqlite3/ ...): its files are that
+ * database's variants. */
+static int
+discover_dialect_folder(discovery *d, const char *entry, const char *dialect, strata_error *err)
+{
+    return each_sql_file(d, entry, dialect_entry, (void *)dialect, err);
+}
+
+/* A folder of the directory: rollback/, a dialect's folder, a migration folder, or none of
+ * them (then it is not part of the migrations: sqitch's deploy/ and the like). */
+static int
+discover_subfolder(discovery *d, const char *entry, strata_error *err)
+{
+    if (strcmp(entry, "rollback") == 0) {
+        d->has_rollback = 1;
+        return STRATA_OK;
+    }
+    char *dialect = strata_dialect_canonical(d->dialect, entry, strlen(entry));
+    if (dialect != NULL) {
+        int rc = discover_dialect_folder(d, entry, dialect, err);
+        free(dialect);
+        return rc;
+    }
+    size_t len = strlen(entry), v = strata_file_name_version_prefix(entry, len);
+    if (v == 0 || v == len || entry[v] == '.' || v + 1 == len)
+        return STRATA_OK;
+    return discover_folder(d, entry, v, err);
 }
 
 /* Lists the migration files of d->dir with parsed names; errors name the file to rename. */
@@ -420,16 +444,14 @@ discover(discovery *d, strata_error *err)
         if (e->d_name[0] == '.')
             continue;
         int type = file_type(d->dir, e->d_name);
-        if (type == 2 && strcmp(e->d_name, "rollback") == 0)
-            d->has_rollback = 1;
-        else if (type == 2)
-            rc = discover_folder(d, e->d_name, err);
+        if (type == 2)
+            rc = discover_subfolder(d, e->d_name, err);
         else if (type == 1 && strata_ends_with(e->d_name, ".sql"))
-            rc = discover_file(d, e->d_name, err);
+            rc = discover_file(d, NULL, NULL, e->d_name, err);
     }
     closedir(dh);
     if (rc == STRATA_OK && d->has_rollback)
-        rc = discover_rollback(d, err);
+        rc = each_sql_file(d, "rollback", rollback_entry, NULL, err);
     /* items is NULL when the folder holds none */
     if (rc == STRATA_OK && d->versioned.count > 1)
         qsort(d->versioned.items, d->versioned.count, sizeof(found_file), cmp_found);
@@ -438,410 +460,7 @@ discover(discovery *d, strata_error *err)
     return rc;
 }
 
-/* ------------------------------------------------------------------ reading files */
-
-/* Allowed range of the byte after a UTF-8 lead byte (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF). */
-static void
-second_byte_range(unsigned char lead, unsigned char *lo, unsigned char *hi)
-{
-    *lo = 0x80;
-    *hi = 0xBF;
-    if (lead == 0xE0)
-        *lo = 0xA0;
-    else if (lead == 0xED)
-        *hi = 0x9F;
-    else if (lead == 0xF0)
-        *lo = 0x90;
-    else if (lead == 0xF4)
-        *hi = 0x8F;
-}
-
-/* Position of the first invalid UTF-8 byte in line, or -1 when it is valid. */
-static long
-utf8_invalid_at(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t need;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-        } else {
-            return (long)i;
-        }
-        unsigned char lo, hi;
-        second_byte_range(c, &lo, &hi);
-        if (i + need >= n || s[i + 1] < lo || s[i + 1] > hi)
-            return (long)i;
-        for (size_t k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return (long)i;
-        i += need + 1;
-    }
-    return -1;
-}
-
-/* The text after "--" on a comment line, with blanks skipped; NULL if not a comment. */
-static const char *
-comment_body(const char *line)
-{
-    while (*line == ' ' || *line == '\t')
-        line++;
-    if (line[0] != '-' || line[1] != '-')
-        return NULL;
-    line += 2;
-    while (*line == ' ' || *line == '\t')
-        line++;
-    return line;
-}
-
-static int
-word_is(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    return strncasecmp(s, word, n) == 0 && (s[n] == '\0' || isspace((unsigned char)s[n]));
-}
-
-/* w[0, n) is word, ignoring case. */
-static int
-word_eq(const char *w, size_t n, const char *word)
-{
-    return n == strlen(word) && strncasecmp(w, word, n) == 0;
-}
-
-/* goose annotations this reader acts on (StatementBegin/End are the lexer's business). */
-enum goose_annotation { G_NONE, G_UP, G_DOWN, G_NO_TRANSACTION };
-
-/* Which goose annotation the comment body c is: "+goose" and one or two words filling the
- * rest of the line, case-insensitive. */
-static enum goose_annotation
-goose_annotation(const char *c)
-{
-    if (strncasecmp(c, "+goose", 6) != 0 || (c[6] != ' ' && c[6] != '\t'))
-        return G_NONE;
-    const char *p = c + 6, *words[3];
-    size_t lens[3], nw = 0;
-    for (;;) {
-        while (isspace((unsigned char)*p))
-            p++;
-        if (*p == '\0')
-            break;
-        if (nw == 2)
-            return G_NONE;
-        words[nw] = p;
-        while (*p != '\0' && !isspace((unsigned char)*p))
-            p++;
-        lens[nw] = (size_t)(p - words[nw]);
-        nw++;
-    }
-    if (nw == 1 && word_eq(words[0], lens[0], "up"))
-        return G_UP;
-    if (nw == 1 && word_eq(words[0], lens[0], "down"))
-        return G_DOWN;
-    if (nw == 2 && word_eq(words[0], lens[0], "no") && word_eq(words[1], lens[1], "transaction"))
-        return G_NO_TRANSACTION;
-    return G_NONE;
-}
-
-/* 'u' or 'd' when line is a section marker, else 0; sets *no_tx for transaction:false and
- * *goose for goose's spelling. */
-static char
-section_marker(const char *line, int *no_tx, int *goose)
-{
-    const char *c = comment_body(line);
-    char dir = 0;
-    if (c == NULL)
-        return 0;
-    if (word_is(c, "strata:up") || word_is(c, "migrate:up"))
-        dir = 'u';
-    else if (word_is(c, "strata:down") || word_is(c, "migrate:down"))
-        dir = 'd';
-    if (dir != 0 && strstr(c, "transaction:false") != NULL)
-        *no_tx = 1;
-    if (dir != 0)
-        return dir;
-    enum goose_annotation g = goose_annotation(c);
-    if (g == G_UP || g == G_DOWN)
-        *goose = 1;
-    return g == G_UP ? 'u' : g == G_DOWN ? 'd' : 0;
-}
-
-static int
-is_no_transaction_annotation(const char *line)
-{
-    const char *c = comment_body(line);
-    return c != NULL && word_is(c, "strata:no-transaction");
-}
-
-static int
-is_goose_no_transaction(const char *line)
-{
-    const char *c = comment_body(line);
-    return c != NULL && goose_annotation(c) == G_NO_TRANSACTION;
-}
-
-static int
-is_blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isspace((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
-/* What reading a file found out beyond its scripts. */
-typedef struct file_info {
-    int saw_marker; /* it has section markers */
-    int goose;      /* ... in goose's spelling */
-} file_info;
-
-/* State of one pass over a file. */
-typedef struct file_scan {
-    const char *path;
-    int sectioned;         /* the file may hold markers */
-    strata_script *target; /* script receiving lines, NULL only between sections */
-    strata_script *up, *down;
-    strata_checksum sum;
-    int has_content; /* target holds a non-blank byte */
-    file_info info;
-    int provisional;         /* reading a possible preamble as an up script */
-    long preamble_sql;       /* line of the first SQL while provisional, 0 if none */
-    unsigned preamble_flags; /* annotations before the first marker apply to both */
-    int file_no_tx;          /* -- +goose NO TRANSACTION somewhere: both scripts */
-    int envsub_on;           /* inside a goose ENVSUB ON region */
-    long long offset;
-    long line;
-} file_scan;
-
-#define ENVSUB_FLAGS (STRATA_SCRIPT_ENVSUB | STRATA_SCRIPT_ENVSUB_OPEN)
-
-static void
-script_begin(file_scan *s, strata_script *target)
-{
-    s->target = target;
-    target->path = strata_xstrdup(s->path);
-    target->first_line = s->line + 1;
-    target->offset = s->offset;
-    target->flags |= s->preamble_flags;
-    if (s->envsub_on) /* a region opened above the marker goes on */
-        target->flags |= ENVSUB_FLAGS;
-    s->has_content = 0;
-    strata_checksum_init(&s->sum);
-}
-
-static int
-script_end(file_scan *s, strata_error *err)
-{
-    strata_script *t = s->target;
-    if (t == NULL)
-        return STRATA_OK;
-    t->length = s->offset - t->offset;
-    strata_checksum_final(&s->sum, t->checksum);
-    s->target = NULL;
-    if (!s->has_content && t == s->up)
-        return strata_fail(err, STRATA_VALIDATION,
-                           "%s:%ld: the up script is empty; write its SQL, or a comment if "
-                           "the migration is deliberately a no-op",
-                           s->path, t->first_line);
-    return STRATA_OK;
-}
-
-/*
- * The first marker of a file that may hold sections: what was read so far as a
- * provisional up script was only a preamble. It must hold no SQL; its annotations apply to
- * both sections (an ENVSUB region it opens is carried by s->envsub_on instead).
- */
-static int
-end_preamble(file_scan *s, strata_error *err)
-{
-    if (s->preamble_sql)
-        return strata_fail(err, STRATA_VALIDATION,
-                           "%s:%ld: SQL before the first section marker (line %ld); move it "
-                           "into the up section",
-                           s->path, s->preamble_sql, s->line);
-    s->preamble_flags = s->target->flags & ~(unsigned)ENVSUB_FLAGS;
-    free(s->target->path);
-    memset(s->target, 0, sizeof(*s->target));
-    s->target = NULL;
-    s->provisional = 0;
-    return STRATA_OK;
-}
-
-static int
-begin_section(file_scan *s, char marker, int no_tx, size_t n, strata_error *err)
-{
-    strata_script *next = marker == 'u' ? s->up : s->down;
-    int rc = s->provisional ? end_preamble(s, err) : STRATA_OK;
-    if (rc == STRATA_OK && next->path != NULL)
-        rc = strata_fail(err, STRATA_VALIDATION,
-                         "%s:%ld: a second '%s' section; each file has one up and at most one "
-                         "down section",
-                         s->path, s->line, marker == 'u' ? "up" : "down");
-    if (rc == STRATA_OK)
-        rc = script_end(s, err);
-    if (rc != STRATA_OK)
-        return rc;
-    s->info.saw_marker = 1;
-    s->offset += (long long)n;
-    script_begin(s, next);
-    if (no_tx)
-        next->flags |= STRATA_SCRIPT_NO_TRANSACTION;
-    return STRATA_OK;
-}
-
-/* Handles one line (with its '\n'); envsub is strata_envsub_marker() of the raw line. */
-static int
-scan_line(file_scan *s, const char *line, size_t n, int envsub, strata_error *err)
-{
-    long bad = utf8_invalid_at((const unsigned char *)line, n);
-    if (bad >= 0)
-        return strata_fail(err, STRATA_VALIDATION,
-                           "%s:%ld:%ld: byte 0x%02X is not valid UTF-8; save the file as UTF-8",
-                           s->path, s->line, bad + 1, (unsigned char)line[bad]);
-    int no_tx = 0;
-    char marker = s->sectioned ? section_marker(line, &no_tx, &s->info.goose) : 0;
-    if (marker != 0)
-        return begin_section(s, marker, no_tx, n, err);
-    if (is_no_transaction_annotation(line))
-        s->target->flags |= STRATA_SCRIPT_NO_TRANSACTION;
-    else if (is_goose_no_transaction(line))
-        s->file_no_tx = 1;
-    if (envsub > 0)
-        s->target->flags |= STRATA_SCRIPT_ENVSUB;
-    if (envsub != 0)
-        s->envsub_on = envsub > 0;
-    strata_checksum_update(&s->sum, line, n);
-    if (!is_blank(line, n)) {
-        s->has_content = 1;
-        if (s->provisional && !s->preamble_sql && comment_body(line) == NULL)
-            s->preamble_sql = s->line;
-    }
-    s->offset += (long long)n;
-    return STRATA_OK;
-}
-
-/* After the last line: checks and file-wide annotations. */
-static int
-scan_finish(file_scan *s, strata_error *err)
-{
-    int rc = script_end(s, err);
-    if (rc == STRATA_OK && s->info.saw_marker && s->up != NULL && s->up->path == NULL)
-        rc = strata_fail(err, STRATA_VALIDATION,
-                         "%s: no up section; add a '%s' line above the SQL that applies the "
-                         "migration",
-                         s->path, s->info.goose ? "-- +goose Up" : "-- migrate:up");
-    if (rc == STRATA_OK && s->file_no_tx) {
-        if (s->up != NULL && s->up->path != NULL)
-            s->up->flags |= STRATA_SCRIPT_NO_TRANSACTION;
-        if (s->down != NULL && s->down->path != NULL)
-            s->down->flags |= STRATA_SCRIPT_NO_TRANSACTION;
-    }
-    return rc;
-}
-
-/*
- * Reads path once, filling up (and down, for a file that may hold sections) with offsets,
- * checksums and flags. For a file of one script only one of up/down is given (the other
- * NULL). info (may be NULL) receives what the file's markers were.
- */
-static int
-scan_file(const char *path, int sectioned, strata_script *up, strata_script *down, file_info *info,
-          strata_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return strata_fail(err, STRATA_ERROR, "cannot open %s: %s", path, strerror(errno));
-    file_scan s = {.path = path, .up = up, .down = down, .sectioned = sectioned};
-    /* Until a marker shows up, a file that may hold sections is read as one up script. */
-    script_begin(&s, up != NULL ? up : down);
-    s.provisional = sectioned;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    int rc = STRATA_OK;
-    while (rc == STRATA_OK && (n = getline(&line, &cap, f)) > 0) {
-        s.line++;
-        const char *text = line;
-        int envsub = strata_envsub_marker(line, (size_t)n);
-        if (s.line == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-            strata_checksum_update(&s.sum, line, 3); /* dropped by the checksum itself */
-            s.offset += 3;
-            text += 3;
-            n -= 3;
-        }
-        rc = scan_line(&s, text, (size_t)n, envsub, err);
-    }
-    if (rc == STRATA_OK && ferror(f))
-        rc = strata_fail(err, STRATA_ERROR, "cannot read %s: %s", path, strerror(errno));
-    if (rc == STRATA_OK)
-        rc = scan_finish(&s, err);
-    if (info != NULL)
-        *info = s.info;
-    free(line);
-    fclose(f);
-    return rc;
-}
-
-/*
- * Reads path only up to its first section marker: 2 for goose's spelling, 1 for strata's or
- * dbmate's, 0 when there is none (or it cannot be read).
- */
-static int
-peek_markers(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return 0;
-    char *line = NULL;
-    size_t cap = 0;
-    int found = 0;
-    while (found == 0 && getline(&line, &cap, f) > 0) {
-        int no_tx = 0, goose = 0;
-        const char *text = strncmp(line, "\xEF\xBB\xBF", 3) == 0 ? line + 3 : line;
-        if (section_marker(text, &no_tx, &goose) != 0)
-            found = goose ? 2 : 1;
-    }
-    free(line);
-    fclose(f);
-    return found;
-}
-
 /* ------------------------------------------------------------------ pairing */
-
-static void
-script_free(strata_script *s)
-{
-    free(s->path);
-}
-
-void
-strata_source_free(strata_source_set *set)
-{
-    if (set == NULL)
-        return;
-    for (size_t i = 0; i < set->count; i++) {
-        free(set->items[i].version);
-        free(set->items[i].name);
-        script_free(&set->items[i].up);
-        script_free(&set->items[i].down);
-    }
-    for (size_t i = 0; i < set->nrepeatables; i++) {
-        free(set->repeatables[i].name);
-        script_free(&set->repeatables[i].script);
-    }
-    free(set->items);
-    free(set->repeatables);
-    free(set->dir);
-    free(set);
-}
 
 static int
 is_up_claim(const found_file *f)
@@ -946,7 +565,7 @@ pick(found_file *files, size_t count, int want_up)
 
 /* The format of a migration from where its scripts come from. */
 static const char *
-format_of(const found_file *up, const found_file *down, const file_info *info)
+format_of(const found_file *up, const found_file *down, const strata_file_info *info)
 {
     if (up->origin == FROM_FOLDER)
         return "folder";
@@ -967,7 +586,6 @@ static void
 fill_names(strata_migration *m, const found_file *up)
 {
     m->version = strata_xstrdup(up->version);
-    m->key = up->key;
     m->name = strata_xstrdup(up->name);
 }
 
@@ -1002,19 +620,22 @@ read_down(const char *dir, const found_file *up, found_file *down, strata_migrat
                                "%s/%s has a down section and %s/%s is a down script for the "
                                "same version %s; keep one of them",
                                dir, up->file, dir, down->file, up->version);
-        script_free(&m->down); /* a down script for this dialect beats a neutral section */
+        strata_script_free(&m->down); /* a down script for this dialect beats a neutral section */
         memset(&m->down, 0, sizeof(m->down));
     }
     char *path = strata_path_join(dir, down->file);
-    int rc = scan_file(path, 0, NULL, &m->down, NULL, err);
+    int rc = strata_script_scan(path, 0, NULL, &m->down, NULL, err);
     free(path);
+    if (down->autocommit)
+        m->down.flags |= STRATA_SCRIPT_NO_TRANSACTION;
     return rc;
 }
 
-/* Builds the migration for the files sharing one version. */
+/* Builds the migration for the files sharing one version; *changelog is set when the up
+ * file turns out to be a Liquibase changelog (then nothing else is done). */
 static int
 build_migration(const char *dir, found_file *files, size_t count, strata_migration *m,
-                strata_error *err)
+                int *changelog, strata_error *err)
 {
     int rc = check_conflicts(dir, files, count, err);
     if (rc != STRATA_OK)
@@ -1033,10 +654,16 @@ build_migration(const char *dir, found_file *files, size_t count, strata_migrati
     fill_names(m, up);
     m->applicable = 1;
     int sectioned = up->role == ROLE_ONE;
-    file_info info = {0};
+    strata_file_info info = {0};
     char *path = strata_path_join(dir, up->file);
-    rc = scan_file(path, sectioned, &m->up, sectioned ? &m->down : NULL, &info, err);
+    rc = strata_script_scan(path, sectioned, &m->up, sectioned ? &m->down : NULL, &info, err);
     free(path);
+    if (rc == STRATA_OK && info.liquibase) {
+        *changelog = 1;
+        return STRATA_OK;
+    }
+    if (up->autocommit)
+        m->up.flags |= STRATA_SCRIPT_NO_TRANSACTION;
     int section_down = m->down.path != NULL;
     if (rc == STRATA_OK)
         rc = read_down(dir, up, down, m, err);
@@ -1047,15 +674,17 @@ build_migration(const char *dir, found_file *files, size_t count, strata_migrati
 }
 
 static int
-build_migrations(const char *dir, found_list *found, strata_source_set *set, strata_error *err)
+build_migrations(const char *dir, found_list *found, strata_source_set *set, int *changelog,
+                 strata_error *err)
 {
     set->items = strata_xcalloc(found->count + 1, sizeof(*set->items));
-    for (size_t i = 0; i < found->count;) {
+    for (size_t i = 0; i < found->count && !*changelog;) {
         size_t j = i + 1;
         while (j < found->count &&
-               strata_version_cmp(&found->items[i].key, &found->items[j].key) == 0)
+               strata_version_cmp(found->items[i].version, found->items[j].version) == 0)
             j++;
-        int rc = build_migration(dir, found->items + i, j - i, &set->items[set->count++], err);
+        int rc = build_migration(dir, found->items + i, j - i, &set->items[set->count++], changelog,
+                                 err);
         if (rc != STRATA_OK)
             return rc;
         i = j;
@@ -1090,7 +719,7 @@ build_repeatables(const char *dir, found_list *found, strata_source_set *set, st
         strata_repeatable *r = &set->repeatables[set->nrepeatables++];
         r->name = strata_xstrdup(best->name);
         char *path = strata_path_join(dir, best->file);
-        int rc = scan_file(path, 0, &r->script, NULL, NULL, err);
+        int rc = strata_script_scan(path, 0, &r->script, NULL, NULL, err);
         free(path);
         if (rc != STRATA_OK)
             return rc;
@@ -1098,60 +727,77 @@ build_repeatables(const char *dir, found_list *found, strata_source_set *set, st
     return STRATA_OK;
 }
 
-/* rank of each file: 2 for dialect, 1 neutral, 0 another dialect. */
+/* rank of each file: 2 for the scan's dialect, 1 neutral, 0 another dialect. */
 static void
-rank_files(found_list *l, const char *dialect)
+rank_files(found_list *l, const strata_dialect *dialect)
 {
     for (size_t i = 0; i < l->count; i++) {
         found_file *f = &l->items[i];
         if (f->dialect == NULL)
             f->rank = 1;
         else
-            f->rank = dialect != NULL && strcmp(f->dialect, dialect) == 0 ? 2 : 0;
+            f->rank = strata_dialect_is_active(dialect, f->dialect) ? 2 : 0;
     }
 }
 
-int
-strata_source_scan(const char *dir, const char *dialect, strata_source_set **out, strata_error *err)
+/* The file-name layouts; *changelog is set when dir turns out to be a Liquibase project. */
+static int
+scan_layouts(const char *dir, const strata_dialect *dialect, strata_source_set *set, int *changelog,
+             strata_error *err)
 {
-    discovery d = {.dir = dir};
-    strata_source_set *set = strata_xcalloc(1, sizeof(*set));
-    set->dir = strata_xstrdup(dir);
-    char *canonical = dialect != NULL ? dialect_canonical(dialect, strlen(dialect)) : NULL;
-    *out = NULL;
+    discovery d = {.dir = dir, .dialect = dialect, .set = set};
     int rc = discover(&d, err);
-    if (rc == STRATA_OK) {
-        rank_files(&d.versioned, canonical);
-        rank_files(&d.repeatables, canonical);
-        rc = build_migrations(dir, &d.versioned, set, err);
+    *changelog = d.liquibase;
+    if (rc == STRATA_OK && !*changelog) {
+        rank_files(&d.versioned, dialect);
+        rank_files(&d.repeatables, dialect);
+        rc = build_migrations(dir, &d.versioned, set, changelog, err);
     }
-    if (rc == STRATA_OK)
+    if (rc == STRATA_OK && !*changelog)
         rc = build_repeatables(dir, &d.repeatables, set, err);
     discovery_free(&d);
-    free(canonical);
+    return rc;
+}
+
+/* Empties set for another reading of its directory. */
+static void
+source_reset(strata_source_set *set)
+{
+    char *dir = set->dir;
+    set->dir = NULL;
+    strata_source_free(set);
+    memset(set, 0, sizeof(*set));
+    set->dir = dir;
+}
+
+/* Reads dir into the new set *set: a sqitch project, a Liquibase project, or files. */
+static int
+scan_into(const char *dir, const strata_dialect *dialect, strata_source_set *set, strata_error *err)
+{
+    if (strata_sqitch_is_project(dir))
+        return strata_sqitch_scan(dir, dialect, set, err);
+    int changelog = 0;
+    int rc = scan_layouts(dir, dialect, set, &changelog, err);
+    if (rc != STRATA_OK || !changelog)
+        return rc;
+    source_reset(set);
+    return strata_liquibase_scan(dir, dialect, set, err);
+}
+
+int
+strata_source_scan(const char *dir, const strata_dialect *dialect, strata_source_set **out,
+                   strata_error *err)
+{
+    strata_source_set *set = strata_xcalloc(1, sizeof(*set));
+    set->dir = strata_xstrdup(dir);
+    *out = NULL;
+    int rc = scan_into(dir, dialect, set, err);
     if (rc != STRATA_OK) {
         strata_source_free(set);
         return rc;
     }
     *out = set;
     return STRATA_OK;
-}
-
-const strata_migration *
-strata_source_find(const strata_source_set *set, const strata_version_key *key)
-{
-    size_t lo = 0, hi = set->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strata_version_cmp(&set->items[mid].key, key);
-        if (c == 0)
-            return &set->items[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
 }
 
 /* ------------------------------------------------------------------ detecting the habit */
@@ -1179,9 +825,9 @@ guess_format(const char *dir, const found_file *files, size_t count)
     if (up->role != ROLE_ONE || (down != NULL && down->origin == FROM_ROLLBACK))
         return format_of(up, down, NULL);
     char *path = strata_path_join(dir, up->file);
-    int markers = peek_markers(path);
+    int markers = strata_script_peek_markers(path);
     free(path);
-    file_info info = {.saw_marker = markers != 0, .goose = markers == 2};
+    strata_file_info info = {.saw_marker = markers != 0, .goose = markers == 2};
     return format_of(up, down, &info);
 }
 
@@ -1209,7 +855,7 @@ strata_source_detect_format(const char *dir, int *sequential, size_t *width)
     for (size_t i = 0; i < d.versioned.count;) {
         size_t j = i + 1;
         while (j < d.versioned.count &&
-               strata_version_cmp(&d.versioned.items[i].key, &d.versioned.items[j].key) == 0)
+               strata_version_cmp(d.versioned.items[i].version, d.versioned.items[j].version) == 0)
             j++;
         const char *format = guess_format(dir, d.versioned.items + i, j - i);
         for (size_t k = 0; format != NULL && k < DETECT_NFORMATS; k++)
@@ -1235,54 +881,4 @@ strata_source_detect_format(const char *dir, int *sequential, size_t *width)
             best = k;
     discovery_free(&d);
     return detect_formats[best];
-}
-
-/* ------------------------------------------------------------------ reading a script */
-
-struct strata_script_reader {
-    FILE *file;
-    long long remaining;
-};
-
-int
-strata_script_open(const strata_script *script, strata_script_reader **out, strata_error *err)
-{
-    *out = NULL;
-    FILE *f = fopen(script->path, "rb");
-    if (f == NULL)
-        return strata_fail(err, STRATA_ERROR, "cannot open %s: %s", script->path, strerror(errno));
-    if (fseeko(f, (off_t)script->offset, SEEK_SET) != 0) {
-        int e = errno;
-        fclose(f);
-        return strata_fail(err, STRATA_ERROR, "cannot read %s: %s", script->path, strerror(e));
-    }
-    strata_script_reader *r = strata_xmalloc(sizeof(*r));
-    r->file = f;
-    r->remaining = script->length;
-    *out = r;
-    return STRATA_OK;
-}
-
-size_t
-strata_script_read(void *reader, char *buf, size_t size)
-{
-    strata_script_reader *r = reader;
-    if (r->remaining <= 0)
-        return 0;
-    if ((long long)size > r->remaining)
-        size = (size_t)r->remaining;
-    size_t n = fread(buf, 1, size, r->file);
-    if (n == 0 && ferror(r->file))
-        return (size_t)-1;
-    r->remaining -= (long long)n;
-    return n;
-}
-
-void
-strata_script_close(strata_script_reader *reader)
-{
-    if (reader == NULL)
-        return;
-    fclose(reader->file);
-    free(reader);
 }

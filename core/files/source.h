@@ -13,7 +13,10 @@
  *   V1__name.sql, U1__name.sql, R__name.sql   Flyway (versioned, undo, repeatable)
  *   V_name.<dialect>.up.sql, V_name.<dialect>.sql, V1__name.<dialect>.sql ...
  *                                             dialect variants of any of the file forms
- * '_' or '-' separates the version from the name (Flyway: "__").
+ *   sqitch.plan with deploy/, revert/, verify/ (sqitch.c)
+ *   Liquibase formatted SQL changelogs (liquibase.c)
+ * '_', '-' or '.' separates the version from the name (Flyway: "__"); names.h has the
+ * grammar, dialects.h the dialect tags.
  */
 #ifndef STRATA_SOURCE_H
 #define STRATA_SOURCE_H
@@ -23,16 +26,30 @@
 #include <strata/types.h>
 
 #include "checksum.h"
+#include "dialects.h"
 #include "version.h"
 
 /* Bits of strata_script.flags. */
-#define STRATA_SCRIPT_NO_TRANSACTION 0x01 /* -- strata:no-transaction, transaction:false,
-                                             -- +goose NO TRANSACTION */
-#define STRATA_SCRIPT_ENVSUB 0x02         /* has goose ENVSUB ON regions: read it through
-                                             strata_envsub (envsub.h) */
-#define STRATA_SCRIPT_ENVSUB_OPEN 0x04    /* (with ENVSUB) starts inside a region opened above
-                                             its section marker: call
-                                             strata_envsub_start_inside() before reading */
+#define STRATA_SCRIPT_NO_TRANSACTION                                                               \
+    0x01 /* -- strata:no-transaction, transaction:false,                                           \
+            -- +goose NO TRANSACTION */
+#define STRATA_SCRIPT_ENVSUB                                                                       \
+    0x02 /* has goose ENVSUB ON regions: read it through                                           \
+            strata_envsub (envsub.h) */
+#define STRATA_SCRIPT_ENVSUB_OPEN                                                                  \
+    0x04 /* (with ENVSUB) starts inside a region opened above                                      \
+            its section marker: call                                                               \
+            strata_envsub_start_inside() before reading */
+#define STRATA_SCRIPT_ROLLBACK_TEXT                                                                \
+    0x08 /* Liquibase: the down script is the text of the                                          \
+            changeset's --rollback lines (script.h) */
+#define STRATA_SCRIPT_OWN_TRANSACTION                                                              \
+    0x10 /* sqitch: the script wraps itself in BEGIN ...                                           \
+            COMMIT (or ROLLBACK); strata drops that wrapper                                        \
+            and runs the rest in its own transaction */
+#define STRATA_SCRIPT_ONE_STATEMENT                                                                \
+    0x20 /* Liquibase splitStatements:false: the whole script                                      \
+            is one statement */
 
 /* One script: a whole file or one section of it. */
 typedef struct strata_script {
@@ -42,62 +59,73 @@ typedef struct strata_script {
     long long length;                   /* its length in bytes */
     char checksum[STRATA_CHECKSUM_HEX]; /* see checksum.h */
     unsigned flags;                     /* STRATA_SCRIPT_* */
+    int empty;       /* holds no SQL (blank or -- comment lines only): a deliberate no-op */
+    char *delimiter; /* Liquibase endDelimiter: ends statements instead of ';'; NULL: none */
 } strata_script;
 
 typedef struct strata_migration {
-    char *version;          /* as spelled in the file name */
-    strata_version_key key; /* numeric ordering key */
-    char *name;             /* the part after the separator, without extensions */
-    strata_script up;       /* up.path is NULL when !applicable */
-    strata_script down;     /* down.path is NULL when the migration has no down */
-    int applicable;         /* 0: the version has files only for other dialects */
-    const char *format;     /* static: "paired", "sections", "goose", "rollback-folder",
-                               "folder", "flyway" */
+    char *version;        /* as spelled in the file name; ordered by strata_version_cmp */
+    char *name;           /* the part after the separator, without extensions */
+    strata_script up;     /* up.path is NULL when !applicable */
+    strata_script down;   /* down.path is NULL when the migration has no down */
+    strata_script verify; /* sqitch: run after up in the same transaction; path NULL: none */
+    int applicable;       /* 0: the version has files only for other dialects */
+    const char *format;   /* static: "paired", "sections", "goose", "rollback-folder",
+                             "folder", "flyway", "pop", "sqitch", "liquibase" */
 } strata_migration;
 
 /* A repeatable migration (Flyway R__name.sql): run after the versioned ones, and again
  * whenever its checksum changes. */
 typedef struct strata_repeatable {
-    char *name;             /* the part after "R__", without ".sql" */
+    char *name; /* the part after "R__", without ".sql" */
     strata_script script;
 } strata_repeatable;
 
+/* A named point of a plan (sqitch's @tag): the version of the change it follows. */
+typedef struct strata_source_tag {
+    char *name; /* with its '@' */
+    char *version;
+} strata_source_tag;
+
 typedef struct strata_source_set {
     char *dir;
-    strata_migration *items; /* sorted by key, ascending */
+    strata_migration *items; /* sorted by version, ascending */
     size_t count;
     strata_repeatable *repeatables; /* sorted by name */
     size_t nrepeatables;
+    char **notes; /* warnings met while reading, each naming its file; shown once per run */
+    size_t nnotes;
+    strata_source_tag *tags; /* in plan order */
+    size_t ntags;
 } strata_source_set;
 
 /*
- * Reads the migrations of dir. dialect is the driver's dialect ("postgres", "mysql",
- * "sqlite"; other spellings such as "postgresql", "pg", "mariadb", "sqlite3" are the same
- * dialect); NULL accepts only dialect-neutral files. A file for this dialect is used instead
- * of the dialect-neutral one for the same version and direction; files for other dialects
- * are ignored, and a version with files only for other dialects becomes a migration with
- * applicable = 0 (no scripts read).
+ * Reads the migrations of dir for dialect (the active driver's names; NULL or a NULL name
+ * accepts only dialect-neutral files). A file for this dialect is used instead of the
+ * dialect-neutral one for the same version and direction; files for other dialects are
+ * ignored, and a version with files only for other dialects becomes a migration with
+ * applicable = 0 (no scripts read). A tag that has a dialect's shape but names no database
+ * stays part of the name, with a note.
  * Returns STRATA_OK and *out (free with strata_source_free), or STRATA_VALIDATION /
- * STRATA_ERROR with err naming the file (and line) and what to do: unparseable names,
- * duplicate versions, two files claiming one script, empty or non-UTF-8 files, rollback
- * scripts for unknown versions, migration folders without migration.sql, unreadable
- * directories.
+ * STRATA_ERROR with err naming the file (and line) and what to do: unparseable names (the
+ * message states the rule broken), duplicate versions, two files claiming one script,
+ * non-UTF-8 text or a NUL byte, rollback scripts for unknown versions, migration folders
+ * without migration.sql, sqitch plans and Liquibase changelogs that do not parse,
+ * unreadable directories.
  */
-int strata_source_scan(const char *dir, const char *dialect, strata_source_set **out,
+int strata_source_scan(const char *dir, const strata_dialect *dialect, strata_source_set **out,
                        strata_error *err);
 void strata_source_free(strata_source_set *set);
 
-/* The migration with this version, or NULL. */
-const strata_migration *strata_source_find(const strata_source_set *set,
-                                           const strata_version_key *key);
+/* Adds a printf-style note to set->notes. */
+void strata_source_note(strata_source_set *set, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-/*
- * Parses a migration file name of the V_name forms (not Flyway's). Returns 0 and fills the
- * out-parameters (*version and *name newly allocated, the caller frees them; a dialect tag
- * is not part of *name; *direction is 'u', 'd' or 's' for a one-file migration), or -1 when
- * the name is not one of those forms.
- */
-int strata_source_parse_name(const char *file, char **version, char **name, char *direction);
+/* Frees the strings of a script (not the script itself). */
+void strata_script_free(strata_script *script);
+
+/* The migration with this version (compared as versions: "1" finds "001"), or NULL. */
+const strata_migration *strata_source_find(const strata_source_set *set, const char *version);
 
 /*
  * For `strata new`: the format most migrations of dir use ("paired", "sections", "goose",

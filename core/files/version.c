@@ -6,52 +6,65 @@
 
 #include "version.h"
 
-int
-strata_version_parse(const char *s, size_t n, strata_version_key *out)
+static int
+is_digit(char c)
 {
-    memset(out, 0, sizeof(*out));
-    size_t digits = 0;
-    uint64_t value = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || s[i] == '.') {
-            if (digits == 0 || out->nparts == STRATA_VERSION_MAX_PARTS)
-                return -1;
-            out->part[out->nparts++] = value;
-            digits = 0;
-            value = 0;
-        } else if (s[i] >= '0' && s[i] <= '9') {
-            if (++digits > 19)
-                return -1;
-            value = value * 10 + (uint64_t)(s[i] - '0');
-        } else {
-            return -1;
-        }
-    }
-    return 0;
+    return c >= '0' && c <= '9';
 }
 
 int
-strata_version_cmp(const strata_version_key *a, const strata_version_key *b)
+strata_version_check(const char *s, size_t n, const char **why)
 {
-    int n = a->nparts > b->nparts ? a->nparts : b->nparts;
-    for (int i = 0; i < n; i++) {
-        uint64_t x = i < a->nparts ? a->part[i] : 0;
-        uint64_t y = i < b->nparts ? b->part[i] : 0;
-        if (x != y)
-            return x < y ? -1 : 1;
-    }
-    return 0;
+    const char *rule = NULL;
+    if (n == 0)
+        rule = "a version needs at least one digit";
+    else if (n > STRATA_VERSION_MAX)
+        rule = "a version has at most 64 characters (the history's version column)";
+    else if (strspn(s, "0123456789.") < n)
+        rule = "a version holds only digits and dots";
+    else if (s[0] == '.' || s[n - 1] == '.' || memmem(s, n, "..", 2) != NULL)
+        rule = "each dot of a version stands between two runs of digits";
+    if (why != NULL)
+        *why = rule;
+    return rule == NULL ? 0 : -1;
+}
+
+/* The next component of *p (digits up to a dot or the end) without its leading zeros: sets
+ * *start and *len, moves *p past the component and its dot. An exhausted text yields the
+ * component 0 (len 0). */
+static void
+next_component(const char **p, const char **start, size_t *len)
+{
+    const char *s = *p;
+    while (*s == '0' && is_digit(s[1]))
+        s++;
+    if (*s == '0')
+        s++; /* a lone 0 is the empty number, as missing components are */
+    const char *e = s;
+    while (is_digit(*e))
+        e++;
+    *start = s;
+    *len = (size_t)(e - s);
+    *p = *e == '.' ? e + 1 : e;
 }
 
 int
-strata_version_cmp_text(const char *a, const char *b)
+strata_version_cmp(const char *a, const char *b)
 {
-    strata_version_key va, vb;
-    int ba = strata_version_parse(a, strlen(a), &va);
-    int bb = strata_version_parse(b, strlen(b), &vb);
-    if (ba == 0 && bb == 0)
-        return strata_version_cmp(&va, &vb);
-    if (ba != bb)
-        return ba == 0 ? -1 : 1;
-    return strcmp(a, b);
+    int va = strata_version_check(a, strlen(a), NULL) == 0;
+    int vb = strata_version_check(b, strlen(b), NULL) == 0;
+    if (!va || !vb)
+        return va != vb ? (va ? -1 : 1) : strcmp(a, b);
+    while (*a != '\0' || *b != '\0') {
+        const char *x, *y;
+        size_t nx, ny;
+        next_component(&a, &x, &nx);
+        next_component(&b, &y, &ny);
+        if (nx != ny)
+            return nx < ny ? -1 : 1;
+        int c = memcmp(x, y, nx);
+        if (c != 0)
+            return c < 0 ? -1 : 1;
+    }
+    return 0;
 }

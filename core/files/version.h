@@ -1,30 +1,30 @@
 /*
- * Migration versions: digits, optionally dotted ("001", "20250701132805", "1.2.3"),
- * ordered numerically component by component ("1.10" after "1.9", "001" equal to "1").
+ * Migration versions: digits, optionally dotted ("001", "20250701132805", "1.2.3",
+ * "20150100000001000000"), compared as numbers of any length, component by component:
+ * leading zeros do not count ("001" equals "1"), "1.10" comes after "1.9", and missing
+ * components count as 0 ("1" equals "1.0"). The text is kept as written; only comparisons
+ * read it as numbers.
  */
 #ifndef STRATA_VERSION_H
 #define STRATA_VERSION_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-#define STRATA_VERSION_MAX_PARTS 8
-
-typedef struct strata_version_key {
-    uint64_t part[STRATA_VERSION_MAX_PARTS];
-    int nparts;
-} strata_version_key;
+/* The longest version the history tables hold (their version column). */
+#define STRATA_VERSION_MAX 64
 
 /*
- * Parses the n bytes at s. Returns 0 on success, -1 when they are not a version (empty,
- * a non-digit, an empty component, too many components, a component over 19 digits).
+ * Checks the n bytes at s. Returns 0 when they are a version, or -1 with *why (when why is
+ * not NULL) set to a static sentence stating the rule they break, e.g. "a version holds
+ * only digits and dots".
  */
-int strata_version_parse(const char *s, size_t n, strata_version_key *out);
+int strata_version_check(const char *s, size_t n, const char **why);
 
-/* <0, 0, >0 as a sorts before, equal to, or after b. Missing components count as 0. */
-int strata_version_cmp(const strata_version_key *a, const strata_version_key *b);
-
-/* Compares two version strings; unparseable ones sort after every valid one, bytewise. */
-int strata_version_cmp_text(const char *a, const char *b);
+/*
+ * Compares two version texts: <0, 0, >0 as a sorts before, equal to, or after b. Valid
+ * versions compare numerically as above; texts that are not versions sort after every
+ * version, bytewise among themselves (a history row written by hand stays orderable).
+ */
+int strata_version_cmp(const char *a, const char *b);
 
 #endif

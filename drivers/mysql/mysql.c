@@ -136,6 +136,7 @@ typedef struct md_params {
 
 struct strata_conn {
     MYSQL *mysql;                         /* owned; mysql_close() */
+    char *home;                           /* the database selected at connect, NULL: none; owned */
     char *lock_for;                       /* caller's name of the lock held, NULL if none; owned */
     char lock_name[MD_LOCK_NAME_MAX + 1]; /* its name on the server, valid with lock_for */
 };
@@ -588,6 +589,35 @@ md_check_charset(strata_conn *c, const md_params *p, strata_error *err)
     return STRATA_OK;
 }
 
+/* The database selected at connect (home_schema). */
+static size_t
+md_home_schema(strata_conn *c, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s", c->home != NULL ? c->home : "");
+
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/*
+ * USE of the database selected at connect when a migration selected another one. The server
+ * reports every change of the current database (session tracking), and the client library
+ * keeps it in mysql->db, so this costs no round trip when nothing changed.
+ */
+static size_t
+md_session_reset_sql(strata_conn *c, char *out, size_t size)
+{
+    const char *now = c->mysql->db;
+    size_t n;
+
+    if (c->home == NULL || (now != NULL && strcmp(now, c->home) == 0)) {
+        if (size > 0)
+            out[0] = '\0';
+        return 0;
+    }
+    n = snprintf(out, size, "USE ");
+    return n + md_quote_ident(c->home, n < size ? out + n : NULL, n < size ? size - n : 0);
+}
+
 /* Closes the connection (the server then drops its locks) and frees c; NULL is a no-op. */
 static void
 md_close(strata_conn *c)
@@ -597,6 +627,7 @@ md_close(strata_conn *c)
     if (c->mysql != NULL)
         mysql_close(c->mysql);
     free(c->lock_for);
+    free(c->home);
     free(c);
 }
 
@@ -638,6 +669,8 @@ md_connect(const strata_url *url, const strata_connect_options *opts, strata_con
     rc = md_check_tls(c, &p, err);
     if (rc == STRATA_OK)
         rc = md_check_charset(c, &p, err);
+    if (rc == STRATA_OK && c->mysql->db != NULL && (c->home = strdup(c->mysql->db)) == NULL)
+        rc = md_error(err, STRATA_ERROR, "cannot connect: out of memory");
     if (rc != STRATA_OK)
         goto fail;
     *out = c;
@@ -1309,6 +1342,8 @@ static const strata_driver md_driver = {
     .unlock = md_unlock,
     .server_version = md_server_version,
     .backup = md_backup,
+    .home_schema = md_home_schema,
+    .session_reset_sql = md_session_reset_sql,
 };
 
 /*

@@ -86,6 +86,8 @@
 struct strata_conn {
     PGconn *pg;        /* owned; PQfinish() in pg_close() */
     char *database;    /* current_database(), for the lock key and messages; owned */
+    char *home;        /* current_schema() once set up, NULL when none; owned */
+    char *reset_sql;   /* puts the session back as set up (session_reset_sql); owned */
     int lock_held;     /* lock_key is held by this session (lock() and unlock() keep it) */
     uint64_t lock_key; /* the advisory lock key of the last lock() */
 };
@@ -1044,29 +1046,111 @@ done:
     return rc;
 }
 
+/* What the set-up session looks like: a strata_row_fn over (current_database(),
+ * current_schema(), search_path) filling the pg_session ctx. */
+typedef struct pg_session {
+    char *database;
+    char *home;
+    char *search_path;
+    int got;
+} pg_session;
+
+static int
+pg_session_row(void *ctx, int ncols, const char *const *values)
+{
+    pg_session *ps = ctx;
+
+    if (ncols < 3 || ps->got)
+        return 1;
+    ps->got = 1;
+    ps->database = strdup(values[0] != NULL ? values[0] : "");
+    ps->home = values[1] != NULL ? strdup(values[1]) : NULL;
+    ps->search_path = strdup(values[2] != NULL ? values[2] : "");
+    return 1;
+}
+
+/* The settings the driver makes, as SQL: run at connect and again after each reset. */
+static const char *
+pg_settings_sql(strata_conn *c)
+{
+    return PQserverVersion(c->pg) >= 140000
+               ? "SET DateStyle = ISO; SET client_connection_check_interval = 500"
+               : "SET DateStyle = ISO";
+}
+
+/*
+ * Remembers the set-up session: the database, the schema unqualified names go to (the core
+ * names its history tables with it), and the SQL that puts everything a migration may change
+ * (search_path, standard_conforming_strings, any SET) back: RESET ALL, the driver's own
+ * settings, the search_path as it was.
+ */
+static int
+pg_capture_session(strata_conn *c, strata_error *err)
+{
+    pg_session ps = {0};
+    pg_sink sink = {.fn = pg_session_row, .ctx = &ps};
+    int rc = pg_send(c,
+                     "SELECT current_database(), current_schema(), "
+                     "pg_catalog.current_setting('search_path')",
+                     &sink, err);
+    char *lit = NULL;
+
+    if (rc == STRATA_OK && (!ps.got || ps.database == NULL || ps.search_path == NULL ||
+                            (lit = pg_quoted(pg_quote_literal, ps.search_path)) == NULL))
+        rc = pg_error(err, STRATA_ERROR, "out of memory");
+    if (rc == STRATA_OK) {
+        size_t size = strlen(lit) + 160;
+        c->reset_sql = malloc(size);
+        if (c->reset_sql == NULL)
+            rc = pg_error(err, STRATA_ERROR, "out of memory");
+        else
+            snprintf(c->reset_sql, size,
+                     "RESET ALL; %s; SELECT pg_catalog.set_config('search_path', %s, false)",
+                     pg_settings_sql(c), lit);
+    }
+    c->database = ps.database;
+    c->home = ps.home;
+    free(ps.search_path);
+    free(lit);
+    return rc;
+}
+
 /*
  * Prepares the session: DateStyle ISO, so that TIMESTAMP columns read back as the core
- * wrote them (the date order for input stays the server's); the database name; the schema
- * when one is given. From PostgreSQL 14 on, the server also checks every half second that
- * strata is still connected: a migration travels as one batch ending in COMMIT, and
- * without the check a runner killed mid-migration would have the server finish and commit
- * it anyway, holding the migration lock until then.
+ * wrote them (the date order for input stays the server's); the schema when one is given;
+ * then remembers what the session looks like. From PostgreSQL 14 on, the server also
+ * checks every half second that strata is still connected: a migration travels as one batch
+ * ending in COMMIT, and without the check a runner killed mid-migration would have the
+ * server finish and commit it anyway, holding the migration lock until then.
  */
 static int
 pg_setup(strata_conn *c, const char *schema, strata_error *err)
 {
-    char db[256];
-    const char *sql = PQserverVersion(c->pg) >= 140000
-                          ? "SET DateStyle = ISO; SET client_connection_check_interval = 500; "
-                            "SELECT current_database()"
-                          : "SET DateStyle = ISO; SELECT current_database()";
-    int rc = pg_run(c, sql, db, sizeof(db), err);
+    int rc = pg_run(c, pg_settings_sql(c), NULL, 0, err);
 
-    if (rc == STRATA_OK && (c->database = strdup(db)) == NULL)
-        rc = pg_error(err, STRATA_ERROR, "out of memory");
     if (rc == STRATA_OK && schema != NULL && schema[0] != '\0')
         rc = pg_use_schema(c, schema, err);
+    if (rc == STRATA_OK)
+        rc = pg_capture_session(c, err);
     return rc;
+}
+
+/* The schema unqualified names went to after connect (home_schema). */
+static size_t
+pg_home_schema(strata_conn *c, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s", c->home != NULL ? c->home : "");
+
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* What puts the session back as it was after connect (session_reset_sql). */
+static size_t
+pg_session_reset_sql(strata_conn *c, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s", c->reset_sql != NULL ? c->reset_sql : "");
+
+    return n < 0 ? 0 : (size_t)n;
 }
 
 /* Closes the session (the server then releases its advisory lock) and frees c. */
@@ -1078,6 +1162,8 @@ pg_close(strata_conn *c)
     if (c->pg != NULL)
         PQfinish(c->pg);
     free(c->database);
+    free(c->home);
+    free(c->reset_sql);
     free(c);
 }
 
@@ -1458,6 +1544,8 @@ static const strata_driver pg_driver = {
     .server_version = pg_server_version,
     .copy_in = pg_copy_in,
     .backup = pg_backup,
+    .home_schema = pg_home_schema,
+    .session_reset_sql = pg_session_reset_sql,
 };
 
 STRATA_DRIVER_EXPORT const strata_driver *

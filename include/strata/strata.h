@@ -205,7 +205,8 @@ typedef enum strata_problem_kind {
     STRATA_PROBLEM_OUT_OF_ORDER, /* error unless out-of-order is allowed */
     STRATA_PROBLEM_NO_DOWN,      /* warning: migration without a down script */
     STRATA_PROBLEM_DOWN_MODIFIED, /* warning: down script edited since the up was applied */
-    STRATA_PROBLEM_GAP /* warning: a sequence number is missing (001, 002, 004) */
+    STRATA_PROBLEM_GAP, /* warning: a sequence number is missing (001, 002, 004) */
+    STRATA_PROBLEM_EMPTY /* info: an empty script, applied (or rolled back) as a no-op */
 } strata_problem_kind;
 
 typedef struct strata_problem {
@@ -214,6 +215,7 @@ typedef struct strata_problem {
     char *version;
     char *file;    /* may be NULL */
     char *message; /* says what is wrong and what to do */
+    int is_info;   /* 1: information only, neither error nor warning (is_error is 0) */
 } strata_problem;
 
 typedef struct strata_validation_report {
@@ -221,6 +223,7 @@ typedef struct strata_validation_report {
     size_t count;
     size_t errors, warnings;
     size_t checked; /* migrations checked */
+    size_t infos;   /* problems of the info level (not counted in warnings) */
 } strata_validation_report;
 
 /*

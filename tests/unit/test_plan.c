@@ -46,15 +46,6 @@ tdup(const char *s)
     return d;
 }
 
-static strata_version_key
-key(const char *version)
-{
-    strata_version_key k;
-    int rc = strata_version_parse(version, strlen(version), &k);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-    return k;
-}
-
 /* An empty source set for the folder "migrations"; free with strata_source_free. */
 static strata_source_set *
 files_new(void)
@@ -66,7 +57,7 @@ files_new(void)
 
 /*
  * Adds migrations/VERSION_NAME.up.sql (and .down.sql when has_down) with this up
- * checksum. Add in version order: the set is sorted by key.
+ * checksum. Add in version order: the set is sorted by version.
  */
 static void
 file_add(strata_source_set *set, const char *version, const char *name, const char *checksum,
@@ -77,7 +68,6 @@ file_add(strata_source_set *set, const char *version, const char *name, const ch
     memset(m, 0, sizeof(*m));
     char path[256];
     m->version = tdup(version);
-    m->key = key(version);
     m->name = tdup(name);
     snprintf(path, sizeof(path), "migrations/%s_%s.up.sql", version, name);
     m->up.path = tdup(path);
@@ -109,7 +99,6 @@ row_add(strata_history *h, const char *version, const char *name, const char *ch
     strata_history_row *r = &h->rows[h->count++];
     memset(r, 0, sizeof(*r));
     r->version = tdup(version);
-    r->key = key(version);
     r->kind = tdup("versioned");
     r->name = tdup(name);
     r->checksum = tdup(checksum);
@@ -160,10 +149,7 @@ up_ok(const strata_merged *m, const char *to, long step, int ooo, const char *co
 {
     strata_error err = no_error();
     strata_plan p;
-    strata_version_key k;
-    if (to != NULL)
-        k = key(to);
-    int rc = strata_plan_up(m, to ? &k : NULL, step, ooo, &p, &err);
+    int rc = strata_plan_up(m, to, step, ooo, &p, &err);
     CU_ASSERT_EQUAL(rc, STRATA_OK);
     if (rc != STRATA_OK) {
         fprintf(stderr, "\n  unexpected failure: %s\n", err.message);
@@ -182,10 +168,7 @@ down_ok(const strata_merged *m, const strata_history *h, const char *to, long st
 {
     strata_error err = no_error();
     strata_plan p;
-    strata_version_key k;
-    if (to != NULL)
-        k = key(to);
-    int rc = strata_plan_down(m, h, to ? &k : NULL, step, all, &p, &err);
+    int rc = strata_plan_down(m, h, to, step, all, &p, &err);
     CU_ASSERT_EQUAL(rc, STRATA_OK);
     if (rc != STRATA_OK) {
         fprintf(stderr, "\n  unexpected failure: %s\n", err.message);
@@ -196,7 +179,7 @@ down_ok(const strata_merged *m, const strata_history *h, const char *to, long st
     for (size_t i = 0; i < p.count; i++) {
         CU_ASSERT_PTR_NOT_NULL(p.rows[i]);
         if (p.rows[i] != NULL && p.items[i] != NULL)
-            CU_ASSERT_EQUAL(strata_version_cmp(&p.rows[i]->key, &p.items[i]->key), 0);
+            CU_ASSERT_EQUAL(strata_version_cmp(p.rows[i]->version, p.items[i]->version), 0);
     }
     strata_plan_free(&p);
 }
@@ -205,11 +188,10 @@ down_ok(const strata_merged *m, const strata_history *h, const char *to, long st
 static const strata_plan_entry *
 entry(const strata_merged *m, const char *version)
 {
-    strata_version_key k = key(version);
     for (size_t i = 0; i < m->count; i++) {
         const strata_plan_entry *e = &m->items[i];
-        const strata_version_key *ek = e->file ? &e->file->key : &e->row->key;
-        if (strata_version_cmp(ek, &k) == 0)
+        const char *ev = e->file ? e->file->version : e->row->version;
+        if (strata_version_cmp(ev, version) == 0)
             return e;
     }
     return NULL;
@@ -763,7 +745,7 @@ test_down_refuses_no_down_script(void)
     CU_ASSERT_EQUAL(rc, STRATA_VALIDATION);
     ASSERT_CONTAINS(err.message, "migrations/2_seed.up.sql");
     err = no_error();
-    rc = strata_plan_down(m, h, &m->items[0].file->key, 0, 0, &p, &err);
+    rc = strata_plan_down(m, h, m->items[0].file->version, 0, 0, &p, &err);
     CU_ASSERT_EQUAL(rc, STRATA_VALIDATION);
     ASSERT_CONTAINS(err.message, "migrations/2_seed.up.sql");
     strata_merged_free(m);

@@ -20,6 +20,7 @@
 
 #include "checksum.h"
 #include "envsub.h"
+#include "names.h"
 #include "source.h"
 #include "testutil.h"
 #include "util.h"
@@ -58,43 +59,60 @@
 
 /* ================================================================== names */
 
-/* Parses file, which must succeed with these parts. */
+/* Parses file, which must succeed with these parts (tag NULL: none). */
 static void
-name_ok(const char *file, const char *version, const char *name, char direction)
+name_full(const char *file, const char *version, const char *name, const char *tag, char kind,
+          int autocommit)
 {
-    char *v = (char *)0x1, *n = (char *)0x1;
-    char d = 0;
-    int rc = strata_source_parse_name(file, &v, &n, &d);
+    strata_file_name n;
+    const char *why = "unset";
+    int rc = strata_file_name_parse(file, &n, &why);
     CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NULL(why);
     if (rc != 0) {
-        fprintf(stderr, "\n  %s was refused\n", file);
+        fprintf(stderr, "\n  %s was refused: %s\n", file, why);
         return;
     }
-    ASSERT_STR(v, version);
-    ASSERT_STR(n, name);
-    CU_ASSERT_EQUAL(d, direction);
-    free(v);
-    free(n);
+    if (version == NULL) {
+        CU_ASSERT_PTR_NULL(n.version);
+    } else {
+        ASSERT_STR(n.version, version);
+    }
+    ASSERT_STR(n.name, name);
+    if (tag == NULL) {
+        CU_ASSERT_PTR_NULL(n.tag);
+    } else {
+        ASSERT_STR(n.tag, tag);
+    }
+    CU_ASSERT_EQUAL(n.kind, kind);
+    CU_ASSERT_EQUAL(n.autocommit, autocommit);
+    strata_file_name_free(&n);
 }
 
-/* Parses file, which must be refused with both out strings left NULL. */
 static void
-name_refused(const char *file)
+name_ok(const char *file, const char *version, const char *name, char kind)
 {
-    char *v = (char *)0x1, *n = (char *)0x1;
-    char d = 0;
-    int rc = strata_source_parse_name(file, &v, &n, &d);
+    name_full(file, version, name, NULL, kind, 0);
+}
+
+/* Parses file, which must be refused with a rule containing needle, and out zeroed. */
+static void
+name_refused_because(const char *file, const char *needle)
+{
+    strata_file_name n;
+    const char *why = NULL;
+    int rc = strata_file_name_parse(file, &n, &why);
     CU_ASSERT_EQUAL(rc, -1);
     if (rc != -1) {
         fprintf(stderr, "\n  %s was accepted\n", file);
-        if (v != (char *)0x1)
-            free(v);
-        if (n != (char *)0x1)
-            free(n);
+        strata_file_name_free(&n);
         return;
     }
-    CU_ASSERT_PTR_NULL(v);
-    CU_ASSERT_PTR_NULL(n);
+    CU_ASSERT_PTR_NULL(n.version);
+    CU_ASSERT_PTR_NULL(n.name);
+    CU_ASSERT_PTR_NULL(n.tag);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    ASSERT_CONTAINS(why, needle);
 }
 
 static void
@@ -119,6 +137,7 @@ test_name_dash_separator(void)
     name_ok("1-add-index.up.sql", "1", "add-index", 'u');
     name_ok("20250701132805-init.sql", "20250701132805", "init", 's');
     name_ok("002-drop_x.down.sql", "002", "drop_x", 'd');
+    name_ok("0001-create-users.up.sql", "0001", "create-users", 'u');
 }
 
 static void
@@ -129,95 +148,131 @@ test_name_dotted_version(void)
     name_ok("1.10_y.down.sql", "1.10", "y", 'd');
 }
 
+/* In-house runners: a V before the version, '.' between version and name. */
+static void
+test_name_inhouse(void)
+{
+    name_ok("V0001.Create_Users.up.sql", "0001", "Create_Users", 'u');
+    name_ok("V0001.Create_Users.down.sql", "0001", "Create_Users", 'd');
+    name_ok("v12_add_index.sql", "12", "add_index", 's');
+    name_ok("0001.create_users.up.sql", "0001", "create_users", 'u');
+    name_ok("V3-drop.down.sql", "3", "drop", 'd');
+}
+
+/* pop and popx: 20-digit versions, dialect tags, .autocommit. */
+static void
+test_name_pop(void)
+{
+    name_full("20150100000001000000_networks.postgres.up.sql", "20150100000001000000", "networks",
+              "postgres", 'u', 0);
+    name_full("20150100000001000000_networks.cockroach.autocommit.up.sql", "20150100000001000000",
+              "networks", "cockroach", 'u', 1);
+    name_full("20210914134624000001_x.autocommit.down.sql", "20210914134624000001", "x", NULL, 'd',
+              1);
+    name_full("20190101120000_users.sqlite3.down.sql", "20190101120000", "users", "sqlite3", 'd', 0);
+    name_full("20190101120000_users.up.sql", "20190101120000", "users", NULL, 'u', 0);
+    /* a tag's shape is all the parser knows: whether it names a database is decided later */
+    name_full("006_index_users.email.up.sql", "006", "index_users", "email", 'u', 0);
+}
+
+static void
+test_name_flyway(void)
+{
+    name_full("V1__init.sql", "1", "init", NULL, 'V', 0);
+    name_full("V1_2__between.sql", "1.2", "between", NULL, 'V', 0);
+    name_full("U1__init.sql", "1", "init", NULL, 'U', 0);
+    name_full("R__views.sql", NULL, "views", NULL, 'R', 0);
+    name_full("V2__x.postgres.sql", "2", "x", "postgres", 'V', 0);
+}
+
 static void
 test_name_refused(void)
 {
-    name_refused("create_users.sql");
-    name_refused("V1__x.sql");
-    name_refused("_x.up.sql");
-    name_refused("readme.txt");
-    name_refused("1..2_x.sql");
-    name_refused("1x_name.sql");
-    name_refused("001_create_users.up.txt");
-    name_refused(".sql");
-    name_refused("");
+    const char *start = "a migration file name starts with its version";
+    name_refused_because("create_users.sql", start);
+    name_refused_because("_x.up.sql", start);
+    name_refused_because("readme.txt", start);
+    name_refused_because(".sql", start);
+    name_refused_because("", start);
+    name_refused_because("001_create_users.up.txt", start);
+    name_refused_because("1..2_x.sql", "each dot of a version stands between two runs of digits");
+    name_refused_because("1x_name.sql", "the version must be followed by '_', '-' or '.'");
+    name_refused_because("R__.sql", "a repeatable migration R__<name>.sql needs a name");
+    name_refused_because("V__x.sql", "in Flyway's V<version>__<name>.sql the version");
+    /* 65 digits: more than the history's version column holds */
+    name_refused_because("12345678901234567890123456789012345678901234567890123456789012345_x.sql",
+                         "a version has at most 64 characters");
 }
 
 /* ================================================================== versions */
 
-static strata_version_key
-ver(const char *s)
+static int
+vok(const char *s)
 {
-    strata_version_key v;
-    int rc = strata_version_parse(s, strlen(s), &v);
-    CU_ASSERT_EQUAL(rc, 0);
+    const char *why = "unset";
+    int rc = strata_version_check(s, strlen(s), &why);
+    CU_ASSERT_PTR_NULL(why);
     if (rc != 0)
-        fprintf(stderr, "\n  version %s was refused\n", s);
-    return v;
+        fprintf(stderr, "\n  version %s was refused: %s\n", s, why);
+    return rc == 0;
 }
 
 static int
 vcmp(const char *a, const char *b)
 {
-    strata_version_key x = ver(a), y = ver(b);
-    int c = strata_version_cmp(&x, &y);
+    CU_ASSERT(vok(a));
+    CU_ASSERT(vok(b));
+    int c = strata_version_cmp(a, b);
+    int r = strata_version_cmp(b, a); /* antisymmetric */
+    CU_ASSERT_EQUAL(c < 0 ? -1 : c > 0 ? 1 : 0, r < 0 ? 1 : r > 0 ? -1 : 0);
     return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
-static int
-vparse_fails(const char *s)
+/* The rule the version s breaks, or NULL when it is one. */
+static const char *
+vrule(const char *s)
 {
-    strata_version_key v;
-    return strata_version_parse(s, strlen(s), &v) == -1;
+    const char *why = NULL;
+    int rc = strata_version_check(s, strlen(s), &why);
+    CU_ASSERT_EQUAL(rc == 0, why == NULL);
+    return why;
 }
 
 static void
-test_version_parse_values(void)
+test_version_check_accepts(void)
 {
-    strata_version_key v = ver("001");
-    CU_ASSERT_EQUAL(v.nparts, 1);
-    CU_ASSERT_EQUAL(v.part[0], 1);
-
-    v = ver("1.2.3");
-    CU_ASSERT_EQUAL(v.nparts, 3);
-    CU_ASSERT_EQUAL(v.part[0], 1);
-    CU_ASSERT_EQUAL(v.part[1], 2);
-    CU_ASSERT_EQUAL(v.part[2], 3);
-
-    v = ver("20250701132805");
-    CU_ASSERT_EQUAL(v.nparts, 1);
-    CU_ASSERT(v.part[0] == UINT64_C(20250701132805));
-
-    v = ver("9999999999999999999"); /* 19 digits: the longest component */
-    CU_ASSERT_EQUAL(v.nparts, 1);
-    CU_ASSERT(v.part[0] == UINT64_C(9999999999999999999));
-
-    v = ver("1.2.3.4.5.6.7.8"); /* 8 components: the most allowed */
-    CU_ASSERT_EQUAL(v.nparts, STRATA_VERSION_MAX_PARTS);
-    CU_ASSERT_EQUAL(v.part[7], 8);
-
+    CU_ASSERT(vok("001"));
+    CU_ASSERT(vok("0"));
+    CU_ASSERT(vok("1.2.3"));
+    CU_ASSERT(vok("20250701132805"));
+    CU_ASSERT(vok("20150100000001000000"));            /* 20 digits: pop and popx */
+    CU_ASSERT(vok("123456789012345678901234567890"));  /* far beyond 64 bits */
+    CU_ASSERT(vok("1.2.3.4.5.6.7.8.9.10.11.12"));      /* any number of components */
+    CU_ASSERT(vok("1.12345678901234567890"));           /* a 20-digit component */
     /* only the n bytes given are read */
-    CU_ASSERT_EQUAL(strata_version_parse("12_name", 2, &v), 0);
-    CU_ASSERT_EQUAL(v.nparts, 1);
-    CU_ASSERT_EQUAL(v.part[0], 12);
+    CU_ASSERT_EQUAL(strata_version_check("12_name", 2, NULL), 0);
 }
 
 static void
-test_version_parse_refused(void)
+test_version_check_refused(void)
 {
-    CU_ASSERT(vparse_fails(""));
-    CU_ASSERT(vparse_fails("."));
-    CU_ASSERT(vparse_fails("1."));
-    CU_ASSERT(vparse_fails(".1"));
-    CU_ASSERT(vparse_fails("1..2"));
-    CU_ASSERT(vparse_fails("a"));
-    CU_ASSERT(vparse_fails("1a"));
-    CU_ASSERT(vparse_fails("-1"));
-    CU_ASSERT(vparse_fails(" 1"));
-    CU_ASSERT(vparse_fails("1.2.3.4.5.6.7.8.9"));       /* 9 components */
-    CU_ASSERT(vparse_fails("10000000000000000000"));    /* 20 digits */
-    CU_ASSERT(vparse_fails("00000000000000000001"));    /* 20 digits, even with zeros */
-    CU_ASSERT(vparse_fails("1.12345678901234567890"));  /* a 20-digit component */
+    CU_ASSERT_STRING_EQUAL(vrule(""), "a version needs at least one digit");
+    CU_ASSERT_STRING_EQUAL(vrule("a"), "a version holds only digits and dots");
+    CU_ASSERT_STRING_EQUAL(vrule("1a"), "a version holds only digits and dots");
+    CU_ASSERT_STRING_EQUAL(vrule("-1"), "a version holds only digits and dots");
+    CU_ASSERT_STRING_EQUAL(vrule(" 1"), "a version holds only digits and dots");
+    CU_ASSERT_STRING_EQUAL(vrule("."), "each dot of a version stands between two runs of digits");
+    CU_ASSERT_STRING_EQUAL(vrule("1."), "each dot of a version stands between two runs of digits");
+    CU_ASSERT_STRING_EQUAL(vrule(".1"), "each dot of a version stands between two runs of digits");
+    CU_ASSERT_STRING_EQUAL(vrule("1..2"), "each dot of a version stands between two runs of digits");
+    char longest[STRATA_VERSION_MAX + 2];
+    memset(longest, '7', sizeof(longest) - 1);
+    longest[STRATA_VERSION_MAX] = '\0';
+    CU_ASSERT_PTR_NULL(vrule(longest)); /* 64 characters fit the history */
+    longest[STRATA_VERSION_MAX] = '7';
+    longest[STRATA_VERSION_MAX + 1] = '\0';
+    CU_ASSERT_STRING_EQUAL(vrule(longest),
+                           "a version has at most 64 characters (the history's version column)");
 }
 
 static void
@@ -230,6 +285,9 @@ test_version_cmp_numeric(void)
     CU_ASSERT_EQUAL(vcmp("0010", "10"), 0);
     CU_ASSERT_EQUAL(vcmp("002", "10"), -1);
     CU_ASSERT_EQUAL(vcmp("5", "5"), 0);
+    CU_ASSERT_EQUAL(vcmp("0", "000"), 0);
+    CU_ASSERT_EQUAL(vcmp("0", "1"), -1);
+    CU_ASSERT_EQUAL(vcmp("100", "099"), 1);
 }
 
 static void
@@ -243,28 +301,35 @@ test_version_cmp_components(void)
     CU_ASSERT_EQUAL(vcmp("1.2.3", "1.3"), -1);
     CU_ASSERT_EQUAL(vcmp("2", "1.99"), 1);
     CU_ASSERT_EQUAL(vcmp("01.02", "1.2"), 0);
+    CU_ASSERT_EQUAL(vcmp("1.0.0.0.0.0.0.0.0.1", "1"), 1);
+    CU_ASSERT_EQUAL(vcmp("0.0.1", "0.1"), -1);
 }
 
 static void
-test_version_cmp_timestamps(void)
+test_version_cmp_long(void)
 {
     CU_ASSERT_EQUAL(vcmp("20250701132805", "20250701132806"), -1);
     CU_ASSERT_EQUAL(vcmp("20250701132805", "20241231235959"), 1);
     CU_ASSERT_EQUAL(vcmp("999", "20250701132805"), -1);
     CU_ASSERT_EQUAL(vcmp("20250701132805", "20250701132805"), 0);
     CU_ASSERT_EQUAL(vcmp("9999999999999999999", "9999999999999999998"), 1);
+    /* beyond 64 bits: pop's 14-digit timestamp plus 6-digit sequence */
+    CU_ASSERT_EQUAL(vcmp("20150100000001000000", "20150100000001000001"), -1);
+    CU_ASSERT_EQUAL(vcmp("20150100000001000000", "9999999999999999999"), 1);
+    CU_ASSERT_EQUAL(vcmp("020150100000001000000", "20150100000001000000"), 0);
+    CU_ASSERT_EQUAL(vcmp("123456789012345678901234567890", "123456789012345678901234567891"), -1);
+    CU_ASSERT_EQUAL(vcmp("1.18446744073709551616", "1.18446744073709551615"), 1);
 }
 
 static void
-test_version_cmp_text(void)
+test_version_cmp_not_versions(void)
 {
-    CU_ASSERT(strata_version_cmp_text("2", "10") < 0);
-    CU_ASSERT(strata_version_cmp_text("1.10", "1.9") > 0);
-    CU_ASSERT_EQUAL(strata_version_cmp_text("001", "1"), 0);
-    /* unparseable sorts after every valid version, bytewise among themselves */
-    CU_ASSERT(strata_version_cmp_text("abc", "99999") > 0);
-    CU_ASSERT(strata_version_cmp_text("99999", "abc") < 0);
-    CU_ASSERT(strata_version_cmp_text("abc", "abd") < 0);
+    /* texts that are not versions sort after every version, bytewise among themselves */
+    CU_ASSERT(strata_version_cmp("abc", "99999") > 0);
+    CU_ASSERT(strata_version_cmp("99999", "abc") < 0);
+    CU_ASSERT(strata_version_cmp("abc", "abd") < 0);
+    CU_ASSERT(strata_version_cmp("1.", "2") > 0);
+    CU_ASSERT_EQUAL(strata_version_cmp("x", "x"), 0);
 }
 
 /* ================================================================== scanning */
@@ -333,7 +398,8 @@ scan_dialect_ok(const char *dir, const char *dialect)
     strata_source_set *set = (strata_source_set *)0x1;
     strata_error err;
     memset(&err, 0, sizeof(err));
-    int rc = strata_source_scan(dir, dialect, &set, &err);
+    strata_dialect d = {.name = dialect};
+    int rc = strata_source_scan(dir, &d, &set, &err);
     CU_ASSERT_EQUAL(rc, STRATA_OK);
     if (rc != STRATA_OK) {
         fprintf(stderr, "\n  unexpected scan failure: %s\n", err.message);
@@ -359,7 +425,8 @@ scan_dialect_fails(const char *dir, const char *dialect, int status, const char 
     strata_source_set *set = (strata_source_set *)0x1;
     strata_error err;
     memset(&err, 0, sizeof(err));
-    int rc = strata_source_scan(dir, dialect, &set, &err);
+    strata_dialect d = {.name = dialect};
+    int rc = strata_source_scan(dir, &d, &set, &err);
     CU_ASSERT_EQUAL(rc, status);
     CU_ASSERT_EQUAL(err.status, status);
     if (rc == STRATA_OK) {
@@ -407,18 +474,14 @@ test_scan_numeric_order(void)
             ASSERT_STR(set->items[i].version, versions[i]);
             ASSERT_STR(set->items[i].name, names[i]);
             CU_ASSERT_PTR_NULL(set->items[i].down.path);
-            strata_version_key k = ver(versions[i]);
-            CU_ASSERT_EQUAL(strata_version_cmp(&set->items[i].key, &k), 0);
+            CU_ASSERT_EQUAL(strata_version_cmp(set->items[i].version, versions[i]), 0);
         }
         assert_script(&set->items[4].up, dir, "10_c.up.sql", 1, 0, "SELECT 10;\n");
 
         /* strata_source_find looks versions up numerically */
-        strata_version_key k = ver("010");
-        CU_ASSERT_PTR_EQUAL(strata_source_find(set, &k), &set->items[4]);
-        k = ver("1.9.0");
-        CU_ASSERT_PTR_EQUAL(strata_source_find(set, &k), &set->items[1]);
-        k = ver("3");
-        CU_ASSERT_PTR_NULL(strata_source_find(set, &k));
+        CU_ASSERT_PTR_EQUAL(strata_source_find(set, "010"), &set->items[4]);
+        CU_ASSERT_PTR_EQUAL(strata_source_find(set, "1.9.0"), &set->items[1]);
+        CU_ASSERT_PTR_NULL(strata_source_find(set, "3"));
         strata_source_free(set);
     }
     tu_rmtree(dir);
@@ -716,32 +779,66 @@ test_scan_error_bad_name(void)
     free(dir);
 }
 
+/* Empty, blank and comment-only scripts are deliberate no-ops, marked empty. */
 static void
-test_scan_error_empty_up(void)
+test_scan_empty_up_is_noop(void)
 {
-    static const char *bodies[] = {"", "   \n\t\n\n", "\r\n \r\n"};
+    static const char *bodies[] = {"", "   \n\t\n\n", "\r\n \r\n", "-- nothing for this database\n",
+                                   "\n  -- a comment\n\n"};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         char *dir = tu_tempdir();
         tu_write(dir, "1_a.up.sql", bodies[i]);
         tu_write(dir, "1_a.down.sql", "SELECT 1;\n");
-        char *p = pathof(dir, "1_a.up.sql");
-        const char *needles[] = {p, "empty", NULL};
-        scan_fails(dir, STRATA_VALIDATION, needles);
-        free(p);
+        tu_write(dir, "2_b.up.sql", "SELECT 2;\n");
+        tu_write(dir, "2_b.down.sql", bodies[i]);
+        strata_source_set *set = scan_ok(dir);
+        if (set != NULL) {
+            CU_ASSERT_EQUAL_FATAL(set->count, 2);
+            assert_script(&set->items[0].up, dir, "1_a.up.sql", 1, 0, bodies[i]);
+            CU_ASSERT_EQUAL(set->items[0].up.empty, 1);
+            CU_ASSERT_EQUAL(set->items[0].down.empty, 0);
+            CU_ASSERT_EQUAL(set->items[1].up.empty, 0);
+            CU_ASSERT_EQUAL(set->items[1].down.empty, 1);
+            CU_ASSERT_PTR_NOT_NULL(set->items[1].down.path);
+            strata_source_free(set);
+        }
         tu_rmtree(dir);
         free(dir);
     }
 }
 
 static void
-test_scan_error_empty_up_section(void)
+test_scan_empty_up_section_is_noop(void)
 {
     char *dir = tu_tempdir();
     tu_write(dir, "1_a.sql", "-- migrate:up\n\n  \n-- migrate:down\nDROP TABLE t;\n");
-    char *p = pathof(dir, "1_a.sql");
-    const char *needles[] = {p, "empty", NULL};
+    strata_source_set *set = scan_ok(dir);
+    if (set != NULL) {
+        CU_ASSERT_EQUAL_FATAL(set->count, 1);
+        CU_ASSERT_EQUAL(set->items[0].up.empty, 1);
+        CU_ASSERT_EQUAL(set->items[0].down.empty, 0);
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* A NUL byte is refused with file:line:col, before anything could run. */
+static void
+test_scan_error_nul_byte(void)
+{
+    char *dir = tu_tempdir();
+    char *path = pathof(dir, "1_a.up.sql");
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static const char text[] = "SELECT 1;\nINSERT INTO t VALUES ('a\0b');\n";
+    fwrite(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    char where[4200];
+    snprintf(where, sizeof(where), "%s:2:25", path);
+    const char *needles[] = {where, "NUL byte", NULL};
     scan_fails(dir, STRATA_VALIDATION, needles);
-    free(p);
+    free(path);
     tu_rmtree(dir);
     free(dir);
 }
@@ -1208,14 +1305,12 @@ test_format_folder_per_migration(void)
 static void
 test_name_flyway_refused_by_parse_name(void)
 {
-    /* strata_source_parse_name reads the V_name forms; a dialect tag is not the name */
-    name_ok("001_x.postgres.up.sql", "001", "x", 'u');
-    name_ok("2_y.sqlite3.sql", "2", "y", 's');
-    name_ok("3_z.v2.down.sql", "3", "z", 'd');
+    /* a dialect tag is not part of the name */
+    name_full("001_x.postgres.up.sql", "001", "x", "postgres", 'u', 0);
+    name_full("2_y.sqlite3.sql", "2", "y", "sqlite3", 's', 0);
+    name_full("3_z.v2.down.sql", "3", "z", "v2", 'd', 0);
     name_ok("4_w.2.sql", "4", "w.2", 's');
     name_ok("5_u.up.up.sql", "5", "u.up", 'u');
-    name_refused("V1__x.sql");
-    name_refused("R__x.sql");
 }
 
 static void
@@ -1241,8 +1336,7 @@ test_format_flyway(void)
         assert_script(&m->down, dir, "U1__init.sql", 1, 0, "DROP TABLE a;\n");
         m = item(set, 1);
         assert_migration(m, "1.2", "between", "flyway", 1);
-        strata_version_key k = ver("1.2");
-        CU_ASSERT_EQUAL(strata_version_cmp(&m->key, &k), 0);
+        CU_ASSERT_EQUAL(strata_version_cmp(m->version, "1.2.0"), 0);
         assert_script(&m->up, dir, "V1_2__between.sql", 1, 0, "SELECT 12;\n");
         CU_ASSERT_PTR_NULL(m->down.path);
         m = item(set, 2);
@@ -1308,15 +1402,15 @@ test_format_flyway_errors(void)
     tu_rmtree(dir);
     free(dir);
 
-    /* Flyway-looking names that are not */
+    /* Flyway-looking names that are not ("V1_x.sql" is an in-house name: version 1) */
     static const char *bad[] = {
-        "V__x.sql", "Vx__y.sql", "V1_x.sql", "R1__x.sql", "R__.sql", "V1..2__x.sql",
+        "V__x.sql", "Vx__y.sql", "R1__x.sql", "R__.sql", "V1..2__x.sql",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         dir = tu_tempdir();
         tu_write(dir, bad[i], "SELECT 1;\n");
         a = pathof(dir, bad[i]);
-        const char *needles4[] = {a, "V1__name.sql", NULL};
+        const char *needles4[] = {a, "not a migration file name", NULL};
         scan_fails(dir, STRATA_VALIDATION, needles4);
         free(a);
         tu_rmtree(dir);
@@ -1869,16 +1963,19 @@ main(void)
         {"one-file names", test_name_one_file},
         {"'-' separates version from name", test_name_dash_separator},
         {"dotted versions", test_name_dotted_version},
-        {"refused names", test_name_refused},
+        {"in-house names (V0001.Name, 0001-name)", test_name_inhouse},
+        {"pop and popx names", test_name_pop},
+        {"Flyway names", test_name_flyway},
+        {"refused names state the rule", test_name_refused},
         {NULL, NULL},
     };
     static const tu_test versions[] = {
-        {"parse values", test_version_parse_values},
-        {"parse refusals", test_version_parse_refused},
+        {"parse values", test_version_check_accepts},
+        {"parse refusals", test_version_check_refused},
         {"numeric order", test_version_cmp_numeric},
         {"component-wise order", test_version_cmp_components},
-        {"timestamps", test_version_cmp_timestamps},
-        {"text comparison", test_version_cmp_text},
+        {"timestamps", test_version_cmp_long},
+        {"text comparison", test_version_cmp_not_versions},
         {NULL, NULL},
     };
     static const tu_test scan[] = {
@@ -1898,8 +1995,9 @@ main(void)
         {"error: duplicate version", test_scan_error_duplicate_version},
         {"error: one version in two formats", test_scan_error_duplicate_formats},
         {"error: unparseable name", test_scan_error_bad_name},
-        {"error: empty up file", test_scan_error_empty_up},
-        {"error: empty up section", test_scan_error_empty_up_section},
+        {"empty up file: a no-op", test_scan_empty_up_is_noop},
+        {"empty up section: a no-op", test_scan_empty_up_section_is_noop},
+        {"error: NUL byte", test_scan_error_nul_byte},
         {"error: not UTF-8", test_scan_error_not_utf8},
         {"error: down without up", test_scan_error_down_without_up},
         {"error: SQL before the first marker", test_scan_error_sql_before_marker},
