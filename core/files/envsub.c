@@ -28,7 +28,7 @@ struct strata_envsub {
     size_t in_pos, in_len;
     int eof;
     int failed;
-    int on; /* inside an ENVSUB ON region */
+    int on;    /* inside an ENVSUB ON region */
     int whole; /* placeholder mode: the whole text is one region, markers mean nothing */
     strata_envsub_lookup lookup; /* where values come from; NULL: the environment */
     void *lookup_ctx;

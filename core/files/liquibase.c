@@ -103,7 +103,7 @@ typedef struct changeset {
     long first_line;
     strata_checksum up_sum;
     strata_checksum down_sum;
-    int mask_state; /* strata_script_mask_rollback's */
+    int mask_state; /* strata_script_mask_changeset's */
     int has_sql;
     int has_rollback;
     char rollback_head[32]; /* the start of the rollback text, for "not required" */
@@ -352,7 +352,7 @@ finish_changeset(reader *r, strata_error *err)
         memset(rep, 0, sizeof(*rep));
         rep->name = name;
         name = NULL;
-        script_range(r, c, &rep->script, c->up_flags, c->up_delim);
+        script_range(r, c, &rep->script, c->up_flags | STRATA_SCRIPT_CHANGESET, c->up_delim);
         strata_checksum_final(&c->up_sum, rep->script.checksum);
         rep->script.empty = !c->has_sql;
     } else if (rc == STRATA_OK) {
@@ -364,7 +364,7 @@ finish_changeset(reader *r, strata_error *err)
         name = NULL;
         m->format = "liquibase";
         m->applicable = dbms_allows(r->cl.dialect, c->dbms);
-        script_range(r, c, &m->up, c->up_flags, c->up_delim);
+        script_range(r, c, &m->up, c->up_flags | STRATA_SCRIPT_CHANGESET, c->up_delim);
         strata_checksum_final(&c->up_sum, m->up.checksum);
         m->up.empty = !c->has_sql;
         set_down(r, c, &m->down);
@@ -431,7 +431,7 @@ body_line(reader *r, const char *line, size_t n)
     char *masked = n <= sizeof(small) ? small : strata_xmalloc(n);
     memcpy(masked, line, n);
     int was_block = c->mask_state;
-    strata_script_mask_rollback(&c->mask_state, masked, n);
+    strata_script_mask_changeset(&c->mask_state, masked, n, 1);
     strata_checksum_update(&c->down_sum, masked, n);
     if (c->mask_state || was_block || !all_blank(masked, n))
         c->has_rollback = 1;

@@ -407,7 +407,7 @@ strata_script_peek_markers(const char *path)
     return found;
 }
 
-/* ------------------------------------------------------------------ Liquibase rollback text */
+/* ------------------------------------------------------------------ Liquibase changesets */
 
 /* Blanks line[from, to), keeping line ends. */
 static void
@@ -470,25 +470,50 @@ rollback_block_closes(const char *line, size_t n)
     return e >= 2 && line[e - 2] == '*' && line[e - 1] == '/' ? (long)e - 2 : -1;
 }
 
-void
-strata_script_mask_rollback(int *state, char *line, size_t n)
+/* Whether line is one of Liquibase's own "--" lines a changeset may hold. */
+static int
+liquibase_line(const char *line, size_t n)
 {
-    if (*state == 1) {
+    static const char *const words[] = {"comment",       "validCheckSum", "precondition",
+                                        "preconditions", "rollback",      "ignoreLines"};
+    size_t p = skip_blanks(line, n, 0);
+    if (n - p < 2 || line[p] != '-' || line[p + 1] != '-')
+        return 0;
+    p = skip_blanks(line, n, p + 2);
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        size_t wl = strlen(words[i]);
+        if (n - p >= wl && strncasecmp(line + p, words[i], wl) == 0 &&
+            (n - p == wl || !isalpha((unsigned char)line[p + wl])))
+            return 1;
+    }
+    return 0;
+}
+
+void
+strata_script_mask_changeset(int *state, char *line, size_t n, int rollback)
+{
+    if (*state == 1) { /* inside a rollback block */
         long close = rollback_block_closes(line, n);
         if (close >= 0) {
-            blank(line, (size_t)close, n);
             *state = 0;
+            blank(line, rollback ? (size_t)close : 0, n);
+        } else if (!rollback) {
+            blank(line, 0, n);
         }
         return;
     }
     size_t payload = rollback_payload(line, n);
     if (payload > 0) {
-        blank(line, 0, payload);
+        blank(line, 0, rollback ? payload : n);
         return;
     }
-    if (rollback_block_opens(line, n))
+    if (rollback_block_opens(line, n)) {
         *state = 1;
-    blank(line, 0, n);
+        blank(line, 0, n);
+        return;
+    }
+    if (rollback || liquibase_line(line, n))
+        blank(line, 0, n);
 }
 
 /* ------------------------------------------------------------------ reading a script */
@@ -496,7 +521,8 @@ strata_script_mask_rollback(int *state, char *line, size_t n)
 struct strata_script_reader {
     FILE *file;
     long long remaining;
-    int rollback_text; /* STRATA_SCRIPT_ROLLBACK_TEXT: serve masked lines */
+    int masked;   /* a Liquibase changeset: serve masked lines */
+    int rollback; /* ... its rollback text */
     int mask_state;
     char *line; /* the masked line being served */
     size_t line_cap;
@@ -520,7 +546,8 @@ strata_script_open(const strata_script *script, strata_script_reader **out, stra
     memset(r, 0, sizeof(*r));
     r->file = f;
     r->remaining = script->length;
-    r->rollback_text = (script->flags & STRATA_SCRIPT_ROLLBACK_TEXT) != 0;
+    r->rollback = (script->flags & STRATA_SCRIPT_ROLLBACK_TEXT) != 0;
+    r->masked = r->rollback || (script->flags & STRATA_SCRIPT_CHANGESET) != 0;
     *out = r;
     return STRATA_OK;
 }
@@ -537,13 +564,13 @@ next_masked_line(strata_script_reader *r)
     if ((long long)n > r->remaining)
         n = (ssize_t)r->remaining;
     r->remaining -= n;
-    strata_script_mask_rollback(&r->mask_state, r->line, (size_t)n);
+    strata_script_mask_changeset(&r->mask_state, r->line, (size_t)n, r->rollback);
     r->line_len = (size_t)n;
     r->line_pos = 0;
     return 1;
 }
 
-/* strata_script_read for Liquibase rollback text. */
+/* strata_script_read for Liquibase changesets. */
 static size_t
 read_masked(strata_script_reader *r, char *buf, size_t size)
 {
@@ -564,7 +591,7 @@ size_t
 strata_script_read(void *reader, char *buf, size_t size)
 {
     strata_script_reader *r = reader;
-    if (r->rollback_text)
+    if (r->masked)
         return read_masked(r, buf, size);
     if (r->remaining <= 0)
         return 0;

@@ -45,11 +45,14 @@ int strata_script_check_line(const char *path, long line, const char *text, size
 int strata_script_line_is_quiet(const char *text, size_t n);
 
 /*
- * Liquibase rollback text (STRATA_SCRIPT_ROLLBACK_TEXT): of a changeset's lines, only what
- * its "--rollback " lines and "/ * liquibase rollback ... * /" blocks hold is the down
- * script. The mask keeps each line's length and newline and blanks every other byte, so
- * line and column numbers stay those of the file. state is 0 before the first line.
+ * Liquibase changesets. Of a changeset's lines, the down script (rollback set:
+ * STRATA_SCRIPT_ROLLBACK_TEXT) is only what its "--rollback " lines and
+ * "/ * liquibase rollback ... * /" blocks hold; the up script (STRATA_SCRIPT_CHANGESET) is
+ * everything but those and Liquibase's other "--" lines (--comment, --precondition...,
+ * --validCheckSum), which Liquibase never sends either. The mask keeps each line's length
+ * and newline and blanks the bytes that are not part of the script, so line and column
+ * numbers stay those of the file. state is 0 before the first line.
  */
-void strata_script_mask_rollback(int *state, char *line, size_t n);
+void strata_script_mask_changeset(int *state, char *line, size_t n, int rollback);
 
 #endif

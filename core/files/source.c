@@ -61,11 +61,10 @@ strata_script_free(strata_script *script)
     free(script->delimiter);
 }
 
-void
-strata_source_free(strata_source_set *set)
+/* Frees what set holds (not set itself nor its dir) and empties it. */
+static void
+source_clear(strata_source_set *set)
 {
-    if (set == NULL)
-        return;
     for (size_t i = 0; i < set->count; i++) {
         free(set->items[i].version);
         free(set->items[i].name);
@@ -87,6 +86,17 @@ strata_source_free(strata_source_set *set)
     free(set->repeatables);
     free(set->notes);
     free(set->tags);
+    char *dir = set->dir;
+    memset(set, 0, sizeof(*set));
+    set->dir = dir;
+}
+
+void
+strata_source_free(strata_source_set *set)
+{
+    if (set == NULL)
+        return;
+    source_clear(set);
     free(set->dir);
     free(set);
 }
@@ -759,17 +769,6 @@ scan_layouts(const char *dir, const strata_dialect *dialect, strata_source_set *
     return rc;
 }
 
-/* Empties set for another reading of its directory. */
-static void
-source_reset(strata_source_set *set)
-{
-    char *dir = set->dir;
-    set->dir = NULL;
-    strata_source_free(set);
-    memset(set, 0, sizeof(*set));
-    set->dir = dir;
-}
-
 /* Reads dir into the new set *set: a sqitch project, a Liquibase project, or files. */
 static int
 scan_into(const char *dir, const strata_dialect *dialect, strata_source_set *set, strata_error *err)
@@ -780,7 +779,7 @@ scan_into(const char *dir, const strata_dialect *dialect, strata_source_set *set
     int rc = scan_layouts(dir, dialect, set, &changelog, err);
     if (rc != STRATA_OK || !changelog)
         return rc;
-    source_reset(set);
+    source_clear(set);
     return strata_liquibase_scan(dir, dialect, set, err);
 }
 

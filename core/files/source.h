@@ -40,9 +40,11 @@
     0x04 /* (with ENVSUB) starts inside a region opened above                                      \
             its section marker: call                                                               \
             strata_envsub_start_inside() before reading */
-#define STRATA_SCRIPT_ROLLBACK_TEXT                                                                \
-    0x08 /* Liquibase: the down script is the text of the                                          \
-            changeset's --rollback lines (script.h) */
+/* Liquibase changesets (script.h): the up script is the changeset without Liquibase's own
+ * lines (--rollback, --comment, --precondition..., rollback blocks); the down script is the
+ * text of its --rollback lines and rollback blocks. */
+#define STRATA_SCRIPT_CHANGESET 0x40
+#define STRATA_SCRIPT_ROLLBACK_TEXT 0x08
 #define STRATA_SCRIPT_OWN_TRANSACTION                                                              \
     0x10 /* sqitch: the script wraps itself in BEGIN ...                                           \
             COMMIT (or ROLLBACK); strata drops that wrapper                                        \

@@ -3,7 +3,9 @@
 # formats/*) holds the same logical migration set; each must apply, roll back and apply
 # again with the same resulting schema as the others, on SQLite, PostgreSQL and MariaDB.
 # Also: dialect variants (a variant-only migration applies on its dialect and is "not
-# applicable" elsewhere) and repeatable migrations (run again when they change).
+# applicable" elsewhere), repeatable migrations (run again when they change), a pop/popx set
+# with 20-digit versions, empty scripts and .autocommit, sqitch tags and verify scripts, and
+# the warning for a tag that names no database.
 # Needs STRATA_BIN, STRATA_SRCDIR, STRATA_DRIVER_PATH (set by make check); the servers'
 # URLs come from ./run-tests (STRATA_TEST_POSTGRES_URL, STRATA_TEST_MYSQL_URL).
 set -u
@@ -82,7 +84,8 @@ schema() {
 
 formats() {
     local reference="" after down_schema f url
-    for f in paired sections dbmate goose rollback-folder folder flyway; do
+    for f in paired sections dbmate goose rollback-folder folder flyway pop inhouse-dot inhouse-dash \
+        dialect-folders sqitch liquibase; do
         url=$(fresh_db "$f") || { not_ok "$backend/$f: cannot create a database"; continue; }
         run "$strata" --database "$url" --dir "$fixtures/formats/$f" up
         expect_code 0 "$backend/$f: up"
@@ -151,6 +154,86 @@ repeatables() {
     expect_code 0 "$backend/repeatable: validate"
 }
 
+# pop/popx: a 20-digit set with empty and comment-only scripts (no-ops) and .autocommit
+# scripts (no transaction) applies, rolls back and applies again.
+popx() {
+    local url dir="$fixtures/popx"
+    url=$(fresh_db popx) || { not_ok "$backend/popx: cannot create a database"; return; }
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_code 0 "$backend/popx: up"
+    expect_out "5 migration(s) applied" "$backend/popx: five migrations applied, the empty ones included"
+    grep -E '^up +20220101000000000003 tune .*0 statement' <<<"$out" >/dev/null &&
+        ok "$backend/popx: the empty migration ran as a no-op" ||
+        not_ok "$backend/popx: the empty migration was not a 0-statement no-op"
+    grep -E '^up +20220101000000000005 seed .*no transaction' <<<"$out" >/dev/null &&
+        ok "$backend/popx: the .autocommit script ran without a transaction" ||
+        not_ok "$backend/popx: the .autocommit script ran in a transaction"
+    if [ "$backend" = postgres ]; then
+        grep -E '^up +20220101000000000002 accounts_email .*no transaction' <<<"$out" >/dev/null &&
+            ok "postgres/popx: the postgres .autocommit variant ran (CREATE INDEX CONCURRENTLY)" ||
+            not_ok "postgres/popx: the postgres .autocommit variant did not run without a transaction"
+    fi
+    run "$strata" --database "$url" --dir "$dir" status --json
+    expect_out '"version":"20220101000000000005"' "$backend/popx: the 20-digit version is recorded as written"
+    expect_out '"applied":5' "$backend/popx: status counts five applied"
+    run "$strata" --database "$url" --dir "$dir" validate --json
+    expect_code 0 "$backend/popx: validate"
+    expect_out '"infos":4' "$backend/popx: validate lists the four empty scripts at the info level"
+    run "$strata" --database "$url" --dir "$dir" down --all
+    expect_code 0 "$backend/popx: down --all"
+    expect_out "5 migration(s) rolled back" "$backend/popx: five migrations rolled back"
+    [ -z "$(schema "$url")" ] && ok "$backend/popx: nothing left after down --all" ||
+        { out=$(schema "$url"); not_ok "$backend/popx: objects left after down --all"; }
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_out "5 migration(s) applied" "$backend/popx: up again"
+}
+
+# sqitch: --to a tag, and a verify script that fails fails its change.
+sqitch_extra() {
+    local url dir="$work/sqitch-$backend"
+    rm -rf "$dir" && cp -r "$fixtures/formats/sqitch" "$dir" && chmod -R u+w "$dir"
+    url=$(fresh_db sqitch_extra) || { not_ok "$backend/sqitch: cannot create a database"; return; }
+    run "$strata" --database "$url" --dir "$dir" up --to @v1.0
+    expect_code 0 "$backend/sqitch: up --to @v1.0"
+    expect_out "2 migration(s) applied" "$backend/sqitch: up --to @v1.0 stops at the tag"
+    if [ "$backend" != mysql ]; then
+        grep -q "no transaction" <<<"$out" &&
+            not_ok "$backend/sqitch: a script wrapped in its own BEGIN/COMMIT left the transaction" ||
+            ok "$backend/sqitch: sqitch's BEGIN/COMMIT wrapper runs inside strata's transaction"
+    fi
+    printf 'BEGIN;\nSELECT no_such_column FROM users;\nROLLBACK;\n' >"$dir/verify/nickname.sql"
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_code 1 "$backend/sqitch: a failing verify fails the change"
+    expect_out "verify/nickname.sql:2:" "$backend/sqitch: the error names the verify script and line"
+    if [ "$backend" = mysql ]; then
+        run "$strata" --database "$url" --dir "$dir" status
+        expect_out "dirty" "mysql/sqitch: without transactional DDL the change is left dirty"
+    else
+        run "$strata" --database "$url" --dir "$dir" status --json
+        expect_out '"pending":1' "$backend/sqitch: the change is rolled back with its verify"
+        schema "$url" | grep -q nickname && not_ok "$backend/sqitch: the column stayed" ||
+            ok "$backend/sqitch: nothing of the failed change is left"
+    fi
+}
+
+# A tag-shaped word that names no database stays in the name, with a warning.
+tag_warning() {
+    local url dir="$work/tags-$backend"
+    rm -rf "$dir" && cp -r "$fixtures/formats/paired" "$dir" && chmod -R u+w "$dir"
+    printf 'CREATE INDEX users_email ON users (email);\n' >"$dir/6_index_users.email.up.sql"
+    url=$(fresh_db tags) || { not_ok "$backend/tags: cannot create a database"; return; }
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_code 0 "$backend/tags: up"
+    expect_out "6_index_users.email.up.sql: '.email' looks like a dialect tag but names no database" \
+        "$backend/tags: the warning names the file"
+    expect_out "4 migration(s) applied" "$backend/tags: the migration applies to every database"
+    printf 'SELECT 1;\n' >"$dir/7x_bad.up.sql"
+    run "$strata" --database "$url" --dir "$dir" status
+    expect_code 3 "$backend/tags: a bad name stops status"
+    expect_out "7x_bad.up.sql: not a migration file name: the version must be followed by '_', '-' or '.'" \
+        "$backend/tags: the error states the rule the name broke"
+}
+
 for backend in sqlite postgres mysql; do
     case "$backend" in
     sqlite) admin="" ;;
@@ -170,6 +253,9 @@ for backend in sqlite postgres mysql; do
     formats
     variants
     repeatables
+    popx
+    sqitch_extra
+    [ "$backend" = sqlite ] && tag_warning
 done
 
 echo
