@@ -1,6 +1,6 @@
 /*
- * strata adopt: taking over a database that golang-migrate, dbmate, goose or Flyway
- * migrated. The other tool's table is read (never written), what it applied is matched
+ * strata adopt: taking over a database that golang-migrate, dbmate, goose, Flyway, sqitch
+ * or Liquibase migrated. The other tool's table is read (never written), what it applied is matched
  * with the files of the migrations directory, and those migrations are recorded in
  * strata's history as applied, under the migration lock and in one transaction, so that
  * `strata up` carries on with what is new.
@@ -15,15 +15,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "adopt.h"
 #include "engine.h"
 #include "json.h"
+#include "sqitch.h"
 
 /* ------------------------------------------------------------------ the tools */
 
 /* What a column of a tool's table means to strata. */
-enum column_role { COL_ORDER, COL_VERSION, COL_FLAG, COL_AT, COL_TYPE, COL_SCRIPT, COL_BY, COL_MS };
+enum column_role {
+    COL_ORDER,
+    COL_VERSION,
+    COL_FLAG,
+    COL_AT,
+    COL_TYPE,
+    COL_SCRIPT,
+    COL_BY,
+    COL_MS,
+    COL_NAME,    /* sqitch's change, Liquibase's ID */
+    COL_AUTHOR,  /* Liquibase's AUTHOR */
+    COL_PROJECT, /* sqitch's project */
+};
 
 #define MAX_COLUMNS 8
 
@@ -34,6 +48,11 @@ typedef struct tool_desc {
     const char *order_by;
     int ncols;
     enum column_role roles[MAX_COLUMNS];
+    const char *schema; /* the table's schema (database) when it has its own, else NULL */
+    const char *label;  /* schema.table, for messages, when there is a schema */
+    int quote;          /* names are quoted for the dialect (sqitch's "change" is a reserved
+                           word in MySQL) */
+    int index_is_order; /* the rows come in the order they were applied */
 } tool_desc;
 
 /* Tables and columns as each tool creates them (the same on every database). */
@@ -62,6 +81,24 @@ static const tool_desc tools[STRATA_ADOPT_TOOLS] = {
                              .ncols = 8,
                              .roles = {COL_ORDER, COL_VERSION, COL_TYPE, COL_SCRIPT, COL_BY, COL_AT,
                                        COL_MS, COL_FLAG}},
+    [STRATA_ADOPT_SQITCH] = {.name = "sqitch",
+                             .schema = "sqitch",
+                             .table = "changes",
+                             .label = "sqitch.changes",
+                             .columns = "change,project,committed_at,committer_name",
+                             .order_by = "committed_at",
+                             .ncols = 4,
+                             .roles = {COL_NAME, COL_PROJECT, COL_AT, COL_BY},
+                             .quote = 1,
+                             .index_is_order = 1},
+    [STRATA_ADOPT_LIQUIBASE] = {.name = "liquibase",
+                                .table = "DATABASECHANGELOG",
+                                .columns = "ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, "
+                                           "EXECTYPE",
+                                .order_by = "ORDEREXECUTED",
+                                .ncols = 6,
+                                .roles = {COL_NAME, COL_AUTHOR, COL_SCRIPT, COL_AT, COL_ORDER,
+                                          COL_TYPE}},
 };
 
 const char *
@@ -73,7 +110,9 @@ strata_adopt_tool_name(strata_adopt_tool tool)
 const char *
 strata_adopt_tool_table(strata_adopt_tool tool)
 {
-    return tool < STRATA_ADOPT_TOOLS ? tools[tool].table : "";
+    if (tool >= STRATA_ADOPT_TOOLS)
+        return "";
+    return tools[tool].label != NULL ? tools[tool].label : tools[tool].table;
 }
 
 int
@@ -218,8 +257,11 @@ strata_adopt_utc(const char *in, char *out, size_t size)
 /* One row of the tool's table, by role. */
 typedef struct tool_row {
     char *version;   /* NULL: none (a Flyway repeatable) */
-    char *type;      /* Flyway's type */
-    char *script;    /* Flyway's script */
+    char *type;      /* Flyway's type, Liquibase's EXECTYPE */
+    char *script;    /* Flyway's script, Liquibase's FILENAME */
+    char *name;      /* sqitch's change; Liquibase's AUTHOR:ID */
+    char *author;    /* Liquibase's AUTHOR, until the name is put together */
+    char *project;   /* sqitch's project */
     long long order; /* Flyway's installed_rank, goose's id; 0 for the others */
     int flag;        /* golang-migrate dirty, goose is_applied, Flyway success */
     char *at;        /* the tool's timestamp as the database renders it, may be NULL */
@@ -249,6 +291,8 @@ collect_tool_row(void *ctx, int ncols, const char *const *v)
     rows->items = strata_xrealloc(rows->items, (rows->count + 1) * sizeof(*rows->items));
     tool_row *r = &rows->items[rows->count++];
     memset(r, 0, sizeof(*r));
+    if (d->index_is_order)
+        r->order = (long long)rows->count;
     for (int i = 0; i < d->ncols; i++) {
         switch (d->roles[i]) {
         case COL_ORDER:
@@ -275,7 +319,21 @@ collect_tool_row(void *ctx, int ncols, const char *const *v)
         case COL_MS:
             r->ms = v[i] ? strtoll(v[i], NULL, 10) : 0;
             break;
+        case COL_NAME:
+            r->name = dup_or_null(v[i]);
+            break;
+        case COL_AUTHOR:
+            r->author = dup_or_null(v[i]);
+            break;
+        case COL_PROJECT:
+            r->project = dup_or_null(v[i]);
+            break;
         }
+    }
+    if (r->author != NULL && r->name != NULL) { /* Liquibase: named author:id, as strata does */
+        char *name = strata_xasprintf("%s:%s", r->author, r->name);
+        free(r->name);
+        r->name = name;
     }
     return 0;
 }
@@ -290,6 +348,9 @@ tool_rows_clear(tool_rows *rows)
         free(r->script);
         free(r->at);
         free(r->by);
+        free(r->name);
+        free(r->author);
+        free(r->project);
     }
     free(rows->items);
     rows->items = NULL;
@@ -345,17 +406,109 @@ session_utc_end(strata *s, char *zone)
  * gives it) is there, 0 when the probe fails: the table is taken to be absent. Probes run
  * outside any transaction, so a failing one spoils nothing.
  */
+/* Appends the comma-separated names of list, each quoted for the session's dialect. */
+static void
+quoted_list(strata *s, strata_buf *sql, const char *list)
+{
+    for (const char *p = list; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        char *name = strata_xstrndup(p, n);
+        strata_session_ident(s, sql, name);
+        free(name);
+        p += n;
+        if (*p == ',') {
+            strata_buf_puts(sql, ", ");
+            p++;
+        }
+    }
+}
+
+/* Appends names, quoted when the tool's names are. */
+static void
+tool_names(strata *s, const tool_desc *d, strata_buf *sql, const char *names)
+{
+    if (d->quote)
+        quoted_list(s, sql, names);
+    else
+        strata_buf_puts(sql, names);
+}
+
+/* The SELECT reading the tool's table; with_schema: qualified by its own schema. */
+static char *
+tool_query(strata *s, const tool_desc *d, int with_schema)
+{
+    strata_buf sql = {0};
+    strata_buf_puts(&sql, "SELECT ");
+    tool_names(s, d, &sql, d->columns);
+    strata_buf_puts(&sql, " FROM ");
+    if (with_schema && d->schema != NULL) {
+        tool_names(s, d, &sql, d->schema);
+        strata_buf_puts(&sql, ".");
+    }
+    tool_names(s, d, &sql, d->table);
+    if (d->order_by != NULL) {
+        strata_buf_puts(&sql, " ORDER BY ");
+        tool_names(s, d, &sql, d->order_by);
+    }
+    return strata_buf_take(&sql);
+}
+
+/*
+ * sqitch keeps the registry of a file database (SQLite) in a file of its own beside it:
+ * the database's base name replaced by "sqitch", the extension kept (flipr.db: sqitch.db).
+ * Returns its path (newly allocated), or NULL when the database is no file.
+ */
+static char *
+registry_file(const strata *s)
+{
+    const char *db = s->url->database;
+    if (s->url->host != NULL || db == NULL || strcmp(db, ":memory:") == 0)
+        return NULL;
+    const char *slash = strrchr(db, '/'), *base = slash ? slash + 1 : db;
+    const char *dot = strrchr(base, '.');
+    return strata_xasprintf("%.*ssqitch%s", (int)(base - db), db, dot != NULL ? dot : "");
+}
+
+/* Reads sqitch's registry from the file beside a file database, through the same driver. */
+static int
+read_registry_file(strata *s, const tool_desc *d, tool_rows *rows)
+{
+    char *path = registry_file(s);
+    if (path == NULL || access(path, R_OK) != 0) {
+        free(path);
+        return STRATA_ERROR;
+    }
+    strata_url url = *s->url;
+    url.database = path;
+    strata_connect_options co = {.size = sizeof(co), .application = "strata"};
+    strata_conn *conn = NULL;
+    strata_error probe;
+    int rc = s->drv->connect(&url, &co, &conn, &probe);
+    char *sql = rc == STRATA_OK ? tool_query(s, d, 0) : NULL;
+    if (rc == STRATA_OK)
+        rc = s->drv->query(conn, sql, collect_tool_row, rows, &probe);
+    if (conn != NULL)
+        s->drv->close(conn);
+    free(sql);
+    free(path);
+    return rc;
+}
+
 static int
 read_tool(strata *s, strata_adopt_tool tool, tool_rows *rows)
 {
     const tool_desc *d = &tools[tool];
-    char *sql = strata_xasprintf("SELECT %s FROM %s%s%s", d->columns, d->table,
-                                 d->order_by ? " ORDER BY " : "", d->order_by ? d->order_by : "");
+    char *sql = tool_query(s, d, 1);
     strata_error probe;
     memset(rows, 0, sizeof(*rows));
     rows->tool = tool;
     int rc = s->drv->query(s->conn, sql, collect_tool_row, rows, &probe);
     free(sql);
+    if (rc != STRATA_OK && d->schema != NULL) {
+        tool_rows_clear(rows);
+        rows->tool = tool;
+        rc = read_registry_file(s, d, rows);
+    }
     if (rc != STRATA_OK)
         tool_rows_clear(rows);
     return rc == STRATA_OK;
@@ -368,7 +521,8 @@ no_table(strata *s, strata_error *err, const char *what)
                 strata_redacted_url(s));
     snprintf(err->hint, sizeof(err->hint),
              "adopt reads golang-migrate's and dbmate's schema_migrations, goose's "
-             "goose_db_version or Flyway's flyway_schema_history, as those tools create them "
+             "goose_db_version, Flyway's flyway_schema_history, sqitch's registry "
+             "(sqitch.changes) or Liquibase's DATABASECHANGELOG, as those tools create them "
              "(default names, the connection's default schema)");
     return STRATA_VALIDATION;
 }
@@ -393,7 +547,7 @@ read_named(strata *s, strata_adopt_tool tool, tool_rows *rows, strata_error *err
                            "golang-migrate's; adopt it with --from dbmate");
     }
     char what[128];
-    snprintf(what, sizeof(what), "%s table %s", tools[tool].name, tools[tool].table);
+    snprintf(what, sizeof(what), "%s table %s", tools[tool].name, strata_adopt_tool_table(tool));
     return no_table(s, err, what);
 }
 
@@ -415,11 +569,12 @@ detect(strata *s, tool_rows *rows, strata_error *err)
         return STRATA_OK;
     }
     if (nfound == 0)
-        return no_table(s, err, "table of golang-migrate, dbmate, goose or Flyway");
+        return no_table(s, err,
+                        "table of golang-migrate, dbmate, goose, Flyway, sqitch or Liquibase");
     strata_buf names = {0};
     for (size_t i = 0; i < nfound; i++) {
         strata_buf_printf(&names, "%s%s (%s)", i ? ", " : "", tools[found[i].tool].name,
-                          tools[found[i].tool].table);
+                          strata_adopt_tool_table(found[i].tool));
         tool_rows_clear(&found[i]);
     }
     strata_fail(err, STRATA_VALIDATION,
@@ -677,6 +832,102 @@ resolve_flyway(strata *s, const tool_rows *rows, const strata_source_set *files,
     return STRATA_OK;
 }
 
+/* The instance-th migration (0-based) named name in version order, or NULL. */
+static const strata_migration *
+nth_named(const strata_source_set *files, const char *name, size_t instance)
+{
+    for (size_t i = 0; i < files->count; i++)
+        if (strcmp(files->items[i].name, name) == 0 && instance-- == 0)
+            return &files->items[i];
+    return NULL;
+}
+
+/* An adoption for a change or changeset the folder lacks: check_files names it. */
+static void
+put_missing(adoption_set *set, const tool_row *row)
+{
+    adoption a = {.version = row->name, .row = row};
+    set->items = strata_xrealloc(set->items, (set->count + 1) * sizeof(*set->items));
+    set->items[set->count++] = a;
+}
+
+/*
+ * sqitch keeps a row per deployed change of each project: this plan's rows, in the order
+ * they were deployed, matched to the plan's changes by name (the k-th row of a reworked
+ * change is its k-th instance in the plan).
+ */
+static int
+resolve_sqitch(strata *s, const tool_rows *rows, const strata_source_set *files,
+               adoption_set *set, strata_error *err)
+{
+    char *project = strata_sqitch_project(s->dir);
+    if (project == NULL)
+        return strata_fail(err, STRATA_VALIDATION,
+                           "%s holds no sqitch.plan to match sqitch's registry with; point "
+                           "--dir at the sqitch project",
+                           s->dir);
+    for (size_t i = 0; i < rows->count; i++) {
+        const tool_row *r = &rows->items[i];
+        if (r->name == NULL || r->project == NULL || strcmp(r->project, project) != 0)
+            continue;
+        size_t instance = 0;
+        for (size_t k = 0; k < i; k++)
+            instance += rows->items[k].name != NULL && strcmp(rows->items[k].name, r->name) == 0;
+        const strata_migration *m = nth_named(files, r->name, instance);
+        if (m == NULL) {
+            put_missing(set, r);
+            continue;
+        }
+        adoption a = {.version = m->version, .m = m, .row = r};
+        set_put(set, &a, 0);
+    }
+    free(project);
+    return STRATA_OK;
+}
+
+/* The migration or repeatable named name (author:id) whose file is Liquibase's file. */
+static void
+find_changeset(const strata_source_set *files, const char *name, const char *file,
+               const strata_migration **m, const strata_repeatable **rep)
+{
+    const char *base = file != NULL && strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    *m = NULL;
+    *rep = NULL;
+    for (size_t i = 0; i < files->count; i++) {
+        const strata_migration *x = &files->items[i];
+        if (strcmp(x->name, name) != 0)
+            continue;
+        if (*m == NULL || (base != NULL && x->up.path && strata_ends_with(x->up.path, base)))
+            *m = x;
+    }
+    for (size_t i = 0; *m == NULL && i < files->nrepeatables; i++)
+        if (strcmp(files->repeatables[i].name, name) == 0)
+            *rep = &files->repeatables[i];
+}
+
+/* Liquibase keeps a row per changeset run: EXECUTED, RERAN and MARK_RAN ones are applied. */
+static int
+resolve_liquibase(const tool_rows *rows, const strata_source_set *files, adoption_set *set)
+{
+    for (size_t i = 0; i < rows->count; i++) {
+        const tool_row *r = &rows->items[i];
+        const char *type = r->type ? r->type : "";
+        if (r->name == NULL || (strcmp(type, "EXECUTED") != 0 && strcmp(type, "RERAN") != 0 &&
+                                strcmp(type, "MARK_RAN") != 0))
+            continue;
+        const strata_migration *m;
+        const strata_repeatable *rep;
+        find_changeset(files, r->name, r->script, &m, &rep);
+        if (m == NULL && rep == NULL) {
+            put_missing(set, r);
+            continue;
+        }
+        adoption a = {.version = m ? m->version : NULL, .m = m, .rep = rep, .row = r};
+        set_put(set, &a, 0);
+    }
+    return STRATA_OK;
+}
+
 /* Refuses versions the tool applied that have no file here (naming them). */
 static int
 check_files(const adoption_set *set, strata_adopt_tool tool, const char *dir, strata_error *err)
@@ -688,13 +939,16 @@ check_files(const adoption_set *set, strata_adopt_tool tool, const char *dir, st
         if (a->rep != NULL || (a->m != NULL && a->m->applicable && a->m->up.path != NULL))
             continue;
         strata_buf_printf(&missing, "%s%s", n++ ? ", " : "", a->version);
-        if (tool == STRATA_ADOPT_FLYWAY && a->row->script != NULL)
+        if ((tool == STRATA_ADOPT_FLYWAY || tool == STRATA_ADOPT_LIQUIBASE) && a->row->script)
             strata_buf_printf(&missing, " (%s)", a->row->script);
     }
     if (n == 0)
         return STRATA_OK;
-    strata_fail(err, STRATA_VALIDATION, "%s recorded %s %s as applied, but %s has no file for %s",
-                tools[tool].name, n == 1 ? "version" : "versions", missing.data, dir,
+    const char *noun = tool == STRATA_ADOPT_SQITCH      ? "change"
+                       : tool == STRATA_ADOPT_LIQUIBASE ? "changeset"
+                                                        : "version";
+    strata_fail(err, STRATA_VALIDATION, "%s recorded %s%s %s as applied, but %s has no file for %s",
+                tools[tool].name, noun, n == 1 ? "" : "s", missing.data, dir,
                 n == 1 ? "it" : "them");
     snprintf(err->hint, sizeof(err->hint),
              "put the migration files %s applied into %s (same versions), then adopt again",
@@ -733,6 +987,12 @@ resolve(strata *s, const tool_rows *rows, const strata_source_set *files, adopti
         break;
     case STRATA_ADOPT_GOOSE:
         rc = resolve_goose(rows, files, set, err);
+        break;
+    case STRATA_ADOPT_SQITCH:
+        rc = resolve_sqitch(s, rows, files, set, err);
+        break;
+    case STRATA_ADOPT_LIQUIBASE:
+        rc = resolve_liquibase(rows, files, set);
         break;
     default:
         rc = resolve_flyway(s, rows, files, set, err);
@@ -813,12 +1073,13 @@ plan_records(strata *s, strata_adopt_tool tool, const adoption_set *set,
 {
     strata_adopt_report *r = strata_xcalloc(1, sizeof(*r));
     r->tool = strata_xstrdup(tools[tool].name);
-    r->table = strata_xstrdup(tools[tool].table);
+    r->table = strata_xstrdup(strata_adopt_tool_table(tool));
     r->items = strata_xcalloc(set->count + 1, sizeof(*r->items));
     r->skipped = set->skipped;
     char now[32], detail[128];
     strata_utc_now(now, sizeof(now));
-    snprintf(detail, sizeof(detail), "adopted from %s (%s)", tools[tool].name, tools[tool].table);
+    snprintf(detail, sizeof(detail), "adopted from %s (%s)", tools[tool].name,
+             strata_adopt_tool_table(tool));
     for (size_t i = 0; i < set->count; i++) {
         const adoption *a = &set->items[i];
         char at[32], *version;
@@ -882,7 +1143,7 @@ read_tool_table(strata *s, const char *tool, tool_rows *rows, strata_error *err)
     if (t < 0)
         return strata_fail(err, STRATA_USAGE,
                            "cannot adopt from '%s': strata adopts from golang-migrate, dbmate, "
-                           "goose or flyway",
+                           "goose, flyway, sqitch or liquibase",
                            tool);
     return read_named(s, (strata_adopt_tool)t, rows, err);
 }

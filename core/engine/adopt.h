@@ -1,6 +1,6 @@
 /*
- * strata adopt (adopt.c): taking over a database that golang-migrate, dbmate, goose or
- * Flyway migrated, without running a migration again. The entry points are public
+ * strata adopt (adopt.c): taking over a database that golang-migrate, dbmate, goose,
+ * Flyway, sqitch or Liquibase migrated, without running a migration again. The entry points are public
  * (strata_adopt in strata.h); this header exposes the pure helpers, for the tests.
  */
 #ifndef STRATA_ADOPT_H
@@ -14,10 +14,13 @@ typedef enum strata_adopt_tool {
     STRATA_ADOPT_DBMATE,             /* schema_migrations (version): a row per migration */
     STRATA_ADOPT_GOOSE,              /* goose_db_version: a row per apply and per rollback */
     STRATA_ADOPT_FLYWAY,             /* flyway_schema_history: a row per action */
+    STRATA_ADOPT_SQITCH,             /* sqitch.changes: a row per deployed change */
+    STRATA_ADOPT_LIQUIBASE,          /* DATABASECHANGELOG: a row per changeset run */
     STRATA_ADOPT_TOOLS
 } strata_adopt_tool;
 
-/* The tool's name as --from spells it ("golang-migrate", "dbmate", "goose", "flyway"). */
+/* The tool's name as --from spells it ("golang-migrate", "dbmate", "goose", "flyway",
+ * "sqitch", "liquibase"). */
 const char *strata_adopt_tool_name(strata_adopt_tool tool);
 /* The table the tool keeps its history in (by default; strata reads only that one). */
 const char *strata_adopt_tool_table(strata_adopt_tool tool);

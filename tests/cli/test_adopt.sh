@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `strata adopt` end to end: for golang-migrate, dbmate, goose and Flyway, a database left
+# `strata adopt` end to end: for golang-migrate, dbmate, goose, Flyway, sqitch and Liquibase, a database left
 # exactly as that tool leaves it after applying two of three migrations (its own table,
 # created with its own DDL for that database, and its rows; the two migrations' tables),
 # then adopt, up (only the third runs) and validate; and the refusals. On SQLite always, and
@@ -352,7 +352,7 @@ refusals() {
     expect_refusal "$kind: goose version without a file" "goose recorded version 8 as applied, but"
 
     fresh no_tool
-    expect_refusal "$kind: no tool table" "no table of golang-migrate, dbmate, goose or Flyway"
+    expect_refusal "$kind: no tool table" "no table of golang-migrate, dbmate, goose, Flyway, sqitch or Liquibase"
 
     fresh two_tools
     prepare goose
@@ -444,6 +444,107 @@ INSERT INTO goose_db_version (version_id, is_applied, tstamp) VALUES (3, 0, '$t2
     expect_out "no goose table goose_db_version" "the missing table is named"
 }
 
+# ---------------------------------------------------------------- sqitch and Liquibase
+# Projects rather than versioned files: sqitch's plan, Liquibase's changelog, each holding the
+# same three migrations; the tool applied the first two.
+write_sqitch() { # dir
+    local dir="$1" i n dep
+    rm -rf "$dir" && mkdir -p "$dir/deploy" "$dir/revert"
+    printf '%%syntax-version=1.0.0\n%%project=adoptee\n\n' >"$dir/sqitch.plan"
+    for i in 0 1 2; do
+        n="${names[$i]}" dep=""
+        [ "$i" -gt 0 ] && dep="[create_users] "
+        printf '%s %s2024-03-0%dT10:00:00Z Ada <ada@example.com> # %s\n' "$n" "$dep" $((i + 1)) "$n" \
+            >>"$dir/sqitch.plan"
+        printf -- '-- Deploy adoptee:%s\nBEGIN;\n%s\nCOMMIT;\n' "$n" "${ups[$i]}" >"$dir/deploy/$n.sql"
+        printf -- '-- Revert adoptee:%s\nBEGIN;\n%s\nCOMMIT;\n' "$n" "${downs[$i]}" >"$dir/revert/$n.sql"
+    done
+}
+write_liquibase() { # dir
+    local dir="$1" i
+    rm -rf "$dir" && mkdir -p "$dir"
+    echo "--liquibase formatted sql" >"$dir/changelog.sql"
+    for i in 0 1 2; do
+        printf '\n--changeset ada:%s\n%s\n--rollback %s\n' "${names[$i]}" "${ups[$i]}" "${downs[$i]}" \
+            >>"$dir/changelog.sql"
+    done
+}
+# sqitch's registry as sqitch creates it (the tables strata reads): a schema on PostgreSQL,
+# a database of its own on MariaDB, a file beside the database on SQLite.
+sqitch_registry() {
+    case "$kind" in
+    postgres)
+        echo "CREATE SCHEMA sqitch;
+CREATE TABLE sqitch.projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), creator_name TEXT NOT NULL, creator_email TEXT NOT NULL);
+CREATE TABLE sqitch.changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES sqitch.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at TIMESTAMPTZ NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL, UNIQUE(project, script_hash));" ;;
+    mysql)
+        echo "CREATE DATABASE sqitch;
+CREATE TABLE sqitch.projects (project VARCHAR(255) PRIMARY KEY, uri VARCHAR(255) NULL UNIQUE, created_at DATETIME(6) NOT NULL, creator_name VARCHAR(255) NOT NULL, creator_email VARCHAR(255) NOT NULL) ENGINE=InnoDB;
+CREATE TABLE sqitch.changes (change_id VARCHAR(40) PRIMARY KEY, script_hash VARCHAR(40) NULL, \`change\` VARCHAR(255) NOT NULL, project VARCHAR(255) NOT NULL, note TEXT NOT NULL, committed_at DATETIME(6) NOT NULL, committer_name VARCHAR(255) NOT NULL, committer_email VARCHAR(255) NOT NULL, planned_at DATETIME(6) NOT NULL, planner_name VARCHAR(255) NOT NULL, planner_email VARCHAR(255) NOT NULL, UNIQUE(project, script_hash)) ENGINE=InnoDB;" ;;
+    sqlite)
+        echo "CREATE TABLE projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE, created_at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f')), creator_name TEXT NOT NULL, creator_email TEXT NOT NULL);
+CREATE TABLE changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL UNIQUE, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f')), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at DATETIME NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL);" ;;
+    esac
+}
+sqitch_rows() { # sqitch.changes rows: two of this project, one of another project's
+    local q="change" p="sqitch."
+    [ "$kind" = mysql ] && q='`change`'
+    [ "$kind" = sqlite ] && p=""
+    echo "INSERT INTO ${p}projects (project, creator_name, creator_email, created_at) VALUES ('adoptee', 'Ada', 'ada@example.com', '$t1'), ('other', 'Bob', 'bob@example.com', '$t1');
+INSERT INTO ${p}changes (change_id, script_hash, $q, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES
+ ('a1', 'h1', 'create_users', 'adoptee', '', '$t1', 'Ada', 'ada@example.com', '$t1', 'Ada', 'ada@example.com'),
+ ('a2', 'h2', 'create_posts', 'adoptee', '', '$t2', 'Ada', 'ada@example.com', '$t2', 'Ada', 'ada@example.com'),
+ ('b3', 'h3', 'create_comments', 'other', '', '$t2', 'Bob', 'bob@example.com', '$t2', 'Bob', 'bob@example.com');"
+}
+liquibase_ddl() { # DATABASECHANGELOG as Liquibase creates it (unquoted: lower case on PostgreSQL)
+    local dt=DATETIME
+    [ "$kind" = postgres ] && dt="TIMESTAMP WITHOUT TIME ZONE"
+    echo "CREATE TABLE DATABASECHANGELOG (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED $dt NOT NULL, ORDEREXECUTED INT NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10));
+INSERT INTO DATABASECHANGELOG (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, EXECTYPE, MD5SUM, LIQUIBASE, DEPLOYMENT_ID) VALUES
+ ('create_users', 'ada', 'db/changelog.sql', '$t1', 1, 'EXECUTED', '9:0a1', '4.25.1', '0001'),
+ ('create_posts', 'ada', 'db/changelog.sql', '$t2', 2, 'EXECUTED', '9:0a2', '4.25.1', '0001'),
+ ('create_comments', 'ada', 'db/changelog.sql', '$t2', 3, 'FAILED', '9:0a3', '4.25.1', '0001');"
+}
+
+# adopt, then up runs only the third; label tool table first-adopted second-adopted
+adopt_project() {
+    local tool="$1" table="$2" a1="$3" a2="$4" label="$kind/$1" rows
+    run "$strata" --database "$url" --dir "$dir" adopt
+    expect_code 0 "$label: adopt"
+    expect_out "adopted 2 migration(s) from $tool ($table): $a1, $a2" "$label: adopt names what it adopted"
+    rows=$(echo "SELECT version, name, applied_rank, applied_at FROM strata_migrations ORDER BY applied_rank;" | sql)
+    expect_eq "$rows" "${a1% *}	${a1#* }	1	$t1
+${a2% *}	${a2#* }	2	$t2" "$label: recorded in the tool's order, at the tool's times"
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_code 0 "$label: up after adopt"
+    expect_out "1 migration(s) applied" "$label: up applies only the third"
+    run "$strata" --database "$url" --dir "$dir" validate
+    expect_code 0 "$label: validate after adopt and up"
+}
+
+adopt_projects() {
+    local dir="$work/sqitch-$kind"
+    write_sqitch "$dir"
+    if [ "$kind" = sqlite ]; then
+        mkdir -p "$work/sq-$kind" && rm -f "$work/sq-$kind"/*.db
+        target="$work/sq-$kind/flipr.db" url="sqlite:$target"
+        printf '%s\n%s\n' "$up1" "$up2" | sql
+        { sqitch_registry; sqitch_rows; } | sqlite3 -batch -bail "$work/sq-$kind/sqitch.db"
+    else
+        fresh sqitch
+        [ "$kind" = mysql ] && my_client -e "DROP DATABASE IF EXISTS sqitch"
+        { printf '%s\n%s\n' "$up1" "$up2"; sqitch_registry; sqitch_rows; } | sql
+    fi
+    adopt_project sqitch sqitch.changes "1 create_users" "2 create_posts"
+    [ "$kind" = mysql ] && my_client -e "DROP DATABASE IF EXISTS sqitch"
+
+    dir="$work/liquibase-$kind"
+    write_liquibase "$dir"
+    fresh liquibase
+    { printf '%s\n%s\n' "$up1" "$up2"; liquibase_ddl; } | sql
+    adopt_project liquibase DATABASECHANGELOG "1.1 ada:create_users" "1.2 ada:create_posts"
+}
+
 # ---------------------------------------------------------------- usage
 run "$strata" --help
 expect_out "adopt [--from TOOL]" "the overview lists adopt"
@@ -451,9 +552,9 @@ run "$strata" adopt --help
 expect_code 0 "strata adopt --help"
 expect_out "--from TOOL" "adopt --help lists --from"
 expect_out "Examples:" "adopt --help has examples"
-run "$strata" --database "sqlite:$work/usage.db" adopt --from liquibase
+run "$strata" --database "sqlite:$work/usage.db" adopt --from rails
 expect_code 2 "an unknown --from tool"
-expect_out "cannot adopt from 'liquibase'" "the unknown tool is named"
+expect_out "cannot adopt from 'rails'" "the unknown tool is named"
 run "$strata" --database "sqlite:$work/usage.db" adopt goose
 expect_code 2 "adopt takes no argument"
 run "$strata" status --from goose
@@ -465,6 +566,7 @@ kind=sqlite
 for tool in "${tools[@]}"; do adopt_tool "$tool"; done
 refusals
 sqlite_extras
+adopt_projects
 
 for kind in postgres mysql; do
     [ -f "$STRATA_DRIVER_PATH/$kind.so" ] || continue
@@ -481,6 +583,7 @@ for kind in postgres mysql; do
     fi
     for tool in "${tools[@]}"; do adopt_tool "$tool"; done
     refusals
+    adopt_projects
 done
 
 echo
