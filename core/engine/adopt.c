@@ -608,7 +608,8 @@ set_find(const adoption_set *set, const char *version, const strata_repeatable *
 {
     for (size_t i = 0; i < set->count; i++) {
         const adoption *a = &set->items[i];
-        if (rep != NULL ? a->rep == rep : a->rep == NULL && strata_version_cmp(a->version, version) == 0)
+        if (rep != NULL ? a->rep == rep
+                        : a->rep == NULL && strata_version_cmp(a->version, version) == 0)
             return (long)i;
     }
     return -1;
@@ -857,8 +858,8 @@ put_missing(adoption_set *set, const tool_row *row)
  * change is its k-th instance in the plan).
  */
 static int
-resolve_sqitch(strata *s, const tool_rows *rows, const strata_source_set *files,
-               adoption_set *set, strata_error *err)
+resolve_sqitch(strata *s, const tool_rows *rows, const strata_source_set *files, adoption_set *set,
+               strata_error *err)
 {
     char *project = strata_sqitch_project(s->dir);
     if (project == NULL)

@@ -40,6 +40,7 @@ typedef struct found_file {
     char *version; /* as spelled (Flyway's '_' read as '.'); NULL for repeatables */
     char *name;
     char *dialect; /* canonical dialect, NULL when dialect-neutral */
+    char *unknown; /* a tag-shaped word naming no database ("email"), not yet decided */
     enum file_role role;
     enum file_origin origin;
     int autocommit; /* pop's .autocommit */
@@ -139,6 +140,7 @@ found_file_free(found_file *f)
     free(f->version);
     free(f->name);
     free(f->dialect);
+    free(f->unknown);
 }
 
 static void
@@ -199,6 +201,7 @@ typedef struct discovery {
     strata_source_set *set; /* receives notes; NULL when lenient */
     int lenient;            /* skip what does not parse (strata_source_detect_format) */
     int liquibase;          /* a Liquibase changelog was met: the directory is one */
+    char *bad;              /* the first name that does not parse: its error, or NULL */
     found_list versioned;   /* files with a version */
     found_list repeatables; /* Flyway R__ files */
     int has_rollback;       /* dir holds a rollback/ folder */
@@ -209,51 +212,44 @@ discovery_free(discovery *d)
 {
     found_list_free(&d->versioned);
     found_list_free(&d->repeatables);
+    free(d->bad);
 }
 
-/* A file whose name does not parse: a Liquibase changelog, or an error stating the rule. */
-static int
-bad_name(discovery *d, const char *file, const char *why, strata_error *err)
+/*
+ * A file whose name does not parse: a Liquibase changelog makes the folder a Liquibase
+ * project; otherwise the first such name is remembered, and is an error unless a changelog
+ * shows up (then the changelog reader says what is wrong with the file).
+ */
+static void
+bad_name(discovery *d, const char *file, const char *why)
 {
     if (d->lenient)
-        return STRATA_OK;
+        return;
     char *path = strata_path_join(d->dir, file);
-    int changelog = strata_liquibase_is_changelog(path);
-    free(path);
-    if (changelog) {
+    if (strata_liquibase_is_changelog(path))
         d->liquibase = 1;
-        return STRATA_OK;
-    }
-    return strata_fail(err, STRATA_VALIDATION,
-                       "%s/%s: not a migration file name: %s; rename it (e.g. "
-                       "001_create_users.up.sql, 20250701132805_create_users.sql, "
-                       "V1__create_users.sql) or move it out of %s",
-                       d->dir, file, why, d->dir);
+    else if (d->bad == NULL)
+        d->bad = strata_xasprintf("%s: not a migration file name: %s; rename it (e.g. "
+                                  "001_create_users.up.sql, 20250701132805_create_users.sql, "
+                                  "V1__create_users.sql) or move it out of %s",
+                                  path, why, d->dir);
+    free(path);
 }
 
 /*
  * The dialect of a file: the folder's (folder_dialect, canonical) or its tag's. A tag that
- * names no database stays part of the name (with a note); a tag that contradicts the folder
- * is an error.
+ * names no database is kept in *unknown for decide_unknown_tags; a tag that contradicts the
+ * folder is an error.
  */
 static int
 file_dialect(discovery *d, const char *file, const char *folder_dialect, strata_file_name *n,
-             char **dialect, strata_error *err)
+             char **dialect, char **unknown, strata_error *err)
 {
     *dialect = NULL;
+    *unknown = NULL;
     char *tagged = n->tag ? strata_dialect_canonical(d->dialect, n->tag, strlen(n->tag)) : NULL;
-    if (n->tag != NULL && tagged == NULL) {
-        if (d->set != NULL)
-            strata_source_note(d->set,
-                               "%s/%s: '.%s' looks like a dialect tag but names no database "
-                               "strata knows; it is read as part of the name '%s.%s' (the "
-                               "migration applies to every database). Rename the file if a "
-                               "dialect was meant",
-                               d->dir, file, n->tag, n->name, n->tag);
-        char *name = strata_xasprintf("%s.%s", n->name, n->tag);
-        free(n->name);
-        n->name = name;
-    }
+    if (n->tag != NULL && tagged == NULL)
+        *unknown = strata_xstrdup(n->tag);
     if (folder_dialect != NULL && tagged != NULL && strcmp(tagged, folder_dialect) != 0) {
         free(tagged);
         return strata_fail(err, STRATA_VALIDATION,
@@ -280,13 +276,13 @@ discover_file(discovery *d, const char *sub, const char *folder_dialect, const c
     char *file = sub ? strata_xasprintf("%s/%s", sub, entry) : strata_xstrdup(entry);
     int rc = STRATA_OK;
     if (strata_file_name_parse(entry, &n, &why) != 0) {
-        rc = bad_name(d, file, why, err);
+        bad_name(d, file, why);
         free(file);
-        return rc;
+        return STRATA_OK;
     }
     char kind = n.kind;
     found_file f = {.file = file, .autocommit = n.autocommit};
-    rc = file_dialect(d, file, folder_dialect, &n, &f.dialect, err);
+    rc = file_dialect(d, file, folder_dialect, &n, &f.dialect, &f.unknown, err);
     f.version = n.version;
     f.name = n.name;
     n.version = n.name = NULL;
@@ -354,7 +350,7 @@ discover_rollback_file(discovery *d, const char *entry, strata_error *err)
     }
     char *file = strata_xasprintf("rollback/%s", entry);
     found_file f = {.file = file, .role = ROLE_DOWN, .origin = FROM_ROLLBACK};
-    int rc = file_dialect(d, file, NULL, &n, &f.dialect, err);
+    int rc = file_dialect(d, file, NULL, &n, &f.dialect, &f.unknown, err);
     f.version = n.version;
     f.name = n.name;
     n.version = n.name = NULL;
@@ -737,6 +733,58 @@ build_repeatables(const char *dir, found_list *found, strata_source_set *set, st
     return STRATA_OK;
 }
 
+/*
+ * A tag-shaped word that names no database ("001_a.acmedb.up.sql", "006_index_users.email
+ * .up.sql"): when a neutral file of the same version, direction and name sits beside it, it
+ * is that file's variant for a database strata does not know (never used here); otherwise
+ * it is part of the name. Either way a note names the file.
+ */
+static void
+decide_unknown(discovery *d, found_file *f, const found_file *group, size_t count)
+{
+    int variant = 0;
+    for (size_t k = 0; k < count && !variant; k++)
+        variant = &group[k] != f && group[k].unknown == NULL && group[k].dialect == NULL &&
+                  is_up_claim(&group[k]) == is_up_claim(f) && strcmp(group[k].name, f->name) == 0;
+    if (variant) {
+        strata_source_note(d->set,
+                           "%s/%s: '.%s' names no database strata knows; the file is read as "
+                           "the variant of %s for that database, and not used here",
+                           d->dir, f->file, f->unknown, f->name);
+        f->dialect = f->unknown;
+    } else {
+        strata_source_note(d->set,
+                           "%s/%s: '.%s' looks like a dialect tag but names no database strata "
+                           "knows; it is read as part of the name '%s.%s' (the migration "
+                           "applies to every database). Rename the file if a dialect was meant",
+                           d->dir, f->file, f->unknown, f->name, f->unknown);
+        char *name = strata_xasprintf("%s.%s", f->name, f->unknown);
+        free(f->name);
+        f->name = name;
+        free(f->unknown);
+    }
+    f->unknown = NULL;
+}
+
+/* Decides every unknown tag, per group of files sharing a version (or a repeatable's name). */
+static void
+decide_unknown_tags(discovery *d, found_list *l, int repeatables)
+{
+    for (size_t i = 0; i < l->count;) {
+        size_t j = i + 1;
+        while (j < l->count &&
+               (repeatables ? strcmp(l->items[i].name, l->items[j].name)
+                            : strata_version_cmp(l->items[i].version, l->items[j].version)) == 0)
+            j++;
+        for (size_t k = i; k < j; k++)
+            if (l->items[k].unknown != NULL)
+                decide_unknown(d, &l->items[k], l->items + i, j - i);
+        i = j;
+    }
+    if (repeatables && l->count > 1)
+        qsort(l->items, l->count, sizeof(found_file), cmp_repeatable_file);
+}
+
 /* rank of each file: 2 for the scan's dialect, 1 neutral, 0 another dialect. */
 static void
 rank_files(found_list *l, const strata_dialect *dialect)
@@ -758,7 +806,11 @@ scan_layouts(const char *dir, const strata_dialect *dialect, strata_source_set *
     discovery d = {.dir = dir, .dialect = dialect, .set = set};
     int rc = discover(&d, err);
     *changelog = d.liquibase;
+    if (rc == STRATA_OK && !*changelog && d.bad != NULL)
+        rc = strata_fail(err, STRATA_VALIDATION, "%s", d.bad);
     if (rc == STRATA_OK && !*changelog) {
+        decide_unknown_tags(&d, &d.versioned, 0);
+        decide_unknown_tags(&d, &d.repeatables, 1);
         rank_files(&d.versioned, dialect);
         rank_files(&d.repeatables, dialect);
         rc = build_migrations(dir, &d.versioned, set, changelog, err);

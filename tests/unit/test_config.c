@@ -1,7 +1,7 @@
 /*
- * Unit tests for strata.conf and settings resolution (core/config/settings.c, docs/configuration.md):
- * parsing, ${VAR} substitution with an injected environment, errors naming file:line,
- * choosing the environment, the precedence of flags, variables, the file and defaults,
+ * Unit tests for strata.conf and settings resolution (core/config/settings.c,
+ * docs/configuration.md): parsing, ${VAR} substitution with an injected environment, errors naming
+ * file:line, choosing the environment, the precedence of flags, variables, the file and defaults,
  * passwords from files, MYSQL_PWD and URLs, and placeholders.
  */
 #ifdef HAVE_CONFIG_H
@@ -19,43 +19,9 @@
 #include <strata/driver.h>
 #include <strata/types.h>
 
-
 #include <strata/settings.h>
 #include "testutil.h"
 #include "url.h"
-
-/* Compares two strings where either may be NULL. */
-#define ASSERT_STR(actual, expected)                                                               \
-    do {                                                                                           \
-        const char *cfg_a_ = (actual);                                                             \
-        const char *cfg_e_ = (expected);                                                           \
-        if (cfg_e_ == NULL) {                                                                      \
-            CU_ASSERT_PTR_NULL(cfg_a_);                                                            \
-            if (cfg_a_ != NULL)                                                                    \
-                fprintf(stderr, "\n  line %d: got \"%s\", expected NULL\n", __LINE__, cfg_a_);     \
-        } else if (cfg_a_ == NULL) {                                                               \
-            CU_FAIL("expected \"" #expected "\", got NULL");                                       \
-        } else {                                                                                   \
-            CU_ASSERT_STRING_EQUAL(cfg_a_, cfg_e_);                                                \
-            if (strcmp(cfg_a_, cfg_e_) != 0)                                                       \
-                fprintf(stderr, "\n  line %d: got \"%s\", expected \"%s\"\n", __LINE__, cfg_a_,    \
-                        cfg_e_);                                                                   \
-        }                                                                                          \
-    } while (0)
-
-/* Asserts that haystack holds (or, with want 0, does not hold) needle. */
-#define ASSERT_HAS(haystack, needle, want)                                                         \
-    do {                                                                                           \
-        const char *cfg_h_ = (haystack);                                                           \
-        const char *cfg_n_ = (needle);                                                             \
-        int cfg_ok_ = (cfg_h_ != NULL && strstr(cfg_h_, cfg_n_) != NULL) == (want);                \
-        CU_ASSERT(cfg_ok_);                                                                        \
-        if (!cfg_ok_)                                                                              \
-            fprintf(stderr, "\n  line %d: \"%s\" %s \"%s\"\n", __LINE__,                           \
-                    cfg_h_ ? cfg_h_ : "(null)", (want) ? "does not contain" : "contains", cfg_n_); \
-    } while (0)
-#define ASSERT_CONTAINS(h, n) ASSERT_HAS(h, n, 1)
-#define ASSERT_LACKS(h, n) ASSERT_HAS(h, n, 0)
 
 /* ================================================================== fixtures */
 

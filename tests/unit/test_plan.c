@@ -22,18 +22,6 @@
 #include "testutil.h"
 #include "version.h"
 
-/* Asserts that haystack holds needle, printing both when it does not. */
-#define ASSERT_CONTAINS(haystack, needle)                                                          \
-    do {                                                                                           \
-        const char *plan_h_ = (haystack);                                                          \
-        const char *plan_n_ = (needle);                                                            \
-        int plan_ok_ = plan_h_ != NULL && strstr(plan_h_, plan_n_) != NULL;                        \
-        CU_ASSERT(plan_ok_);                                                                       \
-        if (!plan_ok_)                                                                             \
-            fprintf(stderr, "\n  \"%s\" does not contain \"%s\"\n", plan_h_ ? plan_h_ : "(null)", \
-                    plan_n_);                                                                      \
-    } while (0)
-
 /* ================================================================== fixtures */
 
 static char *
@@ -206,9 +194,9 @@ test_merge_states(void)
     file_add(files, "1", "a", "sum1", 1);
     file_add(files, "2", "b", "sum2-edited", 1); /* modified */
     /* 3: applied, file gone */
-    file_add(files, "4", "d", "sum4", 1);        /* pending, older than 5: out of order */
-    file_add(files, "5", "e", "sum5", 1);        /* dirty */
-    file_add(files, "6", "f", "sum6", 1);        /* pending */
+    file_add(files, "4", "d", "sum4", 1); /* pending, older than 5: out of order */
+    file_add(files, "5", "e", "sum5", 1); /* dirty */
+    file_add(files, "6", "f", "sum6", 1); /* pending */
     strata_history *h = history_new();
     row_add(h, "1", "a", "sum1", "applied", 1);
     row_add(h, "2", "b", "sum2", "applied", 2);
@@ -218,9 +206,9 @@ test_merge_states(void)
     strata_merged *m = strata_plan_merge(files, h);
     CU_ASSERT_EQUAL_FATAL(m->count, 6);
     static const char *versions[] = {"1", "2", "3", "4", "5", "6"};
-    static const strata_migration_state states[] = {
-        STRATA_STATE_APPLIED,      STRATA_STATE_MODIFIED, STRATA_STATE_MISSING,
-        STRATA_STATE_OUT_OF_ORDER, STRATA_STATE_DIRTY,    STRATA_STATE_PENDING};
+    static const strata_migration_state states[] = {STRATA_STATE_APPLIED, STRATA_STATE_MODIFIED,
+                                                    STRATA_STATE_MISSING, STRATA_STATE_OUT_OF_ORDER,
+                                                    STRATA_STATE_DIRTY,   STRATA_STATE_PENDING};
     for (size_t i = 0; i < 6; i++) {
         const strata_plan_entry *e = &m->items[i];
         const char *v = e->file ? e->file->version : e->row ? e->row->version : "(none)";
@@ -421,10 +409,10 @@ test_up_to(void)
     static const char *none[] = {NULL};
     static const char *all[] = {"3", "4", "10", NULL};
     up_ok(m, "4", 0, 0, to4);
-    up_ok(m, "004", 0, 0, to4);  /* numeric, not textual */
-    up_ok(m, "3.5", 0, 0, to3);  /* a version between two files */
-    up_ok(m, "9", 0, 0, to9);    /* "10" sorts after "9" */
-    up_ok(m, "2", 0, 0, none);   /* already there */
+    up_ok(m, "004", 0, 0, to4); /* numeric, not textual */
+    up_ok(m, "3.5", 0, 0, to3); /* a version between two files */
+    up_ok(m, "9", 0, 0, to9);   /* "10" sorts after "9" */
+    up_ok(m, "2", 0, 0, none);  /* already there */
     up_ok(m, "10", 0, 0, all);
     up_ok(m, "99", 0, 0, all);
     strata_merged_free(m);
@@ -681,7 +669,7 @@ test_down_to(void)
     static const char *above1_step2[] = {"4", "2", NULL};
     down_ok(m, h, "1", 0, 0, above1);
     down_ok(m, h, "001", 0, 0, above1);
-    down_ok(m, h, "2", 0, 0, above2);   /* 2 stays although it was applied after 3 */
+    down_ok(m, h, "2", 0, 0, above2); /* 2 stays although it was applied after 3 */
     down_ok(m, h, "2.5", 0, 0, above2);
     down_ok(m, h, "3", 0, 0, above3);
     down_ok(m, h, "4", 0, 0, none);
@@ -870,8 +858,7 @@ repeatable_file(strata_source_set *set, const char *name, const char *checksum)
 static void
 repeatable_row(strata_history *h, const char *name, const char *checksum, const char *state)
 {
-    h->repeatables =
-        realloc(h->repeatables, (h->nrepeatables + 1) * sizeof(*h->repeatables));
+    h->repeatables = realloc(h->repeatables, (h->nrepeatables + 1) * sizeof(*h->repeatables));
     strata_history_row *r = &h->repeatables[h->nrepeatables++];
     memset(r, 0, sizeof(*r));
     r->version = strata_history_repeatable_version(name);

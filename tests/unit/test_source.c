@@ -29,34 +29,6 @@
 #define SHA256_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define SHA256_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-/* Compares two strings where either may be NULL. */
-#define ASSERT_STR(actual, expected)                                                               \
-    do {                                                                                           \
-        const char *src_a_ = (actual);                                                             \
-        const char *src_e_ = (expected);                                                           \
-        if (src_e_ == NULL) {                                                                      \
-            CU_ASSERT_PTR_NULL(src_a_);                                                            \
-        } else if (src_a_ == NULL) {                                                               \
-            CU_FAIL("expected \"" #expected "\", got NULL");                                       \
-        } else {                                                                                   \
-            CU_ASSERT_STRING_EQUAL(src_a_, src_e_);                                                \
-            if (strcmp(src_a_, src_e_) != 0)                                                       \
-                fprintf(stderr, "\n  got \"%s\", expected \"%s\"\n", src_a_, src_e_);             \
-        }                                                                                          \
-    } while (0)
-
-/* Asserts that haystack holds needle, printing both when it does not. */
-#define ASSERT_CONTAINS(haystack, needle)                                                          \
-    do {                                                                                           \
-        const char *src_h_ = (haystack);                                                           \
-        const char *src_n_ = (needle);                                                             \
-        int src_ok_ = src_h_ != NULL && strstr(src_h_, src_n_) != NULL;                            \
-        CU_ASSERT(src_ok_);                                                                        \
-        if (!src_ok_)                                                                              \
-            fprintf(stderr, "\n  \"%s\" does not contain \"%s\"\n", src_h_ ? src_h_ : "(null)",  \
-                    src_n_);                                                                       \
-    } while (0)
-
 /* ================================================================== names */
 
 /* Parses file, which must succeed with these parts (tag NULL: none). */
@@ -169,7 +141,8 @@ test_name_pop(void)
               "networks", "cockroach", 'u', 1);
     name_full("20210914134624000001_x.autocommit.down.sql", "20210914134624000001", "x", NULL, 'd',
               1);
-    name_full("20190101120000_users.sqlite3.down.sql", "20190101120000", "users", "sqlite3", 'd', 0);
+    name_full("20190101120000_users.sqlite3.down.sql", "20190101120000", "users", "sqlite3", 'd',
+              0);
     name_full("20190101120000_users.up.sql", "20190101120000", "users", NULL, 'u', 0);
     /* a tag's shape is all the parser knows: whether it names a database is decided later */
     name_full("006_index_users.email.up.sql", "006", "index_users", "email", 'u', 0);
@@ -245,10 +218,10 @@ test_version_check_accepts(void)
     CU_ASSERT(vok("0"));
     CU_ASSERT(vok("1.2.3"));
     CU_ASSERT(vok("20250701132805"));
-    CU_ASSERT(vok("20150100000001000000"));            /* 20 digits: pop and popx */
-    CU_ASSERT(vok("123456789012345678901234567890"));  /* far beyond 64 bits */
-    CU_ASSERT(vok("1.2.3.4.5.6.7.8.9.10.11.12"));      /* any number of components */
-    CU_ASSERT(vok("1.12345678901234567890"));           /* a 20-digit component */
+    CU_ASSERT(vok("20150100000001000000"));           /* 20 digits: pop and popx */
+    CU_ASSERT(vok("123456789012345678901234567890")); /* far beyond 64 bits */
+    CU_ASSERT(vok("1.2.3.4.5.6.7.8.9.10.11.12"));     /* any number of components */
+    CU_ASSERT(vok("1.12345678901234567890"));         /* a 20-digit component */
     /* only the n bytes given are read */
     CU_ASSERT_EQUAL(strata_version_check("12_name", 2, NULL), 0);
 }
@@ -264,7 +237,8 @@ test_version_check_refused(void)
     CU_ASSERT_STRING_EQUAL(vrule("."), "each dot of a version stands between two runs of digits");
     CU_ASSERT_STRING_EQUAL(vrule("1."), "each dot of a version stands between two runs of digits");
     CU_ASSERT_STRING_EQUAL(vrule(".1"), "each dot of a version stands between two runs of digits");
-    CU_ASSERT_STRING_EQUAL(vrule("1..2"), "each dot of a version stands between two runs of digits");
+    CU_ASSERT_STRING_EQUAL(vrule("1..2"),
+                           "each dot of a version stands between two runs of digits");
     char longest[STRATA_VERSION_MAX + 2];
     memset(longest, '7', sizeof(longest) - 1);
     longest[STRATA_VERSION_MAX] = '\0';
@@ -576,7 +550,8 @@ static void
 test_scan_sections_down_first_and_no_final_newline(void)
 {
     char *dir = tu_tempdir();
-    tu_write(dir, "3_x.sql", "-- migrate:down\nDROP TABLE x;\n-- migrate:up\nCREATE TABLE x (a int);");
+    tu_write(dir, "3_x.sql",
+             "-- migrate:down\nDROP TABLE x;\n-- migrate:up\nCREATE TABLE x (a int);");
     strata_source_set *set = scan_ok(dir);
     if (set != NULL) {
         CU_ASSERT_EQUAL_FATAL(set->count, 1);
@@ -593,7 +568,8 @@ static void
 test_scan_markerless_one_file(void)
 {
     char *dir = tu_tempdir();
-    const char *text = "-- seed data\nINSERT INTO t VALUES (1);\n-- migrate:upgrade is not a marker\n";
+    const char *text =
+        "-- seed data\nINSERT INTO t VALUES (1);\n-- migrate:upgrade is not a marker\n";
     tu_write(dir, "7_seed.sql", text);
     strata_source_set *set = scan_ok(dir);
     if (set != NULL) {
@@ -877,7 +853,7 @@ test_scan_error_not_utf8(void)
     /* Latin-1 text in a down file (and valid UTF-8 in its up file) */
     dir = tu_tempdir();
     tu_write(dir, "1_a.up.sql", "SELECT 'h\xc3\xa9';\n"); /* valid: é */
-    tu_write(dir, "1_a.down.sql", "-- caf\xe9\n");         /* Latin-1 é */
+    tu_write(dir, "1_a.down.sql", "-- caf\xe9\n");        /* Latin-1 é */
     p = pathof(dir, "1_a.down.sql");
     snprintf(where, sizeof(where), "%s:1:7", p);
     const char *needles2[] = {where, NULL};
@@ -1806,7 +1782,9 @@ test_checksum_known(void)
     /* a BOM alone is nothing */
     sum("\xEF\xBB\xBF", hex);
     ASSERT_STR(hex, SHA256_EMPTY);
-    sum("\xEF\xBB\xBF" "abc", hex);
+    sum("\xEF\xBB\xBF"
+        "abc",
+        hex);
     ASSERT_STR(hex, SHA256_ABC);
 }
 
@@ -1815,7 +1793,8 @@ test_checksum_crlf_bom_pieces(void)
 {
     const char *lf = "CREATE TABLE t (\n  id int\n);\n\nINSERT INTO t VALUES (1);\n";
     const char *crlf = "CREATE TABLE t (\r\n  id int\r\n);\r\n\r\nINSERT INTO t VALUES (1);\r\n";
-    const char *bom = "\xEF\xBB\xBF" "CREATE TABLE t (\n  id int\n);\n\nINSERT INTO t VALUES (1);\n";
+    const char *bom = "\xEF\xBB\xBF"
+                      "CREATE TABLE t (\n  id int\n);\n\nINSERT INTO t VALUES (1);\n";
     const char *both = "\xEF\xBB\xBF"
                        "CREATE TABLE t (\r\n  id int\r\n);\r\n\r\nINSERT INTO t VALUES (1);\r\n";
     char want[STRATA_CHECKSUM_HEX], got[STRATA_CHECKSUM_HEX];
@@ -1906,9 +1885,13 @@ test_checksum_scanned_crlf_bom_twins(void)
 {
     char *lf_dir = tu_tempdir(), *win_dir = tu_tempdir();
     tu_write(lf_dir, "1_a.up.sql", "CREATE TABLE a (id int);\n-- done\n");
-    tu_write(win_dir, "1_a.up.sql", "\xEF\xBB\xBF" "CREATE TABLE a (id int);\r\n-- done\r\n");
+    tu_write(win_dir, "1_a.up.sql",
+             "\xEF\xBB\xBF"
+             "CREATE TABLE a (id int);\r\n-- done\r\n");
     tu_write(lf_dir, "1_a.down.sql", "DROP TABLE a;\n");
-    tu_write(win_dir, "1_a.down.sql", "\xEF\xBB\xBF" "DROP TABLE a;\r\n");
+    tu_write(win_dir, "1_a.down.sql",
+             "\xEF\xBB\xBF"
+             "DROP TABLE a;\r\n");
     tu_write(lf_dir, "2_b.sql",
              "-- migrate:up\nCREATE TABLE b (id int);\n\n-- migrate:down\nDROP TABLE b;\n");
     tu_write(win_dir, "2_b.sql",
@@ -1919,7 +1902,9 @@ test_checksum_scanned_crlf_bom_twins(void)
     tu_write(win_dir, "3_c.sql", "\xEF\xBB\xBF-- strata:up\r\nCREATE TABLE c (id int);\r\n");
     /* a marker-less one-file migration */
     tu_write(lf_dir, "4_d.sql", "CREATE TABLE d (id int);\n");
-    tu_write(win_dir, "4_d.sql", "\xEF\xBB\xBF" "CREATE TABLE d (id int);\r\n");
+    tu_write(win_dir, "4_d.sql",
+             "\xEF\xBB\xBF"
+             "CREATE TABLE d (id int);\r\n");
 
     strata_source_set *lf = scan_ok(lf_dir), *win = scan_ok(win_dir);
     if (lf != NULL && win != NULL) {

@@ -11,21 +11,8 @@
 #include <strata/driver.h>
 #include <strata/types.h>
 
+#include "testutil.h"
 #include "url.h"
-
-/* Compares two strings where either may be NULL. */
-#define ASSERT_STR(actual, expected)                                                               \
-    do {                                                                                           \
-        const char *url_a_ = (actual);                                                             \
-        const char *url_e_ = (expected);                                                           \
-        if (url_e_ == NULL) {                                                                      \
-            CU_ASSERT_PTR_NULL(url_a_);                                                            \
-        } else if (url_a_ == NULL) {                                                               \
-            CU_FAIL("expected \"" #expected "\", got NULL");                                       \
-        } else {                                                                                   \
-            CU_ASSERT_STRING_EQUAL(url_a_, url_e_);                                                \
-        }                                                                                          \
-    } while (0)
 
 /* Parses text, which must succeed; returns the URL (free with strata_url_free). */
 static strata_url *
