@@ -158,6 +158,11 @@ repeatables() {
 # scripts (no transaction) applies, rolls back and applies again.
 popx() {
     local url dir="$fixtures/popx"
+    url=$(fresh_db pop_states) || { not_ok "$backend/pop: cannot create a database"; return; }
+    run "$strata" --database "$url" --dir "$fixtures/formats/pop" status
+    grep -E '^20150100000004000000 +zone +not-applicable' <<<"$out" >/dev/null &&
+        ok "$backend/pop: a cockroach-only version is not applicable, not an error" ||
+        not_ok "$backend/pop: the cockroach-only version is not shown as not-applicable"
     url=$(fresh_db popx) || { not_ok "$backend/popx: cannot create a database"; return; }
     run "$strata" --database "$url" --dir "$dir" up
     expect_code 0 "$backend/popx: up"

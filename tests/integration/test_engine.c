@@ -1894,6 +1894,26 @@ test_new_files(void)
     free(down_path);
     up_path = down_path = NULL;
     EXPECT_RC(strata_new(other, "!!!", NULL, &up_path, &down_path, &err), STRATA_USAGE, &err);
+
+    /* versions beyond 64 bits: pop's 20 digits keep their width, sequences carry over */
+    char pop[4400];
+    snprintf(pop, sizeof(pop), "%s/pop", root);
+    tu_write(pop, "20150100000001000000_a.up.sql", "SELECT 1;\n");
+    EXPECT_RC(strata_new(pop, "next", NULL, &up_path, &down_path, &err), STRATA_OK, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(up_path);
+    base = strrchr(up_path, '/') + 1;
+    EXPECT_LONG(strspn(base, "0123456789"), 20);
+    CU_ASSERT(strcmp(base, "20150100000001000000") > 0);
+    free(up_path);
+    free(down_path);
+    up_path = down_path = NULL;
+    char seq[4400];
+    snprintf(seq, sizeof(seq), "%s/seq", root);
+    tu_write(seq, "0999_a.up.sql", "SELECT 1;\n");
+    EXPECT_RC(strata_new(seq, "b", NULL, &up_path, &down_path, &err), STRATA_OK, &err);
+    EXPECT_CONTAINS(up_path, "/1000_b.up.sql");
+    free(up_path);
+    free(down_path);
 }
 
 /* ------------------------------------------------------------------ suites */
