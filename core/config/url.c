@@ -213,25 +213,40 @@ url_bad_hostport(const char *p, const char *end)
  * The userinfo ends at the last '@' before the first '/' or '?'. When that stretch has no
  * '@' and is not a valid host[:port], but an '@' follows, the password evidently holds an
  * unencoded '/' or '?': the userinfo then ends at the last '@' before the first '?' after
- * it. The parser and the redactor share this rule, so such a password is neither taken
- * for a host nor printed.
+ * it. So it does when an '@' after the first '/' is followed by "host/path": the password
+ * holds a raw '@' and '/' ("u:p@ss/word@host/db"). The parser and the redactor share this
+ * rule, so such a password is neither taken for a host nor printed.
+ *
+ * *path_at (may be NULL) receives the last '@' left in the path when there is one: with a
+ * password in the userinfo, "u:p@ss/word@host" (password "p@ss/word") cannot be told from
+ * "u:p@ss/word@host" (host "ss", database "word@host"); the parser refuses it and the
+ * redactor hides everything up to that '@'.
  */
 static const char *
-url_authority(const char *p, const char **at)
+url_authority(const char *p, const char **at, const char **path_at)
 {
     const char *end = p + strcspn(p, "/?");
     const char *found = url_last_at(p, end);
-    const char *first;
+    const char *first, *stop, *last;
 
     if (found == NULL && url_bad_hostport(p, end)) {
         first = strchr(end, '@');
         if (first != NULL)
             found = url_last_at(first, first + strcspn(first, "?"));
     }
+    if (found != NULL)
+        end = found + 1 + strcspn(found + 1, "/?");
+    stop = end + strcspn(end, "?");
+    last = url_last_at(end, stop);
+    if (found != NULL && last != NULL && memchr(last + 1, '/', (size_t)(stop - last - 1))) {
+        found = last; /* "u:p@ss/word@host/db" */
+        end = found + 1 + strcspn(found + 1, "/?");
+        last = NULL;
+    }
     *at = found;
-    if (found == NULL)
-        return end;
-    return found + 1 + strcspn(found + 1, "/?");
+    if (path_at != NULL)
+        *path_at = last;
+    return end;
 }
 
 /* ---- redaction ---- */
@@ -277,10 +292,10 @@ url_secret_key(const char *k, size_t n)
 static const char *
 redact_userinfo(struct url_out *o, const char *text, const char *start, int loose)
 {
-    const char *at, *colon;
+    const char *at, *colon, *path_at = NULL;
 
     if (!loose)
-        url_authority(start, &at);
+        url_authority(start, &at, &path_at);
     else if ((at = strchr(start, '@')) != NULL)
         at = url_last_at(at, at + strcspn(at, "?"));
     if (at == NULL)
@@ -288,6 +303,11 @@ redact_userinfo(struct url_out *o, const char *text, const char *start, int loos
     colon = memchr(start, ':', (size_t)(at - start));
     if (colon == NULL || colon + 1 == at)
         return text;
+    if (path_at != NULL) { /* an ambiguous '@' in the path: hide it all, see url_authority */
+        out_put(o, text, (size_t)(start - text));
+        out_put(o, "***", 3);
+        return path_at;
+    }
     out_put(o, text, (size_t)(colon + 1 - text));
     out_put(o, "***", 3);
     return at;
@@ -634,7 +654,14 @@ url_parse_net(struct url_box *box, const char *rest, strata_error *err)
     const char *at, *end, *q;
     int rc = STRATA_OK;
 
-    end = url_authority(p, &at);
+    const char *path_at;
+    end = url_authority(p, &at, &path_at);
+    if (at != NULL && path_at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL)
+        return url_fail(err, STRATA_USAGE,
+                        "database URL '%s' has an '@' after the host, so strata cannot tell "
+                        "where the password ends; percent-encode '@' as %%40, '/' as %%2F and "
+                        "'?' as %%3F in the password (and in the database name)",
+                        box->pub.redacted);
     if (at != NULL) {
         rc = url_parse_userinfo(box, p, at, err);
         p = at + 1;

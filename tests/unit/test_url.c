@@ -273,9 +273,21 @@ test_net_last_at(void)
     /* An unencoded '/' or '?' in a password is still recognised as part of it. */
     check_net("postgres://u:p/w@h/db", "u", "p/w", "h", 0, "db");
     check_net("postgres://u:a?b@h:5/db?x=1", "u", "a?b", "h", 5, "db");
+    /* A raw '@' and '/' in a password: the userinfo ends at the '@' before "host/path". */
+    check_net("postgres://adv:p@ss/Secret@host/db", "adv", "p@ss/Secret", "host", 0, "db");
+    check_net("mysql://u:a/b@c/d@h:3306/db?x=1", "u", "a/b@c/d", "h", 3306, "db");
+    redacts_to("postgres://adv:p@ss/Secret@host/db", "postgres://adv:***@host/db");
     /* ...but never changes the meaning of a valid URL. */
     check_net("postgres://h:5432/my@db", NULL, NULL, "h", 5432, "my@db");
     check_net("postgres://h/db?app=a@b", NULL, NULL, "h", 0, "db");
+    check_net("postgres://u@h/my@db", "u", NULL, "h", 0, "my@db");
+    /* With a password, an '@' left in the path is ambiguous: refused, and nothing of the
+     * password shown (p@ss/word may be the password, or ss the host). */
+    static const char *const pass[] = {"p@ss", "ss/word", NULL};
+    parse_fails("postgres://u:p@ss/word@host", "has an '@' after the host", pass);
+    parse_fails("postgres://u:p@ss/word@host", "percent-encode '@' as %40", pass);
+    redacts_to("postgres://u:p@ss/word@host", "postgres://***@host");
+    redacts_to("postgres://u:p@ss/word@host?sslmode=require", "postgres://***@host?sslmode=require");
 }
 
 static void
