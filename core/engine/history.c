@@ -14,13 +14,29 @@ static const char *const row_columns =
 
 /* ------------------------------------------------------------------ schema */
 
+/* The schema_version row of the meta table, as read. */
+typedef struct meta_read {
+    int row;       /* the row is there */
+    char text[64]; /* its value, cut to fit */
+} meta_read;
+
 static int
 read_schema_version(void *ctx, int ncols, const char *const *values)
 {
-    long *v = ctx;
-    if (ncols > 0 && values[0] != NULL)
-        *v = strtol(values[0], NULL, 10);
+    meta_read *m = ctx;
+    m->row = 1;
+    snprintf(m->text, sizeof(m->text), "%s", ncols > 0 && values[0] != NULL ? values[0] : "");
     return 1;
+}
+
+/* The schema version the text holds: a positive decimal number, or 0 when it is none. */
+static long
+schema_version_of(const char *text)
+{
+    size_t n = strlen(text);
+    if (n == 0 || n > 9 || strspn(text, "0123456789") != n)
+        return 0;
+    return strtol(text, NULL, 10);
 }
 
 static int
@@ -37,34 +53,55 @@ create_tables(strata *s, strata_error *err)
 }
 
 static int
-read_version(strata *s, long *version, strata_error *err)
+read_version(strata *s, meta_read *m, strata_error *err)
 {
     char *sql = strata_xasprintf("SELECT meta_value FROM %s WHERE meta_key = 'schema_version'",
                                  s->names.meta);
-    *version = 0;
-    int rc = s->drv->query(s->conn, sql, read_schema_version, version, err);
+    memset(m, 0, sizeof(*m));
+    int rc = s->drv->query(s->conn, sql, read_schema_version, m, err);
     free(sql);
     return rc;
+}
+
+/* A schema_version that is there but no version strata writes: the tables were edited. */
+static int
+corrupt_meta(strata *s, const meta_read *m, strata_error *err)
+{
+    strata_fail(err, STRATA_VALIDATION,
+                "the history table %s holds schema_version '%s' (the row meta_key = "
+                "'schema_version'), which is no version strata writes; the history tables were "
+                "edited by hand",
+                s->names.meta, m->text);
+    snprintf(err->hint, sizeof(err->hint),
+             "if %s and its companions are strata's, put the row back with UPDATE %s SET "
+             "meta_value = '%d' WHERE meta_key = 'schema_version'",
+             s->names.migrations, s->names.meta, STRATA_HISTORY_SCHEMA);
+    return STRATA_VALIDATION;
 }
 
 int
 strata_history_ensure(strata *s, int create, int *exists, strata_error *err)
 {
-    long version = 0;
+    meta_read m;
     strata_error probe;
     *exists = 1;
     /* Usually the tables exist and are current: one query, no DDL. */
-    if (read_version(s, &version, &probe) != STRATA_OK || version == 0) {
+    if (read_version(s, &m, &probe) != STRATA_OK) {
         if (!create) {
             *exists = 0; /* read-only commands report an empty history instead */
             return STRATA_OK;
         }
         int rc = create_tables(s, err);
         if (rc == STRATA_OK)
-            rc = read_version(s, &version, err);
+            rc = read_version(s, &m, err);
         if (rc != STRATA_OK)
             return rc;
     }
+    if (m.row && schema_version_of(m.text) == 0)
+        return corrupt_meta(s, &m, err);
+    long version = m.row ? schema_version_of(m.text) : 0;
+    if (!m.row && !create)
+        return STRATA_OK; /* created but not stamped yet (a run stopped in between) */
     if (version > STRATA_HISTORY_SCHEMA)
         return strata_fail(err, STRATA_ERROR,
                            "the history tables %s have schema version %ld, written by a newer "
@@ -137,6 +174,59 @@ cmp_rows(const void *a, const void *b)
     return strata_version_cmp(x->version, y->version);
 }
 
+/* A row strata did not write: one error naming the table, the row and what is wrong. */
+static int
+corrupt_row(strata *s, const strata_history_row *r, const char *what, strata_error *err)
+{
+    strata_fail(err, STRATA_VALIDATION,
+                "the history table %s has a row strata did not write: version '%s' %s; the "
+                "history was edited by hand",
+                s->names.migrations, r->version, what);
+    snprintf(err->hint, sizeof(err->hint),
+             "put the row right by hand (its columns are described in docs/history.md), or "
+             "delete it and record the migration again with `strata force %s applied`",
+             r->version);
+    return STRATA_VALIDATION;
+}
+
+/* Every row must be one strata could have written: a known state and kind, a version. */
+static int
+check_row(strata *s, const strata_history_row *r, int repeatable, strata_error *err)
+{
+    char what[160];
+    if (strcmp(r->state, "applied") != 0 && strcmp(r->state, "dirty") != 0) {
+        snprintf(what, sizeof(what), "has state '%.64s' (strata writes applied or dirty)",
+                 r->state);
+        return corrupt_row(s, r, what, err);
+    }
+    if (!repeatable && r->kind != NULL && strcmp(r->kind, "versioned") != 0) {
+        snprintf(what, sizeof(what), "has kind '%.64s' (strata writes versioned or repeatable)",
+                 r->kind);
+        return corrupt_row(s, r, what, err);
+    }
+    if (!repeatable && strata_version_check(r->version, strlen(r->version), NULL) != 0)
+        return corrupt_row(s, r, "is no version (digits, optionally dotted)", err);
+    return STRATA_OK;
+}
+
+static int
+check_rows(strata *s, const strata_history *h, strata_error *err)
+{
+    int rc = STRATA_OK;
+    for (size_t i = 0; rc == STRATA_OK && i < h->count; i++)
+        rc = check_row(s, &h->rows[i], 0, err);
+    for (size_t i = 0; rc == STRATA_OK && i < h->nrepeatables; i++)
+        rc = check_row(s, &h->repeatables[i], 1, err);
+    return rc;
+}
+
+int
+strata_history_checksum_is_sha256(const char *checksum)
+{
+    return checksum != NULL && strlen(checksum) == 64 &&
+           strspn(checksum, "0123456789abcdef") == 64;
+}
+
 int
 strata_history_load(strata *s, strata_history **out, strata_error *err)
 {
@@ -147,6 +237,11 @@ strata_history_load(strata *s, strata_history **out, strata_error *err)
     *out = NULL;
     if (rc != STRATA_OK) {
         strata_error_prefix(err, "cannot read the history table %s: ", s->names.migrations);
+        strata_history_free(h);
+        return rc;
+    }
+    rc = check_rows(s, h, err);
+    if (rc != STRATA_OK) {
         strata_history_free(h);
         return rc;
     }

@@ -59,7 +59,12 @@ typedef struct strata_history_event {
  */
 int strata_history_ensure(strata *s, int create, int *exists, strata_error *err);
 
-/* Reads every row; *out is freed with strata_history_free. */
+/* True when checksum is what strata records: 64 lowercase hex digits (a SHA-256). */
+int strata_history_checksum_is_sha256(const char *checksum);
+
+/* Reads every row; *out is freed with strata_history_free. Refuses (STRATA_VALIDATION,
+ * naming the table and the row) a row strata cannot have written: an unknown state or kind,
+ * a version that is none. */
 int strata_history_load(strata *s, strata_history **out, strata_error *err);
 void strata_history_free(strata_history *h);
 /* The row of this version (compared as versions: "001" finds "1"), or NULL. */

@@ -151,6 +151,12 @@ plan_push(strata_plan *p, const strata_migration *m, const strata_history_row *r
 static int
 check_up(const strata_plan_entry *e, int allow_out_of_order, strata_error *err)
 {
+    if (e->state == STRATA_STATE_MODIFIED && !strata_history_checksum_is_sha256(e->row->checksum))
+        return strata_fail(err, STRATA_VALIDATION,
+                           "the history row of migration %s holds checksum '%.64s', which is no "
+                           "SHA-256: the history was edited, not %s; record the file's checksum "
+                           "with `strata repair --yes` if the file is what ran",
+                           e->row->version, e->row->checksum, e->file->up.path);
     if (e->state == STRATA_STATE_MODIFIED)
         return strata_fail(err, STRATA_VALIDATION,
                            "%s: migration %s was edited after it was applied (checksum %.12s "

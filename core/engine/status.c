@@ -183,6 +183,15 @@ check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
     char hint[sizeof(((strata_error *)0)->hint)];
     switch (e->state) {
     case STRATA_STATE_MODIFIED:
+        if (!strata_history_checksum_is_sha256(e->row->checksum)) {
+            add_problem(r, STRATA_PROBLEM_MODIFIED, SEV_ERROR, version, file,
+                        strata_xasprintf("the history row of migration %s holds checksum "
+                                         "'%.64s', which is no SHA-256: the history was edited, "
+                                         "not %s; record the file's checksum with `strata "
+                                         "repair --yes` if the file is what ran",
+                                         version, e->row->checksum, file));
+            break;
+        }
         add_problem(r, STRATA_PROBLEM_MODIFIED, SEV_ERROR, version, file,
                     strata_xasprintf("%s: edited after it was applied (checksum %.12s recorded, "
                                      "%.12s now); restore the file, or put the change in a new "
