@@ -80,13 +80,78 @@ reverse(strata_log *l)
     }
 }
 
+/* The actions the event log records. */
+static const char *const actions[] = {"up", "down", "force", "baseline", "repair", "adopt", NULL};
+
+/* Reads exactly n digits at s into *v. */
+static int
+digits(const char *s, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* Whether text is a real UTC date "YYYY-MM-DD", optionally " HH:MM:SS" (or "THH:MM:SS"). */
+static int
+valid_since(const char *t)
+{
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    size_t n = strlen(t);
+    if ((n != 10 && n != 19) || digits(t, 4, &y) || t[4] != '-' || digits(t + 5, 2, &mo) ||
+        t[7] != '-' || digits(t + 8, 2, &d))
+        return 0;
+    if (n == 19 && ((t[10] != ' ' && t[10] != 'T') || digits(t + 11, 2, &h) || t[13] != ':' ||
+                    digits(t + 14, 2, &mi) || t[16] != ':' || digits(t + 17, 2, &se)))
+        return 0;
+    return mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) && h < 24 && mi < 60 &&
+           se < 60;
+}
+
+/* Refuses a filter that can match nothing: a date that is none, an action strata never logs. */
+static int
+check_filter(const strata_log_filter *f, strata_error *err)
+{
+    if (f == NULL)
+        return STRATA_OK;
+    if (f->since != NULL && !valid_since(f->since))
+        return strata_fail(err, STRATA_USAGE,
+                           "--since '%s' is not a date; give YYYY-MM-DD or 'YYYY-MM-DD "
+                           "HH:MM:SS' (UTC), e.g. --since 2026-11-01",
+                           f->since);
+    if (f->action == NULL)
+        return STRATA_OK;
+    for (const char *const *a = actions; *a != NULL; a++)
+        if (strcmp(*a, f->action) == 0)
+            return STRATA_OK;
+    return strata_fail(err, STRATA_USAGE,
+                       "--action '%s' is no action the event log records; give up, down, force, "
+                       "baseline, repair or adopt",
+                       f->action);
+}
+
 int
 strata_history_log(strata *s, const strata_log_filter *f, strata_log **out, strata_error *err)
 {
     strata_error_clear(err);
     *out = NULL;
     int exists = 0;
-    int rc = strata_history_ensure(s, 0, &exists, err);
+    int rc = check_filter(f, err);
+    if (rc != STRATA_OK)
+        return rc;
+    rc = strata_history_ensure(s, 0, &exists, err);
     strata_log *l = strata_xcalloc(1, sizeof(*l));
     if (rc == STRATA_OK && exists) {
         char *sql = log_query(s, f);
