@@ -194,6 +194,30 @@ file_type(const char *dir, const char *file)
     return t;
 }
 
+/* An entry named like a migration that is no regular file: a dangling symbolic link, a
+ * FIFO, a socket, a device. Reading it would hang or fail later; it is an error now. */
+static int
+odd_entry(const char *dir, const char *file, strata_error *err)
+{
+    char *path = strata_path_join(dir, file);
+    struct stat st;
+    const char *what = "is not a regular file";
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        what = "is a symbolic link to nothing (a dangling link)";
+    else if (lstat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+        what = "is a FIFO, not a file";
+    else if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+        what = "is a socket, not a file";
+    else if (lstat(path, &st) != 0)
+        what = "cannot be examined";
+    int rc = strata_fail(err, STRATA_VALIDATION,
+                         "%s: named like a migration but %s; make it a regular file or move it "
+                         "out of %s",
+                         path, what, dir);
+    free(path);
+    return rc;
+}
+
 /* One pass over a migrations directory. */
 typedef struct discovery {
     const char *dir;
@@ -382,10 +406,13 @@ each_sql_file(discovery *d, const char *sub,
     int rc = STRATA_OK;
     struct dirent *e;
     while (rc == STRATA_OK && (e = readdir(dh)) != NULL) {
-        if (e->d_name[0] == '.' || !strata_ends_with(e->d_name, ".sql") ||
-            file_type(path, e->d_name) != 1)
+        if (e->d_name[0] == '.' || !strata_ends_with(e->d_name, ".sql"))
             continue;
-        rc = fn(d, sub, e->d_name, ctx, err);
+        int type = file_type(path, e->d_name);
+        if (type == 0 && !d->lenient)
+            rc = odd_entry(path, e->d_name, err);
+        else if (type == 1)
+            rc = fn(d, sub, e->d_name, ctx, err);
     }
     closedir(dh);
     free(path);
@@ -454,6 +481,8 @@ discover(discovery *d, strata_error *err)
             rc = discover_subfolder(d, e->d_name, err);
         else if (type == 1 && strata_ends_with(e->d_name, ".sql"))
             rc = discover_file(d, NULL, NULL, e->d_name, err);
+        else if (type == 0 && strata_ends_with(e->d_name, ".sql") && !d->lenient)
+            rc = odd_entry(d->dir, e->d_name, err);
     }
     closedir(dh);
     if (rc == STRATA_OK && d->has_rollback)

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 #include <nettle/sha2.h>
@@ -795,6 +797,28 @@ test_scan_empty_up_section_is_noop(void)
         CU_ASSERT_EQUAL(set->items[0].down.empty, 0);
         strata_source_free(set);
     }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* A dangling symbolic link or a FIFO named like a migration is an error naming it. */
+static void
+test_scan_error_odd_entries(void)
+{
+    char *dir = tu_tempdir();
+    tu_write(dir, "1_a.up.sql", "SELECT 1;\n");
+    char *link = pathof(dir, "2_b.up.sql");
+    CU_ASSERT_EQUAL_FATAL(symlink("gone.sql", link), 0);
+    const char *needles[] = {link, "a symbolic link to nothing", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles);
+    unlink(link);
+    tu_write(dir, "postgres/.keep", "");
+    char *fifo = pathof(dir, "postgres/3_c.up.sql");
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    const char *needles2[] = {"3_c.up.sql", "is a FIFO", NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles2);
+    free(fifo);
+    free(link);
     tu_rmtree(dir);
     free(dir);
 }
@@ -1983,6 +2007,7 @@ main(void)
         {"empty up file: a no-op", test_scan_empty_up_is_noop},
         {"empty up section: a no-op", test_scan_empty_up_section_is_noop},
         {"error: NUL byte", test_scan_error_nul_byte},
+        {"error: dangling link, FIFO", test_scan_error_odd_entries},
         {"error: not UTF-8", test_scan_error_not_utf8},
         {"error: down without up", test_scan_error_down_without_up},
         {"error: SQL before the first marker", test_scan_error_sql_before_marker},
