@@ -854,6 +854,13 @@ resolve_one(resolver *r, strata_setting *s, const char *flag, const char *flag_n
     enum cfg_kind kind = cfg_keys[key].kind;
     const char *v;
     memset(s, 0, sizeof(*s));
+    if (flag != NULL && flag[0] == '\0')
+        return strata_fail(r->err, STRATA_USAGE,
+                           "%s was given an empty value (an unset variable in a script?); give "
+                           "a value, or leave %s out to use %s",
+                           flag_name, flag_name,
+                           var != NULL ? "the environment, strata.conf or the default"
+                                       : "strata.conf or the default");
     if (given(flag)) {
         s->value = box_dup(r->box, flag);
         set_origin(r, s, STRATA_FROM_FLAG, flag_name);
