@@ -290,6 +290,26 @@ file_dialect(discovery *d, const char *file, const char *folder_dialect, strata_
     return STRATA_OK;
 }
 
+/* Completes f (file, role and origin set) with what its name n says, takes n's strings, and
+ * adds it to the lists; frees both on error. */
+static int
+push_found(discovery *d, const char *folder_dialect, strata_file_name *n, found_file *f,
+           strata_error *err)
+{
+    int rc = file_dialect(d, f->file, folder_dialect, n, &f->dialect, &f->unknown, err);
+    f->version = n->version;
+    f->name = n->name;
+    f->autocommit = n->autocommit;
+    n->version = n->name = NULL;
+    strata_file_name_free(n);
+    if (rc != STRATA_OK) {
+        found_file_free(f);
+        return rc;
+    }
+    found_list_push(f->role == ROLE_REPEATABLE ? &d->repeatables : &d->versioned, *f);
+    return STRATA_OK;
+}
+
 /* A .sql file directly inside the directory, or inside the dialect folder sub. */
 static int
 discover_file(discovery *d, const char *sub, const char *folder_dialect, const char *entry,
@@ -298,30 +318,18 @@ discover_file(discovery *d, const char *sub, const char *folder_dialect, const c
     strata_file_name n;
     const char *why;
     char *file = sub ? strata_xasprintf("%s/%s", sub, entry) : strata_xstrdup(entry);
-    int rc = STRATA_OK;
     if (strata_file_name_parse(entry, &n, &why) != 0) {
         bad_name(d, file, why);
         free(file);
         return STRATA_OK;
     }
-    char kind = n.kind;
-    found_file f = {.file = file, .autocommit = n.autocommit};
-    rc = file_dialect(d, file, folder_dialect, &n, &f.dialect, &f.unknown, err);
-    f.version = n.version;
-    f.name = n.name;
-    n.version = n.name = NULL;
-    strata_file_name_free(&n);
-    if (rc != STRATA_OK) {
-        found_file_free(&f);
-        return rc;
-    }
-    f.origin = strchr("VUR", kind) != NULL ? FROM_FLYWAY : FROM_FILE;
-    f.role = kind == 'u' || kind == 'V' ? ROLE_UP
-             : kind == 's'              ? ROLE_ONE
-             : kind == 'R'              ? ROLE_REPEATABLE
-                                        : ROLE_DOWN;
-    found_list_push(f.role == ROLE_REPEATABLE ? &d->repeatables : &d->versioned, f);
-    return STRATA_OK;
+    found_file f = {.file = file,
+                    .origin = strchr("VUR", n.kind) != NULL ? FROM_FLYWAY : FROM_FILE};
+    f.role = n.kind == 'u' || n.kind == 'V' ? ROLE_UP
+             : n.kind == 's'                ? ROLE_ONE
+             : n.kind == 'R'                ? ROLE_REPEATABLE
+                                            : ROLE_DOWN;
+    return push_found(d, folder_dialect, &n, &f, err);
 }
 
 /* A folder VERSION_name holding migration.sql and maybe down.sql (Prisma). */
@@ -372,19 +380,9 @@ discover_rollback_file(discovery *d, const char *entry, strata_error *err)
                            "rollback/001_rollback.sql or rollback/001_create_users.sql",
                            d->dir, entry);
     }
-    char *file = strata_xasprintf("rollback/%s", entry);
-    found_file f = {.file = file, .role = ROLE_DOWN, .origin = FROM_ROLLBACK};
-    int rc = file_dialect(d, file, NULL, &n, &f.dialect, &f.unknown, err);
-    f.version = n.version;
-    f.name = n.name;
-    n.version = n.name = NULL;
-    strata_file_name_free(&n);
-    if (rc != STRATA_OK) {
-        found_file_free(&f);
-        return rc;
-    }
-    found_list_push(&d->versioned, f);
-    return STRATA_OK;
+    found_file f = {
+        .file = strata_xasprintf("rollback/%s", entry), .role = ROLE_DOWN, .origin = FROM_ROLLBACK};
+    return push_found(d, NULL, &n, &f, err);
 }
 
 /* Calls fn for each regular .sql file of dir/sub (not hidden), in directory order. */

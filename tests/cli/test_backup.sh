@@ -15,6 +15,7 @@
 # the databases tested; the servers come from STRATA_TEST_POSTGRES_URL and
 # STRATA_TEST_MYSQL_URL (./run-tests starts them).
 set -u
+. "$(dirname "$0")/testlib.sh"
 
 strata="${STRATA_BIN:?set by make check}"
 STRATA_DRIVER_PATH="${STRATA_DRIVER_PATH:?set by make check}"
@@ -46,25 +47,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$work" || exit 1
 mkdir empty
-
-passed=0
-failed=0
-out=""
-code=0
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    printf '%s\n' "$out" | sed 's/^/    # /' | head -30
-}
-run() { out=$("$@" 2>&1); code=$?; }
-expect_code() { [ "$code" -eq "$1" ] && ok "$2 (exit $1)" || not_ok "$2: expected exit $1, got $code"; }
-expect_out() { grep -qF -- "$1" <<<"$out" && ok "$2" || not_ok "$2: output lacks '$1'"; }
-expect_no() { grep -qF -- "$1" <<<"$out" && not_ok "$2: output shows '$1'" || ok "$2"; }
-expect_eq() { # actual expected label
-    if [ "$1" = "$2" ]; then ok "$3"; else out=$(diff <(echo "$2") <(echo "$1")); not_ok "$3"; fi
-}
 
 # ---------------------------------------------------------------- databases
 my_host="" my_port="" my_user="" my_pass=""
@@ -362,6 +344,4 @@ for kind in postgres mysql; do
     failures
 done
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,6 +3,7 @@
 # up/down/up, status, validate, edited and failing migrations, exit codes, redaction.
 # Needs STRATA_BIN, STRATA_SRCDIR, STRATA_TEST_PLUGINS (set by `make check`) and sqlite3.
 set -u
+. "$(dirname "$0")/testlib.sh"
 
 strata="${STRATA_BIN:?set by make check}"
 srcdir="${STRATA_SRCDIR:?set by make check}"
@@ -15,22 +16,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 unset DATABASE_URL STRATA_DIR STRATA_TABLE
 
-passed=0
-failed=0
-out=""
-code=0
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    printf '%s\n' "$out" | sed 's/^/    # /' | head -20
-}
-# run CMD...: captures combined output in $out and the exit code in $code
-run() { out=$("$@" 2>&1); code=$?; }
-expect_code() { [ "$code" -eq "$1" ] && ok "$2 (exit $1)" || not_ok "$2: expected exit $1, got $code"; }
-expect_out() { grep -qF -- "$1" <<<"$out" && ok "$2" || not_ok "$2: output lacks '$1'"; }
-expect_no() { grep -qF -- "$1" <<<"$out" && not_ok "$2: output shows '$1'" || ok "$2"; }
 user_schema() { sqlite3 "$1" "SELECT sql FROM sqlite_master WHERE name NOT LIKE 'strata%' AND name NOT LIKE 'sqlite_%' AND sql IS NOT NULL ORDER BY name"; }
 
 # ---- help
@@ -408,6 +393,4 @@ for driver in postgres mysql; do
     expect_out "***" "$driver: the connection error shows the redacted URL"
 done
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -9,6 +9,7 @@
 # Needs STRATA_BIN, STRATA_SRCDIR, STRATA_DRIVER_PATH (set by make check); the servers'
 # URLs come from ./run-tests (STRATA_TEST_POSTGRES_URL, STRATA_TEST_MYSQL_URL).
 set -u
+. "$(dirname "$0")/testlib.sh"
 
 strata="${STRATA_BIN:?set by make check}"
 fixtures="${STRATA_SRCDIR:?set by make check}/tests/fixtures"
@@ -17,20 +18,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/strata-formats-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 unset DATABASE_URL STRATA_DIR STRATA_TABLE
-
-passed=0
-failed=0
-out=""
-code=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    printf '%s\n' "$out" | sed 's/^/    # /' | head -20
-}
-run() { out=$("$@" 2>&1); code=$?; }
-expect_code() { [ "$code" -eq "$1" ] && ok "$2 (exit $1)" || not_ok "$2: expected exit $1, got $code"; }
-expect_out() { grep -qF -- "$1" <<<"$out" && ok "$2" || not_ok "$2: output lacks '$1'"; }
 
 # ---- one backend at a time: fresh_db NAME prints a URL; schema URL prints the user schema
 backend=""
@@ -263,6 +250,4 @@ for backend in sqlite postgres mysql; do
     [ "$backend" = sqlite ] && tag_warning
 done
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

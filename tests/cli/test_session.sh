@@ -8,6 +8,7 @@
 # Needs STRATA_BIN, STRATA_DRIVER_PATH (set by make check) and STRATA_TEST_POSTGRES_URL /
 # STRATA_TEST_MYSQL_URL (set by ./run-tests).
 set -u
+. "$(dirname "$0")/testlib.sh"
 
 strata="${STRATA_BIN:?set by make check}"
 drivers="${STRATA_DRIVER_PATH:?set by make check}"
@@ -25,25 +26,6 @@ trap cleanup EXIT
 cd "$work" || exit 1
 unset DATABASE_URL STRATA_DIR STRATA_TABLE
 
-passed=0
-failed=0
-out=""
-code=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    printf '%s\n' "$out" | sed 's/^/    # /' | head -20
-}
-run() { out=$("$@" 2>&1); code=$?; }
-expect_code() { [ "$code" -eq "$1" ] && ok "$2 (exit $1)" || not_ok "$2: expected exit $1, got $code"; }
-expect_out() { grep -qF -- "$1" <<<"$out" && ok "$2" || not_ok "$2: output lacks '$1'"; }
-expect_eq() { # actual expected label
-    if [ "$1" = "$2" ]; then ok "$3"; else out="expected:
-$2
-got:
-$1"; not_ok "$3"; fi
-}
 url_of() { local base="${1%%\?*}"; echo "${base%/*}/$2"; }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -160,6 +142,4 @@ for kind in postgres mysql; do
     "$kind"
 done
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,0 +1,33 @@
+# Shared by the command-line tests (tests/cli/test_*.sh), sourced before they change
+# directory. TAP-like lines: "ok - label" and "not ok - label" with the output that explains
+# it; `finish` prints the totals and fails the script when anything failed.
+#   run CMD...                     runs CMD, keeping its output (stdout and stderr) in $out
+#                                  and its exit status in $code
+#   expect_code N LABEL            $code is N
+#   expect_out TEXT LABEL          $out holds TEXT
+#   expect_no TEXT LABEL           $out does not hold TEXT
+#   expect_eq ACTUAL EXPECTED LABEL
+
+passed=0
+failed=0
+out=""
+code=0
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    printf '%s\n' "$out" | sed 's/^/    # /' | head -30
+}
+run() { out=$("$@" 2>&1); code=$?; }
+expect_code() { [ "$code" -eq "$1" ] && ok "$2 (exit $1)" || not_ok "$2: expected exit $1, got $code"; }
+expect_out() { grep -qF -- "$1" <<<"$out" && ok "$2" || not_ok "$2: output lacks '$1'"; }
+expect_no() { grep -qF -- "$1" <<<"$out" && not_ok "$2: output shows '$1'" || ok "$2"; }
+expect_eq() { # actual expected label; a failure shows the difference (- expected, + actual)
+    if [ "$1" = "$2" ]; then ok "$3"; else out=$(diff <(echo "$2") <(echo "$1")); not_ok "$3"; fi
+}
+finish() {
+    echo
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
