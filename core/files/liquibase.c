@@ -213,7 +213,15 @@ static int
 parse_changeset_line(changelog *cl, changeset *c, const char *s, const char *end, strata_error *err)
 {
     s = blanks(s, end);
-    c->author = token(&s, end, ':');
+    if (s < end && *s == '"') {
+        c->author = token(&s, end, ':');
+    } else { /* up to the ':', blanks included, as Liquibase reads it ("john doe:1") */
+        const char *colon = memchr(s, ':', (size_t)(end - s));
+        if (colon != NULL && colon > s && memchr(s, '\n', (size_t)(colon - s)) == NULL) {
+            c->author = strata_xstrndup(s, (size_t)(colon - s));
+            s = colon;
+        }
+    }
     if (c->author != NULL && s < end && *s == ':')
         s++, c->id = token(&s, end, ':');
     if (c->author == NULL || c->id == NULL)

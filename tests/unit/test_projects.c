@@ -230,7 +230,7 @@ static const char changelog[] =
     "CREATE TABLE users (id INT);\n"                                           /* 6 */
     "--rollback DROP TABLE users;\n"                                           /* 7 */
     "\n"                                                                       /* 8 */
-    "--changeset \"bob smith\":2 runInTransaction:false dbms:postgresql\n"     /* 9 */
+    "--changeset bob smith:2 runInTransaction:false dbms:postgresql\n"         /* 9 */
     "CREATE INDEX CONCURRENTLY i ON users (id);\n"                             /* 10 */
     "--rollback not required\n"                                                /* 11 */
     "--changeset ada:body splitStatements:false endDelimiter:/ context:test\n" /* 12 */
@@ -351,13 +351,17 @@ test_liquibase_versioned_names(void)
 {
     char *dir = tu_tempdir();
     tu_write(dir, "001-users.sql", "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n");
-    tu_write(dir, "002-notes.sql", "--liquibase formatted sql\n--changeset a:2\nSELECT 2;\n");
+    tu_write(dir, "002-notes.sql",
+             "--liquibase formatted sql\n--changeset a:2\nSELECT 2;\n"
+             "-- Liquibase Formatted SQL is the header's spelling too\n"
+             "--changeset \"ada:x\":\"id 3\"\nSELECT 3;\n");
     strata_source_set *set = scan_ok(dir, "mysql");
     if (set != NULL) {
-        CU_ASSERT_EQUAL_FATAL(set->count, 2);
+        CU_ASSERT_EQUAL_FATAL(set->count, 3);
         ASSERT_STR(set->items[0].version, "1.1");
         ASSERT_STR(set->items[1].version, "2.1");
         ASSERT_STR(set->items[1].name, "a:2");
+        ASSERT_STR(set->items[2].name, "ada:x:id 3"); /* quoted author and id keep ':' and ' ' */
         strata_source_free(set);
     }
     tu_rmtree(dir);
