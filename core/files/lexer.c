@@ -11,6 +11,8 @@
 #include <strata/types.h>
 
 #include "lexer.h"
+#include "sqlscan.h"
+#include "statement.h"
 
 /*
  * How it works. Input sits in one sliding buffer: the current statement is always
@@ -28,7 +30,6 @@
 #define LX_BUF_INIT (4 * LX_CHUNK)
 #define LX_DELIM_MAX 15 /* longest DELIMITER string */
 #define LX_HDR_WORDS 24 /* words searched for TRIGGER/PROCEDURE/... */
-#define LX_TOKS 8       /* leading tokens classified per statement */
 #define LX_ANNOT_MAX 96 /* longest grouping-annotation line looked at */
 
 /* Byte classes of the scanner tables. */
@@ -68,20 +69,12 @@ enum { CP_NONE, CP_LINE, CP_DATA };
 
 enum { A_NONE, A_BEGIN, A_END };
 
-/* Tokens of the statement analyser. */
-enum { T_END, T_WORD, T_NAME, T_STRING, T_OTHER };
-
-typedef struct lx_tok {
-    int type;
-    size_t off;
-    size_t len;
-} lx_tok;
-
 struct strata_lexer {
     uint32_t rules;
     const char *const *no_tx;
     strata_read_fn read;
     void *ctx;
+    strata_sqlscan sc; /* the rules and tables below, for sqlscan.c and statement.c */
 
     unsigned char *buf; /* input window: [0, len) read, scanning at pos */
     size_t cap;
@@ -148,33 +141,6 @@ static int
 is_space(unsigned char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-static unsigned char
-ascii_upper(unsigned char c)
-{
-    return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
-}
-
-/* True when w[0..n) is the keyword k (upper case), ignoring ASCII case. */
-static int
-kw(const unsigned char *w, size_t n, const char *k)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (k[i] == '\0' || ascii_upper(w[i]) != (unsigned char)k[i])
-            return 0;
-    return k[n] == '\0';
-}
-
-static int
-kw_any(const unsigned char *w, size_t n, const char *const *ks)
-{
-    for (; *ks; ks++)
-        if (kw(w, n, *ks))
-            return 1;
-    return 0;
 }
 
 /* ---- positions and errors ---- */
@@ -428,426 +394,7 @@ build_tables(strata_lexer *lx)
     set_table(lx, lx->tab);
 }
 
-/* ---- scanning primitives over complete or partial input ---- */
-
-static const unsigned char *
-find2(const unsigned char *p, size_t n, unsigned char a, unsigned char b)
-{
-    const unsigned char *end = p + n;
-
-    for (; p < end; p++)
-        if (*p == a || *p == b)
-            return p;
-    return NULL;
-}
-
-/* First q or backslash in p[0, n): two memchr passes beat a byte loop on real strings. */
-static const unsigned char *
-find_quote_or_bs(const unsigned char *p, size_t n, unsigned char q)
-{
-    const unsigned char *hit = memchr(p, q, n);
-    const unsigned char *bs = memchr(p, '\\', hit ? (size_t)(hit - p) : n);
-
-    return bs ? bs : hit;
-}
-
-/*
- * Scans a quoted run from *pos (just past its opening quote) for the closing byte q, which
- * is escaped by doubling when dbl and a backslash escapes any byte when bs. Returns 1 with
- * *pos past the closing quote, or 0 with *pos where to resume when more input comes (at
- * eof: the run is unterminated).
- */
-static int
-scan_quoted(const unsigned char *b, size_t len, size_t *pos, int eof, unsigned char q, int dbl,
-            int bs)
-{
-    size_t p = *pos;
-
-    for (;;) {
-        const unsigned char *hit =
-            bs ? find_quote_or_bs(b + p, len - p, q) : memchr(b + p, q, len - p);
-
-        if (!hit) {
-            *pos = len;
-            return 0;
-        }
-        p = (size_t)(hit - b);
-        if (*hit != q) {
-            if (p + 1 >= len) {
-                *pos = p;
-                return 0;
-            }
-            p += 2;
-            continue;
-        }
-        if (dbl && p + 1 >= len && !eof) {
-            *pos = p;
-            return 0;
-        }
-        if (dbl && p + 1 < len && b[p + 1] == q) {
-            p += 2;
-            continue;
-        }
-        *pos = p + 1;
-        return 1;
-    }
-}
-
-/* Scans a block comment body for its closing, tracking *depth when comments nest. */
-static int
-scan_comment(const unsigned char *b, size_t len, size_t *pos, int nested, int *depth)
-{
-    size_t p = *pos;
-
-    for (;;) {
-        const unsigned char *hit =
-            nested ? find2(b + p, len - p, '*', '/') : memchr(b + p, '*', len - p);
-
-        if (!hit) {
-            *pos = len;
-            return 0;
-        }
-        p = (size_t)(hit - b);
-        if (p + 1 >= len) {
-            *pos = p;
-            return 0;
-        }
-        if (b[p] == '*' && b[p + 1] == '/') {
-            p += 2;
-            if (--*depth == 0) {
-                *pos = p;
-                return 1;
-            }
-        } else if (b[p] == '/' && b[p + 1] == '*') {
-            p += 2;
-            ++*depth;
-        } else {
-            p++;
-        }
-    }
-}
-
-/* Scans a dollar-quoted body for $tag$. */
-static int
-scan_dollar(const unsigned char *b, size_t len, size_t *pos, const unsigned char *tag, size_t tlen)
-{
-    size_t p = *pos;
-
-    for (;;) {
-        const unsigned char *hit = memchr(b + p, '$', len - p);
-
-        if (!hit) {
-            *pos = len;
-            return 0;
-        }
-        p = (size_t)(hit - b);
-        if (len - p < tlen + 2) {
-            *pos = p;
-            return 0;
-        }
-        if (memcmp(b + p + 1, tag, tlen) == 0 && b[p + 1 + tlen] == '$') {
-            *pos = p + tlen + 2;
-            return 1;
-        }
-        p++;
-    }
-}
-
-/* At b[p] == '$': 1 when it opens $tag$ (*tlen set), 0 when not, -1 when input is short. */
-static int
-dollar_open(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p, int eof,
-            size_t *tlen)
-{
-    size_t q = p + 1;
-
-    if (q >= len)
-        return eof ? 0 : -1;
-    if (b[q] != '$' && !lx->idents[b[q]])
-        return 0;
-    while (q < len && b[q] != '$' && lx->identc[b[q]])
-        q++;
-    if (q >= len)
-        return eof ? 0 : -1;
-    if (b[q] != '$')
-        return 0;
-    *tlen = q - p - 1;
-    return 1;
-}
-
-/* At b[p] == '-': 1 when a line comment starts, 0 when not, -1 when input is short. */
-static int
-dash_comment(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p, int eof)
-{
-    if (p + 1 >= len)
-        return eof ? 0 : -1;
-    if (b[p + 1] != '-')
-        return 0;
-    if (!(lx->rules & STRATA_LEX_DASH_NEEDS_SPACE))
-        return 1;
-    if (p + 2 >= len)
-        return eof ? 1 : -1;
-    return is_space(b[p + 2]);
-}
-
-/* At "/ *" in complete text: length of an executable-comment opener, or 0. */
-static size_t
-exec_opener(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p)
-{
-    if (!(lx->rules & STRATA_LEX_EXEC_COMMENTS) || p + 2 >= len)
-        return 0;
-    if (b[p + 2] == '!')
-        return 3;
-    if (p + 3 < len && b[p + 2] == 'M' && b[p + 3] == '!')
-        return 4;
-    return 0;
-}
-
-/* ---- statement analysis (complete text) ---- */
-
-/* Skips whitespace and comments in complete text t[0, n) from p. */
-static size_t
-skip_blank(const strata_lexer *lx, const unsigned char *t, size_t n, size_t p)
-{
-    for (;;) {
-        while (p < n && is_space(t[p]))
-            p++;
-        if (p >= n)
-            return n;
-        if ((t[p] == '-' && dash_comment(lx, t, n, p, 1) == 1) ||
-            (t[p] == '#' && (lx->rules & STRATA_LEX_HASH_COMMENTS))) {
-            const unsigned char *nl = memchr(t + p, '\n', n - p);
-
-            p = nl ? (size_t)(nl - t) : n;
-        } else if (t[p] == '/' && p + 1 < n && t[p + 1] == '*' && !exec_opener(lx, t, n, p)) {
-            int depth = 1;
-
-            p += 2;
-            if (!scan_comment(t, n, &p, (lx->rules & STRATA_LEX_NESTED_COMMENTS) != 0, &depth))
-                p = n;
-        } else {
-            return p;
-        }
-    }
-}
-
-/* Skips one quoted or otherwise opaque token at t[p]; returns its type, or T_END if none. */
-static int
-skip_quoted(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p)
-{
-    uint32_t r = lx->rules;
-    unsigned char c = t[*p];
-    size_t q = *p + 1, tl, ex;
-    int depth = 1, done;
-
-    if (c == '\'' || c == '"') {
-        done = scan_quoted(t, n, &q, 1, c, 1, (r & STRATA_LEX_BACKSLASH_ESCAPES) != 0);
-    } else if ((c == '`' && (r & STRATA_LEX_BACKTICKS)) ||
-               (c == '[' && (r & STRATA_LEX_BRACKETS))) {
-        done = scan_quoted(t, n, &q, 1, c == '[' ? ']' : '`', c == '`', 0);
-    } else if (c == '$' && (r & STRATA_LEX_DOLLAR_QUOTES) && dollar_open(lx, t, n, *p, 1, &tl)) {
-        q = *p + tl + 2;
-        done = scan_dollar(t, n, &q, t + *p + 1, tl);
-    } else if (c == '/' && *p + 1 < n && t[*p + 1] == '*' &&
-               (ex = exec_opener(lx, t, n, *p)) != 0) {
-        q = *p + ex;
-        done = scan_comment(t, n, &q, 0, &depth);
-        *p = done ? q : n;
-        return T_OTHER;
-    } else {
-        return T_END;
-    }
-    *p = done ? q : n;
-    return c == '\'' || c == '$' ? T_STRING : T_NAME;
-}
-
-/* Reads one name part (word or quoted identifier) at t[*p]; returns its type or T_END. */
-static int
-name_part(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p)
-{
-    size_t q = *p;
-    int type;
-
-    if (lx->idents[t[q]]) {
-        while (++q < n && lx->identc[t[q]])
-            ;
-        if ((lx->rules & STRATA_LEX_E_STRINGS) && q == *p + 1 && (t[*p] | 0x20) == 'e' && q < n &&
-            t[q] == '\'') {
-            q++;
-            *p = scan_quoted(t, n, &q, 1, '\'', 1, 1) ? q : n;
-            return T_STRING;
-        }
-        *p = q;
-        return T_WORD;
-    }
-    type = skip_quoted(lx, t, n, &q);
-    if (type != T_NAME)
-        return T_END;
-    *p = q;
-    return T_NAME;
-}
-
-/*
- * Reads the next token of complete text t[0, n) from *p into *tk, skipping whitespace and
- * comments; a dotted name (a.b."c") is one T_NAME. Returns the token type, T_END at the end.
- */
-static int
-next_token(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p, lx_tok *tk)
-{
-    size_t q = skip_blank(lx, t, n, *p);
-    int type;
-
-    tk->off = q;
-    if (q >= n) {
-        *p = n;
-        return tk->type = T_END;
-    }
-    type = name_part(lx, t, n, &q);
-    if (type == T_WORD || type == T_NAME) {
-        while (q + 1 < n && t[q] == '.') {
-            size_t r = q + 1;
-
-            if (name_part(lx, t, n, &r) == T_END)
-                break;
-            q = r;
-            type = T_NAME;
-        }
-    } else if (type == T_END && (type = skip_quoted(lx, t, n, &q)) == T_END) {
-        type = T_OTHER;
-        if (t[q] >= '0' && t[q] <= '9')
-            while (++q < n && lx->identc[t[q]])
-                ;
-        else
-            q++;
-    }
-    tk->type = type;
-    tk->len = q - tk->off;
-    *p = q;
-    return type;
-}
-
-static int
-tok_kw(const unsigned char *t, const lx_tok *tk, const char *k)
-{
-    return tk->type == T_WORD && kw(t + tk->off, tk->len, k);
-}
-
-/* True when token tk is the pattern word pat[0, wl) ("*": any name). */
-static int
-pattern_word(const unsigned char *t, const lx_tok *tk, const char *pat, size_t wl)
-{
-    size_t j;
-
-    if (wl == 1 && *pat == '*')
-        return tk->type == T_WORD || tk->type == T_NAME;
-    if (tk->type != T_WORD || tk->len != wl)
-        return 0;
-    for (j = 0; j < wl; j++)
-        if (ascii_upper(t[tk->off + j]) != ascii_upper((unsigned char)pat[j]))
-            return 0;
-    return 1;
-}
-
-/*
- * True when the leading tokens tk[0, nt) match the first max words of pattern pat
- * (space-separated words), or all of them when it has fewer.
- */
-static int
-pattern_match(const unsigned char *t, const lx_tok *tk, int nt, const char *pat, int max)
-{
-    int i = 0;
-
-    for (;;) {
-        size_t wl;
-
-        while (*pat == ' ')
-            pat++;
-        if (*pat == '\0' || i == max)
-            return i > 0;
-        wl = strcspn(pat, " ");
-        if (i >= nt || !pattern_word(t, &tk[i], pat, wl))
-            return 0;
-        pat += wl;
-        i++;
-    }
-}
-
-/* True for BEGIN/START TRANSACTION/COMMIT/ROLLBACK/END/ABORT statements. */
-static int
-is_tx_control(const unsigned char *t, const lx_tok *tk, int nt)
-{
-    int i = 1;
-
-    if (tok_kw(t, &tk[0], "BEGIN") || tok_kw(t, &tk[0], "END") || tok_kw(t, &tk[0], "ABORT"))
-        return 1;
-    if (tok_kw(t, &tk[0], "START"))
-        return nt > 1 && tok_kw(t, &tk[1], "TRANSACTION");
-    if (tok_kw(t, &tk[0], "COMMIT"))
-        return nt < 2 || !tok_kw(t, &tk[1], "PREPARED");
-    if (!tok_kw(t, &tk[0], "ROLLBACK"))
-        return 0;
-    if (i < nt && (tok_kw(t, &tk[i], "WORK") || tok_kw(t, &tk[i], "TRANSACTION")))
-        i++;
-    return i >= nt || (!tok_kw(t, &tk[i], "TO") && !tok_kw(t, &tk[i], "PREPARED"));
-}
-
-/* True when the words FROM STDIN follow each other somewhere in the statement. */
-static int
-has_from_stdin(const strata_lexer *lx, const unsigned char *t, size_t n)
-{
-    size_t p = 0;
-    lx_tok tk;
-    int from = 0;
-
-    while (next_token(lx, t, n, &p, &tk) != T_END) {
-        if (from && tok_kw(t, &tk, "STDIN"))
-            return 1;
-        from = tok_kw(t, &tk, "FROM");
-    }
-    return 0;
-}
-
-/* False when a statement starting with token tk cannot carry any STRATA_STMT_* flag. */
-static int
-may_flag(const strata_lexer *lx, const unsigned char *t, const lx_tok *tk)
-{
-    static const char *const first[] = {"BEGIN",    "END",    "ABORT", "START",
-                                        "ROLLBACK", "COMMIT", "COPY",  NULL};
-    const char *const *pat;
-
-    if (tk->type == T_WORD && kw_any(t + tk->off, tk->len, first))
-        return 1;
-    for (pat = lx->no_tx; pat && *pat; pat++)
-        if (pattern_match(t, tk, 1, *pat, 1))
-            return 1;
-    return 0;
-}
-
-/* STRATA_STMT_* flags of the complete statement t[0, n) (group: from a StatementBegin). */
-static unsigned
-stmt_flags(const strata_lexer *lx, const unsigned char *t, size_t n, int group)
-{
-    lx_tok tk[LX_TOKS];
-    unsigned flags = 0;
-    size_t p = 0;
-    int nt = 1;
-    const char *const *pat;
-
-    if (next_token(lx, t, n, &p, &tk[0]) == T_END || !may_flag(lx, t, &tk[0]))
-        return 0;
-    while (nt < LX_TOKS && next_token(lx, t, n, &p, &tk[nt]) != T_END)
-        nt++;
-    for (pat = lx->no_tx; pat && *pat; pat++)
-        if (pattern_match(t, tk, nt, *pat, -1)) {
-            flags |= STRATA_STMT_NO_TRANSACTION;
-            break;
-        }
-    if (!lx->block && is_tx_control(t, tk, nt))
-        flags |= STRATA_STMT_TX_CONTROL;
-    if ((lx->rules & STRATA_LEX_COPY_STDIN) && !group && tok_kw(t, &tk[0], "COPY") &&
-        has_from_stdin(lx, t, n))
-        flags |= STRATA_STMT_COPY;
-    return flags;
-}
+/* ---- statement headers ---- */
 
 /*
  * True when what precedes the routine keyword at buffer offset kw_off can be a CREATE
@@ -863,16 +410,17 @@ header_ok(const strata_lexer *lx, size_t kw_off)
     const unsigned char *t = lx->buf + lx->stmt_off;
     size_t n = kw_off - lx->stmt_off, p = 0;
     int definer = 0;
-    lx_tok tk;
+    strata_tok tk;
 
-    while (next_token(lx, t, n, &p, &tk) != T_END) {
-        if (tk.type == T_WORD && kw(t + tk.off, tk.len, "DEFINER"))
+    while (strata_sql_next_token(&lx->sc, t, n, &p, &tk) != STRATA_TOK_END) {
+        if (tk.type == STRATA_TOK_WORD && strata_kw(t + tk.off, tk.len, "DEFINER"))
             definer = 1;
-        else if (tk.type == T_WORD && !definer && !kw_any(t + tk.off, tk.len, filler))
+        else if (tk.type == STRATA_TOK_WORD && !definer &&
+                 !strata_kw_any(t + tk.off, tk.len, filler))
             return 0;
-        else if ((tk.type == T_NAME || tk.type == T_STRING) && !definer)
+        else if ((tk.type == STRATA_TOK_NAME || tk.type == STRATA_TOK_STRING) && !definer)
             return 0;
-        else if (tk.type == T_OTHER && (tk.len != 1 || !memchr("=@()", t[tk.off], 4)))
+        else if (tk.type == STRATA_TOK_OTHER && (tk.len != 1 || !memchr("=@()", t[tk.off], 4)))
             return 0;
     }
     return 1;
@@ -916,17 +464,17 @@ block_word(strata_lexer *lx, const unsigned char *w, size_t n)
     static const char *const end_nothing[] = {"IF", "LOOP", "WHILE", "REPEAT", NULL};
 
     if (lx->end_pending) {
-        if (kw_any(w, n, end_nothing)) {
+        if (strata_kw_any(w, n, end_nothing)) {
             lx->end_pending = 0;
             return;
         }
         close_end(lx);
-        if (kw(w, n, "CASE"))
+        if (strata_kw(w, n, "CASE"))
             return;
     }
-    if (kw(w, n, "BEGIN") || kw(w, n, "CASE"))
+    if (strata_kw(w, n, "BEGIN") || strata_kw(w, n, "CASE"))
         lx->depth++;
-    else if (kw(w, n, "END"))
+    else if (strata_kw(w, n, "END"))
         lx->end_pending = 1;
 }
 
@@ -939,7 +487,7 @@ create_word(strata_lexer *lx, const unsigned char *w, size_t n)
         stop_header(lx);
         return;
     }
-    if (!kw_any(w, n, routine))
+    if (!strata_kw_any(w, n, routine))
         return;
     if (header_ok(lx, (size_t)(w - lx->buf))) {
         lx->block = 1;
@@ -962,13 +510,13 @@ word(strata_lexer *lx, const unsigned char *w, size_t n)
         create_word(lx, w, n);
         break;
     case H_BEGIN:
-        if (kw(w, n, "NOT"))
+        if (strata_kw(w, n, "NOT"))
             lx->hdr = H_BEGIN_NOT;
         else
             stop_header(lx);
         break;
     case H_BEGIN_NOT:
-        if (kw(w, n, "ATOMIC")) {
+        if (strata_kw(w, n, "ATOMIC")) {
             lx->block = 1;
             lx->depth = 1;
             lx->hdr = H_NONE;
@@ -1025,7 +573,7 @@ first_word(strata_lexer *lx, size_t s, size_t e)
     const unsigned char *w = lx->buf + s;
     size_t n = e - s;
 
-    if ((lx->rules & STRATA_LEX_DELIMITER) && !lx->goose && kw(w, n, "DELIMITER")) {
+    if ((lx->rules & STRATA_LEX_DELIMITER) && !lx->goose && strata_kw(w, n, "DELIMITER")) {
         int r = delimiter_line(lx, e);
 
         if (r != EV_NONE)
@@ -1034,9 +582,9 @@ first_word(strata_lexer *lx, size_t s, size_t e)
     begin_stmt(lx);
     lx->pos = e;
     if ((lx->rules & STRATA_LEX_BLOCKS) && lx->dlen == 0 && !lx->goose) {
-        if (kw(w, n, "CREATE"))
+        if (strata_kw(w, n, "CREATE"))
             lx->hdr = H_CREATE;
-        else if (kw(w, n, "BEGIN"))
+        else if (strata_kw(w, n, "BEGIN"))
             lx->hdr = H_BEGIN;
         if (lx->hdr != H_NONE)
             set_table(lx, TAB_WORDS);
@@ -1060,18 +608,18 @@ annotation_kind(const unsigned char *c, size_t n, int *strata)
     c += i;
     n -= i;
     *strata = 1;
-    if (kw(c, n, "STRATA:STATEMENT-BEGIN"))
+    if (strata_kw(c, n, "STRATA:STATEMENT-BEGIN"))
         return A_BEGIN;
-    if (kw(c, n, "STRATA:STATEMENT-END"))
+    if (strata_kw(c, n, "STRATA:STATEMENT-END"))
         return A_END;
     *strata = 0;
-    if (n < 7 || !kw(c, 6, "+GOOSE") || (c[6] != ' ' && c[6] != '\t'))
+    if (n < 7 || !strata_kw(c, 6, "+GOOSE") || (c[6] != ' ' && c[6] != '\t'))
         return A_NONE;
     for (j = 7; j < n && (c[j] == ' ' || c[j] == '\t'); j++)
         ;
-    if (kw(c + j, n - j, "STATEMENTBEGIN"))
+    if (strata_kw(c + j, n - j, "STATEMENTBEGIN"))
         return A_BEGIN;
-    if (kw(c + j, n - j, "STATEMENTEND"))
+    if (strata_kw(c + j, n - j, "STATEMENTEND"))
         return A_END;
     return A_NONE;
 }
@@ -1139,7 +687,7 @@ annotation(strata_lexer *lx)
 static int
 run_quote(strata_lexer *lx)
 {
-    if (!scan_quoted(lx->buf, lx->len, &lx->pos, lx->eof, lx->q, lx->q_dbl, lx->q_bs))
+    if (!strata_scan_quoted(lx->buf, lx->len, &lx->pos, lx->eof, lx->q, lx->q_dbl, lx->q_bs))
         return EV_NEED;
     lx->state = S_NORMAL;
     return EV_STATE;
@@ -1164,7 +712,7 @@ run_comment(strata_lexer *lx)
 {
     int nested = lx->state == S_BLOCK && (lx->rules & STRATA_LEX_NESTED_COMMENTS);
 
-    if (!scan_comment(lx->buf, lx->len, &lx->pos, nested, &lx->cdepth))
+    if (!strata_scan_comment(lx->buf, lx->len, &lx->pos, nested, &lx->cdepth))
         return EV_NEED;
     lx->state = S_NORMAL;
     return EV_STATE;
@@ -1175,7 +723,7 @@ run_dollar(strata_lexer *lx)
 {
     const unsigned char *tag = lx->buf + lx->tok_off + 1;
 
-    if (!scan_dollar(lx->buf, lx->len, &lx->pos, tag, lx->tag_len))
+    if (!strata_scan_dollar(lx->buf, lx->len, &lx->pos, tag, lx->tag_len))
         return EV_NEED;
     lx->state = S_NORMAL;
     return EV_STATE;
@@ -1270,7 +818,7 @@ on_digits(strata_lexer *lx)
 static int
 on_dash(strata_lexer *lx)
 {
-    int r = dash_comment(lx, lx->buf, lx->len, lx->pos, lx->eof);
+    int r = strata_dash_comment(&lx->sc, lx->buf, lx->len, lx->pos, lx->eof);
 
     if (r < 0)
         return EV_NEED;
@@ -1300,7 +848,7 @@ on_slash(strata_lexer *lx)
         lx->pos++;
         return EV_AGAIN;
     }
-    ex = exec_opener(lx, b, lx->len, p);
+    ex = strata_exec_opener(&lx->sc, b, lx->len, p);
     if (ex)
         return enter(lx, S_EXEC, p, p + ex);
     return enter(lx, S_BLOCK, p, p + 2);
@@ -1317,7 +865,7 @@ on_dollar(strata_lexer *lx)
         lx->pos++;
         return EV_AGAIN;
     }
-    r = dollar_open(lx, b, lx->len, p, lx->eof, &tl);
+    r = strata_dollar_open(&lx->sc, b, lx->len, p, lx->eof, &tl);
     if (r < 0)
         return EV_NEED;
     if (r == 0) {
@@ -1557,7 +1105,8 @@ emit(strata_lexer *lx, strata_stmt *st)
     set_table(lx, TAB_OUT);
     if (e == s)
         return 0;
-    flags = stmt_flags(lx, b + s, e - s, group) | (group ? STRATA_STMT_BLOCK : 0);
+    flags = strata_sql_flags(&lx->sc, lx->no_tx, b + s, e - s, group, lx->block) |
+            (group ? STRATA_STMT_BLOCK : 0);
     lc_at(lx, s, &st->line, &st->col);
     /* count the lines up to the scan position before the NUL may hide a newline */
     cursor_to(lx, lx->pos);
@@ -1727,6 +1276,9 @@ strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_
     lx->cap = LX_BUF_INIT;
     lx->rules = rules;
     lx->no_tx = no_tx_patterns;
+    lx->sc.rules = rules;
+    lx->sc.idents = lx->idents;
+    lx->sc.identc = lx->identc;
     lx->read = read;
     lx->ctx = ctx;
     lx->cur_line = first_line > 0 ? first_line : 1;

@@ -1396,27 +1396,42 @@ static const char *const pg_schemes[] = {"postgres", "postgresql", NULL};
 static const char *const pg_dialect_aliases[] = {"postgresql", "pg", NULL};
 
 /*
- * Statements PostgreSQL refuses inside a transaction block ("cannot run inside a
- * transaction block"). Not expressible as prefixes: REINDEX (CONCURRENTLY) ... and a bare
- * CLUSTER; CREATE/ALTER/DROP SUBSCRIPTION are listed whole, though some forms
- * (create_slot = false, refresh = false, no slot) could run in one.
+ * Statements PostgreSQL 15 refuses inside a transaction block ("... cannot run inside a
+ * transaction block"): every PreventInTransactionBlock() of the server, checked against it
+ * by tests/integration/test_postgres_driver.c. REINDEX takes CONCURRENTLY after its object
+ * kind, or in its option list bare or set to TRUE, ON or 1 (a quoted 'true' is missed: that
+ * REINDEX then fails with the server's own message); a bare CLUSTER reorders every table.
+ * CREATE/ALTER/DROP SUBSCRIPTION are listed whole, though some forms (create_slot = false,
+ * refresh = false, no slot) could run in one: running outside a transaction is always
+ * possible.
  */
 static const char *const pg_no_transaction[] = {
     "CREATE INDEX CONCURRENTLY",
     "CREATE UNIQUE INDEX CONCURRENTLY",
     "DROP INDEX CONCURRENTLY",
     "REINDEX * CONCURRENTLY",
-    "REINDEX * * CONCURRENTLY",
+    "REINDEX ( ... ) * CONCURRENTLY",
+    "REINDEX ( ... CONCURRENTLY )",
+    "REINDEX ( ... CONCURRENTLY , ... )",
+    "REINDEX ( ... CONCURRENTLY TRUE ... )",
+    "REINDEX ( ... CONCURRENTLY ON ... )",
+    "REINDEX ( ... CONCURRENTLY 1 ... )",
+    "REINDEX SCHEMA",
     "REINDEX DATABASE",
     "REINDEX SYSTEM",
+    "REINDEX ( ... ) SCHEMA",
+    "REINDEX ( ... ) DATABASE",
+    "REINDEX ( ... ) SYSTEM",
     "VACUUM",
+    "CLUSTER $",
+    "CLUSTER VERBOSE $",
     "CREATE DATABASE",
     "DROP DATABASE",
     "ALTER DATABASE * SET TABLESPACE",
     "ALTER SYSTEM",
     "CREATE TABLESPACE",
     "DROP TABLESPACE",
-    "ALTER TABLE * DETACH PARTITION * CONCURRENTLY",
+    "ALTER TABLE ... DETACH PARTITION * CONCURRENTLY",
     "CREATE SUBSCRIPTION",
     "DROP SUBSCRIPTION",
     "ALTER SUBSCRIPTION * REFRESH PUBLICATION",

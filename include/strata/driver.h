@@ -194,9 +194,14 @@ typedef struct strata_driver {
     /* ---- dialect ---- */
     uint32_t lexer_rules; /* STRATA_LEX_* bits */
     /*
-     * NULL-terminated statement prefixes that cannot run inside a transaction block, as
-     * space-separated keywords matched case-insensitively against the statement's first
-     * words; "*" matches any one word. Example: "CREATE INDEX CONCURRENTLY". May be NULL.
+     * NULL-terminated patterns of statements that cannot run inside a transaction block.
+     * A pattern is space-separated items matched against the statement's tokens from its
+     * start (comments skipped): a keyword matches that word, ignoring case; "*" matches any
+     * one word or name (a.b, "Quoted"); "..." matches any run of tokens, none included;
+     * "$" matches the end of the statement; any other item (such as "(" or ",") matches
+     * that punctuation. The statement may go on after the last item unless it is "$".
+     * Examples: "CREATE INDEX CONCURRENTLY", "REINDEX ( ... ) * CONCURRENTLY",
+     * "CLUSTER $". May be NULL.
      */
     const char *const *no_transaction_patterns;
     /* Quotes an identifier / a string literal for this dialect (snprintf convention). */

@@ -1128,6 +1128,52 @@ test_many_statements(void)
     free(in);
 }
 
+static void
+test_pg_no_transaction_language(void)
+{
+    static const char *const pats[] = {"REINDEX * CONCURRENTLY",
+                                       "REINDEX ( ... ) * CONCURRENTLY",
+                                       "REINDEX ( ... CONCURRENTLY )",
+                                       "REINDEX ( ... CONCURRENTLY , ... )",
+                                       "CLUSTER $",
+                                       "CLUSTER VERBOSE $",
+                                       "ALTER TABLE ... DETACH PARTITION * CONCURRENTLY",
+                                       NULL};
+    static const struct {
+        const char *sql;
+        unsigned flags;
+    } cases[] = {
+        {"REINDEX INDEX CONCURRENTLY i", STRATA_STMT_NO_TRANSACTION},
+        {"REINDEX (VERBOSE) INDEX CONCURRENTLY i", STRATA_STMT_NO_TRANSACTION},
+        {"reindex (verbose, tablespace x) table concurrently s.t", STRATA_STMT_NO_TRANSACTION},
+        {"REINDEX (CONCURRENTLY) INDEX i", STRATA_STMT_NO_TRANSACTION},
+        {"REINDEX (VERBOSE, CONCURRENTLY, TABLESPACE x) TABLE t", STRATA_STMT_NO_TRANSACTION},
+        {"REINDEX (VERBOSE) TABLE t", 0},
+        {"REINDEX TABLE \"concurrently\"", 0},
+        {"CLUSTER", STRATA_STMT_NO_TRANSACTION},
+        {"CLUSTER VERBOSE", STRATA_STMT_NO_TRANSACTION},
+        {"CLUSTER t USING i", 0},
+        {"ALTER TABLE IF EXISTS p DETACH PARTITION p1 CONCURRENTLY", STRATA_STMT_NO_TRANSACTION},
+        {"ALTER TABLE ONLY s.p DETACH PARTITION s.p1 CONCURRENTLY", STRATA_STMT_NO_TRANSACTION},
+        {"ALTER TABLE p DETACH PARTITION p1", 0},
+        {"ALTER TABLE p ADD COLUMN concurrently int", 0},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char in[256];
+        lexed r;
+
+        snprintf(in, sizeof(in), "%s;", cases[i].sql);
+        lexp(&r, PG, pats, in);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CU_ASSERT_EQUAL(r.flags[0], cases[i].flags);
+        if (r.flags[0] != cases[i].flags)
+            fprintf(stderr, "\n  flags %u for: %s\n", r.flags[0], cases[i].sql);
+        lexed_free(&r);
+    }
+}
+
 typedef struct test_case {
     const char *name;
     CU_TestFunc fn;
@@ -1158,18 +1204,20 @@ static const test_case sqlite_tests[] = {{"brackets", test_sqlite_brackets},
                                          {"trigger with BEGIN/CASE/END", test_sqlite_trigger},
                                          {NULL, NULL}};
 
-static const test_case pg_tests[] = {{"dollar quotes", test_pg_dollar_quotes},
-                                     {"plpgsql bodies and BEGIN ATOMIC", test_pg_plpgsql_body},
-                                     {"E strings and doubled quotes", test_pg_strings},
-                                     {"nested comments", test_pg_nested_comments},
-                                     {"positional parameters", test_pg_positional_params},
-                                     {"CREATE INDEX CONCURRENTLY", test_pg_concurrently},
-                                     {"psql meta-commands", test_pg_psql_meta},
-                                     {"COPY FROM stdin", test_pg_copy},
-                                     {"COPY errors", test_pg_copy_errors},
-                                     {"COPY large data", test_pg_copy_large},
-                                     {"unterminated dialect constructs", test_unterminated_dialect},
-                                     {NULL, NULL}};
+static const test_case pg_tests[] = {
+    {"dollar quotes", test_pg_dollar_quotes},
+    {"plpgsql bodies and BEGIN ATOMIC", test_pg_plpgsql_body},
+    {"E strings and doubled quotes", test_pg_strings},
+    {"nested comments", test_pg_nested_comments},
+    {"positional parameters", test_pg_positional_params},
+    {"CREATE INDEX CONCURRENTLY", test_pg_concurrently},
+    {"psql meta-commands", test_pg_psql_meta},
+    {"COPY FROM stdin", test_pg_copy},
+    {"COPY errors", test_pg_copy_errors},
+    {"COPY large data", test_pg_copy_large},
+    {"unterminated dialect constructs", test_unterminated_dialect},
+    {"no-transaction pattern language", test_pg_no_transaction_language},
+    {NULL, NULL}};
 
 static const test_case my_tests[] = {
     {"DELIMITER", test_my_delimiter},
