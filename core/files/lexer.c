@@ -24,13 +24,21 @@
  * memchr. Line and column are not tracked per byte: a cursor counts newlines lazily, up to
  * the positions somebody asks about (statement starts, error positions), and over the text
  * a refill discards.
+ *
+ * Where a delimiter might not end a statement, the scanner switches to a table that
+ * classifies every token and feeds the words to the dialect's tracker: MySQL's BEGIN ... END
+ * count in block mode, psql's in CREATE FUNCTION, or SQLite's own sqlite3_complete()
+ * asked at each ';' of a CREATE or EXPLAIN statement. Input is read up to
+ * the first NUL byte, which is an error where the scanner reaches it.
  */
 
 #define LX_CHUNK (64 * 1024) /* smallest read; the buffer keeps this much free */
 #define LX_BUF_INIT (4 * LX_CHUNK)
-#define LX_DELIM_MAX 15 /* longest DELIMITER string */
+#define LX_DELIM_MAX 15 /* longest DELIMITER string (the mysql client keeps 15 bytes) */
 #define LX_HDR_WORDS 24 /* words searched for TRIGGER/PROCEDURE/... */
 #define LX_ANNOT_MAX 96 /* longest grouping-annotation line looked at */
+#define LX_META_MAX 32  /* longest psql meta-command name looked at */
+#define LX_KEY_MAX 128  /* longest \restrict key */
 
 /* Byte classes of the scanner tables. */
 enum {
@@ -48,8 +56,10 @@ enum {
     C_HASH,
     C_DOLLAR,
     C_SEMI,
-    C_DELIM, /* first byte of a custom DELIMITER */
-    C_BSLASH /* psql meta-command at statement start */
+    C_DELIM,  /* first byte of a custom DELIMITER */
+    C_BSLASH, /* psql meta-command at statement start */
+    C_LPAREN, /* parentheses, when counted */
+    C_RPAREN,
 };
 
 /* Scanner tables: between statements, inside one, inside one whose words count. */
@@ -60,20 +70,24 @@ enum { S_NORMAL, S_QUOTE, S_LINE, S_BLOCK, S_EXEC, S_DOLLAR };
 /* Scanner events. */
 enum { EV_AGAIN, EV_STATE, EV_NEED, EV_STMT, EV_ERR, EV_END, EV_NONE };
 
-enum { Q_STRING, Q_ESTRING, Q_IDENT, Q_BTICK, Q_BRACKET };
-
-/* Progress through a statement's header towards block mode. */
-enum { H_NONE, H_CREATE, H_BEGIN, H_BEGIN_NOT };
+enum { Q_STRING, Q_ESTRING, Q_BSTRING, Q_IDENT, Q_BTICK, Q_BRACKET };
 
 enum { CP_NONE, CP_LINE, CP_DATA };
 
 enum { A_NONE, A_BEGIN, A_END };
+
+/* Progress through a statement's header towards block mode (MySQL). */
+enum { H_NONE, H_CREATE, H_BEGIN, H_BEGIN_NOT };
+
+/* Who follows the words of the statement being gathered, besides block mode. */
+enum { TRACK_NONE, TRACK_PSQL };
 
 struct strata_lexer {
     uint32_t rules;
     const char *const *no_tx;
     strata_read_fn read;
     void *ctx;
+    strata_complete_fn complete;
     strata_sqlscan sc; /* the rules and tables below, for sqlscan.c and statement.c */
 
     unsigned char *buf; /* input window: [0, len) read, scanning at pos */
@@ -81,7 +95,9 @@ struct strata_lexer {
     size_t len;
     size_t pos;
     int eof;
-    int started; /* BOM check done */
+    int nul;       /* input stopped at a NUL byte, which sits at buf[len] */
+    int started;   /* BOM check done */
+    uint64_t base; /* input offset of buf[0] */
 
     /* Line/column cursor: cur_off has line cur_line, column cur_col. */
     size_t cur_off;
@@ -111,13 +127,21 @@ struct strata_lexer {
     int in_stmt;
     size_t stmt_off;
     size_t stmt_end;
-    int hdr;
-    int nwords;
-    int block;
-    long depth;
-    int end_pending;
     int emit_block; /* ends a StatementBegin/StatementEnd group */
     long index;
+    int track; /* TRACK_*: who reads its words */
+    int hdr;   /* MySQL: its header, towards block mode */
+    int nwords;
+    int block; /* MySQL: in block mode (never transaction control) */
+    long depth;
+    int end_pending;
+    int psql_on;      /* TRACK_PSQL: it is CREATE [OR REPLACE] FUNCTION/PROCEDURE */
+    int ids_count;    /* TRACK_PSQL: identifiers seen, up to 4 */
+    char ids[4];      /* their first letters when create/function/procedure/or/replace */
+    long begin_depth; /* TRACK_PSQL: psql's BEGIN ... END depth */
+    long paren;       /* parenthesis depth, when counted */
+    size_t paren_off; /* where the outermost open parenthesis is */
+    int ask;          /* complete() decides where it ends */
 
     char delim[LX_DELIM_MAX + 1];
     size_t dlen; /* 0: the delimiter is ';' */
@@ -126,6 +150,14 @@ struct strata_lexer {
     int goose; /* inside a StatementBegin group: 1 goose, 2 strata spelling */
     long goose_line;
     long goose_col;
+
+    /* A SET standard_conforming_strings waiting for the end of its line to apply. */
+    int scs_next;
+    int scs_wait;
+    uint64_t scs_from; /* input offset from which no newline was seen yet */
+
+    int restricted; /* inside psql's \restrict KEY ... \unrestrict KEY */
+    char restrict_key[LX_KEY_MAX + 1];
 
     int copy;
     int copy_bol;
@@ -207,6 +239,8 @@ fail_unterminated(strata_lexer *lx)
                      "is written '')",
         [Q_ESTRING] = "unterminated E'...' string: add the closing ' (inside E'...' a "
                       "backslash escapes the next character)",
+        [Q_BSTRING] = "unterminated string literal: add the closing ' (standard_conforming_"
+                      "strings is off here, so a backslash escapes the next character)",
         [Q_IDENT] = "unterminated quoted identifier: add the closing \" (a \" inside it is "
                     "written \"\")",
         [Q_BTICK] = "unterminated backquoted identifier: add the closing ` (a ` inside it "
@@ -236,7 +270,36 @@ fail_unterminated(strata_lexer *lx)
     }
 }
 
+/* The input holds a NUL byte (at buf[len]): nothing after it is read. */
+static int
+fail_nul(strata_lexer *lx)
+{
+    long line, col;
+
+    lc_at(lx, lx->len, &line, &col);
+    return fail_lc(lx, line, col,
+                   "NUL byte in the SQL text: SQL cannot hold one, and nothing after it is "
+                   "read (is the file binary or UTF-16?)");
+}
+
 /* ---- buffer ---- */
+
+/* A SET standard_conforming_strings applies once a newline follows it (psql reads each
+ * line with the setting in force when the line began). Looks for one before upto. */
+static void
+scs_seek(strata_lexer *lx, size_t upto)
+{
+    size_t from = lx->scs_from > lx->base ? (size_t)(lx->scs_from - lx->base) : 0;
+
+    if (from >= upto)
+        return;
+    if (memchr(lx->buf + from, '\n', upto - from) != NULL) {
+        lx->sc.backslash_strings = lx->scs_next;
+        lx->scs_wait = 0;
+    } else {
+        lx->scs_from = lx->base + upto;
+    }
+}
 
 /* Discards buf[0, keep), keeping line/column knowledge of what goes. */
 static void
@@ -246,14 +309,20 @@ compact(strata_lexer *lx, size_t keep)
         lc_at(lx, lx->tok_off, &lx->tok_line, &lx->tok_col);
         lx->tok_known = 1;
     }
+    if (lx->scs_wait)
+        scs_seek(lx, keep);
     cursor_to(lx, keep);
     memmove(lx->buf, lx->buf + keep, lx->len - keep);
+    lx->base += keep;
     lx->len -= keep;
     lx->pos -= keep;
     lx->cur_off = lx->cur_off > keep ? lx->cur_off - keep : 0;
     lx->tok_off = lx->tok_off > keep ? lx->tok_off - keep : 0;
-    if (lx->in_stmt)
+    if (lx->in_stmt) {
         lx->stmt_off -= keep;
+        if (lx->paren > 0)
+            lx->paren_off -= keep;
+    }
 }
 
 static int
@@ -272,10 +341,11 @@ grow(strata_lexer *lx)
     return 0;
 }
 
-/* Reads more input after buf[len); sets eof at its end. Returns 0 or EV_ERR. */
+/* Reads more input after buf[len); sets eof at its end or at a NUL. Returns 0 or EV_ERR. */
 static int
 fill(strata_lexer *lx)
 {
+    unsigned char *nul;
     size_t n;
 
     if (lx->cap - lx->len <= LX_CHUNK) {
@@ -296,7 +366,12 @@ fill(strata_lexer *lx)
         lc_at(lx, lx->len, &line, &col);
         return fail_lc(lx, line, col, "reading the SQL input failed");
     }
-    if (n == 0)
+    nul = n > 0 ? memchr(lx->buf + lx->len, '\0', n) : NULL;
+    if (nul) {
+        n = (size_t)(nul - (lx->buf + lx->len));
+        lx->nul = 1;
+    }
+    if (n == 0 || lx->nul)
         lx->eof = 1;
     lx->len += n;
     return 0;
@@ -359,13 +434,19 @@ mark_specials(strata_lexer *lx, uint8_t *t)
         t['#'] = C_HASH;
     if (r & STRATA_LEX_DOLLAR_QUOTES)
         t['$'] = C_DOLLAR;
+    if (r & (STRATA_LEX_PARENS | STRATA_LEX_ATOMIC_BLOCKS)) {
+        t['('] = C_LPAREN;
+        t[')'] = C_RPAREN;
+    }
 }
 
 /* (Re)builds the scanner tables for the rules and the current delimiter. */
 static void
 build_tables(strata_lexer *lx)
 {
-    int words_first = (lx->rules & (STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS)) != 0;
+    int words_first =
+        (lx->rules & (STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_ATOMIC_BLOCKS)) != 0 ||
+        lx->complete;
     int c, t;
 
     build_idents(lx);
@@ -394,7 +475,31 @@ build_tables(strata_lexer *lx)
     set_table(lx, lx->tab);
 }
 
-/* ---- statement headers ---- */
+/* ---- statement state ---- */
+
+static void
+begin_stmt(strata_lexer *lx)
+{
+    lx->in_stmt = 1;
+    lx->stmt_off = lx->pos;
+    lx->track = TRACK_NONE;
+    lx->hdr = H_NONE;
+    lx->nwords = 0;
+    lx->block = 0;
+    lx->depth = 0;
+    lx->end_pending = 0;
+    lx->paren = 0;
+    lx->begin_depth = 0;
+    lx->ask = 0;
+    set_table(lx, TAB_PLAIN);
+}
+
+static void
+stop_tracking(strata_lexer *lx)
+{
+    lx->track = TRACK_NONE;
+    set_table(lx, TAB_PLAIN);
+}
 
 /*
  * True when what precedes the routine keyword at buffer offset kw_off can be a CREATE
@@ -424,21 +529,6 @@ header_ok(const strata_lexer *lx, size_t kw_off)
             return 0;
     }
     return 1;
-}
-
-/* ---- statement state ---- */
-
-static void
-begin_stmt(strata_lexer *lx)
-{
-    lx->in_stmt = 1;
-    lx->stmt_off = lx->pos;
-    lx->hdr = H_NONE;
-    lx->nwords = 0;
-    lx->block = 0;
-    lx->depth = 0;
-    lx->end_pending = 0;
-    set_table(lx, TAB_PLAIN);
 }
 
 static void
@@ -497,10 +587,59 @@ create_word(strata_lexer *lx, const unsigned char *w, size_t n)
     }
 }
 
-/* A word inside a statement whose words are tracked. */
+/*
+ * psql's reading of CREATE [OR REPLACE] FUNCTION/PROCEDURE: 1 when the identifiers seen so
+ * far make one, -1 when they cannot, 0 when undecided.
+ */
+static int
+psql_header(const strata_lexer *lx)
+{
+    const char *id = lx->ids;
+    int n = lx->ids_count;
+
+    if (n >= 2 && (id[1] == 'f' || id[1] == 'p'))
+        return 1;
+    if ((n >= 2 && id[1] != 'o') || (n >= 3 && id[2] != 'r'))
+        return -1;
+    if (n >= 4)
+        return id[3] == 'f' || id[3] == 'p' ? 1 : -1;
+    return 0;
+}
+
+/* A word of a statement starting with CREATE, counted as psqlscan.l counts identifiers. */
+static void
+psql_word(strata_lexer *lx, const unsigned char *w, size_t n)
+{
+    static const char *const noted[] = {"CREATE", "FUNCTION", "PROCEDURE", "OR", "REPLACE", NULL};
+
+    if (!lx->psql_on) {
+        int m;
+
+        lx->ids[lx->ids_count++] = strata_kw_any(w, n, noted) ? (char)(w[0] | 0x20) : 0;
+        m = psql_header(lx);
+        if (m < 0)
+            stop_tracking(lx);
+        lx->psql_on = m > 0;
+        return;
+    }
+    if (lx->paren > 0)
+        return;
+    if (strata_kw(w, n, "BEGIN"))
+        lx->begin_depth++;
+    else if (strata_kw(w, n, "CASE") && lx->begin_depth >= 1)
+        lx->begin_depth++;
+    else if (strata_kw(w, n, "END") && lx->begin_depth > 0)
+        lx->begin_depth--;
+}
+
+/* A word inside a statement whose words are followed. */
 static void
 word(strata_lexer *lx, const unsigned char *w, size_t n)
 {
+    if (lx->track == TRACK_PSQL) {
+        psql_word(lx, w, n);
+        return;
+    }
     if (lx->block) {
         block_word(lx, w, n);
         return;
@@ -527,6 +666,76 @@ word(strata_lexer *lx, const unsigned char *w, size_t n)
     default:
         break;
     }
+}
+
+static int delimiter_line(strata_lexer *lx, size_t e);
+
+/* The first word w[s, e) of a statement: a DELIMITER line, or who follows its words. */
+static int
+first_word(strata_lexer *lx, size_t s, size_t e)
+{
+    const unsigned char *w = lx->buf + s;
+    size_t n = e - s;
+
+    if ((lx->rules & STRATA_LEX_DELIMITER) && !lx->goose && strata_kw(w, n, "DELIMITER")) {
+        int r = delimiter_line(lx, e);
+
+        if (r != EV_NONE)
+            return r;
+    }
+    begin_stmt(lx);
+    lx->pos = e;
+    if (lx->goose || lx->dlen > 0)
+        return EV_AGAIN;
+    if (lx->complete && (strata_kw(w, n, "CREATE") || strata_kw(w, n, "EXPLAIN")))
+        lx->ask = 1;
+    if (lx->rules & STRATA_LEX_BLOCKS) {
+        if (strata_kw(w, n, "CREATE"))
+            lx->hdr = H_CREATE;
+        else if (strata_kw(w, n, "BEGIN"))
+            lx->hdr = H_BEGIN;
+        if (lx->hdr != H_NONE)
+            set_table(lx, TAB_WORDS);
+    }
+    if ((lx->rules & STRATA_LEX_ATOMIC_BLOCKS) && strata_kw(w, n, "CREATE")) {
+        lx->track = TRACK_PSQL;
+        lx->psql_on = 0;
+        lx->ids[0] = 'c';
+        lx->ids_count = 1;
+        set_table(lx, TAB_WORDS);
+    }
+    return EV_AGAIN;
+}
+
+/* True when complete() says the statement ends with the ';' at pos. */
+static int
+ask_complete(strata_lexer *lx)
+{
+    unsigned char *end = lx->buf + lx->pos + 1; /* pos < len < cap: within the buffer */
+    unsigned char saved = *end;
+    int done;
+
+    *end = '\0';
+    done = lx->complete((const char *)lx->buf + lx->stmt_off);
+    *end = saved;
+    return done;
+}
+
+/* True when the delimiter at pos does not end the statement. */
+static int
+stays_inside(strata_lexer *lx)
+{
+    if ((lx->rules & STRATA_LEX_PARENS) && lx->paren > 0)
+        return 1;
+    if (lx->block) {
+        if (lx->end_pending)
+            close_end(lx);
+        if (lx->depth > 0)
+            return 1;
+    }
+    if (lx->track == TRACK_PSQL && lx->begin_depth > 0)
+        return 1;
+    return lx->ask && !ask_complete(lx);
 }
 
 /* ---- directives ---- */
@@ -563,32 +772,6 @@ delimiter_line(strata_lexer *lx, size_t e)
     lx->delim[p - s] = '\0';
     lx->pos = nl ? end + 1 : end;
     build_tables(lx);
-    return EV_AGAIN;
-}
-
-/* The first word w[s, e) of a statement: DELIMITER lines and block headers. */
-static int
-first_word(strata_lexer *lx, size_t s, size_t e)
-{
-    const unsigned char *w = lx->buf + s;
-    size_t n = e - s;
-
-    if ((lx->rules & STRATA_LEX_DELIMITER) && !lx->goose && strata_kw(w, n, "DELIMITER")) {
-        int r = delimiter_line(lx, e);
-
-        if (r != EV_NONE)
-            return r;
-    }
-    begin_stmt(lx);
-    lx->pos = e;
-    if ((lx->rules & STRATA_LEX_BLOCKS) && lx->dlen == 0 && !lx->goose) {
-        if (strata_kw(w, n, "CREATE"))
-            lx->hdr = H_CREATE;
-        else if (strata_kw(w, n, "BEGIN"))
-            lx->hdr = H_BEGIN;
-        if (lx->hdr != H_NONE)
-            set_table(lx, TAB_WORDS);
-    }
     return EV_AGAIN;
 }
 
@@ -680,6 +863,38 @@ annotation(strata_lexer *lx)
     if (kind == A_END)
         return group_end(lx, nl ? end + 1 : end);
     return EV_NONE;
+}
+
+/* \restrict KEY and \unrestrict KEY (pg_dump 15.14 and later): checked, then skipped. */
+static int
+restrict_line(strata_lexer *lx, size_t s, size_t p, int on)
+{
+    const unsigned char *b = lx->buf;
+    const unsigned char *nl = memchr(b + p, '\n', lx->len - p);
+    size_t end = nl ? (size_t)(nl - b) : lx->len, k;
+    const char *cmd = on ? "\\restrict" : "\\unrestrict";
+    long line, col;
+
+    if (!nl && !lx->eof)
+        return EV_NEED;
+    lc_at(lx, s, &line, &col);
+    while (p < end && is_space(b[p]))
+        p++;
+    for (k = p; k < end && !is_space(b[k]); k++)
+        ;
+    if (k == p)
+        return fail_lc(lx, line, col, "%s needs a key, as pg_dump writes it: %s KEY", cmd, cmd);
+    if (k - p > LX_KEY_MAX)
+        return fail_lc(lx, line, col, "%s key longer than %d bytes", cmd, LX_KEY_MAX);
+    if (!on && !lx->restricted)
+        return fail_lc(lx, line, col, "\\unrestrict without a \\restrict before it");
+    if (!on && (strlen(lx->restrict_key) != k - p || memcmp(lx->restrict_key, b + p, k - p) != 0))
+        return fail_lc(lx, line, col, "\\unrestrict key differs from the \\restrict key");
+    lx->restricted = on;
+    memcpy(lx->restrict_key, b + p, k - p);
+    lx->restrict_key[k - p] = '\0';
+    lx->pos = nl ? end + 1 : end;
+    return EV_AGAIN;
 }
 
 /* ---- the scanner ---- */
@@ -774,12 +989,18 @@ static int
 on_squote(strata_lexer *lx)
 {
     const unsigned char *b = lx->buf;
-    size_t p = lx->pos, s = lx->stmt_off;
+    size_t p = lx->pos, s = lx->in_stmt ? lx->stmt_off : p;
     int bs = (lx->rules & STRATA_LEX_BACKSLASH_ESCAPES) != 0;
 
-    if (lx->in_stmt && (lx->rules & STRATA_LEX_E_STRINGS) && p > s && (b[p - 1] | 0x20) == 'e' &&
+    if ((lx->rules & STRATA_LEX_E_STRINGS) && p > s && (b[p - 1] | 0x20) == 'e' &&
         (p - 1 == s || !lx->identc[b[p - 2]]))
         return open_quote(lx, p - 1, '\'', Q_ESTRING, 1, 1);
+    if (lx->rules & STRATA_LEX_STD_STRINGS) {
+        if (lx->scs_wait)
+            scs_seek(lx, p);
+        if (lx->sc.backslash_strings && !strata_sql_standard_prefix(&lx->sc, b, s, p))
+            return open_quote(lx, p, '\'', Q_BSTRING, 1, 1);
+    }
     return open_quote(lx, p, '\'', Q_STRING, 1, bs);
 }
 
@@ -815,6 +1036,29 @@ on_digits(strata_lexer *lx)
     return EV_AGAIN;
 }
 
+/* A byte that is not a comment opener after all: it starts or continues a statement. */
+static int
+on_other(strata_lexer *lx)
+{
+    if (!lx->in_stmt)
+        begin_stmt(lx);
+    lx->pos++;
+    return EV_AGAIN;
+}
+
+static int
+on_paren(strata_lexer *lx, int open)
+{
+    if (!lx->in_stmt)
+        begin_stmt(lx);
+    if (open && lx->paren++ == 0)
+        lx->paren_off = lx->pos;
+    else if (!open && lx->paren > 0)
+        lx->paren--;
+    lx->pos++;
+    return EV_AGAIN;
+}
+
 static int
 on_dash(strata_lexer *lx)
 {
@@ -822,12 +1066,8 @@ on_dash(strata_lexer *lx)
 
     if (r < 0)
         return EV_NEED;
-    if (r == 0) {
-        if (!lx->in_stmt)
-            begin_stmt(lx);
-        lx->pos++;
-        return EV_AGAIN;
-    }
+    if (r == 0)
+        return on_other(lx);
     r = annotation(lx);
     if (r != EV_NONE)
         return r;
@@ -842,12 +1082,8 @@ on_slash(strata_lexer *lx)
 
     if (p + 3 >= lx->len && !lx->eof)
         return EV_NEED;
-    if (p + 1 >= lx->len || b[p + 1] != '*') {
-        if (!lx->in_stmt)
-            begin_stmt(lx);
-        lx->pos++;
-        return EV_AGAIN;
-    }
+    if (p + 1 >= lx->len || b[p + 1] != '*')
+        return on_other(lx);
     ex = strata_exec_opener(&lx->sc, b, lx->len, p);
     if (ex)
         return enter(lx, S_EXEC, p, p + ex);
@@ -868,31 +1104,19 @@ on_dollar(strata_lexer *lx)
     r = strata_dollar_open(&lx->sc, b, lx->len, p, lx->eof, &tl);
     if (r < 0)
         return EV_NEED;
-    if (r == 0) {
-        if (!lx->in_stmt)
-            begin_stmt(lx);
-        lx->pos++;
-        return EV_AGAIN;
-    }
+    if (r == 0)
+        return on_other(lx);
     lx->tag_len = tl;
     return enter(lx, S_DOLLAR, p, p + tl + 2);
 }
 
-/* A delimiter of dlen bytes at pos: ends the statement unless a block is open. */
+/* A delimiter of dlen bytes at pos: ends the statement unless something keeps it open. */
 static int
 on_delim(strata_lexer *lx, size_t dlen)
 {
-    if (!lx->in_stmt || lx->goose) {
+    if (!lx->in_stmt || lx->goose || stays_inside(lx)) {
         lx->pos += dlen;
         return EV_AGAIN;
-    }
-    if (lx->block) {
-        if (lx->end_pending)
-            close_end(lx);
-        if (lx->depth > 0) {
-            lx->pos += dlen;
-            return EV_AGAIN;
-        }
     }
     lx->stmt_end = lx->pos;
     lx->pos += dlen;
@@ -918,13 +1142,17 @@ static int
 on_backslash(strata_lexer *lx)
 {
     const unsigned char *b = lx->buf;
-    size_t s = lx->pos, p = s + 1, lim = s + 32;
+    size_t s = lx->pos, p = s + 1, lim = s + LX_META_MAX;
     long line, col;
 
     while (p < lx->len && p < lim && !is_space(b[p]))
         p++;
     if (p == lx->len && p < lim && !lx->eof)
         return EV_NEED;
+    if (p - s == 9 && memcmp(b + s, "\\restrict", 9) == 0)
+        return restrict_line(lx, s, p, 1);
+    if (p - s == 11 && memcmp(b + s, "\\unrestrict", 11) == 0)
+        return restrict_line(lx, s, p, 0);
     lc_at(lx, s, &line, &col);
     return fail_lc(lx, line, col,
                    "psql meta-command %.*s is not SQL; strata runs plain SQL (remove it or use "
@@ -972,6 +1200,9 @@ dispatch(strata_lexer *lx, int cls)
         return on_delim(lx, 1);
     case C_DELIM:
         return on_custom_delim(lx);
+    case C_LPAREN:
+    case C_RPAREN:
+        return on_paren(lx, cls == C_LPAREN);
     default:
         return on_backslash(lx);
     }
@@ -1028,10 +1259,35 @@ scan(strata_lexer *lx)
     }
 }
 
+/* What keeps the last statement open at the end of the input, if anything. */
+static int
+fail_open_at_end(strata_lexer *lx)
+{
+    long line, col;
+
+    if ((lx->rules & STRATA_LEX_PARENS) && lx->paren > 0) {
+        lc_at(lx, lx->paren_off, &line, &col);
+        return fail_lc(lx, line, col,
+                       "unbalanced parenthesis: this ( is never closed, so the statement never "
+                       "ends; add the closing )");
+    }
+    if (lx->track == TRACK_PSQL && lx->begin_depth > 0) {
+        lc_at(lx, lx->stmt_off, &line, &col);
+        return fail_lc(lx, line, col,
+                       "BEGIN without its END: this CREATE FUNCTION/PROCEDURE never ends (psql "
+                       "counts BEGIN, CASE and END outside parentheses); add the END");
+    }
+    return EV_NONE;
+}
+
 /* At the end of the input: the last statement, an unterminated construct, or EV_END. */
 static int
 finish_eof(strata_lexer *lx)
 {
+    int r;
+
+    if (lx->nul)
+        return fail_nul(lx);
     if (lx->state != S_NORMAL && lx->state != S_LINE)
         return fail_unterminated(lx);
     lx->state = S_NORMAL;
@@ -1043,6 +1299,9 @@ finish_eof(strata_lexer *lx)
                        lx->goose == 2 ? "-- strata:statement-end" : "-- +goose StatementEnd");
     if (!lx->in_stmt)
         return EV_END;
+    r = fail_open_at_end(lx);
+    if (r != EV_NONE)
+        return r;
     lx->stmt_end = lx->len;
     lx->pos = lx->len;
     return EV_STMT;
@@ -1086,6 +1345,26 @@ keep_copy_sql(strata_lexer *lx, const unsigned char *t, size_t n)
     return 0;
 }
 
+/* The STRATA_STMT_* flags of the statement t[0, n), noting a standard_conforming_strings
+ * change to apply after its line. */
+static unsigned
+classify(strata_lexer *lx, const unsigned char *t, size_t n, int group)
+{
+    unsigned flags = strata_sql_flags(&lx->sc, lx->no_tx, t, n, group, lx->block);
+    int scs;
+
+    if (group)
+        flags |= STRATA_STMT_BLOCK;
+    /* SET, RESET and DISCARD statements only: most statements are INSERTs */
+    if (!(lx->rules & STRATA_LEX_STD_STRINGS) || !memchr("sSrRdD", t[0], 6) ||
+        (scs = strata_sql_std_strings(&lx->sc, t, n)) < 0)
+        return flags;
+    lx->scs_next = scs;
+    lx->scs_wait = 1;
+    lx->scs_from = lx->base + lx->pos;
+    return flags | STRATA_STMT_SETTING;
+}
+
 /*
  * Fills *st with the statement just completed. Returns 1, 0 when it is empty (nothing to
  * yield), or -1 on error.
@@ -1102,11 +1381,11 @@ emit(strata_lexer *lx, strata_stmt *st)
         e = strip_delim(lx, s, e);
     lx->in_stmt = 0;
     lx->emit_block = 0;
+    lx->track = TRACK_NONE;
     set_table(lx, TAB_OUT);
     if (e == s)
         return 0;
-    flags = strata_sql_flags(&lx->sc, lx->no_tx, b + s, e - s, group, lx->block) |
-            (group ? STRATA_STMT_BLOCK : 0);
+    flags = classify(lx, b + s, e - s, group);
     lc_at(lx, s, &st->line, &st->col);
     /* count the lines up to the scan position before the NUL may hide a newline */
     cursor_to(lx, lx->pos);
@@ -1131,10 +1410,13 @@ emit(strata_lexer *lx, strata_stmt *st)
 static size_t
 copy_unterminated(strata_lexer *lx)
 {
-    fail_lc(lx, lx->copy_line, 1,
-            "COPY data starting at line %ld is not terminated by a line \\.: add a line "
-            "holding only \\. after the data",
-            lx->copy_line);
+    if (lx->nul)
+        fail_nul(lx);
+    else
+        fail_lc(lx, lx->copy_line, 1,
+                "COPY data starting at line %ld is not terminated by a line \\.: add a line "
+                "holding only \\. after the data",
+                lx->copy_line);
     return (size_t)-1;
 }
 
@@ -1276,11 +1558,11 @@ strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_
     lx->cap = LX_BUF_INIT;
     lx->rules = rules;
     lx->no_tx = no_tx_patterns;
+    lx->read = read;
+    lx->ctx = ctx;
     lx->sc.rules = rules;
     lx->sc.idents = lx->idents;
     lx->sc.identc = lx->identc;
-    lx->read = read;
-    lx->ctx = ctx;
     lx->cur_line = first_line > 0 ? first_line : 1;
     lx->cur_col = 1;
     build_tables(lx);
@@ -1290,6 +1572,25 @@ strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_
 fail:
     strata_lexer_free(lx);
     return STRATA_ERROR;
+}
+
+int
+strata_lexer_for_driver(const strata_driver *drv, strata_read_fn read, void *ctx, long first_line,
+                        strata_lexer **out)
+{
+    int rc = strata_lexer_new(drv->lexer_rules, drv->no_transaction_patterns, read, ctx, first_line,
+                              out);
+
+    if (rc == STRATA_OK && STRATA_DRIVER_HAS(drv, statement_complete))
+        strata_lexer_set_complete(*out, drv->statement_complete);
+    return rc;
+}
+
+void
+strata_lexer_set_complete(strata_lexer *lx, strata_complete_fn complete)
+{
+    lx->complete = complete;
+    build_tables(lx);
 }
 
 int

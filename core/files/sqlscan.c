@@ -213,6 +213,21 @@ strata_exec_opener(const strata_sqlscan *sc, const unsigned char *b, size_t len,
     return 0;
 }
 
+int
+strata_sql_standard_prefix(const strata_sqlscan *sc, const unsigned char *t, size_t start, size_t p)
+{
+    unsigned char c;
+
+    if (p < start + 1)
+        return 0;
+    c = t[p - 1] | 0x20;
+    if (c == 'b' || c == 'x')
+        return p - 1 == start || !sc->identc[t[p - 2]];
+    if (t[p - 1] != '&' || p < start + 2 || (t[p - 2] | 0x20) != 'u')
+        return 0;
+    return p - 2 == start || !sc->identc[t[p - 3]];
+}
+
 /* ---- tokens of complete text ---- */
 
 size_t
@@ -252,7 +267,10 @@ skip_quoted(const strata_sqlscan *sc, const unsigned char *t, size_t n, size_t *
     int depth = 1, done;
 
     if (c == '\'' || c == '"') {
-        done = strata_scan_quoted(t, n, &q, 1, c, 1, (r & STRATA_LEX_BACKSLASH_ESCAPES) != 0);
+        int bs = (r & STRATA_LEX_BACKSLASH_ESCAPES) ||
+                 (c == '\'' && sc->backslash_strings && !strata_sql_standard_prefix(sc, t, 0, *p));
+
+        done = strata_scan_quoted(t, n, &q, 1, c, 1, bs);
     } else if ((c == '`' && (r & STRATA_LEX_BACKTICKS)) ||
                (c == '[' && (r & STRATA_LEX_BRACKETS))) {
         done = strata_scan_quoted(t, n, &q, 1, c == '[' ? ']' : '`', c == '`', 0);

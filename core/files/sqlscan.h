@@ -13,6 +13,7 @@
 /* How to read SQL text: the rules and byte tables of one lexer. */
 typedef struct strata_sqlscan {
     uint32_t rules;        /* STRATA_LEX_* bits */
+    int backslash_strings; /* '...' takes backslash escapes (standard_conforming_strings off) */
     const uint8_t *idents; /* 256 entries: bytes that start an identifier */
     const uint8_t *identc; /* 256 entries: bytes that continue one */
 } strata_sqlscan;
@@ -53,6 +54,13 @@ int strata_dash_comment(const strata_sqlscan *sc, const unsigned char *b, size_t
 /* At the opening of a block comment in complete text: the length of a MySQL
  * executable-comment opener (slash, star, then "!" or "M!"), or 0. */
 size_t strata_exec_opener(const strata_sqlscan *sc, const unsigned char *b, size_t len, size_t p);
+
+/*
+ * True when the quote at t[p] opens a PostgreSQL bit, hex or Unicode string (B'', X'',
+ * U&''), which never takes backslash escapes; start bounds the look back.
+ */
+int strata_sql_standard_prefix(const strata_sqlscan *sc, const unsigned char *t, size_t start,
+                               size_t p);
 
 /* ---- tokens of complete text ---- */
 

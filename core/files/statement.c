@@ -190,3 +190,102 @@ strata_sql_flags(const strata_sqlscan *sc, const char *const *patterns, const un
         flags |= STRATA_STMT_COPY;
     return flags;
 }
+
+/* ---- standard_conforming_strings ---- */
+
+/*
+ * PostgreSQL's parse_bool() on the value token: 1 true, 0 false, -1 not a boolean. Accepts
+ * what the server accepts: prefixes of true/false/yes/no, on, off (at least "of"), 1 and 0,
+ * quoted or not.
+ */
+static int
+bool_value(const text *x, const strata_tok *tk)
+{
+    static const char *const words[] = {"true", "false", "yes", "no"};
+    const unsigned char *v = x->t + tk->off;
+    size_t n = tk->len, i;
+    char low[8];
+
+    if (tk->type == STRATA_TOK_STRING || (tk->type == STRATA_TOK_NAME && v[0] == '"')) {
+        if (n < 2 || v[0] != v[n - 1])
+            return -1;
+        v++;
+        n -= 2;
+    } else if (tk->type != STRATA_TOK_WORD && tk->type != STRATA_TOK_OTHER) {
+        return -1;
+    }
+    if (n == 0 || n >= sizeof(low))
+        return -1;
+    for (i = 0; i < n; i++)
+        low[i] = (char)(v[i] | 0x20);
+    low[n] = '\0';
+    if (n == 1 && (low[0] == '1' || low[0] == '0'))
+        return low[0] == '1';
+    if (strcmp(low, "on") == 0)
+        return 1;
+    if (n >= 2 && strncmp(low, "off", n) == 0)
+        return 0;
+    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strncmp(low, words[i], n) == 0 && n <= strlen(words[i]))
+            return i % 2 == 0;
+    return -1;
+}
+
+/* True when token tk names the setting standard_conforming_strings. */
+static int
+is_scs_name(const text *x, const strata_tok *tk)
+{
+    static const char name[] = "standard_conforming_strings";
+    const unsigned char *v = x->t + tk->off;
+
+    if (tk->type == STRATA_TOK_WORD)
+        return tk->len == sizeof(name) - 1 && strata_kw(v, tk->len, "STANDARD_CONFORMING_STRINGS");
+    return tk->type == STRATA_TOK_NAME && tk->len == sizeof(name) + 1 && v[0] == '"' &&
+           memcmp(v + 1, name, sizeof(name) - 1) == 0;
+}
+
+/* SET [SESSION | LOCAL] standard_conforming_strings { TO | = } value, after SET. */
+static int
+scs_set(const text *x, size_t p)
+{
+    strata_tok tk;
+    int on;
+
+    next(x, &p, &tk);
+    if (strata_tok_kw(x->t, &tk, "SESSION") || strata_tok_kw(x->t, &tk, "LOCAL"))
+        next(x, &p, &tk);
+    if (!is_scs_name(x, &tk))
+        return -1;
+    next(x, &p, &tk);
+    if (!strata_tok_kw(x->t, &tk, "TO") &&
+        !(tk.type == STRATA_TOK_OTHER && tk.len == 1 && x->t[tk.off] == '='))
+        return -1;
+    if (next(x, &p, &tk) == STRATA_TOK_END)
+        return -1;
+    on = strata_tok_kw(x->t, &tk, "DEFAULT") ? 1 : bool_value(x, &tk);
+    if (on < 0 || next(x, &p, &tk) != STRATA_TOK_END)
+        return -1;
+    return !on;
+}
+
+int
+strata_sql_std_strings(const strata_sqlscan *sc, const unsigned char *t, size_t n)
+{
+    text x = {sc, t, n};
+    strata_tok tk;
+    size_t p = 0;
+
+    if (next(&x, &p, &tk) != STRATA_TOK_WORD)
+        return -1;
+    if (strata_tok_kw(t, &tk, "SET"))
+        return scs_set(&x, p);
+    if (strata_tok_kw(t, &tk, "RESET") || strata_tok_kw(t, &tk, "DISCARD")) {
+        int discard = strata_tok_kw(t, &tk, "DISCARD");
+
+        next(&x, &p, &tk);
+        if (!strata_tok_kw(t, &tk, "ALL") && (discard || !is_scs_name(&x, &tk)))
+            return -1;
+        return next(&x, &p, &tk) == STRATA_TOK_END ? 0 : -1;
+    }
+    return -1;
+}

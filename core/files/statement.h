@@ -1,6 +1,7 @@
 /*
  * What a complete statement means to the engine, once the splitter has cut it out: the
- * STRATA_STMT_* flags it earns: transaction control, COPY, no-transaction patterns.
+ * STRATA_STMT_* flags it earns (transaction control, COPY, no-transaction patterns) and the
+ * splitter settings it changes (SET standard_conforming_strings).
  */
 #ifndef STRATA_STATEMENT_H
 #define STRATA_STATEMENT_H
@@ -24,5 +25,13 @@ int strata_sql_pattern_match(const strata_sqlscan *sc, const unsigned char *t, s
  */
 unsigned strata_sql_flags(const strata_sqlscan *sc, const char *const *patterns,
                           const unsigned char *t, size_t n, int group, int compound);
+
+/*
+ * What the statement t[0, n) does to PostgreSQL's standard_conforming_strings: 1 when it
+ * turns it off (plain '...' strings then take backslash escapes), 0 when it turns it on or
+ * back to its default (SET ... TO DEFAULT, RESET, RESET ALL, DISCARD ALL), -1 when it does
+ * not touch it (values PostgreSQL refuses included).
+ */
+int strata_sql_std_strings(const strata_sqlscan *sc, const unsigned char *t, size_t n);
 
 #endif

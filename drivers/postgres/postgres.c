@@ -1456,7 +1456,8 @@ static const strata_driver pg_driver = {
     .caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_COPY_IN |
             STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT,
     .lexer_rules = STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS | STRATA_LEX_NESTED_COMMENTS |
-                   STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_BLOCKS,
+                   STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS |
+                   STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS,
     .no_transaction_patterns = pg_no_transaction,
     .quote_ident = pg_quote_ident,
     .quote_literal = pg_quote_literal,

@@ -157,7 +157,8 @@ test_identity(void)
                                    STRATA_CAP_MULTI_STATEMENT);
     CU_ASSERT_EQUAL(drv->lexer_rules, STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS |
                                           STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_COPY_STDIN |
-                                          STRATA_LEX_PSQL_META | STRATA_LEX_BLOCKS);
+                                          STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS |
+                                          STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv->no_transaction_patterns);
     CU_ASSERT_STRING_EQUAL(drv->no_transaction_patterns[0], "CREATE INDEX CONCURRENTLY");
     for (p = drv->no_transaction_patterns; *p != NULL; p++)
@@ -165,6 +166,7 @@ test_identity(void)
              strcmp(*p, "REINDEX * CONCURRENTLY") == 0 ||
              strcmp(*p, "ALTER TABLE ... DETACH PARTITION * CONCURRENTLY") == 0;
     CU_ASSERT_EQUAL(n, 4);
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, statement_complete));
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, copy_in));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_create));
@@ -1094,9 +1096,7 @@ t_flags(const char *sql)
     strata_stmt st;
     unsigned flags = 0;
 
-    CU_ASSERT_EQUAL_FATAL(
-        strata_lexer_new(drv->lexer_rules, drv->no_transaction_patterns, t_read_text, &in, 1, &lx),
-        STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(strata_lexer_for_driver(drv, t_read_text, &in, 1, &lx), STRATA_OK);
     if (strata_lexer_next(lx, &st, &lerr) == 1)
         flags = st.flags;
     else
@@ -1159,6 +1159,7 @@ test_no_transaction_patterns(void)
         "ROLLBACK PREPARED 'x'",
         "REFRESH MATERIALIZED VIEW CONCURRENTLY mv",
         "CREATE SUBSCRIPTION sub CONNECTION 'dbname=x' PUBLICATION p",
+        "SET standard_conforming_strings = on",
     };
     char db[64];
     strata_url url;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+#include <sqlite3.h>
 
 #include <strata/driver.h>
 
@@ -17,16 +18,21 @@
  * Unit tests of the statement splitter, per dialect. Every input is lexed several times
  * with readers returning whole input, 1, 2, 3, 7 and 4096 bytes per call, and the results
  * must be identical: chunk boundaries never matter.
+ *
+ * The rule sets are the drivers'. The SQLite driver's lexer also asks sqlite3_complete()
+ * where a CREATE or EXPLAIN statement ends (its statement_complete member): lexers made here
+ * with the LITE rules get that hook too, as strata_lexer_for_driver() gives it.
  */
 
 #define PG                                                                                         \
     (STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_E_STRINGS | STRATA_LEX_DOLLAR_QUOTES |                \
-     STRATA_LEX_COPY_STDIN | STRATA_LEX_BLOCKS | STRATA_LEX_PSQL_META)
+     STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS | STRATA_LEX_PARENS | \
+     STRATA_LEX_STD_STRINGS)
 #define MY                                                                                         \
     (STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_BACKSLASH_ESCAPES |              \
      STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |                         \
      STRATA_LEX_DASH_NEEDS_SPACE)
-#define LITE (STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS | STRATA_LEX_BLOCKS)
+#define LITE (STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS)
 
 #define MAXS 64
 
@@ -36,6 +42,18 @@ static const uint32_t dialects[] = {0, PG, MY, LITE};
 static const char *const no_tx[] = {"CREATE INDEX CONCURRENTLY", "CREATE UNIQUE INDEX CONCURRENTLY",
                                     "DROP INDEX CONCURRENTLY",   "VACUUM",
                                     "ALTER TYPE * ADD VALUE",    NULL};
+
+/* A new lexer for rules, with the SQLite driver's hook when the rules are SQLite's. */
+static int
+new_lexer(uint32_t rules, const char *const *pats, strata_read_fn read, void *ctx, long line,
+          strata_lexer **out)
+{
+    int rc = strata_lexer_new(rules, pats, read, ctx, line, out);
+
+    if (rc == STRATA_OK && rules == LITE)
+        strata_lexer_set_complete(*out, sqlite3_complete);
+    return rc;
+}
 
 /* ---- an in-memory reader ---- */
 
@@ -114,7 +132,7 @@ lex_step(lexed *out, uint32_t rules, const char *const *pats, const char *in, si
     int rc;
 
     memset(out, 0, sizeof(*out));
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(rules, pats, mem_read, &rd, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(rules, pats, mem_read, &rd, 1, &lx), STRATA_OK);
     while ((rc = strata_lexer_next(lx, &st, &out->err)) == 1)
         record(out, &st);
     out->rc = rc;
@@ -317,7 +335,7 @@ test_first_line(void)
     strata_lex_error err;
     strata_stmt st;
 
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(0, NULL, mem_read, &rd, 41, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(0, NULL, mem_read, &rd, 41, &lx), STRATA_OK);
     CU_ASSERT_EQUAL(strata_lexer_next(lx, &st, &err), 1);
     CU_ASSERT_EQUAL(st.line, 42);
     CU_ASSERT_EQUAL(st.col, 3);
@@ -579,7 +597,7 @@ test_read_failure(void)
     strata_lex_error err;
     strata_stmt st;
 
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
     CU_ASSERT_EQUAL(strata_lexer_next(lx, &st, &err), 1);
     CU_ASSERT_STRING_EQUAL(st.text, "SELECT 1");
     CU_ASSERT_EQUAL(strata_lexer_next(lx, &st, &err), -1);
@@ -794,18 +812,19 @@ test_pg_psql_meta(void)
     lexed_free(&r);
 }
 
-/* Runs input through a PG lexer reading each COPY's data in reads of rsize bytes. */
+/* Runs len bytes of input through a PG lexer reading each COPY's data in reads of rsize bytes. */
 static void
-copy_run(const char *in, size_t step, size_t rsize, lexed *out, char *data, size_t cap)
+copy_run_len(const char *in, size_t len, size_t step, size_t rsize, lexed *out, char *data,
+             size_t cap)
 {
-    mem_reader rd = {in, strlen(in), 0, step, -1};
+    mem_reader rd = {in, len, 0, step, -1};
     strata_lexer *lx = NULL;
     strata_stmt st;
     size_t used = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
     while ((rc = strata_lexer_next(lx, &st, &out->err)) == 1) {
         record(out, &st);
         while (data && (st.flags & STRATA_STMT_COPY)) {
@@ -823,6 +842,18 @@ copy_run(const char *in, size_t step, size_t rsize, lexed *out, char *data, size
         data[used] = '\0';
     out->rc = rc;
     strata_lexer_free(lx);
+}
+
+static void
+copy_run(const char *in, size_t step, size_t rsize, lexed *out, char *data, size_t cap)
+{
+    copy_run_len(in, strlen(in), step, rsize, out, data, cap);
+}
+
+static void
+copy_run_n(const char *in, size_t len, lexed *out, char *data, size_t cap)
+{
+    copy_run_len(in, len, 1, 64, out, data, cap);
 }
 
 static void
@@ -912,7 +943,7 @@ test_pg_copy_large(void)
         p += sprintf(p, "%zu\trow number %zu\n", i, i);
     p += sprintf(p, "\\.\nSELECT 'after';\n");
     rd = (mem_reader){in, (size_t)(p - in), 0, 65536, -1};
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
     CU_ASSERT_EQUAL(strata_lexer_next(lx, &st, &err), 1);
     CU_ASSERT_EQUAL(st.flags, STRATA_STMT_COPY);
     while ((n = strata_lexer_read_copy(lx, buf, sizeof(buf))) != 0 && n != (size_t)-1) {
@@ -1128,6 +1159,267 @@ test_many_statements(void)
     free(in);
 }
 
+/* ---- the splitter never guesses: regression tests ---- */
+
+/* Lexes in (of len bytes, NULs allowed) with every reader step; all must agree. */
+static void
+lexn(lexed *out, uint32_t rules, const char *in, size_t len)
+{
+    static const size_t steps[] = {1, 2, 3, 7, 4096};
+    size_t i;
+
+    lex_step(out, rules, NULL, in, len, SIZE_MAX);
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        lexed other;
+
+        lex_step(&other, rules, NULL, in, len, steps[i]);
+        CU_ASSERT(lexed_equal(out, &other));
+        lexed_free(&other);
+    }
+}
+
+static void
+test_sqlite_begin_end_names(void)
+{
+    static const char trig[] = "CREATE TRIGGER trg AFTER INSERT ON t BEGIN\n"
+                               "  UPDATE t SET end = 1, begin = 2 WHERE id = new.id;\n"
+                               "  INSERT INTO log VALUES ('end;');\n"
+                               "  SELECT CASE end WHEN 1 THEN begin END FROM t;\n"
+                               "END";
+    char in[1024];
+    lexed r;
+
+    snprintf(in, sizeof(in),
+             "CREATE TABLE t (id INTEGER PRIMARY KEY, begin INT, end INT);\n%s;\n"
+             "SELECT end, begin FROM t;\n"
+             "EXPLAIN CREATE TRIGGER t2 AFTER DELETE ON t BEGIN SELECT 1; END;\n"
+             "create temp trigger t3 after delete on t begin select end from t; end;\n"
+             "BEGIN;\nEND;\nBEGIN IMMEDIATE TRANSACTION;\nEND TRANSACTION;\n",
+             trig);
+    lex(&r, LITE, in);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 9);
+    CHECK_STMT(&r, 1, trig, 2, 1);
+    CU_ASSERT_EQUAL(r.flags[1], 0);
+    CHECK_STMT(&r, 2, "SELECT end, begin FROM t", 7, 1);
+    CHECK_STMT(&r, 3, "EXPLAIN CREATE TRIGGER t2 AFTER DELETE ON t BEGIN SELECT 1; END", 8, 1);
+    CHECK_STMT(&r, 4, "create temp trigger t3 after delete on t begin select end from t; end", 9,
+               1);
+    CHECK_STMT(&r, 6, "END", 11, 1);
+    CU_ASSERT_EQUAL(r.flags[5], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[6], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[7], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[8], STRATA_STMT_TX_CONTROL);
+    lexed_free(&r);
+    /* SQLite needs ";END;": an END that only closes a CASE leaves the trigger open */
+    lex(&r, LITE,
+        "CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT CASE 1 WHEN 1 THEN 2 END;\n"
+        "SELECT 3; END;\nSELECT 4");
+    CU_ASSERT_EQUAL(r.n, 2);
+    CHECK_STMT(&r, 1, "SELECT 4", 3, 1);
+    lexed_free(&r);
+    /* without the hook nothing holds a trigger together */
+    lex(&r, STRATA_LEX_BRACKETS, "CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;");
+    CU_ASSERT_EQUAL(r.n, 2);
+    lexed_free(&r);
+}
+
+/* Each input is one statement, then "SELECT 9". */
+static void
+check_one_then_select(uint32_t rules, const char *stmt)
+{
+    char in[2048];
+    lexed r;
+
+    snprintf(in, sizeof(in), "%s;\nSELECT 9;", stmt);
+    lex(&r, rules, in);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 2);
+    if (r.n != 2 || strcmp(r.text[0], stmt) != 0)
+        fprintf(stderr, "\n  split wrongly (%d statements): %s\n", r.n, stmt);
+    else
+        CU_ASSERT_STRING_EQUAL(r.text[1], "SELECT 9");
+    lexed_free(&r);
+}
+
+static void
+test_pg_parens(void)
+{
+    static const char rule[] = "CREATE RULE r AS ON INSERT TO t DO ALSO (\n"
+                               "  INSERT INTO log VALUES (new.id, 'a;b');\n"
+                               "  UPDATE c SET n = n + 1\n"
+                               ")";
+    char in[512];
+    lexed r;
+
+    snprintf(in, sizeof(in), "%s;\nSELECT (1);", rule);
+    lex(&r, PG, in);
+    CU_ASSERT_EQUAL(r.n, 2);
+    CHECK_STMT(&r, 0, rule, 1, 1);
+    CHECK_STMT(&r, 1, "SELECT (1)", 5, 1);
+    lexed_free(&r);
+    /* a stray ) is ignored, as psql ignores it */
+    lex(&r, PG, "SELECT 1);\nSELECT 2;");
+    CU_ASSERT_EQUAL(r.n, 2);
+    lexed_free(&r);
+    lex(&r, PG, "SELECT 1;\nSELECT (2;\nSELECT 3;\n");
+    CHECK_ERR(&r, 2, 8, "unbalanced parenthesis");
+    CU_ASSERT_EQUAL(r.n, 1);
+    lexed_free(&r);
+}
+
+static void
+test_pg_atomic_blocks(void)
+{
+    static const char *const one[] = {
+        "CREATE OR REPLACE FUNCTION f(begin int) RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC\n  SELECT CASE WHEN 1 > 0 THEN 1 ELSE 0 END;\n  SELECT 2;\nEND",
+        "create procedure p() begin atomic insert into t values (1); insert into t values (2); "
+        "end",
+        "CREATE FUNCTION g() RETURNS int LANGUAGE sql RETURN (SELECT CASE WHEN true THEN 1 END)",
+        /* psql counts only in CREATE [OR REPLACE] FUNCTION/PROCEDURE */
+        "CREATE TABLE t (begin int, \"end\" int)",
+    };
+    size_t i;
+    lexed r;
+
+    for (i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+        check_one_then_select(PG, one[i]);
+    lex(&r, PG, "CREATE VIEW begin AS SELECT 1;\nSELECT 2;");
+    CU_ASSERT_EQUAL(r.n, 2);
+    lexed_free(&r);
+    lex(&r, PG, "CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1;\n");
+    CHECK_ERR(&r, 1, 1, "BEGIN without its END");
+    lexed_free(&r);
+}
+
+static void
+test_pg_std_strings(void)
+{
+    static const char *const off[] = {
+        "SET standard_conforming_strings = off",
+        "SET standard_conforming_strings TO 'off'",
+        "set session standard_conforming_strings to false",
+        "SET standard_conforming_strings = 0",
+        "SET LOCAL \"standard_conforming_strings\" = of",
+    };
+    static const char *const on[] = {
+        "SET standard_conforming_strings = on",
+        "SET standard_conforming_strings TO DEFAULT",
+        "RESET standard_conforming_strings",
+        "RESET ALL",
+        "DISCARD ALL",
+        "SET standard_conforming_strings = 'TRUE'",
+    };
+    size_t i, j;
+
+    for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+        for (j = 0; j < sizeof(on) / sizeof(on[0]); j++) {
+            char in[512];
+            lexed r;
+
+            snprintf(in, sizeof(in),
+                     "%s;\nINSERT INTO t VALUES ('it\\'s; ok', B'1\\', e'\\\\');\n%s;\n"
+                     "SELECT 'C:\\';",
+                     off[i], on[j]);
+            lex(&r, PG, in);
+            CU_ASSERT_EQUAL(r.rc, 0);
+            CU_ASSERT_EQUAL(r.n, 4);
+            CU_ASSERT_EQUAL(r.flags[0], STRATA_STMT_SETTING);
+            CHECK_STMT(&r, 1, "INSERT INTO t VALUES ('it\\'s; ok', B'1\\', e'\\\\')", 2, 1);
+            CU_ASSERT_EQUAL(r.flags[2], STRATA_STMT_SETTING);
+            CHECK_STMT(&r, 3, "SELECT 'C:\\'", 4, 1);
+            lexed_free(&r);
+        }
+}
+
+static void
+test_pg_std_strings_lines(void)
+{
+    lexed r;
+
+    /* psql reads a line with the setting in force when the line began */
+    lex(&r, PG, "SET standard_conforming_strings = off; SELECT 'a\\';\nSELECT 'b\\';';\n");
+    CU_ASSERT_EQUAL(r.n, 3);
+    CHECK_STMT(&r, 1, "SELECT 'a\\'", 1, 40);
+    CHECK_STMT(&r, 2, "SELECT 'b\\';'", 2, 1);
+    lexed_free(&r);
+    /* values PostgreSQL refuses change nothing, and other settings are no settings */
+    lex(&r, PG, "SET standard_conforming_strings = maybe;\nSET search_path = off;\nSELECT '\\';");
+    CU_ASSERT_EQUAL(r.n, 3);
+    CU_ASSERT_EQUAL(r.flags[0], 0);
+    CU_ASSERT_EQUAL(r.flags[1], 0);
+    CHECK_STMT(&r, 2, "SELECT '\\'", 3, 1);
+    lexed_free(&r);
+    /* without the rule, plain strings never take backslashes */
+    lex(&r, PG & ~STRATA_LEX_STD_STRINGS, "SET standard_conforming_strings = off;\nSELECT '\\';");
+    CU_ASSERT_EQUAL(r.n, 2);
+    lexed_free(&r);
+    lex(&r, PG, "SET standard_conforming_strings = off;\nSELECT 'x\\';");
+    CHECK_ERR(&r, 2, 8, "standard_conforming_strings is off");
+    lexed_free(&r);
+}
+
+static void
+test_pg_restrict(void)
+{
+    static const char dump[] = "--\n-- PostgreSQL database dump\n--\n\n"
+                               "\\restrict Ab3xYz09\n\n"
+                               "SET standard_conforming_strings = on;\n"
+                               "CREATE TABLE t (a int);\n"
+                               "\\unrestrict Ab3xYz09\n";
+    lexed r;
+
+    lex(&r, PG, dump);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 2);
+    CHECK_STMT(&r, 1, "CREATE TABLE t (a int)", 8, 1);
+    lexed_free(&r);
+    lex(&r, PG, "\\restrict k1\nSELECT 1;\n\\unrestrict k2\n");
+    CHECK_ERR(&r, 3, 1, "\\unrestrict key differs");
+    lexed_free(&r);
+    lex(&r, PG, "\\unrestrict k1\n");
+    CHECK_ERR(&r, 1, 1, "without a \\restrict");
+    lexed_free(&r);
+    lex(&r, PG, "\\restrict\n");
+    CHECK_ERR(&r, 1, 1, "\\restrict needs a key");
+    lexed_free(&r);
+    lex(&r, PG, "\\restrict k\n\\connect other\n");
+    CHECK_ERR(&r, 2, 1, "psql meta-command \\connect is not SQL");
+    lexed_free(&r);
+}
+
+static void
+test_nul_bytes(void)
+{
+    static const char in1[] = "SELECT 1;\nSELECT 'a\0b';\nSELECT 3;";
+    static const char in2[] = "SELECT 1;\n  \0";
+    static const char in3[] = "COPY t FROM stdin;\n1\n2\0\n\\.\n";
+    size_t d;
+
+    for (d = 0; d < NDIALECTS; d++) {
+        lexed r;
+
+        lexn(&r, dialects[d], in1, sizeof(in1) - 1);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CHECK_ERR(&r, 2, 10, "NUL byte");
+        lexed_free(&r);
+        lexn(&r, dialects[d], in2, sizeof(in2) - 1);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CHECK_ERR(&r, 2, 3, "NUL byte");
+        lexed_free(&r);
+    }
+    {
+        char data[64];
+        lexed r;
+
+        copy_run_n(in3, sizeof(in3) - 1, &r, data, sizeof(data) - 1);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CHECK_ERR(&r, 3, 2, "NUL byte");
+        lexed_free(&r);
+    }
+}
+
 static void
 test_pg_no_transaction_language(void)
 {
@@ -1198,10 +1490,12 @@ static const test_case common_tests[] = {
     {"read failure", test_read_failure},
     {"long statements", test_long_statements},
     {"many statements", test_many_statements},
+    {"NUL bytes", test_nul_bytes},
     {NULL, NULL}};
 
 static const test_case sqlite_tests[] = {{"brackets", test_sqlite_brackets},
                                          {"trigger with BEGIN/CASE/END", test_sqlite_trigger},
+                                         {"begin and end as names", test_sqlite_begin_end_names},
                                          {NULL, NULL}};
 
 static const test_case pg_tests[] = {
@@ -1216,6 +1510,11 @@ static const test_case pg_tests[] = {
     {"COPY errors", test_pg_copy_errors},
     {"COPY large data", test_pg_copy_large},
     {"unterminated dialect constructs", test_unterminated_dialect},
+    {"parentheses (CREATE RULE)", test_pg_parens},
+    {"BEGIN ATOMIC as psql counts it", test_pg_atomic_blocks},
+    {"standard_conforming_strings", test_pg_std_strings},
+    {"standard_conforming_strings by line", test_pg_std_strings_lines},
+    {"\\restrict and \\unrestrict", test_pg_restrict},
     {"no-transaction pattern language", test_pg_no_transaction_language},
     {NULL, NULL}};
 
