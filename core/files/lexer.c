@@ -10,6 +10,7 @@
 
 #include <strata/types.h>
 
+#include "blocks.h"
 #include "lexer.h"
 #include "sqlscan.h"
 #include "statement.h"
@@ -26,16 +27,15 @@
  * a refill discards.
  *
  * Where a delimiter might not end a statement, the scanner switches to a table that
- * classifies every token and feeds the words to the dialect's tracker: MySQL's BEGIN ... END
- * count in block mode, psql's in CREATE FUNCTION, or SQLite's own sqlite3_complete()
- * asked at each ';' of a CREATE or EXPLAIN statement. Input is read up to
+ * classifies every token and feeds the words to the dialect's tracker: MySQL compound
+ * statements (blocks.c), psql's BEGIN ... END count in CREATE FUNCTION, or SQLite's own
+ * sqlite3_complete() asked at each ';' of a CREATE or EXPLAIN statement. Input is read up to
  * the first NUL byte, which is an error where the scanner reaches it.
  */
 
 #define LX_CHUNK (64 * 1024) /* smallest read; the buffer keeps this much free */
 #define LX_BUF_INIT (4 * LX_CHUNK)
 #define LX_DELIM_MAX 15 /* longest DELIMITER string (the mysql client keeps 15 bytes) */
-#define LX_HDR_WORDS 24 /* words searched for TRIGGER/PROCEDURE/... */
 #define LX_ANNOT_MAX 96 /* longest grouping-annotation line looked at */
 #define LX_META_MAX 32  /* longest psql meta-command name looked at */
 #define LX_KEY_MAX 128  /* longest \restrict key */
@@ -76,11 +76,8 @@ enum { CP_NONE, CP_LINE, CP_DATA };
 
 enum { A_NONE, A_BEGIN, A_END };
 
-/* Progress through a statement's header towards block mode (MySQL). */
-enum { H_NONE, H_CREATE, H_BEGIN, H_BEGIN_NOT };
-
-/* Who follows the words of the statement being gathered, besides block mode. */
-enum { TRACK_NONE, TRACK_PSQL };
+/* Who follows the words of the statement being gathered. */
+enum { TRACK_NONE, TRACK_BLOCKS, TRACK_PSQL };
 
 struct strata_lexer {
     uint32_t rules;
@@ -129,12 +126,9 @@ struct strata_lexer {
     size_t stmt_end;
     int emit_block; /* ends a StatementBegin/StatementEnd group */
     long index;
-    int track; /* TRACK_*: who reads its words */
-    int hdr;   /* MySQL: its header, towards block mode */
-    int nwords;
-    int block; /* MySQL: in block mode (never transaction control) */
-    long depth;
-    int end_pending;
+    int track;        /* TRACK_*: who reads its words */
+    strata_blocks bt; /* TRACK_BLOCKS */
+    int compound;     /* a MySQL compound statement: never transaction control */
     int psql_on;      /* TRACK_PSQL: it is CREATE [OR REPLACE] FUNCTION/PROCEDURE */
     int ids_count;    /* TRACK_PSQL: identifiers seen, up to 4 */
     char ids[4];      /* their first letters when create/function/procedure/or/replace */
@@ -483,11 +477,7 @@ begin_stmt(strata_lexer *lx)
     lx->in_stmt = 1;
     lx->stmt_off = lx->pos;
     lx->track = TRACK_NONE;
-    lx->hdr = H_NONE;
-    lx->nwords = 0;
-    lx->block = 0;
-    lx->depth = 0;
-    lx->end_pending = 0;
+    lx->compound = 0;
     lx->paren = 0;
     lx->begin_depth = 0;
     lx->ask = 0;
@@ -501,90 +491,32 @@ stop_tracking(strata_lexer *lx)
     set_table(lx, TAB_PLAIN);
 }
 
-/*
- * True when what precedes the routine keyword at buffer offset kw_off can be a CREATE
- * header: CREATE [OR REPLACE] [TEMP] [DEFINER = user@host] [SQL SECURITY ...] and the like.
- */
+/* After a token was fed to the MySQL tracker: stops following when it has seen enough. */
 static int
-header_ok(const strata_lexer *lx, size_t kw_off)
+blocks_fed(strata_lexer *lx, int more)
 {
-    static const char *const filler[] = {"CREATE",    "OR",        "REPLACE",    "TEMP",
-                                         "TEMPORARY", "AGGREGATE", "CONSTRAINT", "ALGORITHM",
-                                         "UNDEFINED", "MERGE",     "TEMPTABLE",  "SQL",
-                                         "SECURITY",  "INVOKER",   "NONSTRICT",  NULL};
-    const unsigned char *t = lx->buf + lx->stmt_off;
-    size_t n = kw_off - lx->stmt_off, p = 0;
-    int definer = 0;
-    strata_tok tk;
+    long line, col;
 
-    while (strata_sql_next_token(&lx->sc, t, n, &p, &tk) != STRATA_TOK_END) {
-        if (tk.type == STRATA_TOK_WORD && strata_kw(t + tk.off, tk.len, "DEFINER"))
-            definer = 1;
-        else if (tk.type == STRATA_TOK_WORD && !definer &&
-                 !strata_kw_any(t + tk.off, tk.len, filler))
-            return 0;
-        else if ((tk.type == STRATA_TOK_NAME || tk.type == STRATA_TOK_STRING) && !definer)
-            return 0;
-        else if (tk.type == STRATA_TOK_OTHER && (tk.len != 1 || !memchr("=@()", t[tk.off], 4)))
-            return 0;
+    lx->compound = lx->bt.compound;
+    if (lx->bt.overflow) {
+        lc_at(lx, lx->stmt_off, &line, &col);
+        return fail_lc(lx, line, col,
+                       "compound statements nested more than %d deep: strata cannot follow "
+                       "them; split the body into procedures, or use DELIMITER",
+                       STRATA_BLOCKS_DEPTH);
     }
-    return 1;
+    if (!more)
+        stop_tracking(lx);
+    return EV_AGAIN;
 }
 
-static void
-stop_header(strata_lexer *lx)
+/* Feeds a token other than a word to the MySQL tracker, if it follows this statement. */
+static int
+feed(strata_lexer *lx, int kind, unsigned char c)
 {
-    lx->hdr = H_NONE;
-    set_table(lx, TAB_PLAIN);
-}
-
-/* A pending END closes a BEGIN or CASE block. */
-static void
-close_end(strata_lexer *lx)
-{
-    lx->end_pending = 0;
-    if (lx->depth > 0)
-        lx->depth--;
-}
-
-/* Counts block openers and closers of a statement in block mode. */
-static void
-block_word(strata_lexer *lx, const unsigned char *w, size_t n)
-{
-    static const char *const end_nothing[] = {"IF", "LOOP", "WHILE", "REPEAT", NULL};
-
-    if (lx->end_pending) {
-        if (strata_kw_any(w, n, end_nothing)) {
-            lx->end_pending = 0;
-            return;
-        }
-        close_end(lx);
-        if (strata_kw(w, n, "CASE"))
-            return;
-    }
-    if (strata_kw(w, n, "BEGIN") || strata_kw(w, n, "CASE"))
-        lx->depth++;
-    else if (strata_kw(w, n, "END"))
-        lx->end_pending = 1;
-}
-
-static void
-create_word(strata_lexer *lx, const unsigned char *w, size_t n)
-{
-    static const char *const routine[] = {"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", NULL};
-
-    if (++lx->nwords > LX_HDR_WORDS) {
-        stop_header(lx);
-        return;
-    }
-    if (!strata_kw_any(w, n, routine))
-        return;
-    if (header_ok(lx, (size_t)(w - lx->buf))) {
-        lx->block = 1;
-        lx->hdr = H_NONE;
-    } else {
-        stop_header(lx);
-    }
+    if (lx->track != TRACK_BLOCKS)
+        return EV_AGAIN;
+    return blocks_fed(lx, strata_blocks_token(&lx->bt, kind, c));
 }
 
 /*
@@ -633,39 +565,14 @@ psql_word(strata_lexer *lx, const unsigned char *w, size_t n)
 }
 
 /* A word inside a statement whose words are followed. */
-static void
+static int
 word(strata_lexer *lx, const unsigned char *w, size_t n)
 {
-    if (lx->track == TRACK_PSQL) {
+    if (lx->track == TRACK_BLOCKS)
+        return blocks_fed(lx, strata_blocks_word(&lx->bt, w, n));
+    if (lx->track == TRACK_PSQL)
         psql_word(lx, w, n);
-        return;
-    }
-    if (lx->block) {
-        block_word(lx, w, n);
-        return;
-    }
-    switch (lx->hdr) {
-    case H_CREATE:
-        create_word(lx, w, n);
-        break;
-    case H_BEGIN:
-        if (strata_kw(w, n, "NOT"))
-            lx->hdr = H_BEGIN_NOT;
-        else
-            stop_header(lx);
-        break;
-    case H_BEGIN_NOT:
-        if (strata_kw(w, n, "ATOMIC")) {
-            lx->block = 1;
-            lx->depth = 1;
-            lx->hdr = H_NONE;
-        } else {
-            stop_header(lx);
-        }
-        break;
-    default:
-        break;
-    }
+    return EV_AGAIN;
 }
 
 static int delimiter_line(strata_lexer *lx, size_t e);
@@ -689,13 +596,10 @@ first_word(strata_lexer *lx, size_t s, size_t e)
         return EV_AGAIN;
     if (lx->complete && (strata_kw(w, n, "CREATE") || strata_kw(w, n, "EXPLAIN")))
         lx->ask = 1;
-    if (lx->rules & STRATA_LEX_BLOCKS) {
-        if (strata_kw(w, n, "CREATE"))
-            lx->hdr = H_CREATE;
-        else if (strata_kw(w, n, "BEGIN"))
-            lx->hdr = H_BEGIN;
-        if (lx->hdr != H_NONE)
-            set_table(lx, TAB_WORDS);
+    if ((lx->rules & STRATA_LEX_BLOCKS) && strata_blocks_start(&lx->bt, w, n)) {
+        lx->track = TRACK_BLOCKS;
+        set_table(lx, TAB_WORDS);
+        return blocks_fed(lx, 1);
     }
     if ((lx->rules & STRATA_LEX_ATOMIC_BLOCKS) && strata_kw(w, n, "CREATE")) {
         lx->track = TRACK_PSQL;
@@ -727,12 +631,8 @@ stays_inside(strata_lexer *lx)
 {
     if ((lx->rules & STRATA_LEX_PARENS) && lx->paren > 0)
         return 1;
-    if (lx->block) {
-        if (lx->end_pending)
-            close_end(lx);
-        if (lx->depth > 0)
-            return 1;
-    }
+    if (lx->track == TRACK_BLOCKS)
+        return !strata_blocks_semicolon(&lx->bt);
     if (lx->track == TRACK_PSQL && lx->begin_depth > 0)
         return 1;
     return lx->ask && !ask_complete(lx);
@@ -985,6 +885,13 @@ open_quote(strata_lexer *lx, size_t tok, unsigned char q, int kind, int dbl, int
     return enter(lx, S_QUOTE, tok, lx->pos + 1);
 }
 
+/* A quoted run opens: the MySQL tracker sees a string or a name. */
+static int
+quote_token(strata_lexer *lx, unsigned char q)
+{
+    return feed(lx, q == '\'' || q == '"' ? STRATA_BT_STRING : STRATA_BT_NAME, q);
+}
+
 static int
 on_squote(strata_lexer *lx)
 {
@@ -992,6 +899,8 @@ on_squote(strata_lexer *lx)
     size_t p = lx->pos, s = lx->in_stmt ? lx->stmt_off : p;
     int bs = (lx->rules & STRATA_LEX_BACKSLASH_ESCAPES) != 0;
 
+    if (quote_token(lx, '\'') == EV_ERR)
+        return EV_ERR;
     if ((lx->rules & STRATA_LEX_E_STRINGS) && p > s && (b[p - 1] | 0x20) == 'e' &&
         (p - 1 == s || !lx->identc[b[p - 2]]))
         return open_quote(lx, p - 1, '\'', Q_ESTRING, 1, 1);
@@ -1017,8 +926,7 @@ on_ident(strata_lexer *lx)
     if (!lx->in_stmt)
         return first_word(lx, s, e);
     lx->pos = e;
-    word(lx, b + s, e - s);
-    return EV_AGAIN;
+    return word(lx, b + s, e - s);
 }
 
 static int
@@ -1030,20 +938,20 @@ on_digits(strata_lexer *lx)
         e++;
     if (e == lx->len && !lx->eof)
         return EV_NEED;
-    if (lx->end_pending)
-        close_end(lx);
     lx->pos = e;
-    return EV_AGAIN;
+    return feed(lx, STRATA_BT_NUMBER, 0);
 }
 
 /* A byte that is not a comment opener after all: it starts or continues a statement. */
 static int
 on_other(strata_lexer *lx)
 {
+    unsigned char c = lx->buf[lx->pos];
+
     if (!lx->in_stmt)
         begin_stmt(lx);
     lx->pos++;
-    return EV_AGAIN;
+    return feed(lx, STRATA_BT_PUNCT, c);
 }
 
 static int
@@ -1056,7 +964,7 @@ on_paren(strata_lexer *lx, int open)
     else if (!open && lx->paren > 0)
         lx->paren--;
     lx->pos++;
-    return EV_AGAIN;
+    return feed(lx, STRATA_BT_PUNCT, open ? '(' : ')');
 }
 
 static int
@@ -1175,18 +1083,21 @@ dispatch(strata_lexer *lx, int cls)
     case C_DIGIT:
         return on_digits(lx);
     case C_PUNCT:
-        if (lx->end_pending)
-            close_end(lx);
-        lx->pos++;
-        return EV_AGAIN;
+        return on_other(lx);
     case C_SQUOTE:
         return on_squote(lx);
     case C_DQUOTE:
+        if (quote_token(lx, '"') == EV_ERR)
+            return EV_ERR;
         return open_quote(lx, lx->pos, '"', Q_IDENT, 1,
                           (lx->rules & STRATA_LEX_BACKSLASH_ESCAPES) != 0);
     case C_BTICK:
+        if (quote_token(lx, '`') == EV_ERR)
+            return EV_ERR;
         return open_quote(lx, lx->pos, '`', Q_BTICK, 1, 0);
     case C_LBRACK:
+        if (quote_token(lx, '[') == EV_ERR)
+            return EV_ERR;
         return open_quote(lx, lx->pos, ']', Q_BRACKET, 0, 0);
     case C_DASH:
         return on_dash(lx);
@@ -1277,6 +1188,12 @@ fail_open_at_end(strata_lexer *lx)
                        "BEGIN without its END: this CREATE FUNCTION/PROCEDURE never ends (psql "
                        "counts BEGIN, CASE and END outside parentheses); add the END");
     }
+    if (lx->track == TRACK_BLOCKS && lx->bt.depth > 0) {
+        lc_at(lx, lx->stmt_off, &line, &col);
+        return fail_lc(lx, line, col,
+                       "compound statement without its END: a BEGIN, IF, CASE, LOOP, REPEAT, "
+                       "WHILE or FOR in this statement is never closed; add the END");
+    }
     return EV_NONE;
 }
 
@@ -1350,7 +1267,7 @@ keep_copy_sql(strata_lexer *lx, const unsigned char *t, size_t n)
 static unsigned
 classify(strata_lexer *lx, const unsigned char *t, size_t n, int group)
 {
-    unsigned flags = strata_sql_flags(&lx->sc, lx->no_tx, t, n, group, lx->block);
+    unsigned flags = strata_sql_flags(&lx->sc, lx->no_tx, t, n, group, lx->compound);
     int scs;
 
     if (group)

@@ -60,7 +60,13 @@ typedef struct strata_conn strata_conn;
 #define STRATA_LEX_DOLLAR_QUOTES (1u << 6)     /* $$...$$ and $tag$...$tag$ (PostgreSQL) */
 #define STRATA_LEX_COPY_STDIN (1u << 7)        /* COPY ... FROM stdin data up to \. */
 #define STRATA_LEX_DELIMITER (1u << 8)         /* DELIMITER directive lines (MySQL) */
-#define STRATA_LEX_BLOCKS (1u << 9)            /* BEGIN ... END bodies of MySQL routines */
+/*
+ * Compound statements as the MySQL/MariaDB server parses them when no DELIMITER is in
+ * effect: a ';' inside a BEGIN ... END (IF, CASE, LOOP, REPEAT, WHILE, FOR) of a CREATE
+ * TRIGGER / PROCEDURE / FUNCTION / EVENT body, or of MariaDB's BEGIN NOT ATOMIC and other
+ * compound statements, does not end the statement.
+ */
+#define STRATA_LEX_BLOCKS (1u << 9)
 #define STRATA_LEX_EXEC_COMMENTS (1u << 10)    /* MySQL executable comments are code */
 #define STRATA_LEX_PSQL_META (1u << 11)        /* refuse psql meta-commands (\c, \i, ...) */
 #define STRATA_LEX_DASH_NEEDS_SPACE (1u << 12) /* "--" starts a comment only before a space */

@@ -1466,6 +1466,102 @@ test_pg_no_transaction_language(void)
     }
 }
 
+static void
+test_my_begin_end_names(void)
+{
+    static const char trig[] = "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW BEGIN\n"
+                               "  SET NEW.end = 1;\n"
+                               "  SET NEW.begin = (SELECT begin FROM t LIMIT 1);\n"
+                               "  UPDATE t SET end = 2 WHERE begin = end;\n"
+                               "END";
+    static const char proc[] = "CREATE PROCEDURE p()\n"
+                               "BEGIN\n"
+                               "  SELECT begin, end FROM t;\n"
+                               "  UPDATE t SET end = 2;\n"
+                               "  SELECT CASE WHEN 1 THEN end ELSE begin END FROM t;\n"
+                               "END";
+    char in[1024];
+    lexed r;
+
+    snprintf(in, sizeof(in), "CREATE TABLE t (begin INT, end INT);\n%s;\n%s;\nSELECT end FROM t;",
+             trig, proc);
+    lex(&r, MY, in);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 4);
+    CHECK_STMT(&r, 0, "CREATE TABLE t (begin INT, end INT)", 1, 1);
+    CHECK_STMT(&r, 1, trig, 2, 1);
+    CHECK_STMT(&r, 2, proc, 7, 1);
+    CHECK_STMT(&r, 3, "SELECT end FROM t", 13, 1);
+    lexed_free(&r);
+}
+
+static void
+test_my_compound_statements(void)
+{
+    static const char *const one[] = {
+        /* CASE statement and expressions, IF, labels, loops */
+        "CREATE PROCEDURE p(IN x INT, OUT y VARCHAR(10))\n"
+        "lbl: BEGIN\n"
+        "  DECLARE i INT DEFAULT CASE WHEN x > 0 THEN 1 ELSE 0 END;\n"
+        "  CASE WHEN (CASE x WHEN 1 THEN 1 END) = 1 THEN SET y = 'one;'; ELSE BEGIN END; "
+        "END CASE;\n"
+        "  IF x IN (SELECT end FROM t) THEN LEAVE lbl; ELSEIF x < 0 THEN SET i = 1; ELSE SET "
+        "i = 2; END IF;\n"
+        "  l2: LOOP SET i = i + 1; IF i > 3 THEN LEAVE l2; END IF; END LOOP l2;\n"
+        "  REPEAT SET i = i - 1; UNTIL CASE WHEN i < 0 THEN end END END REPEAT;\n"
+        "  WHILE i < 5 DO SET i = i + 1; END WHILE;\n"
+        "  `l3`: WHILE do > 0 DO SET do = do - 1; END WHILE `l3`;\n"
+        "  FOR r IN 1..3 DO SELECT r; END FOR;\n"
+        "END lbl",
+        /* handlers whose statement is a block or an IF */
+        "CREATE PROCEDURE h()\nBEGIN\n"
+        "  DECLARE done INT DEFAULT 0;\n"
+        "  DECLARE c CURSOR FOR SELECT 1;\n"
+        "  DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN SET done = 1; END;\n"
+        "  DECLARE EXIT HANDLER FOR SQLSTATE VALUE '23000', 1062, SQLEXCEPTION\n"
+        "    IF done THEN SELECT 1; END IF;\n"
+        "  SELECT 2;\n"
+        "END",
+        /* a function: RETURNS type, characteristics, then the body */
+        "CREATE DEFINER = CURRENT_USER() FUNCTION f(a DECIMAL(10,2)) RETURNS VARCHAR(20) "
+        "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DETERMINISTIC COMMENT 'BEGIN' READS SQL DATA\n"
+        "BEGIN DECLARE s VARCHAR(20); SET s = 'x'; RETURN s; END",
+        "CREATE FUNCTION g() RETURNS INT UNSIGNED NO SQL IF 1 THEN RETURN 1; ELSE RETURN 2; END IF",
+        /* events, trigger order, anonymous blocks */
+        "CREATE EVENT e ON SCHEDULE AT '2030-01-01 00:00:00' DO BEGIN INSERT INTO t VALUES (1); "
+        "DELETE FROM t; END",
+        "ALTER DEFINER = 'u'@'%' EVENT e DO BEGIN SELECT 1; SELECT 2; END",
+        "CREATE OR REPLACE TRIGGER t2 AFTER UPDATE ON t FOR EACH ROW FOLLOWS trg BEGIN SET @a = "
+        "1; SET @b = 2; END",
+        "BEGIN NOT ATOMIC DECLARE x INT; SET x = 1; SELECT x; END",
+        "IF 1 THEN SELECT 1; ELSE SELECT 2; END IF",
+        "WHILE 0 DO SELECT 1; END WHILE",
+        "FOR i IN 1..2 DO SELECT i; END FOR",
+        "REPEAT SELECT 1; UNTIL 1 END REPEAT",
+        "CASE WHEN 1 THEN SELECT 1; END CASE",
+        /* simple bodies and statements with no body */
+        "CREATE TRIGGER t3 BEFORE INSERT ON t FOR EACH ROW SET NEW.end = CASE WHEN 1 THEN 2 END",
+        "CREATE FUNCTION udf RETURNS STRING SONAME 'udf.so'",
+        "CREATE PROCEDURE q() SELECT begin FROM t",
+        "CREATE VIEW v AS SELECT CASE WHEN 1 THEN 2 END AS `end`",
+    };
+    size_t i;
+    lexed r;
+
+    for (i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+        check_one_then_select(MY, one[i]);
+    lex(&r, MY, "BEGIN NOT ATOMIC SELECT 1; END;\nBEGIN;\nBEGIN WORK;\nCOMMIT;");
+    CU_ASSERT_EQUAL(r.n, 4);
+    CU_ASSERT_EQUAL(r.flags[0], 0);
+    CU_ASSERT_EQUAL(r.flags[1], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[2], STRATA_STMT_TX_CONTROL);
+    lexed_free(&r);
+    /* an open block at the end of the input is an error, not a guess */
+    lex(&r, MY, "SELECT 1;\nCREATE PROCEDURE p() BEGIN SELECT 1;\nSELECT 2;\n");
+    CHECK_ERR(&r, 2, 1, "compound statement without its END");
+    lexed_free(&r);
+}
+
 typedef struct test_case {
     const char *name;
     CU_TestFunc fn;
@@ -1525,6 +1621,8 @@ static const test_case my_tests[] = {
     {"executable comments", test_my_exec_comments},
     {"procedure without DELIMITER", test_my_procedure_without_delimiter},
     {"trigger without DELIMITER", test_my_trigger_without_delimiter},
+    {"begin and end as names", test_my_begin_end_names},
+    {"compound statements", test_my_compound_statements},
     {NULL, NULL}};
 
 static int
