@@ -60,6 +60,7 @@ enum {
     C_BSLASH, /* psql meta-command at statement start */
     C_LPAREN, /* parentheses, when counted */
     C_RPAREN,
+    C_DIRECTIVE, /* D or d at statement start: maybe a DELIMITER command */
 };
 
 /* Scanner tables: between statements, inside one, inside one whose words count. */
@@ -95,6 +96,7 @@ struct strata_lexer {
     int nul;       /* input stopped at a NUL byte, which sits at buf[len] */
     int started;   /* BOM check done */
     uint64_t base; /* input offset of buf[0] */
+    int bol0;      /* only blanks lie between the last newline and buf[0] */
 
     /* Line/column cursor: cur_off has line cur_line, column cur_col. */
     size_t cur_off;
@@ -140,6 +142,7 @@ struct strata_lexer {
     char delim[LX_DELIM_MAX + 1];
     size_t dlen; /* 0: the delimiter is ';' */
     uint8_t delim_fb[TAB_COUNT];
+    uint8_t dir_fb[2]; /* classes of 'D' and 'd' between statements without DELIMITER */
 
     int goose; /* inside a StatementBegin group: 1 goose, 2 strata spelling */
     long goose_line;
@@ -167,6 +170,12 @@ static int
 is_space(unsigned char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int
+is_blank(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
 /* ---- positions and errors ---- */
@@ -278,6 +287,15 @@ fail_nul(strata_lexer *lx)
 
 /* ---- buffer ---- */
 
+/* True when only blanks lie between the last newline and buffer offset off. */
+static int
+line_start(const strata_lexer *lx, size_t off)
+{
+    while (off > 0 && is_blank(lx->buf[off - 1]))
+        off--;
+    return off == 0 ? lx->bol0 : lx->buf[off - 1] == '\n';
+}
+
 /* A SET standard_conforming_strings applies once a newline follows it (psql reads each
  * line with the setting in force when the line began). Looks for one before upto. */
 static void
@@ -305,6 +323,7 @@ compact(strata_lexer *lx, size_t keep)
     }
     if (lx->scs_wait)
         scs_seek(lx, keep);
+    lx->bol0 = line_start(lx, keep);
     cursor_to(lx, keep);
     memmove(lx->buf, lx->buf + keep, lx->len - keep);
     lx->base += keep;
@@ -371,7 +390,7 @@ fill(strata_lexer *lx)
     return 0;
 }
 
-/* Skips a UTF-8 byte order mark at the start of the input. */
+/* Drops a UTF-8 byte order mark at the start of the input. */
 static int
 start(strata_lexer *lx)
 {
@@ -379,8 +398,9 @@ start(strata_lexer *lx)
         if (fill(lx) != 0)
             return EV_ERR;
     if (lx->len >= 3 && memcmp(lx->buf, "\xEF\xBB\xBF", 3) == 0) {
-        lx->pos = 3;
-        lx->cur_off = 3;
+        memmove(lx->buf, lx->buf + 3, lx->len - 3);
+        lx->len -= 3;
+        lx->base = 3;
     }
     lx->started = 1;
     return 0;
@@ -439,8 +459,7 @@ static void
 build_tables(strata_lexer *lx)
 {
     int words_first =
-        (lx->rules & (STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_ATOMIC_BLOCKS)) != 0 ||
-        lx->complete;
+        (lx->rules & (STRATA_LEX_BLOCKS | STRATA_LEX_ATOMIC_BLOCKS)) != 0 || lx->complete;
     int c, t;
 
     build_idents(lx);
@@ -465,6 +484,12 @@ build_tables(strata_lexer *lx)
         }
         lx->identc[d] = 0;
         lx->idents[d] = 0;
+    }
+    if (lx->rules & STRATA_LEX_DELIMITER) {
+        lx->dir_fb[0] = lx->tabs[TAB_OUT]['D'];
+        lx->dir_fb[1] = lx->tabs[TAB_OUT]['d'];
+        lx->tabs[TAB_OUT]['D'] = C_DIRECTIVE;
+        lx->tabs[TAB_OUT]['d'] = C_DIRECTIVE;
     }
     set_table(lx, lx->tab);
 }
@@ -575,21 +600,13 @@ word(strata_lexer *lx, const unsigned char *w, size_t n)
     return EV_AGAIN;
 }
 
-static int delimiter_line(strata_lexer *lx, size_t e);
-
-/* The first word w[s, e) of a statement: a DELIMITER line, or who follows its words. */
+/* The first word w[s, e) of a statement: who follows its words, if anybody. */
 static int
 first_word(strata_lexer *lx, size_t s, size_t e)
 {
     const unsigned char *w = lx->buf + s;
     size_t n = e - s;
 
-    if ((lx->rules & STRATA_LEX_DELIMITER) && !lx->goose && strata_kw(w, n, "DELIMITER")) {
-        int r = delimiter_line(lx, e);
-
-        if (r != EV_NONE)
-            return r;
-    }
     begin_stmt(lx);
     lx->pos = e;
     if (lx->goose || lx->dlen > 0)
@@ -640,9 +657,36 @@ stays_inside(strata_lexer *lx)
 
 /* ---- directives ---- */
 
+/* The DELIMITER argument b[s, e) is usable; returns EV_AGAIN or EV_ERR. */
+static int
+check_delimiter(strata_lexer *lx, size_t s, size_t e, long line, long col)
+{
+    const unsigned char *b = lx->buf;
+    size_t i;
+
+    if (e == s)
+        return fail_lc(lx, line, col, "DELIMITER needs a delimiter string, e.g. DELIMITER $$");
+    if (e - s > LX_DELIM_MAX)
+        return fail_lc(lx, line, col,
+                       "DELIMITER string longer than %d bytes (the mysql client would cut it "
+                       "short)",
+                       LX_DELIM_MAX);
+    for (i = s; i < e; i++) {
+        if (b[i] == '\\')
+            return fail_lc(lx, line, col,
+                           "DELIMITER string cannot hold a backslash (the mysql client "
+                           "refuses it)");
+        if (b[i] < 0x20 || b[i] == 0x7f)
+            return fail_lc(lx, line, col,
+                           "DELIMITER string holds a tab or control character, which the mysql "
+                           "client would make part of the delimiter: end it with a space");
+    }
+    return EV_AGAIN;
+}
+
 /*
- * At "DELIMITER" ending at e, first thing of a statement: applies a DELIMITER line. Returns
- * EV_NONE when it is no directive.
+ * The rest of a DELIMITER command line from e, as the mysql client reads it: the first
+ * argument, quoted with ' " ` or ending at a space; the rest of the line is ignored.
  */
 static int
 delimiter_line(strata_lexer *lx, size_t e)
@@ -652,25 +696,35 @@ delimiter_line(strata_lexer *lx, size_t e)
     size_t end = nl ? (size_t)(nl - b) : lx->len, p = e, s;
     long line, col;
 
-    if (e < lx->len && !is_space(b[e]))
-        return EV_NONE;
     if (!nl && !lx->eof)
         return EV_NEED;
-    while (p < end && is_space(b[p]))
-        p++;
-    for (s = p; p < end && !is_space(b[p]); p++)
-        ;
-    if (p == s || p - s > LX_DELIM_MAX) {
-        lc_at(lx, lx->pos, &line, &col);
+    lc_at(lx, lx->pos, &line, &col);
+    if (!line_start(lx, lx->pos))
         return fail_lc(lx, line, col,
-                       p == s ? "DELIMITER needs a delimiter string, e.g. DELIMITER $$"
-                              : "DELIMITER string longer than %d bytes",
-                       LX_DELIM_MAX);
+                       "DELIMITER must be the first word of its line: the mysql client takes "
+                       "it for a command only there");
+    if (end > e && b[end - 1] == '\r')
+        end--;
+    while (p < end && (b[p] == ' ' || b[p] == '\t'))
+        p++;
+    if (p < end && (b[p] == '\'' || b[p] == '"' || b[p] == '`')) {
+        unsigned char q = b[p];
+
+        for (s = ++p; p < end && b[p] != q; p++)
+            ;
+        if (p == end)
+            return fail_lc(lx, line, col, "DELIMITER %c...: the quote is not closed on its line",
+                           q);
+    } else {
+        for (s = p; p < end && b[p] != ' '; p++)
+            ;
     }
+    if (check_delimiter(lx, s, p, line, col) != EV_AGAIN)
+        return EV_ERR;
     lx->dlen = (p - s == 1 && b[s] == ';') ? 0 : p - s;
     memcpy(lx->delim, b + s, p - s);
     lx->delim[p - s] = '\0';
-    lx->pos = nl ? end + 1 : end;
+    lx->pos = nl ? (size_t)(nl - b) + 1 : lx->len;
     build_tables(lx);
     return EV_AGAIN;
 }
@@ -1045,6 +1099,28 @@ on_custom_delim(strata_lexer *lx)
     return dispatch(lx, lx->delim_fb[lx->tab]);
 }
 
+/*
+ * D or d between statements: a DELIMITER command when the word DELIMITER (any case) is
+ * followed by a blank or the end of the line, as the mysql client recognises it even when
+ * its current delimiter occurs inside the word; otherwise the byte's usual meaning.
+ */
+static int
+on_directive(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t s = lx->pos, e = s + 9;
+    int fb = lx->dir_fb[b[s] == 'd'];
+
+    if (lx->goose)
+        return dispatch(lx, fb);
+    if (e >= lx->len && !lx->eof)
+        return EV_NEED;
+    if (e > lx->len || !strata_kw(b + s, 9, "DELIMITER") ||
+        (e < lx->len && b[e] != ' ' && b[e] != '\t' && b[e] != '\r' && b[e] != '\n'))
+        return dispatch(lx, fb);
+    return delimiter_line(lx, e);
+}
+
 /* A backslash where a statement would start: a psql meta-command. */
 static int
 on_backslash(strata_lexer *lx)
@@ -1114,6 +1190,8 @@ dispatch(strata_lexer *lx, int cls)
     case C_LPAREN:
     case C_RPAREN:
         return on_paren(lx, cls == C_LPAREN);
+    case C_DIRECTIVE:
+        return on_directive(lx);
     default:
         return on_backslash(lx);
     }
@@ -1480,6 +1558,7 @@ strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_
     lx->sc.rules = rules;
     lx->sc.idents = lx->idents;
     lx->sc.identc = lx->identc;
+    lx->bol0 = 1;
     lx->cur_line = first_line > 0 ? first_line : 1;
     lx->cur_col = 1;
     build_tables(lx);

@@ -59,7 +59,7 @@ typedef struct strata_conn strata_conn;
 #define STRATA_LEX_E_STRINGS (1u << 5)         /* E'...' with backslash escapes (PostgreSQL) */
 #define STRATA_LEX_DOLLAR_QUOTES (1u << 6)     /* $$...$$ and $tag$...$tag$ (PostgreSQL) */
 #define STRATA_LEX_COPY_STDIN (1u << 7)        /* COPY ... FROM stdin data up to \. */
-#define STRATA_LEX_DELIMITER (1u << 8)         /* DELIMITER directive lines (MySQL) */
+#define STRATA_LEX_DELIMITER (1u << 8)         /* DELIMITER client command lines (MySQL) */
 /*
  * Compound statements as the MySQL/MariaDB server parses them when no DELIMITER is in
  * effect: a ';' inside a BEGIN ... END (IF, CASE, LOOP, REPEAT, WHILE, FOR) of a CREATE

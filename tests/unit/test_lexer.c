@@ -1224,6 +1224,35 @@ test_sqlite_begin_end_names(void)
     lexed_free(&r);
 }
 
+static void
+test_my_begin_end_names(void)
+{
+    static const char trig[] = "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW BEGIN\n"
+                               "  SET NEW.end = 1;\n"
+                               "  SET NEW.begin = (SELECT begin FROM t LIMIT 1);\n"
+                               "  UPDATE t SET end = 2 WHERE begin = end;\n"
+                               "END";
+    static const char proc[] = "CREATE PROCEDURE p()\n"
+                               "BEGIN\n"
+                               "  SELECT begin, end FROM t;\n"
+                               "  UPDATE t SET end = 2;\n"
+                               "  SELECT CASE WHEN 1 THEN end ELSE begin END FROM t;\n"
+                               "END";
+    char in[1024];
+    lexed r;
+
+    snprintf(in, sizeof(in), "CREATE TABLE t (begin INT, end INT);\n%s;\n%s;\nSELECT end FROM t;",
+             trig, proc);
+    lex(&r, MY, in);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 4);
+    CHECK_STMT(&r, 0, "CREATE TABLE t (begin INT, end INT)", 1, 1);
+    CHECK_STMT(&r, 1, trig, 2, 1);
+    CHECK_STMT(&r, 2, proc, 7, 1);
+    CHECK_STMT(&r, 3, "SELECT end FROM t", 13, 1);
+    lexed_free(&r);
+}
+
 /* Each input is one statement, then "SELECT 9". */
 static void
 check_one_then_select(uint32_t rules, const char *stmt)
@@ -1240,6 +1269,144 @@ check_one_then_select(uint32_t rules, const char *stmt)
     else
         CU_ASSERT_STRING_EQUAL(r.text[1], "SELECT 9");
     lexed_free(&r);
+}
+
+static void
+test_my_compound_statements(void)
+{
+    static const char *const one[] = {
+        /* CASE statement and expressions, IF, labels, loops */
+        "CREATE PROCEDURE p(IN x INT, OUT y VARCHAR(10))\n"
+        "lbl: BEGIN\n"
+        "  DECLARE i INT DEFAULT CASE WHEN x > 0 THEN 1 ELSE 0 END;\n"
+        "  CASE WHEN (CASE x WHEN 1 THEN 1 END) = 1 THEN SET y = 'one;'; ELSE BEGIN END; "
+        "END CASE;\n"
+        "  IF x IN (SELECT end FROM t) THEN LEAVE lbl; ELSEIF x < 0 THEN SET i = 1; ELSE SET "
+        "i = 2; END IF;\n"
+        "  l2: LOOP SET i = i + 1; IF i > 3 THEN LEAVE l2; END IF; END LOOP l2;\n"
+        "  REPEAT SET i = i - 1; UNTIL CASE WHEN i < 0 THEN end END END REPEAT;\n"
+        "  WHILE i < 5 DO SET i = i + 1; END WHILE;\n"
+        "  `l3`: WHILE do > 0 DO SET do = do - 1; END WHILE `l3`;\n"
+        "  FOR r IN 1..3 DO SELECT r; END FOR;\n"
+        "END lbl",
+        /* handlers whose statement is a block or an IF */
+        "CREATE PROCEDURE h()\nBEGIN\n"
+        "  DECLARE done INT DEFAULT 0;\n"
+        "  DECLARE c CURSOR FOR SELECT 1;\n"
+        "  DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN SET done = 1; END;\n"
+        "  DECLARE EXIT HANDLER FOR SQLSTATE VALUE '23000', 1062, SQLEXCEPTION\n"
+        "    IF done THEN SELECT 1; END IF;\n"
+        "  SELECT 2;\n"
+        "END",
+        /* a function: RETURNS type, characteristics, then the body */
+        "CREATE DEFINER = CURRENT_USER() FUNCTION f(a DECIMAL(10,2)) RETURNS VARCHAR(20) "
+        "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DETERMINISTIC COMMENT 'BEGIN' READS SQL DATA\n"
+        "BEGIN DECLARE s VARCHAR(20); SET s = 'x'; RETURN s; END",
+        "CREATE FUNCTION g() RETURNS INT UNSIGNED NO SQL IF 1 THEN RETURN 1; ELSE RETURN 2; END IF",
+        /* events, trigger order, anonymous blocks */
+        "CREATE EVENT e ON SCHEDULE AT '2030-01-01 00:00:00' DO BEGIN INSERT INTO t VALUES (1); "
+        "DELETE FROM t; END",
+        "ALTER DEFINER = 'u'@'%' EVENT e DO BEGIN SELECT 1; SELECT 2; END",
+        "CREATE OR REPLACE TRIGGER t2 AFTER UPDATE ON t FOR EACH ROW FOLLOWS trg BEGIN SET @a = "
+        "1; SET @b = 2; END",
+        "BEGIN NOT ATOMIC DECLARE x INT; SET x = 1; SELECT x; END",
+        "IF 1 THEN SELECT 1; ELSE SELECT 2; END IF",
+        "WHILE 0 DO SELECT 1; END WHILE",
+        "FOR i IN 1..2 DO SELECT i; END FOR",
+        "REPEAT SELECT 1; UNTIL 1 END REPEAT",
+        "CASE WHEN 1 THEN SELECT 1; END CASE",
+        /* simple bodies and statements with no body */
+        "CREATE TRIGGER t3 BEFORE INSERT ON t FOR EACH ROW SET NEW.end = CASE WHEN 1 THEN 2 END",
+        "CREATE FUNCTION udf RETURNS STRING SONAME 'udf.so'",
+        "CREATE PROCEDURE q() SELECT begin FROM t",
+        "CREATE VIEW v AS SELECT CASE WHEN 1 THEN 2 END AS `end`",
+    };
+    size_t i;
+    lexed r;
+
+    for (i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+        check_one_then_select(MY, one[i]);
+    lex(&r, MY, "BEGIN NOT ATOMIC SELECT 1; END;\nBEGIN;\nBEGIN WORK;\nCOMMIT;");
+    CU_ASSERT_EQUAL(r.n, 4);
+    CU_ASSERT_EQUAL(r.flags[0], 0);
+    CU_ASSERT_EQUAL(r.flags[1], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[2], STRATA_STMT_TX_CONTROL);
+    lexed_free(&r);
+    /* an open block at the end of the input is an error, not a guess */
+    lex(&r, MY, "SELECT 1;\nCREATE PROCEDURE p() BEGIN SELECT 1;\nSELECT 2;\n");
+    CHECK_ERR(&r, 2, 1, "compound statement without its END");
+    lexed_free(&r);
+}
+
+static void
+test_my_delimiter_words(void)
+{
+    static const struct {
+        const char *delim; /* as written after DELIMITER */
+        const char *stmt;  /* a statement ending with the delimiter */
+        const char *text;  /* what is yielded */
+    } cases[] = {
+        {"E", "DO 1 E", "DO 1"},
+        {"LIM", "SHOW TABLES LIM", "SHOW TABLES"},
+        {"END_PROC", "CREATE PROCEDURE p() BEGIN SELECT 1; END END_PROC",
+         "CREATE PROCEDURE p() BEGIN SELECT 1; END"},
+        {"//", "SELECT 1; SELECT '//'//", "SELECT 1; SELECT '//'"},
+        {"$$", "SELECT 2 $$", "SELECT 2"},
+        {";;", "SELECT 3; SELECT 4;;", "SELECT 3; SELECT 4"},
+        {"'a b'", "SELECT 5 a b", "SELECT 5"},
+        {"\"$$\" what follows is ignored", "SELECT 6$$", "SELECT 6"},
+        {"`d`", "SELECT 7 d", "SELECT 7"},
+        {"D", "SELECT 8 D", "SELECT 8"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *back[] = {"DELIMITER ;", "delimiter ;", "  Delimiter\t;\r"};
+        char in[512];
+        lexed r;
+
+        snprintf(in, sizeof(in), "DELIMITER %s\n%s\n%s\nSELECT 'x';\n", cases[i].delim,
+                 cases[i].stmt, back[i % 3]);
+        lex(&r, MY, in);
+        CU_ASSERT_EQUAL(r.rc, 0);
+        CU_ASSERT_EQUAL(r.n, 2);
+        if (r.n != 2 || r.rc != 0) {
+            fprintf(stderr, "\n  DELIMITER %s: %d statements, %s\n", cases[i].delim, r.n,
+                    r.rc ? r.err.message : "");
+        } else {
+            CHECK_STMT(&r, 0, cases[i].text, 2, 1);
+            CHECK_STMT(&r, 1, "SELECT 'x'", 4, 1);
+        }
+        lexed_free(&r);
+    }
+}
+
+static void
+test_my_delimiter_errors(void)
+{
+    static const struct {
+        const char *in;
+        long line, col;
+        const char *msg;
+    } cases[] = {
+        {"SELECT 1; DELIMITER //\nSELECT 2//", 1, 11, "first word of its line"},
+        {"/* c */ DELIMITER //\n", 1, 9, "first word of its line"},
+        {"DELIMITER \\x\n", 1, 1, "backslash"},
+        {"DELIMITER //\t-- c\n", 1, 1, "tab or control character"},
+        {"DELIMITER 0123456789abcdef\n", 1, 1, "longer than 15 bytes"},
+        {"DELIMITER 'ab\n", 1, 1, "not closed"},
+        {"DELIMITER ''\n", 1, 1, "needs a delimiter string"},
+        {"SELECT 1;\n  DELIMITER\r\nSELECT 2;", 2, 3, "needs a delimiter string"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        lexed r;
+
+        lex(&r, MY, cases[i].in);
+        CHECK_ERR(&r, cases[i].line, cases[i].col, cases[i].msg);
+        lexed_free(&r);
+    }
 }
 
 static void
@@ -1466,100 +1633,117 @@ test_pg_no_transaction_language(void)
     }
 }
 
+/*
+ * Random token soup in every dialect: whatever the input, the result (statements, flags,
+ * errors and their positions) never depends on where the reads cut it, and nothing crashes.
+ */
 static void
-test_my_begin_end_names(void)
+test_random_soup(void)
 {
-    static const char trig[] = "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW BEGIN\n"
-                               "  SET NEW.end = 1;\n"
-                               "  SET NEW.begin = (SELECT begin FROM t LIMIT 1);\n"
-                               "  UPDATE t SET end = 2 WHERE begin = end;\n"
-                               "END";
-    static const char proc[] = "CREATE PROCEDURE p()\n"
-                               "BEGIN\n"
-                               "  SELECT begin, end FROM t;\n"
-                               "  UPDATE t SET end = 2;\n"
-                               "  SELECT CASE WHEN 1 THEN end ELSE begin END FROM t;\n"
-                               "END";
-    char in[1024];
-    lexed r;
-
-    snprintf(in, sizeof(in), "CREATE TABLE t (begin INT, end INT);\n%s;\n%s;\nSELECT end FROM t;",
-             trig, proc);
-    lex(&r, MY, in);
-    CU_ASSERT_EQUAL(r.rc, 0);
-    CU_ASSERT_EQUAL(r.n, 4);
-    CHECK_STMT(&r, 0, "CREATE TABLE t (begin INT, end INT)", 1, 1);
-    CHECK_STMT(&r, 1, trig, 2, 1);
-    CHECK_STMT(&r, 2, proc, 7, 1);
-    CHECK_STMT(&r, 3, "SELECT end FROM t", 13, 1);
-    lexed_free(&r);
-}
-
-static void
-test_my_compound_statements(void)
-{
-    static const char *const one[] = {
-        /* CASE statement and expressions, IF, labels, loops */
-        "CREATE PROCEDURE p(IN x INT, OUT y VARCHAR(10))\n"
-        "lbl: BEGIN\n"
-        "  DECLARE i INT DEFAULT CASE WHEN x > 0 THEN 1 ELSE 0 END;\n"
-        "  CASE WHEN (CASE x WHEN 1 THEN 1 END) = 1 THEN SET y = 'one;'; ELSE BEGIN END; "
-        "END CASE;\n"
-        "  IF x IN (SELECT end FROM t) THEN LEAVE lbl; ELSEIF x < 0 THEN SET i = 1; ELSE SET "
-        "i = 2; END IF;\n"
-        "  l2: LOOP SET i = i + 1; IF i > 3 THEN LEAVE l2; END IF; END LOOP l2;\n"
-        "  REPEAT SET i = i - 1; UNTIL CASE WHEN i < 0 THEN end END END REPEAT;\n"
-        "  WHILE i < 5 DO SET i = i + 1; END WHILE;\n"
-        "  `l3`: WHILE do > 0 DO SET do = do - 1; END WHILE `l3`;\n"
-        "  FOR r IN 1..3 DO SELECT r; END FOR;\n"
-        "END lbl",
-        /* handlers whose statement is a block or an IF */
-        "CREATE PROCEDURE h()\nBEGIN\n"
-        "  DECLARE done INT DEFAULT 0;\n"
-        "  DECLARE c CURSOR FOR SELECT 1;\n"
-        "  DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN SET done = 1; END;\n"
-        "  DECLARE EXIT HANDLER FOR SQLSTATE VALUE '23000', 1062, SQLEXCEPTION\n"
-        "    IF done THEN SELECT 1; END IF;\n"
-        "  SELECT 2;\n"
+    static const char *const toks[] = {
+        "SELECT",
+        "BEGIN",
         "END",
-        /* a function: RETURNS type, characteristics, then the body */
-        "CREATE DEFINER = CURRENT_USER() FUNCTION f(a DECIMAL(10,2)) RETURNS VARCHAR(20) "
-        "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DETERMINISTIC COMMENT 'BEGIN' READS SQL DATA\n"
-        "BEGIN DECLARE s VARCHAR(20); SET s = 'x'; RETURN s; END",
-        "CREATE FUNCTION g() RETURNS INT UNSIGNED NO SQL IF 1 THEN RETURN 1; ELSE RETURN 2; END IF",
-        /* events, trigger order, anonymous blocks */
-        "CREATE EVENT e ON SCHEDULE AT '2030-01-01 00:00:00' DO BEGIN INSERT INTO t VALUES (1); "
-        "DELETE FROM t; END",
-        "ALTER DEFINER = 'u'@'%' EVENT e DO BEGIN SELECT 1; SELECT 2; END",
-        "CREATE OR REPLACE TRIGGER t2 AFTER UPDATE ON t FOR EACH ROW FOLLOWS trg BEGIN SET @a = "
-        "1; SET @b = 2; END",
-        "BEGIN NOT ATOMIC DECLARE x INT; SET x = 1; SELECT x; END",
-        "IF 1 THEN SELECT 1; ELSE SELECT 2; END IF",
-        "WHILE 0 DO SELECT 1; END WHILE",
-        "FOR i IN 1..2 DO SELECT i; END FOR",
-        "REPEAT SELECT 1; UNTIL 1 END REPEAT",
-        "CASE WHEN 1 THEN SELECT 1; END CASE",
-        /* simple bodies and statements with no body */
-        "CREATE TRIGGER t3 BEFORE INSERT ON t FOR EACH ROW SET NEW.end = CASE WHEN 1 THEN 2 END",
-        "CREATE FUNCTION udf RETURNS STRING SONAME 'udf.so'",
-        "CREATE PROCEDURE q() SELECT begin FROM t",
-        "CREATE VIEW v AS SELECT CASE WHEN 1 THEN 2 END AS `end`",
+        "CASE",
+        "IF",
+        "THEN",
+        "ELSE",
+        "WHEN",
+        "CREATE",
+        "TRIGGER",
+        "PROCEDURE",
+        "FUNCTION",
+        "EVENT",
+        "FOR",
+        "EACH",
+        "ROW",
+        "DO",
+        "WHILE",
+        "REPEAT",
+        "UNTIL",
+        "LOOP",
+        "DECLARE",
+        "CONTINUE",
+        "HANDLER",
+        "OR",
+        "REPLACE",
+        "ATOMIC",
+        "NOT",
+        "RULE",
+        "RETURNS",
+        "SET",
+        "standard_conforming_strings",
+        "=",
+        "off",
+        "on",
+        "(",
+        ")",
+        ";",
+        ";",
+        ";",
+        ";;",
+        "$$",
+        "$a$",
+        "'x;'",
+        "'it\\'s'",
+        "E'\\''",
+        "'\\'",
+        "\"q;\"",
+        "`b;`",
+        "[c;]",
+        "-- c;\n",
+        "# h;\n",
+        "/* n /* m; */ */",
+        "/*!40101 x; */",
+        "\n",
+        " ",
+        "\r\n",
+        "\t",
+        "\nDELIMITER $$\n",
+        "\nDELIMITER ;\n",
+        "\nDELIMITER E\n",
+        "\ndelimiter LIM\n",
+        "\n\\restrict k\n",
+        "\n\\unrestrict k\n",
+        "\nCOPY t FROM stdin;\n1\t2\n\\.\n",
+        "lbl:",
+        ",",
+        ".",
+        "@",
+        "1",
+        "x",
+        "NEW.end",
+        "-- +goose StatementBegin\n",
+        "-- +goose StatementEnd\n",
+        "\0",
     };
-    size_t i;
-    lexed r;
+    size_t ntoks = sizeof(toks) / sizeof(toks[0]);
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    char in[4096];
+    int round;
 
-    for (i = 0; i < sizeof(one) / sizeof(one[0]); i++)
-        check_one_then_select(MY, one[i]);
-    lex(&r, MY, "BEGIN NOT ATOMIC SELECT 1; END;\nBEGIN;\nBEGIN WORK;\nCOMMIT;");
-    CU_ASSERT_EQUAL(r.n, 4);
-    CU_ASSERT_EQUAL(r.flags[0], 0);
-    CU_ASSERT_EQUAL(r.flags[1], STRATA_STMT_TX_CONTROL);
-    CU_ASSERT_EQUAL(r.flags[2], STRATA_STMT_TX_CONTROL);
-    lexed_free(&r);
-    /* an open block at the end of the input is an error, not a guess */
-    lex(&r, MY, "SELECT 1;\nCREATE PROCEDURE p() BEGIN SELECT 1;\nSELECT 2;\n");
-    CHECK_ERR(&r, 2, 1, "compound statement without its END");
-    lexed_free(&r);
+    for (round = 0; round < 240; round++) {
+        size_t len = 0, count = 20 + (size_t)round % 180, i;
+        lexed r;
+
+        for (i = 0; i < count; i++) {
+            const char *t;
+            size_t n;
+
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            t = toks[rng % ntoks];
+            n = t[0] == '\0' ? 1 : strlen(t);
+            if (len + n + 1 >= sizeof(in))
+                break;
+            memcpy(in + len, t, n);
+            len += n;
+            in[len++] = ' ';
+        }
+        lexn(&r, dialects[round % NDIALECTS], in, len);
+        lexed_free(&r);
+    }
 }
 
 typedef struct test_case {
@@ -1587,6 +1771,7 @@ static const test_case common_tests[] = {
     {"long statements", test_long_statements},
     {"many statements", test_many_statements},
     {"NUL bytes", test_nul_bytes},
+    {"random token soup", test_random_soup},
     {NULL, NULL}};
 
 static const test_case sqlite_tests[] = {{"brackets", test_sqlite_brackets},
@@ -1623,6 +1808,8 @@ static const test_case my_tests[] = {
     {"trigger without DELIMITER", test_my_trigger_without_delimiter},
     {"begin and end as names", test_my_begin_end_names},
     {"compound statements", test_my_compound_statements},
+    {"DELIMITER with any string", test_my_delimiter_words},
+    {"DELIMITER errors", test_my_delimiter_errors},
     {NULL, NULL}};
 
 static int
