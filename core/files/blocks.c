@@ -385,6 +385,52 @@ parens(strata_blocks *b, const bt_tok *t, int after)
         b->phase = after;
 }
 
+/* A PROCEDURE or FUNCTION header after its keyword: name, parameters, RETURNS type,
+ * characteristics, then the body. */
+static void
+routine(strata_blocks *b, const bt_tok *t)
+{
+    switch (b->phase) {
+    case P_NAME:
+        if (is_punct(t, '(')) {
+            b->phase = P_PARAMS;
+            b->paren = 1;
+        } else if (is_kw(t, "RETURNS") || is_kw(t, "SONAME")) {
+            b->phase = P_OFF; /* a loadable function: no body */
+        }
+        break;
+    case P_PARAMS:
+        parens(b, t, b->func ? P_RETURNS : P_CHARS);
+        break;
+    case P_RETURNS:
+        b->phase = P_CHARS;
+        if (is_kw(t, "RETURNS"))
+            b->phase = P_TYPE;
+        else
+            characteristics(b, t);
+        break;
+    case P_TYPE:
+        b->phase = P_TYPE_MORE;
+        break;
+    case P_TYPE_PAREN:
+        parens(b, t, P_TYPE_MORE);
+        break;
+    case P_TYPE_CHAR:
+        b->phase = P_TYPE_MORE;
+        if (is_kw(t, "SET"))
+            skip_then(b, P_TYPE_MORE);
+        else
+            type_more(b, t);
+        break;
+    case P_TYPE_MORE:
+        type_more(b, t);
+        break;
+    default:
+        characteristics(b, t);
+        break;
+    }
+}
+
 static void
 header(strata_blocks *b, const bt_tok *t)
 {
@@ -409,41 +455,14 @@ header(strata_blocks *b, const bt_tok *t)
             b->phase = P_BODY_START;
         break;
     case P_NAME:
-        if (is_punct(t, '(')) {
-            b->phase = P_PARAMS;
-            b->paren = 1;
-        } else if (is_kw(t, "RETURNS") || is_kw(t, "SONAME")) {
-            b->phase = P_OFF; /* a loadable function: no body */
-        }
-        break;
     case P_PARAMS:
-        parens(b, t, b->func ? P_RETURNS : P_CHARS);
-        break;
     case P_RETURNS:
-        b->phase = P_CHARS;
-        if (is_kw(t, "RETURNS"))
-            b->phase = P_TYPE;
-        else
-            characteristics(b, t);
-        break;
     case P_TYPE:
-        b->phase = P_TYPE_MORE;
-        break;
     case P_TYPE_MORE:
-        type_more(b, t);
-        break;
     case P_TYPE_PAREN:
-        parens(b, t, P_TYPE_MORE);
-        break;
     case P_TYPE_CHAR:
-        b->phase = P_TYPE_MORE;
-        if (is_kw(t, "SET"))
-            skip_then(b, P_TYPE_MORE);
-        else
-            type_more(b, t);
-        break;
     case P_CHARS:
-        characteristics(b, t);
+        routine(b, t);
         break;
     case P_SKIP:
         b->phase = b->back;
