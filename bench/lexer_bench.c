@@ -24,7 +24,8 @@
 
 #define PG_RULES                                                                                   \
     (STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_E_STRINGS | STRATA_LEX_DOLLAR_QUOTES |                \
-     STRATA_LEX_COPY_STDIN | STRATA_LEX_BLOCKS | STRATA_LEX_PSQL_META)
+     STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS | STRATA_LEX_PARENS | \
+     STRATA_LEX_STD_STRINGS)
 #define MY_RULES                                                                                   \
     (STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_BACKSLASH_ESCAPES |              \
      STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |                         \

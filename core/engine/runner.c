@@ -142,8 +142,7 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
         rc = whole_statement(script, read, source, fn, ctx, err);
         goto done;
     }
-    rc = strata_lexer_new(s->drv->lexer_rules, s->drv->no_transaction_patterns, read, source,
-                          script->first_line, &lx);
+    rc = strata_lexer_for_driver(s->drv, read, source, script->first_line, &lx);
     if (rc != STRATA_OK)
         rc = strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
     strata_stmt st;
@@ -733,7 +732,8 @@ batch_send(script_run *r, batch *b, strata_error *err)
     return rc;
 }
 
-/* statement_fn of batched runs: queue the statement; send when the chunk is full. */
+/* statement_fn of batched runs: queue the statement; send when the chunk is full, or when the
+ * statement changes how the server reads the ones after it (SET standard_conforming_strings). */
 static int
 batch_statement(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
 {
@@ -753,7 +753,9 @@ batch_statement(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_e
                                            .path = r->script->path};
     strata_buf_append(&b->text, st->text, st->len);
     strata_buf_puts(&b->text, "\n;\n"); /* on its own line: the text may end in a -- comment */
-    return b->text.len >= BATCH_LIMIT ? batch_send(r, b, err) : STRATA_OK;
+    if (b->text.len >= BATCH_LIMIT || (st->flags & STRATA_STMT_SETTING))
+        return batch_send(r, b, err);
+    return STRATA_OK;
 }
 
 static int

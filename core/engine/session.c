@@ -346,7 +346,7 @@ strata_exec_script(strata *s, const char *sql, strata_error *err)
 {
     memory_reader mem = {sql, strlen(sql)};
     strata_lexer *lx = NULL;
-    if (strata_lexer_new(s->drv->lexer_rules, NULL, read_memory, &mem, 1, &lx) != STRATA_OK)
+    if (strata_lexer_for_driver(s->drv, read_memory, &mem, 1, &lx) != STRATA_OK)
         return strata_fail(err, STRATA_ERROR, "cannot split SQL into statements");
     strata_stmt st;
     strata_lex_error le;

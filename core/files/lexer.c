@@ -10,7 +10,10 @@
 
 #include <strata/types.h>
 
+#include "blocks.h"
 #include "lexer.h"
+#include "sqlscan.h"
+#include "statement.h"
 
 /*
  * How it works. Input sits in one sliding buffer: the current statement is always
@@ -22,14 +25,20 @@
  * memchr. Line and column are not tracked per byte: a cursor counts newlines lazily, up to
  * the positions somebody asks about (statement starts, error positions), and over the text
  * a refill discards.
+ *
+ * Where a delimiter might not end a statement, the scanner switches to a table that
+ * classifies every token and feeds the words to the dialect's tracker: MySQL compound
+ * statements (blocks.c), psql's BEGIN ... END count in CREATE FUNCTION, or SQLite's own
+ * sqlite3_complete() asked at each ';' of a CREATE or EXPLAIN statement. Input is read up to
+ * the first NUL byte, which is an error where the scanner reaches it.
  */
 
 #define LX_CHUNK (64 * 1024) /* smallest read; the buffer keeps this much free */
 #define LX_BUF_INIT (4 * LX_CHUNK)
-#define LX_DELIM_MAX 15 /* longest DELIMITER string */
-#define LX_HDR_WORDS 24 /* words searched for TRIGGER/PROCEDURE/... */
-#define LX_TOKS 8       /* leading tokens classified per statement */
+#define LX_DELIM_MAX 15 /* longest DELIMITER string (the mysql client keeps 15 bytes) */
 #define LX_ANNOT_MAX 96 /* longest grouping-annotation line looked at */
+#define LX_META_MAX 32  /* longest psql meta-command name looked at */
+#define LX_KEY_MAX 128  /* longest \restrict key */
 
 /* Byte classes of the scanner tables. */
 enum {
@@ -47,8 +56,11 @@ enum {
     C_HASH,
     C_DOLLAR,
     C_SEMI,
-    C_DELIM, /* first byte of a custom DELIMITER */
-    C_BSLASH /* psql meta-command at statement start */
+    C_DELIM,  /* first byte of a custom DELIMITER */
+    C_BSLASH, /* psql meta-command at statement start */
+    C_LPAREN, /* parentheses, when counted */
+    C_RPAREN,
+    C_DIRECTIVE, /* D or d at statement start: maybe a DELIMITER command */
 };
 
 /* Scanner tables: between statements, inside one, inside one whose words count. */
@@ -59,36 +71,32 @@ enum { S_NORMAL, S_QUOTE, S_LINE, S_BLOCK, S_EXEC, S_DOLLAR };
 /* Scanner events. */
 enum { EV_AGAIN, EV_STATE, EV_NEED, EV_STMT, EV_ERR, EV_END, EV_NONE };
 
-enum { Q_STRING, Q_ESTRING, Q_IDENT, Q_BTICK, Q_BRACKET };
-
-/* Progress through a statement's header towards block mode. */
-enum { H_NONE, H_CREATE, H_BEGIN, H_BEGIN_NOT };
+enum { Q_STRING, Q_ESTRING, Q_BSTRING, Q_IDENT, Q_BTICK, Q_BRACKET };
 
 enum { CP_NONE, CP_LINE, CP_DATA };
 
 enum { A_NONE, A_BEGIN, A_END };
 
-/* Tokens of the statement analyser. */
-enum { T_END, T_WORD, T_NAME, T_STRING, T_OTHER };
-
-typedef struct lx_tok {
-    int type;
-    size_t off;
-    size_t len;
-} lx_tok;
+/* Who follows the words of the statement being gathered. */
+enum { TRACK_NONE, TRACK_BLOCKS, TRACK_PSQL };
 
 struct strata_lexer {
     uint32_t rules;
     const char *const *no_tx;
     strata_read_fn read;
     void *ctx;
+    strata_complete_fn complete;
+    strata_sqlscan sc; /* the rules and tables below, for sqlscan.c and statement.c */
 
     unsigned char *buf; /* input window: [0, len) read, scanning at pos */
     size_t cap;
     size_t len;
     size_t pos;
     int eof;
-    int started; /* BOM check done */
+    int nul;       /* input stopped at a NUL byte, which sits at buf[len] */
+    int started;   /* BOM check done */
+    uint64_t base; /* input offset of buf[0] */
+    int bol0;      /* only blanks lie between the last newline and buf[0] */
 
     /* Line/column cursor: cur_off has line cur_line, column cur_col. */
     size_t cur_off;
@@ -118,21 +126,35 @@ struct strata_lexer {
     int in_stmt;
     size_t stmt_off;
     size_t stmt_end;
-    int hdr;
-    int nwords;
-    int block;
-    long depth;
-    int end_pending;
     int emit_block; /* ends a StatementBegin/StatementEnd group */
     long index;
+    int track;        /* TRACK_*: who reads its words */
+    strata_blocks bt; /* TRACK_BLOCKS */
+    int compound;     /* a MySQL compound statement: never transaction control */
+    int psql_on;      /* TRACK_PSQL: it is CREATE [OR REPLACE] FUNCTION/PROCEDURE */
+    int ids_count;    /* TRACK_PSQL: identifiers seen, up to 4 */
+    char ids[4];      /* their first letters when create/function/procedure/or/replace */
+    long begin_depth; /* TRACK_PSQL: psql's BEGIN ... END depth */
+    long paren;       /* parenthesis depth, when counted */
+    size_t paren_off; /* where the outermost open parenthesis is */
+    int ask;          /* complete() decides where it ends */
 
     char delim[LX_DELIM_MAX + 1];
     size_t dlen; /* 0: the delimiter is ';' */
     uint8_t delim_fb[TAB_COUNT];
+    uint8_t dir_fb[2]; /* classes of 'D' and 'd' between statements without DELIMITER */
 
     int goose; /* inside a StatementBegin group: 1 goose, 2 strata spelling */
     long goose_line;
     long goose_col;
+
+    /* A SET standard_conforming_strings waiting for the end of its line to apply. */
+    int scs_next;
+    int scs_wait;
+    uint64_t scs_from; /* input offset from which no newline was seen yet */
+
+    int restricted; /* inside psql's \restrict KEY ... \unrestrict KEY */
+    char restrict_key[LX_KEY_MAX + 1];
 
     int copy;
     int copy_bol;
@@ -150,31 +172,10 @@ is_space(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static unsigned char
-ascii_upper(unsigned char c)
-{
-    return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
-}
-
-/* True when w[0..n) is the keyword k (upper case), ignoring ASCII case. */
 static int
-kw(const unsigned char *w, size_t n, const char *k)
+is_blank(unsigned char c)
 {
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (k[i] == '\0' || ascii_upper(w[i]) != (unsigned char)k[i])
-            return 0;
-    return k[n] == '\0';
-}
-
-static int
-kw_any(const unsigned char *w, size_t n, const char *const *ks)
-{
-    for (; *ks; ks++)
-        if (kw(w, n, *ks))
-            return 1;
-    return 0;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
 /* ---- positions and errors ---- */
@@ -241,6 +242,8 @@ fail_unterminated(strata_lexer *lx)
                      "is written '')",
         [Q_ESTRING] = "unterminated E'...' string: add the closing ' (inside E'...' a "
                       "backslash escapes the next character)",
+        [Q_BSTRING] = "unterminated string literal: add the closing ' (standard_conforming_"
+                      "strings is off here, so a backslash escapes the next character)",
         [Q_IDENT] = "unterminated quoted identifier: add the closing \" (a \" inside it is "
                     "written \"\")",
         [Q_BTICK] = "unterminated backquoted identifier: add the closing ` (a ` inside it "
@@ -270,7 +273,45 @@ fail_unterminated(strata_lexer *lx)
     }
 }
 
+/* The input holds a NUL byte (at buf[len]): nothing after it is read. */
+static int
+fail_nul(strata_lexer *lx)
+{
+    long line, col;
+
+    lc_at(lx, lx->len, &line, &col);
+    return fail_lc(lx, line, col,
+                   "NUL byte in the SQL text: SQL cannot hold one, and nothing after it is "
+                   "read (is the file binary or UTF-16?)");
+}
+
 /* ---- buffer ---- */
+
+/* True when only blanks lie between the last newline and buffer offset off. */
+static int
+line_start(const strata_lexer *lx, size_t off)
+{
+    while (off > 0 && is_blank(lx->buf[off - 1]))
+        off--;
+    return off == 0 ? lx->bol0 : lx->buf[off - 1] == '\n';
+}
+
+/* A SET standard_conforming_strings applies once a newline follows it (psql reads each
+ * line with the setting in force when the line began). Looks for one before upto. */
+static void
+scs_seek(strata_lexer *lx, size_t upto)
+{
+    size_t from = lx->scs_from > lx->base ? (size_t)(lx->scs_from - lx->base) : 0;
+
+    if (from >= upto)
+        return;
+    if (memchr(lx->buf + from, '\n', upto - from) != NULL) {
+        lx->sc.backslash_strings = lx->scs_next;
+        lx->scs_wait = 0;
+    } else {
+        lx->scs_from = lx->base + upto;
+    }
+}
 
 /* Discards buf[0, keep), keeping line/column knowledge of what goes. */
 static void
@@ -280,14 +321,21 @@ compact(strata_lexer *lx, size_t keep)
         lc_at(lx, lx->tok_off, &lx->tok_line, &lx->tok_col);
         lx->tok_known = 1;
     }
+    if (lx->scs_wait)
+        scs_seek(lx, keep);
+    lx->bol0 = line_start(lx, keep);
     cursor_to(lx, keep);
     memmove(lx->buf, lx->buf + keep, lx->len - keep);
+    lx->base += keep;
     lx->len -= keep;
     lx->pos -= keep;
     lx->cur_off = lx->cur_off > keep ? lx->cur_off - keep : 0;
     lx->tok_off = lx->tok_off > keep ? lx->tok_off - keep : 0;
-    if (lx->in_stmt)
+    if (lx->in_stmt) {
         lx->stmt_off -= keep;
+        if (lx->paren > 0)
+            lx->paren_off -= keep;
+    }
 }
 
 static int
@@ -306,10 +354,11 @@ grow(strata_lexer *lx)
     return 0;
 }
 
-/* Reads more input after buf[len); sets eof at its end. Returns 0 or EV_ERR. */
+/* Reads more input after buf[len); sets eof at its end or at a NUL. Returns 0 or EV_ERR. */
 static int
 fill(strata_lexer *lx)
 {
+    unsigned char *nul;
     size_t n;
 
     if (lx->cap - lx->len <= LX_CHUNK) {
@@ -330,13 +379,18 @@ fill(strata_lexer *lx)
         lc_at(lx, lx->len, &line, &col);
         return fail_lc(lx, line, col, "reading the SQL input failed");
     }
-    if (n == 0)
+    nul = n > 0 ? memchr(lx->buf + lx->len, '\0', n) : NULL;
+    if (nul) {
+        n = (size_t)(nul - (lx->buf + lx->len));
+        lx->nul = 1;
+    }
+    if (n == 0 || lx->nul)
         lx->eof = 1;
     lx->len += n;
     return 0;
 }
 
-/* Skips a UTF-8 byte order mark at the start of the input. */
+/* Drops a UTF-8 byte order mark at the start of the input. */
 static int
 start(strata_lexer *lx)
 {
@@ -344,8 +398,9 @@ start(strata_lexer *lx)
         if (fill(lx) != 0)
             return EV_ERR;
     if (lx->len >= 3 && memcmp(lx->buf, "\xEF\xBB\xBF", 3) == 0) {
-        lx->pos = 3;
-        lx->cur_off = 3;
+        memmove(lx->buf, lx->buf + 3, lx->len - 3);
+        lx->len -= 3;
+        lx->base = 3;
     }
     lx->started = 1;
     return 0;
@@ -393,13 +448,18 @@ mark_specials(strata_lexer *lx, uint8_t *t)
         t['#'] = C_HASH;
     if (r & STRATA_LEX_DOLLAR_QUOTES)
         t['$'] = C_DOLLAR;
+    if (r & (STRATA_LEX_PARENS | STRATA_LEX_ATOMIC_BLOCKS)) {
+        t['('] = C_LPAREN;
+        t[')'] = C_RPAREN;
+    }
 }
 
 /* (Re)builds the scanner tables for the rules and the current delimiter. */
 static void
 build_tables(strata_lexer *lx)
 {
-    int words_first = (lx->rules & (STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS)) != 0;
+    int words_first =
+        (lx->rules & (STRATA_LEX_BLOCKS | STRATA_LEX_ATOMIC_BLOCKS)) != 0 || lx->complete;
     int c, t;
 
     build_idents(lx);
@@ -425,457 +485,13 @@ build_tables(strata_lexer *lx)
         lx->identc[d] = 0;
         lx->idents[d] = 0;
     }
+    if (lx->rules & STRATA_LEX_DELIMITER) {
+        lx->dir_fb[0] = lx->tabs[TAB_OUT]['D'];
+        lx->dir_fb[1] = lx->tabs[TAB_OUT]['d'];
+        lx->tabs[TAB_OUT]['D'] = C_DIRECTIVE;
+        lx->tabs[TAB_OUT]['d'] = C_DIRECTIVE;
+    }
     set_table(lx, lx->tab);
-}
-
-/* ---- scanning primitives over complete or partial input ---- */
-
-static const unsigned char *
-find2(const unsigned char *p, size_t n, unsigned char a, unsigned char b)
-{
-    const unsigned char *end = p + n;
-
-    for (; p < end; p++)
-        if (*p == a || *p == b)
-            return p;
-    return NULL;
-}
-
-/* First q or backslash in p[0, n): two memchr passes beat a byte loop on real strings. */
-static const unsigned char *
-find_quote_or_bs(const unsigned char *p, size_t n, unsigned char q)
-{
-    const unsigned char *hit = memchr(p, q, n);
-    const unsigned char *bs = memchr(p, '\\', hit ? (size_t)(hit - p) : n);
-
-    return bs ? bs : hit;
-}
-
-/*
- * Scans a quoted run from *pos (just past its opening quote) for the closing byte q, which
- * is escaped by doubling when dbl and a backslash escapes any byte when bs. Returns 1 with
- * *pos past the closing quote, or 0 with *pos where to resume when more input comes (at
- * eof: the run is unterminated).
- */
-static int
-scan_quoted(const unsigned char *b, size_t len, size_t *pos, int eof, unsigned char q, int dbl,
-            int bs)
-{
-    size_t p = *pos;
-
-    for (;;) {
-        const unsigned char *hit =
-            bs ? find_quote_or_bs(b + p, len - p, q) : memchr(b + p, q, len - p);
-
-        if (!hit) {
-            *pos = len;
-            return 0;
-        }
-        p = (size_t)(hit - b);
-        if (*hit != q) {
-            if (p + 1 >= len) {
-                *pos = p;
-                return 0;
-            }
-            p += 2;
-            continue;
-        }
-        if (dbl && p + 1 >= len && !eof) {
-            *pos = p;
-            return 0;
-        }
-        if (dbl && p + 1 < len && b[p + 1] == q) {
-            p += 2;
-            continue;
-        }
-        *pos = p + 1;
-        return 1;
-    }
-}
-
-/* Scans a block comment body for its closing, tracking *depth when comments nest. */
-static int
-scan_comment(const unsigned char *b, size_t len, size_t *pos, int nested, int *depth)
-{
-    size_t p = *pos;
-
-    for (;;) {
-        const unsigned char *hit =
-            nested ? find2(b + p, len - p, '*', '/') : memchr(b + p, '*', len - p);
-
-        if (!hit) {
-            *pos = len;
-            return 0;
-        }
-        p = (size_t)(hit - b);
-        if (p + 1 >= len) {
-            *pos = p;
-            return 0;
-        }
-        if (b[p] == '*' && b[p + 1] == '/') {
-            p += 2;
-            if (--*depth == 0) {
-                *pos = p;
-                return 1;
-            }
-        } else if (b[p] == '/' && b[p + 1] == '*') {
-            p += 2;
-            ++*depth;
-        } else {
-            p++;
-        }
-    }
-}
-
-/* Scans a dollar-quoted body for $tag$. */
-static int
-scan_dollar(const unsigned char *b, size_t len, size_t *pos, const unsigned char *tag, size_t tlen)
-{
-    size_t p = *pos;
-
-    for (;;) {
-        const unsigned char *hit = memchr(b + p, '$', len - p);
-
-        if (!hit) {
-            *pos = len;
-            return 0;
-        }
-        p = (size_t)(hit - b);
-        if (len - p < tlen + 2) {
-            *pos = p;
-            return 0;
-        }
-        if (memcmp(b + p + 1, tag, tlen) == 0 && b[p + 1 + tlen] == '$') {
-            *pos = p + tlen + 2;
-            return 1;
-        }
-        p++;
-    }
-}
-
-/* At b[p] == '$': 1 when it opens $tag$ (*tlen set), 0 when not, -1 when input is short. */
-static int
-dollar_open(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p, int eof,
-            size_t *tlen)
-{
-    size_t q = p + 1;
-
-    if (q >= len)
-        return eof ? 0 : -1;
-    if (b[q] != '$' && !lx->idents[b[q]])
-        return 0;
-    while (q < len && b[q] != '$' && lx->identc[b[q]])
-        q++;
-    if (q >= len)
-        return eof ? 0 : -1;
-    if (b[q] != '$')
-        return 0;
-    *tlen = q - p - 1;
-    return 1;
-}
-
-/* At b[p] == '-': 1 when a line comment starts, 0 when not, -1 when input is short. */
-static int
-dash_comment(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p, int eof)
-{
-    if (p + 1 >= len)
-        return eof ? 0 : -1;
-    if (b[p + 1] != '-')
-        return 0;
-    if (!(lx->rules & STRATA_LEX_DASH_NEEDS_SPACE))
-        return 1;
-    if (p + 2 >= len)
-        return eof ? 1 : -1;
-    return is_space(b[p + 2]);
-}
-
-/* At "/ *" in complete text: length of an executable-comment opener, or 0. */
-static size_t
-exec_opener(const strata_lexer *lx, const unsigned char *b, size_t len, size_t p)
-{
-    if (!(lx->rules & STRATA_LEX_EXEC_COMMENTS) || p + 2 >= len)
-        return 0;
-    if (b[p + 2] == '!')
-        return 3;
-    if (p + 3 < len && b[p + 2] == 'M' && b[p + 3] == '!')
-        return 4;
-    return 0;
-}
-
-/* ---- statement analysis (complete text) ---- */
-
-/* Skips whitespace and comments in complete text t[0, n) from p. */
-static size_t
-skip_blank(const strata_lexer *lx, const unsigned char *t, size_t n, size_t p)
-{
-    for (;;) {
-        while (p < n && is_space(t[p]))
-            p++;
-        if (p >= n)
-            return n;
-        if ((t[p] == '-' && dash_comment(lx, t, n, p, 1) == 1) ||
-            (t[p] == '#' && (lx->rules & STRATA_LEX_HASH_COMMENTS))) {
-            const unsigned char *nl = memchr(t + p, '\n', n - p);
-
-            p = nl ? (size_t)(nl - t) : n;
-        } else if (t[p] == '/' && p + 1 < n && t[p + 1] == '*' && !exec_opener(lx, t, n, p)) {
-            int depth = 1;
-
-            p += 2;
-            if (!scan_comment(t, n, &p, (lx->rules & STRATA_LEX_NESTED_COMMENTS) != 0, &depth))
-                p = n;
-        } else {
-            return p;
-        }
-    }
-}
-
-/* Skips one quoted or otherwise opaque token at t[p]; returns its type, or T_END if none. */
-static int
-skip_quoted(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p)
-{
-    uint32_t r = lx->rules;
-    unsigned char c = t[*p];
-    size_t q = *p + 1, tl, ex;
-    int depth = 1, done;
-
-    if (c == '\'' || c == '"') {
-        done = scan_quoted(t, n, &q, 1, c, 1, (r & STRATA_LEX_BACKSLASH_ESCAPES) != 0);
-    } else if ((c == '`' && (r & STRATA_LEX_BACKTICKS)) ||
-               (c == '[' && (r & STRATA_LEX_BRACKETS))) {
-        done = scan_quoted(t, n, &q, 1, c == '[' ? ']' : '`', c == '`', 0);
-    } else if (c == '$' && (r & STRATA_LEX_DOLLAR_QUOTES) && dollar_open(lx, t, n, *p, 1, &tl)) {
-        q = *p + tl + 2;
-        done = scan_dollar(t, n, &q, t + *p + 1, tl);
-    } else if (c == '/' && *p + 1 < n && t[*p + 1] == '*' &&
-               (ex = exec_opener(lx, t, n, *p)) != 0) {
-        q = *p + ex;
-        done = scan_comment(t, n, &q, 0, &depth);
-        *p = done ? q : n;
-        return T_OTHER;
-    } else {
-        return T_END;
-    }
-    *p = done ? q : n;
-    return c == '\'' || c == '$' ? T_STRING : T_NAME;
-}
-
-/* Reads one name part (word or quoted identifier) at t[*p]; returns its type or T_END. */
-static int
-name_part(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p)
-{
-    size_t q = *p;
-    int type;
-
-    if (lx->idents[t[q]]) {
-        while (++q < n && lx->identc[t[q]])
-            ;
-        if ((lx->rules & STRATA_LEX_E_STRINGS) && q == *p + 1 && (t[*p] | 0x20) == 'e' && q < n &&
-            t[q] == '\'') {
-            q++;
-            *p = scan_quoted(t, n, &q, 1, '\'', 1, 1) ? q : n;
-            return T_STRING;
-        }
-        *p = q;
-        return T_WORD;
-    }
-    type = skip_quoted(lx, t, n, &q);
-    if (type != T_NAME)
-        return T_END;
-    *p = q;
-    return T_NAME;
-}
-
-/*
- * Reads the next token of complete text t[0, n) from *p into *tk, skipping whitespace and
- * comments; a dotted name (a.b."c") is one T_NAME. Returns the token type, T_END at the end.
- */
-static int
-next_token(const strata_lexer *lx, const unsigned char *t, size_t n, size_t *p, lx_tok *tk)
-{
-    size_t q = skip_blank(lx, t, n, *p);
-    int type;
-
-    tk->off = q;
-    if (q >= n) {
-        *p = n;
-        return tk->type = T_END;
-    }
-    type = name_part(lx, t, n, &q);
-    if (type == T_WORD || type == T_NAME) {
-        while (q + 1 < n && t[q] == '.') {
-            size_t r = q + 1;
-
-            if (name_part(lx, t, n, &r) == T_END)
-                break;
-            q = r;
-            type = T_NAME;
-        }
-    } else if (type == T_END && (type = skip_quoted(lx, t, n, &q)) == T_END) {
-        type = T_OTHER;
-        if (t[q] >= '0' && t[q] <= '9')
-            while (++q < n && lx->identc[t[q]])
-                ;
-        else
-            q++;
-    }
-    tk->type = type;
-    tk->len = q - tk->off;
-    *p = q;
-    return type;
-}
-
-static int
-tok_kw(const unsigned char *t, const lx_tok *tk, const char *k)
-{
-    return tk->type == T_WORD && kw(t + tk->off, tk->len, k);
-}
-
-/* True when token tk is the pattern word pat[0, wl) ("*": any name). */
-static int
-pattern_word(const unsigned char *t, const lx_tok *tk, const char *pat, size_t wl)
-{
-    size_t j;
-
-    if (wl == 1 && *pat == '*')
-        return tk->type == T_WORD || tk->type == T_NAME;
-    if (tk->type != T_WORD || tk->len != wl)
-        return 0;
-    for (j = 0; j < wl; j++)
-        if (ascii_upper(t[tk->off + j]) != ascii_upper((unsigned char)pat[j]))
-            return 0;
-    return 1;
-}
-
-/*
- * True when the leading tokens tk[0, nt) match the first max words of pattern pat
- * (space-separated words), or all of them when it has fewer.
- */
-static int
-pattern_match(const unsigned char *t, const lx_tok *tk, int nt, const char *pat, int max)
-{
-    int i = 0;
-
-    for (;;) {
-        size_t wl;
-
-        while (*pat == ' ')
-            pat++;
-        if (*pat == '\0' || i == max)
-            return i > 0;
-        wl = strcspn(pat, " ");
-        if (i >= nt || !pattern_word(t, &tk[i], pat, wl))
-            return 0;
-        pat += wl;
-        i++;
-    }
-}
-
-/* True for BEGIN/START TRANSACTION/COMMIT/ROLLBACK/END/ABORT statements. */
-static int
-is_tx_control(const unsigned char *t, const lx_tok *tk, int nt)
-{
-    int i = 1;
-
-    if (tok_kw(t, &tk[0], "BEGIN") || tok_kw(t, &tk[0], "END") || tok_kw(t, &tk[0], "ABORT"))
-        return 1;
-    if (tok_kw(t, &tk[0], "START"))
-        return nt > 1 && tok_kw(t, &tk[1], "TRANSACTION");
-    if (tok_kw(t, &tk[0], "COMMIT"))
-        return nt < 2 || !tok_kw(t, &tk[1], "PREPARED");
-    if (!tok_kw(t, &tk[0], "ROLLBACK"))
-        return 0;
-    if (i < nt && (tok_kw(t, &tk[i], "WORK") || tok_kw(t, &tk[i], "TRANSACTION")))
-        i++;
-    return i >= nt || (!tok_kw(t, &tk[i], "TO") && !tok_kw(t, &tk[i], "PREPARED"));
-}
-
-/* True when the words FROM STDIN follow each other somewhere in the statement. */
-static int
-has_from_stdin(const strata_lexer *lx, const unsigned char *t, size_t n)
-{
-    size_t p = 0;
-    lx_tok tk;
-    int from = 0;
-
-    while (next_token(lx, t, n, &p, &tk) != T_END) {
-        if (from && tok_kw(t, &tk, "STDIN"))
-            return 1;
-        from = tok_kw(t, &tk, "FROM");
-    }
-    return 0;
-}
-
-/* False when a statement starting with token tk cannot carry any STRATA_STMT_* flag. */
-static int
-may_flag(const strata_lexer *lx, const unsigned char *t, const lx_tok *tk)
-{
-    static const char *const first[] = {"BEGIN",    "END",    "ABORT", "START",
-                                        "ROLLBACK", "COMMIT", "COPY",  NULL};
-    const char *const *pat;
-
-    if (tk->type == T_WORD && kw_any(t + tk->off, tk->len, first))
-        return 1;
-    for (pat = lx->no_tx; pat && *pat; pat++)
-        if (pattern_match(t, tk, 1, *pat, 1))
-            return 1;
-    return 0;
-}
-
-/* STRATA_STMT_* flags of the complete statement t[0, n) (group: from a StatementBegin). */
-static unsigned
-stmt_flags(const strata_lexer *lx, const unsigned char *t, size_t n, int group)
-{
-    lx_tok tk[LX_TOKS];
-    unsigned flags = 0;
-    size_t p = 0;
-    int nt = 1;
-    const char *const *pat;
-
-    if (next_token(lx, t, n, &p, &tk[0]) == T_END || !may_flag(lx, t, &tk[0]))
-        return 0;
-    while (nt < LX_TOKS && next_token(lx, t, n, &p, &tk[nt]) != T_END)
-        nt++;
-    for (pat = lx->no_tx; pat && *pat; pat++)
-        if (pattern_match(t, tk, nt, *pat, -1)) {
-            flags |= STRATA_STMT_NO_TRANSACTION;
-            break;
-        }
-    if (!lx->block && is_tx_control(t, tk, nt))
-        flags |= STRATA_STMT_TX_CONTROL;
-    if ((lx->rules & STRATA_LEX_COPY_STDIN) && !group && tok_kw(t, &tk[0], "COPY") &&
-        has_from_stdin(lx, t, n))
-        flags |= STRATA_STMT_COPY;
-    return flags;
-}
-
-/*
- * True when what precedes the routine keyword at buffer offset kw_off can be a CREATE
- * header: CREATE [OR REPLACE] [TEMP] [DEFINER = user@host] [SQL SECURITY ...] and the like.
- */
-static int
-header_ok(const strata_lexer *lx, size_t kw_off)
-{
-    static const char *const filler[] = {"CREATE",    "OR",        "REPLACE",    "TEMP",
-                                         "TEMPORARY", "AGGREGATE", "CONSTRAINT", "ALGORITHM",
-                                         "UNDEFINED", "MERGE",     "TEMPTABLE",  "SQL",
-                                         "SECURITY",  "INVOKER",   "NONSTRICT",  NULL};
-    const unsigned char *t = lx->buf + lx->stmt_off;
-    size_t n = kw_off - lx->stmt_off, p = 0;
-    int definer = 0;
-    lx_tok tk;
-
-    while (next_token(lx, t, n, &p, &tk) != T_END) {
-        if (tk.type == T_WORD && kw(t + tk.off, tk.len, "DEFINER"))
-            definer = 1;
-        else if (tk.type == T_WORD && !definer && !kw_any(t + tk.off, tk.len, filler))
-            return 0;
-        else if ((tk.type == T_NAME || tk.type == T_STRING) && !definer)
-            return 0;
-        else if (tk.type == T_OTHER && (tk.len != 1 || !memchr("=@()", t[tk.off], 4)))
-            return 0;
-    }
-    return 1;
 }
 
 /* ---- statement state ---- */
@@ -885,107 +501,192 @@ begin_stmt(strata_lexer *lx)
 {
     lx->in_stmt = 1;
     lx->stmt_off = lx->pos;
-    lx->hdr = H_NONE;
-    lx->nwords = 0;
-    lx->block = 0;
-    lx->depth = 0;
-    lx->end_pending = 0;
+    lx->track = TRACK_NONE;
+    lx->compound = 0;
+    lx->paren = 0;
+    lx->begin_depth = 0;
+    lx->ask = 0;
     set_table(lx, TAB_PLAIN);
 }
 
 static void
-stop_header(strata_lexer *lx)
+stop_tracking(strata_lexer *lx)
 {
-    lx->hdr = H_NONE;
+    lx->track = TRACK_NONE;
     set_table(lx, TAB_PLAIN);
 }
 
-/* A pending END closes a BEGIN or CASE block. */
-static void
-close_end(strata_lexer *lx)
+/* After a token was fed to the MySQL tracker: stops following when it has seen enough. */
+static int
+blocks_fed(strata_lexer *lx, int more)
 {
-    lx->end_pending = 0;
-    if (lx->depth > 0)
-        lx->depth--;
-}
+    long line, col;
 
-/* Counts block openers and closers of a statement in block mode. */
-static void
-block_word(strata_lexer *lx, const unsigned char *w, size_t n)
-{
-    static const char *const end_nothing[] = {"IF", "LOOP", "WHILE", "REPEAT", NULL};
-
-    if (lx->end_pending) {
-        if (kw_any(w, n, end_nothing)) {
-            lx->end_pending = 0;
-            return;
-        }
-        close_end(lx);
-        if (kw(w, n, "CASE"))
-            return;
+    lx->compound = lx->bt.compound;
+    if (lx->bt.overflow) {
+        lc_at(lx, lx->stmt_off, &line, &col);
+        return fail_lc(lx, line, col,
+                       "compound statements nested more than %d deep: strata cannot follow "
+                       "them; split the body into procedures, or use DELIMITER",
+                       STRATA_BLOCKS_DEPTH);
     }
-    if (kw(w, n, "BEGIN") || kw(w, n, "CASE"))
-        lx->depth++;
-    else if (kw(w, n, "END"))
-        lx->end_pending = 1;
+    if (!more)
+        stop_tracking(lx);
+    return EV_AGAIN;
 }
 
-static void
-create_word(strata_lexer *lx, const unsigned char *w, size_t n)
+/* Feeds a token other than a word to the MySQL tracker, if it follows this statement. */
+static int
+feed(strata_lexer *lx, int kind, unsigned char c)
 {
-    static const char *const routine[] = {"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", NULL};
+    if (lx->track != TRACK_BLOCKS)
+        return EV_AGAIN;
+    return blocks_fed(lx, strata_blocks_token(&lx->bt, kind, c));
+}
 
-    if (++lx->nwords > LX_HDR_WORDS) {
-        stop_header(lx);
+/*
+ * psql's reading of CREATE [OR REPLACE] FUNCTION/PROCEDURE: 1 when the identifiers seen so
+ * far make one, -1 when they cannot, 0 when undecided.
+ */
+static int
+psql_header(const strata_lexer *lx)
+{
+    const char *id = lx->ids;
+    int n = lx->ids_count;
+
+    if (n >= 2 && (id[1] == 'f' || id[1] == 'p'))
+        return 1;
+    if ((n >= 2 && id[1] != 'o') || (n >= 3 && id[2] != 'r'))
+        return -1;
+    if (n >= 4)
+        return id[3] == 'f' || id[3] == 'p' ? 1 : -1;
+    return 0;
+}
+
+/* A word of a statement starting with CREATE, counted as psqlscan.l counts identifiers. */
+static void
+psql_word(strata_lexer *lx, const unsigned char *w, size_t n)
+{
+    static const char *const noted[] = {"CREATE", "FUNCTION", "PROCEDURE", "OR", "REPLACE", NULL};
+
+    if (!lx->psql_on) {
+        int m;
+
+        lx->ids[lx->ids_count++] = strata_kw_any(w, n, noted) ? (char)(w[0] | 0x20) : 0;
+        m = psql_header(lx);
+        if (m < 0)
+            stop_tracking(lx);
+        lx->psql_on = m > 0;
         return;
     }
-    if (!kw_any(w, n, routine))
+    if (lx->paren > 0)
         return;
-    if (header_ok(lx, (size_t)(w - lx->buf))) {
-        lx->block = 1;
-        lx->hdr = H_NONE;
-    } else {
-        stop_header(lx);
-    }
+    if (strata_kw(w, n, "BEGIN"))
+        lx->begin_depth++;
+    else if (strata_kw(w, n, "CASE") && lx->begin_depth >= 1)
+        lx->begin_depth++;
+    else if (strata_kw(w, n, "END") && lx->begin_depth > 0)
+        lx->begin_depth--;
 }
 
-/* A word inside a statement whose words are tracked. */
-static void
+/* A word inside a statement whose words are followed. */
+static int
 word(strata_lexer *lx, const unsigned char *w, size_t n)
 {
-    if (lx->block) {
-        block_word(lx, w, n);
-        return;
+    if (lx->track == TRACK_BLOCKS)
+        return blocks_fed(lx, strata_blocks_word(&lx->bt, w, n));
+    if (lx->track == TRACK_PSQL)
+        psql_word(lx, w, n);
+    return EV_AGAIN;
+}
+
+/* The first word w[s, e) of a statement: who follows its words, if anybody. */
+static int
+first_word(strata_lexer *lx, size_t s, size_t e)
+{
+    const unsigned char *w = lx->buf + s;
+    size_t n = e - s;
+
+    begin_stmt(lx);
+    lx->pos = e;
+    if (lx->goose || lx->dlen > 0)
+        return EV_AGAIN;
+    if (lx->complete && (strata_kw(w, n, "CREATE") || strata_kw(w, n, "EXPLAIN")))
+        lx->ask = 1;
+    if ((lx->rules & STRATA_LEX_BLOCKS) && strata_blocks_start(&lx->bt, w, n)) {
+        lx->track = TRACK_BLOCKS;
+        set_table(lx, TAB_WORDS);
+        return blocks_fed(lx, 1);
     }
-    switch (lx->hdr) {
-    case H_CREATE:
-        create_word(lx, w, n);
-        break;
-    case H_BEGIN:
-        if (kw(w, n, "NOT"))
-            lx->hdr = H_BEGIN_NOT;
-        else
-            stop_header(lx);
-        break;
-    case H_BEGIN_NOT:
-        if (kw(w, n, "ATOMIC")) {
-            lx->block = 1;
-            lx->depth = 1;
-            lx->hdr = H_NONE;
-        } else {
-            stop_header(lx);
-        }
-        break;
-    default:
-        break;
+    if ((lx->rules & STRATA_LEX_ATOMIC_BLOCKS) && strata_kw(w, n, "CREATE")) {
+        lx->track = TRACK_PSQL;
+        lx->psql_on = 0;
+        lx->ids[0] = 'c';
+        lx->ids_count = 1;
+        set_table(lx, TAB_WORDS);
     }
+    return EV_AGAIN;
+}
+
+/* True when complete() says the statement ends with the ';' at pos. */
+static int
+ask_complete(strata_lexer *lx)
+{
+    unsigned char *end = lx->buf + lx->pos + 1; /* pos < len < cap: within the buffer */
+    unsigned char saved = *end;
+    int done;
+
+    *end = '\0';
+    done = lx->complete((const char *)lx->buf + lx->stmt_off);
+    *end = saved;
+    return done;
+}
+
+/* True when the delimiter at pos does not end the statement. */
+static int
+stays_inside(strata_lexer *lx)
+{
+    if ((lx->rules & STRATA_LEX_PARENS) && lx->paren > 0)
+        return 1;
+    if (lx->track == TRACK_BLOCKS)
+        return !strata_blocks_semicolon(&lx->bt);
+    if (lx->track == TRACK_PSQL && lx->begin_depth > 0)
+        return 1;
+    return lx->ask && !ask_complete(lx);
 }
 
 /* ---- directives ---- */
 
+/* The DELIMITER argument b[s, e) is usable; returns EV_AGAIN or EV_ERR. */
+static int
+check_delimiter(strata_lexer *lx, size_t s, size_t e, long line, long col)
+{
+    const unsigned char *b = lx->buf;
+    size_t i;
+
+    if (e == s)
+        return fail_lc(lx, line, col, "DELIMITER needs a delimiter string, e.g. DELIMITER $$");
+    if (e - s > LX_DELIM_MAX)
+        return fail_lc(lx, line, col,
+                       "DELIMITER string longer than %d bytes (the mysql client would cut it "
+                       "short)",
+                       LX_DELIM_MAX);
+    for (i = s; i < e; i++) {
+        if (b[i] == '\\')
+            return fail_lc(lx, line, col,
+                           "DELIMITER string cannot hold a backslash (the mysql client "
+                           "refuses it)");
+        if (b[i] < 0x20 || b[i] == 0x7f)
+            return fail_lc(lx, line, col,
+                           "DELIMITER string holds a tab or control character, which the mysql "
+                           "client would make part of the delimiter: end it with a space");
+    }
+    return EV_AGAIN;
+}
+
 /*
- * At "DELIMITER" ending at e, first thing of a statement: applies a DELIMITER line. Returns
- * EV_NONE when it is no directive.
+ * The rest of a DELIMITER command line from e, as the mysql client reads it: the first
+ * argument, quoted with ' " ` or ending at a space; the rest of the line is ignored.
  */
 static int
 delimiter_line(strata_lexer *lx, size_t e)
@@ -995,52 +696,36 @@ delimiter_line(strata_lexer *lx, size_t e)
     size_t end = nl ? (size_t)(nl - b) : lx->len, p = e, s;
     long line, col;
 
-    if (e < lx->len && !is_space(b[e]))
-        return EV_NONE;
     if (!nl && !lx->eof)
         return EV_NEED;
-    while (p < end && is_space(b[p]))
-        p++;
-    for (s = p; p < end && !is_space(b[p]); p++)
-        ;
-    if (p == s || p - s > LX_DELIM_MAX) {
-        lc_at(lx, lx->pos, &line, &col);
+    lc_at(lx, lx->pos, &line, &col);
+    if (!line_start(lx, lx->pos))
         return fail_lc(lx, line, col,
-                       p == s ? "DELIMITER needs a delimiter string, e.g. DELIMITER $$"
-                              : "DELIMITER string longer than %d bytes",
-                       LX_DELIM_MAX);
+                       "DELIMITER must be the first word of its line: the mysql client takes "
+                       "it for a command only there");
+    if (end > e && b[end - 1] == '\r')
+        end--;
+    while (p < end && (b[p] == ' ' || b[p] == '\t'))
+        p++;
+    if (p < end && (b[p] == '\'' || b[p] == '"' || b[p] == '`')) {
+        unsigned char q = b[p];
+
+        for (s = ++p; p < end && b[p] != q; p++)
+            ;
+        if (p == end)
+            return fail_lc(lx, line, col, "DELIMITER %c...: the quote is not closed on its line",
+                           q);
+    } else {
+        for (s = p; p < end && b[p] != ' '; p++)
+            ;
     }
+    if (check_delimiter(lx, s, p, line, col) != EV_AGAIN)
+        return EV_ERR;
     lx->dlen = (p - s == 1 && b[s] == ';') ? 0 : p - s;
     memcpy(lx->delim, b + s, p - s);
     lx->delim[p - s] = '\0';
-    lx->pos = nl ? end + 1 : end;
+    lx->pos = nl ? (size_t)(nl - b) + 1 : lx->len;
     build_tables(lx);
-    return EV_AGAIN;
-}
-
-/* The first word w[s, e) of a statement: DELIMITER lines and block headers. */
-static int
-first_word(strata_lexer *lx, size_t s, size_t e)
-{
-    const unsigned char *w = lx->buf + s;
-    size_t n = e - s;
-
-    if ((lx->rules & STRATA_LEX_DELIMITER) && !lx->goose && kw(w, n, "DELIMITER")) {
-        int r = delimiter_line(lx, e);
-
-        if (r != EV_NONE)
-            return r;
-    }
-    begin_stmt(lx);
-    lx->pos = e;
-    if ((lx->rules & STRATA_LEX_BLOCKS) && lx->dlen == 0 && !lx->goose) {
-        if (kw(w, n, "CREATE"))
-            lx->hdr = H_CREATE;
-        else if (kw(w, n, "BEGIN"))
-            lx->hdr = H_BEGIN;
-        if (lx->hdr != H_NONE)
-            set_table(lx, TAB_WORDS);
-    }
     return EV_AGAIN;
 }
 
@@ -1060,18 +745,18 @@ annotation_kind(const unsigned char *c, size_t n, int *strata)
     c += i;
     n -= i;
     *strata = 1;
-    if (kw(c, n, "STRATA:STATEMENT-BEGIN"))
+    if (strata_kw(c, n, "STRATA:STATEMENT-BEGIN"))
         return A_BEGIN;
-    if (kw(c, n, "STRATA:STATEMENT-END"))
+    if (strata_kw(c, n, "STRATA:STATEMENT-END"))
         return A_END;
     *strata = 0;
-    if (n < 7 || !kw(c, 6, "+GOOSE") || (c[6] != ' ' && c[6] != '\t'))
+    if (n < 7 || !strata_kw(c, 6, "+GOOSE") || (c[6] != ' ' && c[6] != '\t'))
         return A_NONE;
     for (j = 7; j < n && (c[j] == ' ' || c[j] == '\t'); j++)
         ;
-    if (kw(c + j, n - j, "STATEMENTBEGIN"))
+    if (strata_kw(c + j, n - j, "STATEMENTBEGIN"))
         return A_BEGIN;
-    if (kw(c + j, n - j, "STATEMENTEND"))
+    if (strata_kw(c + j, n - j, "STATEMENTEND"))
         return A_END;
     return A_NONE;
 }
@@ -1134,12 +819,44 @@ annotation(strata_lexer *lx)
     return EV_NONE;
 }
 
+/* \restrict KEY and \unrestrict KEY (pg_dump 15.14 and later): checked, then skipped. */
+static int
+restrict_line(strata_lexer *lx, size_t s, size_t p, int on)
+{
+    const unsigned char *b = lx->buf;
+    const unsigned char *nl = memchr(b + p, '\n', lx->len - p);
+    size_t end = nl ? (size_t)(nl - b) : lx->len, k;
+    const char *cmd = on ? "\\restrict" : "\\unrestrict";
+    long line, col;
+
+    if (!nl && !lx->eof)
+        return EV_NEED;
+    lc_at(lx, s, &line, &col);
+    while (p < end && is_space(b[p]))
+        p++;
+    for (k = p; k < end && !is_space(b[k]); k++)
+        ;
+    if (k == p)
+        return fail_lc(lx, line, col, "%s needs a key, as pg_dump writes it: %s KEY", cmd, cmd);
+    if (k - p > LX_KEY_MAX)
+        return fail_lc(lx, line, col, "%s key longer than %d bytes", cmd, LX_KEY_MAX);
+    if (!on && !lx->restricted)
+        return fail_lc(lx, line, col, "\\unrestrict without a \\restrict before it");
+    if (!on && (strlen(lx->restrict_key) != k - p || memcmp(lx->restrict_key, b + p, k - p) != 0))
+        return fail_lc(lx, line, col, "\\unrestrict key differs from the \\restrict key");
+    lx->restricted = on;
+    memcpy(lx->restrict_key, b + p, k - p);
+    lx->restrict_key[k - p] = '\0';
+    lx->pos = nl ? end + 1 : end;
+    return EV_AGAIN;
+}
+
 /* ---- the scanner ---- */
 
 static int
 run_quote(strata_lexer *lx)
 {
-    if (!scan_quoted(lx->buf, lx->len, &lx->pos, lx->eof, lx->q, lx->q_dbl, lx->q_bs))
+    if (!strata_scan_quoted(lx->buf, lx->len, &lx->pos, lx->eof, lx->q, lx->q_dbl, lx->q_bs))
         return EV_NEED;
     lx->state = S_NORMAL;
     return EV_STATE;
@@ -1164,7 +881,7 @@ run_comment(strata_lexer *lx)
 {
     int nested = lx->state == S_BLOCK && (lx->rules & STRATA_LEX_NESTED_COMMENTS);
 
-    if (!scan_comment(lx->buf, lx->len, &lx->pos, nested, &lx->cdepth))
+    if (!strata_scan_comment(lx->buf, lx->len, &lx->pos, nested, &lx->cdepth))
         return EV_NEED;
     lx->state = S_NORMAL;
     return EV_STATE;
@@ -1175,7 +892,7 @@ run_dollar(strata_lexer *lx)
 {
     const unsigned char *tag = lx->buf + lx->tok_off + 1;
 
-    if (!scan_dollar(lx->buf, lx->len, &lx->pos, tag, lx->tag_len))
+    if (!strata_scan_dollar(lx->buf, lx->len, &lx->pos, tag, lx->tag_len))
         return EV_NEED;
     lx->state = S_NORMAL;
     return EV_STATE;
@@ -1222,16 +939,31 @@ open_quote(strata_lexer *lx, size_t tok, unsigned char q, int kind, int dbl, int
     return enter(lx, S_QUOTE, tok, lx->pos + 1);
 }
 
+/* A quoted run opens: the MySQL tracker sees a string or a name. */
+static int
+quote_token(strata_lexer *lx, unsigned char q)
+{
+    return feed(lx, q == '\'' || q == '"' ? STRATA_BT_STRING : STRATA_BT_NAME, q);
+}
+
 static int
 on_squote(strata_lexer *lx)
 {
     const unsigned char *b = lx->buf;
-    size_t p = lx->pos, s = lx->stmt_off;
+    size_t p = lx->pos, s = lx->in_stmt ? lx->stmt_off : p;
     int bs = (lx->rules & STRATA_LEX_BACKSLASH_ESCAPES) != 0;
 
-    if (lx->in_stmt && (lx->rules & STRATA_LEX_E_STRINGS) && p > s && (b[p - 1] | 0x20) == 'e' &&
+    if (quote_token(lx, '\'') == EV_ERR)
+        return EV_ERR;
+    if ((lx->rules & STRATA_LEX_E_STRINGS) && p > s && (b[p - 1] | 0x20) == 'e' &&
         (p - 1 == s || !lx->identc[b[p - 2]]))
         return open_quote(lx, p - 1, '\'', Q_ESTRING, 1, 1);
+    if (lx->rules & STRATA_LEX_STD_STRINGS) {
+        if (lx->scs_wait)
+            scs_seek(lx, p);
+        if (lx->sc.backslash_strings && !strata_sql_standard_prefix(&lx->sc, b, s, p))
+            return open_quote(lx, p, '\'', Q_BSTRING, 1, 1);
+    }
     return open_quote(lx, p, '\'', Q_STRING, 1, bs);
 }
 
@@ -1248,8 +980,7 @@ on_ident(strata_lexer *lx)
     if (!lx->in_stmt)
         return first_word(lx, s, e);
     lx->pos = e;
-    word(lx, b + s, e - s);
-    return EV_AGAIN;
+    return word(lx, b + s, e - s);
 }
 
 static int
@@ -1261,25 +992,44 @@ on_digits(strata_lexer *lx)
         e++;
     if (e == lx->len && !lx->eof)
         return EV_NEED;
-    if (lx->end_pending)
-        close_end(lx);
     lx->pos = e;
-    return EV_AGAIN;
+    return feed(lx, STRATA_BT_NUMBER, 0);
+}
+
+/* A byte that is not a comment opener after all: it starts or continues a statement. */
+static int
+on_other(strata_lexer *lx)
+{
+    unsigned char c = lx->buf[lx->pos];
+
+    if (!lx->in_stmt)
+        begin_stmt(lx);
+    lx->pos++;
+    return feed(lx, STRATA_BT_PUNCT, c);
+}
+
+static int
+on_paren(strata_lexer *lx, int open)
+{
+    if (!lx->in_stmt)
+        begin_stmt(lx);
+    if (open && lx->paren++ == 0)
+        lx->paren_off = lx->pos;
+    else if (!open && lx->paren > 0)
+        lx->paren--;
+    lx->pos++;
+    return feed(lx, STRATA_BT_PUNCT, open ? '(' : ')');
 }
 
 static int
 on_dash(strata_lexer *lx)
 {
-    int r = dash_comment(lx, lx->buf, lx->len, lx->pos, lx->eof);
+    int r = strata_dash_comment(&lx->sc, lx->buf, lx->len, lx->pos, lx->eof);
 
     if (r < 0)
         return EV_NEED;
-    if (r == 0) {
-        if (!lx->in_stmt)
-            begin_stmt(lx);
-        lx->pos++;
-        return EV_AGAIN;
-    }
+    if (r == 0)
+        return on_other(lx);
     r = annotation(lx);
     if (r != EV_NONE)
         return r;
@@ -1294,13 +1044,9 @@ on_slash(strata_lexer *lx)
 
     if (p + 3 >= lx->len && !lx->eof)
         return EV_NEED;
-    if (p + 1 >= lx->len || b[p + 1] != '*') {
-        if (!lx->in_stmt)
-            begin_stmt(lx);
-        lx->pos++;
-        return EV_AGAIN;
-    }
-    ex = exec_opener(lx, b, lx->len, p);
+    if (p + 1 >= lx->len || b[p + 1] != '*')
+        return on_other(lx);
+    ex = strata_exec_opener(&lx->sc, b, lx->len, p);
     if (ex)
         return enter(lx, S_EXEC, p, p + ex);
     return enter(lx, S_BLOCK, p, p + 2);
@@ -1317,34 +1063,22 @@ on_dollar(strata_lexer *lx)
         lx->pos++;
         return EV_AGAIN;
     }
-    r = dollar_open(lx, b, lx->len, p, lx->eof, &tl);
+    r = strata_dollar_open(&lx->sc, b, lx->len, p, lx->eof, &tl);
     if (r < 0)
         return EV_NEED;
-    if (r == 0) {
-        if (!lx->in_stmt)
-            begin_stmt(lx);
-        lx->pos++;
-        return EV_AGAIN;
-    }
+    if (r == 0)
+        return on_other(lx);
     lx->tag_len = tl;
     return enter(lx, S_DOLLAR, p, p + tl + 2);
 }
 
-/* A delimiter of dlen bytes at pos: ends the statement unless a block is open. */
+/* A delimiter of dlen bytes at pos: ends the statement unless something keeps it open. */
 static int
 on_delim(strata_lexer *lx, size_t dlen)
 {
-    if (!lx->in_stmt || lx->goose) {
+    if (!lx->in_stmt || lx->goose || stays_inside(lx)) {
         lx->pos += dlen;
         return EV_AGAIN;
-    }
-    if (lx->block) {
-        if (lx->end_pending)
-            close_end(lx);
-        if (lx->depth > 0) {
-            lx->pos += dlen;
-            return EV_AGAIN;
-        }
     }
     lx->stmt_end = lx->pos;
     lx->pos += dlen;
@@ -1365,18 +1099,44 @@ on_custom_delim(strata_lexer *lx)
     return dispatch(lx, lx->delim_fb[lx->tab]);
 }
 
+/*
+ * D or d between statements: a DELIMITER command when the word DELIMITER (any case) is
+ * followed by a blank or the end of the line, as the mysql client recognises it even when
+ * its current delimiter occurs inside the word; otherwise the byte's usual meaning.
+ */
+static int
+on_directive(strata_lexer *lx)
+{
+    const unsigned char *b = lx->buf;
+    size_t s = lx->pos, e = s + 9;
+    int fb = lx->dir_fb[b[s] == 'd'];
+
+    if (lx->goose)
+        return dispatch(lx, fb);
+    if (e >= lx->len && !lx->eof)
+        return EV_NEED;
+    if (e > lx->len || !strata_kw(b + s, 9, "DELIMITER") ||
+        (e < lx->len && b[e] != ' ' && b[e] != '\t' && b[e] != '\r' && b[e] != '\n'))
+        return dispatch(lx, fb);
+    return delimiter_line(lx, e);
+}
+
 /* A backslash where a statement would start: a psql meta-command. */
 static int
 on_backslash(strata_lexer *lx)
 {
     const unsigned char *b = lx->buf;
-    size_t s = lx->pos, p = s + 1, lim = s + 32;
+    size_t s = lx->pos, p = s + 1, lim = s + LX_META_MAX;
     long line, col;
 
     while (p < lx->len && p < lim && !is_space(b[p]))
         p++;
     if (p == lx->len && p < lim && !lx->eof)
         return EV_NEED;
+    if (p - s == 9 && memcmp(b + s, "\\restrict", 9) == 0)
+        return restrict_line(lx, s, p, 1);
+    if (p - s == 11 && memcmp(b + s, "\\unrestrict", 11) == 0)
+        return restrict_line(lx, s, p, 0);
     lc_at(lx, s, &line, &col);
     return fail_lc(lx, line, col,
                    "psql meta-command %.*s is not SQL; strata runs plain SQL (remove it or use "
@@ -1399,18 +1159,21 @@ dispatch(strata_lexer *lx, int cls)
     case C_DIGIT:
         return on_digits(lx);
     case C_PUNCT:
-        if (lx->end_pending)
-            close_end(lx);
-        lx->pos++;
-        return EV_AGAIN;
+        return on_other(lx);
     case C_SQUOTE:
         return on_squote(lx);
     case C_DQUOTE:
+        if (quote_token(lx, '"') == EV_ERR)
+            return EV_ERR;
         return open_quote(lx, lx->pos, '"', Q_IDENT, 1,
                           (lx->rules & STRATA_LEX_BACKSLASH_ESCAPES) != 0);
     case C_BTICK:
+        if (quote_token(lx, '`') == EV_ERR)
+            return EV_ERR;
         return open_quote(lx, lx->pos, '`', Q_BTICK, 1, 0);
     case C_LBRACK:
+        if (quote_token(lx, '[') == EV_ERR)
+            return EV_ERR;
         return open_quote(lx, lx->pos, ']', Q_BRACKET, 0, 0);
     case C_DASH:
         return on_dash(lx);
@@ -1424,6 +1187,11 @@ dispatch(strata_lexer *lx, int cls)
         return on_delim(lx, 1);
     case C_DELIM:
         return on_custom_delim(lx);
+    case C_LPAREN:
+    case C_RPAREN:
+        return on_paren(lx, cls == C_LPAREN);
+    case C_DIRECTIVE:
+        return on_directive(lx);
     default:
         return on_backslash(lx);
     }
@@ -1480,10 +1248,41 @@ scan(strata_lexer *lx)
     }
 }
 
+/* What keeps the last statement open at the end of the input, if anything. */
+static int
+fail_open_at_end(strata_lexer *lx)
+{
+    long line, col;
+
+    if ((lx->rules & STRATA_LEX_PARENS) && lx->paren > 0) {
+        lc_at(lx, lx->paren_off, &line, &col);
+        return fail_lc(lx, line, col,
+                       "unbalanced parenthesis: this ( is never closed, so the statement never "
+                       "ends; add the closing )");
+    }
+    if (lx->track == TRACK_PSQL && lx->begin_depth > 0) {
+        lc_at(lx, lx->stmt_off, &line, &col);
+        return fail_lc(lx, line, col,
+                       "BEGIN without its END: this CREATE FUNCTION/PROCEDURE never ends (psql "
+                       "counts BEGIN, CASE and END outside parentheses); add the END");
+    }
+    if (lx->track == TRACK_BLOCKS && lx->bt.depth > 0) {
+        lc_at(lx, lx->stmt_off, &line, &col);
+        return fail_lc(lx, line, col,
+                       "compound statement without its END: a BEGIN, IF, CASE, LOOP, REPEAT, "
+                       "WHILE or FOR in this statement is never closed; add the END");
+    }
+    return EV_NONE;
+}
+
 /* At the end of the input: the last statement, an unterminated construct, or EV_END. */
 static int
 finish_eof(strata_lexer *lx)
 {
+    int r;
+
+    if (lx->nul)
+        return fail_nul(lx);
     if (lx->state != S_NORMAL && lx->state != S_LINE)
         return fail_unterminated(lx);
     lx->state = S_NORMAL;
@@ -1495,6 +1294,9 @@ finish_eof(strata_lexer *lx)
                        lx->goose == 2 ? "-- strata:statement-end" : "-- +goose StatementEnd");
     if (!lx->in_stmt)
         return EV_END;
+    r = fail_open_at_end(lx);
+    if (r != EV_NONE)
+        return r;
     lx->stmt_end = lx->len;
     lx->pos = lx->len;
     return EV_STMT;
@@ -1538,6 +1340,26 @@ keep_copy_sql(strata_lexer *lx, const unsigned char *t, size_t n)
     return 0;
 }
 
+/* The STRATA_STMT_* flags of the statement t[0, n), noting a standard_conforming_strings
+ * change to apply after its line. */
+static unsigned
+classify(strata_lexer *lx, const unsigned char *t, size_t n, int group)
+{
+    unsigned flags = strata_sql_flags(&lx->sc, lx->no_tx, t, n, group, lx->compound);
+    int scs;
+
+    if (group)
+        flags |= STRATA_STMT_BLOCK;
+    /* SET, RESET and DISCARD statements only: most statements are INSERTs */
+    if (!(lx->rules & STRATA_LEX_STD_STRINGS) || !memchr("sSrRdD", t[0], 6) ||
+        (scs = strata_sql_std_strings(&lx->sc, t, n)) < 0)
+        return flags;
+    lx->scs_next = scs;
+    lx->scs_wait = 1;
+    lx->scs_from = lx->base + lx->pos;
+    return flags | STRATA_STMT_SETTING;
+}
+
 /*
  * Fills *st with the statement just completed. Returns 1, 0 when it is empty (nothing to
  * yield), or -1 on error.
@@ -1554,10 +1376,11 @@ emit(strata_lexer *lx, strata_stmt *st)
         e = strip_delim(lx, s, e);
     lx->in_stmt = 0;
     lx->emit_block = 0;
+    lx->track = TRACK_NONE;
     set_table(lx, TAB_OUT);
     if (e == s)
         return 0;
-    flags = stmt_flags(lx, b + s, e - s, group) | (group ? STRATA_STMT_BLOCK : 0);
+    flags = classify(lx, b + s, e - s, group);
     lc_at(lx, s, &st->line, &st->col);
     /* count the lines up to the scan position before the NUL may hide a newline */
     cursor_to(lx, lx->pos);
@@ -1582,10 +1405,13 @@ emit(strata_lexer *lx, strata_stmt *st)
 static size_t
 copy_unterminated(strata_lexer *lx)
 {
-    fail_lc(lx, lx->copy_line, 1,
-            "COPY data starting at line %ld is not terminated by a line \\.: add a line "
-            "holding only \\. after the data",
-            lx->copy_line);
+    if (lx->nul)
+        fail_nul(lx);
+    else
+        fail_lc(lx, lx->copy_line, 1,
+                "COPY data starting at line %ld is not terminated by a line \\.: add a line "
+                "holding only \\. after the data",
+                lx->copy_line);
     return (size_t)-1;
 }
 
@@ -1729,6 +1555,10 @@ strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_
     lx->no_tx = no_tx_patterns;
     lx->read = read;
     lx->ctx = ctx;
+    lx->sc.rules = rules;
+    lx->sc.idents = lx->idents;
+    lx->sc.identc = lx->identc;
+    lx->bol0 = 1;
     lx->cur_line = first_line > 0 ? first_line : 1;
     lx->cur_col = 1;
     build_tables(lx);
@@ -1738,6 +1568,25 @@ strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_
 fail:
     strata_lexer_free(lx);
     return STRATA_ERROR;
+}
+
+int
+strata_lexer_for_driver(const strata_driver *drv, strata_read_fn read, void *ctx, long first_line,
+                        strata_lexer **out)
+{
+    int rc = strata_lexer_new(drv->lexer_rules, drv->no_transaction_patterns, read, ctx, first_line,
+                              out);
+
+    if (rc == STRATA_OK && STRATA_DRIVER_HAS(drv, statement_complete))
+        strata_lexer_set_complete(*out, drv->statement_complete);
+    return rc;
+}
+
+void
+strata_lexer_set_complete(strata_lexer *lx, strata_complete_fn complete)
+{
+    lx->complete = complete;
+    build_tables(lx);
 }
 
 int

@@ -21,6 +21,9 @@ typedef struct strata_lexer strata_lexer;
 #define STRATA_STMT_TX_CONTROL 0x02     /* BEGIN / START TRANSACTION / COMMIT / ROLLBACK / END */
 #define STRATA_STMT_COPY 0x04           /* COPY ... FROM stdin: data follows, see read_copy */
 #define STRATA_STMT_BLOCK 0x08          /* came from a StatementBegin/StatementEnd block */
+/* Changes how the statements after it are split (SET standard_conforming_strings): the
+ * database must have run it before it parses them, so a batch of statements ends here. */
+#define STRATA_STMT_SETTING 0x10
 
 typedef struct strata_stmt {
     const char *text; /* statement text as in the file, without leading whitespace and
@@ -41,6 +44,12 @@ typedef struct strata_lex_error {
 } strata_lex_error;
 
 /*
+ * Decides whether NUL-terminated statement text ends with a complete statement (1) or not
+ * (0): strata_driver.statement_complete.
+ */
+typedef int (*strata_complete_fn)(const char *sql);
+
+/*
  * Creates a lexer over read(ctx). first_line is the file line of the first byte the reader
  * returns (sections of a file start past line 1). no_tx_patterns: see
  * strata_driver.no_transaction_patterns, may be NULL. The patterns array must outlive the
@@ -51,9 +60,25 @@ int strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_r
                      void *ctx, long first_line, strata_lexer **out);
 
 /*
+ * Creates a lexer that splits as the driver's database does: its lexer rules, its
+ * no-transaction patterns and, when it has one, its statement_complete hook. Same contract
+ * as strata_lexer_new(); the driver must outlive the lexer.
+ */
+int strata_lexer_for_driver(const strata_driver *drv, strata_read_fn read, void *ctx,
+                            long first_line, strata_lexer **out);
+
+/*
+ * Lets complete() decide where statements that may hold a body (those starting with CREATE
+ * or EXPLAIN) end: it is asked at each ';' of such a statement, with the text from the
+ * statement's start up to and including that ';'. Call before the first strata_lexer_next().
+ * NULL removes the hook.
+ */
+void strata_lexer_set_complete(strata_lexer *lx, strata_complete_fn complete);
+
+/*
  * Yields the next statement. Returns 1 with *stmt filled, 0 at the end of the input, -1 on
- * error with *err filled (unterminated quote/comment/block, psql meta-command, read
- * failure). Statements holding only whitespace and comments are never yielded.
+ * error with *err filled (unterminated quote/comment/block, psql meta-command, NUL byte,
+ * read failure). Statements holding only whitespace and comments are never yielded.
  */
 int strata_lexer_next(strata_lexer *lx, strata_stmt *stmt, strata_lex_error *err);
 

@@ -1482,27 +1482,42 @@ static const char *const pg_schemes[] = {"postgres", "postgresql", NULL};
 static const char *const pg_dialect_aliases[] = {"postgresql", "pg", NULL};
 
 /*
- * Statements PostgreSQL refuses inside a transaction block ("cannot run inside a
- * transaction block"). Not expressible as prefixes: REINDEX (CONCURRENTLY) ... and a bare
- * CLUSTER; CREATE/ALTER/DROP SUBSCRIPTION are listed whole, though some forms
- * (create_slot = false, refresh = false, no slot) could run in one.
+ * Statements PostgreSQL 15 refuses inside a transaction block ("... cannot run inside a
+ * transaction block"): every PreventInTransactionBlock() of the server, checked against it
+ * by tests/integration/test_postgres_driver.c. REINDEX takes CONCURRENTLY after its object
+ * kind, or in its option list bare or set to TRUE, ON or 1 (a quoted 'true' is missed: that
+ * REINDEX then fails with the server's own message); a bare CLUSTER reorders every table.
+ * CREATE/ALTER/DROP SUBSCRIPTION are listed whole, though some forms (create_slot = false,
+ * refresh = false, no slot) could run in one: running outside a transaction is always
+ * possible.
  */
 static const char *const pg_no_transaction[] = {
     "CREATE INDEX CONCURRENTLY",
     "CREATE UNIQUE INDEX CONCURRENTLY",
     "DROP INDEX CONCURRENTLY",
     "REINDEX * CONCURRENTLY",
-    "REINDEX * * CONCURRENTLY",
+    "REINDEX ( ... ) * CONCURRENTLY",
+    "REINDEX ( ... CONCURRENTLY )",
+    "REINDEX ( ... CONCURRENTLY , ... )",
+    "REINDEX ( ... CONCURRENTLY TRUE ... )",
+    "REINDEX ( ... CONCURRENTLY ON ... )",
+    "REINDEX ( ... CONCURRENTLY 1 ... )",
+    "REINDEX SCHEMA",
     "REINDEX DATABASE",
     "REINDEX SYSTEM",
+    "REINDEX ( ... ) SCHEMA",
+    "REINDEX ( ... ) DATABASE",
+    "REINDEX ( ... ) SYSTEM",
     "VACUUM",
+    "CLUSTER $",
+    "CLUSTER VERBOSE $",
     "CREATE DATABASE",
     "DROP DATABASE",
     "ALTER DATABASE * SET TABLESPACE",
     "ALTER SYSTEM",
     "CREATE TABLESPACE",
     "DROP TABLESPACE",
-    "ALTER TABLE * DETACH PARTITION * CONCURRENTLY",
+    "ALTER TABLE ... DETACH PARTITION * CONCURRENTLY",
     "CREATE SUBSCRIPTION",
     "DROP SUBSCRIPTION",
     "ALTER SUBSCRIPTION * REFRESH PUBLICATION",
@@ -1527,7 +1542,8 @@ static const strata_driver pg_driver = {
     .caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_COPY_IN |
             STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT,
     .lexer_rules = STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS | STRATA_LEX_NESTED_COMMENTS |
-                   STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_BLOCKS,
+                   STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS |
+                   STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS,
     .no_transaction_patterns = pg_no_transaction,
     .quote_ident = pg_quote_ident,
     .quote_literal = pg_quote_literal,

@@ -561,6 +561,14 @@ sq_server_version(strata_conn *c, char *out, size_t size)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* Where a statement ends is SQLite's own decision, as its shell makes it: a CREATE TRIGGER
+ * ends only at ";END;", whatever the words begin and end mean inside it. */
+static int
+sq_statement_complete(const char *sql)
+{
+    return sqlite3_complete(sql) != 0;
+}
+
 /* ---- the migration lock ---- */
 
 static long long
@@ -918,7 +926,7 @@ static const strata_driver sq_driver = {
     /* exec() takes several statements, but MULTI_STATEMENT is not advertised: in-process,
      * batching a migration saves no round trip. */
     .caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK,
-    .lexer_rules = STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS | STRATA_LEX_BLOCKS,
+    .lexer_rules = STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS,
     .no_transaction_patterns = sq_no_transaction,
     .quote_ident = sq_quote_ident,
     .quote_literal = sq_quote_literal,
@@ -934,6 +942,7 @@ static const strata_driver sq_driver = {
     .unlock = sq_unlock,
     .server_version = sq_server_version,
     .backup = sq_backup,
+    .statement_complete = sq_statement_complete,
 };
 
 /* The one exported symbol (driver.h declares only its type, strata_driver_entry_fn). */

@@ -48,7 +48,8 @@ typedef struct strata_conn strata_conn;
 /*
  * Lexer rule bits of strata_driver.lexer_rules: which dialect features the core's statement
  * splitter recognises. Single-quoted strings ('' doubling), double-quoted identifiers (""
- * doubling), -- and non-nested block comments are always on.
+ * doubling), -- and non-nested block comments are always on. A NUL byte anywhere is an
+ * error.
  */
 #define STRATA_LEX_BACKTICKS (1u << 0)         /* `identifier` (MySQL) */
 #define STRATA_LEX_BRACKETS (1u << 1)          /* [identifier] (SQLite) */
@@ -58,11 +59,32 @@ typedef struct strata_conn strata_conn;
 #define STRATA_LEX_E_STRINGS (1u << 5)         /* E'...' with backslash escapes (PostgreSQL) */
 #define STRATA_LEX_DOLLAR_QUOTES (1u << 6)     /* $$...$$ and $tag$...$tag$ (PostgreSQL) */
 #define STRATA_LEX_COPY_STDIN (1u << 7)        /* COPY ... FROM stdin data up to \. */
-#define STRATA_LEX_DELIMITER (1u << 8)         /* DELIMITER directive lines (MySQL) */
-#define STRATA_LEX_BLOCKS (1u << 9)            /* BEGIN ... END bodies of triggers/routines */
+#define STRATA_LEX_DELIMITER (1u << 8)         /* DELIMITER client command lines (MySQL) */
+/*
+ * Compound statements as the MySQL/MariaDB server parses them when no DELIMITER is in
+ * effect: a ';' inside a BEGIN ... END (IF, CASE, LOOP, REPEAT, WHILE, FOR) of a CREATE
+ * TRIGGER / PROCEDURE / FUNCTION / EVENT body, or of MariaDB's BEGIN NOT ATOMIC and other
+ * compound statements, does not end the statement.
+ */
+#define STRATA_LEX_BLOCKS (1u << 9)
 #define STRATA_LEX_EXEC_COMMENTS (1u << 10)    /* MySQL executable comments are code */
 #define STRATA_LEX_PSQL_META (1u << 11)        /* refuse psql meta-commands (\c, \i, ...) */
 #define STRATA_LEX_DASH_NEEDS_SPACE (1u << 12) /* "--" starts a comment only before a space */
+/* A delimiter inside parentheses does not end the statement, as in psql (CREATE RULE ...
+ * DO ALSO (INSERT ...; INSERT ...)). */
+#define STRATA_LEX_PARENS (1u << 13)
+/*
+ * BEGIN ... END in CREATE [OR REPLACE] FUNCTION / PROCEDURE statements (SQL-standard
+ * BEGIN ATOMIC bodies), counted as psql counts them: outside parentheses, BEGIN opens, CASE
+ * opens inside a BEGIN, END closes (PostgreSQL).
+ */
+#define STRATA_LEX_ATOMIC_BLOCKS (1u << 14)
+/*
+ * Plain '...' strings follow SET standard_conforming_strings: after it is set off they
+ * take backslash escapes, until it is set on again, from the line after the SET on, as
+ * psql reads them (PostgreSQL).
+ */
+#define STRATA_LEX_STD_STRINGS (1u << 15)
 
 /* A key=value option from the query part of a connection URL. */
 typedef struct strata_url_param {
@@ -194,9 +216,14 @@ typedef struct strata_driver {
     /* ---- dialect ---- */
     uint32_t lexer_rules; /* STRATA_LEX_* bits */
     /*
-     * NULL-terminated statement prefixes that cannot run inside a transaction block, as
-     * space-separated keywords matched case-insensitively against the statement's first
-     * words; "*" matches any one word. Example: "CREATE INDEX CONCURRENTLY". May be NULL.
+     * NULL-terminated patterns of statements that cannot run inside a transaction block.
+     * A pattern is space-separated items matched against the statement's tokens from its
+     * start (comments skipped): a keyword matches that word, ignoring case; "*" matches any
+     * one word or name (a.b, "Quoted"); "..." matches any run of tokens, none included;
+     * "$" matches the end of the statement; any other item (such as "(" or ",") matches
+     * that punctuation. The statement may go on after the last item unless it is "$".
+     * Examples: "CREATE INDEX CONCURRENTLY", "REINDEX ( ... ) * CONCURRENTLY",
+     * "CLUSTER $". May be NULL.
      */
     const char *const *no_transaction_patterns;
     /* Quotes an identifier / a string literal for this dialect (snprintf convention). */
@@ -274,10 +301,11 @@ typedef struct strata_driver {
     /*
      * Whether the NUL-terminated sql ends with a complete statement, as the database's own
      * shell decides (SQLite: sqlite3_complete()). Returns 1 when complete, 0 when not. When
-     * set, the core's splitter asks it at each delimiter of a statement that may hold a
-     * body (one starting with CREATE or EXPLAIN) instead of tracking BEGIN ... END itself,
-     * so statement boundaries are exactly the database's. Called with no connection: it
-     * must depend on the text alone. May be NULL.
+     * set, the core's splitter asks it at each ';' of a statement that may hold a body (one
+     * starting with CREATE or EXPLAIN), passing the statement's text from its first word up
+     * to and including that ';', instead of tracking BEGIN ... END itself, so statement
+     * boundaries are exactly the database's. Called with no connection, possibly from
+     * several threads at once: it must depend on the text alone. May be NULL.
      */
     int (*statement_complete)(const char *sql);
     /*

@@ -23,6 +23,7 @@
 #include <strata/driver.h>
 
 #include "drivertest.h"
+#include "lexer.h"
 #include "testutil.h"
 #include "url.h"
 
@@ -156,14 +157,16 @@ test_identity(void)
                                    STRATA_CAP_MULTI_STATEMENT);
     CU_ASSERT_EQUAL(drv->lexer_rules, STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS |
                                           STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_COPY_STDIN |
-                                          STRATA_LEX_PSQL_META | STRATA_LEX_BLOCKS);
+                                          STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS |
+                                          STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv->no_transaction_patterns);
     CU_ASSERT_STRING_EQUAL(drv->no_transaction_patterns[0], "CREATE INDEX CONCURRENTLY");
     for (p = drv->no_transaction_patterns; *p != NULL; p++)
         n += strcmp(*p, "VACUUM") == 0 || strcmp(*p, "ALTER SYSTEM") == 0 ||
              strcmp(*p, "REINDEX * CONCURRENTLY") == 0 ||
-             strcmp(*p, "ALTER TABLE * DETACH PARTITION * CONCURRENTLY") == 0;
+             strcmp(*p, "ALTER TABLE ... DETACH PARTITION * CONCURRENTLY") == 0;
     CU_ASSERT_EQUAL(n, 4);
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, statement_complete));
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, copy_in));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_create));
@@ -1064,6 +1067,133 @@ test_lock_waiter_and_concurrent_index(void)
     drv->close(a);
 }
 
+/* ---- statements that cannot run in a transaction ---- */
+
+typedef struct t_text {
+    const char *p;
+    size_t left;
+} t_text;
+
+static size_t
+t_read_text(void *ctx, char *buf, size_t size)
+{
+    t_text *t = ctx;
+    size_t n = size < t->left ? size : t->left;
+
+    memcpy(buf, t->p, n);
+    t->p += n;
+    t->left -= n;
+    return n;
+}
+
+/* The flags the core's splitter, set up for this driver, gives the one statement sql. */
+static unsigned
+t_flags(const char *sql)
+{
+    t_text in = {sql, strlen(sql)};
+    strata_lexer *lx = NULL;
+    strata_lex_error lerr;
+    strata_stmt st;
+    unsigned flags = 0;
+
+    CU_ASSERT_EQUAL_FATAL(strata_lexer_for_driver(drv, t_read_text, &in, 1, &lx), STRATA_OK);
+    if (strata_lexer_next(lx, &st, &lerr) == 1)
+        flags = st.flags;
+    else
+        CU_FAIL("no statement");
+    strata_lexer_free(lx);
+    return flags;
+}
+
+/*
+ * Every statement the server refuses inside a transaction block (SQLSTATE 25001) is one the
+ * splitter flags, and the statements beside them that run inside one are not flagged: the
+ * patterns are checked against the server itself, inside a transaction rolled back after.
+ */
+static void
+test_no_transaction_patterns(void)
+{
+    static const char *const statements[] = {
+        "VACUUM",
+        "VACUUM t",
+        "VACUUM (ANALYZE) t",
+        "ANALYZE t",
+        "CLUSTER",
+        "CLUSTER VERBOSE",
+        "CLUSTER t USING t_pkey",
+        "CLUSTER (VERBOSE) t USING t_pkey",
+        "REINDEX INDEX i",
+        "REINDEX INDEX CONCURRENTLY i",
+        "REINDEX (VERBOSE) INDEX CONCURRENTLY i",
+        "REINDEX (CONCURRENTLY) INDEX i",
+        "REINDEX (CONCURRENTLY true, VERBOSE) TABLE t",
+        "REINDEX (CONCURRENTLY false) INDEX i",
+        "REINDEX (CONCURRENTLY 1) INDEX i",
+        "REINDEX (VERBOSE, CONCURRENTLY ON) TABLE s.u",
+        "REINDEX (VERBOSE) TABLE t",
+        "REINDEX TABLE CONCURRENTLY t",
+        "REINDEX SCHEMA s",
+        "REINDEX (VERBOSE) SCHEMA s",
+        "REINDEX DATABASE strata",
+        "REINDEX SYSTEM strata",
+        "CREATE INDEX CONCURRENTLY j ON t (b)",
+        "CREATE INDEX j ON t (b)",
+        "create unique index concurrently if not exists j on t (b)",
+        "DROP INDEX CONCURRENTLY i",
+        "DROP INDEX CONCURRENTLY IF EXISTS i",
+        "DROP INDEX i",
+        "ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY",
+        "ALTER TABLE IF EXISTS p DETACH PARTITION s.p2 CONCURRENTLY",
+        "ALTER TABLE p DETACH PARTITION p1",
+        "ALTER TYPE mood ADD VALUE 'b'",
+        "DISCARD ALL",
+        "DISCARD PLANS",
+        "ALTER SYSTEM SET work_mem = '4MB'",
+        "ALTER SYSTEM RESET work_mem",
+        "CREATE DATABASE strata_never",
+        "DROP DATABASE IF EXISTS strata_never",
+        "ALTER DATABASE strata_never SET TABLESPACE pg_default",
+        "CREATE TABLESPACE ts LOCATION '/nonexistent'",
+        "DROP TABLESPACE IF EXISTS ts",
+        "COMMIT PREPARED 'x'",
+        "ROLLBACK PREPARED 'x'",
+        "REFRESH MATERIALIZED VIEW CONCURRENTLY mv",
+        "CREATE SUBSCRIPTION sub CONNECTION 'dbname=x' PUBLICATION p",
+        "SET standard_conforming_strings = on",
+    };
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("notx", &url, db, sizeof(db));
+    strata_error err;
+    size_t i;
+
+    CU_ASSERT_EQUAL_FATAL(
+        dt_exec(c,
+                "CREATE TABLE t (a int PRIMARY KEY, b text); CREATE INDEX i ON t (b);"
+                "CREATE SCHEMA s; CREATE TABLE s.u (a int PRIMARY KEY);"
+                "CREATE TYPE mood AS ENUM ('a');"
+                "CREATE TABLE p (a int) PARTITION BY RANGE (a);"
+                "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);"
+                "CREATE TABLE s.p2 PARTITION OF p FOR VALUES FROM (10) TO (20);"
+                "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS a; CREATE UNIQUE INDEX ON mv (a)",
+                &err),
+        STRATA_OK);
+    for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
+        int refused, flagged = (t_flags(statements[i]) & STRATA_STMT_NO_TRANSACTION) != 0;
+
+        CU_ASSERT_EQUAL_FATAL(dt_exec(c, "BEGIN", &err), STRATA_OK);
+        dt_exec(c, statements[i], &err);
+        refused = strcmp(err.sqlstate, "25001") == 0;
+        CU_ASSERT_EQUAL(dt_exec(c, "ROLLBACK", &err), STRATA_OK);
+        CU_ASSERT_EQUAL(flagged, refused);
+        if (flagged != refused)
+            fprintf(stderr, "\n  %s: the server %s it in a transaction, strata %s it\n",
+                    statements[i], refused ? "refuses" : "runs",
+                    flagged ? "flags" : "does not flag");
+    }
+    drv->close(c);
+}
+
 /* ---- the end ---- */
 
 static void
@@ -1116,6 +1246,7 @@ main(void)
         {"schema without CREATE on the database", test_schema_privileges},
         {"lock", test_lock},
         {"lock waiter and CREATE INDEX CONCURRENTLY", test_lock_waiter_and_concurrent_index},
+        {"no-transaction patterns agree with the server", test_no_transaction_patterns},
         {"cleanup", test_cleanup},
         {NULL, NULL},
     };

@@ -126,8 +126,14 @@ test_identity(void)
     CU_ASSERT_PTR_NULL(drv->dialect_aliases[1]);
     CU_ASSERT_EQUAL(strncmp(drv->client_version, "3.", 2), 0);
     CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK);
-    CU_ASSERT_EQUAL(drv->lexer_rules,
-                    STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS | STRATA_LEX_BLOCKS);
+    CU_ASSERT_EQUAL(drv->lexer_rules, STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS);
+    CU_ASSERT_TRUE_FATAL(STRATA_DRIVER_HAS(drv, statement_complete));
+    CU_ASSERT_EQUAL(drv->statement_complete("CREATE TABLE t (end int);"), 1);
+    CU_ASSERT_EQUAL(drv->statement_complete("CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1;"),
+                    0);
+    CU_ASSERT_EQUAL(
+        drv->statement_complete("CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;"), 1);
+    CU_ASSERT_EQUAL(drv->statement_complete("SELECT ';"), 0);
     CU_ASSERT_STRING_EQUAL(drv->no_transaction_patterns[0], "VACUUM");
     CU_ASSERT_STRING_EQUAL(drv->no_transaction_patterns[1], "PRAGMA journal_mode");
     CU_ASSERT_STRING_EQUAL(drv->no_transaction_patterns[2], "PRAGMA foreign_keys");

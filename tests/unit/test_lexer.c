@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+#include <sqlite3.h>
 
 #include <strata/driver.h>
 
@@ -17,16 +18,21 @@
  * Unit tests of the statement splitter, per dialect. Every input is lexed several times
  * with readers returning whole input, 1, 2, 3, 7 and 4096 bytes per call, and the results
  * must be identical: chunk boundaries never matter.
+ *
+ * The rule sets are the drivers'. The SQLite driver's lexer also asks sqlite3_complete()
+ * where a CREATE or EXPLAIN statement ends (its statement_complete member): lexers made here
+ * with the LITE rules get that hook too, as strata_lexer_for_driver() gives it.
  */
 
 #define PG                                                                                         \
     (STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_E_STRINGS | STRATA_LEX_DOLLAR_QUOTES |                \
-     STRATA_LEX_COPY_STDIN | STRATA_LEX_BLOCKS | STRATA_LEX_PSQL_META)
+     STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS | STRATA_LEX_PARENS | \
+     STRATA_LEX_STD_STRINGS)
 #define MY                                                                                         \
     (STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_BACKSLASH_ESCAPES |              \
      STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |                         \
      STRATA_LEX_DASH_NEEDS_SPACE)
-#define LITE (STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS | STRATA_LEX_BLOCKS)
+#define LITE (STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS)
 
 #define MAXS 64
 
@@ -36,6 +42,18 @@ static const uint32_t dialects[] = {0, PG, MY, LITE};
 static const char *const no_tx[] = {"CREATE INDEX CONCURRENTLY", "CREATE UNIQUE INDEX CONCURRENTLY",
                                     "DROP INDEX CONCURRENTLY",   "VACUUM",
                                     "ALTER TYPE * ADD VALUE",    NULL};
+
+/* A new lexer for rules, with the SQLite driver's hook when the rules are SQLite's. */
+static int
+new_lexer(uint32_t rules, const char *const *pats, strata_read_fn read, void *ctx, long line,
+          strata_lexer **out)
+{
+    int rc = strata_lexer_new(rules, pats, read, ctx, line, out);
+
+    if (rc == STRATA_OK && rules == LITE)
+        strata_lexer_set_complete(*out, sqlite3_complete);
+    return rc;
+}
 
 /* ---- an in-memory reader ---- */
 
@@ -114,7 +132,7 @@ lex_step(lexed *out, uint32_t rules, const char *const *pats, const char *in, si
     int rc;
 
     memset(out, 0, sizeof(*out));
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(rules, pats, mem_read, &rd, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(rules, pats, mem_read, &rd, 1, &lx), STRATA_OK);
     while ((rc = strata_lexer_next(lx, &st, &out->err)) == 1)
         record(out, &st);
     out->rc = rc;
@@ -317,7 +335,7 @@ test_first_line(void)
     strata_lex_error err;
     strata_stmt st;
 
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(0, NULL, mem_read, &rd, 41, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(0, NULL, mem_read, &rd, 41, &lx), STRATA_OK);
     CU_ASSERT_EQUAL(strata_lexer_next(lx, &st, &err), 1);
     CU_ASSERT_EQUAL(st.line, 42);
     CU_ASSERT_EQUAL(st.col, 3);
@@ -579,7 +597,7 @@ test_read_failure(void)
     strata_lex_error err;
     strata_stmt st;
 
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
     CU_ASSERT_EQUAL(strata_lexer_next(lx, &st, &err), 1);
     CU_ASSERT_STRING_EQUAL(st.text, "SELECT 1");
     CU_ASSERT_EQUAL(strata_lexer_next(lx, &st, &err), -1);
@@ -794,18 +812,19 @@ test_pg_psql_meta(void)
     lexed_free(&r);
 }
 
-/* Runs input through a PG lexer reading each COPY's data in reads of rsize bytes. */
+/* Runs len bytes of input through a PG lexer reading each COPY's data in reads of rsize bytes. */
 static void
-copy_run(const char *in, size_t step, size_t rsize, lexed *out, char *data, size_t cap)
+copy_run_len(const char *in, size_t len, size_t step, size_t rsize, lexed *out, char *data,
+             size_t cap)
 {
-    mem_reader rd = {in, strlen(in), 0, step, -1};
+    mem_reader rd = {in, len, 0, step, -1};
     strata_lexer *lx = NULL;
     strata_stmt st;
     size_t used = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
     while ((rc = strata_lexer_next(lx, &st, &out->err)) == 1) {
         record(out, &st);
         while (data && (st.flags & STRATA_STMT_COPY)) {
@@ -823,6 +842,18 @@ copy_run(const char *in, size_t step, size_t rsize, lexed *out, char *data, size
         data[used] = '\0';
     out->rc = rc;
     strata_lexer_free(lx);
+}
+
+static void
+copy_run(const char *in, size_t step, size_t rsize, lexed *out, char *data, size_t cap)
+{
+    copy_run_len(in, strlen(in), step, rsize, out, data, cap);
+}
+
+static void
+copy_run_n(const char *in, size_t len, lexed *out, char *data, size_t cap)
+{
+    copy_run_len(in, len, 1, 64, out, data, cap);
 }
 
 static void
@@ -912,7 +943,7 @@ test_pg_copy_large(void)
         p += sprintf(p, "%zu\trow number %zu\n", i, i);
     p += sprintf(p, "\\.\nSELECT 'after';\n");
     rd = (mem_reader){in, (size_t)(p - in), 0, 65536, -1};
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_new(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(new_lexer(PG, NULL, mem_read, &rd, 1, &lx), STRATA_OK);
     CU_ASSERT_EQUAL(strata_lexer_next(lx, &st, &err), 1);
     CU_ASSERT_EQUAL(st.flags, STRATA_STMT_COPY);
     while ((n = strata_lexer_read_copy(lx, buf, sizeof(buf))) != 0 && n != (size_t)-1) {
@@ -1128,6 +1159,593 @@ test_many_statements(void)
     free(in);
 }
 
+/* ---- the splitter never guesses: regression tests ---- */
+
+/* Lexes in (of len bytes, NULs allowed) with every reader step; all must agree. */
+static void
+lexn(lexed *out, uint32_t rules, const char *in, size_t len)
+{
+    static const size_t steps[] = {1, 2, 3, 7, 4096};
+    size_t i;
+
+    lex_step(out, rules, NULL, in, len, SIZE_MAX);
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        lexed other;
+
+        lex_step(&other, rules, NULL, in, len, steps[i]);
+        CU_ASSERT(lexed_equal(out, &other));
+        lexed_free(&other);
+    }
+}
+
+static void
+test_sqlite_begin_end_names(void)
+{
+    static const char trig[] = "CREATE TRIGGER trg AFTER INSERT ON t BEGIN\n"
+                               "  UPDATE t SET end = 1, begin = 2 WHERE id = new.id;\n"
+                               "  INSERT INTO log VALUES ('end;');\n"
+                               "  SELECT CASE end WHEN 1 THEN begin END FROM t;\n"
+                               "END";
+    char in[1024];
+    lexed r;
+
+    snprintf(in, sizeof(in),
+             "CREATE TABLE t (id INTEGER PRIMARY KEY, begin INT, end INT);\n%s;\n"
+             "SELECT end, begin FROM t;\n"
+             "EXPLAIN CREATE TRIGGER t2 AFTER DELETE ON t BEGIN SELECT 1; END;\n"
+             "create temp trigger t3 after delete on t begin select end from t; end;\n"
+             "BEGIN;\nEND;\nBEGIN IMMEDIATE TRANSACTION;\nEND TRANSACTION;\n",
+             trig);
+    lex(&r, LITE, in);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 9);
+    CHECK_STMT(&r, 1, trig, 2, 1);
+    CU_ASSERT_EQUAL(r.flags[1], 0);
+    CHECK_STMT(&r, 2, "SELECT end, begin FROM t", 7, 1);
+    CHECK_STMT(&r, 3, "EXPLAIN CREATE TRIGGER t2 AFTER DELETE ON t BEGIN SELECT 1; END", 8, 1);
+    CHECK_STMT(&r, 4, "create temp trigger t3 after delete on t begin select end from t; end", 9,
+               1);
+    CHECK_STMT(&r, 6, "END", 11, 1);
+    CU_ASSERT_EQUAL(r.flags[5], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[6], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[7], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[8], STRATA_STMT_TX_CONTROL);
+    lexed_free(&r);
+    /* SQLite needs ";END;": an END that only closes a CASE leaves the trigger open */
+    lex(&r, LITE,
+        "CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT CASE 1 WHEN 1 THEN 2 END;\n"
+        "SELECT 3; END;\nSELECT 4");
+    CU_ASSERT_EQUAL(r.n, 2);
+    CHECK_STMT(&r, 1, "SELECT 4", 3, 1);
+    lexed_free(&r);
+    /* without the hook nothing holds a trigger together */
+    lex(&r, STRATA_LEX_BRACKETS, "CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;");
+    CU_ASSERT_EQUAL(r.n, 2);
+    lexed_free(&r);
+}
+
+static void
+test_my_begin_end_names(void)
+{
+    static const char trig[] = "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW BEGIN\n"
+                               "  SET NEW.end = 1;\n"
+                               "  SET NEW.begin = (SELECT begin FROM t LIMIT 1);\n"
+                               "  UPDATE t SET end = 2 WHERE begin = end;\n"
+                               "END";
+    static const char proc[] = "CREATE PROCEDURE p()\n"
+                               "BEGIN\n"
+                               "  SELECT begin, end FROM t;\n"
+                               "  UPDATE t SET end = 2;\n"
+                               "  SELECT CASE WHEN 1 THEN end ELSE begin END FROM t;\n"
+                               "END";
+    char in[1024];
+    lexed r;
+
+    snprintf(in, sizeof(in), "CREATE TABLE t (begin INT, end INT);\n%s;\n%s;\nSELECT end FROM t;",
+             trig, proc);
+    lex(&r, MY, in);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 4);
+    CHECK_STMT(&r, 0, "CREATE TABLE t (begin INT, end INT)", 1, 1);
+    CHECK_STMT(&r, 1, trig, 2, 1);
+    CHECK_STMT(&r, 2, proc, 7, 1);
+    CHECK_STMT(&r, 3, "SELECT end FROM t", 13, 1);
+    lexed_free(&r);
+}
+
+/* Each input is one statement, then "SELECT 9". */
+static void
+check_one_then_select(uint32_t rules, const char *stmt)
+{
+    char in[2048];
+    lexed r;
+
+    snprintf(in, sizeof(in), "%s;\nSELECT 9;", stmt);
+    lex(&r, rules, in);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 2);
+    if (r.n != 2 || strcmp(r.text[0], stmt) != 0)
+        fprintf(stderr, "\n  split wrongly (%d statements): %s\n", r.n, stmt);
+    else
+        CU_ASSERT_STRING_EQUAL(r.text[1], "SELECT 9");
+    lexed_free(&r);
+}
+
+static void
+test_my_compound_statements(void)
+{
+    static const char *const one[] = {
+        /* CASE statement and expressions, IF, labels, loops */
+        "CREATE PROCEDURE p(IN x INT, OUT y VARCHAR(10))\n"
+        "lbl: BEGIN\n"
+        "  DECLARE i INT DEFAULT CASE WHEN x > 0 THEN 1 ELSE 0 END;\n"
+        "  CASE WHEN (CASE x WHEN 1 THEN 1 END) = 1 THEN SET y = 'one;'; ELSE BEGIN END; "
+        "END CASE;\n"
+        "  IF x IN (SELECT end FROM t) THEN LEAVE lbl; ELSEIF x < 0 THEN SET i = 1; ELSE SET "
+        "i = 2; END IF;\n"
+        "  l2: LOOP SET i = i + 1; IF i > 3 THEN LEAVE l2; END IF; END LOOP l2;\n"
+        "  REPEAT SET i = i - 1; UNTIL CASE WHEN i < 0 THEN end END END REPEAT;\n"
+        "  WHILE i < 5 DO SET i = i + 1; END WHILE;\n"
+        "  `l3`: WHILE do > 0 DO SET do = do - 1; END WHILE `l3`;\n"
+        "  FOR r IN 1..3 DO SELECT r; END FOR;\n"
+        "END lbl",
+        /* handlers whose statement is a block or an IF */
+        "CREATE PROCEDURE h()\nBEGIN\n"
+        "  DECLARE done INT DEFAULT 0;\n"
+        "  DECLARE c CURSOR FOR SELECT 1;\n"
+        "  DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN SET done = 1; END;\n"
+        "  DECLARE EXIT HANDLER FOR SQLSTATE VALUE '23000', 1062, SQLEXCEPTION\n"
+        "    IF done THEN SELECT 1; END IF;\n"
+        "  SELECT 2;\n"
+        "END",
+        /* a function: RETURNS type, characteristics, then the body */
+        "CREATE DEFINER = CURRENT_USER() FUNCTION f(a DECIMAL(10,2)) RETURNS VARCHAR(20) "
+        "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DETERMINISTIC COMMENT 'BEGIN' READS SQL DATA\n"
+        "BEGIN DECLARE s VARCHAR(20); SET s = 'x'; RETURN s; END",
+        "CREATE FUNCTION g() RETURNS INT UNSIGNED NO SQL IF 1 THEN RETURN 1; ELSE RETURN 2; END IF",
+        /* events, trigger order, anonymous blocks */
+        "CREATE EVENT e ON SCHEDULE AT '2030-01-01 00:00:00' DO BEGIN INSERT INTO t VALUES (1); "
+        "DELETE FROM t; END",
+        "ALTER DEFINER = 'u'@'%' EVENT e DO BEGIN SELECT 1; SELECT 2; END",
+        "CREATE OR REPLACE TRIGGER t2 AFTER UPDATE ON t FOR EACH ROW FOLLOWS trg BEGIN SET @a = "
+        "1; SET @b = 2; END",
+        "BEGIN NOT ATOMIC DECLARE x INT; SET x = 1; SELECT x; END",
+        "IF 1 THEN SELECT 1; ELSE SELECT 2; END IF",
+        "WHILE 0 DO SELECT 1; END WHILE",
+        "FOR i IN 1..2 DO SELECT i; END FOR",
+        "REPEAT SELECT 1; UNTIL 1 END REPEAT",
+        "CASE WHEN 1 THEN SELECT 1; END CASE",
+        /* simple bodies and statements with no body */
+        "CREATE TRIGGER t3 BEFORE INSERT ON t FOR EACH ROW SET NEW.end = CASE WHEN 1 THEN 2 END",
+        "CREATE FUNCTION udf RETURNS STRING SONAME 'udf.so'",
+        "CREATE PROCEDURE q() SELECT begin FROM t",
+        "CREATE VIEW v AS SELECT CASE WHEN 1 THEN 2 END AS `end`",
+    };
+    size_t i;
+    lexed r;
+
+    for (i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+        check_one_then_select(MY, one[i]);
+    lex(&r, MY, "BEGIN NOT ATOMIC SELECT 1; END;\nBEGIN;\nBEGIN WORK;\nCOMMIT;");
+    CU_ASSERT_EQUAL(r.n, 4);
+    CU_ASSERT_EQUAL(r.flags[0], 0);
+    CU_ASSERT_EQUAL(r.flags[1], STRATA_STMT_TX_CONTROL);
+    CU_ASSERT_EQUAL(r.flags[2], STRATA_STMT_TX_CONTROL);
+    lexed_free(&r);
+    /* an open block at the end of the input is an error, not a guess */
+    lex(&r, MY, "SELECT 1;\nCREATE PROCEDURE p() BEGIN SELECT 1;\nSELECT 2;\n");
+    CHECK_ERR(&r, 2, 1, "compound statement without its END");
+    lexed_free(&r);
+}
+
+static void
+test_my_delimiter_words(void)
+{
+    static const struct {
+        const char *delim; /* as written after DELIMITER */
+        const char *stmt;  /* a statement ending with the delimiter */
+        const char *text;  /* what is yielded */
+    } cases[] = {
+        {"E", "DO 1 E", "DO 1"},
+        {"LIM", "SHOW TABLES LIM", "SHOW TABLES"},
+        {"END_PROC", "CREATE PROCEDURE p() BEGIN SELECT 1; END END_PROC",
+         "CREATE PROCEDURE p() BEGIN SELECT 1; END"},
+        {"//", "SELECT 1; SELECT '//'//", "SELECT 1; SELECT '//'"},
+        {"$$", "SELECT 2 $$", "SELECT 2"},
+        {";;", "SELECT 3; SELECT 4;;", "SELECT 3; SELECT 4"},
+        {"'a b'", "SELECT 5 a b", "SELECT 5"},
+        {"\"$$\" what follows is ignored", "SELECT 6$$", "SELECT 6"},
+        {"`d`", "SELECT 7 d", "SELECT 7"},
+        {"D", "SELECT 8 D", "SELECT 8"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *back[] = {"DELIMITER ;", "delimiter ;", "  Delimiter\t;\r"};
+        char in[512];
+        lexed r;
+
+        snprintf(in, sizeof(in), "DELIMITER %s\n%s\n%s\nSELECT 'x';\n", cases[i].delim,
+                 cases[i].stmt, back[i % 3]);
+        lex(&r, MY, in);
+        CU_ASSERT_EQUAL(r.rc, 0);
+        CU_ASSERT_EQUAL(r.n, 2);
+        if (r.n != 2 || r.rc != 0) {
+            fprintf(stderr, "\n  DELIMITER %s: %d statements, %s\n", cases[i].delim, r.n,
+                    r.rc ? r.err.message : "");
+        } else {
+            CHECK_STMT(&r, 0, cases[i].text, 2, 1);
+            CHECK_STMT(&r, 1, "SELECT 'x'", 4, 1);
+        }
+        lexed_free(&r);
+    }
+}
+
+static void
+test_my_delimiter_errors(void)
+{
+    static const struct {
+        const char *in;
+        long line, col;
+        const char *msg;
+    } cases[] = {
+        {"SELECT 1; DELIMITER //\nSELECT 2//", 1, 11, "first word of its line"},
+        {"/* c */ DELIMITER //\n", 1, 9, "first word of its line"},
+        {"DELIMITER \\x\n", 1, 1, "backslash"},
+        {"DELIMITER //\t-- c\n", 1, 1, "tab or control character"},
+        {"DELIMITER 0123456789abcdef\n", 1, 1, "longer than 15 bytes"},
+        {"DELIMITER 'ab\n", 1, 1, "not closed"},
+        {"DELIMITER ''\n", 1, 1, "needs a delimiter string"},
+        {"SELECT 1;\n  DELIMITER\r\nSELECT 2;", 2, 3, "needs a delimiter string"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        lexed r;
+
+        lex(&r, MY, cases[i].in);
+        CHECK_ERR(&r, cases[i].line, cases[i].col, cases[i].msg);
+        lexed_free(&r);
+    }
+}
+
+static void
+test_pg_parens(void)
+{
+    static const char rule[] = "CREATE RULE r AS ON INSERT TO t DO ALSO (\n"
+                               "  INSERT INTO log VALUES (new.id, 'a;b');\n"
+                               "  UPDATE c SET n = n + 1\n"
+                               ")";
+    char in[512];
+    lexed r;
+
+    snprintf(in, sizeof(in), "%s;\nSELECT (1);", rule);
+    lex(&r, PG, in);
+    CU_ASSERT_EQUAL(r.n, 2);
+    CHECK_STMT(&r, 0, rule, 1, 1);
+    CHECK_STMT(&r, 1, "SELECT (1)", 5, 1);
+    lexed_free(&r);
+    /* a stray ) is ignored, as psql ignores it */
+    lex(&r, PG, "SELECT 1);\nSELECT 2;");
+    CU_ASSERT_EQUAL(r.n, 2);
+    lexed_free(&r);
+    lex(&r, PG, "SELECT 1;\nSELECT (2;\nSELECT 3;\n");
+    CHECK_ERR(&r, 2, 8, "unbalanced parenthesis");
+    CU_ASSERT_EQUAL(r.n, 1);
+    lexed_free(&r);
+}
+
+static void
+test_pg_atomic_blocks(void)
+{
+    static const char *const one[] = {
+        "CREATE OR REPLACE FUNCTION f(begin int) RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC\n  SELECT CASE WHEN 1 > 0 THEN 1 ELSE 0 END;\n  SELECT 2;\nEND",
+        "create procedure p() begin atomic insert into t values (1); insert into t values (2); "
+        "end",
+        "CREATE FUNCTION g() RETURNS int LANGUAGE sql RETURN (SELECT CASE WHEN true THEN 1 END)",
+        /* psql counts only in CREATE [OR REPLACE] FUNCTION/PROCEDURE */
+        "CREATE TABLE t (begin int, \"end\" int)",
+    };
+    size_t i;
+    lexed r;
+
+    for (i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+        check_one_then_select(PG, one[i]);
+    lex(&r, PG, "CREATE VIEW begin AS SELECT 1;\nSELECT 2;");
+    CU_ASSERT_EQUAL(r.n, 2);
+    lexed_free(&r);
+    lex(&r, PG, "CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1;\n");
+    CHECK_ERR(&r, 1, 1, "BEGIN without its END");
+    lexed_free(&r);
+}
+
+static void
+test_pg_std_strings(void)
+{
+    static const char *const off[] = {
+        "SET standard_conforming_strings = off",
+        "SET standard_conforming_strings TO 'off'",
+        "set session standard_conforming_strings to false",
+        "SET standard_conforming_strings = 0",
+        "SET LOCAL \"standard_conforming_strings\" = of",
+    };
+    static const char *const on[] = {
+        "SET standard_conforming_strings = on",
+        "SET standard_conforming_strings TO DEFAULT",
+        "RESET standard_conforming_strings",
+        "RESET ALL",
+        "DISCARD ALL",
+        "SET standard_conforming_strings = 'TRUE'",
+    };
+    size_t i, j;
+
+    for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+        for (j = 0; j < sizeof(on) / sizeof(on[0]); j++) {
+            char in[512];
+            lexed r;
+
+            snprintf(in, sizeof(in),
+                     "%s;\nINSERT INTO t VALUES ('it\\'s; ok', B'1\\', e'\\\\');\n%s;\n"
+                     "SELECT 'C:\\';",
+                     off[i], on[j]);
+            lex(&r, PG, in);
+            CU_ASSERT_EQUAL(r.rc, 0);
+            CU_ASSERT_EQUAL(r.n, 4);
+            CU_ASSERT_EQUAL(r.flags[0], STRATA_STMT_SETTING);
+            CHECK_STMT(&r, 1, "INSERT INTO t VALUES ('it\\'s; ok', B'1\\', e'\\\\')", 2, 1);
+            CU_ASSERT_EQUAL(r.flags[2], STRATA_STMT_SETTING);
+            CHECK_STMT(&r, 3, "SELECT 'C:\\'", 4, 1);
+            lexed_free(&r);
+        }
+}
+
+static void
+test_pg_std_strings_lines(void)
+{
+    lexed r;
+
+    /* psql reads a line with the setting in force when the line began */
+    lex(&r, PG, "SET standard_conforming_strings = off; SELECT 'a\\';\nSELECT 'b\\';';\n");
+    CU_ASSERT_EQUAL(r.n, 3);
+    CHECK_STMT(&r, 1, "SELECT 'a\\'", 1, 40);
+    CHECK_STMT(&r, 2, "SELECT 'b\\';'", 2, 1);
+    lexed_free(&r);
+    /* values PostgreSQL refuses change nothing, and other settings are no settings */
+    lex(&r, PG, "SET standard_conforming_strings = maybe;\nSET search_path = off;\nSELECT '\\';");
+    CU_ASSERT_EQUAL(r.n, 3);
+    CU_ASSERT_EQUAL(r.flags[0], 0);
+    CU_ASSERT_EQUAL(r.flags[1], 0);
+    CHECK_STMT(&r, 2, "SELECT '\\'", 3, 1);
+    lexed_free(&r);
+    /* without the rule, plain strings never take backslashes */
+    lex(&r, PG & ~STRATA_LEX_STD_STRINGS, "SET standard_conforming_strings = off;\nSELECT '\\';");
+    CU_ASSERT_EQUAL(r.n, 2);
+    lexed_free(&r);
+    lex(&r, PG, "SET standard_conforming_strings = off;\nSELECT 'x\\';");
+    CHECK_ERR(&r, 2, 8, "standard_conforming_strings is off");
+    lexed_free(&r);
+}
+
+static void
+test_pg_restrict(void)
+{
+    static const char dump[] = "--\n-- PostgreSQL database dump\n--\n\n"
+                               "\\restrict Ab3xYz09\n\n"
+                               "SET standard_conforming_strings = on;\n"
+                               "CREATE TABLE t (a int);\n"
+                               "\\unrestrict Ab3xYz09\n";
+    lexed r;
+
+    lex(&r, PG, dump);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    CU_ASSERT_EQUAL(r.n, 2);
+    CHECK_STMT(&r, 1, "CREATE TABLE t (a int)", 8, 1);
+    lexed_free(&r);
+    lex(&r, PG, "\\restrict k1\nSELECT 1;\n\\unrestrict k2\n");
+    CHECK_ERR(&r, 3, 1, "\\unrestrict key differs");
+    lexed_free(&r);
+    lex(&r, PG, "\\unrestrict k1\n");
+    CHECK_ERR(&r, 1, 1, "without a \\restrict");
+    lexed_free(&r);
+    lex(&r, PG, "\\restrict\n");
+    CHECK_ERR(&r, 1, 1, "\\restrict needs a key");
+    lexed_free(&r);
+    lex(&r, PG, "\\restrict k\n\\connect other\n");
+    CHECK_ERR(&r, 2, 1, "psql meta-command \\connect is not SQL");
+    lexed_free(&r);
+}
+
+static void
+test_nul_bytes(void)
+{
+    static const char in1[] = "SELECT 1;\nSELECT 'a\0b';\nSELECT 3;";
+    static const char in2[] = "SELECT 1;\n  \0";
+    static const char in3[] = "COPY t FROM stdin;\n1\n2\0\n\\.\n";
+    size_t d;
+
+    for (d = 0; d < NDIALECTS; d++) {
+        lexed r;
+
+        lexn(&r, dialects[d], in1, sizeof(in1) - 1);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CHECK_ERR(&r, 2, 10, "NUL byte");
+        lexed_free(&r);
+        lexn(&r, dialects[d], in2, sizeof(in2) - 1);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CHECK_ERR(&r, 2, 3, "NUL byte");
+        lexed_free(&r);
+    }
+    {
+        char data[64];
+        lexed r;
+
+        copy_run_n(in3, sizeof(in3) - 1, &r, data, sizeof(data) - 1);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CHECK_ERR(&r, 3, 2, "NUL byte");
+        lexed_free(&r);
+    }
+}
+
+static void
+test_pg_no_transaction_language(void)
+{
+    static const char *const pats[] = {"REINDEX * CONCURRENTLY",
+                                       "REINDEX ( ... ) * CONCURRENTLY",
+                                       "REINDEX ( ... CONCURRENTLY )",
+                                       "REINDEX ( ... CONCURRENTLY , ... )",
+                                       "CLUSTER $",
+                                       "CLUSTER VERBOSE $",
+                                       "ALTER TABLE ... DETACH PARTITION * CONCURRENTLY",
+                                       NULL};
+    static const struct {
+        const char *sql;
+        unsigned flags;
+    } cases[] = {
+        {"REINDEX INDEX CONCURRENTLY i", STRATA_STMT_NO_TRANSACTION},
+        {"REINDEX (VERBOSE) INDEX CONCURRENTLY i", STRATA_STMT_NO_TRANSACTION},
+        {"reindex (verbose, tablespace x) table concurrently s.t", STRATA_STMT_NO_TRANSACTION},
+        {"REINDEX (CONCURRENTLY) INDEX i", STRATA_STMT_NO_TRANSACTION},
+        {"REINDEX (VERBOSE, CONCURRENTLY, TABLESPACE x) TABLE t", STRATA_STMT_NO_TRANSACTION},
+        {"REINDEX (VERBOSE) TABLE t", 0},
+        {"REINDEX TABLE \"concurrently\"", 0},
+        {"CLUSTER", STRATA_STMT_NO_TRANSACTION},
+        {"CLUSTER VERBOSE", STRATA_STMT_NO_TRANSACTION},
+        {"CLUSTER t USING i", 0},
+        {"ALTER TABLE IF EXISTS p DETACH PARTITION p1 CONCURRENTLY", STRATA_STMT_NO_TRANSACTION},
+        {"ALTER TABLE ONLY s.p DETACH PARTITION s.p1 CONCURRENTLY", STRATA_STMT_NO_TRANSACTION},
+        {"ALTER TABLE p DETACH PARTITION p1", 0},
+        {"ALTER TABLE p ADD COLUMN concurrently int", 0},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char in[256];
+        lexed r;
+
+        snprintf(in, sizeof(in), "%s;", cases[i].sql);
+        lexp(&r, PG, pats, in);
+        CU_ASSERT_EQUAL(r.n, 1);
+        CU_ASSERT_EQUAL(r.flags[0], cases[i].flags);
+        if (r.flags[0] != cases[i].flags)
+            fprintf(stderr, "\n  flags %u for: %s\n", r.flags[0], cases[i].sql);
+        lexed_free(&r);
+    }
+}
+
+/*
+ * Random token soup in every dialect: whatever the input, the result (statements, flags,
+ * errors and their positions) never depends on where the reads cut it, and nothing crashes.
+ */
+static void
+test_random_soup(void)
+{
+    static const char *const toks[] = {
+        "SELECT",
+        "BEGIN",
+        "END",
+        "CASE",
+        "IF",
+        "THEN",
+        "ELSE",
+        "WHEN",
+        "CREATE",
+        "TRIGGER",
+        "PROCEDURE",
+        "FUNCTION",
+        "EVENT",
+        "FOR",
+        "EACH",
+        "ROW",
+        "DO",
+        "WHILE",
+        "REPEAT",
+        "UNTIL",
+        "LOOP",
+        "DECLARE",
+        "CONTINUE",
+        "HANDLER",
+        "OR",
+        "REPLACE",
+        "ATOMIC",
+        "NOT",
+        "RULE",
+        "RETURNS",
+        "SET",
+        "standard_conforming_strings",
+        "=",
+        "off",
+        "on",
+        "(",
+        ")",
+        ";",
+        ";",
+        ";",
+        ";;",
+        "$$",
+        "$a$",
+        "'x;'",
+        "'it\\'s'",
+        "E'\\''",
+        "'\\'",
+        "\"q;\"",
+        "`b;`",
+        "[c;]",
+        "-- c;\n",
+        "# h;\n",
+        "/* n /* m; */ */",
+        "/*!40101 x; */",
+        "\n",
+        " ",
+        "\r\n",
+        "\t",
+        "\nDELIMITER $$\n",
+        "\nDELIMITER ;\n",
+        "\nDELIMITER E\n",
+        "\ndelimiter LIM\n",
+        "\n\\restrict k\n",
+        "\n\\unrestrict k\n",
+        "\nCOPY t FROM stdin;\n1\t2\n\\.\n",
+        "lbl:",
+        ",",
+        ".",
+        "@",
+        "1",
+        "x",
+        "NEW.end",
+        "-- +goose StatementBegin\n",
+        "-- +goose StatementEnd\n",
+        "\0",
+    };
+    size_t ntoks = sizeof(toks) / sizeof(toks[0]);
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    char in[4096];
+    int round;
+
+    for (round = 0; round < 240; round++) {
+        size_t len = 0, count = 20 + (size_t)round % 180, i;
+        lexed r;
+
+        for (i = 0; i < count; i++) {
+            const char *t;
+            size_t n;
+
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            t = toks[rng % ntoks];
+            n = t[0] == '\0' ? 1 : strlen(t);
+            if (len + n + 1 >= sizeof(in))
+                break;
+            memcpy(in + len, t, n);
+            len += n;
+            in[len++] = ' ';
+        }
+        lexn(&r, dialects[round % NDIALECTS], in, len);
+        lexed_free(&r);
+    }
+}
+
 typedef struct test_case {
     const char *name;
     CU_TestFunc fn;
@@ -1152,24 +1770,34 @@ static const test_case common_tests[] = {
     {"read failure", test_read_failure},
     {"long statements", test_long_statements},
     {"many statements", test_many_statements},
+    {"NUL bytes", test_nul_bytes},
+    {"random token soup", test_random_soup},
     {NULL, NULL}};
 
 static const test_case sqlite_tests[] = {{"brackets", test_sqlite_brackets},
                                          {"trigger with BEGIN/CASE/END", test_sqlite_trigger},
+                                         {"begin and end as names", test_sqlite_begin_end_names},
                                          {NULL, NULL}};
 
-static const test_case pg_tests[] = {{"dollar quotes", test_pg_dollar_quotes},
-                                     {"plpgsql bodies and BEGIN ATOMIC", test_pg_plpgsql_body},
-                                     {"E strings and doubled quotes", test_pg_strings},
-                                     {"nested comments", test_pg_nested_comments},
-                                     {"positional parameters", test_pg_positional_params},
-                                     {"CREATE INDEX CONCURRENTLY", test_pg_concurrently},
-                                     {"psql meta-commands", test_pg_psql_meta},
-                                     {"COPY FROM stdin", test_pg_copy},
-                                     {"COPY errors", test_pg_copy_errors},
-                                     {"COPY large data", test_pg_copy_large},
-                                     {"unterminated dialect constructs", test_unterminated_dialect},
-                                     {NULL, NULL}};
+static const test_case pg_tests[] = {
+    {"dollar quotes", test_pg_dollar_quotes},
+    {"plpgsql bodies and BEGIN ATOMIC", test_pg_plpgsql_body},
+    {"E strings and doubled quotes", test_pg_strings},
+    {"nested comments", test_pg_nested_comments},
+    {"positional parameters", test_pg_positional_params},
+    {"CREATE INDEX CONCURRENTLY", test_pg_concurrently},
+    {"psql meta-commands", test_pg_psql_meta},
+    {"COPY FROM stdin", test_pg_copy},
+    {"COPY errors", test_pg_copy_errors},
+    {"COPY large data", test_pg_copy_large},
+    {"unterminated dialect constructs", test_unterminated_dialect},
+    {"parentheses (CREATE RULE)", test_pg_parens},
+    {"BEGIN ATOMIC as psql counts it", test_pg_atomic_blocks},
+    {"standard_conforming_strings", test_pg_std_strings},
+    {"standard_conforming_strings by line", test_pg_std_strings_lines},
+    {"\\restrict and \\unrestrict", test_pg_restrict},
+    {"no-transaction pattern language", test_pg_no_transaction_language},
+    {NULL, NULL}};
 
 static const test_case my_tests[] = {
     {"DELIMITER", test_my_delimiter},
@@ -1178,6 +1806,10 @@ static const test_case my_tests[] = {
     {"executable comments", test_my_exec_comments},
     {"procedure without DELIMITER", test_my_procedure_without_delimiter},
     {"trigger without DELIMITER", test_my_trigger_without_delimiter},
+    {"begin and end as names", test_my_begin_end_names},
+    {"compound statements", test_my_compound_statements},
+    {"DELIMITER with any string", test_my_delimiter_words},
+    {"DELIMITER errors", test_my_delimiter_errors},
     {NULL, NULL}};
 
 static int
