@@ -14,6 +14,7 @@
 # Needs STRATA_BIN, STRATA_SRCDIR, STRATA_DRIVER_PATH (set by make check); the servers'
 # URLs come from ./run-tests (STRATA_TEST_POSTGRES_URL, STRATA_TEST_MYSQL_URL).
 set -u
+. "$(dirname "$0")/testlib.sh"
 
 strata="${STRATA_BIN:?set by make check}"
 fixtures="${STRATA_SRCDIR:?set by make check}/tests/fixtures/splitter"
@@ -22,24 +23,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/strata-splitter-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 unset DATABASE_URL STRATA_DIR STRATA_TABLE
-
-passed=0
-failed=0
-out=""
-code=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    printf '%s\n' "$out" | sed 's/^/    # /' | head -20
-}
-run() { out=$("$@" 2>&1); code=$?; }
-expect_code() { [ "$code" -eq "$1" ] && ok "$2 (exit $1)" || not_ok "$2: expected exit $1, got $code"; }
-expect_out() { grep -qF -- "$1" <<<"$out" && ok "$2" || not_ok "$2: output lacks '$1'"; }
-expect_no_out() { grep -qF -- "$1" <<<"$out" && not_ok "$2: output has '$1'" || ok "$2"; }
-expect_eq() { # ACTUAL EXPECTED WHAT
-    [ "$1" = "$2" ] && ok "$3" || { out="got: $1"$'\n'"want: $2"; not_ok "$3"; }
-}
 
 # ---- one backend at a time
 backend=""
@@ -80,13 +63,13 @@ apply() {
 expect_clean() {
     run "$strata" --database "$url" --dir "$1" status
     expect_out " 0 pending" "$backend/${1##*/}: nothing pending"
-    expect_no_out "dirty" "$backend/${1##*/}: nothing dirty"
+    expect_no "dirty" "$backend/${1##*/}: nothing dirty"
 }
 
 sqlite_cases() {
     local url
     apply triggers || return
-    expect_no_out "outside a transaction" "sqlite/triggers: the trigger migration runs in a transaction"
+    expect_no "outside a transaction" "sqlite/triggers: the trigger migration runs in a transaction"
     expect_clean "$fixtures/sqlite/triggers"
     expect_eq "$(sql "$url" "SELECT id, end, [case] FROM spans ORDER BY id")" \
         "1|2|late;"$'\n'"2|9|early" "sqlite/triggers: the trigger set end and case"
@@ -189,6 +172,4 @@ for backend in sqlite postgres mysql; do
     "${backend}_cases"
 done
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
