@@ -145,6 +145,12 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
     rc = strata_lexer_for_driver(s->drv, read, source, script->first_line, &lx);
     if (rc != STRATA_OK)
         rc = strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
+    if (rc == STRATA_OK && script->delimiter != NULL &&
+        strata_lexer_set_delimiter(lx, script->delimiter) != 0)
+        rc = strata_fail(err, STRATA_VALIDATION,
+                         "%s:%ld: endDelimiter '%s' cannot end statements: give 1 to 15 "
+                         "characters without blanks or backslashes",
+                         script->path, script->first_line - 1, script->delimiter);
     strata_stmt st;
     strata_lex_error le;
     int got;

@@ -1590,6 +1590,19 @@ strata_lexer_set_complete(strata_lexer *lx, strata_complete_fn complete)
 }
 
 int
+strata_lexer_set_delimiter(strata_lexer *lx, const char *delim)
+{
+    size_t n = strlen(delim);
+
+    if (n == 0 || n > LX_DELIM_MAX || strpbrk(delim, " \t\r\n\\") != NULL)
+        return -1;
+    lx->dlen = strcmp(delim, ";") == 0 ? 0 : n;
+    memcpy(lx->delim, delim, n + 1);
+    build_tables(lx);
+    return 0;
+}
+
+int
 strata_lexer_next(strata_lexer *lx, strata_stmt *stmt, strata_lex_error *err)
 {
     int r;

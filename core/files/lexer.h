@@ -76,6 +76,13 @@ int strata_lexer_for_driver(const strata_driver *drv, strata_read_fn read, void 
 void strata_lexer_set_complete(strata_lexer *lx, strata_complete_fn complete);
 
 /*
+ * Ends statements at delim instead of ';' from the start, as a DELIMITER line would (Liquibase's
+ * endDelimiter). Call before the first strata_lexer_next(). Returns 0, or -1 when delim is
+ * empty, longer than 15 bytes or holds a blank or a backslash (nothing is changed then).
+ */
+int strata_lexer_set_delimiter(strata_lexer *lx, const char *delim);
+
+/*
  * Yields the next statement. Returns 1 with *stmt filled, 0 at the end of the input, -1 on
  * error with *err filled (unterminated quote/comment/block, psql meta-command, NUL byte,
  * read failure). Statements holding only whitespace and comments are never yielded.

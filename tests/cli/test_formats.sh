@@ -208,6 +208,30 @@ sqitch_extra() {
     fi
 }
 
+# Liquibase's endDelimiter and splitStatements:false, on each database.
+liquibase_attributes() {
+    local url dir="$work/liquibase-$backend" body
+    mkdir -p "$dir"
+    case "$backend" in
+    sqlite) body="CREATE TRIGGER t1_count AFTER INSERT ON t1 BEGIN UPDATE t2 SET n = n + 1; END;" ;;
+    postgres) body='DO $$ BEGIN INSERT INTO t2 VALUES (0); END $$;' ;;
+    mysql) body="CREATE PROCEDURE bump() BEGIN UPDATE t2 SET n = n + 1; SELECT n FROM t2; END" ;;
+    esac
+    printf '%s\n' "--liquibase formatted sql" "" "--changeset ada:go endDelimiter:GO" \
+        "CREATE TABLE t1 (id INTEGER)" "GO" "CREATE TABLE t2 (n INTEGER)" "GO" \
+        "--rollback DROP TABLE t2;" "--rollback DROP TABLE t1;" "" \
+        "--changeset ada:whole splitStatements:false" "$body" >"$dir/changelog.sql"
+    url=$(fresh_db liquibase_attrs) || { not_ok "$backend/liquibase: cannot create a database"; return; }
+    run "$strata" --database "$url" --dir "$dir" up
+    expect_code 0 "$backend/liquibase: endDelimiter:GO and splitStatements:false apply"
+    grep -E '^up +1.1 ada:go .*2 statement' <<<"$out" >/dev/null &&
+        ok "$backend/liquibase: GO ends the statements of its changeset" ||
+        not_ok "$backend/liquibase: the changeset with endDelimiter:GO did not run as 2 statements"
+    grep -E '^up +1.2 ada:whole .*1 statement' <<<"$out" >/dev/null &&
+        ok "$backend/liquibase: splitStatements:false sends the changeset whole" ||
+        not_ok "$backend/liquibase: the splitStatements:false changeset was split"
+}
+
 # A tag-shaped word that names no database stays in the name, with a warning.
 tag_warning() {
     local url dir="$work/tags-$backend"
@@ -247,6 +271,7 @@ for backend in sqlite postgres mysql; do
     repeatables
     popx
     sqitch_extra
+    liquibase_attributes
     [ "$backend" = sqlite ] && tag_warning
 done
 
