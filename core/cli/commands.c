@@ -175,11 +175,13 @@ report_flags(const cli *c)
 
 /* Opens the session the settings describe (strata_open copies what it keeps). */
 static int
-open_with(cli *c, const strata_settings *set, strata **s, strata_error *err)
+open_with(cli *c, const strata_settings *set, int read_only, strata **s, strata_error *err)
 {
     strata_options o;
     strata_options_init(&o);
     o.database_url = set->url.value;
+    o.password = set->password;
+    o.read_only = read_only;
     o.dir = set->dir.value;
     o.table = set->table.value;
     o.schema = set->schema.value;
@@ -202,14 +204,15 @@ open_with(cli *c, const strata_settings *set, strata **s, strata_error *err)
     return rc;
 }
 
+/* Opens the session; read_only: the command only reads, so nothing may be created. */
 static int
-open_session(cli *c, strata **s, strata_error *err)
+open_session(cli *c, int read_only, strata **s, strata_error *err)
 {
     strata_settings *set = NULL;
     *s = NULL;
     int rc = resolve(c, &set, err);
     if (rc == STRATA_OK)
-        rc = open_with(c, set, s, err);
+        rc = open_with(c, set, read_only, s, err);
     strata_settings_free(set);
     if (rc == STRATA_OK && c->verbose)
         fprintf(stderr, "strata: %s (%s)\n", strata_redacted_url(*s), strata_server_version(*s));
@@ -249,7 +252,7 @@ cmd_run(cli *c, int up)
         return fprintf(stderr, "strata: --backup and --dry-run do not go together (a dry run "
                                "changes nothing to back up)\n"),
                EXIT_USAGE;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, c->dry_run, &s, &err);
     if (rc == STRATA_OK && c->backup != NULL) { /* up --backup: nothing runs without it */
         rc = strata_backup(s, c->backup, &err);
         if (rc == STRATA_OK && !c->quiet)
@@ -386,7 +389,7 @@ status_all_envs(cli *c)
         strata *s = NULL;
         int one_rc = strata_settings_resolve(&in, &set, &envs[i].err);
         if (one_rc == STRATA_OK)
-            one_rc = open_with(c, set, &s, &envs[i].err);
+            one_rc = open_with(c, set, 1, &s, &envs[i].err);
         if (one_rc == STRATA_OK)
             one_rc = strata_status(s, &envs[i].report, &envs[i].err);
         failures += one_rc != STRATA_OK;
@@ -414,7 +417,7 @@ cmd_status(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_status_report *r = NULL;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_status(s, &r, &err);
     if (rc == STRATA_OK)
@@ -438,7 +441,7 @@ cmd_validate(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_validation_report *r = NULL;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_validate(s, &r, &err);
     int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
@@ -496,7 +499,7 @@ cmd_force(cli *c)
     }
     strata *s = NULL;
     strata_error err;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_force(s, c->args[0], applied, &err);
     if (rc == STRATA_OK && !c->quiet)
@@ -513,7 +516,7 @@ cmd_adopt(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_adopt_report *r = NULL;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_adopt(s, c->from, &r, &err);
     if (rc == STRATA_OK && !(c->quiet && !c->json))
@@ -529,12 +532,22 @@ cmd_drivers(cli *c)
     if (no_arguments(c))
         return EXIT_USAGE;
     strata_driver_list *l = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = strata_list_drivers(c->driver_dir, &l, &err);
+    size_t refused = 0;
     if (rc == STRATA_OK)
         strata_report_drivers(stdout, l, report_flags(c));
+    for (size_t i = 0; rc == STRATA_OK && i < l->count; i++)
+        refused += l->items[i].refused != NULL;
     strata_driver_list_free(l);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    if (rc != STRATA_OK)
+        return report_error(c, &err);
+    if (c->check && refused > 0) { /* --check: a refused plugin fails the run */
+        fprintf(stderr, "strata: %zu driver plugin%s refused (the reasons are listed above)\n",
+                refused, refused == 1 ? "" : "s");
+        return EXIT_FAILURE_;
+    }
+    return EXIT_OK;
 }
 
 static int
@@ -564,7 +577,7 @@ cmd_history(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_log *l = NULL;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_history_log(s, &f, &l, &err);
     if (rc == STRATA_OK)
@@ -582,7 +595,7 @@ cmd_redo(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_run_report *down = NULL, *up = NULL;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_redo(s, c->step, &down, &up, &err);
     if (rc == STRATA_OK && !(c->quiet && !c->json)) {
@@ -608,7 +621,7 @@ cmd_wait(cli *c)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc;
     for (;;) {
-        rc = open_session(c, &s, &err);
+        rc = open_session(c, 1, &s, &err);
         strata_close(s);
         s = NULL;
         if (rc == STRATA_OK || rc == STRATA_USAGE)
@@ -640,7 +653,7 @@ cmd_baseline(cli *c)
     strata *s = NULL;
     strata_error err;
     size_t n = 0;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_baseline(s, c->args[0], c->description, &n, &err);
     if (rc == STRATA_OK && !c->quiet)
@@ -658,7 +671,7 @@ cmd_repair(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_repair_report *r = NULL;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_repair(s, c->yes, &r, &err);
     int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
@@ -690,7 +703,7 @@ cmd_backup(cli *c)
     }
     strata *s = NULL;
     strata_error err;
-    int rc = open_session(c, &s, &err);
+    int rc = open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_backup(s, c->output, &err);
     if (rc == STRATA_OK && !c->quiet)

@@ -201,14 +201,17 @@ static const command_help commands[] = {
      "  strata adopt --from goose && strata up\n"
      "  strata --database sqlite:app.db adopt --from flyway --json\n"},
     {"drivers",
-     "Usage: strata drivers [--json]\n"
+     "Usage: strata drivers [--check] [--json]\n"
      "\n"
      "List every driver plugin found on the search path (--driver-dir, $STRATA_DRIVER_PATH,\n"
      "the build tree beside the program, the installed driver directory) with its version,\n"
-     "URL schemes, dialect, capabilities and ABI, and every plugin refused with the reason.\n"
+     "URL schemes and shape, dialect, capabilities, optional features and ABI, and every\n"
+     "plugin refused with every reason.\n"
+     "\n"
+     "  --check   exit 1 when any plugin is refused (for CI and packaging)\n"
      "\n"
      "Example:\n"
-     "  strata drivers --driver-dir ./my-drivers\n"},
+     "  strata drivers --driver-dir ./my-drivers --check\n"},
     {"history",
      "Usage: strata history [VERSION] [--action A] [--since DATE] [--limit N] [--json]\n"
      "\n"

@@ -112,7 +112,7 @@ static const struct {
     {OPT_FROM, " adopt "},
     {OPT_FORMAT, " new "},
     {OPT_DIALECTS, " new "},
-    {OPT_CHECK, " status "},
+    {OPT_CHECK, " status drivers "},
     {OPT_ALL_ENVS, " status "},
     {OPT_DESCRIPTION, " baseline "},
     {OPT_YES, " repair "},

@@ -302,6 +302,8 @@ drivers_json(FILE *out, const strata_driver_list *l)
         strata_json_kv_string(out, &f, "dialect", d->dialect);
         strata_json_kv_string(out, &f, "schemes", d->schemes);
         strata_json_kv_string(out, &f, "capabilities", d->capabilities);
+        strata_json_kv_string(out, &f, "url_shape", d->url_shape);
+        strata_json_kv_string(out, &f, "features", d->features);
         strata_json_kv_string(out, &f, "client_version", d->client_version);
         strata_json_kv_int(out, &f, "abi", d->abi_version);
         strata_json_kv_string(out, &f, "refused", d->refused);
@@ -331,8 +333,9 @@ strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags)
         fprintf(out, "  %-10s %-8s dialect %-9s schemes %-20s abi %u  client %s\n", d->name,
                 d->version, d->dialect, d->schemes, d->abi_version,
                 d->client_version ? d->client_version : "-");
-        fprintf(out, "  %-10s capabilities %s\n  %-10s file %s\n", "", d->capabilities, "",
-                d->file);
+        fprintf(out, "  %-10s %s URLs; capabilities %s; features %s\n", "", d->url_shape,
+                *d->capabilities ? d->capabilities : "none", *d->features ? d->features : "none");
+        fprintf(out, "  %-10s file %s\n", "", d->file);
     }
     if (refused == 0)
         return;

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <strata/strata.h>
+
 #include "util.h"
 
 static void
@@ -143,8 +145,23 @@ strata_buf_free(strata_buf *b)
 void
 strata_error_clear(strata_error *err)
 {
-    if (err != NULL)
-        memset(err, 0, sizeof(*err));
+    if (err == NULL)
+        return;
+    uint32_t size = err->size;
+    size_t n = sizeof(*err);
+    if (size >= STRATA_ERROR_SIZE_V2 && size < sizeof(*err))
+        n = size; /* the caller's header is older: write no further than it knows */
+    memset(err, 0, n);
+    err->size = n == sizeof(*err) ? (uint32_t)sizeof(*err) : size;
+}
+
+void
+strata_error_init(strata_error *err)
+{
+    if (err == NULL)
+        return;
+    memset(err, 0, sizeof(*err));
+    err->size = (uint32_t)sizeof(*err);
 }
 
 int
@@ -234,4 +251,62 @@ int
 strata_strieq(const char *a, const char *b)
 {
     return strcasecmp(a, b) == 0;
+}
+
+void
+strata_wipe(char *secret, size_t n)
+{
+    volatile char *c = secret;
+    while (n-- > 0)
+        *c++ = '\0';
+}
+
+void
+strata_wipe_free(char *secret)
+{
+    if (secret == NULL)
+        return;
+    strata_wipe(secret, strlen(secret));
+    free(secret);
+}
+
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 when there is none. */
+static size_t
+utf8_sequence(const unsigned char *p)
+{
+    size_t n = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+    if (p[0] >= 0xF5)
+        n = 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+void
+strata_text_excerpt(char *out, size_t size, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t o = 0;
+    if (size < 8) {
+        if (size > 0)
+            out[0] = '\0';
+        return;
+    }
+    while (*p != '\0') {
+        size_t n = *p >= 0x20 && *p < 0x7F ? 1 : *p >= 0x80 ? utf8_sequence(p) : 0;
+        size_t need = n > 0 ? n : 4;
+        if (o + need + 4 > size) { /* room for "..." and the NUL */
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (n > 0)
+            memcpy(out + o, p, n);
+        else
+            snprintf(out + o, 5, "\\x%02X", *p);
+        o += need;
+        p += n > 0 ? n : 1;
+    }
+    out[o] = '\0';
 }

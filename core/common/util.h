@@ -41,7 +41,8 @@ void strata_buf_free(strata_buf *b);
 
 /* Clears err and fills status and message. Returns status, for `return strata_fail(...)`. */
 int strata_fail(strata_error *err, int status, const char *fmt, ...) STRATA_PRINTF(3, 4);
-/* Clears every member of err. */
+/* Clears every member of err as far as err->size covers (a size that is no size, from an
+ * uninitialised struct, counts as this header's), keeping size. */
 void strata_error_clear(strata_error *err);
 /* Prefixes err->message with the given text (printf style). */
 void strata_error_prefix(strata_error *err, const char *fmt, ...) STRATA_PRINTF(2, 3);
@@ -52,6 +53,14 @@ long long strata_now_ms(void);
 void strata_utc_now(char *out, size_t size);
 /* "user@host" of the current process, into out. */
 void strata_whoami(char *out, size_t size);
+
+/* Overwrites n bytes of a secret, in a way the compiler does not optimise away. */
+void strata_wipe(char *secret, size_t n);
+/* Overwrites and frees a NUL-terminated secret; NULL is a no-op. */
+void strata_wipe_free(char *secret);
+/* Writes the start of text into out (size bytes, always terminated) for a message: bytes
+ * that are not printable ASCII or valid UTF-8 as \xNN, "..." when cut. */
+void strata_text_excerpt(char *out, size_t size, const char *text);
 
 /* Joins dir and name with one '/'; the caller frees the result. */
 char *strata_path_join(const char *dir, const char *name);

@@ -358,14 +358,17 @@ cfg_check(enum cfg_kind kind, const char *value, int echo, long *number, char *p
     }
     switch (kind) {
     case KIND_URL: {
-        strata_url *url = NULL;
-        strata_error e;
-        if (strata_url_parse(value, &url, &e) != STRATA_OK) {
-            snprintf(problem, size, "is not usable: %s", e.message);
-            return -1;
-        }
-        strata_url_free(url);
-        return 0;
+        /* The rest of the URL is for the driver serving its scheme to check, at connect. */
+        char scheme[64];
+        if (strata_url_scheme(value, scheme, sizeof(scheme)) != NULL)
+            return 0;
+        char red[512];
+        strata_url_redact(value, red, sizeof(red));
+        snprintf(problem, size,
+                 "is not usable: '%s' has no scheme; expected SCHEME:PATH for a file database "
+                 "or SCHEME://user@host/db for a server (`strata drivers` lists the schemes)",
+                 red);
+        return -1;
     }
     case KIND_TABLE:
         if (valid_table_name(value))
@@ -388,25 +391,6 @@ cfg_check(enum cfg_kind kind, const char *value, int echo, long *number, char *p
     default:
         return 0;
     }
-}
-
-/* Overwrites n bytes of a secret, in a way the compiler does not optimise away. */
-static void
-wipe(char *secret, size_t n)
-{
-    volatile char *c = secret;
-    while (n-- > 0)
-        *c++ = '\0';
-}
-
-/* Overwrites and frees a password string; NULL is a no-op. */
-static void
-wipe_free(char *secret)
-{
-    if (secret == NULL)
-        return;
-    wipe(secret, strlen(secret));
-    free(secret);
 }
 
 /* ------------------------------------------------------------------ loading */
@@ -774,7 +758,7 @@ strata_settings_free(strata_settings *s)
         return;
     settings_box *b = (settings_box *)s;
     for (size_t i = 0; i < b->nowned; i++)
-        wipe_free(b->owned[i]); /* URLs may hold a password: leave no copy behind */
+        strata_wipe_free(b->owned[i]); /* URLs may hold a password: leave no copy behind */
     free(b->owned);
     free(b->placeholders);
     free(b);
@@ -966,52 +950,23 @@ resolve_placeholders(resolver *r)
     return STRATA_OK;
 }
 
-/* True when url parses as a mysql:// or mariadb:// URL without a password. */
-static int
-mysql_without_password(const char *url)
-{
-    strata_url *u = NULL;
-    char module[65];
-    if (strata_url_parse(url, &u, NULL) != STRATA_OK)
-        return 0;
-    const char *m = strata_url_module(u->scheme, module, sizeof(module));
-    int yes = m != NULL && strcmp(m, "mysql") == 0 && (u->password == NULL || *u->password == '\0');
-    strata_url_free(u);
-    return yes;
-}
-
-/* --password-file, else MYSQL_PWD for a MySQL URL without a password. */
+/* --password-file: the password for the connection, kept apart from the URL (the driver
+ * that serves the URL decides where it goes). */
 static int
 resolve_password(resolver *r)
 {
     strata_settings *s = &r->box->pub;
-    const char *file = r->in->password_file, *origin;
-    char *password = NULL, *url = NULL;
-    int rc;
-    if (given(file)) {
-        rc = strata_password_from_file(file, &password, r->err);
-        if (rc != STRATA_OK) {
-            strata_error_prefix(r->err, "--password-file: ");
-            return rc;
-        }
-        origin = box_keep(r->box, strata_xasprintf("--password-file %s", file));
-    } else {
-        const char *v = cfg_var(&r->lk, "MYSQL_PWD");
-        if (v == NULL || !mysql_without_password(s->url.value))
-            return STRATA_OK;
-        password = strata_xstrdup(v);
-        origin = "MYSQL_PWD";
-    }
-    rc = strata_url_with_password(s->url.value, password, &url, r->err);
-    wipe_free(password);
+    const char *file = r->in->password_file;
+    char *password = NULL;
+    if (!given(file))
+        return STRATA_OK;
+    int rc = strata_password_from_file(file, &password, r->err);
     if (rc != STRATA_OK) {
-        strata_error_prefix(
-            r->err, "cannot use the password from %s with the database URL from %s: ", origin,
-            s->url.origin);
+        strata_error_prefix(r->err, "--password-file: ");
         return rc;
     }
-    s->url.value = box_keep(r->box, url);
-    s->password_origin = origin;
+    s->password = box_keep(r->box, password);
+    s->password_origin = box_keep(r->box, strata_xasprintf("--password-file %s", file));
     return STRATA_OK;
 }
 
@@ -1124,72 +1079,13 @@ strata_settings_print(FILE *out, const strata_settings *s)
                 s->placeholder_list[i].origin);
 }
 
+const char *
+strata_default_url(void)
+{
+    return STRATA_DEFAULT_URL;
+}
+
 /* ------------------------------------------------------------------ passwords */
-
-/* Appends s percent-encoded: everything but RFC 3986's unreserved characters. */
-static void
-percent_encode(strata_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
-        if (is_name_char((char)*c) || *c == '-' || *c == '.' || *c == '~') {
-            strata_buf_append(b, (const char *)c, 1);
-        } else {
-            char e[3] = {'%', hex[*c >> 4], hex[*c & 15]};
-            strata_buf_append(b, e, 3);
-        }
-    }
-}
-
-int
-strata_url_with_password(const char *url, const char *password, char **out, strata_error *err)
-{
-    *out = NULL;
-    strata_url *u = NULL;
-    int rc = strata_url_parse(url, &u, err);
-    if (rc != STRATA_OK)
-        return rc;
-    char module[65];
-    const char *m = strata_url_module(u->scheme, module, sizeof(module));
-    int file = m != NULL && strcmp(m, "sqlite") == 0;
-    int has = u->password != NULL && *u->password != '\0';
-    char *redacted = strata_xstrdup(u->redacted);
-    strata_url_free(u);
-    if (file || has) {
-        rc = strata_fail(err, STRATA_USAGE,
-                         file ? "'%s' is a file database, which takes no password"
-                              : "'%s' already has a password; remove it from the URL or give "
-                                "the password only one way",
-                         redacted);
-        free(redacted);
-        return rc;
-    }
-    free(redacted);
-    /* No password, so the userinfo (if any) ends at the last '@' before the path. */
-    const char *auth = strstr(url, "://") + 3;
-    const char *end = auth + strcspn(auth, "/?");
-    const char *at = NULL;
-    for (const char *c = auth; c < end; c++)
-        if (*c == '@')
-            at = c;
-    strata_buf b = {0};
-    if (at == NULL) {
-        strata_buf_append(&b, url, (size_t)(auth - url));
-        strata_buf_puts(&b, ":");
-        percent_encode(&b, password);
-        strata_buf_puts(&b, "@");
-        strata_buf_puts(&b, auth);
-    } else {
-        int colon = memchr(auth, ':', (size_t)(at - auth)) != NULL; /* "user:@host" */
-        strata_buf_append(&b, url, (size_t)(at - url));
-        if (!colon)
-            strata_buf_puts(&b, ":");
-        percent_encode(&b, password);
-        strata_buf_puts(&b, at);
-    }
-    *out = strata_buf_take(&b);
-    return STRATA_OK;
-}
 
 int
 strata_password_from_file(const char *path, char **out, strata_error *err)
@@ -1206,7 +1102,7 @@ strata_password_from_file(const char *path, char **out, strata_error *err)
     fclose(f);
     if (failed || n < 0) {
         if (line != NULL)
-            wipe(line, cap);
+            strata_wipe(line, cap);
         free(line);
         if (failed)
             return strata_fail(err, STRATA_ERROR, "cannot read %s: %s", path, strerror(saved));
@@ -1218,7 +1114,7 @@ strata_password_from_file(const char *path, char **out, strata_error *err)
     if (n > 0 && line[n - 1] == '\r')
         n--;
     if (n == 0 || memchr(line, '\0', (size_t)n) != NULL) {
-        wipe(line, cap);
+        strata_wipe(line, cap);
         free(line);
         return strata_fail(err, STRATA_USAGE,
                            n == 0 ? "%s has no password on its first line"

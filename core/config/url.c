@@ -14,6 +14,7 @@
 typedef strata_url_param url_param;
 
 #include "url.h"
+#include "util.h"
 
 /*
  * A parsed URL and everything it points to, in one allocation: the public struct first (so
@@ -24,14 +25,14 @@ struct url_box {
     strata_url pub;
     char *next;         /* first free byte of the arena */
     char *limit;        /* one past the arena's last byte */
+    char *password;     /* set by strata_url_set_password, else NULL; wiped when freed */
     url_param params[]; /* room for maxparams entries, then the arena */
 };
 
 /* Where a URL's userinfo may start, by the URL's shape. */
 enum url_shape {
-    URL_FILE, /* a file scheme: no userinfo at all */
-    URL_NET,  /* scheme:// of any other scheme */
-    URL_OTHER /* anything else: no scheme, or a network scheme missing "//" */
+    URL_NET,  /* scheme://... */
+    URL_OTHER /* anything else: a file URL, an opaque one, no scheme */
 };
 
 /* Text output with the snprintf convention: counts everything, stores what fits. */
@@ -112,31 +113,11 @@ url_scheme_len(const char *text)
     return text[n] == ':' ? n : 0;
 }
 
-/* True when the n-byte scheme at s (any case) is served by the "sqlite" module. */
-static int
-url_is_file_scheme(const char *s, size_t n)
-{
-    char lower[URL_MODULE_MAX + 1];
-    char module[URL_MODULE_MAX + 1];
-    size_t i;
-
-    if (n > URL_MODULE_MAX)
-        return 0;
-    for (i = 0; i < n; i++)
-        lower[i] = url_lower(s[i]);
-    lower[n] = '\0';
-    return strata_url_module(lower, module, sizeof(module)) != NULL &&
-           strcmp(module, "sqlite") == 0;
-}
-
+/* The shape text shows on its own, for redaction: "scheme://..." or anything else. */
 static enum url_shape
 url_shape_of(const char *text, size_t scheme_len)
 {
-    if (scheme_len == 0)
-        return URL_OTHER;
-    if (url_is_file_scheme(text, scheme_len))
-        return URL_FILE;
-    if (strncmp(text + scheme_len + 1, "//", 2) == 0)
+    if (scheme_len > 0 && strncmp(text + scheme_len + 1, "//", 2) == 0)
         return URL_NET;
     return URL_OTHER;
 }
@@ -391,7 +372,7 @@ strata_url_redact(const char *text, char *out, size_t size)
     else if (shape == URL_OTHER)
         rest = redact_userinfo(&o, s, s + strspn(s, "/"), 1);
     if (shape == URL_OTHER)
-        redact_pairs(&o, rest, "&? \t\r\n", 1);
+        redact_pairs(&o, rest, "&?; \t\r\n", 1);
     else
         redact_query(&o, rest);
     if (size > 0)
@@ -399,29 +380,18 @@ strata_url_redact(const char *text, char *out, size_t size)
     return o.len;
 }
 
-/* ---- module names ---- */
+/* ---- schemes ---- */
 
 const char *
-strata_url_module(const char *scheme, char *buf, size_t size)
+strata_url_scheme(const char *text, char *buf, size_t size)
 {
-    const char *name = scheme;
-    size_t n, i;
+    size_t n = text != NULL ? url_scheme_len(text) : 0, i;
 
-    if (scheme == NULL || buf == NULL)
-        return NULL;
-    if (strcmp(scheme, "postgresql") == 0)
-        name = "postgres";
-    else if (strcmp(scheme, "mariadb") == 0)
-        name = "mysql";
-    else if (strcmp(scheme, "sqlite3") == 0)
-        name = "sqlite";
-    n = strlen(name);
-    if (n == 0 || n > URL_MODULE_MAX || n >= size)
+    if (n == 0 || n >= size)
         return NULL;
     for (i = 0; i < n; i++)
-        if (!((name[i] >= 'a' && name[i] <= 'z') || url_is_digit(name[i]) || name[i] == '_'))
-            return NULL;
-    memcpy(buf, name, n + 1);
+        buf[i] = url_lower(text[i]);
+    buf[n] = '\0';
     return buf;
 }
 
@@ -444,7 +414,7 @@ box_new(const char *text)
     for (i = 0; i < len; i++)
         if (text[i] == '&')
             maxparams++;
-    arena = len + 8 + 2 * maxparams + rlen + 1;
+    arena = 2 * (len + 1) + 8 + 2 * maxparams + rlen + 1; /* the raw text too */
     box = calloc(1, sizeof(*box) + maxparams * sizeof(url_param) + arena);
     if (box == NULL)
         return NULL;
@@ -453,6 +423,9 @@ box_new(const char *text)
     strata_url_redact(text, box->next, rlen + 1);
     box->pub.redacted = box->next;
     box->next += rlen + 1;
+    memcpy(box->next, text, len + 1);
+    box->pub.raw = box->next;
+    box->next += len + 1;
     box->pub.params = box->params;
     return box;
 }
@@ -563,8 +536,8 @@ url_parse_file(struct url_box *box, const char *rest, strata_error *err)
     if (box->pub.database == NULL)
         return url_fail(err, STRATA_USAGE,
                         "database URL '%s' has an empty file path; expected e.g. "
-                        "sqlite:strata.db, sqlite:///abs/path.db or sqlite::memory:",
-                        box->pub.redacted);
+                        "%s:app.db, %s:///abs/path.db or %s::memory:",
+                        box->pub.redacted, box->pub.scheme, box->pub.scheme, box->pub.scheme);
     return *q == '?' ? url_parse_query(box, q + 1, err) : STRATA_OK;
 }
 
@@ -596,10 +569,10 @@ url_port_fail(struct url_box *box, strata_error *err)
     int scheme = slashes ? (int)(slashes - r) : 0;
     return url_fail(err, STRATA_USAGE,
                     "database URL '%.*s://***%s' has a port that is not a number from 1 to "
-                    "65535; expected e.g. postgres://user:password@host:5432/db (a password "
+                    "65535; expected e.g. %.*s://user:password@host:5432/db (a password "
                     "needs '@host' after it; an IPv6 address goes in brackets: "
-                    "postgres://[::1]:5432/db)",
-                    scheme, r, path ? path : "");
+                    "%.*s://[::1]:5432/db)",
+                    scheme, r, path ? path : "", scheme, r, scheme, r);
 }
 
 /* Parses the n-byte port at p: digits only, 1 to 65535. */
@@ -624,6 +597,8 @@ url_parse_hostport(struct url_box *box, const char *p, const char *end, strata_e
     const char *host = p, *host_end, *after;
     int rc;
 
+    if (memchr(p, ',', (size_t)(end - p)) != NULL) /* several hosts: the driver splits them */
+        return box_decode_opt(box, p, (size_t)(end - p), "the hosts", &box->pub.host, err);
     if (p < end && *p == '[') {
         host = p + 1;
         host_end = memchr(host, ']', (size_t)(end - host));
@@ -631,8 +606,8 @@ url_parse_hostport(struct url_box *box, const char *p, const char *end, strata_e
             return url_fail(err, STRATA_USAGE,
                             "database URL '%s' has a malformed IPv6 address; expected "
                             "[address] optionally followed by :port, e.g. "
-                            "postgres://[::1]:5432/db",
-                            box->pub.redacted);
+                            "%s://[::1]:5432/db",
+                            box->pub.redacted, box->pub.scheme);
         after = host_end + 1;
     } else {
         host_end = memchr(p, ':', (size_t)(end - p));
@@ -680,28 +655,33 @@ url_parse_net(struct url_box *box, const char *rest, strata_error *err)
     return *q == '?' ? url_parse_query(box, q + 1, err) : STRATA_OK;
 }
 
-/* Parses the whole of text into box (whose redacted text is already set). */
+/* Parses the whole of text, a URL of the driver's shape, into box (whose redacted and raw
+ * texts are already set). */
 static int
-url_parse_into(struct url_box *box, const char *text, strata_error *err)
+url_parse_into(struct url_box *box, const char *text, int shape, strata_error *err)
 {
     size_t n = url_scheme_len(text);
-    enum url_shape shape = url_shape_of(text, n);
     char *scheme;
     size_t i;
 
     if (n == 0)
         return url_fail(err, STRATA_USAGE,
-                        "database URL '%s' has no scheme; expected e.g. sqlite:strata.db or "
-                        "postgres://user@host/db",
+                        "database URL '%s' has no scheme; expected SCHEME:PATH for a file "
+                        "database or SCHEME://user@host/db for a server (`strata drivers` lists "
+                        "the schemes)",
                         box->pub.redacted);
     scheme = box_take(box, n);
     for (i = 0; i < n; i++)
         scheme[i] = url_lower(text[i]);
     scheme[n] = '\0';
     box->pub.scheme = scheme;
-    if (shape == URL_FILE)
+    if (shape == STRATA_URL_FILE)
         return url_parse_file(box, text + n + 1, err);
-    if (shape == URL_NET)
+    if (shape == STRATA_URL_OPAQUE) {
+        box->pub.opaque = box->pub.raw + n + 1;
+        return STRATA_OK;
+    }
+    if (url_shape_of(text, n) == URL_NET)
         return url_parse_net(box, text + n + 1, err);
     return url_fail(err, STRATA_USAGE,
                     "database URL '%s' has no '//' after '%s:'; expected e.g. "
@@ -710,7 +690,7 @@ url_parse_into(struct url_box *box, const char *text, strata_error *err)
 }
 
 int
-strata_url_parse(const char *text, strata_url **out, strata_error *err)
+strata_url_parse(const char *text, int shape, strata_url **out, strata_error *err)
 {
     struct url_box *box;
     int rc;
@@ -718,12 +698,13 @@ strata_url_parse(const char *text, strata_url **out, strata_error *err)
     *out = NULL;
     if (text == NULL)
         return url_fail(err, STRATA_USAGE,
-                        "no database URL given; expected e.g. sqlite:strata.db or "
-                        "postgres://user@host/db");
+                        "no database URL given; expected SCHEME:PATH for a file database or "
+                        "SCHEME://user@host/db for a server (`strata drivers` lists the "
+                        "schemes)");
     box = box_new(text);
     if (box == NULL)
         return url_fail(err, STRATA_ERROR, "out of memory parsing a database URL");
-    rc = url_parse_into(box, text, err);
+    rc = url_parse_into(box, text, shape, err);
     if (rc != STRATA_OK) {
         free(box);
         return rc;
@@ -736,7 +717,26 @@ strata_url_parse(const char *text, strata_url **out, strata_error *err)
 void
 strata_url_free(strata_url *url)
 {
-    free((struct url_box *)(void *)url);
+    struct url_box *box = (struct url_box *)(void *)url;
+
+    if (box == NULL)
+        return;
+    strata_wipe_free(box->password);
+    free(box);
+}
+
+int
+strata_url_set_password(strata_url *url, const char *password)
+{
+    struct url_box *box = (struct url_box *)(void *)url;
+    char *copy = strdup(password);
+
+    if (copy == NULL)
+        return STRATA_ERROR_NOMEM;
+    strata_wipe_free(box->password);
+    box->password = copy;
+    box->pub.password = copy;
+    return STRATA_OK;
 }
 
 const char *

@@ -357,48 +357,18 @@ tool_rows_clear(tool_rows *rows)
     rows->count = 0;
 }
 
-static int
-read_first(void *ctx, int ncols, const char *const *v)
-{
-    char **out = ctx;
-    if (ncols > 0 && v[0] != NULL)
-        *out = strata_xstrdup(v[0]);
-    return 1;
-}
-
 /*
- * MySQL renders TIMESTAMP columns in the session's time zone: the tool's table is read in
- * UTC, and the session's zone put back afterwards. Returns the zone to put back, or NULL.
+ * Another tool's history is read with timestamps in UTC where the driver can render them so
+ * (MySQL renders TIMESTAMP columns in the session's time zone); put back afterwards.
+ * Returns whether it was turned on.
  */
-static char *
-session_utc_begin(strata *s)
+static int
+utc_timestamps(strata *s, int on)
 {
-    strata_error ignored;
-    char *zone = NULL;
-    if (strcmp(s->drv->dialect, "mysql") != 0 ||
-        s->drv->query(s->conn, "SELECT @@session.time_zone", read_first, &zone, &ignored) !=
-            STRATA_OK ||
-        zone == NULL)
-        return zone;
-    if (strata_session_exec(s, "SET time_zone = '+00:00'", &ignored) != STRATA_OK) {
-        free(zone);
-        return NULL;
-    }
-    return zone;
-}
-
-static void
-session_utc_end(strata *s, char *zone)
-{
-    if (zone == NULL)
-        return;
-    strata_buf sql = {0};
-    strata_error ignored;
-    strata_buf_puts(&sql, "SET time_zone = ");
-    strata_session_literal(s, &sql, zone);
-    strata_session_exec(s, sql.data, &ignored);
-    strata_buf_free(&sql);
-    free(zone);
+    if (!STRATA_DRIVER_HAS(s->drv, utc_timestamps))
+        return 0;
+    strata_error ignored = STRATA_ERROR_INIT;
+    return s->drv->utc_timestamps(s->conn, on, &ignored) == STRATA_OK;
 }
 
 /*
@@ -462,7 +432,7 @@ static char *
 registry_file(const strata *s)
 {
     const char *db = s->url->database;
-    if (s->url->host != NULL || db == NULL || strcmp(db, ":memory:") == 0)
+    if (s->drv->url_shape != STRATA_URL_FILE || db == NULL || strcmp(db, ":memory:") == 0)
         return NULL;
     const char *slash = strrchr(db, '/'), *base = slash ? slash + 1 : db;
     const char *dot = strrchr(base, '.');
@@ -480,10 +450,9 @@ read_registry_file(strata *s, const tool_desc *d, tool_rows *rows)
     }
     strata_url url = *s->url;
     url.database = path;
-    strata_connect_options co = {.size = sizeof(co), .application = "strata"};
     strata_conn *conn = NULL;
-    strata_error probe;
-    int rc = s->drv->connect(&url, &co, &conn, &probe);
+    strata_error probe = STRATA_ERROR_INIT;
+    int rc = strata_session_connect_other(s, &url, &conn, &probe);
     char *sql = rc == STRATA_OK ? tool_query(s, d, 0) : NULL;
     if (rc == STRATA_OK)
         rc = s->drv->query(conn, sql, collect_tool_row, rows, &probe);
@@ -502,7 +471,7 @@ read_tool(strata *s, strata_adopt_tool tool, tool_rows *rows)
     strata_error probe;
     memset(rows, 0, sizeof(*rows));
     rows->tool = tool;
-    int rc = s->drv->query(s->conn, sql, collect_tool_row, rows, &probe);
+    int rc = strata_session_query(s, sql, collect_tool_row, rows, &probe);
     free(sql);
     if (rc != STRATA_OK && d->schema != NULL) {
         tool_rows_clear(rows);
@@ -1025,7 +994,7 @@ refuse_if_managed(strata *s, int must_exist, strata_error *err)
     char *sql = strata_xasprintf("SELECT count(*) FROM %s", s->names.migrations);
     long n = 0;
     strata_error probe;
-    int rc = s->drv->query(s->conn, sql, read_count, &n, must_exist ? err : &probe);
+    int rc = strata_session_query(s, sql, read_count, &n, must_exist ? err : &probe);
     free(sql);
     if (rc != STRATA_OK)
         return must_exist ? rc : STRATA_OK;
@@ -1119,14 +1088,13 @@ record(strata *s, const char *sql, strata_error *err)
 {
     if (*sql == '\0')
         return STRATA_OK;
-    int rc = s->drv->begin(s->conn, err);
+    int rc = strata_session_begin(s, err);
     if (rc != STRATA_OK)
         return rc;
     rc = strata_exec_script(s, sql, err);
     if (rc == STRATA_OK)
-        return s->drv->commit(s->conn, err);
-    strata_error ignored;
-    s->drv->rollback(s->conn, &ignored);
+        return strata_session_commit(s, err);
+    strata_session_rollback(s);
     strata_error_prefix(err, "cannot record the adopted migrations (nothing was recorded): ");
     return rc;
 }
@@ -1161,9 +1129,10 @@ strata_adopt(strata *s, const char *tool, strata_adopt_report **out, strata_erro
     strata_engine_state e = {0};
     strata_buf sql = {0};
     strata_adopt_report *report = NULL;
-    char *zone = session_utc_begin(s);
+    int utc = utc_timestamps(s, 1);
     int rc = read_tool_table(s, tool, &rows, err);
-    session_utc_end(s, zone);
+    if (utc)
+        utc_timestamps(s, 0);
     if (rc == STRATA_OK)
         rc = strata_session_scan(s, &files, err);
     if (rc == STRATA_OK)

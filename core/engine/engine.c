@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "tables.h"
 #include "runner.h"
 
 /* ------------------------------------------------------------------ up and down */
@@ -40,7 +41,7 @@ strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_e
      * --dry-run on a database strata never touched see an empty history. */
     int exists = 0;
     if (rc == STRATA_OK)
-        rc = strata_history_ensure(s, take_lock, &exists, err);
+        rc = strata_tables_ensure(s, take_lock, &exists, err);
     if (rc == STRATA_OK && exists)
         rc = strata_history_load(s, &e->history, err);
     else if (rc == STRATA_OK)
@@ -152,6 +153,8 @@ execute(strata *s, const strata_migration *const *items, const strata_history_ro
         else
             rc = strata_run_migration(s, m, direction, first_rank + (long)i,
                                       flags != NULL ? flags[i] : 0, it, err);
+        if (rc == STRATA_OK && !dry_run)
+            strata_session_lock_beat(s); /* between migrations: no transaction is open */
         if (rc != STRATA_OK) {
             report->count--;
             free(it->version);
@@ -468,13 +471,12 @@ force_sql(strata *s, const strata_engine_state *e, const force_target *t, int ap
 static int
 exec_atomically(strata *s, const char *sql, strata_error *err)
 {
-    int rc = s->drv->begin(s->conn, err);
+    int rc = strata_session_begin(s, err);
     if (rc == STRATA_OK)
         rc = strata_exec_script(s, sql, err);
     if (rc == STRATA_OK)
-        return s->drv->commit(s->conn, err);
-    strata_error ignored;
-    s->drv->rollback(s->conn, &ignored);
+        return strata_session_commit(s, err);
+    strata_session_rollback(s);
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "tables.h"
 #include "session.h"
 
 static char *
@@ -151,11 +152,11 @@ strata_history_log(strata *s, const strata_log_filter *f, strata_log **out, stra
     int rc = check_filter(f, err);
     if (rc != STRATA_OK)
         return rc;
-    rc = strata_history_ensure(s, 0, &exists, err);
+    rc = strata_tables_ensure(s, 0, &exists, err);
     strata_log *l = strata_xcalloc(1, sizeof(*l));
     if (rc == STRATA_OK && exists) {
         char *sql = log_query(s, f);
-        rc = s->drv->query(s->conn, sql, collect_event, l, err);
+        rc = strata_session_query(s, sql, collect_event, l, err);
         free(sql);
         if (rc != STRATA_OK)
             strata_error_prefix(err, "cannot read the event log %s: ", s->names.events);

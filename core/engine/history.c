@@ -7,116 +7,14 @@
 
 #include "checksum.h"
 #include "history.h"
+#include "tables.h"
 
+/* The columns of a row, in every layout, then those schema version 2 added. */
 static const char *const row_columns =
     "version, kind, name, checksum, down_checksum, state, applied_rank, applied_at, "
     "execution_ms, applied_by, strata_version, statements_done, statements_hash";
-
-/* ------------------------------------------------------------------ schema */
-
-/* The schema_version row of the meta table, as read. */
-typedef struct meta_read {
-    int row;       /* the row is there */
-    char text[64]; /* its value, cut to fit */
-} meta_read;
-
-static int
-read_schema_version(void *ctx, int ncols, const char *const *values)
-{
-    meta_read *m = ctx;
-    m->row = 1;
-    snprintf(m->text, sizeof(m->text), "%s", ncols > 0 && values[0] != NULL ? values[0] : "");
-    return 1;
-}
-
-/* The schema version the text holds: a positive decimal number, or 0 when it is none. */
-static long
-schema_version_of(const char *text)
-{
-    size_t n = strlen(text);
-    if (n == 0 || n > 9 || strspn(text, "0123456789") != n)
-        return 0;
-    return strtol(text, NULL, 10);
-}
-
-static int
-create_tables(strata *s, strata_error *err)
-{
-    size_t n = s->drv->history_ddl(&s->names, NULL, 0);
-    char *ddl = strata_xmalloc(n + 1);
-    s->drv->history_ddl(&s->names, ddl, n + 1);
-    int rc = strata_exec_script(s, ddl, err);
-    free(ddl);
-    if (rc != STRATA_OK)
-        strata_error_prefix(err, "cannot create the history tables %s: ", s->names.migrations);
-    return rc;
-}
-
-static int
-read_version(strata *s, meta_read *m, strata_error *err)
-{
-    char *sql = strata_xasprintf("SELECT meta_value FROM %s WHERE meta_key = 'schema_version'",
-                                 s->names.meta);
-    memset(m, 0, sizeof(*m));
-    int rc = s->drv->query(s->conn, sql, read_schema_version, m, err);
-    free(sql);
-    return rc;
-}
-
-/* A schema_version that is there but no version strata writes: the tables were edited. */
-static int
-corrupt_meta(strata *s, const meta_read *m, strata_error *err)
-{
-    strata_fail(err, STRATA_VALIDATION,
-                "the history table %s holds schema_version '%s' (the row meta_key = "
-                "'schema_version'), which is no version strata writes; the history tables were "
-                "edited by hand",
-                s->names.meta, m->text);
-    snprintf(err->hint, sizeof(err->hint),
-             "if %s and its companions are strata's, put the row back with UPDATE %s SET "
-             "meta_value = '%d' WHERE meta_key = 'schema_version'",
-             s->names.migrations, s->names.meta, STRATA_HISTORY_SCHEMA);
-    return STRATA_VALIDATION;
-}
-
-int
-strata_history_ensure(strata *s, int create, int *exists, strata_error *err)
-{
-    meta_read m;
-    strata_error probe;
-    *exists = 1;
-    /* Usually the tables exist and are current: one query, no DDL. */
-    if (read_version(s, &m, &probe) != STRATA_OK) {
-        if (!create) {
-            *exists = 0; /* read-only commands report an empty history instead */
-            return STRATA_OK;
-        }
-        int rc = create_tables(s, err);
-        if (rc == STRATA_OK)
-            rc = read_version(s, &m, err);
-        if (rc != STRATA_OK)
-            return rc;
-    }
-    if (m.row && schema_version_of(m.text) == 0)
-        return corrupt_meta(s, &m, err);
-    long version = m.row ? schema_version_of(m.text) : 0;
-    if (!m.row && !create)
-        return STRATA_OK; /* created but not stamped yet (a run stopped in between) */
-    if (version > STRATA_HISTORY_SCHEMA)
-        return strata_fail(err, STRATA_ERROR,
-                           "the history tables %s have schema version %ld, written by a newer "
-                           "strata (this one knows %d); upgrade strata",
-                           s->names.migrations, version, STRATA_HISTORY_SCHEMA);
-    /* Upgrades of older layouts go here, one step per schema version. */
-    if (version > 0)
-        return STRATA_OK;
-    char *sql = strata_xasprintf("INSERT INTO %s (meta_key, meta_value) VALUES "
-                                 "('schema_version', '%d')",
-                                 s->names.meta, STRATA_HISTORY_SCHEMA);
-    int rc = strata_session_exec(s, sql, err);
-    free(sql);
-    return rc;
-}
+static const char *const row_columns_v2 = ", script";
+#define ROW_COLUMNS_V1 13
 
 /* ------------------------------------------------------------------ reading */
 
@@ -130,7 +28,7 @@ static int
 collect_row(void *ctx, int ncols, const char *const *v)
 {
     strata_history *h = ctx;
-    if (ncols < 13)
+    if (ncols < ROW_COLUMNS_V1)
         return 1;
     strata_history_row *r;
     if (v[1] != NULL && strcmp(v[1], "repeatable") == 0) {
@@ -155,6 +53,7 @@ collect_row(void *ctx, int ncols, const char *const *v)
     r->strata_version = dup_value(v[10] ? v[10] : "");
     r->statements_done = v[11] ? strtol(v[11], NULL, 10) : 0;
     r->statements_hash = dup_value(v[12]);
+    r->script = ncols > ROW_COLUMNS_V1 ? dup_value(v[13]) : NULL;
     if (r->applied_rank > h->max_rank)
         h->max_rank = r->applied_rank;
     return 0;
@@ -231,8 +130,10 @@ int
 strata_history_load(strata *s, strata_history **out, strata_error *err)
 {
     strata_history *h = strata_xcalloc(1, sizeof(*h));
-    char *sql = strata_xasprintf("SELECT %s FROM %s", row_columns, s->names.migrations);
-    int rc = s->drv->query(s->conn, sql, collect_row, h, err);
+    char *sql = strata_xasprintf("SELECT %s%s FROM %s", row_columns,
+                                 s->history_schema >= 2 ? row_columns_v2 : "",
+                                 s->names.migrations);
+    int rc = strata_session_query(s, sql, collect_row, h, err);
     free(sql);
     *out = NULL;
     if (rc != STRATA_OK) {
@@ -268,6 +169,7 @@ free_rows(strata_history_row *rows, size_t count)
         free(r->applied_by);
         free(r->strata_version);
         free(r->statements_hash);
+        free(r->script);
     }
     free(rows);
 }
@@ -335,7 +237,8 @@ strata_history_by_rank_desc(const strata_history *h)
 void
 strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *r)
 {
-    strata_buf_printf(b, "INSERT INTO %s (%s) VALUES (", s->names.migrations, row_columns);
+    strata_buf_printf(b, "INSERT INTO %s (%s%s) VALUES (", s->names.migrations, row_columns,
+                      row_columns_v2);
     const char *texts[] = {r->version, r->kind, r->name, r->checksum, r->down_checksum, r->state};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         strata_session_literal(s, b, texts[i]);
@@ -349,6 +252,8 @@ strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *r)
     strata_session_literal(s, b, r->strata_version);
     strata_buf_printf(b, ", %ld, ", r->statements_done);
     strata_session_literal(s, b, r->statements_hash);
+    strata_buf_puts(b, ", ");
+    strata_session_literal(s, b, r->script);
     strata_buf_puts(b, ")");
 }
 

@@ -1,7 +1,7 @@
 /*
- * The tracking tables (DESIGN section 5): <table> (one row per applied or dirty
- * migration), <table>_events (every action with who, when, how long, outcome) and
- * <table>_meta (the tables' own schema version). Columns: docs/history.md.
+ * The rows of the tracking tables (DESIGN section 5): <table> (one row per applied or dirty
+ * migration) and <table>_events (every action with who, when, how long, outcome). Their
+ * layout, creation and upgrade: tables.h. Columns: docs/history.md.
  */
 #ifndef STRATA_HISTORY_H
 #define STRATA_HISTORY_H
@@ -10,9 +10,6 @@
 
 #include "session.h"
 #include "version.h"
-
-/* The schema version of the history tables this strata writes. */
-#define STRATA_HISTORY_SCHEMA 1
 
 typedef struct strata_history_row {
     char *version; /* as recorded */
@@ -28,6 +25,8 @@ typedef struct strata_history_row {
     char *strata_version;
     long statements_done;
     char *statements_hash; /* may be NULL */
+    char *script;          /* the up script that ran, relative to the migrations folder; NULL
+                              in rows of schema version 1 and after force or adopt */
 } strata_history_row;
 
 typedef struct strata_history {
@@ -51,13 +50,6 @@ typedef struct strata_history_event {
     long long duration_ms;
     const char *detail; /* may be NULL */
 } strata_history_event;
-
-/*
- * Creates the history tables when missing (only when create; otherwise *exists says
- * whether they are there) and checks their schema version, upgrading older layouts in
- * place. Refuses tables written by a newer strata.
- */
-int strata_history_ensure(strata *s, int create, int *exists, strata_error *err);
 
 /* True when checksum is what strata records: 64 lowercase hex digits (a SHA-256). */
 int strata_history_checksum_is_sha256(const char *checksum);

@@ -142,7 +142,7 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
         rc = whole_statement(script, read, source, fn, ctx, err);
         goto done;
     }
-    rc = strata_lexer_for_driver(s->drv, read, source, script->first_line, &lx);
+    rc = strata_lexer_for_connection(&s->info, read, source, script->first_line, &lx);
     if (rc != STRATA_OK)
         rc = strata_fail(err, STRATA_ERROR, "cannot start reading %s", script->path);
     if (rc == STRATA_OK && script->delimiter != NULL &&
@@ -307,7 +307,7 @@ run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *er
     if (st->flags & STRATA_STMT_COPY)
         rc = run_copy(r, lx, st, err);
     else
-        rc = r->s->drv->exec(r->s->conn, st->text, st->len, err);
+        rc = strata_session_run(r->s, st->text, st->len, err);
     if (rc != STRATA_OK)
         locate_error(r->script->path, st, err);
     return rc;
@@ -513,6 +513,16 @@ log_failure(script_run *r, const char *started, long long ms, const strata_error
 }
 
 /* The history row of the migration being run, in the given state. */
+/* path without the migrations folder in front, as the history records it. */
+static const char *
+relative_path(const strata *s, const char *path)
+{
+    size_t n = strlen(s->dir);
+    if (path == NULL || strncmp(path, s->dir, n) != 0 || path[n] != '/')
+        return path;
+    return path + n + 1;
+}
+
 static strata_history_row
 history_row(const script_run *r, long rank, const char *started, long long ms, const char *state)
 {
@@ -529,7 +539,8 @@ history_row(const script_run *r, long rank, const char *started, long long ms, c
                               .execution_ms = ms,
                               .applied_by = r->s->whoami,
                               .strata_version = PACKAGE_VERSION,
-                              .statements_done = r->statements};
+                              .statements_done = r->statements,
+                              .script = (char *)relative_path(r->s, m->up.path)};
     return row;
 }
 
@@ -609,7 +620,7 @@ static int
 run_in_transaction(script_run *r, long rank, const char *started, long long t0, strata_error *err)
 {
     strata *s = r->s;
-    int rc = s->drv->begin(s->conn, err);
+    int rc = strata_session_begin(s, err);
     if (rc != STRATA_OK)
         return rc;
     rc = run_script_body(r, run_one, err);
@@ -618,10 +629,9 @@ run_in_transaction(script_run *r, long rank, const char *started, long long t0, 
     if (rc == STRATA_OK)
         rc = record(r, rank, started, strata_now_ms() - t0, err);
     if (rc == STRATA_OK)
-        rc = s->drv->commit(s->conn, err);
+        rc = strata_session_commit(s, err);
     if (rc != STRATA_OK) {
-        strata_error ignored;
-        s->drv->rollback(s->conn, &ignored);
+        strata_session_rollback(s);
     }
     return rc;
 }
@@ -682,7 +692,7 @@ batch_exec_entry(script_run *r, batch *b, size_t i, strata_error *err)
     char saved = *end;
     *end = '\0';
     int rc =
-        r->s->drv->exec(r->s->conn, b->text.data + b->entries[i].start, b->entries[i].len, err);
+        strata_session_run(r->s, b->text.data + b->entries[i].start, b->entries[i].len, err);
     *end = saved;
     return rc;
 }
@@ -730,7 +740,7 @@ batch_locate(script_run *r, batch *b, strata_error *err)
 static int
 batch_send(script_run *r, batch *b, strata_error *err)
 {
-    int rc = r->s->drv->exec(r->s->conn, b->text.data, b->text.len, err);
+    int rc = strata_session_run(r->s, b->text.data, b->text.len, err);
     if (rc != STRATA_OK)
         batch_locate(r, b, err);
     else
@@ -790,8 +800,7 @@ run_batched(script_run *r, long rank, const char *started, long long t0, strata_
         rc = batch_send(r, &b, err);
     }
     if (rc != STRATA_OK) {
-        strata_error ignored;
-        r->s->drv->rollback(r->s->conn, &ignored);
+        strata_session_rollback(r->s);
     }
     strata_buf_free(&b.text);
     free(b.entries);
@@ -842,10 +851,10 @@ choose_protocol(script_run *r, strata_error *err)
         why = "it holds a statement that cannot run inside a transaction";
     else if (flags & STRATA_STMT_TX_CONTROL)
         why = "it manages its own transactions";
-    else if (!(r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
+    else if (!(r->s->info.caps & STRATA_CAP_TRANSACTIONAL_DDL))
         why = "this database commits DDL implicitly";
     r->dirty_protocol = why != NULL;
-    if (why != NULL && (r->s->drv->caps & STRATA_CAP_TRANSACTIONAL_DDL))
+    if (why != NULL && (r->s->info.caps & STRATA_CAP_TRANSACTIONAL_DDL))
         strata_session_notice(r->s, "migration %s runs outside a transaction: %s", r->m->version,
                               why);
     return STRATA_OK;
@@ -883,8 +892,7 @@ strata_resume_migration(strata *s, const strata_migration *m, const strata_histo
     long long ms = strata_now_ms() - t0;
     emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r, ms);
     if (rc != STRATA_OK) {
-        strata_error ignored;
-        s->drv->rollback(s->conn, &ignored);
+        strata_session_rollback(s);
         log_failure(&r, started, ms, err);
         return rc;
     }
@@ -912,7 +920,7 @@ strata_run_migration(strata *s, const strata_migration *m, char direction, long 
     emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
     if (r.dirty_protocol)
         rc = run_dirty(&r, rank, started, t0, err);
-    else if (s->drv->caps & STRATA_CAP_MULTI_STATEMENT)
+    else if (s->info.caps & STRATA_CAP_MULTI_STATEMENT)
         rc = run_batched(&r, rank, started, t0, err);
     else
         rc = run_in_transaction(&r, rank, started, t0, err);
@@ -920,8 +928,7 @@ strata_run_migration(strata *s, const strata_migration *m, char direction, long 
     emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r, ms);
     if (rc != STRATA_OK) {
         /* a script with its own BEGIN may have failed inside it: leave no transaction open */
-        strata_error ignored;
-        s->drv->rollback(s->conn, &ignored);
+        strata_session_rollback(s);
         log_failure(&r, started, ms, err);
         return rc;
     }

@@ -11,6 +11,7 @@
 #include "lexer.h"
 #include "loader.h"
 #include "session.h"
+#include "tablelock.h"
 #include "url.h"
 
 #define DEFAULT_TABLE "strata_migrations"
@@ -70,19 +71,23 @@ quoted_name(strata *s, const char *schema, const char *table, const char *suffix
  * connection started in, spelled out so that no migration's USE or SET search_path can
  * send the history elsewhere.
  */
-static void
-set_names(strata *s)
+static int
+set_names(strata *s, strata_error *err)
 {
-    char home[256] = "";
     const char *schema = s->schema;
-    if (schema == NULL && STRATA_DRIVER_HAS(s->drv, home_schema)) {
-        size_t n = s->drv->home_schema(s->conn, home, sizeof(home));
-        schema = n > 0 && n < sizeof(home) ? home : NULL;
-    }
+    if (schema == NULL && s->info.home_schema != NULL && *s->info.home_schema != '\0')
+        schema = s->info.home_schema;
     s->names.migrations = quoted_name(s, schema, s->table, "");
     s->names.events = quoted_name(s, schema, s->table, "_events");
     s->names.meta = quoted_name(s, schema, s->table, "_meta");
+    s->names.lock = quoted_name(s, schema, s->table, "_lock");
     s->lock_name = strata_xasprintf("%s.%s", s->schema ? s->schema : "", s->table);
+    if (s->unquotable[0] == '\0')
+        return STRATA_OK;
+    return strata_fail(err, STRATA_USAGE,
+                       "the %s driver cannot quote the name '%s' of the history tables' schema "
+                       "for this connection; choose another --schema",
+                       s->drv->name, s->unquotable);
 }
 
 static char **
@@ -113,9 +118,13 @@ copy_options(strata *s, const strata_options *o, strata_error *err)
 {
     if (o == NULL || o->database_url == NULL || *o->database_url == '\0')
         return strata_fail(err, STRATA_USAGE,
-                           "no database URL given (set --database or "
-                           "DATABASE_URL, e.g. sqlite:strata.db)");
+                           "no database URL given (set --database or DATABASE_URL, e.g. %s)",
+                           STRATA_DEFAULT_URL);
     s->database_url = strata_xstrdup(o->database_url);
+    if (o->size >= offsetof(strata_options, read_only) + sizeof(o->read_only)) {
+        s->password = dup_or_null(o->password);
+        s->read_only = o->read_only;
+    }
     s->dir = strata_xstrdup(o->dir && *o->dir ? o->dir : DEFAULT_DIR);
     s->table = strata_xstrdup(o->table && *o->table ? o->table : DEFAULT_TABLE);
     s->schema = dup_or_null(o->schema);
@@ -136,24 +145,97 @@ copy_options(strata *s, const strata_options *o, strata_error *err)
     return STRATA_OK;
 }
 
+/* Gives the URL the password passed apart from it, or the one in the driver's variable. */
+static int
+add_password(strata *s, strata_error *err)
+{
+    const char *pw = s->password;
+    if (pw == NULL) {
+        const char *var = s->drv->password_env;
+        pw = var != NULL && s->url->password == NULL ? getenv(var) : NULL;
+        if (pw == NULL || *pw == '\0' || s->drv->url_shape != STRATA_URL_SERVER)
+            return STRATA_OK;
+    } else if (s->drv->url_shape != STRATA_URL_SERVER) {
+        return strata_fail(err, STRATA_USAGE,
+                           "'%s' takes no password apart from its own text (the %s driver's "
+                           "URLs are not scheme://user@host/db); drop --password-file",
+                           s->url->redacted, s->drv->name);
+    } else if (s->url->password != NULL) {
+        return strata_fail(err, STRATA_USAGE,
+                           "'%s' already has a password; remove it from the URL or give the "
+                           "password only one way",
+                           s->url->redacted);
+    }
+    if (strata_url_set_password(s->url, pw) != STRATA_OK)
+        return strata_fail(err, STRATA_ERROR_NOMEM, "out of memory");
+    return STRATA_OK;
+}
+
 static int
 load_driver(strata *s, strata_error *err)
 {
-    char module[80];
-    int rc = strata_url_parse(s->database_url, &s->url, err);
-    if (rc != STRATA_OK)
+    char scheme[80];
+    if (strata_url_scheme(s->database_url, scheme, sizeof(scheme)) == NULL)
+        return strata_url_parse(s->database_url, STRATA_URL_SERVER, &s->url, err); /* says why */
+    int rc = strata_loader_for_scheme(scheme, s->driver_dir, &s->drv, err);
+    if (rc == STRATA_OK)
+        rc = strata_url_parse(s->database_url, s->drv->url_shape, &s->url, err);
+    if (rc == STRATA_OK)
+        rc = add_password(s, err);
+    return rc;
+}
+
+/* Asks conn what it speaks; a driver that names no dialect keeps its declared one. */
+static int
+describe(const strata_driver *drv, strata_conn *conn, strata_describe *info, strata_error *err)
+{
+    memset(info, 0, sizeof(*info));
+    info->size = sizeof(*info);
+    int rc = drv->describe(conn, info, err);
+    if (rc != STRATA_OK) {
+        strata_error_prefix(err, "the %s driver cannot describe the connection: ", drv->name);
         return rc;
-    if (strata_url_module(s->url->scheme, module, sizeof(module)) == NULL)
-        return strata_fail(err, STRATA_USAGE, "'%s' in %s is not a known database scheme",
-                           s->url->scheme, s->url->redacted);
-    rc = strata_loader_load(module, s->driver_dir, &s->drv, err);
-    if (rc != STRATA_OK)
+    }
+    if (info->dialect == NULL || *info->dialect == '\0') {
+        info->dialect = drv->dialect;
+        info->dialect_aliases = drv->dialect_aliases;
+    }
+    return STRATA_OK;
+}
+
+/* Opens conn through the driver and describes it; err says which URL failed. */
+static int
+connect_described(strata *s, const strata_url *url, int must_exist, strata_conn **conn,
+                  strata_describe *info, strata_error *err)
+{
+    strata_connect_options co = {.size = sizeof(co),
+                                 .schema = s->schema,
+                                 .application = "strata",
+                                 .must_exist = must_exist};
+    int rc = s->drv->connect(url, &co, conn, err);
+    if (rc != STRATA_OK) {
+        static const char driver_prefix[] = "cannot connect: ";
+        size_t n = sizeof(driver_prefix) - 1;
+        if (strncmp(err->message, driver_prefix, n) == 0)
+            memmove(err->message, err->message + n, strlen(err->message + n) + 1);
+        strata_error_prefix(err, "cannot connect to %s: ", url->redacted);
+        *conn = NULL;
         return rc;
-    for (const char *const *sc = s->drv->schemes; *sc != NULL; sc++)
-        if (strcmp(*sc, s->url->scheme) == 0)
-            return STRATA_OK;
-    return strata_fail(err, STRATA_USAGE, "driver %s does not serve the scheme '%s'", s->drv->name,
-                       s->url->scheme);
+    }
+    rc = describe(s->drv, *conn, info, err);
+    if (rc != STRATA_OK) {
+        s->drv->close(*conn);
+        *conn = NULL;
+    }
+    return rc;
+}
+
+int
+strata_session_connect_other(strata *s, const strata_url *url, strata_conn **out,
+                             strata_error *err)
+{
+    strata_describe info;
+    return connect_described(s, url, 1, out, &info, err);
 }
 
 int
@@ -165,25 +247,18 @@ strata_open(const strata_options *o, strata **out, strata_error *err)
     int rc = copy_options(s, o, err);
     if (rc == STRATA_OK)
         rc = load_driver(s, err);
-    if (rc != STRATA_OK)
-        goto fail;
-    strata_connect_options co = {.size = sizeof(co), .schema = s->schema, .application = "strata"};
-    rc = s->drv->connect(s->url, &co, &s->conn, err);
-    if (rc != STRATA_OK) {
-        static const char driver_prefix[] = "cannot connect: ";
-        size_t n = sizeof(driver_prefix) - 1;
-        if (strncmp(err->message, driver_prefix, n) == 0)
-            memmove(err->message, err->message + n, strlen(err->message + n) + 1);
-        strata_error_prefix(err, "cannot connect to %s: ", s->url->redacted);
-        goto fail;
+    if (rc == STRATA_OK)
+        rc = connect_described(s, s->url, s->read_only, &s->conn, &s->info, err);
+    if (rc == STRATA_OK) {
+        s->drv->server_version(s->conn, s->server, sizeof(s->server));
+        rc = set_names(s, err);
     }
-    s->drv->server_version(s->conn, s->server, sizeof(s->server));
-    set_names(s);
+    if (rc != STRATA_OK) {
+        strata_close(s);
+        return rc;
+    }
     *out = s;
     return STRATA_OK;
-fail:
-    strata_close(s);
-    return rc;
 }
 
 void
@@ -194,10 +269,12 @@ strata_close(strata *s)
     if (s->conn != NULL)
         s->drv->close(s->conn);
     strata_url_free(s->url);
-    free((char *)s->names.migrations);
-    free((char *)s->names.events);
-    free((char *)s->names.meta);
+    free(s->names.migrations);
+    free(s->names.events);
+    free(s->names.meta);
+    free(s->names.lock);
     free(s->lock_name);
+    strata_wipe_free(s->password);
     free(s->database_url);
     free(s->dir);
     free(s->table);
@@ -224,7 +301,7 @@ strata_server_version(strata *s)
 strata_dialect
 strata_session_dialect(const strata *s)
 {
-    strata_dialect d = {.name = s->drv->dialect, .aliases = s->drv->dialect_aliases};
+    strata_dialect d = {.name = s->info.dialect, .aliases = s->info.dialect_aliases};
     return d;
 }
 
@@ -238,18 +315,26 @@ strata_session_scan(strata *s, strata_source_set **out, strata_error *err)
     return rc;
 }
 
-/* Quotes through a driver hook that follows the snprintf convention. */
+typedef size_t (*quote_fn)(strata_conn *conn, const char *in, char *out, size_t size);
+
+/* Quotes through a driver hook that follows the snprintf convention; a value the driver
+ * cannot quote is remembered, and the next statement run refuses to go (sticky). */
 static void
-append_quoted(strata_buf *b, size_t (*quote)(const char *, char *, size_t), const char *value)
+append_quoted(strata *s, strata_buf *b, quote_fn quote, const char *value)
 {
     char small[256];
-    size_t n = quote(value, small, sizeof(small));
+    size_t n = quote(s->conn, value, small, sizeof(small));
+    if (n == (size_t)-1) {
+        if (s->unquotable[0] == '\0')
+            strata_text_excerpt(s->unquotable, sizeof(s->unquotable), value);
+        return;
+    }
     if (n < sizeof(small)) {
         strata_buf_append(b, small, n);
         return;
     }
     char *big = strata_xmalloc(n + 1);
-    quote(value, big, n + 1);
+    quote(s->conn, value, big, n + 1);
     strata_buf_append(b, big, n);
     free(big);
 }
@@ -260,19 +345,69 @@ strata_session_literal(strata *s, strata_buf *b, const char *value)
     if (value == NULL)
         strata_buf_puts(b, "NULL");
     else
-        append_quoted(b, s->drv->quote_literal, value);
+        append_quoted(s, b, s->drv->quote_literal, value);
 }
 
 void
 strata_session_ident(strata *s, strata_buf *b, const char *name)
 {
-    append_quoted(b, s->drv->quote_ident, name);
+    append_quoted(s, b, s->drv->quote_ident, name);
+}
+
+/* Refuses to run SQL that was built around a value the driver could not quote. */
+static int
+refuse_unquoted(strata *s, strata_error *err)
+{
+    if (s->unquotable[0] == '\0')
+        return STRATA_OK;
+    strata_fail(err, STRATA_ERROR,
+                "the %s driver cannot quote the value '%s' for this connection (not valid in "
+                "the connection's character set?), so strata cannot record it",
+                s->drv->name, s->unquotable);
+    snprintf(err->hint, sizeof(err->hint),
+             "rename the migration file (or set the client encoding in the URL) so that its "
+             "name is valid text for the database");
+    s->unquotable[0] = '\0';
+    return STRATA_ERROR;
+}
+
+int
+strata_session_run(strata *s, const char *sql, size_t len, strata_error *err)
+{
+    int rc = refuse_unquoted(s, err);
+    return rc == STRATA_OK ? s->drv->exec(s->conn, sql, len, err) : rc;
 }
 
 int
 strata_session_exec(strata *s, const char *sql, strata_error *err)
 {
-    return s->drv->exec(s->conn, sql, strlen(sql), err);
+    return strata_session_run(s, sql, strlen(sql), err);
+}
+
+int
+strata_session_query(strata *s, const char *sql, strata_row_fn fn, void *ctx, strata_error *err)
+{
+    int rc = refuse_unquoted(s, err);
+    return rc == STRATA_OK ? s->drv->query(s->conn, sql, fn, ctx, err) : rc;
+}
+
+int
+strata_session_begin(strata *s, strata_error *err)
+{
+    return s->drv->begin(s->conn, err);
+}
+
+int
+strata_session_commit(strata *s, strata_error *err)
+{
+    return s->drv->commit(s->conn, err);
+}
+
+void
+strata_session_rollback(strata *s)
+{
+    strata_error ignored = STRATA_ERROR_INIT;
+    s->drv->rollback(s->conn, &ignored);
 }
 
 void
@@ -294,10 +429,21 @@ strata_session_notice(strata *s, const char *fmt, ...)
     strata_session_emit(s, &ev);
 }
 
+/* Takes the lock once, waiting up to timeout_ms. */
+static int
+lock_once(strata *s, long timeout_ms, strata_error *err)
+{
+    if (STRATA_DRIVER_HAS(s->drv, lock))
+        return s->drv->lock(s->conn, s->lock_name, timeout_ms, err);
+    int rc = strata_table_lock_take(s, timeout_ms, err);
+    s->table_lock = rc == STRATA_OK;
+    return rc;
+}
+
 int
 strata_session_lock(strata *s, strata_error *err)
 {
-    int rc = s->drv->lock(s->conn, s->lock_name, 0, err);
+    int rc = lock_once(s, 0, err);
     if (rc != STRATA_LOCK_TIMEOUT || s->lock_timeout_ms == 0)
         return rc;
     const char *holder = strstr(err->message, "held by");
@@ -309,7 +455,7 @@ strata_session_lock(strata *s, strata_error *err)
              holder ? holder : "held by another runner");
     strata_event ev = {.type = STRATA_EVENT_LOCK_WAIT, .text = text};
     strata_session_emit(s, &ev);
-    rc = s->drv->lock(s->conn, s->lock_name, s->lock_timeout_ms, err);
+    rc = lock_once(s, s->lock_timeout_ms, err);
     if (rc == STRATA_LOCK_TIMEOUT && err->hint[0] == '\0')
         snprintf(err->hint, sizeof(err->hint),
                  "another strata run is migrating this database; wait for it, or raise "
@@ -320,8 +466,19 @@ strata_session_lock(strata *s, strata_error *err)
 void
 strata_session_unlock(strata *s)
 {
-    strata_error ignored;
-    s->drv->unlock(s->conn, s->lock_name, &ignored);
+    strata_error ignored = STRATA_ERROR_INIT;
+    if (STRATA_DRIVER_HAS(s->drv, unlock))
+        s->drv->unlock(s->conn, s->lock_name, &ignored);
+    else if (s->table_lock)
+        strata_table_lock_release(s);
+    s->table_lock = 0;
+}
+
+void
+strata_session_lock_beat(strata *s)
+{
+    if (s->table_lock)
+        strata_table_lock_beat(s);
 }
 
 /* A strata_read_fn over a string. */
@@ -346,7 +503,7 @@ strata_exec_script(strata *s, const char *sql, strata_error *err)
 {
     memory_reader mem = {sql, strlen(sql)};
     strata_lexer *lx = NULL;
-    if (strata_lexer_for_driver(s->drv, read_memory, &mem, 1, &lx) != STRATA_OK)
+    if (strata_lexer_for_connection(&s->info, read_memory, &mem, 1, &lx) != STRATA_OK)
         return strata_fail(err, STRATA_ERROR, "cannot split SQL into statements");
     strata_stmt st;
     strata_lex_error le;
@@ -355,7 +512,7 @@ strata_exec_script(strata *s, const char *sql, strata_error *err)
         if (got < 0)
             rc = strata_fail(err, STRATA_ERROR, "%ld:%ld: %s", le.line, le.col, le.message);
         else
-            rc = s->drv->exec(s->conn, st.text, st.len, err);
+            rc = strata_session_run(s, st.text, st.len, err);
     }
     strata_lexer_free(lx);
     return rc;

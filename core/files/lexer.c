@@ -1571,14 +1571,14 @@ fail:
 }
 
 int
-strata_lexer_for_driver(const strata_driver *drv, strata_read_fn read, void *ctx, long first_line,
-                        strata_lexer **out)
+strata_lexer_for_connection(const strata_describe *info, strata_read_fn read, void *ctx,
+                            long first_line, strata_lexer **out)
 {
-    int rc = strata_lexer_new(drv->lexer_rules, drv->no_transaction_patterns, read, ctx, first_line,
-                              out);
+    int rc = strata_lexer_new(info->lexer_rules, info->no_transaction_patterns, read, ctx,
+                              first_line, out);
 
-    if (rc == STRATA_OK && STRATA_DRIVER_HAS(drv, statement_complete))
-        strata_lexer_set_complete(*out, drv->statement_complete);
+    if (rc == STRATA_OK && info->statement_complete != NULL)
+        strata_lexer_set_complete(*out, info->statement_complete);
     return rc;
 }
 

@@ -60,12 +60,12 @@ int strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_r
                      void *ctx, long first_line, strata_lexer **out);
 
 /*
- * Creates a lexer that splits as the driver's database does: its lexer rules, its
- * no-transaction patterns and, when it has one, its statement_complete hook. Same contract
- * as strata_lexer_new(); the driver must outlive the lexer.
+ * Creates a lexer that splits as a connection's database does: the lexer rules, the
+ * no-transaction patterns and, when it has one, the statement_complete hook that describe()
+ * gave. Same contract as strata_lexer_new(); the connection must outlive the lexer.
  */
-int strata_lexer_for_driver(const strata_driver *drv, strata_read_fn read, void *ctx,
-                            long first_line, strata_lexer **out);
+int strata_lexer_for_connection(const strata_describe *info, strata_read_fn read, void *ctx,
+                                long first_line, strata_lexer **out);
 
 /*
  * Lets complete() decide where statements that may hold a body (those starting with CREATE

@@ -33,6 +33,9 @@ typedef struct loaded {
 static pthread_mutex_t loader_lock = PTHREAD_MUTEX_INITIALIZER;
 static loaded *cache;
 static size_t cache_count;
+/* While a plugin's entry runs (under loader_lock): what it logs as errors and warnings, so
+ * that a plugin that declines says why in the reason it is refused with. */
+static strata_buf *entry_log;
 
 /* ------------------------------------------------------------------ host services */
 
@@ -40,9 +43,17 @@ static void
 host_log(int level, const char *fmt, ...)
 {
     static const char *const names[] = {"error", "warning", "info", "debug"};
+    va_list ap;
+    if (entry_log != NULL && level <= STRATA_LOG_WARN) {
+        char line[512];
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        strata_buf_printf(entry_log, "%s%s", entry_log->len ? "; " : "", line);
+        return;
+    }
     if (level >= STRATA_LOG_INFO && getenv("STRATA_DEBUG") == NULL)
         return;
-    va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "strata: driver %s: ", names[level < 0 ? 0 : level > 3 ? 3 : level]);
     vfprintf(stderr, fmt, ap);
@@ -63,11 +74,58 @@ host_set_error(strata_error *err, int status, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Copies text[0, n) into out (size bytes), trimming trailing blanks and newlines. */
+static void
+copy_trimmed(char *out, size_t size, const char *text, size_t n)
+{
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' ||
+                     text[n - 1] == '\t'))
+        n--;
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, text, n);
+    out[n] = '\0';
+}
+
+static int
+host_db_error(strata_error *err, int status, const char *sqlstate, long native_code,
+              long position, const char *text, const char *hint)
+{
+    if (err == NULL)
+        return status;
+    strata_error_clear(err);
+    err->status = status;
+    if (sqlstate != NULL)
+        snprintf(err->sqlstate, sizeof(err->sqlstate), "%.5s", sqlstate);
+    err->native_code = native_code;
+    err->position = position;
+    if (text == NULL)
+        text = "";
+    size_t first = strcspn(text, "\n");
+    copy_trimmed(err->message, sizeof(err->message), text, first);
+    if (text[first] == '\n')
+        copy_trimmed(err->detail, sizeof(err->detail), text + first + 1, strlen(text + first + 1));
+    if (hint != NULL)
+        copy_trimmed(err->hint, sizeof(err->hint), hint, strlen(hint));
+    return status;
+}
+
+static size_t
+host_whoami(char *out, size_t size)
+{
+    char who[256];
+    strata_whoami(who, sizeof(who));
+    int n = snprintf(out, size, "%s", who);
+    return n < 0 ? 0 : (size_t)n;
+}
+
 static const strata_host host = {
     .abi_version = STRATA_DRIVER_ABI,
     .size = sizeof(strata_host),
     .log = host_log,
     .set_error = host_set_error,
+    .db_error = host_db_error,
+    .whoami = host_whoami,
     .run_tool = strata_tool_run,
     .find_program = strata_tool_find,
 };
@@ -179,35 +237,86 @@ file_stem(const char *path, char *out, size_t size)
         *dot = '\0';
 }
 
-/* First required slot that is NULL, or NULL when all are set. */
-static const char *
-missing_slot(const strata_driver *d)
+/* Appends to list the name of every required member of d that is NULL; returns how many. */
+static int
+missing_slots(const strata_driver *d, strata_buf *list)
 {
+    int n = 0;
 #define REQUIRE(member)                                                                            \
-    if (d->member == NULL)                                                                         \
-    return #member
+    do {                                                                                           \
+        if (d->member == NULL)                                                                     \
+            strata_buf_printf(list, "%s'%s'", n++ ? ", " : "", #member);                           \
+    } while (0)
     REQUIRE(name);
     REQUIRE(version);
     REQUIRE(schemes);
     REQUIRE(dialect);
-    REQUIRE(quote_ident);
-    REQUIRE(quote_literal);
-    REQUIRE(history_ddl);
     REQUIRE(connect);
     REQUIRE(close);
+    REQUIRE(describe);
+    REQUIRE(server_version);
     REQUIRE(exec);
     REQUIRE(query);
     REQUIRE(begin);
     REQUIRE(commit);
     REQUIRE(rollback);
-    REQUIRE(lock);
-    REQUIRE(unlock);
-    REQUIRE(server_version);
+    REQUIRE(quote_ident);
+    REQUIRE(quote_literal);
 #undef REQUIRE
-    return NULL;
+    return n;
 }
 
-/* Checks in the order of likely cause; writes the reason and returns NULL on refusal. */
+/* Appends one reason to the reasons of a refusal. */
+static void
+add_reason(strata_buf *reasons, const char *fmt, ...) STRATA_PRINTF(2, 3);
+
+static void
+add_reason(strata_buf *reasons, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    strata_buf_printf(reasons, "%s%s", reasons->len ? "; " : "", text);
+}
+
+/* Appends every reason to refuse d (its ABI and size already checked). */
+static void
+member_reasons(const strata_driver *d, const char *stem, strata_buf *reasons)
+{
+    strata_buf missing = {0};
+    int n = missing_slots(d, &missing);
+    if (n > 0)
+        add_reason(reasons, "required member%s %s %s NULL", n > 1 ? "s" : "", missing.data,
+                   n > 1 ? "are" : "is");
+    strata_buf_free(&missing);
+    if (d->url_shape < STRATA_URL_SERVER || d->url_shape > STRATA_URL_OPAQUE)
+        add_reason(reasons,
+                   "url_shape is %d; it must be STRATA_URL_SERVER, STRATA_URL_FILE or "
+                   "STRATA_URL_OPAQUE",
+                   d->url_shape);
+    if (d->schemes != NULL && d->schemes[0] == NULL)
+        add_reason(reasons, "schemes lists no URL scheme");
+    for (const char *const *sc = d->schemes; sc != NULL && *sc != NULL; sc++)
+        if (!valid_module_name(*sc))
+            add_reason(reasons, "the scheme '%s' is not lower-case letters, digits and _", *sc);
+    if (d->name != NULL && strcmp(d->name, stem) != 0)
+        add_reason(reasons, "declares the name '%s' but the file is %s.so; the two must match",
+                   d->name, stem);
+}
+
+/* Calls the plugin's entry, gathering what it logs; the caller holds loader_lock. */
+static const strata_driver *
+call_entry(strata_driver_entry_fn entry, strata_buf *logged)
+{
+    entry_log = logged;
+    const strata_driver *d = entry(&host);
+    entry_log = NULL;
+    return d;
+}
+
+/* Checks in the order of likely cause; writes every reason and returns NULL on refusal. */
 static const strata_driver *
 check_driver(const char *path, void *handle, char *reason, size_t size)
 {
@@ -218,30 +327,39 @@ check_driver(const char *path, void *handle, char *reason, size_t size)
     }
     strata_driver_entry_fn entry;
     memcpy(&entry, &sym, sizeof(entry));
-    const strata_driver *d = entry(&host);
+    strata_buf logged = {0}, reasons = {0};
+    const strata_driver *d = call_entry(entry, &logged);
     char stem[256];
     file_stem(path, stem, sizeof(stem));
-    const char *slot;
     if (d == NULL)
-        snprintf(reason, size, "its entry declined to load (see the message above)");
+        add_reason(&reasons, "the %s driver's entry declined to load: %s", stem,
+                   logged.len ? logged.data : "it gave no reason");
+    else if (d->abi_version == 1)
+        add_reason(&reasons,
+                   "built for driver ABI 1, which this strata no longer loads: ABI 2 asks a "
+                   "connection what it speaks and writes the history tables itself; rebuild it "
+                   "against this strata's driver.h (docs/writing-a-driver.md)");
     else if (d->abi_version != STRATA_DRIVER_ABI)
-        snprintf(reason, size,
-                 "built for driver ABI %u, this strata speaks ABI %u; rebuild it "
-                 "against this strata's driver.h",
-                 d->abi_version, STRATA_DRIVER_ABI);
-    else if (d->size < STRATA_DRIVER_SIZE_V1)
-        snprintf(reason, size,
-                 "struct strata_driver is %u bytes, ABI %u needs at least %zu; "
-                 "rebuild it against this strata's driver.h",
-                 d->size, STRATA_DRIVER_ABI, (size_t)STRATA_DRIVER_SIZE_V1);
-    else if ((slot = missing_slot(d)) != NULL)
-        snprintf(reason, size, "required member '%s' is NULL", slot);
-    else if (strcmp(d->name, stem) != 0)
-        snprintf(reason, size, "declares the name '%s' but the file is %s.so; the two must match",
-                 d->name, stem);
+        add_reason(&reasons,
+                   "built for driver ABI %u, this strata speaks ABI %u; rebuild it against this "
+                   "strata's driver.h",
+                   d->abi_version, STRATA_DRIVER_ABI);
+    else if (d->size < STRATA_DRIVER_SIZE_V2)
+        add_reason(&reasons,
+                   "struct strata_driver is %u bytes, ABI %u needs at least %zu; rebuild it "
+                   "against this strata's driver.h",
+                   d->size, STRATA_DRIVER_ABI, (size_t)STRATA_DRIVER_SIZE_V2);
     else
-        return d;
-    return NULL;
+        member_reasons(d, stem, &reasons);
+    if (reasons.len > 0) {
+        snprintf(reason, size, "%s", reasons.data);
+        d = NULL;
+    } else if (logged.len > 0) {
+        host_log(STRATA_LOG_WARN, "%s: %s", stem, logged.data); /* loaded, but it warned */
+    }
+    strata_buf_free(&logged);
+    strata_buf_free(&reasons);
+    return d;
 }
 
 static const strata_driver *
@@ -298,7 +416,7 @@ strata_loader_load(const char *module, const char *driver_dir, const strata_driv
         char *path = strata_path_join(dirs[i], file);
         strata_buf_printf(&searched, "%s%s", i ? ", " : "", dirs[i]);
         if (access(path, F_OK) == 0) {
-            char reason[512] = "";
+            char reason[1024] = "";
             *out = strata_loader_open_file(path, reason, sizeof(reason));
             if (*out != NULL)
                 rc = STRATA_OK;
@@ -315,6 +433,79 @@ strata_loader_load(const char *module, const char *driver_dir, const strata_driv
                 module, module, searched.data ? searched.data : "no directory");
 done:
     strata_buf_free(&searched);
+    strata_loader_free_dirs(dirs, ndirs);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ by scheme */
+
+static int
+serves(const strata_driver *d, const char *scheme)
+{
+    for (const char *const *s = d->schemes; *s != NULL; s++)
+        if (strcmp(*s, scheme) == 0)
+            return 1;
+    return 0;
+}
+
+static char **plugin_files(const char *dir, size_t *count);
+
+/* The first loadable driver of dirs serving scheme, or NULL; lists in found every driver
+ * seen with its schemes. */
+static const strata_driver *
+scan_for_scheme(char **dirs, size_t ndirs, const char *scheme, strata_buf *found)
+{
+    const strata_driver *hit = NULL;
+    for (size_t i = 0; i < ndirs && hit == NULL; i++) {
+        size_t n;
+        char **files = plugin_files(dirs[i], &n);
+        for (size_t j = 0; j < n; j++) {
+            char reason[512];
+            const strata_driver *d = hit ? NULL : strata_loader_open_file(files[j], reason,
+                                                                          sizeof(reason));
+            if (d != NULL && serves(d, scheme))
+                hit = d;
+            else if (d != NULL) {
+                strata_buf_printf(found, "%s%s (", found->len ? "; " : "", d->name);
+                for (const char *const *s = d->schemes; *s != NULL; s++)
+                    strata_buf_printf(found, "%s%s:", s == d->schemes ? "" : ", ", *s);
+                strata_buf_puts(found, ")");
+            }
+            free(files[j]);
+        }
+        free(files);
+    }
+    return hit;
+}
+
+int
+strata_loader_for_scheme(const char *scheme, const char *driver_dir, const strata_driver **out,
+                         strata_error *err)
+{
+    *out = NULL;
+    if (valid_module_name(scheme)) {
+        strata_error probe;
+        int rc = strata_loader_load(scheme, driver_dir, out, &probe);
+        if (rc == STRATA_OK && serves(*out, scheme))
+            return STRATA_OK;
+        *out = NULL;
+        if (rc == STRATA_ERROR) { /* <scheme>.so is there but refused: that is the news */
+            *err = probe;
+            return rc;
+        }
+    }
+    size_t ndirs;
+    char **dirs = strata_loader_dirs(driver_dir, &ndirs);
+    strata_buf found = {0};
+    *out = scan_for_scheme(dirs, ndirs, scheme, &found);
+    int rc = STRATA_OK;
+    if (*out == NULL)
+        rc = strata_fail(err, STRATA_USAGE,
+                         "no driver serves the URL scheme '%s'; the drivers found serve: %s. "
+                         "Check the URL, or add the driver's folder with --driver-dir or "
+                         "STRATA_DRIVER_PATH (`strata drivers` lists what is found where)",
+                         scheme, found.len ? found.data : "nothing (no driver was found)");
+    strata_buf_free(&found);
     strata_loader_free_dirs(dirs, ndirs);
     return rc;
 }
@@ -341,18 +532,46 @@ caps_text(uint32_t caps, strata_buf *b)
             strata_buf_printf(b, "%s%s", b->len ? "," : "", names[i].name);
 }
 
+/* The optional members d has, by name. */
+static void
+features_text(const strata_driver *d, strata_buf *b)
+{
+#define FEATURE(member, name)                                                                      \
+    do {                                                                                           \
+        if (STRATA_DRIVER_HAS(d, member))                                                          \
+            strata_buf_printf(b, "%s%s", b->len ? "," : "", name);                                 \
+    } while (0)
+    FEATURE(lock, "lock");
+    FEATURE(session_reset_sql, "session-reset");
+    FEATURE(copy_in, "copy-in");
+    FEATURE(utc_timestamps, "utc-timestamps");
+    FEATURE(backup, "backup");
+    FEATURE(snapshot, "snapshot");
+    FEATURE(scratch_create, "scratch");
+#undef FEATURE
+}
+
+static const char *
+shape_name(int shape)
+{
+    return shape == STRATA_URL_FILE ? "file" : shape == STRATA_URL_OPAQUE ? "opaque" : "server";
+}
+
 static void
 describe(strata_driver_info *info, const strata_driver *d)
 {
-    strata_buf schemes = {0}, caps = {0};
+    strata_buf schemes = {0}, caps = {0}, features = {0};
     for (const char *const *s = d->schemes; *s != NULL; s++)
         strata_buf_printf(&schemes, "%s%s", schemes.len ? "," : "", *s);
     caps_text(d->caps, &caps);
+    features_text(d, &features);
     info->name = strata_xstrdup(d->name);
     info->version = strata_xstrdup(d->version);
     info->dialect = strata_xstrdup(d->dialect);
     info->schemes = strata_buf_take(&schemes);
-    info->capabilities = strata_buf_take(&caps);
+    info->capabilities = caps.data ? strata_buf_take(&caps) : strata_xstrdup("");
+    info->features = features.data ? strata_buf_take(&features) : strata_xstrdup("");
+    info->url_shape = strata_xstrdup(shape_name(d->url_shape));
     info->client_version = d->client_version ? strata_xstrdup(d->client_version) : NULL;
     info->abi_version = d->abi_version;
 }
@@ -392,7 +611,7 @@ list_file(strata_driver_list *l, const char *path)
     strata_driver_info *info = &l->items[l->count++];
     memset(info, 0, sizeof(*info));
     info->file = strata_xstrdup(path);
-    char reason[512] = "";
+    char reason[1024] = "";
     const strata_driver *d = strata_loader_open_file(path, reason, sizeof(reason));
     if (d != NULL) {
         describe(info, d);
@@ -436,6 +655,8 @@ strata_driver_list_free(strata_driver_list *l)
         free(d->dialect);
         free(d->schemes);
         free(d->capabilities);
+        free(d->features);
+        free(d->url_shape);
         free(d->client_version);
         free(d->refused);
     }

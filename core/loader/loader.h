@@ -27,6 +27,15 @@ int strata_loader_load(const char *module, const char *driver_dir, const strata_
                        strata_error *err);
 
 /*
+ * The driver serving a URL scheme: <scheme>.so when it serves it, else the first driver
+ * found (in search order) that lists the scheme among its schemes. Returns STRATA_OK and
+ * *out (owned by the loader); STRATA_USAGE naming every driver found and its schemes when
+ * none serves it; STRATA_ERROR when <scheme>.so is there but refused, with why.
+ */
+int strata_loader_for_scheme(const char *scheme, const char *driver_dir, const strata_driver **out,
+                             strata_error *err);
+
+/*
  * Loads and checks the plugin at path. Returns the driver (owned by the loader), or NULL
  * with why it was refused written into reason_buf (snprintf-style, always terminated).
  */

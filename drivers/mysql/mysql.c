@@ -139,6 +139,7 @@ struct strata_conn {
     char *home;                           /* the database selected at connect, NULL: none; owned */
     char *lock_for;                       /* caller's name of the lock held, NULL if none; owned */
     char lock_name[MD_LOCK_NAME_MAX + 1]; /* its name on the server, valid with lock_for */
+    char *saved_zone;                     /* time_zone before utc_timestamps(on); owned */
 };
 
 /* The core's services, set by strata_driver_entry(). */
@@ -153,15 +154,15 @@ static int md_error(strata_error *err, int status, const char *fmt, ...)
 static int
 md_error(strata_error *err, int status, const char *fmt, ...)
 {
+    char msg[sizeof(err->message)];
     va_list ap;
 
     if (err == NULL)
         return status;
-    memset(err, 0, sizeof(*err));
-    err->status = status;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    md_host->set_error(err, status, "%s", msg); /* writes no further than err->size */
     return status;
 }
 
@@ -245,7 +246,8 @@ md_error_position(const char *msg, const char *sql, size_t len)
 
 /*
  * Fills *err from the connection's last error: code, SQLSTATE, message, and the position
- * inside sql[0..len) when the message gives a line (sql may be NULL).
+ * inside sql[0..len) when the message gives a line (sql may be NULL). Returns
+ * STRATA_NOT_FOUND for a missing table (1146) or database (1049), else STRATA_ERROR.
  */
 static int
 md_db_error(strata_conn *c, strata_error *err, const char *sql, size_t len)
@@ -273,7 +275,9 @@ md_db_error(strata_conn *c, strata_error *err, const char *sql, size_t len)
     snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", mysql_sqlstate(c->mysql));
     if (sql != NULL)
         err->position = md_error_position(msg, sql, len);
-    return STRATA_ERROR;
+    if (code == ER_NO_SUCH_TABLE || code == ER_BAD_DB_ERROR)
+        err->status = STRATA_NOT_FOUND;
+    return err->status;
 }
 
 /* Rewrites err's message as "what: message" (for connect()). */
@@ -322,59 +326,42 @@ md_quote(const char *in, char q, int backslash, char *out, size_t size)
 }
 
 static size_t
-md_quote_ident(const char *in, char *out, size_t size)
+md_quote_ident(strata_conn *c, const char *in, char *out, size_t size)
 {
+    (void)c;
     return md_quote(in, '`', 0, out, size);
 }
 
-/* Doubles quotes and backslashes: right unless sql_mode has NO_BACKSLASH_ESCAPES. */
+/*
+ * The client library's own escaping, which follows the session: backslashes are escaped,
+ * unless the server says NO_BACKSLASH_ESCAPES is in effect, when only quotes are doubled.
+ */
 static size_t
-md_quote_literal(const char *in, char *out, size_t size)
+md_quote_literal(strata_conn *c, const char *in, char *out, size_t size)
 {
-    return md_quote(in, '\'', 1, out, size);
-}
+    size_t len = strlen(in);
+    char *esc = malloc(2 * len + 3); /* the library's worst case, the quotes, the NUL */
+    unsigned long n;
+    size_t total;
 
-/* The history tables; the three %s are the quoted names of migrations, events and meta. */
-#define MD_HISTORY_DDL                                                                             \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    version VARCHAR(64) NOT NULL PRIMARY KEY,\n"                                              \
-    "    kind VARCHAR(16) NOT NULL DEFAULT 'versioned',\n"                                         \
-    "    name VARCHAR(255) NOT NULL,\n"                                                            \
-    "    checksum CHAR(64) NOT NULL,\n"                                                            \
-    "    down_checksum CHAR(64) NULL,\n"                                                           \
-    "    state VARCHAR(16) NOT NULL,\n"                                                            \
-    "    applied_rank INT NOT NULL,\n"                                                             \
-    "    applied_at DATETIME NOT NULL,\n"                                                          \
-    "    execution_ms BIGINT NOT NULL,\n"                                                          \
-    "    applied_by VARCHAR(255) NOT NULL,\n"                                                      \
-    "    strata_version VARCHAR(32) NOT NULL,\n"                                                   \
-    "    statements_done INT NOT NULL DEFAULT 0,\n"                                                \
-    "    statements_hash CHAR(64) NULL\n"                                                          \
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"                                                   \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n"                                         \
-    "    version VARCHAR(64) NULL,\n"                                                              \
-    "    name VARCHAR(255) NULL,\n"                                                                \
-    "    action VARCHAR(16) NOT NULL,\n"                                                           \
-    "    outcome VARCHAR(16) NOT NULL,\n"                                                          \
-    "    started_at DATETIME NOT NULL,\n"                                                          \
-    "    duration_ms BIGINT NOT NULL,\n"                                                           \
-    "    performed_by VARCHAR(255) NOT NULL,\n"                                                    \
-    "    strata_version VARCHAR(32) NOT NULL,\n"                                                   \
-    "    detail TEXT NULL\n"                                                                       \
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"                                                   \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    meta_key VARCHAR(64) NOT NULL PRIMARY KEY,\n"                                             \
-    "    meta_value VARCHAR(255) NOT NULL\n"                                                       \
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
-
-/* DATETIME renders back exactly as the 'YYYY-MM-DD HH:MM:SS' the core writes (UTC). */
-static size_t
-md_history_ddl(const strata_history_names *names, char *out, size_t size)
-{
-    int n = snprintf(out, size, MD_HISTORY_DDL, names->migrations, names->events, names->meta);
-
-    return n < 0 ? 0 : (size_t)n;
+    if (esc == NULL)
+        return (size_t)-1;
+    esc[0] = '\'';
+    n = mysql_real_escape_string(c->mysql, esc + 1, in, (unsigned long)len);
+    if (n == (unsigned long)-1) {
+        free(esc);
+        return (size_t)-1;
+    }
+    esc[n + 1] = '\'';
+    esc[n + 2] = '\0';
+    total = n + 2;
+    if (size > 0) {
+        size_t k = total < size ? total : size - 1;
+        memcpy(out, esc, k);
+        out[k] = '\0';
+    }
+    free(esc);
+    return total;
 }
 
 /* ---- URL parameters ---- */
@@ -589,15 +576,6 @@ md_check_charset(strata_conn *c, const md_params *p, strata_error *err)
     return STRATA_OK;
 }
 
-/* The database selected at connect (home_schema). */
-static size_t
-md_home_schema(strata_conn *c, char *out, size_t size)
-{
-    int n = snprintf(out, size, "%s", c->home != NULL ? c->home : "");
-
-    return n < 0 ? 0 : (size_t)n;
-}
-
 /*
  * USE of the database selected at connect when a migration selected another one. The server
  * reports every change of the current database (session tracking), and the client library
@@ -615,7 +593,7 @@ md_session_reset_sql(strata_conn *c, char *out, size_t size)
         return 0;
     }
     n = snprintf(out, size, "USE ");
-    return n + md_quote_ident(c->home, n < size ? out + n : NULL, n < size ? size - n : 0);
+    return n + md_quote_ident(c, c->home, n < size ? out + n : NULL, n < size ? size - n : 0);
 }
 
 /* Closes the connection (the server then drops its locks) and frees c; NULL is a no-op. */
@@ -628,6 +606,7 @@ md_close(strata_conn *c)
         mysql_close(c->mysql);
     free(c->lock_for);
     free(c->home);
+    free(c->saved_zone);
     free(c);
 }
 
@@ -889,7 +868,8 @@ md_lock_call(strata_conn *c, const char *fn, const char *lock_name, const char *
 {
     char quoted[2 * MD_LOCK_NAME_MAX + 3], sql[MD_SQL_MAX];
 
-    md_quote_literal(lock_name, quoted, sizeof(quoted));
+    if (md_quote_literal(c, lock_name, quoted, sizeof(quoted)) >= sizeof(quoted))
+        return md_error(err, STRATA_ERROR, "cannot quote the lock name %s", lock_name);
     snprintf(sql, sizeof(sql), "SELECT %s(%s%s)", fn, quoted, args);
     return md_run(c, sql, value, err);
 }
@@ -926,7 +906,8 @@ md_lock_timeout(strata_conn *c, const char *lock_name, long timeout_ms, strata_e
     md_holder h;
 
     memset(&h, 0, sizeof(h));
-    md_quote_literal(lock_name, quoted, sizeof(quoted));
+    if (md_quote_literal(c, lock_name, quoted, sizeof(quoted)) >= sizeof(quoted))
+        quoted[0] = '\0';
     snprintf(sql, sizeof(sql),
              "SELECT l.id, p.USER, p.HOST, p.COMMAND, p.TIME FROM (SELECT IS_USED_LOCK(%s) AS "
              "id) AS l LEFT JOIN information_schema.PROCESSLIST AS p ON p.ID = l.id",
@@ -1314,36 +1295,105 @@ done:
 static const char *const md_schemes[] = {"mysql", "mariadb", NULL};
 static const char *const md_dialect_aliases[] = {"mariadb", NULL};
 
+#define MD_CAPS (STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS)
+
+/* Whether the session's sql_mode has NO_BACKSLASH_ESCAPES: 1 yes, 0 no, -1 on error. */
+static int
+md_no_backslash_escapes(strata_conn *c, strata_error *err)
+{
+    md_text mode = {""};
+    int rc = md_query(c, "SELECT @@SESSION.sql_mode", md_first_text, &mode, err);
+
+    if (rc != STRATA_OK)
+        return -1;
+    return strstr(mode.buf, "NO_BACKSLASH_ESCAPES") != NULL;
+}
+
+static int
+md_describe(strata_conn *c, strata_describe *out, strata_error *err)
+{
+    int nbe = md_no_backslash_escapes(c, err);
+
+    if (nbe < 0)
+        return err != NULL ? err->status : STRATA_ERROR;
+    out->dialect = "mysql";
+    out->dialect_aliases = md_dialect_aliases;
+    out->caps = MD_CAPS;
+    out->lexer_rules = STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_DELIMITER |
+                       STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS | STRATA_LEX_DASH_NEEDS_SPACE;
+    if (!nbe)
+        out->lexer_rules |= STRATA_LEX_BACKSLASH_ESCAPES;
+    out->no_transaction_patterns = NULL;
+    out->home_schema = c->home != NULL ? c->home : "";
+    out->types[STRATA_TYPE_STRING] = "VARCHAR({n})";
+    out->types[STRATA_TYPE_TEXT] = "TEXT";
+    out->types[STRATA_TYPE_INTEGER] = "INT";
+    out->types[STRATA_TYPE_BIGINT] = "BIGINT";
+    /* DATETIME renders back exactly as written, in no time zone (TIMESTAMP would convert) */
+    out->types[STRATA_TYPE_TIMESTAMP] = "DATETIME";
+    out->types[STRATA_TYPE_SERIAL] = "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
+    out->table_options = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+    return STRATA_OK;
+}
+
+/*
+ * TIMESTAMP columns render in the session's time zone: while on, the session's zone is
+ * UTC, and the zone it had is put back when turned off.
+ */
+static int
+md_utc_timestamps(strata_conn *c, int on, strata_error *err)
+{
+    md_text zone = {""};
+    char quoted[2 * sizeof(zone.buf) + 3], sql[sizeof(quoted) + 32];
+    int rc;
+
+    if (on) {
+        rc = md_query(c, "SELECT @@SESSION.time_zone", md_first_text, &zone, err);
+        if (rc != STRATA_OK)
+            return rc;
+        free(c->saved_zone);
+        if ((c->saved_zone = strdup(zone.buf)) == NULL)
+            return md_error(err, STRATA_ERROR, "out of memory");
+        return md_exec(c, "SET time_zone = '+00:00'", strlen("SET time_zone = '+00:00'"), err);
+    }
+    if (c->saved_zone == NULL)
+        return STRATA_OK;
+    if (md_quote_literal(c, c->saved_zone, quoted, sizeof(quoted)) >= sizeof(quoted))
+        return md_error(err, STRATA_ERROR, "cannot quote the time zone %s", c->saved_zone);
+    snprintf(sql, sizeof(sql), "SET time_zone = %s", quoted);
+    free(c->saved_zone);
+    c->saved_zone = NULL;
+    return md_exec(c, sql, strlen(sql), err);
+}
+
 static const strata_driver md_driver = {
     .abi_version = STRATA_DRIVER_ABI,
     .size = sizeof(strata_driver),
     .name = "mysql",
     .version = MD_VERSION,
+    .client_version = MD_CLIENT_VERSION,
+    .url_shape = STRATA_URL_SERVER,
     .schemes = md_schemes,
     .dialect = "mysql",
     .dialect_aliases = md_dialect_aliases,
-    .client_version = MD_CLIENT_VERSION,
-    .caps = STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS,
-    .lexer_rules = STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_BACKSLASH_ESCAPES |
-                   STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |
-                   STRATA_LEX_DASH_NEEDS_SPACE,
-    .no_transaction_patterns = NULL,
-    .quote_ident = md_quote_ident,
-    .quote_literal = md_quote_literal,
-    .history_ddl = md_history_ddl,
+    .caps = MD_CAPS,
+    .password_env = "MYSQL_PWD",
     .connect = md_connect,
     .close = md_close,
+    .describe = md_describe,
+    .server_version = md_server_version,
     .exec = md_exec,
     .query = md_query,
     .begin = md_begin,
     .commit = md_commit,
     .rollback = md_rollback,
+    .quote_ident = md_quote_ident,
+    .quote_literal = md_quote_literal,
     .lock = md_lock,
     .unlock = md_unlock,
-    .server_version = md_server_version,
-    .backup = md_backup,
-    .home_schema = md_home_schema,
     .session_reset_sql = md_session_reset_sql,
+    .utc_timestamps = md_utc_timestamps,
+    .backup = md_backup,
 };
 
 /*

@@ -122,15 +122,15 @@ static int pg_error(strata_error *err, int status, const char *fmt, ...)
 static int
 pg_error(strata_error *err, int status, const char *fmt, ...)
 {
+    char msg[sizeof(err->message)];
     va_list ap;
 
     if (err == NULL)
         return status;
-    memset(err, 0, sizeof(*err));
-    err->status = status;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    pg_host->set_error(err, status, "%s", msg); /* writes no further than err->size */
     return status;
 }
 
@@ -218,9 +218,17 @@ pg_lost(strata_conn *c, int rc, strata_error *err)
     return rc;
 }
 
+/* True when the SQLSTATE says a table (42P01) or schema (3F000) named is not there. */
+static int
+pg_not_found(const char *sqlstate)
+{
+    return strcmp(sqlstate, "42P01") == 0 || strcmp(sqlstate, "3F000") == 0;
+}
+
 /*
  * Fills *err from the error result res of sql, or from the connection's last error when
- * res is NULL (a failed send). Returns STRATA_ERROR.
+ * res is NULL (a failed send). Returns STRATA_NOT_FOUND for a missing table or schema, else
+ * STRATA_ERROR.
  */
 static int
 pg_result_error(strata_conn *c, const PGresult *res, const char *sql, strata_error *err)
@@ -238,7 +246,9 @@ pg_result_error(strata_conn *c, const PGresult *res, const char *sql, strata_err
     pg_error(err, STRATA_ERROR, "%s", line);
     if (res != NULL)
         pg_error_fields(err, res, sql);
-    return pg_lost(c, STRATA_ERROR, err);
+    if (pg_not_found(err->sqlstate) && PQstatus(c->pg) == CONNECTION_OK)
+        err->status = STRATA_NOT_FOUND;
+    return pg_lost(c, err->status, err);
 }
 
 /* Refuses text whose length disagrees with len: libpq sends up to the first NUL. */
@@ -289,103 +299,50 @@ pg_end(pg_buf *b)
     return b->len;
 }
 
-/* Writes in between q quotes, doubling every q inside, and every backslash too when
- * backslashes is set (snprintf convention). */
+/* Copies text libpq quoted (freed here) with the snprintf convention; (size_t)-1 when libpq
+ * refused (text invalid in the client encoding) or memory ran out. */
 static size_t
-pg_quote(const char *in, char q, int backslashes, char *out, size_t size)
+pg_take(char *quoted, char *out, size_t size)
 {
-    pg_buf b = {out, size, 0};
-
-    pg_put(&b, q);
-    for (; in != NULL && *in != '\0'; in++) {
-        if (*in == q || (backslashes && *in == '\\'))
-            pg_put(&b, *in);
-        pg_put(&b, *in);
-    }
-    pg_put(&b, q);
-    return pg_end(&b);
-}
-
-static size_t
-pg_quote_ident(const char *in, char *out, size_t size)
-{
-    return pg_quote(in, '"', 0, out, size);
-}
-
-/*
- * '...' with ' doubled; a value holding a backslash becomes E'...' with backslashes doubled
- * too, which reads back the same whatever standard_conforming_strings is.
- */
-static size_t
-pg_quote_literal(const char *in, char *out, size_t size)
-{
-    pg_buf b = {out, size, 0};
     size_t n;
 
-    if (in == NULL || strchr(in, '\\') == NULL)
-        return pg_quote(in, '\'', 0, out, size);
-    pg_put(&b, 'E');
-    n = pg_quote(in, '\'', 1, size > 1 ? out + 1 : NULL, size > 1 ? size - 1 : 0);
-    b.len += n;
-    return pg_end(&b);
+    if (quoted == NULL)
+        return (size_t)-1;
+    n = strlen(quoted);
+    if (size > 0) {
+        size_t k = n < size ? n : size - 1;
+        memcpy(out, quoted, k);
+        out[k] = '\0';
+    }
+    PQfreemem(quoted);
+    return n;
 }
 
-/* Returns in quoted by quote() in a new string the caller frees; NULL when out of memory. */
-static char *
-pg_quoted(size_t (*quote)(const char *, char *, size_t), const char *in)
+/* libpq's own quoting, which follows the session's encoding and standard_conforming_strings
+ * (a value with a backslash becomes E'...' when it is off). */
+static size_t
+pg_quote_ident(strata_conn *c, const char *in, char *out, size_t size)
 {
-    size_t n = quote(in, NULL, 0);
-    char *out = malloc(n + 1);
-
-    if (out != NULL)
-        quote(in, out, n + 1);
-    return out;
+    return pg_take(PQescapeIdentifier(c->pg, in, strlen(in)), out, size);
 }
-
-/*
- * The history tables; the three %s are the quoted names of migrations, events and meta.
- * applied_at and started_at hold UTC times without a zone, rendered back as the core wrote
- * them ('YYYY-MM-DD HH:MM:SS') because connect() sets DateStyle to ISO.
- */
-#define PG_HISTORY_DDL                                                                             \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    version VARCHAR(64) NOT NULL PRIMARY KEY,\n"                                              \
-    "    kind VARCHAR(16) NOT NULL DEFAULT 'versioned',\n"                                         \
-    "    name TEXT NOT NULL,\n"                                                                    \
-    "    checksum CHAR(64) NOT NULL,\n"                                                            \
-    "    down_checksum CHAR(64),\n"                                                                \
-    "    state VARCHAR(16) NOT NULL,\n"                                                            \
-    "    applied_rank INTEGER NOT NULL,\n"                                                         \
-    "    applied_at TIMESTAMP NOT NULL,\n"                                                         \
-    "    execution_ms BIGINT NOT NULL,\n"                                                          \
-    "    applied_by TEXT NOT NULL,\n"                                                              \
-    "    strata_version VARCHAR(32) NOT NULL,\n"                                                   \
-    "    statements_done INTEGER NOT NULL DEFAULT 0,\n"                                            \
-    "    statements_hash CHAR(64)\n"                                                               \
-    ");\n"                                                                                         \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"                                \
-    "    version VARCHAR(64),\n"                                                                   \
-    "    name TEXT,\n"                                                                             \
-    "    action VARCHAR(16) NOT NULL,\n"                                                           \
-    "    outcome VARCHAR(16) NOT NULL,\n"                                                          \
-    "    started_at TIMESTAMP NOT NULL,\n"                                                         \
-    "    duration_ms BIGINT NOT NULL,\n"                                                           \
-    "    performed_by TEXT NOT NULL,\n"                                                            \
-    "    strata_version VARCHAR(32) NOT NULL,\n"                                                   \
-    "    detail TEXT\n"                                                                            \
-    ");\n"                                                                                         \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    meta_key VARCHAR(64) NOT NULL PRIMARY KEY,\n"                                             \
-    "    meta_value TEXT NOT NULL\n"                                                               \
-    ")"
 
 static size_t
-pg_history_ddl(const strata_history_names *names, char *out, size_t size)
+pg_quote_literal(strata_conn *c, const char *in, char *out, size_t size)
 {
-    int n = snprintf(out, size, PG_HISTORY_DDL, names->migrations, names->events, names->meta);
+    return pg_take(PQescapeLiteral(c->pg, in, strlen(in)), out, size);
+}
 
-    return n < 0 ? 0 : (size_t)n;
+/* Returns in quoted by quote() in a new string the caller frees; NULL when it cannot be. */
+static char *
+pg_quoted(strata_conn *c, size_t (*quote)(strata_conn *, const char *, char *, size_t),
+          const char *in)
+{
+    size_t n = quote(c, in, NULL, 0);
+    char *out = n == (size_t)-1 ? NULL : malloc(n + 1);
+
+    if (out != NULL)
+        quote(c, in, out, n + 1);
+    return out;
 }
 
 /* ---- running SQL ---- */
@@ -1021,7 +978,7 @@ pg_connect_failed(PGconn *pg, strata_error *err)
 static int
 pg_use_schema(strata_conn *c, const char *schema, strata_error *err)
 {
-    char *lit = pg_quoted(pg_quote_literal, schema), *ident = pg_quoted(pg_quote_ident, schema);
+    char *lit = pg_quoted(c, pg_quote_literal, schema), *ident = pg_quoted(c, pg_quote_ident, schema);
     size_t size = (lit != NULL ? strlen(lit) : 0) + 2 * (ident != NULL ? strlen(ident) : 0) + 96;
     char *sql = malloc(size), got[32];
     int rc;
@@ -1096,7 +1053,7 @@ pg_capture_session(strata_conn *c, strata_error *err)
     char *lit = NULL;
 
     if (rc == STRATA_OK && (!ps.got || ps.database == NULL || ps.search_path == NULL ||
-                            (lit = pg_quoted(pg_quote_literal, ps.search_path)) == NULL))
+                            (lit = pg_quoted(c, pg_quote_literal, ps.search_path)) == NULL))
         rc = pg_error(err, STRATA_ERROR, "out of memory");
     if (rc == STRATA_OK) {
         size_t size = strlen(lit) + 160;
@@ -1133,15 +1090,6 @@ pg_setup(strata_conn *c, const char *schema, strata_error *err)
     if (rc == STRATA_OK)
         rc = pg_capture_session(c, err);
     return rc;
-}
-
-/* The schema unqualified names went to after connect (home_schema). */
-static size_t
-pg_home_schema(strata_conn *c, char *out, size_t size)
-{
-    int n = snprintf(out, size, "%s", c->home != NULL ? c->home : "");
-
-    return n < 0 ? 0 : (size_t)n;
 }
 
 /* What puts the session back as it was after connect (session_reset_sql). */
@@ -1530,38 +1478,71 @@ static const char *const pg_no_transaction[] = {
     NULL,
 };
 
+#define PG_CAPS                                                                                    \
+    (STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_COPY_IN |                \
+     STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT)
+
+/* True when the session's plain '...' strings take backslash escapes. */
+static int
+pg_escape_strings(strata_conn *c)
+{
+    const char *scs = PQparameterStatus(c->pg, "standard_conforming_strings");
+
+    return scs != NULL && strcmp(scs, "off") == 0;
+}
+
+static int
+pg_describe(strata_conn *c, strata_describe *out, strata_error *err)
+{
+    (void)err;
+    out->dialect = "postgres";
+    out->dialect_aliases = pg_dialect_aliases;
+    out->caps = PG_CAPS;
+    out->lexer_rules = STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS | STRATA_LEX_NESTED_COMMENTS |
+                       STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS |
+                       STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS;
+    if (pg_escape_strings(c))
+        out->lexer_rules |= STRATA_LEX_STRINGS_ESCAPE;
+    out->no_transaction_patterns = pg_no_transaction;
+    out->home_schema = c->home != NULL ? c->home : "";
+    out->types[STRATA_TYPE_STRING] = "VARCHAR({n})";
+    out->types[STRATA_TYPE_TEXT] = "TEXT";
+    out->types[STRATA_TYPE_INTEGER] = "INTEGER";
+    out->types[STRATA_TYPE_BIGINT] = "BIGINT";
+    /* without a zone, rendered back as the core wrote it: connect() sets DateStyle ISO */
+    out->types[STRATA_TYPE_TIMESTAMP] = "TIMESTAMP";
+    out->types[STRATA_TYPE_SERIAL] = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+    return STRATA_OK;
+}
+
 static const strata_driver pg_driver = {
     .abi_version = STRATA_DRIVER_ABI,
     .size = sizeof(strata_driver),
     .name = "postgres",
     .version = PG_DRIVER_VERSION,
+    .client_version = PG_CLIENT_VERSION,
+    .url_shape = STRATA_URL_SERVER,
     .schemes = pg_schemes,
     .dialect = "postgres",
     .dialect_aliases = pg_dialect_aliases,
-    .client_version = PG_CLIENT_VERSION,
-    .caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_COPY_IN |
-            STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT,
-    .lexer_rules = STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS | STRATA_LEX_NESTED_COMMENTS |
-                   STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS |
-                   STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS,
-    .no_transaction_patterns = pg_no_transaction,
-    .quote_ident = pg_quote_ident,
-    .quote_literal = pg_quote_literal,
-    .history_ddl = pg_history_ddl,
+    .caps = PG_CAPS,
+    .password_env = NULL, /* libpq reads PGPASSWORD and ~/.pgpass itself */
     .connect = pg_connect,
     .close = pg_close,
+    .describe = pg_describe,
+    .server_version = pg_server_version,
     .exec = pg_exec,
     .query = pg_query,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .quote_ident = pg_quote_ident,
+    .quote_literal = pg_quote_literal,
     .lock = pg_lock,
     .unlock = pg_unlock,
-    .server_version = pg_server_version,
+    .session_reset_sql = pg_session_reset_sql,
     .copy_in = pg_copy_in,
     .backup = pg_backup,
-    .home_schema = pg_home_schema,
-    .session_reset_sql = pg_session_reset_sql,
 };
 
 STRATA_DRIVER_EXPORT const strata_driver *

@@ -54,6 +54,8 @@ typedef struct sq_mode {
     int fd_flags;
 } sq_mode;
 
+enum { SQ_MODE_RO, SQ_MODE_RW, SQ_MODE_RWC };
+
 static const sq_mode sq_modes[] = {
     {"ro", SQLITE_OPEN_READONLY, O_RDONLY},
     {"rw", SQLITE_OPEN_READWRITE, O_RDWR},
@@ -105,33 +107,43 @@ static int sq_error(strata_error *err, int status, const char *fmt, ...)
 static int
 sq_error(strata_error *err, int status, const char *fmt, ...)
 {
+    char msg[sizeof(err->message)];
     va_list ap;
 
     if (err == NULL)
         return status;
-    memset(err, 0, sizeof(*err));
-    err->status = status;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    sq_host->set_error(err, status, "%s", msg); /* writes no further than err->size */
     return status;
+}
+
+/* True when the connection's last error says a table (or an attached schema) is missing. */
+static int
+sq_missing_table(sqlite3 *db)
+{
+    const char *msg = sqlite3_errmsg(db);
+
+    return sqlite3_errcode(db) == SQLITE_ERROR &&
+           (strncmp(msg, "no such table:", 14) == 0 || strncmp(msg, "unknown database", 16) == 0);
 }
 
 /*
  * Fills *err from the connection's last SQLite error. stmt_start is where the statement
  * being run begins inside sql, so that position counts from the start of the whole text.
+ * A missing table is STRATA_NOT_FOUND; everything else (a file that is no database, ...)
+ * STRATA_ERROR.
  */
 static int
 sq_db_error(strata_conn *c, strata_error *err, const char *sql, const char *stmt_start)
 {
     int offset = sqlite3_error_offset(c->db);
+    int status = sq_missing_table(c->db) ? STRATA_NOT_FOUND : STRATA_ERROR;
 
-    sq_error(err, STRATA_ERROR, "%s", sqlite3_errmsg(c->db));
-    if (err != NULL) {
-        err->native_code = sqlite3_extended_errcode(c->db);
-        err->position = offset < 0 ? 0 : (long)(stmt_start - sql) + offset + 1;
-    }
-    return STRATA_ERROR;
+    return sq_host->db_error(err, status, NULL, sqlite3_extended_errcode(c->db),
+                             offset < 0 ? 0 : (long)(stmt_start - sql) + offset + 1,
+                             sqlite3_errmsg(c->db), NULL);
 }
 
 /* Rewrites a failed call's message as "what FILE: message", so connect() names the file. */
@@ -150,85 +162,37 @@ sq_name_file(strata_error *err, const char *what, const char *path, int rc)
 
 /* ---- dialect ---- */
 
-/* Appends ch (snprintf convention): counts it always, stores it while room is left. */
-static void
-sq_put(char *out, size_t size, size_t *n, char ch)
-{
-    if (*n + 1 < size)
-        out[*n] = ch;
-    (*n)++;
-}
-
-/* Writes in between q quotes, doubling every q inside (snprintf convention). */
+/* Copies the text SQLite formatted (freed here) with the snprintf convention. */
 static size_t
-sq_quote(const char *in, char q, char *out, size_t size)
+sq_take_text(char *text, char *out, size_t size)
 {
-    size_t n = 0;
+    size_t n;
 
-    sq_put(out, size, &n, q);
-    for (; in != NULL && *in != '\0'; in++) {
-        if (*in == q)
-            sq_put(out, size, &n, q);
-        sq_put(out, size, &n, *in);
+    if (text == NULL)
+        return (size_t)-1; /* out of memory: nothing can be quoted */
+    n = strlen(text);
+    if (size > 0) {
+        size_t k = n < size ? n : size - 1;
+        memcpy(out, text, k);
+        out[k] = '\0';
     }
-    sq_put(out, size, &n, q);
-    if (size > 0)
-        out[n < size ? n : size - 1] = '\0';
+    sqlite3_free(text);
     return n;
 }
 
+/* SQLite's own quoting: %w doubles the double quotes of an identifier, %Q quotes a string. */
 static size_t
-sq_quote_ident(const char *in, char *out, size_t size)
+sq_quote_ident(strata_conn *c, const char *in, char *out, size_t size)
 {
-    return sq_quote(in, '"', out, size);
+    (void)c;
+    return sq_take_text(sqlite3_mprintf("\"%w\"", in), out, size);
 }
 
 static size_t
-sq_quote_literal(const char *in, char *out, size_t size)
+sq_quote_literal(strata_conn *c, const char *in, char *out, size_t size)
 {
-    return sq_quote(in, '\'', out, size);
-}
-
-/* The history tables; the three %s are the quoted names of migrations, events and meta. */
-#define SQ_HISTORY_DDL                                                                             \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    version TEXT NOT NULL PRIMARY KEY,\n"                                                     \
-    "    kind TEXT NOT NULL DEFAULT 'versioned',\n"                                                \
-    "    name TEXT NOT NULL,\n"                                                                    \
-    "    checksum TEXT NOT NULL,\n"                                                                \
-    "    down_checksum TEXT,\n"                                                                    \
-    "    state TEXT NOT NULL,\n"                                                                   \
-    "    applied_rank INTEGER NOT NULL,\n"                                                         \
-    "    applied_at TEXT NOT NULL,\n"                                                              \
-    "    execution_ms INTEGER NOT NULL,\n"                                                         \
-    "    applied_by TEXT NOT NULL,\n"                                                              \
-    "    strata_version TEXT NOT NULL,\n"                                                          \
-    "    statements_done INTEGER NOT NULL DEFAULT 0,\n"                                            \
-    "    statements_hash TEXT\n"                                                                   \
-    ");\n"                                                                                         \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"                                                  \
-    "    version TEXT,\n"                                                                          \
-    "    name TEXT,\n"                                                                             \
-    "    action TEXT NOT NULL,\n"                                                                  \
-    "    outcome TEXT NOT NULL,\n"                                                                 \
-    "    started_at TEXT NOT NULL,\n"                                                              \
-    "    duration_ms INTEGER NOT NULL,\n"                                                          \
-    "    performed_by TEXT NOT NULL,\n"                                                            \
-    "    strata_version TEXT NOT NULL,\n"                                                          \
-    "    detail TEXT\n"                                                                            \
-    ");\n"                                                                                         \
-    "CREATE TABLE IF NOT EXISTS %s (\n"                                                            \
-    "    meta_key TEXT NOT NULL PRIMARY KEY,\n"                                                    \
-    "    meta_value TEXT NOT NULL\n"                                                               \
-    ")"
-
-static size_t
-sq_history_ddl(const strata_history_names *names, char *out, size_t size)
-{
-    int n = snprintf(out, size, SQ_HISTORY_DDL, names->migrations, names->events, names->meta);
-
-    return n < 0 ? 0 : (size_t)n;
+    (void)c;
+    return sq_take_text(sqlite3_mprintf("%Q", in), out, size);
 }
 
 /* ---- URL parameters ---- */
@@ -765,7 +729,7 @@ sq_connect(const strata_url *url, const strata_connect_options *opts, strata_con
     sq_params p;
     int rc;
 
-    (void)opts; /* no schemas, no application name; busy_timeout is the only wait */
+    /* no schemas, no application name; busy_timeout is the only wait */
     *out = NULL;
     if (url == NULL || url->database == NULL || url->database[0] == '\0')
         return sq_error(err, STRATA_USAGE,
@@ -773,6 +737,15 @@ sq_connect(const strata_url *url, const strata_connect_options *opts, strata_con
     rc = sq_parse_params(url, &p, err);
     if (rc != STRATA_OK)
         return rc;
+    if (opts != NULL && opts->must_exist && strcmp(url->database, SQ_MEMORY) != 0) {
+        if (access(url->database, F_OK) != 0)
+            return sq_error(err, STRATA_ERROR,
+                            "no database file %s (%s); a command that only reads does not "
+                            "create one: check the path",
+                            url->database, strerror(errno));
+        if (p.mode == &sq_modes[SQ_MODE_RWC])
+            p.mode = &sq_modes[SQ_MODE_RW];
+    }
     c = calloc(1, sizeof(*c));
     if (c == NULL || (c->path = strdup(url->database)) == NULL) {
         rc = sq_error(err, STRATA_ERROR, "cannot open %s: out of memory", url->database);
@@ -914,35 +887,56 @@ static const char *const sq_no_transaction[] = {
     NULL,
 };
 
+/* exec() takes several statements, but MULTI_STATEMENT is not advertised: in-process,
+ * batching a migration saves no round trip. */
+#define SQ_CAPS (STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK)
+
+static int
+sq_describe(strata_conn *c, strata_describe *out, strata_error *err)
+{
+    (void)c, (void)err;
+    out->dialect = "sqlite";
+    out->dialect_aliases = sq_dialect_aliases;
+    out->caps = SQ_CAPS;
+    out->lexer_rules = STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS;
+    out->no_transaction_patterns = sq_no_transaction;
+    out->statement_complete = sq_statement_complete;
+    out->home_schema = ""; /* "main" needs no naming */
+    /* Type affinity: every text is TEXT, every integer INTEGER, times text that sorts. */
+    out->types[STRATA_TYPE_STRING] = "TEXT";
+    out->types[STRATA_TYPE_TEXT] = "TEXT";
+    out->types[STRATA_TYPE_INTEGER] = "INTEGER";
+    out->types[STRATA_TYPE_BIGINT] = "INTEGER";
+    out->types[STRATA_TYPE_TIMESTAMP] = "TEXT";
+    out->types[STRATA_TYPE_SERIAL] = "INTEGER PRIMARY KEY AUTOINCREMENT";
+    return STRATA_OK;
+}
+
 static const strata_driver sq_driver = {
     .abi_version = STRATA_DRIVER_ABI,
     .size = sizeof(strata_driver),
     .name = "sqlite",
     .version = SQ_VERSION,
+    .client_version = SQLITE_VERSION,
+    .url_shape = STRATA_URL_FILE,
     .schemes = sq_schemes,
     .dialect = "sqlite",
     .dialect_aliases = sq_dialect_aliases,
-    .client_version = SQLITE_VERSION,
-    /* exec() takes several statements, but MULTI_STATEMENT is not advertised: in-process,
-     * batching a migration saves no round trip. */
-    .caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK,
-    .lexer_rules = STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS,
-    .no_transaction_patterns = sq_no_transaction,
-    .quote_ident = sq_quote_ident,
-    .quote_literal = sq_quote_literal,
-    .history_ddl = sq_history_ddl,
+    .caps = SQ_CAPS,
     .connect = sq_connect,
     .close = sq_close,
+    .describe = sq_describe,
+    .server_version = sq_server_version,
     .exec = sq_exec,
     .query = sq_query,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .quote_ident = sq_quote_ident,
+    .quote_literal = sq_quote_literal,
     .lock = sq_lock,
     .unlock = sq_unlock,
-    .server_version = sq_server_version,
     .backup = sq_backup,
-    .statement_complete = sq_statement_complete,
 };
 
 /* The one exported symbol (driver.h declares only its type, strata_driver_entry_fn). */

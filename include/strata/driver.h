@@ -1,23 +1,34 @@
 /*
- * strata — the driver plugin ABI, version 1.
+ * strata — the driver plugin ABI, version 2.
  *
  * A driver is a shared object exporting one function, strata_driver_entry(), that returns a
  * pointer to a constant struct strata_driver. The core loads it with dlopen(RTLD_NOW |
  * RTLD_LOCAL), calls the entry once per process under the loader's lock, and refuses the
- * plugin when abi_version differs from STRATA_DRIVER_ABI, when size is smaller than the
- * version-1 struct, or when a required member is NULL.
+ * plugin when abi_version differs from STRATA_DRIVER_ABI (a version-1 plugin is refused with
+ * a message saying it must be rebuilt), when size is smaller than the version-2 struct, or
+ * when a required member is NULL.
+ *
+ * What a driver declares before it has a connection (its name, URL shape and schemes, a
+ * default dialect) lets the core pick it for a URL and list it; what a connection speaks
+ * (dialect, capabilities, how scripts split, the history tables' column types) is asked of
+ * the connection with describe(), because a bridge driver (ODBC) learns its backend only
+ * then and a server's settings change the rules. Values reach SQL text only through the
+ * connection's own quoting (quote_literal, quote_ident), never through quoting by hand.
  *
  * Compatibility rules:
- *  - members are only ever appended to struct strata_driver and struct strata_host;
- *  - the core reads a member beyond the version-1 layout only when the plugin's size covers
- *    it and it is not NULL (STRATA_DRIVER_HAS);
+ *  - members are only ever appended to struct strata_driver, struct strata_host and
+ *    struct strata_describe;
+ *  - the core reads a member beyond the version-2 layout only when the plugin's size covers
+ *    it and it is not NULL (STRATA_DRIVER_HAS); a driver reads a host member only when
+ *    STRATA_HOST_HAS says the host has it;
  *  - no allocation crosses the boundary: every buffer is the caller's, and a driver frees
  *    what its client library allocated;
  *  - a strata_conn is used by one thread at a time; different connections may be used by
  *    different threads at once.
  *
  * Drivers never link against libstrata: what they need from the core comes through the
- * struct strata_host handed to the entry. See docs/drivers.md for a walk-through.
+ * struct strata_host handed to the entry. docs/writing-a-driver.md walks through a driver,
+ * slot by slot; strata-driver-check tests one against a real database.
  */
 #ifndef STRATA_DRIVER_H
 #define STRATA_DRIVER_H
@@ -31,12 +42,63 @@
 extern "C" {
 #endif
 
-#define STRATA_DRIVER_ABI 1u
+#define STRATA_DRIVER_ABI 2u
 
 /* Each driver defines struct strata_conn privately (its per-connection state). */
 typedef struct strata_conn strata_conn;
 
-/* Capability bits of strata_driver.caps. */
+/* ------------------------------------------------------------------ URLs */
+
+/*
+ * The shapes of URL a driver serves (strata_driver.url_shape):
+ *   STRATA_URL_SERVER  scheme://[user[:password]@]host[:port][,host[:port]...][/database]
+ *                      [?key=value&...]
+ *   STRATA_URL_FILE    scheme:path, scheme:///abs/path, scheme::memory:, each [?key=value&...]
+ *   STRATA_URL_OPAQUE  scheme:TEXT, TEXT being the driver's own (an ODBC connection string,
+ *                      a DSN): the core hands it over in url->opaque and only redacts it
+ */
+#define STRATA_URL_SERVER 1
+#define STRATA_URL_FILE 2
+#define STRATA_URL_OPAQUE 3
+
+/* A key=value option from the query part of a connection URL. */
+typedef struct strata_url_param {
+    const char *key;
+    const char *value;
+} strata_url_param;
+
+/*
+ * A parsed connection URL, percent-decoding done. Strings are NULL when absent. Owned by
+ * the core; valid for the duration of the call that receives it.
+ */
+typedef struct strata_url {
+    const char *scheme; /* as written, lower case: "postgres", "postgresql", "sqlite3", ... */
+    const char *user;
+    const char *password;
+    const char *host; /* NULL for a unix socket default or a file database; for several
+                         hosts ("h1:5432,h2:5433") the list as written, port 0 */
+    int port;         /* 0 when not given */
+    const char *database; /* database name; for file databases the path, or ":memory:" */
+    size_t nparams;
+    const strata_url_param *params;
+    const char *redacted; /* the URL with every secret replaced by "***", for messages */
+    const char *raw;      /* the URL as given, secrets included: never print it */
+    const char *opaque;   /* STRATA_URL_OPAQUE: the text after "scheme:", else NULL */
+} strata_url;
+
+/* Options for connect(). The core zero-fills it and sets size. */
+typedef struct strata_connect_options {
+    uint32_t size;           /* sizeof(strata_connect_options) as compiled by the core */
+    const char *schema;      /* schema holding the history tables, NULL for the default */
+    const char *application; /* application name to report to the server */
+    long connect_timeout_ms; /* 0: the driver's default */
+    int must_exist;          /* a file database must not be created: a command that only
+                                reads opened it */
+} strata_connect_options;
+
+/* ------------------------------------------------------------------ what a connection speaks */
+
+/* Capability bits of strata_describe.caps (and strata_driver.caps, before connecting). */
 #define STRATA_CAP_TRANSACTIONAL_DDL (1u << 0) /* DDL commits with the transaction */
 #define STRATA_CAP_ADVISORY_LOCK (1u << 1)     /* lock() is a server-side lock */
 #define STRATA_CAP_COPY_IN (1u << 2)           /* copy_in() streams COPY ... FROM stdin data */
@@ -46,16 +108,17 @@ typedef struct strata_conn strata_conn;
 #define STRATA_CAP_FILE_LOCK (1u << 6)         /* lock() is a cross-process file lock */
 
 /*
- * Lexer rule bits of strata_driver.lexer_rules: which dialect features the core's statement
- * splitter recognises. Single-quoted strings ('' doubling), double-quoted identifiers (""
- * doubling), -- and non-nested block comments are always on. A NUL byte anywhere is an
- * error.
+ * Lexer rule bits of strata_describe.lexer_rules: which dialect features the core's
+ * statement splitter recognises. Single-quoted strings ('' doubling), double-quoted
+ * identifiers ("" doubling), -- and non-nested block comments are always on. A NUL byte
+ * anywhere is an error.
  */
 #define STRATA_LEX_BACKTICKS (1u << 0)         /* `identifier` (MySQL) */
 #define STRATA_LEX_BRACKETS (1u << 1)          /* [identifier] (SQLite) */
 #define STRATA_LEX_HASH_COMMENTS (1u << 2)     /* # to end of line (MySQL) */
 #define STRATA_LEX_NESTED_COMMENTS (1u << 3)   /* block comments nest (PostgreSQL) */
-#define STRATA_LEX_BACKSLASH_ESCAPES (1u << 4) /* \' inside '...' and "..." (MySQL) */
+#define STRATA_LEX_BACKSLASH_ESCAPES (1u << 4) /* \' inside '...' and "..." (MySQL without
+                                                  NO_BACKSLASH_ESCAPES) */
 #define STRATA_LEX_E_STRINGS (1u << 5)         /* E'...' with backslash escapes (PostgreSQL) */
 #define STRATA_LEX_DOLLAR_QUOTES (1u << 6)     /* $$...$$ and $tag$...$tag$ (PostgreSQL) */
 #define STRATA_LEX_COPY_STDIN (1u << 7)        /* COPY ... FROM stdin data up to \. */
@@ -85,36 +148,75 @@ typedef struct strata_conn strata_conn;
  * psql reads them (PostgreSQL).
  */
 #define STRATA_LEX_STD_STRINGS (1u << 15)
-
-/* A key=value option from the query part of a connection URL. */
-typedef struct strata_url_param {
-    const char *key;
-    const char *value;
-} strata_url_param;
+/* Plain '...' strings take backslash escapes from the start of every script: the server's
+ * standard_conforming_strings is off (PostgreSQL); STRATA_LEX_STD_STRINGS still follows a
+ * SET in the script. */
+#define STRATA_LEX_STRINGS_ESCAPE (1u << 16)
 
 /*
- * A parsed connection URL, percent-decoding done. Strings are NULL when absent. Owned by
- * the core; valid for the duration of the call that receives it.
+ * The abstract column types of strata's history tables (strata_describe.types). The core
+ * writes CREATE TABLE and ALTER TABLE for its tables itself; the driver only says how its
+ * database spells each type. A NULL entry takes the SQL-standard spelling shown.
  */
-typedef struct strata_url {
-    const char *scheme; /* as written: "postgres", "postgresql", "sqlite3", ... */
-    const char *user;
-    const char *password;
-    const char *host;     /* NULL for a unix socket default or a file database */
-    int port;             /* 0 when not given */
-    const char *database; /* database name; for file databases the path, or ":memory:" */
-    size_t nparams;
-    const strata_url_param *params;
-    const char *redacted; /* the URL with any password replaced by "***", for messages */
-} strata_url;
+enum strata_type {
+    STRATA_TYPE_STRING,    /* text of at most {n} characters that a primary key may hold; the
+                              core replaces "{n}" by the length: "VARCHAR({n})" */
+    STRATA_TYPE_TEXT,      /* text of any length: "VARCHAR(4000)" */
+    STRATA_TYPE_INTEGER,   /* 32-bit integer: "INTEGER" */
+    STRATA_TYPE_BIGINT,    /* 64-bit integer: "BIGINT" */
+    STRATA_TYPE_TIMESTAMP, /* a date and time, written as 'YYYY-MM-DD HH:MM:SS' and read back
+                              exactly so through query(): "TIMESTAMP" */
+    STRATA_TYPE_SERIAL,    /* a whole column definition after the name: an integer primary
+                              key the database numbers itself: "BIGINT GENERATED BY DEFAULT
+                              AS IDENTITY PRIMARY KEY" */
+    STRATA_TYPE_COUNT
+};
 
-/* Options for connect(). The core zero-fills it and sets size. */
-typedef struct strata_connect_options {
-    uint32_t size;           /* sizeof(strata_connect_options) as compiled by the core */
-    const char *schema;      /* schema holding the history tables, NULL for the default */
-    const char *application; /* application name to report to the server */
-    long connect_timeout_ms; /* 0: the driver's default */
-} strata_connect_options;
+/*
+ * What a connection speaks, filled by describe() right after connect(). The core zero-fills
+ * it and sets size; every string and array is the driver's, valid until close().
+ */
+typedef struct strata_describe {
+    uint32_t size;                      /* sizeof(strata_describe) as compiled by the core */
+    const char *dialect;                /* picks V_x.<dialect>.up.sql files: "postgres" */
+    const char *const *dialect_aliases; /* NULL-terminated other spellings, may be NULL */
+    uint32_t caps;                      /* STRATA_CAP_* */
+    uint32_t lexer_rules;               /* STRATA_LEX_* */
+    /*
+     * NULL-terminated patterns of statements that cannot run inside a transaction block.
+     * A pattern is space-separated items matched against the statement's tokens from its
+     * start (comments skipped): a keyword matches that word, ignoring case; "*" matches any
+     * one word or name (a.b, "Quoted"); "..." matches any run of tokens, none included;
+     * "$" matches the end of the statement; any other item (such as "(" or ",") matches
+     * that punctuation. The statement may go on after the last item unless it is "$".
+     * Examples: "CREATE INDEX CONCURRENTLY", "REINDEX ( ... ) * CONCURRENTLY",
+     * "CLUSTER $". May be NULL.
+     */
+    const char *const *no_transaction_patterns;
+    /*
+     * Whether the NUL-terminated sql ends with a complete statement, as the database's own
+     * shell decides (SQLite: sqlite3_complete()): 1 complete, 0 not. When set, the splitter
+     * asks it at each ';' of a statement that may hold a body (one starting with CREATE or
+     * EXPLAIN), passing the statement's text from its first word up to and including that
+     * ';', instead of tracking BEGIN ... END itself. Called without a connection, possibly
+     * from several threads at once: it must depend on the text alone. May be NULL.
+     */
+    int (*statement_complete)(const char *sql);
+    /*
+     * The schema (MySQL: the database) unqualified names went to right after connect(), or
+     * "" when names need no qualifying (SQLite) or there is none. The core names its history
+     * tables with it, so a migration's USE other_db or SET search_path cannot send the
+     * history elsewhere.
+     */
+    const char *home_schema;
+    const char *types[STRATA_TYPE_COUNT]; /* see enum strata_type; NULL entries: standard */
+    const char *table_options;            /* written after CREATE TABLE (...), e.g.
+                                             "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"; NULL:
+                                             none */
+    /* Append new members here, and only here. */
+} strata_describe;
+
+/* ------------------------------------------------------------------ results */
 
 /*
  * Called once per result row by query(). values[i] is NULL for SQL NULL, else a
@@ -122,13 +224,6 @@ typedef struct strata_connect_options {
  * to stop reading rows (query() then returns STRATA_OK).
  */
 typedef int (*strata_row_fn)(void *ctx, int ncols, const char *const *values);
-
-/* Names of the history tables, already quoted (and schema-qualified) for the dialect. */
-typedef struct strata_history_names {
-    const char *migrations; /* e.g. "public"."strata_migrations" */
-    const char *events;     /* e.g. "public"."strata_migrations_events" */
-    const char *meta;       /* e.g. "public"."strata_migrations_meta" */
-} strata_history_names;
 
 /* Kinds of objects a schema snapshot reports, in the order they are emitted. */
 typedef enum strata_object_kind {
@@ -152,6 +247,8 @@ typedef enum strata_object_kind {
 typedef int (*strata_object_fn)(void *ctx, strata_object_kind kind, const char *name,
                                 const char *definition);
 
+/* ------------------------------------------------------------------ host services */
+
 /* Log levels of strata_host.log. */
 #define STRATA_LOG_ERROR 0
 #define STRATA_LOG_WARN 1
@@ -160,16 +257,28 @@ typedef int (*strata_object_fn)(void *ctx, strata_object_kind kind, const char *
 
 /*
  * Services the core offers to drivers; handed to the entry. Valid for the life of the
- * process. Members are only ever appended.
+ * process. Members are only ever appended: read one beyond the version-2 layout only when
+ * STRATA_HOST_HAS says the host has it.
  */
 typedef struct strata_host {
     uint32_t abi_version; /* STRATA_DRIVER_ABI of the core */
     uint32_t size;        /* sizeof(strata_host) as compiled by the core */
     /* Writes a diagnostic line (no trailing newline needed). Never pass a password. */
     void (*log)(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-    /* Clears every member of err, then fills status and message in printf style. */
+    /* Clears every member of err (as far as err->size covers), then fills status and
+     * message in printf style. err may be NULL. */
     void (*set_error)(strata_error *err, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+    /*
+     * Fills err from a database's report: status, sqlstate (5 characters or NULL), native
+     * code, 1-based position in the statement (0: unknown), and text, whose first line
+     * becomes the message and whose further lines the detail (trailing blanks and newlines
+     * trimmed); hint may be NULL. Returns status, for `return host->db_error(...)`.
+     */
+    int (*db_error)(strata_error *err, int status, const char *sqlstate, long native_code,
+                    long position, const char *text, const char *hint);
+    /* Writes who runs strata, "user@host", as the history records it (snprintf convention). */
+    size_t (*whoami)(char *out, size_t size);
     /*
      * Runs prog (a path) with argv, without a shell, in the process's environment plus
      * secret_name=secret (replacing any; secret NULL: nothing added): stdin from /dev/null;
@@ -178,8 +287,7 @@ typedef struct strata_host {
      * bytes, always NUL-terminated, the rest dropped, every occurrence of the secret
      * replaced by "***"). *wstatus is prog's waitpid() status. Returns STRATA_OK when prog
      * ran, whatever its exit status; STRATA_ERROR (err filled) when it could not be started
-     * or path not written. Secrets go through the environment, never argv. Appended after
-     * ABI v1's first members: check size before use.
+     * or path not written. Secrets go through the environment, never argv.
      */
     int (*run_tool)(const char *prog, char *const argv[], const char *secret_name,
                     const char *secret, const char *path, char *text, size_t size, int *wstatus,
@@ -187,10 +295,18 @@ typedef struct strata_host {
     /*
      * Finds the program name as execvp() would, but never in the current directory (empty
      * PATH entries are skipped); a name holding '/' is taken as is. Writes its path into out
-     * and returns 1 when it is an executable regular file, else 0. Appended with run_tool.
+     * and returns 1 when it is an executable regular file, else 0.
      */
     int (*find_program)(const char *name, char *out, size_t size);
+    /* Append new members here, and only here. */
 } strata_host;
+
+/* True when the host's size covers member and the member is set. */
+#define STRATA_HOST_HAS(host, member)                                                              \
+    ((host)->size >= offsetof(strata_host, member) + sizeof((host)->member) &&                     \
+     (host)->member != NULL)
+
+/* ------------------------------------------------------------------ the driver */
 
 /*
  * The driver vtable. Define it static const with designated initializers.
@@ -204,77 +320,94 @@ typedef struct strata_driver {
     uint32_t abi_version; /* STRATA_DRIVER_ABI when the plugin was built */
     uint32_t size;        /* sizeof(struct strata_driver) when the plugin was built */
 
-    /* ---- identity ---- */
-    const char *name;                   /* module name, [a-z0-9_]+, equal to the file's stem */
-    const char *version;                /* driver version, e.g. "1.0.0" */
-    const char *const *schemes;         /* NULL-terminated URL schemes served */
-    const char *dialect;                /* dialect name selecting V_x.<dialect>.up.sql files */
-    const char *const *dialect_aliases; /* NULL-terminated other spellings, may be NULL */
-    const char *client_version;         /* version of the client library, may be NULL */
-    uint32_t caps;                      /* STRATA_CAP_* bits */
-
-    /* ---- dialect ---- */
-    uint32_t lexer_rules; /* STRATA_LEX_* bits */
+    /* ---- identity: what the core knows before connecting (required) ---- */
+    const char *name;           /* module name, [a-z0-9_]+, equal to the file's stem */
+    const char *version;        /* driver version, e.g. "2.0.0" */
+    const char *client_version; /* version of the client library, may be NULL */
+    int url_shape;              /* STRATA_URL_* */
+    const char *const *schemes; /* NULL-terminated URL schemes served, lower case; the
+                                   first is the canonical one */
+    /* The dialect, its other spellings and capabilities the driver has before a
+     * connection says otherwise (describe() may refine them): for `strata drivers`. */
+    const char *dialect;
+    const char *const *dialect_aliases; /* may be NULL */
+    uint32_t caps;
     /*
-     * NULL-terminated patterns of statements that cannot run inside a transaction block.
-     * A pattern is space-separated items matched against the statement's tokens from its
-     * start (comments skipped): a keyword matches that word, ignoring case; "*" matches any
-     * one word or name (a.b, "Quoted"); "..." matches any run of tokens, none included;
-     * "$" matches the end of the statement; any other item (such as "(" or ",") matches
-     * that punctuation. The statement may go on after the last item unless it is "$".
-     * Examples: "CREATE INDEX CONCURRENTLY", "REINDEX ( ... ) * CONCURRENTLY",
-     * "CLUSTER $". May be NULL.
+     * The environment variable the database's own client reads a password from
+     * (MYSQL_PWD, PGPASSWORD), used by strata for a URL without a password when no
+     * --password-file is given; NULL: none.
      */
-    const char *const *no_transaction_patterns;
-    /* Quotes an identifier / a string literal for this dialect (snprintf convention). */
-    size_t (*quote_ident)(const char *in, char *out, size_t size);
-    size_t (*quote_literal)(const char *in, char *out, size_t size);
-    /*
-     * Writes the DDL creating the three history tables if they do not exist (snprintf
-     * convention). Columns are documented in docs/drivers.md and must all be present.
-     */
-    size_t (*history_ddl)(const strata_history_names *names, char *out, size_t size);
+    const char *password_env;
 
     /* ---- connections (required) ---- */
-    /* Opens a connection; *out owned by the driver until close(). */
+    /* Opens a connection; *out owned by the driver until close(). A file database that
+     * does not exist is refused when opts->must_exist is set. */
     int (*connect)(const strata_url *url, const strata_connect_options *opts, strata_conn **out,
                    strata_error *err);
     /* Closes and frees the connection; NULL is a no-op. */
     void (*close)(strata_conn *conn);
+    /* Says what the connection speaks: fills *out (see struct strata_describe). Called once,
+     * right after connect(). */
+    int (*describe)(strata_conn *conn, strata_describe *out, strata_error *err);
+    /* Writes a one-line server description, e.g. "PostgreSQL 15.4" (snprintf convention). */
+    size_t (*server_version)(strata_conn *conn, char *out, size_t size);
+
+    /* ---- statements (required) ---- */
     /*
      * Runs SQL text (one statement, or several when caps has MULTI_STATEMENT) that returns
-     * no rows the caller needs. sql is NUL-terminated at sql[len].
+     * no rows the caller needs. sql is NUL-terminated at sql[len]. err->position is the
+     * 1-based byte offset of the error in sql when the database reports one.
      */
     int (*exec)(strata_conn *conn, const char *sql, size_t len, strata_error *err);
-    /* Runs one statement and hands each row to fn. */
+    /*
+     * Runs one statement and hands each row to fn. Returns STRATA_NOT_FOUND (err filled)
+     * when the statement names a table or schema that does not exist, and STRATA_ERROR for
+     * every other failure: a corrupt file or a lost connection is never "not found".
+     */
     int (*query)(strata_conn *conn, const char *sql, strata_row_fn fn, void *ctx,
                  strata_error *err);
     int (*begin)(strata_conn *conn, strata_error *err);
     int (*commit)(strata_conn *conn, strata_error *err);
     int (*rollback)(strata_conn *conn, strata_error *err);
     /*
+     * Quote an identifier / a string literal with the connection's own rules and, where the
+     * client library has one, its own function (PQescapeLiteral, PQescapeIdentifier,
+     * mysql_real_escape_string_quote, sqlite3_mprintf("%Q")), so a server setting such as
+     * standard_conforming_strings or NO_BACKSLASH_ESCAPES is honoured (snprintf convention).
+     * Return (size_t)-1 when in cannot be quoted (invalid for the connection's encoding).
+     */
+    size_t (*quote_ident)(strata_conn *conn, const char *in, char *out, size_t size);
+    size_t (*quote_literal)(strata_conn *conn, const char *in, char *out, size_t size);
+
+    /* ---- optional: may be NULL; check with STRATA_DRIVER_HAS ---- */
+    /*
      * Takes the named migration lock, waiting up to timeout_ms (0: try once, <0: forever).
-     * Must be called outside any transaction and must not open one that stays open.
-     * On timeout returns STRATA_LOCK_TIMEOUT with a message naming the holder if known.
+     * Must be called outside any transaction and must not open one that stays open. On
+     * timeout returns STRATA_LOCK_TIMEOUT with a message naming the holder if known. A driver
+     * without lock/unlock gets the core's lock on a table beside the history tables
+     * (holder, since, stale holders taken over): see docs/writing-a-driver.md.
      */
     int (*lock)(strata_conn *conn, const char *name, long timeout_ms, strata_error *err);
     int (*unlock)(strata_conn *conn, const char *name, strata_error *err);
-    /* Writes a one-line server description, e.g. "PostgreSQL 15.4" (snprintf convention). */
-    size_t (*server_version)(strata_conn *conn, char *out, size_t size);
-
-    /* ---- optional: may be NULL; check with STRATA_DRIVER_HAS ---- */
+    /*
+     * Writes the SQL that puts back what a migration's statements may have changed in the
+     * session (PostgreSQL: search_path and the other settings; MySQL: the current database)
+     * as it was right after connect() (snprintf convention); "" when nothing needs putting
+     * back. Called after each migration's statements, before its history is written, inside
+     * its transaction when it has one; it may look at the connection's state without a round
+     * trip to write "" when nothing changed.
+     */
+    size_t (*session_reset_sql)(strata_conn *conn, char *out, size_t size);
     /* Streams COPY ... FROM stdin data, pulled through data(), for the statement sql. */
     int (*copy_in)(strata_conn *conn, const char *sql, size_t len, strata_read_fn data,
                    void *data_ctx, strata_error *err);
-    /* Emits the normalized schema snapshot, objects sorted by kind then name. */
-    int (*snapshot)(strata_conn *conn, const strata_history_names *skip, strata_object_fn fn,
-                    void *ctx, strata_error *err);
-    /* Creates an empty scratch database beside the connected one; writes its URL. */
-    int (*scratch_create)(strata_conn *conn, char *url_out, size_t size, strata_error *err);
-    /* Drops a scratch database created by scratch_create(). */
-    int (*scratch_drop)(strata_conn *conn, const char *url, strata_error *err);
-
-    /* ---- optional, added after version 1: check with STRATA_DRIVER_HAS ---- */
+    /*
+     * While on, timestamps read through query() are rendered in UTC (MySQL renders TIMESTAMP
+     * columns in the session's time zone: SET time_zone = '+00:00', then back). The core turns
+     * it on only around reading another tool's history (adopt); NULL: the database renders
+     * timestamps with their offset or as stored.
+     */
+    int (*utc_timestamps)(strata_conn *conn, int on, strata_error *err);
     /*
      * Writes a backup of the whole connected database to the file path, in the form the
      * database's own tools restore (SQLite: a database file; PostgreSQL: a plain SQL script
@@ -288,8 +421,8 @@ typedef struct strata_driver {
      * either untouched or a whole backup; a failed backup removes its .tmp file. A .tmp
      * file that already exists (another backup to path running, or one interrupted) is an
      * error. The core calls it with the migration lock held and no transaction open; it
-     * may take long. A driver without it (NULL, or a version-1 plugin) makes
-     * strata_backup() fail with STRATA_NOT_SUPPORTED naming the driver.
+     * may take long. A driver without it makes strata_backup() fail with
+     * STRATA_NOT_SUPPORTED naming the driver.
      *
      * Errors: STRATA_NOT_SUPPORTED when the tool the driver needs is not installed (the
      * message says which package to install); STRATA_USAGE when the URL cannot be handed
@@ -297,40 +430,20 @@ typedef struct strata_driver {
      * tool's first error line, the detail its next lines).
      */
     int (*backup)(strata_conn *conn, const strata_url *url, const char *path, strata_error *err);
-
     /*
-     * Whether the NUL-terminated sql ends with a complete statement, as the database's own
-     * shell decides (SQLite: sqlite3_complete()). Returns 1 when complete, 0 when not. When
-     * set, the core's splitter asks it at each ';' of a statement that may hold a body (one
-     * starting with CREATE or EXPLAIN), passing the statement's text from its first word up
-     * to and including that ';', instead of tracking BEGIN ... END itself, so statement
-     * boundaries are exactly the database's. Called with no connection, possibly from
-     * several threads at once: it must depend on the text alone. May be NULL.
+     * Schema snapshots and scratch databases (strata dump, drift, verify): specified with
+     * those commands; the core calls them only when set.
      */
-    int (*statement_complete)(const char *sql);
-    /*
-     * Writes the schema (MySQL: the database) that unqualified names resolved to right after
-     * connect() (snprintf convention), or "" when names need no qualifying (SQLite) or there
-     * is none. The core names its history tables with it, so a migration that changes the
-     * session's schema or database (SET search_path, USE other_db) cannot redirect the
-     * history. Must not run a query: capture the value in connect(). May be NULL (as "").
-     */
-    size_t (*home_schema)(strata_conn *conn, char *out, size_t size);
-    /*
-     * Writes the SQL that puts back what a migration's statements may have changed in the
-     * session (PostgreSQL: search_path and the other settings; MySQL: the current database)
-     * as it was right after connect() (snprintf convention); "" when nothing needs putting
-     * back. Called after each migration's statements, before its history is written, inside
-     * its transaction when it has one; it may look at the connection's state without a round
-     * trip to write "" when nothing changed. May be NULL (nothing to restore).
-     */
-    size_t (*session_reset_sql)(strata_conn *conn, char *out, size_t size);
+    int (*snapshot)(strata_conn *conn, const char *const *skip_tables, strata_object_fn fn,
+                    void *ctx, strata_error *err);
+    int (*scratch_create)(strata_conn *conn, char *url_out, size_t size, strata_error *err);
+    int (*scratch_drop)(strata_conn *conn, const char *url, strata_error *err);
 
     /* Append new members here, and only here. */
 } strata_driver;
 
-/* Size of the version-1 layout: the smallest size the core accepts. */
-#define STRATA_DRIVER_SIZE_V1 (offsetof(strata_driver, scratch_drop) + sizeof(void *))
+/* Size of the version-2 layout: the smallest size the core accepts. */
+#define STRATA_DRIVER_SIZE_V2 (offsetof(strata_driver, scratch_drop) + sizeof(void *))
 
 /* True when drv's size covers member and the member is set. */
 #define STRATA_DRIVER_HAS(drv, member)                                                             \

@@ -37,13 +37,17 @@
 #include <strata/strata.h>
 #include <strata/types.h>
 
-/* Defaults when neither a flag, an environment variable nor the file gives a setting. */
-#define STRATA_DEFAULT_URL "sqlite:strata.db"
+/* Defaults when neither a flag, an environment variable nor the file gives a setting (the
+ * database URL's is chosen when strata is built: strata_default_url()). */
 #define STRATA_DEFAULT_DIR "migrations"
 #define STRATA_DEFAULT_TABLE "strata_migrations"
 #define STRATA_DEFAULT_LOCK_TIMEOUT "60s"
 /* The project file looked for in the current directory when STRATA_CONFIG is unset. */
 #define STRATA_CONFIG_FILE "strata.conf"
+
+/* The database URL used when none is given, as chosen when strata was built (configure
+ * --with-default-url; "sqlite:strata.db" unless the packager chose otherwise). */
+STRATA_API const char *strata_default_url(void);
 
 /* A parsed strata.conf; see strata_config_load. */
 typedef struct strata_config strata_config;
@@ -92,8 +96,8 @@ typedef struct strata_settings_input {
     const char *lock_timeout;  /* --lock-timeout as typed ("30s", "forever", ...) */
     int allow_out_of_order;    /* 1 when --allow-out-of-order was given */
     const char *env;           /* --env NAME */
-    const char *password_file; /* --password-file PATH: its first line becomes the URL's
-                                  password (an error when the URL already has one) */
+    const char *password_file; /* --password-file PATH: its first line becomes the
+                                  connection's password (an error when the URL has one) */
     const char *config_path;   /* the project file; NULL: STRATA_CONFIG, else strata.conf.
                                   Only used by strata_settings_resolve */
     strata_getenv_fn getenv;   /* the environment; NULL: getenv() */
@@ -131,8 +135,9 @@ typedef struct strata_settings {
                                     "default" (the file's [development]) */
     strata_setting url;          /* may hold a password: print it only through
                                     strata_url_redact or strata_settings_print */
-    const char *password_origin; /* "--password-file PATH" or "MYSQL_PWD" when a password
-                                    was added to url, else NULL */
+    const char *password;        /* from --password-file, else NULL: pass it on in
+                                    strata_options.password; never print it */
+    const char *password_origin; /* "--password-file PATH" when password is set, else NULL */
     strata_setting dir;
     strata_setting table;
     strata_setting schema;     /* NULL value: the database's default */
@@ -147,9 +152,10 @@ typedef struct strata_settings {
 /*
  * Resolves every setting from the flags and environment of in (see the top of this file
  * for the order) and cfg (NULL: no project file). Only values that win are substituted,
- * so an unset variable used by a losing value is no error. A password is added to the URL
- * from in->password_file, or, for mysql:// and mariadb:// URLs without one, from MYSQL_PWD
- * (PGPASSWORD and PGPASSFILE are left to libpq).
+ * so an unset variable used by a losing value is no error. A password read from
+ * in->password_file is kept apart from the URL (strata_open gives it to the driver; a
+ * password from the database client's own variable, such as MYSQL_PWD, is the driver's
+ * business: see strata_options.password).
  * Returns STRATA_OK and *out (free with strata_settings_free), or STRATA_USAGE with *out
  * NULL and a message that names the source (flag, variable or file:line) and what to do:
  * unknown environment (the message lists the file's environments), unset variable,
@@ -172,22 +178,10 @@ STRATA_API void strata_settings_free(strata_settings *s);
 
 /*
  * Prints one line per setting with its value and origin, for `strata -v`, e.g.
- *   strata: database postgres://app:***@db/app (strata.conf:7, password from MYSQL_PWD)
+ *   strata: database postgres://app@db/app (strata.conf:7, password from --password-file pw)
  * The URL is redacted; placeholder values are not printed, only their names.
  */
 STRATA_API void strata_settings_print(FILE *out, const strata_settings *s);
-
-/*
- * Returns in *out a new copy of url (a network URL such as postgres://... or mysql://...)
- * with password added to its userinfo, percent-encoded (everything but A-Z a-z 0-9 - . _ ~),
- * e.g. ("mysql://app@db/x", "p@ss") -> "mysql://app:p%40ss@db/x" and
- * ("postgres://db/x", "pw") -> "postgres://:pw@db/x" (libpq's default user).
- * The caller frees *out with free(). Returns STRATA_USAGE with *out NULL when url does not
- * parse, is a file URL (sqlite:), or already holds a password; the message quotes the URL
- * redacted and never the password.
- */
-STRATA_API int strata_url_with_password(const char *url, const char *password, char **out,
-                                        strata_error *err);
 
 /*
  * Reads a password from the first line of the file at path, without its "\n" or "\r\n"

@@ -7,7 +7,7 @@
  *   o.database_url = "sqlite:app.db";
  *   o.dir = "migrations";
  *   strata *s = NULL;
- *   strata_error err;
+ *   strata_error err = STRATA_ERROR_INIT;
  *   if (strata_open(&o, &s, &err) == STRATA_OK) {
  *       strata_run_report *r = NULL;
  *       strata_up(s, NULL, &r, &err);
@@ -41,6 +41,9 @@ extern "C" {
 
 /* The library's version, e.g. "0.1.0". */
 STRATA_API const char *strata_version(void);
+
+/* Empties err and sets its size to this header's (as STRATA_ERROR_INIT does). */
+STRATA_API void strata_error_init(strata_error *err);
 
 /* An open session: configuration, the loaded driver and its connection. */
 typedef struct strata strata;
@@ -90,6 +93,13 @@ typedef struct strata_options {
     /* Opt-in SQL placeholders: NULL-terminated name, value, name, value, ... pairs; when set,
      * ${name} (and ${name:-default}) in migration SQL is replaced by its value. NULL: off. */
     const char *const *placeholders;
+    /* The database password when it is not in the URL (e.g. read from a file), or NULL: then
+     * the variable the driver names (MYSQL_PWD for mysql:) is read when set. Only for
+     * scheme://user@host URLs; giving it with a URL that has a password is an error. */
+    const char *password;
+    /* The caller only reads: a file database that does not exist is an error instead of
+     * being created, and no history tables are created. */
+    int read_only;
 } strata_options;
 
 /* Fills o with the defaults above. */
@@ -289,10 +299,14 @@ typedef struct strata_driver_info {
     char *version; /* NULL when refused */
     char *dialect;
     char *schemes;      /* comma-separated */
-    char *capabilities; /* comma-separated names */
+    char *capabilities; /* comma-separated names, before a connection refines them */
     char *client_version;
     unsigned abi_version;
-    char *refused; /* why the plugin was refused, NULL when usable */
+    char *refused;   /* why the plugin was refused (every reason, "; "-separated), NULL when
+                        usable */
+    char *url_shape; /* "server", "file" or "opaque" */
+    char *features;  /* comma-separated optional members it has: lock, session-reset, copy-in,
+                        utc-timestamps, backup, snapshot, scratch */
 } strata_driver_info;
 
 typedef struct strata_driver_list {

@@ -1,7 +1,7 @@
 /*
  * strata — types shared by the library API (strata.h) and the driver ABI (driver.h).
  *
- * Everything here is part of driver ABI version 1: members are only ever appended.
+ * Everything here is part of driver ABI version 2: members are only ever appended.
  */
 #ifndef STRATA_TYPES_H
 #define STRATA_TYPES_H
@@ -22,14 +22,20 @@ enum strata_status {
     STRATA_VALIDATION = 3,    /* checksum mismatch, missing file, pending with --check, drift */
     STRATA_LOCK_TIMEOUT = 4,  /* the migration lock was not obtained in time */
     STRATA_NOT_SUPPORTED = 5, /* the driver does not implement an optional capability */
-    STRATA_DIRTY = 6 /* a migration was left half-applied; see the message for the way out */
+    STRATA_DIRTY = 6,         /* a migration was left half-applied; see the message */
+    STRATA_NOT_FOUND = 7,     /* a driver's query(): the table or schema it names is not there */
+    STRATA_ERROR_NOMEM = 8    /* memory ran out; the library did not abort, the call was undone
+                                 as far as it could be (see strata.h) */
 };
 
 /*
- * An error report. The caller owns the memory (usually on its stack); drivers and the
- * library fill it. Every string member is always NUL-terminated, "" when unknown.
+ * An error report. The caller owns the memory (usually on its stack) and sets size, with
+ * STRATA_ERROR_INIT or strata_error_init(); drivers and the library fill it, never beyond
+ * size, so the struct can grow by appending members. Every string member is always
+ * NUL-terminated, "" when unknown.
  */
 typedef struct strata_error {
+    uint32_t size;      /* sizeof(strata_error) as the caller compiled it */
     int status;         /* a strata_status value */
     char sqlstate[6];   /* five-character SQLSTATE, "" when the database has none */
     long native_code;   /* the database's own error number, 0 if none */
@@ -38,7 +44,14 @@ typedef struct strata_error {
     char message[1024]; /* one line, no trailing newline */
     char detail[512];   /* longer explanation (PostgreSQL DETAIL), may be "" */
     char hint[512];     /* what to do (PostgreSQL HINT, or strata's own advice), may be "" */
+    /* Append new members here, and only here. */
 } strata_error;
+
+/* An empty error report of this header's size: strata_error err = STRATA_ERROR_INIT; */
+#define STRATA_ERROR_INIT {sizeof(strata_error), 0, "", 0, 0, "", "", ""}
+
+/* The size of the first strata_error with a size member: the least the core accepts. */
+#define STRATA_ERROR_SIZE_V2 (offsetof(strata_error, hint) + sizeof(((strata_error *)0)->hint))
 
 /*
  * Reads up to size bytes into buf. Returns the number of bytes read, 0 at the end of the

@@ -21,7 +21,7 @@
  *
  * The rule sets are the drivers'. The SQLite driver's lexer also asks sqlite3_complete()
  * where a CREATE or EXPLAIN statement ends (its statement_complete member): lexers made here
- * with the LITE rules get that hook too, as strata_lexer_for_driver() gives it.
+ * with the LITE rules get that hook too, as strata_lexer_for_connection() gives it.
  */
 
 #define PG                                                                                         \
