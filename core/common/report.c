@@ -11,6 +11,7 @@
 
 #include <strata/strata.h>
 
+#include "guard.h"
 #include "json.h"
 
 #define GREEN "\033[32m"
@@ -114,8 +115,9 @@ column_width(const strata_status_report *r, int name_column)
     return w > 40 ? 40 : w;
 }
 
-void
-strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
+/* The body of strata_report_status(), which opens the guard (guard.h). */
+static void __attribute__((noinline))
+strata_report_status_body(FILE *out, const strata_status_report *r, unsigned flags)
 {
     if (flags & STRATA_REPORT_JSON) {
         status_json(out, r);
@@ -153,10 +155,18 @@ strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
     fputc('\n', out);
 }
 
+void
+strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    strata_report_status_body(out, r, flags);
+}
+
 /* ------------------------------------------------------------------ up / down */
 
-void
-strata_report_run(FILE *out, const strata_run_report *r, unsigned flags)
+/* The body of strata_report_run(), which opens the guard (guard.h). */
+static void __attribute__((noinline))
+strata_report_run_body(FILE *out, const strata_run_report *r, unsigned flags)
 {
     if (flags & STRATA_REPORT_JSON) {
         int first = 1;
@@ -190,6 +200,13 @@ strata_report_run(FILE *out, const strata_run_report *r, unsigned flags)
                 r->direction == 'u' ? "the database is up to date" : "nothing to roll back");
     else
         fprintf(out, "%zu migration(s) %s in %lld ms\n", r->count, verb, r->total_ms);
+}
+
+void
+strata_report_run(FILE *out, const strata_run_report *r, unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    strata_report_run_body(out, r, flags);
 }
 
 /* ------------------------------------------------------------------ validate */
@@ -227,8 +244,9 @@ severity_name(const strata_problem *p)
 /* Most info lines shown one by one; beyond, one line counts them. */
 #define INFO_LINES 5
 
-void
-strata_report_validation(FILE *out, const strata_validation_report *r, unsigned flags)
+/* The body of strata_report_validation(), which opens the guard (guard.h). */
+static void __attribute__((noinline))
+strata_report_validation_body(FILE *out, const strata_validation_report *r, unsigned flags)
 {
     if (flags & STRATA_REPORT_JSON) {
         int first = 1;
@@ -274,6 +292,13 @@ strata_report_validation(FILE *out, const strata_validation_report *r, unsigned 
             r->warnings);
 }
 
+void
+strata_report_validation(FILE *out, const strata_validation_report *r, unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    strata_report_validation_body(out, r, flags);
+}
+
 /* ------------------------------------------------------------------ drivers */
 
 static void
@@ -312,8 +337,9 @@ drivers_json(FILE *out, const strata_driver_list *l)
     fputs("]}\n", out);
 }
 
-void
-strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags)
+/* The body of strata_report_drivers(), which opens the guard (guard.h). */
+static void __attribute__((noinline))
+strata_report_drivers_body(FILE *out, const strata_driver_list *l, unsigned flags)
 {
     if (flags & STRATA_REPORT_JSON) {
         drivers_json(out, l);
@@ -345,6 +371,13 @@ strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags)
             fprintf(out, "  %s: %s\n", l->items[i].file, l->items[i].refused);
 }
 
+void
+strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    strata_report_drivers_body(out, l, flags);
+}
+
 /* ------------------------------------------------------------------ event log */
 
 static void
@@ -374,8 +407,9 @@ log_json(FILE *out, const strata_log *l)
     fputs("]}\n", out);
 }
 
-void
-strata_report_log(FILE *out, const strata_log *l, unsigned flags)
+/* The body of strata_report_log(), which opens the guard (guard.h). */
+static void __attribute__((noinline))
+strata_report_log_body(FILE *out, const strata_log *l, unsigned flags)
 {
     if (flags & STRATA_REPORT_JSON) {
         log_json(out, l);
@@ -396,4 +430,11 @@ strata_report_log(FILE *out, const strata_log *l, unsigned flags)
     }
     if (l->count == 0)
         fputs("(no events)\n", out);
+}
+
+void
+strata_report_log(FILE *out, const strata_log *l, unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    strata_report_log_body(out, l, flags);
 }

@@ -12,13 +12,13 @@
 
 #include <strata/strata.h>
 
+#include "guard.h"
 #include "util.h"
 
 static void
 out_of_memory(size_t size)
 {
-    fprintf(stderr, "strata: out of memory allocating %zu bytes\n", size);
-    abort();
+    strata_guard_out_of_memory(size);
 }
 
 void *
@@ -63,16 +63,29 @@ strata_xstrndup(const char *s, size_t n)
     return p;
 }
 
+/* printf into a new string through strata_xmalloc (vasprintf's malloc would not jump). */
+static char *
+xvasprintf(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *out = strata_xmalloc(n < 0 ? 1 : (size_t)n + 1);
+    if (n < 0)
+        out[0] = '\0';
+    else
+        vsnprintf(out, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return out;
+}
+
 char *
 strata_xasprintf(const char *fmt, ...)
 {
-    char *out = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&out, fmt, ap);
+    char *out = xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        out_of_memory(strlen(fmt));
     return out;
 }
 
@@ -106,14 +119,11 @@ strata_buf_puts(strata_buf *b, const char *s)
 void
 strata_buf_printf(strata_buf *b, const char *fmt, ...)
 {
-    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&text, fmt, ap);
+    char *text = xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        out_of_memory(strlen(fmt));
-    strata_buf_append(b, text, (size_t)n);
+    strata_buf_puts(b, text);
     free(text);
 }
 

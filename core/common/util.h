@@ -1,8 +1,9 @@
 /*
  * Small helpers shared by the core: allocation, growable buffers, errors, clocks, paths.
  *
- * Allocation failure is not recoverable in strata: strata_xmalloc and friends print a
- * message and abort, so callers never check for NULL from them.
+ * Callers never check strata_xmalloc and friends for NULL: when memory runs out they jump
+ * back to the public function that was called (guard.h), which returns STRATA_ERROR_NOMEM;
+ * outside any public function they abort.
  */
 #ifndef STRATA_UTIL_H
 #define STRATA_UTIL_H

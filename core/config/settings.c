@@ -25,6 +25,7 @@
 #include <strata/types.h>
 
 #include <strata/settings.h>
+#include "guard.h"
 #include "url.h"
 #include "util.h"
 
@@ -682,8 +683,9 @@ cfg_finish(cfg_parser *p)
     return 0;
 }
 
-int
-strata_config_load(const char *path, strata_config **out, strata_error *err)
+/* The body of strata_config_load(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_config_load_body(const char *path, strata_config **out, strata_error *err)
 {
     *out = NULL;
     if (path == NULL)
@@ -724,6 +726,13 @@ fail:
     strata_buf_free(&text);
     strata_config_free(cfg);
     return status;
+}
+
+int
+strata_config_load(const char *path, strata_config **out, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_config_load_body(path, out, err);
 }
 
 /* ------------------------------------------------------------------ resolution */
@@ -970,8 +979,9 @@ resolve_password(resolver *r)
     return STRATA_OK;
 }
 
-int
-strata_config_resolve(const strata_config *cfg, const strata_settings_input *in,
+/* The body of strata_config_resolve(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_config_resolve_body(const strata_config *cfg, const strata_settings_input *in,
                       strata_settings **out, strata_error *err)
 {
     static const strata_settings_input none;
@@ -1018,7 +1028,16 @@ strata_config_resolve(const strata_config *cfg, const strata_settings_input *in,
 }
 
 int
-strata_settings_resolve(const strata_settings_input *in, strata_settings **out, strata_error *err)
+strata_config_resolve(const strata_config *cfg, const strata_settings_input *in,
+                      strata_settings **out, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_config_resolve_body(cfg, in, out, err);
+}
+
+/* The body of strata_settings_resolve(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_settings_resolve_body(const strata_settings_input *in, strata_settings **out, strata_error *err)
 {
     static const strata_settings_input none;
     *out = NULL;
@@ -1044,6 +1063,13 @@ strata_settings_resolve(const strata_settings_input *in, strata_settings **out, 
     return rc;
 }
 
+int
+strata_settings_resolve(const strata_settings_input *in, strata_settings **out, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_settings_resolve_body(in, out, err);
+}
+
 /* ------------------------------------------------------------------ printing */
 
 static void
@@ -1052,8 +1078,9 @@ print_setting(FILE *out, const char *label, const strata_setting *s, const char 
     fprintf(out, "strata: %s %s (%s)\n", label, s->value != NULL ? s->value : none, s->origin);
 }
 
-void
-strata_settings_print(FILE *out, const strata_settings *s)
+/* The body of strata_settings_print(), which opens the guard (guard.h). */
+static void __attribute__((noinline))
+strata_settings_print_body(FILE *out, const strata_settings *s)
 {
     if (s->config_path != NULL)
         fprintf(out, "strata: config %s\n", s->config_path);
@@ -1079,6 +1106,13 @@ strata_settings_print(FILE *out, const strata_settings *s)
                 s->placeholder_list[i].origin);
 }
 
+void
+strata_settings_print(FILE *out, const strata_settings *s)
+{
+    STRATA_GUARD_VOID();
+    strata_settings_print_body(out, s);
+}
+
 const char *
 strata_default_url(void)
 {
@@ -1087,8 +1121,9 @@ strata_default_url(void)
 
 /* ------------------------------------------------------------------ passwords */
 
-int
-strata_password_from_file(const char *path, char **out, strata_error *err)
+/* The body of strata_password_from_file(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_password_from_file_body(const char *path, char **out, strata_error *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -1125,4 +1160,11 @@ strata_password_from_file(const char *path, char **out, strata_error *err)
     line[n] = '\0';
     *out = line;
     return STRATA_OK;
+}
+
+int
+strata_password_from_file(const char *path, char **out, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_password_from_file_body(path, out, err);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "adopt.h"
 #include "engine.h"
 #include "json.h"
@@ -1117,8 +1118,9 @@ read_tool_table(strata *s, const char *tool, tool_rows *rows, strata_error *err)
     return read_named(s, (strata_adopt_tool)t, rows, err);
 }
 
-int
-strata_adopt(strata *s, const char *tool, strata_adopt_report **out, strata_error *err)
+/* The body of strata_adopt(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_adopt_body(strata *s, const char *tool, strata_adopt_report **out, strata_error *err)
 {
     strata_error_clear(err);
     if (out != NULL)
@@ -1162,6 +1164,13 @@ strata_adopt(strata *s, const char *tool, strata_adopt_report **out, strata_erro
     else
         strata_adopt_report_free(report);
     return STRATA_OK;
+}
+
+int
+strata_adopt(strata *s, const char *tool, strata_adopt_report **out, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_adopt_body(s, tool, out, err);
 }
 
 void
@@ -1212,8 +1221,9 @@ adopt_json(FILE *out, const strata_adopt_report *r)
     fputs("}\n", out);
 }
 
-void
-strata_report_adopt(FILE *out, const strata_adopt_report *r, unsigned flags)
+/* The body of strata_report_adopt(), which opens the guard (guard.h). */
+static void __attribute__((noinline))
+strata_report_adopt_body(FILE *out, const strata_adopt_report *r, unsigned flags)
 {
     if (flags & STRATA_REPORT_JSON) {
         adopt_json(out, r);
@@ -1231,4 +1241,11 @@ strata_report_adopt(FILE *out, const strata_adopt_report *r, unsigned flags)
     fputc('\n', out);
     if (r->pending)
         fprintf(out, "%zu migration(s) pending: `strata up` applies them\n", r->pending);
+}
+
+void
+strata_report_adopt(FILE *out, const strata_adopt_report *r, unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    strata_report_adopt_body(out, r, flags);
 }

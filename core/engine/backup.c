@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guard.h"
 #include "session.h"
 
 /* Query parameters that hold a secret (as strata_url_redact() knows them). */
@@ -58,8 +59,9 @@ scrub_error(const strata_url *url, strata_error *err)
     }
 }
 
-int
-strata_backup(strata *s, const char *path, strata_error *err)
+/* The body of strata_backup(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_backup_body(strata *s, const char *path, strata_error *err)
 {
     int rc;
 
@@ -89,4 +91,11 @@ strata_backup(strata *s, const char *path, strata_error *err)
         strata_error_prefix(err, "cannot back up %s to %s: ", s->url->redacted, path);
     }
     return rc;
+}
+
+int
+strata_backup(strata *s, const char *path, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_backup_body(s, path, err);
 }

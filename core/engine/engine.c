@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "engine.h"
 #include "tables.h"
 #include "runner.h"
@@ -317,8 +318,9 @@ resume_then_up(strata *s, const strata_run_options *o, strata_run_report **out, 
     return rc;
 }
 
-int
-strata_up(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
+/* The body of strata_up(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_up_body(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
 {
     if (o != NULL && o->size >= offsetof(strata_run_options, resume) + sizeof(o->resume) &&
         o->resume) {
@@ -331,9 +333,24 @@ strata_up(strata *s, const strata_run_options *o, strata_run_report **out, strat
 }
 
 int
-strata_down(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
+strata_up(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_up_body(s, o, out, err);
+}
+
+/* The body of strata_down(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_down_body(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
 {
     return run(s, 'd', o, out, err);
+}
+
+int
+strata_down(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_down_body(s, o, out, err);
 }
 
 void
@@ -352,8 +369,9 @@ strata_run_report_free(strata_run_report *r)
 
 /* Rolls back the last step migrations and applies them again: down, then up to the
  * newest version the down undid (so nothing pending beyond it is applied). */
-int
-strata_redo(strata *s, long step, strata_run_report **down_out, strata_run_report **up_out,
+/* The body of strata_redo(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_redo_body(strata *s, long step, strata_run_report **down_out, strata_run_report **up_out,
             strata_error *err)
 {
     strata_run_report *down = NULL, *up = NULL;
@@ -376,6 +394,14 @@ strata_redo(strata *s, long step, strata_run_report **down_out, strata_run_repor
     else
         strata_run_report_free(up);
     return rc;
+}
+
+int
+strata_redo(strata *s, long step, strata_run_report **down_out, strata_run_report **up_out,
+            strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_redo_body(s, step, down_out, up_out, err);
 }
 
 /* ------------------------------------------------------------------ force */
@@ -480,8 +506,9 @@ exec_atomically(strata *s, const char *sql, strata_error *err)
     return rc;
 }
 
-int
-strata_force(strata *s, const char *version, int applied, strata_error *err)
+/* The body of strata_force(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_force_body(strata *s, const char *version, int applied, strata_error *err)
 {
     strata_error_clear(err);
     if (version == NULL || *version == '\0')
@@ -512,10 +539,18 @@ strata_force(strata *s, const char *version, int applied, strata_error *err)
     return rc;
 }
 
+int
+strata_force(strata *s, const char *version, int applied, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_force_body(s, version, applied, err);
+}
+
 /* ------------------------------------------------------------------ baseline */
 
-int
-strata_baseline(strata *s, const char *version, const char *description, size_t *count,
+/* The body of strata_baseline(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_baseline_body(strata *s, const char *version, const char *description, size_t *count,
                 strata_error *err)
 {
     strata_error_clear(err);
@@ -567,6 +602,14 @@ strata_baseline(strata *s, const char *version, const char *description, size_t 
     return rc;
 }
 
+int
+strata_baseline(strata *s, const char *version, const char *description, size_t *count,
+                strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_baseline_body(s, version, description, count, err);
+}
+
 /* ------------------------------------------------------------------ repair */
 
 static void
@@ -603,8 +646,9 @@ repair_sql(strata *s, const strata_repair_report *r, const char *now, strata_buf
     }
 }
 
-int
-strata_repair(strata *s, int apply, strata_repair_report **out, strata_error *err)
+/* The body of strata_repair(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_repair_body(strata *s, int apply, strata_repair_report **out, strata_error *err)
 {
     strata_error_clear(err);
     *out = NULL;
@@ -630,6 +674,13 @@ strata_repair(strata *s, int apply, strata_repair_report **out, strata_error *er
     }
     *out = r;
     return STRATA_OK;
+}
+
+int
+strata_repair(strata *s, int apply, strata_repair_report **out, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_repair_body(s, apply, out, err);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "history.h"
 #include "tables.h"
 #include "session.h"
@@ -143,8 +144,9 @@ check_filter(const strata_log_filter *f, strata_error *err)
                        f->action);
 }
 
-int
-strata_history_log(strata *s, const strata_log_filter *f, strata_log **out, strata_error *err)
+/* The body of strata_history_log(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_history_log_body(strata *s, const strata_log_filter *f, strata_log **out, strata_error *err)
 {
     strata_error_clear(err);
     *out = NULL;
@@ -169,6 +171,13 @@ strata_history_log(strata *s, const strata_log_filter *f, strata_log **out, stra
         reverse(l);
     *out = l;
     return STRATA_OK;
+}
+
+int
+strata_history_log(strata *s, const strata_log_filter *f, strata_log **out, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_history_log_body(s, f, out, err);
 }
 
 void

@@ -18,6 +18,7 @@
 
 #include <strata/strata.h>
 
+#include "guard.h"
 #include "names.h"
 #include "source.h"
 #include "util.h"
@@ -335,8 +336,9 @@ directory_habit(const char *dir, habit *h, const char **format)
         h->width = width;
 }
 
-int
-strata_new_files(const char *dir, const char *name, const strata_new_options *o,
+/* The body of strata_new_files(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_new_files_body(const char *dir, const char *name, const strata_new_options *o,
                  strata_new_result **out, strata_error *err)
 {
     *out = NULL;
@@ -373,6 +375,14 @@ strata_new_files(const char *dir, const char *name, const strata_new_options *o,
     return rc;
 }
 
+int
+strata_new_files(const char *dir, const char *name, const strata_new_options *o,
+                 strata_new_result **out, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_new_files_body(dir, name, o, out, err);
+}
+
 void
 strata_new_result_free(strata_new_result *r)
 {
@@ -385,8 +395,9 @@ strata_new_result_free(strata_new_result *r)
     free(r);
 }
 
-int
-strata_new(const char *dir, const char *name, const strata_new_options *o, char **up_path,
+/* The body of strata_new(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_new_body(const char *dir, const char *name, const strata_new_options *o, char **up_path,
            char **down_path, strata_error *err)
 {
     strata_new_result *r = NULL;
@@ -398,4 +409,12 @@ strata_new(const char *dir, const char *name, const strata_new_options *o, char 
     }
     strata_new_result_free(r);
     return rc;
+}
+
+int
+strata_new(const char *dir, const char *name, const strata_new_options *o, char **up_path,
+           char **down_path, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_new_body(dir, name, o, up_path, down_path, err);
 }

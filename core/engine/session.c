@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "lexer.h"
 #include "loader.h"
 #include "session.h"
@@ -238,8 +239,9 @@ strata_session_connect_other(strata *s, const strata_url *url, strata_conn **out
     return connect_described(s, url, 1, out, &info, err);
 }
 
-int
-strata_open(const strata_options *o, strata **out, strata_error *err)
+/* The body of strata_open(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_open_body(const strata_options *o, strata **out, strata_error *err)
 {
     strata *s = strata_xcalloc(1, sizeof(*s));
     *out = NULL;
@@ -259,6 +261,13 @@ strata_open(const strata_options *o, strata **out, strata_error *err)
     }
     *out = s;
     return STRATA_OK;
+}
+
+int
+strata_open(const strata_options *o, strata **out, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_open_body(o, out, err);
 }
 
 void
@@ -284,6 +293,22 @@ strata_close(strata *s)
         free(s->placeholders[i]);
     free(s->placeholders);
     free(s);
+}
+
+void
+strata_session_abandon(strata *s)
+{
+    if (s->conn != NULL)
+        s->drv->close(s->conn); /* the server rolls back what was in flight, frees the lock */
+    s->conn = NULL;
+    s->table_lock = 0;
+    s->abandoned = 1;
+}
+
+int
+strata_session_abandoned(const strata *s)
+{
+    return s->abandoned;
 }
 
 const char *

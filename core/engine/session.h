@@ -41,6 +41,7 @@ struct strata {
     strata_table_names names; /* owned */
     int table_lock;           /* the lock is the core's table lock, held */
     int history_schema;       /* layout of the history tables found (tables.h), 0: none */
+    int abandoned;            /* memory ran out in a call: conn is closed (guard.h) */
     char whoami[256];         /* user@host recorded as applied_by */
     char server[256];
     char unquotable[128];     /* the start of a value the driver could not quote, "" if none:

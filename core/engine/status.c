@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "engine.h"
 
 /* ------------------------------------------------------------------ status and validate */
@@ -89,8 +90,9 @@ count_state(strata_status_report *r, strata_migration_state st)
     }
 }
 
-int
-strata_status(strata *s, strata_status_report **out, strata_error *err)
+/* The body of strata_status(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_status_body(strata *s, strata_status_report **out, strata_error *err)
 {
     strata_error_clear(err);
     *out = NULL;
@@ -114,6 +116,13 @@ strata_status(strata *s, strata_status_report **out, strata_error *err)
     }
     strata_engine_release(s, &e);
     return rc;
+}
+
+int
+strata_status(strata *s, strata_status_report **out, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_status_body(s, out, err);
 }
 
 void
@@ -269,8 +278,9 @@ check_repeatable(strata *s, strata_validation_report *r, const strata_repeatable
     }
 }
 
-int
-strata_validate(strata *s, strata_validation_report **out, strata_error *err)
+/* The body of strata_validate(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_validate_body(strata *s, strata_validation_report **out, strata_error *err)
 {
     strata_error_clear(err);
     *out = NULL;
@@ -291,6 +301,13 @@ strata_validate(strata *s, strata_validation_report **out, strata_error *err)
     }
     strata_engine_release(s, &e);
     return rc;
+}
+
+int
+strata_validate(strata *s, strata_validation_report **out, strata_error *err)
+{
+    STRATA_GUARD(s, err);
+    return strata_validate_body(s, out, err);
 }
 
 void

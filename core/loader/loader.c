@@ -16,6 +16,7 @@
 
 #include <strata/strata.h>
 
+#include "guard.h"
 #include "loader.h"
 #include "tool.h"
 #include "util.h"
@@ -374,7 +375,8 @@ cached(const char *path)
 const strata_driver *
 strata_loader_open_file(const char *path, char *reason, size_t size)
 {
-    pthread_mutex_lock(&loader_lock);
+    strata_guard_hold(&loader_lock);
+    entry_log = NULL; /* a jump out of an entry may have left it set */
     const strata_driver *d = cached(path);
     if (d != NULL)
         goto done;
@@ -394,7 +396,7 @@ strata_loader_open_file(const char *path, char *reason, size_t size)
     cache[cache_count].drv = d;
     cache_count++;
 done:
-    pthread_mutex_unlock(&loader_lock);
+    strata_guard_release(&loader_lock);
     return d;
 }
 
@@ -623,8 +625,9 @@ list_file(strata_driver_list *l, const char *path)
     info->refused = strata_xstrdup(reason);
 }
 
-int
-strata_list_drivers(const char *driver_dir, strata_driver_list **out, strata_error *err)
+/* The body of strata_list_drivers(), which opens the guard (guard.h). */
+static int __attribute__((noinline))
+strata_list_drivers_body(const char *driver_dir, strata_driver_list **out, strata_error *err)
 {
     strata_error_clear(err);
     strata_driver_list *l = strata_xcalloc(1, sizeof(*l));
@@ -640,6 +643,13 @@ strata_list_drivers(const char *driver_dir, strata_driver_list **out, strata_err
     }
     *out = l;
     return STRATA_OK;
+}
+
+int
+strata_list_drivers(const char *driver_dir, strata_driver_list **out, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_list_drivers_body(driver_dir, out, err);
 }
 
 void

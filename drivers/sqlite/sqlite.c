@@ -658,14 +658,30 @@ sq_unlock(strata_conn *c, const char *name, strata_error *err)
 
 /* ---- connections ---- */
 
+/*
+ * Closes db. A statement left unfinalized (the core gave up on a call half-way: it ran out of
+ * memory inside a row callback) is finalized first, so the close succeeds.
+ */
+static int
+sq_close_db(sqlite3 *db)
+{
+    sqlite3_stmt *stmt;
+
+    if (sqlite3_close(db) != SQLITE_BUSY)
+        return SQLITE_OK;
+    while ((stmt = sqlite3_next_stmt(db, NULL)) != NULL)
+        sqlite3_finalize(stmt);
+    return sqlite3_close(db);
+}
+
 /* Closes and frees c; its lock descriptor goes only after SQLite has let go of the file. */
 static void
 sq_close(strata_conn *c)
 {
     if (c == NULL)
         return;
-    if (c->db != NULL && sqlite3_close(c->db) != SQLITE_OK) {
-        /* Cannot happen while every statement is finalized; leak rather than unlock. */
+    if (c->db != NULL && sq_close_db(c->db) != SQLITE_OK) {
+        /* Cannot happen once every statement is finalized; leak rather than unlock. */
         sq_host->log(STRATA_LOG_WARN, "sqlite: %s: cannot close: %s", c->path,
                      sqlite3_errmsg(c->db));
         return;
