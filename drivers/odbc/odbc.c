@@ -3,8 +3,8 @@
  *
  * URL: odbc:CONNECTION-STRING or odbc:DSN. The text after "odbc:" is handed to
  * SQLDriverConnect() as it is when it holds a '=' (Driver=SQLite3;Database=app.db), and as
- * "DSN=TEXT" when it does not (odbc:mydsn). The core redacts it in messages; the driver
- * never prints it, only url->redacted.
+ * "DSN=TEXT" when it does not (odbc:mydsn). Messages show it with the value of every
+ * secret key hidden, as od_redact() reads the pairs.
  *
  * The driver learns its backend after connecting, from SQLGetInfo(SQL_DBMS_NAME): SQLite,
  * PostgreSQL and MySQL/MariaDB speak the dialect of strata's own drivers for them (lexer
@@ -73,7 +73,7 @@ struct strata_conn {
     SQLHDBC dbc;   /* owned; disconnected and freed in od_close() */
     SQLHSTMT stmt; /* owned; the one statement handle every exec() and query() uses */
     int connected;
-    char *redacted; /* copy of url->redacted, for messages; owned */
+    char *redacted; /* the URL with its secrets hidden (od_redact()), for messages; owned */
     char *schema;   /* copy of opts->schema, NULL when none; owned */
     char *home;     /* home_schema read by describe(), NULL before; owned */
     const od_backend *backend;
@@ -104,6 +104,24 @@ typedef struct od_col {
 
 /* The core's services, set by strata_driver_entry(). */
 static const strata_host *od_host;
+
+/* Appends ch (snprintf convention): counts it always, stores it while room is left. */
+static void
+od_put(od_buf *b, char ch)
+{
+    if (b->len + 1 < b->size)
+        b->out[b->len] = ch;
+    b->len++;
+}
+
+/* Ends b's text with a NUL (when size allows) and returns its full length. */
+static size_t
+od_end_buf(od_buf *b)
+{
+    if (b->size > 0)
+        b->out[b->len < b->size ? b->len : b->size - 1] = '\0';
+    return b->len;
+}
 
 /* ---- backends ---- */
 
@@ -518,6 +536,71 @@ od_cs_value(const char *cs, const char *key, char *out, size_t size)
     }
 }
 
+/* Whether the n-byte key at k names a secret: it holds "pwd", "pass", "secret" or "token",
+ * ignoring case (Pwd, Password, SSLPassword, TLSKeyPwd, ...). */
+static int
+od_secret_key(const char *k, size_t n)
+{
+    static const char *const words[] = {"pwd", "pass", "secret", "token", NULL};
+    size_t i, w, len;
+
+    for (w = 0; words[w] != NULL; w++) {
+        len = strlen(words[w]);
+        for (i = 0; i + len <= n; i++) {
+            if (strncasecmp(k + i, words[w], len) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends the n bytes at s. */
+static void
+od_puts(od_buf *b, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        od_put(b, s[i]);
+}
+
+/*
+ * Writes text, a connection string or a DSN name, with the value of every key naming a
+ * secret replaced by "***" (snprintf convention). Pairs are read as SQLDriverConnect()
+ * reads them, split at ';' outside braces, so "Pwd={a;b c}" is hidden whole: a redactor
+ * for URLs, splitting at blanks and ';' and knowing no braces, would show part of it.
+ */
+static size_t
+od_redact(const char *text, char *out, size_t size)
+{
+    od_buf b = {out, size, 0};
+    const char *p = text, *eq, *end;
+    size_t n;
+    int fits;
+
+    while (*p != '\0') {
+        n = strspn(p, ";");
+        od_puts(&b, p, n);
+        p += n;
+        n = strcspn(p, ";");
+        eq = memchr(p, '=', n);
+        if (eq == NULL) {
+            od_puts(&b, p, n);
+            p += n;
+            continue;
+        }
+        end = od_cs_read(eq + 1, NULL, 0, &fits);
+        if (od_secret_key(p, (size_t)(eq - p))) {
+            od_puts(&b, p, (size_t)(eq + 1 - p));
+            od_puts(&b, "***", 3);
+        } else {
+            od_puts(&b, p, (size_t)(end - p));
+        }
+        p = end;
+    }
+    return od_end_buf(&b);
+}
+
 /* Whether hay holds needle, ignoring ASCII case. */
 static int
 od_contains_nocase(const char *hay, const char *needle)
@@ -802,24 +885,6 @@ od_rollback(strata_conn *c, strata_error *err)
 
 /* ---- quoting ---- */
 
-/* Appends ch (snprintf convention): counts it always, stores it while room is left. */
-static void
-od_put(od_buf *b, char ch)
-{
-    if (b->len + 1 < b->size)
-        b->out[b->len] = ch;
-    b->len++;
-}
-
-/* Ends b's text with a NUL (when size allows) and returns its full length. */
-static size_t
-od_end_buf(od_buf *b)
-{
-    if (b->size > 0)
-        b->out[b->len < b->size ? b->len : b->size - 1] = '\0';
-    return b->len;
-}
-
 /* Appends in between q quotes, doubling every q inside, and every backslash too when
  * backslashes is set. */
 static void
@@ -1068,14 +1133,23 @@ od_close(strata_conn *c)
     free(c);
 }
 
-/* Copies what connect() keeps of url and opts into c. */
+/*
+ * Copies what connect() keeps of url and opts into c: the schema, and the URL for messages
+ * as od_redact() hides its secrets (url->redacted may show part of a braced password).
+ */
 static int
 od_keep(strata_conn *c, const strata_url *url, const strata_connect_options *opts,
         strata_error *err)
 {
     const char *schema = OD_OPT(opts, schema, NULL);
+    const char *scheme = url->scheme != NULL ? url->scheme : "odbc";
+    size_t n = strlen(scheme) + 1 + od_redact(url->opaque, NULL, 0) + 1;
 
-    c->redacted = strdup(url->redacted != NULL ? url->redacted : "odbc:***");
+    c->redacted = malloc(n); /* owned by c */
+    if (c->redacted != NULL) {
+        snprintf(c->redacted, n, "%s:", scheme);
+        od_redact(url->opaque, c->redacted + strlen(scheme) + 1, n - strlen(scheme) - 1);
+    }
     if (schema != NULL)
         c->schema = strdup(schema);
     if (c->redacted == NULL || (schema != NULL && c->schema == NULL))
