@@ -338,6 +338,83 @@ redact_pairs(struct url_out *o, const char *s, const char *seps, int quotes)
     }
 }
 
+/* True when the n-byte key of a connection string (blanks around it allowed) names a secret:
+ * any key holding pwd, pass, secret or token. */
+static int
+conn_secret_key(const char *k, size_t n)
+{
+    static const char *const parts[] = {"pwd", "pass", "secret", "token", NULL};
+    char key[64];
+    size_t i;
+
+    while (n > 0 && (*k == ' ' || *k == '\t'))
+        k++, n--;
+    while (n > 0 && (k[n - 1] == ' ' || k[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= sizeof(key))
+        return n > 0;
+    for (i = 0; i < n; i++)
+        key[i] = url_lower(k[i]);
+    key[n] = '\0';
+    for (i = 0; parts[i] != NULL; i++)
+        if (strstr(key, parts[i]) != NULL)
+            return 1;
+    return 0;
+}
+
+/* Length of the value at v of a connection string: up to ';', or a {braced} value with
+ * '}}' standing for '}', as SQLDriverConnect reads it. */
+static size_t
+conn_value_len(const char *v)
+{
+    const char *p = v + strspn(v, " \t");
+
+    if (*p != '{')
+        return strcspn(v, ";");
+    for (p++; *p != '\0'; p++) {
+        if (*p == '}' && p[1] == '}')
+            p++;
+        else if (*p == '}')
+            return (size_t)(p + 1 - v) + strcspn(p + 1, ";");
+    }
+    return strlen(v);
+}
+
+/* Copies the key=value;... pairs of an ODBC-style connection string, secrets as "***". */
+static void
+redact_conn_string(struct url_out *o, const char *s)
+{
+    while (*s != '\0') {
+        size_t klen = strcspn(s, "=;");
+        if (s[klen] != '=') { /* no value: copy up to and with the ';' */
+            out_put(o, s, klen + (s[klen] == ';'));
+            s += klen + (s[klen] == ';');
+            continue;
+        }
+        size_t vlen = conn_value_len(s + klen + 1);
+        out_put(o, s, klen + 1);
+        if (vlen > 0 && conn_secret_key(s, klen))
+            out_put(o, "***", 3);
+        else
+            out_put(o, s + klen + 1, vlen);
+        s += klen + 1 + vlen;
+        if (*s == ';') {
+            out_put(o, ";", 1);
+            s++;
+        }
+    }
+}
+
+/* True when rest is a connection string (Driver=...;Pwd=...): a ';' and a '=' before any '@'
+ * or '/'. */
+static int
+is_conn_string(const char *rest)
+{
+    const char *eq = strchr(rest, '=');
+
+    return strchr(rest, ';') != NULL && eq != NULL && (size_t)(eq - rest) < strcspn(rest, "@/");
+}
+
 /* Copies rest, redacting the query parameters after its first '?'. */
 static void
 redact_query(struct url_out *o, const char *rest)
@@ -353,8 +430,10 @@ redact_query(struct url_out *o, const char *rest)
 }
 
 /*
- * A well-formed URL gets its userinfo password and secret query values hidden. Any other
- * text may be a mistyped URL or a libpq conninfo string: a userinfo is looked for loosely
+ * A well-formed URL gets its userinfo password and secret query values hidden. A connection
+ * string after the scheme (odbc:Driver=...;Pwd={...}) gets the value of every key holding
+ * pwd, pass, secret or token hidden whole, braces and blanks included. Any other text may be
+ * a mistyped URL or a libpq conninfo string: a userinfo is looked for loosely
  * from its start (past any leading '/'), and key=value pairs separated by whitespace, '&'
  * or '?' are hidden wherever they are.
  */
@@ -367,6 +446,13 @@ strata_url_redact(const char *text, char *out, size_t size)
     enum url_shape shape = url_shape_of(s, scheme_len);
     const char *rest = s;
 
+    if (shape == URL_OTHER && scheme_len > 0 && is_conn_string(s + scheme_len + 1)) {
+        out_put(&o, s, scheme_len + 1);
+        redact_conn_string(&o, s + scheme_len + 1);
+        if (size > 0)
+            out[o.len < size ? o.len : size - 1] = '\0';
+        return o.len;
+    }
     if (shape == URL_NET)
         rest = redact_userinfo(&o, s, s + scheme_len + 3, 0);
     else if (shape == URL_OTHER)

@@ -1040,7 +1040,7 @@ od_open(strata_conn *c, const char *cs, long timeout_ms, strata_error *err)
     od_diag d;
     SQLRETURN r;
 
-    snprintf(what, sizeof(what), "cannot connect to %s", c->redacted);
+    snprintf(what, sizeof(what), "cannot connect"); /* the core names the redacted URL */
     if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &c->env)))
         return od_error(err, STRATA_ERROR, "%s: the ODBC driver manager cannot start", what);
     if (!SQL_SUCCEEDED(SQLSetEnvAttr(c->env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0)) ||
