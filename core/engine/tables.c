@@ -128,10 +128,18 @@ append_column(const strata *s, strata_buf *b, const column *c)
 char *
 strata_tables_ddl(strata *s, strata_table_id id)
 {
+    return strata_tables_ddl_version(s, id, STRATA_HISTORY_SCHEMA);
+}
+
+char *
+strata_tables_ddl_version(strata *s, strata_table_id id, int version)
+{
     strata_buf b = {0};
     strata_buf_printf(&b, "CREATE TABLE %s (", table_name(s, id));
     for (const column *c = table_columns[id]; c->name != NULL; c++) {
-        strata_buf_puts(&b, c == table_columns[id] ? "\n    " : ",\n    ");
+        if (c->since > version)
+            continue;
+        strata_buf_puts(&b, b.data[b.len - 1] == '(' ? "\n    " : ",\n    ");
         append_column(s, &b, c);
     }
     strata_buf_puts(&b, "\n)");

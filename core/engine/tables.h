@@ -47,5 +47,8 @@ int strata_tables_create(strata *s, strata_table_id id, strata_error *err);
 
 /* The CREATE TABLE statement of id as this connection spells it; the caller frees it. */
 char *strata_tables_ddl(strata *s, strata_table_id id);
+/* The same for the layout of an older schema version (strata-driver-check builds old tables
+ * with it to test the upgrade). */
+char *strata_tables_ddl_version(strata *s, strata_table_id id, int version);
 
 #endif
