@@ -5,10 +5,44 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <strata/settings.h>
+#include <strata/strata.h>
+
 #include "help.h"
 
+/* An example of each URL shape, SCHEME standing for the driver's scheme. */
+static const char *
+shape_example(const char *shape)
+{
+    if (strcmp(shape, "file") == 0)
+        return "SCHEME:path/to.db, SCHEME:///abs/path.db, SCHEME::memory:";
+    if (strcmp(shape, "opaque") == 0)
+        return "SCHEME:CONNECTION-STRING (the driver's own syntax)";
+    return "SCHEME://user:pass@host:port/db?key=value";
+}
+
+/* The URL forms of the drivers found, one line each, and the default database. */
+static void
+print_urls(FILE *out)
+{
+    strata_driver_list *l = NULL;
+    strata_error err = STRATA_ERROR_INIT;
+    fputs("URLs, by the drivers found (`strata drivers` for more):\n", out);
+    if (strata_list_drivers(NULL, &l, &err) == STRATA_OK) {
+        for (size_t i = 0; i < l->count; i++) {
+            const strata_driver_info *d = &l->items[i];
+            if (d->refused == NULL)
+                fprintf(out, "  %-22s %s\n", d->schemes, shape_example(d->url_shape));
+        }
+        if (l->count == 0)
+            fputs("  (no driver found: see `strata drivers`)\n", out);
+    }
+    strata_driver_list_free(l);
+    fprintf(out, "Default database: %s\n", strata_default_url());
+}
+
 static const char overview[] =
-    "strata - versioned database migrations for SQLite, PostgreSQL and MySQL/MariaDB\n"
+    "strata - versioned database migrations, one engine for every database a driver serves\n"
     "\n"
     "Usage: strata [global options] COMMAND [options] [arguments]\n"
     "\n"
@@ -25,7 +59,7 @@ static const char overview[] =
     "  baseline V  mark an existing database as being at version V\n"
     "  repair      re-record the checksums of deliberately edited migrations (--yes)\n"
     "  backup --output FILE\n"
-    "              back the database up (SQLite backup API, pg_dump, mariadb-dump)\n"
+    "              back the database up with the database's own tools\n"
     "  wait        wait until the database accepts connections\n"
     "  adopt [--from TOOL]\n"
     "              take over a database migrated by golang-migrate, dbmate, goose, Flyway,\n"
@@ -41,7 +75,7 @@ static const char overview[] =
     "      --config FILE      the project file (default: $STRATA_CONFIG, else strata.conf)\n"
     "      --password-file F  read the database password from F (first line)\n"
     "  -d, --database URL     database (default: $DATABASE_URL, else strata.conf, else\n"
-    "                         sqlite:strata.db)\n"
+    "                         the default below)\n"
     "      --dir DIR          migrations directory (default: $STRATA_DIR, else migrations)\n"
     "      --table NAME       history table (default: strata_migrations)\n"
     "      --schema NAME      schema holding the history tables\n"
@@ -56,16 +90,15 @@ static const char overview[] =
     "  -h, --help             help; `strata COMMAND --help` for a command\n"
     "      --version          print the version\n"
     "\n"
-    "URLs: sqlite:path/to.db, sqlite:///abs/path.db, sqlite::memory:,\n"
-    "      postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db\n"
+    "%URLS%"
     "Passwords are never printed: every URL in output is redacted.\n"
     "\n"
     "Exit codes: 0 success, 1 failure, 2 usage error, 3 validation failure (edited or\n"
     "missing migration, out-of-order version), 4 lock timeout, 5 dirty database.\n"
     "\n"
     "Examples:\n"
-    "  strata up                                 apply everything in ./migrations to strata.db\n"
-    "  strata --database postgres://app@db/app status\n"
+    "  strata up                 apply everything in ./migrations to the default database\n"
+    "  strata --database \"$PROD_URL\" status\n"
     "  strata new add_users_email\n"
     "  strata down --step 2\n"
     "\n"
@@ -98,7 +131,7 @@ static const command_help commands[] = {
            "Examples:\n"
            "  strata up\n"
            "  strata up --to 20250701132805\n"
-           "  strata --database sqlite:test.db up --step 1 --dry-run\n"},
+           "  strata --database \"$TEST_URL\" up --step 1 --dry-run\n"},
     {"down", "Usage: strata down [--step N | --to VERSION | --all] [--dry-run] [--json]\n"
              "\n"
              "Roll back applied migrations with their down scripts, the most recently applied\n"
@@ -155,14 +188,13 @@ static const command_help commands[] = {
             "Options:\n"
             "  --format F     paired, sections (-- migrate:up/down), goose, rollback-folder,\n"
             "                 folder (VERSION_name/migration.sql) or flyway (V1__name.sql)\n"
-            "  --dialects L   write one variant per dialect (e.g. postgres,sqlite:\n"
-            "                 V_name.postgres.up.sql, ...) instead of one neutral migration\n"
+            "  --dialects L   write one variant per dialect, as `strata drivers` names them\n"
+            "                 (V_name.DIALECT.up.sql, ...), instead of one neutral migration\n"
             "  --sequential   use the next sequence number\n"
             "  --timestamp    use a timestamp\n"
             "\n"
             "Examples:\n"
             "  strata new add_users_email\n"
-            "  strata new add_search_index --dialects postgres,mysql\n"
             "  strata new create_orders --format flyway\n"},
     {"force", "Usage: strata force VERSION [applied|rolled-back]\n"
               "\n"
@@ -179,8 +211,8 @@ static const command_help commands[] = {
      "Take over a database that another tool migrated, so strata carries on from where it\n"
      "stopped without running a migration again. strata reads the tool's table (never\n"
      "writes it): golang-migrate's or dbmate's schema_migrations, goose's goose_db_version,\n"
-     "Flyway's flyway_schema_history, sqitch's registry (sqitch.changes; for SQLite the\n"
-     "sqitch.db file beside the database) or Liquibase's DATABASECHANGELOG. Every migration\n"
+     "Flyway's flyway_schema_history, sqitch's registry (sqitch.changes; for a file\n"
+     "database the sqitch file beside it) or Liquibase's DATABASECHANGELOG. Every migration\n"
      "the tool applied must have its file in the migrations directory; each is recorded as\n"
      "applied in strata's history with its checksums, the order in which the tool applied\n"
      "it and, where the tool kept them, when and by whom, plus an 'adopt' event. Migrations\n"
@@ -197,9 +229,9 @@ static const command_help commands[] = {
      "  --json         print the result as JSON (schema strata.adopt/1)\n"
      "\n"
      "Examples:\n"
-     "  strata --database postgres://app@db/app --dir db/migrations adopt\n"
+     "  strata --dir db/migrations adopt\n"
      "  strata adopt --from goose && strata up\n"
-     "  strata --database sqlite:app.db adopt --from flyway --json\n"},
+     "  strata adopt --from flyway --json\n"},
     {"drivers",
      "Usage: strata drivers [--check] [--json]\n"
      "\n"
@@ -250,12 +282,12 @@ static const command_help commands[] = {
     {"backup",
      "Usage: strata backup --output FILE\n"
      "\n"
-     "Back the whole database up to FILE, under the migration lock: SQLite through its\n"
-     "online backup API (a database file: copy it back to restore), PostgreSQL through\n"
-     "pg_dump (plain SQL: psql -f FILE), MariaDB/MySQL through mariadb-dump or mysqldump\n"
-     "(mariadb DB < FILE). The dump tools run without a shell and get the password through\n"
-     "their environment, never their command line. FILE is replaced only when the backup\n"
-     "is complete. See docs/operations.md for restoring.\n"
+     "Back the whole database up to FILE, under the migration lock, in the form the\n"
+     "database's own tools restore (a database file, or SQL for the database's client;\n"
+     "docs/operations.md says which for each driver, and how to restore). `strata drivers`\n"
+     "lists the drivers that can (feature backup). Dump tools run without a shell and get\n"
+     "the password through their environment, never their command line. FILE is replaced\n"
+     "only when the backup is complete.\n"
      "\n"
      "Examples:\n"
      "  strata backup --output before-release.sql\n"
@@ -286,7 +318,10 @@ int
 cli_help(FILE *out, const char *command)
 {
     if (command == NULL) {
-        fputs(overview, out);
+        const char *urls = strstr(overview, "%URLS%");
+        fwrite(overview, 1, (size_t)(urls - overview), out);
+        print_urls(out);
+        fputs(urls + strlen("%URLS%"), out);
         return 0;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -68,8 +68,7 @@ strata_guard_nomem(strata_guard *g)
     release_all();
     if (g->session != NULL)
         strata_session_abandon(g->session);
-    strata_fail(g->err, STRATA_ERROR_NOMEM,
-                "out of memory; the operation was stopped%s",
+    strata_fail(g->err, STRATA_ERROR_NOMEM, "out of memory; the operation was stopped%s",
                 g->session != NULL ? " and the database connection closed (what ran in a "
                                      "transaction was rolled back)"
                                    : "");

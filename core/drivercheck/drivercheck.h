@@ -16,14 +16,14 @@
 
 typedef struct dc {
     const strata_driver *drv;
-    const char *so_path;    /* the plugin file */
-    char *driver_dir;       /* its folder, for sessions through the core; owned */
-    const char *url_text;   /* the URL given */
-    strata_url *url;        /* parsed with the driver's shape; owned */
-    strata_conn *conn;      /* the main connection; NULL when connecting failed */
-    strata_describe info;   /* what it speaks */
-    char prefix[40];        /* names of everything created start with it: dc<pid>_ */
-    int verbose;            /* print the error text of passing checks that expect one */
+    const char *so_path;  /* the plugin file */
+    char *driver_dir;     /* its folder, for sessions through the core; owned */
+    const char *url_text; /* the URL given */
+    strata_url *url;      /* parsed with the driver's shape; owned */
+    strata_conn *conn;    /* the main connection; NULL when connecting failed */
+    strata_describe info; /* what it speaks */
+    char prefix[40];      /* names of everything created start with it: dc<pid>_ */
+    int verbose;          /* print the error text of passing checks that expect one */
     int checks, failures, notes;
 } dc;
 
@@ -40,8 +40,7 @@ const char *dc_status_name(int status);
 /* Runs SQL through the main connection; rows are ignored. */
 int dc_exec(dc *d, const char *sql, strata_error *err);
 /* The text of the single value sql returns into out ("" when none); returns the status. */
-int dc_value(dc *d, strata_conn *conn, const char *sql, char *out, size_t size,
-             strata_error *err);
+int dc_value(dc *d, strata_conn *conn, const char *sql, char *out, size_t size, strata_error *err);
 /* A newly allocated quoted identifier or literal (the caller frees it), NULL when the
  * driver cannot quote it. */
 char *dc_ident(dc *d, const char *name);

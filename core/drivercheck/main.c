@@ -18,11 +18,11 @@
 #define DC_USAGE                                                                                   \
     "Usage: strata-driver-check [-v] DRIVER URL\n"                                                 \
     "\n"                                                                                           \
-    "Checks a strata driver plugin against the driver ABI, on a real database: DRIVER is\n"       \
-    "the plugin file (path/to/name.so), URL a database it may create and drop tables in\n"       \
-    "(every name it uses starts with dc<pid>_, and it drops them at the end). Prints one\n"       \
-    "line per check naming the slot it tests; exits 0 when every check passes, 1 when one\n"     \
-    "fails, 2 on bad usage or a plugin strata refuses to load.\n"                                 \
+    "Checks a strata driver plugin against the driver ABI, on a real database: DRIVER is\n"        \
+    "the plugin file (path/to/name.so), URL a database it may create and drop tables in\n"         \
+    "(every name it uses starts with dc<pid>_, and it drops them at the end). Prints one\n"        \
+    "line per check naming the slot it tests; exits 0 when every check passes, 1 when one\n"       \
+    "fails, 2 on bad usage or a plugin strata refuses to load.\n"                                  \
     "\n"                                                                                           \
     "  -v   show the error text of checks that expect an error\n"
 
@@ -32,7 +32,7 @@ static void
 line(dc *d, const char *mark, const char *slot, const char *fmt, va_list ap)
 {
     (void)d;
-    printf("%-5s %-22s ", mark, slot);
+    printf("%-5s %-24s ", mark, slot);
     vprintf(fmt, ap);
     putchar('\n');
     fflush(stdout);
@@ -85,9 +85,9 @@ const char *
 dc_status_name(int status)
 {
     static const char *const names[] = {
-        "STRATA_OK",         "STRATA_ERROR",         "STRATA_USAGE",
-        "STRATA_VALIDATION", "STRATA_LOCK_TIMEOUT",  "STRATA_NOT_SUPPORTED",
-        "STRATA_DIRTY",      "STRATA_NOT_FOUND",     "STRATA_ERROR_NOMEM",
+        "STRATA_OK",         "STRATA_ERROR",        "STRATA_USAGE",
+        "STRATA_VALIDATION", "STRATA_LOCK_TIMEOUT", "STRATA_NOT_SUPPORTED",
+        "STRATA_DIRTY",      "STRATA_NOT_FOUND",    "STRATA_ERROR_NOMEM",
     };
     if (status < 0 || (size_t)status >= sizeof(names) / sizeof(names[0]))
         return "an unknown status";
@@ -107,7 +107,7 @@ load(const char *path)
     }
     const strata_driver *drv = strata_loader_open_file(path, reason, sizeof(reason));
     if (drv == NULL)
-        printf("FAIL  %-22s strata refuses the plugin: %s\n", "load", reason);
+        printf("FAIL  %-24s strata refuses the plugin: %s\n", "load", reason);
     return drv;
 }
 

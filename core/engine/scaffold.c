@@ -285,7 +285,10 @@ plan_files(file_list *l, const char *dir, const char *f, const char *v, const ch
     for (char *d = strtok_r(copy, ", ", &save); d != NULL && rc == STRATA_OK;
          d = strtok_r(NULL, ", ", &save)) {
         if (strspn(d, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(d))
-            rc = strata_fail(err, STRATA_USAGE, "'%s' is not a dialect name (e.g. postgres)", d);
+            rc = strata_fail(err, STRATA_USAGE,
+                             "'%s' is not a dialect name (a letter, then letters and digits, as "
+                             "`strata drivers` shows them)",
+                             d);
         else
             rc = plan_one(l, dir, f, v, n, d, err);
     }
@@ -339,7 +342,7 @@ directory_habit(const char *dir, habit *h, const char **format)
 /* The body of strata_new_files(), which opens the guard (guard.h). */
 static int __attribute__((noinline))
 strata_new_files_body(const char *dir, const char *name, const strata_new_options *o,
-                 strata_new_result **out, strata_error *err)
+                      strata_new_result **out, strata_error *err)
 {
     *out = NULL;
     strata_error_clear(err);
@@ -398,7 +401,7 @@ strata_new_result_free(strata_new_result *r)
 /* The body of strata_new(), which opens the guard (guard.h). */
 static int __attribute__((noinline))
 strata_new_body(const char *dir, const char *name, const strata_new_options *o, char **up_path,
-           char **down_path, strata_error *err)
+                char **down_path, strata_error *err)
 {
     strata_new_result *r = NULL;
     *up_path = *down_path = NULL;

@@ -209,10 +209,8 @@ static int
 connect_described(strata *s, const strata_url *url, int must_exist, strata_conn **conn,
                   strata_describe *info, strata_error *err)
 {
-    strata_connect_options co = {.size = sizeof(co),
-                                 .schema = s->schema,
-                                 .application = "strata",
-                                 .must_exist = must_exist};
+    strata_connect_options co = {
+        .size = sizeof(co), .schema = s->schema, .application = "strata", .must_exist = must_exist};
     int rc = s->drv->connect(url, &co, conn, err);
     if (rc != STRATA_OK) {
         static const char driver_prefix[] = "cannot connect: ";
@@ -232,8 +230,7 @@ connect_described(strata *s, const strata_url *url, int must_exist, strata_conn 
 }
 
 int
-strata_session_connect_other(strata *s, const strata_url *url, strata_conn **out,
-                             strata_error *err)
+strata_session_connect_other(strata *s, const strata_url *url, strata_conn **out, strata_error *err)
 {
     strata_describe info;
     return connect_described(s, url, 1, out, &info, err);

@@ -108,8 +108,8 @@ age_of(const char *text)
 {
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
-    if (sscanf(text, "%4d-%2d-%2d %2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+    if (sscanf(text, "%4d-%2d-%2d %2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -146,8 +146,9 @@ take_over(strata *s, const holder *h, const char *why, strata_error *err)
     int rc = strata_session_exec(s, sql.data, err);
     strata_buf_free(&sql);
     if (rc == STRATA_OK)
-        strata_session_notice(s, "took over the migration lock held by %s (pid %lld on %s) since "
-                                 "%s UTC: %s",
+        strata_session_notice(s,
+                              "took over the migration lock held by %s (pid %lld on %s) since "
+                              "%s UTC: %s",
                               h->who, h->pid, h->host, h->since, why);
     return rc;
 }

@@ -162,8 +162,7 @@ ignore_rows(void *ctx, int ncols, const char *const *values)
 static int
 probe(strata *s, strata_table_id id, const char *what, strata_error *err)
 {
-    char *sql =
-        strata_xasprintf("SELECT %s FROM %s WHERE 1 = 0", what, table_name(s, id));
+    char *sql = strata_xasprintf("SELECT %s FROM %s WHERE 1 = 0", what, table_name(s, id));
     int rc = strata_session_query(s, sql, ignore_rows, NULL, err);
     free(sql);
     return rc;
@@ -274,13 +273,12 @@ add_columns(strata *s, int to, strata_error *err)
 static int
 stamp(strata *s, int had_row, strata_error *err)
 {
-    char *sql =
-        had_row ? strata_xasprintf("UPDATE %s SET meta_value = '%d' WHERE meta_key = "
-                                   "'schema_version'",
-                                   s->names.meta, STRATA_HISTORY_SCHEMA)
-                : strata_xasprintf("INSERT INTO %s (meta_key, meta_value) VALUES "
-                                   "('schema_version', '%d')",
-                                   s->names.meta, STRATA_HISTORY_SCHEMA);
+    char *sql = had_row ? strata_xasprintf("UPDATE %s SET meta_value = '%d' WHERE meta_key = "
+                                           "'schema_version'",
+                                           s->names.meta, STRATA_HISTORY_SCHEMA)
+                        : strata_xasprintf("INSERT INTO %s (meta_key, meta_value) VALUES "
+                                           "('schema_version', '%d')",
+                                           s->names.meta, STRATA_HISTORY_SCHEMA);
     int rc = strata_session_exec(s, sql, err);
     free(sql);
     return rc;
@@ -362,8 +360,8 @@ strata_tables_ensure(strata *s, int create, int *exists, strata_error *err)
         return unstamped(s, create, exists, &m, err);
     if (rc != STRATA_OK) {
         *err = found;
-        strata_error_prefix(err, "cannot read the history tables' schema version from %s: ",
-                            s->names.meta);
+        strata_error_prefix(
+            err, "cannot read the history tables' schema version from %s: ", s->names.meta);
         return rc;
     }
     long version = schema_version_of(m.text);

@@ -667,19 +667,21 @@ check_delimiter(strata_lexer *lx, size_t s, size_t e, long line, long col)
     if (e == s)
         return fail_lc(lx, line, col, "DELIMITER needs a delimiter string, e.g. DELIMITER $$");
     if (e - s > LX_DELIM_MAX)
-        return fail_lc(lx, line, col,
-                       "DELIMITER string longer than %d bytes (the mysql client would cut it "
-                       "short)",
-                       LX_DELIM_MAX);
+        return fail_lc(
+            lx, line, col,
+            "DELIMITER string longer than %d bytes (MySQL's command-line client would cut it "
+            "short)",
+            LX_DELIM_MAX);
     for (i = s; i < e; i++) {
         if (b[i] == '\\')
             return fail_lc(lx, line, col,
-                           "DELIMITER string cannot hold a backslash (the mysql client "
+                           "DELIMITER string cannot hold a backslash (MySQL's command-line client "
                            "refuses it)");
         if (b[i] < 0x20 || b[i] == 0x7f)
-            return fail_lc(lx, line, col,
-                           "DELIMITER string holds a tab or control character, which the mysql "
-                           "client would make part of the delimiter: end it with a space");
+            return fail_lc(
+                lx, line, col,
+                "DELIMITER string holds a tab or control character, which MySQL's command-line "
+                "client would make part of the delimiter: end it with a space");
     }
     return EV_AGAIN;
 }
@@ -701,7 +703,7 @@ delimiter_line(strata_lexer *lx, size_t e)
     lc_at(lx, lx->pos, &line, &col);
     if (!line_start(lx, lx->pos))
         return fail_lc(lx, line, col,
-                       "DELIMITER must be the first word of its line: the mysql client takes "
+                       "DELIMITER must be the first word of its line: MySQL's client takes "
                        "it for a command only there");
     if (end > e && b[end - 1] == '\r')
         end--;

@@ -89,8 +89,8 @@ copy_trimmed(char *out, size_t size, const char *text, size_t n)
 }
 
 static int
-host_db_error(strata_error *err, int status, const char *sqlstate, long native_code,
-              long position, const char *text, const char *hint)
+host_db_error(strata_error *err, int status, const char *sqlstate, long native_code, long position,
+              const char *text, const char *hint)
 {
     if (err == NULL)
         return status;
@@ -268,8 +268,7 @@ missing_slots(const strata_driver *d, strata_buf *list)
 }
 
 /* Appends one reason to the reasons of a refusal. */
-static void
-add_reason(strata_buf *reasons, const char *fmt, ...) STRATA_PRINTF(2, 3);
+static void add_reason(strata_buf *reasons, const char *fmt, ...) STRATA_PRINTF(2, 3);
 
 static void
 add_reason(strata_buf *reasons, const char *fmt, ...)
@@ -463,8 +462,8 @@ scan_for_scheme(char **dirs, size_t ndirs, const char *scheme, strata_buf *found
         char **files = plugin_files(dirs[i], &n);
         for (size_t j = 0; j < n; j++) {
             char reason[512];
-            const strata_driver *d = hit ? NULL : strata_loader_open_file(files[j], reason,
-                                                                          sizeof(reason));
+            const strata_driver *d =
+                hit ? NULL : strata_loader_open_file(files[j], reason, sizeof(reason));
             if (d != NULL && serves(d, scheme))
                 hit = d;
             else if (d != NULL) {

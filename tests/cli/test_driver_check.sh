@@ -60,7 +60,7 @@ fi
 # A driver that maps a missing table to STRATA_ERROR and does not double quotes in literals
 run "$kit" "$sloppy/sloppy.so" "sloppy:$work/sloppy.db"
 expect_code 1 "sloppy: the kit fails it"
-expect_out "FAIL  query                  a missing table gives STRATA_NOT_FOUND" \
+expect_out "FAIL  query                    a missing table gives STRATA_NOT_FOUND" \
     "sloppy: the failure names query() and the missing-table contract"
 expect_out "FAIL  quote_literal" "sloppy: the failure names quote_literal()"
 

@@ -126,8 +126,9 @@ t_check_consistent(long n_case)
     int ok = rows >= 0 && rows <= 5 && dirty == 0 && strcmp(tables, tables_after[rows]) == 0 &&
              status_col == (rows >= 4 ? 1 : 0);
     if (!ok)
-        fprintf(stderr, "allocation %ld: history has %ld rows (%ld not applied), tables [%s], "
-                        "users.status %ld\n",
+        fprintf(stderr,
+                "allocation %ld: history has %ld rows (%ld not applied), tables [%s], "
+                "users.status %ld\n",
                 n_case, rows, dirty, tables, status_col);
     CU_ASSERT_TRUE(ok);
     return ok ? rows : -1;

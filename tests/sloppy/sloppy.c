@@ -23,8 +23,8 @@ static const strata_host *host;
 static int
 fail(strata_conn *c, strata_error *err)
 {
-    return host->db_error(err, STRATA_ERROR, NULL, sqlite3_errcode(c->db), 0,
-                          sqlite3_errmsg(c->db), NULL); /* the sloppiness: never NOT_FOUND */
+    return host->db_error(err, STRATA_ERROR, NULL, sqlite3_errcode(c->db), 0, sqlite3_errmsg(c->db),
+                          NULL); /* the sloppiness: never NOT_FOUND */
 }
 
 static int
