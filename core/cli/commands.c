@@ -2,6 +2,8 @@
 #include <config.h>
 #endif
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,34 +175,40 @@ report_flags(const cli *c)
 
 /* ------------------------------------------------------------------ sessions */
 
+/* Fills o from the settings; the caller frees o->placeholders (NULL when off). */
+static void
+options_from(cli *c, const strata_settings *set, int read_only, strata_options *o)
+{
+    strata_options_init(o);
+    o->database_url = set->url.value;
+    o->password = set->password;
+    o->read_only = read_only;
+    o->dir = set->dir.value;
+    o->table = set->table.value;
+    o->schema = set->schema.value;
+    o->driver_dir = set->driver_dir.value;
+    o->lock_timeout_ms = set->lock_timeout.number;
+    o->allow_out_of_order = (int)set->allow_out_of_order.number;
+    o->on_event = print_event;
+    o->event_ctx = c;
+    if (set->placeholders.number) { /* opt-in: strata.conf's placeholders = true */
+        const char **pairs = calloc(2 * set->nplaceholders + 1, sizeof(*pairs));
+        for (size_t i = 0; pairs != NULL && i < set->nplaceholders; i++) {
+            pairs[2 * i] = set->placeholder_list[i].name;
+            pairs[2 * i + 1] = set->placeholder_list[i].value;
+        }
+        o->placeholders = pairs;
+    }
+}
+
 /* Opens the session the settings describe (strata_open copies what it keeps). */
 static int
 open_with(cli *c, const strata_settings *set, int read_only, strata **s, strata_error *err)
 {
     strata_options o;
-    strata_options_init(&o);
-    o.database_url = set->url.value;
-    o.password = set->password;
-    o.read_only = read_only;
-    o.dir = set->dir.value;
-    o.table = set->table.value;
-    o.schema = set->schema.value;
-    o.driver_dir = set->driver_dir.value;
-    o.lock_timeout_ms = set->lock_timeout.number;
-    o.allow_out_of_order = (int)set->allow_out_of_order.number;
-    o.on_event = print_event;
-    o.event_ctx = c;
-    const char **pairs = NULL;
-    if (set->placeholders.number) { /* opt-in: strata.conf's placeholders = true */
-        pairs = calloc(2 * set->nplaceholders + 1, sizeof(*pairs));
-        for (size_t i = 0; pairs != NULL && i < set->nplaceholders; i++) {
-            pairs[2 * i] = set->placeholder_list[i].name;
-            pairs[2 * i + 1] = set->placeholder_list[i].value;
-        }
-        o.placeholders = pairs;
-    }
+    options_from(c, set, read_only, &o);
     int rc = strata_open(&o, s, err);
-    free(pairs);
+    free((void *)o.placeholders);
     return rc;
 }
 
@@ -267,13 +275,20 @@ cmd_run(cli *c, int up)
     return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
 }
 
+/* Fills err with status and a printf-style message; returns status. */
+static int cli_fail(strata_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
-strata_fail_usage(strata_error *err, const char *message)
+cli_fail(strata_error *err, int status, const char *fmt, ...)
 {
-    memset(err, 0, sizeof(*err));
-    err->status = STRATA_USAGE;
-    snprintf(err->message, sizeof(err->message), "%s", message);
-    return STRATA_USAGE;
+    va_list ap;
+    strata_error_init(err);
+    err->status = status;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return status;
 }
 
 /* ---- status --all-envs: one matrix of which versions are applied in which environment */
@@ -376,7 +391,7 @@ status_all_envs(cli *c)
     int rc = strata_config_load(path ? path : "strata.conf", &cfg, &err);
     size_t n = rc == STRATA_OK ? strata_config_env_count(cfg) : 0;
     if (rc == STRATA_OK && n == 0)
-        rc = strata_fail_usage(&err, "--all-envs needs a strata.conf with environments");
+        rc = cli_fail(&err, STRATA_USAGE, "--all-envs needs a strata.conf with environments");
     env_status *envs = calloc(n + 1, sizeof(*envs));
     int failures = 0;
     for (size_t i = 0; rc == STRATA_OK && i < n; i++) {
@@ -615,32 +630,23 @@ cmd_wait(cli *c)
 {
     if (no_arguments(c))
         return EXIT_USAGE;
+    strata_settings *set = NULL;
     strata *s = NULL;
-    strata_error err;
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc;
-    for (;;) {
-        rc = open_session(c, 1, &s, &err);
-        strata_close(s);
-        s = NULL;
-        if (rc == STRATA_OK || rc == STRATA_USAGE)
-            break;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-        if (elapsed >= c->timeout_ms)
-            break;
-        struct timespec pause = {0, 250 * 1000000L};
-        nanosleep(&pause, NULL);
-    }
+    strata_error err = STRATA_ERROR_INIT;
+    int rc = resolve(c, &set, &err);
     if (rc == STRATA_OK) {
-        if (!c->quiet)
-            printf("the database accepts connections\n");
-        return EXIT_OK;
+        strata_options o;
+        options_from(c, set, 1, &o);
+        rc = strata_open_wait(&o, c->timeout_ms, &s, &err);
+        free((void *)o.placeholders);
     }
-    if (rc != STRATA_USAGE)
-        snprintf(err.hint, sizeof(err.hint), "gave up after %ld ms (--timeout)", c->timeout_ms);
-    return report_error(c, &err);
+    strata_settings_free(set);
+    strata_close(s);
+    if (rc != STRATA_OK)
+        return report_error(c, &err);
+    if (!c->quiet)
+        printf("the database accepts connections\n");
+    return EXIT_OK;
 }
 
 static int
@@ -712,6 +718,38 @@ cmd_backup(cli *c)
     return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
 }
 
+/* strata embed [DIR]: the migrations as C source, on stdout or into --output. */
+static int
+cmd_embed(cli *c)
+{
+    if (c->nargs > 1) {
+        fprintf(stderr, "strata: usage: strata embed [--symbol NAME] [--output FILE] [DIR]\n");
+        return EXIT_USAGE;
+    }
+    strata_settings *set = NULL;
+    strata_error err = STRATA_ERROR_INIT;
+    int rc = c->nargs == 1 ? STRATA_OK : resolve(c, &set, &err);
+    const char *dir = c->nargs == 1 ? c->args[0] : rc == STRATA_OK ? set->dir.value : NULL;
+    FILE *out = stdout;
+    char tmp[4096] = "";
+    if (rc == STRATA_OK && c->output != NULL) { /* written whole, or not at all */
+        snprintf(tmp, sizeof(tmp), "%s.tmp", c->output);
+        out = fopen(tmp, "w");
+        if (out == NULL)
+            rc = cli_fail(&err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    if (rc == STRATA_OK)
+        rc = strata_embed(out, dir, c->symbol ? c->symbol : "strata_migrations", &err);
+    if (out != NULL && out != stdout && fclose(out) != 0 && rc == STRATA_OK)
+        rc = cli_fail(&err, STRATA_ERROR, "cannot write %s: %s", tmp, strerror(errno));
+    if (tmp[0] != '\0' && rc == STRATA_OK && rename(tmp, c->output) != 0)
+        rc = cli_fail(&err, STRATA_ERROR, "cannot write %s: %s", c->output, strerror(errno));
+    if (tmp[0] != '\0' && rc != STRATA_OK)
+        unlink(tmp);
+    strata_settings_free(set);
+    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+}
+
 int
 cli_run(cli *c)
 {
@@ -742,6 +780,8 @@ cli_run(cli *c)
         return cmd_redo(c);
     if (strcmp(cmd, "wait") == 0)
         return cmd_wait(c);
+    if (strcmp(cmd, "embed") == 0)
+        return cmd_embed(c);
     if (strcmp(cmd, "drivers") == 0)
         return cmd_drivers(c);
     if (strcmp(cmd, "adopt") == 0)

@@ -50,6 +50,7 @@ enum {
     OPT_DESCRIPTION,
     OPT_YES,
     OPT_OUTPUT,
+    OPT_SYMBOL,
     OPT_BACKUP,
 };
 
@@ -92,6 +93,7 @@ static const struct option all_options[] = {
     {"description", required_argument, NULL, OPT_DESCRIPTION},
     {"yes", no_argument, NULL, OPT_YES},
     {"output", required_argument, NULL, OPT_OUTPUT},
+    {"symbol", required_argument, NULL, OPT_SYMBOL},
     {"backup", required_argument, NULL, OPT_BACKUP},
     {NULL, 0, NULL, 0},
 };
@@ -116,7 +118,8 @@ static const struct {
     {OPT_ALL_ENVS, " status "},
     {OPT_DESCRIPTION, " baseline "},
     {OPT_YES, " repair "},
-    {OPT_OUTPUT, " backup "},
+    {OPT_OUTPUT, " backup embed "},
+    {OPT_SYMBOL, " embed "},
     {OPT_BACKUP, " up "},
     {OPT_RESUME, " up "},
     {OPT_REQUIRE_DOWN, " validate "},
@@ -284,6 +287,9 @@ apply_option(int opt, const char *arg, cli *c)
         break;
     case OPT_OUTPUT:
         c->output = arg;
+        break;
+    case OPT_SYMBOL:
+        c->symbol = arg;
         break;
     case OPT_BACKUP:
         c->backup = arg;

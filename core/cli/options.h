@@ -27,7 +27,8 @@ typedef struct cli {
     int all_envs;            /* status --all-envs */
     const char *description; /* baseline --description */
     int yes;                 /* repair --yes */
-    const char *output;      /* backup --output */
+    const char *output;      /* backup --output, embed --output */
+    const char *symbol;      /* embed --symbol */
     const char *backup;      /* up --backup FILE */
     int allow_out_of_order;
     int quiet;

@@ -120,7 +120,9 @@ each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, st
     strata_envsub *envsub = NULL;
     strata_read_fn read = strata_script_read;
     void *source;
+    const strata_fs_set *before = strata_session_files(s);
     int rc = strata_script_open(script, &reader, err);
+    strata_fs_use(before);
     if (rc != STRATA_OK)
         return rc;
     source = reader;

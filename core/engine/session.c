@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "guard.h"
 #include "lexer.h"
@@ -127,6 +128,10 @@ copy_options(strata *s, const strata_options *o, strata_error *err)
         s->read_only = o->read_only;
     }
     s->dir = strata_xstrdup(o->dir && *o->dir ? o->dir : DEFAULT_DIR);
+    if (o->size >= offsetof(strata_options, embedded) + sizeof(o->embedded) && o->embedded) {
+        s->embedded.root = s->dir;
+        s->embedded.files = o->embedded;
+    }
     s->table = strata_xstrdup(o->table && *o->table ? o->table : DEFAULT_TABLE);
     s->schema = dup_or_null(o->schema);
     s->driver_dir = dup_or_null(o->driver_dir);
@@ -267,6 +272,28 @@ strata_open(const strata_options *o, strata **out, strata_error *err)
     return strata_open_body(o, out, err);
 }
 
+int
+strata_open_wait(const strata_options *o, long timeout_ms, strata **out, strata_error *err)
+{
+    long long t0 = strata_now_ms();
+    for (;;) {
+        int rc = strata_open(o, out, err);
+        if (rc == STRATA_OK || rc == STRATA_USAGE || rc == STRATA_ERROR_NOMEM)
+            return rc;
+        long long waited = strata_now_ms() - t0;
+        if (timeout_ms >= 0 && waited >= timeout_ms) {
+            snprintf(err->hint, sizeof(err->hint),
+                     "the database did not accept connections for %lld ms; gave up", waited);
+            return rc;
+        }
+        long long pause_ms = 250;
+        if (timeout_ms >= 0 && timeout_ms - waited < pause_ms)
+            pause_ms = timeout_ms - waited;
+        struct timespec pause = {(time_t)(pause_ms / 1000), (long)(pause_ms % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+}
+
 void
 strata_close(strata *s)
 {
@@ -327,11 +354,19 @@ strata_session_dialect(const strata *s)
     return d;
 }
 
+const strata_fs_set *
+strata_session_files(strata *s)
+{
+    return strata_fs_use(s->embedded.files != NULL ? &s->embedded : NULL);
+}
+
 int
 strata_session_scan(strata *s, strata_source_set **out, strata_error *err)
 {
     strata_dialect d = strata_session_dialect(s);
+    const strata_fs_set *before = strata_session_files(s);
     int rc = strata_source_scan(s->dir, &d, out, err);
+    strata_fs_use(before);
     for (size_t i = 0; rc == STRATA_OK && i < (*out)->nnotes; i++)
         strata_session_notice(s, "%s", (*out)->notes[i]);
     return rc;

@@ -8,6 +8,7 @@
 #include <strata/strata.h>
 
 #include "dialects.h"
+#include "fs.h"
 #include "source.h"
 #include "util.h"
 
@@ -31,6 +32,8 @@ struct strata {
     int allow_out_of_order;
     strata_event_fn on_event;
     char **placeholders; /* owned name, value pairs, NULL-terminated; NULL: off */
+    strata_fs_set embedded; /* files compiled into the program (root: dir); files NULL: the
+                               disk */
     void *event_ctx;
 
     strata_url *url;
@@ -50,6 +53,9 @@ struct strata {
 
 /* The active driver's dialect names, for reading migration files (valid while s is). */
 strata_dialect strata_session_dialect(const strata *s);
+/* Makes the thread read the session's migration files (embedded or on disk) until the
+ * returned set is put back with strata_fs_use(). */
+const strata_fs_set *strata_session_files(strata *s);
 /* Reads the migrations of the session's directory for its dialect, and shows the notes met
  * on the way (once per call) as NOTICE events. */
 int strata_session_scan(strata *s, strata_source_set **out, strata_error *err);

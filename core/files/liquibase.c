@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "fs.h"
 #include "checksum.h"
 #include "liquibase.h"
 #include "script.h"
@@ -65,7 +66,7 @@ strata_liquibase_is_header(const char *line, size_t n)
 int
 strata_liquibase_is_changelog(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = strata_fs_fopen(path);
     if (f == NULL)
         return 0;
     char *line = NULL;
@@ -520,7 +521,7 @@ changelog_line(reader *r, const char *line, size_t n, strata_error *err)
 static int
 read_changelog(reader *r, strata_error *err)
 {
-    FILE *f = fopen(r->cl.path, "rb");
+    FILE *f = strata_fs_fopen(r->cl.path);
     if (f == NULL)
         return strata_fail(err, STRATA_ERROR, "cannot open %s: %s", r->cl.path, strerror(errno));
     char *line = NULL;
@@ -560,24 +561,24 @@ static int
 list_sql(const char *dir, const char *sub, path_list *l, strata_error *err)
 {
     char *path = sub ? strata_path_join(dir, sub) : strata_xstrdup(dir);
-    DIR *dh = opendir(path);
+    strata_fs_dir *dh = strata_fs_opendir(path);
     if (dh == NULL) {
         int rc = strata_fail(err, STRATA_ERROR, "cannot read %s: %s", path, strerror(errno));
         free(path);
         return rc;
     }
     int rc = STRATA_OK;
-    struct dirent *e;
-    while (rc == STRATA_OK && (e = readdir(dh)) != NULL) {
-        if (e->d_name[0] == '.')
+    const char *e;
+    while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
+        if (e[0] == '.')
             continue;
-        char *rel = sub ? strata_xasprintf("%s/%s", sub, e->d_name) : strata_xstrdup(e->d_name);
+        char *rel = sub ? strata_xasprintf("%s/%s", sub, e) : strata_xstrdup(e);
         char *full = strata_path_join(dir, rel);
         struct stat st;
-        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (strata_fs_stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
             rc = list_sql(dir, rel, l, err);
             free(rel);
-        } else if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && strata_ends_with(rel, ".sql")) {
+        } else if (strata_fs_stat(full, &st) == 0 && S_ISREG(st.st_mode) && strata_ends_with(rel, ".sql")) {
             l->items = strata_xrealloc(l->items, (l->count + 1) * sizeof(*l->items));
             l->items[l->count++] = rel;
         } else {
@@ -585,7 +586,7 @@ list_sql(const char *dir, const char *sub, path_list *l, strata_error *err)
         }
         free(full);
     }
-    closedir(dh);
+    strata_fs_closedir(dh);
     free(path);
     return rc;
 }

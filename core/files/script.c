@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fs.h"
 #include "checksum.h"
 #include "envsub.h"
 #include "liquibase.h"
@@ -353,7 +354,7 @@ int
 strata_script_scan(const char *path, int sectioned, strata_script *up, strata_script *down,
                    strata_file_info *info, strata_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = strata_fs_fopen(path);
     if (f == NULL)
         return strata_fail(err, STRATA_ERROR, "cannot open %s: %s", path, strerror(errno));
     file_scan s = {.path = path, .up = up, .down = down, .sectioned = sectioned};
@@ -390,7 +391,7 @@ strata_script_scan(const char *path, int sectioned, strata_script *up, strata_sc
 int
 strata_script_peek_markers(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = strata_fs_fopen(path);
     if (f == NULL)
         return 0;
     char *line = NULL;
@@ -534,7 +535,7 @@ int
 strata_script_open(const strata_script *script, strata_script_reader **out, strata_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(script->path, "rb");
+    FILE *f = strata_fs_fopen(script->path);
     if (f == NULL)
         return strata_fail(err, STRATA_ERROR, "cannot open %s: %s", script->path, strerror(errno));
     if (fseeko(f, (off_t)script->offset, SEEK_SET) != 0) {

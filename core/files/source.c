@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs.h"
 #include "liquibase.h"
 #include "names.h"
 #include "script.h"
@@ -188,7 +189,7 @@ file_type(const char *dir, const char *file)
     char *path = strata_path_join(dir, file);
     struct stat st;
     int t = 0;
-    if (stat(path, &st) == 0)
+    if (strata_fs_stat(path, &st) == 0)
         t = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
     free(path);
     return t;
@@ -202,13 +203,13 @@ odd_entry(const char *dir, const char *file, strata_error *err)
     char *path = strata_path_join(dir, file);
     struct stat st;
     const char *what = "is not a regular file";
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+    if (strata_fs_lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
         what = "is a symbolic link to nothing (a dangling link)";
-    else if (lstat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+    else if (strata_fs_lstat(path, &st) == 0 && S_ISFIFO(st.st_mode))
         what = "is a FIFO, not a file";
-    else if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+    else if (strata_fs_lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
         what = "is a socket, not a file";
-    else if (lstat(path, &st) != 0)
+    else if (strata_fs_lstat(path, &st) != 0)
         what = "cannot be examined";
     int rc = strata_fail(err, STRATA_VALIDATION,
                          "%s: named like a migration but %s; make it a regular file or move it "
@@ -393,7 +394,7 @@ each_sql_file(discovery *d, const char *sub,
               void *ctx, strata_error *err)
 {
     char *path = strata_path_join(d->dir, sub);
-    DIR *dh = opendir(path);
+    strata_fs_dir *dh = strata_fs_opendir(path);
     if (dh == NULL) {
         int rc = d->lenient
                      ? STRATA_OK
@@ -402,17 +403,17 @@ each_sql_file(discovery *d, const char *sub,
         return rc;
     }
     int rc = STRATA_OK;
-    struct dirent *e;
-    while (rc == STRATA_OK && (e = readdir(dh)) != NULL) {
-        if (e->d_name[0] == '.' || !strata_ends_with(e->d_name, ".sql"))
+    const char *e;
+    while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
+        if (e[0] == '.' || !strata_ends_with(e, ".sql"))
             continue;
-        int type = file_type(path, e->d_name);
+        int type = file_type(path, e);
         if (type == 0 && !d->lenient)
-            rc = odd_entry(path, e->d_name, err);
+            rc = odd_entry(path, e, err);
         else if (type == 1)
-            rc = fn(d, sub, e->d_name, ctx, err);
+            rc = fn(d, sub, e, ctx, err);
     }
-    closedir(dh);
+    strata_fs_closedir(dh);
     free(path);
     return rc;
 }
@@ -464,25 +465,25 @@ discover_subfolder(discovery *d, const char *entry, strata_error *err)
 static int
 discover(discovery *d, strata_error *err)
 {
-    DIR *dh = opendir(d->dir);
+    strata_fs_dir *dh = strata_fs_opendir(d->dir);
     if (dh == NULL)
         return strata_fail(err, STRATA_ERROR,
                            "cannot read the migrations directory %s: %s (set --dir or STRATA_DIR)",
                            d->dir, strerror(errno));
     int rc = STRATA_OK;
-    struct dirent *e;
-    while (rc == STRATA_OK && (e = readdir(dh)) != NULL) {
-        if (e->d_name[0] == '.')
+    const char *e;
+    while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
+        if (e[0] == '.')
             continue;
-        int type = file_type(d->dir, e->d_name);
+        int type = file_type(d->dir, e);
         if (type == 2)
-            rc = discover_subfolder(d, e->d_name, err);
-        else if (type == 1 && strata_ends_with(e->d_name, ".sql"))
-            rc = discover_file(d, NULL, NULL, e->d_name, err);
-        else if (type == 0 && strata_ends_with(e->d_name, ".sql") && !d->lenient)
-            rc = odd_entry(d->dir, e->d_name, err);
+            rc = discover_subfolder(d, e, err);
+        else if (type == 1 && strata_ends_with(e, ".sql"))
+            rc = discover_file(d, NULL, NULL, e, err);
+        else if (type == 0 && strata_ends_with(e, ".sql") && !d->lenient)
+            rc = odd_entry(d->dir, e, err);
     }
-    closedir(dh);
+    strata_fs_closedir(dh);
     if (rc == STRATA_OK && d->has_rollback)
         rc = each_sql_file(d, "rollback", rollback_entry, NULL, err);
     /* items is NULL when the folder holds none */

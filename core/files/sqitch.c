@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs.h"
 #include "script.h"
 #include "sqitch.h"
 #include "util.h"
@@ -64,7 +65,7 @@ static int
 is_file(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return strata_fs_stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int
@@ -230,7 +231,7 @@ read_tag(plan *p, char *line, long lineno, strata_error *err)
 static int
 read_plan(plan *p, strata_error *err)
 {
-    FILE *f = fopen(p->path, "rb");
+    FILE *f = strata_fs_fopen(p->path);
     if (f == NULL)
         return strata_fail(err, STRATA_ERROR, "cannot open %s: %s", p->path, strerror(errno));
     char *line = NULL;

@@ -10,15 +10,17 @@
  *                           spelled sslmode, or tls=false|preferred|skip-verify|true (default:
  *                           the client library's);
  *   ssl-ca, ssl-capath, ssl-cert, ssl-key, ssl-cipher   TLS files and ciphers;
- *   socket=PATH             unix socket, used when the URL names no host or localhost.
+ *   socket=PATH             unix socket, used when the URL names no host or localhost;
+ *   sql_mode=MODES          SET SESSION sql_mode to MODES right after connecting.
  *
  * DDL commits implicitly in MySQL, so the driver does not claim TRANSACTIONAL_DDL: the core
  * runs every migration under its dirty protocol, one statement per exec(). The migration
  * lock is a named server lock (GET_LOCK), held by the session across transactions and
  * released by the server if the connection dies; see md_lock().
  *
- * The session is left as the server configures it (sql_mode included). quote_literal()
- * escapes backslashes, which assumes sql_mode has no NO_BACKSLASH_ESCAPES (the default).
+ * The session is left as the server configures it (sql_mode included, unless the URL sets
+ * it). quote_literal() is mysql_real_escape_string(), which follows the server's own word on
+ * NO_BACKSLASH_ESCAPES at each statement; describe() reads sql_mode once, for the lexer.
  *
  * backup() runs mariadb-dump or mysqldump: see the comment above md_backup().
  */
@@ -74,7 +76,7 @@
 #define MD_SQL_MAX 512 /* the lock statements; names are at most MD_LOCK_NAME_MAX */
 #define MD_KNOWN_PARAMS                                                                            \
     "charset, connect_timeout, ssl-mode (or sslmode, tls), ssl-ca, ssl-capath, ssl-cert, "         \
-    "ssl-key, ssl-cipher, socket"
+    "ssl-key, ssl-cipher, socket, sql_mode"
 
 /* The URL's query parameters, by what they set. */
 enum md_param_id {
@@ -87,6 +89,7 @@ enum md_param_id {
     MD_SSL_KEY,
     MD_SSL_CIPHER,
     MD_SOCKET,
+    MD_SQL_MODE,
     MD_NPARAMS
 };
 
@@ -99,7 +102,7 @@ static const struct {
     {"tls", MD_SSL_MODE},          {"ssl_ca", MD_SSL_CA},
     {"ssl_capath", MD_SSL_CAPATH}, {"ssl_cert", MD_SSL_CERT},
     {"ssl_key", MD_SSL_KEY},       {"ssl_cipher", MD_SSL_CIPHER},
-    {"socket", MD_SOCKET},
+    {"socket", MD_SOCKET},         {"sql_mode", MD_SQL_MODE},
 };
 
 /* TLS levels, weakest first; MD_TLS_DEFAULT leaves the client library's default. */
@@ -289,7 +292,7 @@ md_prefix(strata_error *err, const char *what, int rc)
     if (err == NULL || rc == STRATA_OK)
         return rc;
     memcpy(msg, err->message, sizeof(msg));
-    snprintf(err->message, sizeof(err->message), "%s: %.1000s", what, msg);
+    snprintf(err->message, sizeof(err->message), "%s: %.900s", what, msg);
     return rc;
 }
 
@@ -610,6 +613,20 @@ md_close(strata_conn *c)
     free(c);
 }
 
+static int md_exec(strata_conn *c, const char *sql, size_t len, strata_error *err);
+
+/* SET SESSION sql_mode from the URL's sql_mode parameter, before describe() reads it. */
+static int
+md_set_sql_mode(strata_conn *c, const char *mode, strata_error *err)
+{
+    char quoted[MD_SQL_MAX], sql[MD_SQL_MAX + 32];
+
+    if (md_quote_literal(c, mode, quoted, sizeof(quoted)) >= sizeof(quoted))
+        return md_error(err, STRATA_USAGE, "the sql_mode in the URL is too long");
+    snprintf(sql, sizeof(sql), "SET SESSION sql_mode = %s", quoted);
+    return md_prefix(err, "cannot set sql_mode from the URL", md_exec(c, sql, strlen(sql), err));
+}
+
 /*
  * Opens a connection; *out is the caller's until md_close(). Messages never show the
  * password: the core prefixes them with the redacted URL.
@@ -648,6 +665,8 @@ md_connect(const strata_url *url, const strata_connect_options *opts, strata_con
     rc = md_check_tls(c, &p, err);
     if (rc == STRATA_OK)
         rc = md_check_charset(c, &p, err);
+    if (rc == STRATA_OK && p.value[MD_SQL_MODE] != NULL)
+        rc = md_set_sql_mode(c, p.value[MD_SQL_MODE], err);
     if (rc == STRATA_OK && c->mysql->db != NULL && (c->home = strdup(c->mysql->db)) == NULL)
         rc = md_error(err, STRATA_ERROR, "cannot connect: out of memory");
     if (rc != STRATA_OK)

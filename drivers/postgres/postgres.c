@@ -921,19 +921,82 @@ pg_check_params(const strata_url *url, const char **schema, strata_error *err)
          : (none))
 
 /*
+ * A URL's list of hosts ("h1:5432,h2,[::1]:5433") as libpq's host and port keywords take
+ * it: "h1,h2,::1" and "5432,,5433" (an empty port is the default). Both NULL for one host.
+ */
+typedef struct pg_hosts {
+    char *hosts; /* owned */
+    char *ports; /* owned */
+} pg_hosts;
+
+static void
+pg_hosts_free(pg_hosts *h)
+{
+    free(h->hosts);
+    free(h->ports);
+}
+
+/* Splits list into h (allocated); returns 0, or -1 when memory runs out. */
+static int
+pg_split_hosts(const char *list, pg_hosts *h)
+{
+    size_t n = strlen(list) + 1;
+    char *hp, *pp;
+    const char *p = list;
+
+    h->hosts = hp = malloc(n); /* freed by pg_hosts_free */
+    h->ports = pp = malloc(n);
+    if (hp == NULL || pp == NULL)
+        return -1;
+    while (*p != '\0') {
+        size_t len = strcspn(p, ",");
+        const char *end = p + len, *colon = NULL, *host = p, *host_end;
+        if (*p == '[') { /* [ipv6]:port */
+            host = p + 1;
+            host_end = memchr(host, ']', (size_t)(end - host));
+            if (host_end == NULL)
+                host_end = end;
+            colon = host_end + 1 < end && host_end[1] == ':' ? host_end + 1 : NULL;
+        } else {
+            colon = memchr(p, ':', len);
+            host_end = colon != NULL ? colon : end;
+        }
+        memcpy(hp, host, (size_t)(host_end - host));
+        hp += host_end - host;
+        if (colon != NULL) {
+            memcpy(pp, colon + 1, (size_t)(end - colon - 1));
+            pp += end - colon - 1;
+        }
+        p = *end == ',' ? end + 1 : end;
+        if (*end == ',') {
+            *hp++ = ',';
+            *pp++ = ',';
+        }
+    }
+    *hp = '\0';
+    *pp = '\0';
+    return 0;
+}
+
+/*
  * Fills kv from the URL and the options, in the order libpq lets later keywords win: the
  * URL's parts, then the defaults, then the URL's parameters, then client_encoding. port and
  * timeout are buffers for numbers; kv points into them and into url.
  */
 static void
 pg_keywords(const strata_url *url, const strata_connect_options *opts, pg_kv *kv, char *port,
-            size_t port_size, char *timeout, size_t timeout_size)
+            size_t port_size, char *timeout, size_t timeout_size, const pg_hosts *hosts)
 {
     long timeout_ms = PG_OPT(opts, connect_timeout_ms, 0);
     size_t i;
 
-    pg_kv_add(kv, "host", url->host);
-    if (url->port > 0) {
+    if (hosts->hosts != NULL) { /* several hosts: libpq tries them in turn */
+        pg_kv_add(kv, "host", hosts->hosts);
+        pg_kv_add(kv, "port", hosts->ports);
+    } else {
+        pg_kv_add(kv, "host", url->host);
+    }
+    if (hosts->hosts == NULL && url->port > 0) {
         snprintf(port, port_size, "%d", url->port);
         pg_kv_add(kv, "port", port);
     }
@@ -978,7 +1041,8 @@ pg_connect_failed(PGconn *pg, strata_error *err)
 static int
 pg_use_schema(strata_conn *c, const char *schema, strata_error *err)
 {
-    char *lit = pg_quoted(c, pg_quote_literal, schema), *ident = pg_quoted(c, pg_quote_ident, schema);
+    char *lit = pg_quoted(c, pg_quote_literal, schema),
+         *ident = pg_quoted(c, pg_quote_ident, schema);
     size_t size = (lit != NULL ? strlen(lit) : 0) + 2 * (ident != NULL ? strlen(ident) : 0) + 96;
     char *sql = malloc(size), got[32];
     int rc;
@@ -1123,6 +1187,7 @@ pg_connect(const strata_url *url, const strata_connect_options *opts, strata_con
     const char *schema = NULL, *opt_schema = PG_OPT(opts, schema, NULL);
     char port[16], timeout[32];
     pg_kv kv = {0};
+    pg_hosts hosts = {0};
     strata_conn *c = NULL;
     int rc;
 
@@ -1137,11 +1202,13 @@ pg_connect(const strata_url *url, const strata_connect_options *opts, strata_con
     kv.keys = calloc(url->nparams + PG_FIXED_KEYWORDS + 1, sizeof(*kv.keys));
     kv.values = calloc(url->nparams + PG_FIXED_KEYWORDS + 1, sizeof(*kv.values));
     c = calloc(1, sizeof(*c));
-    if (kv.keys == NULL || kv.values == NULL || c == NULL) {
+    if (kv.keys == NULL || kv.values == NULL || c == NULL ||
+        (url->host != NULL && strchr(url->host, ',') != NULL &&
+         pg_split_hosts(url->host, &hosts) != 0)) {
         rc = pg_error(err, STRATA_ERROR, "cannot connect: out of memory");
         goto fail;
     }
-    pg_keywords(url, opts, &kv, port, sizeof(port), timeout, sizeof(timeout));
+    pg_keywords(url, opts, &kv, port, sizeof(port), timeout, sizeof(timeout), &hosts);
     c->pg = PQconnectdbParams(kv.keys, kv.values, 0); /* 0: dbname is a name, not conninfo */
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         rc = pg_connect_failed(c->pg, err);
@@ -1153,12 +1220,14 @@ pg_connect(const strata_url *url, const strata_connect_options *opts, strata_con
         goto fail;
     free(kv.keys);
     free(kv.values);
+    pg_hosts_free(&hosts);
     *out = c;
     return STRATA_OK;
 
 fail:
     free(kv.keys);
     free(kv.values);
+    pg_hosts_free(&hosts);
     pg_close(c);
     return rc;
 }
@@ -1498,9 +1567,9 @@ pg_describe(strata_conn *c, strata_describe *out, strata_error *err)
     out->dialect = "postgres";
     out->dialect_aliases = pg_dialect_aliases;
     out->caps = PG_CAPS;
-    out->lexer_rules = STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS | STRATA_LEX_NESTED_COMMENTS |
-                       STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS |
-                       STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS;
+    out->lexer_rules = STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS |
+                       STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META |
+                       STRATA_LEX_ATOMIC_BLOCKS | STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS;
     if (pg_escape_strings(c))
         out->lexer_rules |= STRATA_LEX_STRINGS_ESCAPE;
     out->no_transaction_patterns = pg_no_transaction;

@@ -79,6 +79,17 @@ typedef void (*strata_event_fn)(void *ctx, const strata_event *event);
 
 /* ---------------------------------------------------------------- opening */
 
+/*
+ * A migration file compiled into the program (`strata embed DIR > migrations.c` writes an
+ * array of them, ending with a NULL path). path is relative to the migrations folder, as
+ * on disk ("001_init.up.sql", "postgres/002_x.sql"); data holds size bytes.
+ */
+typedef struct strata_embedded_file {
+    const char *path;
+    const char *data;
+    size_t size;
+} strata_embedded_file;
+
 typedef struct strata_options {
     uint32_t size;            /* set by strata_options_init */
     const char *database_url; /* required: sqlite:strata.db, postgres://..., ... */
@@ -100,6 +111,9 @@ typedef struct strata_options {
     /* The caller only reads: a file database that does not exist is an error instead of
      * being created, and no history tables are created. */
     int read_only;
+    /* Migrations compiled into the program, read instead of the folder dir (which then only
+     * names them in messages); NULL: the folder. Must outlive the session. */
+    const strata_embedded_file *embedded;
 } strata_options;
 
 /* Fills o with the defaults above. */
@@ -111,6 +125,14 @@ STRATA_API void strata_options_init(strata_options *o);
  * STRATA_ERROR (connection refused, ...); messages never show a password.
  */
 STRATA_API int strata_open(const strata_options *o, strata **out, strata_error *err);
+/*
+ * strata_open(), tried again every 250 ms while the database does not accept connections
+ * (a server starting, a container coming up), for up to timeout_ms (<0: forever). Returns
+ * as strata_open() does; a usage error (bad URL, no driver) returns at once, and when the
+ * time is up the last error comes back with a hint saying how long it waited.
+ */
+STRATA_API int strata_open_wait(const strata_options *o, long timeout_ms, strata **out,
+                                strata_error *err);
 /* Closes the connection and unloads nothing (drivers stay loaded). NULL is a no-op. */
 STRATA_API void strata_close(strata *s);
 
@@ -320,6 +342,15 @@ typedef struct strata_driver_list {
 STRATA_API int strata_list_drivers(const char *driver_dir, strata_driver_list **out,
                                    strata_error *err);
 STRATA_API void strata_driver_list_free(strata_driver_list *l);
+
+/*
+ * Writes C source to out that compiles the migrations of dir into a program: an array
+ * `const strata_embedded_file symbol[]` (ending with a NULL path) holding every regular
+ * file under dir but hidden ones, sorted by path, to pass as strata_options.embedded. The
+ * folder is read as strata reads it first: a set strata would refuse is refused here
+ * (STRATA_VALIDATION, naming the file). symbol must be a C identifier.
+ */
+STRATA_API int strata_embed(FILE *out, const char *dir, const char *symbol, strata_error *err);
 
 /* ---------------------------------------------------------------- reports */
 

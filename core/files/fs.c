@@ -1,0 +1,179 @@
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "util.h"
+
+static _Thread_local const strata_fs_set *current;
+
+const strata_fs_set *
+strata_fs_use(const strata_fs_set *set)
+{
+    const strata_fs_set *before = current;
+    current = set;
+    return before;
+}
+
+/* The part of path below the set's root ("" for the root itself), or NULL when path is not
+ * under it (or no set is in use). */
+static const char *
+below_root(const char *path)
+{
+    if (current == NULL)
+        return NULL;
+    size_t n = strlen(current->root);
+    while (n > 1 && current->root[n - 1] == '/')
+        n--;
+    if (strncmp(path, current->root, n) != 0)
+        return NULL;
+    if (path[n] == '\0')
+        return path + n;
+    return path[n] == '/' ? path + n + 1 : NULL;
+}
+
+static const strata_embedded_file *
+find_file(const char *rel)
+{
+    for (const strata_embedded_file *f = current->files; f->path != NULL; f++)
+        if (strcmp(f->path, rel) == 0)
+            return f;
+    return NULL;
+}
+
+/* True when some file of the set lies below the folder rel ("" is the root). */
+static int
+is_folder(const char *rel)
+{
+    size_t n = strlen(rel);
+    for (const strata_embedded_file *f = current->files; f->path != NULL; f++)
+        if (n == 0 || (strncmp(f->path, rel, n) == 0 && f->path[n] == '/'))
+            return 1;
+    return n == 0;
+}
+
+FILE *
+strata_fs_fopen(const char *path)
+{
+    const char *rel = below_root(path);
+    if (rel == NULL)
+        return fopen(path, "rb");
+    const strata_embedded_file *f = find_file(rel);
+    if (f == NULL) {
+        errno = is_folder(rel) ? EISDIR : ENOENT;
+        return NULL;
+    }
+    if (f->size == 0) /* fmemopen() refuses a zero size: an empty stream of one's own */
+        return fopen("/dev/null", "rb");
+    return fmemopen((void *)f->data, f->size, "rb");
+}
+
+struct strata_fs_dir {
+    DIR *disk;                        /* reading the disk, else the set */
+    char *rel;                        /* the folder below the root, "" for the root */
+    const strata_embedded_file *next; /* the next file of the set to look at */
+    char **seen;                      /* names returned so far (a folder comes once) */
+    size_t nseen;
+};
+
+strata_fs_dir *
+strata_fs_opendir(const char *path)
+{
+    const char *rel = below_root(path);
+    strata_fs_dir *d;
+    if (rel == NULL) {
+        DIR *disk = opendir(path);
+        if (disk == NULL)
+            return NULL;
+        d = strata_xcalloc(1, sizeof(*d));
+        d->disk = disk;
+        return d;
+    }
+    if (!is_folder(rel) || find_file(rel) != NULL) {
+        errno = find_file(rel) != NULL ? ENOTDIR : ENOENT;
+        return NULL;
+    }
+    d = strata_xcalloc(1, sizeof(*d));
+    d->rel = strata_xstrdup(rel);
+    d->next = current->files;
+    return d;
+}
+
+static int
+seen(strata_fs_dir *d, const char *name, size_t n)
+{
+    for (size_t i = 0; i < d->nseen; i++)
+        if (strlen(d->seen[i]) == n && strncmp(d->seen[i], name, n) == 0)
+            return 1;
+    return 0;
+}
+
+const char *
+strata_fs_readdir(strata_fs_dir *d)
+{
+    if (d->disk != NULL) {
+        struct dirent *e = readdir(d->disk);
+        return e != NULL ? e->d_name : NULL;
+    }
+    size_t n = strlen(d->rel);
+    for (; d->next->path != NULL; d->next++) {
+        const char *p = d->next->path;
+        if (n > 0 && (strncmp(p, d->rel, n) != 0 || p[n] != '/'))
+            continue;
+        const char *name = n > 0 ? p + n + 1 : p;
+        size_t len = strcspn(name, "/"); /* a file here, or the folder it is in */
+        if (seen(d, name, len))
+            continue;
+        d->seen = strata_xrealloc(d->seen, (d->nseen + 1) * sizeof(*d->seen));
+        d->seen[d->nseen++] = strata_xstrndup(name, len);
+        d->next++;
+        return d->seen[d->nseen - 1];
+    }
+    return NULL;
+}
+
+void
+strata_fs_closedir(strata_fs_dir *d)
+{
+    if (d == NULL)
+        return;
+    if (d->disk != NULL)
+        closedir(d->disk);
+    for (size_t i = 0; i < d->nseen; i++)
+        free(d->seen[i]);
+    free(d->seen);
+    free(d->rel);
+    free(d);
+}
+
+int
+strata_fs_stat(const char *path, struct stat *st)
+{
+    const char *rel = below_root(path);
+    if (rel == NULL)
+        return stat(path, st);
+    memset(st, 0, sizeof(*st));
+    const strata_embedded_file *f = find_file(rel);
+    if (f != NULL) {
+        st->st_mode = S_IFREG | 0444;
+        st->st_size = (off_t)f->size;
+        return 0;
+    }
+    if (is_folder(rel)) {
+        st->st_mode = S_IFDIR | 0555;
+        return 0;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+int
+strata_fs_lstat(const char *path, struct stat *st)
+{
+    return below_root(path) != NULL ? strata_fs_stat(path, st) : lstat(path, st);
+}

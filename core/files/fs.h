@@ -1,0 +1,41 @@
+/*
+ * Where migration files are read from: the disk, or a set of files compiled into the
+ * program (strata embed, strata_options.embedded). The readers of core/files/ open, list and
+ * examine files only through these calls; while a set is in use on the thread
+ * (strata_fs_use), paths under its root are looked up in the set and nothing else is
+ * found there.
+ */
+#ifndef STRATA_FS_H
+#define STRATA_FS_H
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <strata/strata.h>
+
+/* The set in use: paths root/REL name the file of the set whose path is REL. */
+typedef struct strata_fs_set {
+    const char *root;
+    const strata_embedded_file *files; /* ends with a NULL path */
+} strata_fs_set;
+
+/* Makes set (NULL: the disk) the one this thread reads; returns the one it replaces, for
+ * putting it back. */
+const strata_fs_set *strata_fs_use(const strata_fs_set *set);
+
+/* fopen(path, "rb"); an embedded file is read from memory. NULL with errno set. */
+FILE *strata_fs_fopen(const char *path);
+
+typedef struct strata_fs_dir strata_fs_dir;
+/* Lists a folder; NULL with errno set when there is none. */
+strata_fs_dir *strata_fs_opendir(const char *path);
+/* The next entry's name (valid until the next call), NULL at the end. */
+const char *strata_fs_readdir(strata_fs_dir *d);
+void strata_fs_closedir(strata_fs_dir *d);
+
+/* stat(2) and lstat(2); an embedded file is a regular file of its size, a folder of the set
+ * a directory. */
+int strata_fs_stat(const char *path, struct stat *st);
+int strata_fs_lstat(const char *path, struct stat *st);
+
+#endif
