@@ -960,7 +960,7 @@ on_squote(strata_lexer *lx)
     if ((lx->rules & STRATA_LEX_E_STRINGS) && p > s && (b[p - 1] | 0x20) == 'e' &&
         (p - 1 == s || !lx->identc[b[p - 2]]))
         return open_quote(lx, p - 1, '\'', Q_ESTRING, 1, 1);
-    if (lx->rules & STRATA_LEX_STD_STRINGS) {
+    if (lx->rules & (STRATA_LEX_STD_STRINGS | STRATA_LEX_STRINGS_ESCAPE)) {
         if (lx->scs_wait)
             scs_seek(lx, p);
         if (lx->sc.backslash_strings && !strata_sql_standard_prefix(&lx->sc, b, s, p))
@@ -1558,6 +1558,8 @@ strata_lexer_new(uint32_t rules, const char *const *no_tx_patterns, strata_read_
     lx->read = read;
     lx->ctx = ctx;
     lx->sc.rules = rules;
+    /* the server's standard_conforming_strings is off: '...' takes backslashes from the start */
+    lx->sc.backslash_strings = (rules & STRATA_LEX_STRINGS_ESCAPE) != 0;
     lx->sc.idents = lx->idents;
     lx->sc.identc = lx->identc;
     lx->bol0 = 1;

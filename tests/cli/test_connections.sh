@@ -52,6 +52,15 @@ elif [ -f "$drivers/postgres.so" ]; then
     expect_code 0 "postgres, scs off: and rolls it back"
     psql "$pg" -X -q -c "DROP TABLE IF EXISTS $table, ${table}_events, ${table}_meta" >/dev/null 2>&1
 
+    # the lexer reads '...' as the session does: with scs off, \' does not end the string
+    mkdir -p e
+    printf "CREATE TABLE conn_%s_e (v TEXT);\nINSERT INTO conn_%s_e VALUES ('it\\\\'s; here');\n" "$$" "$$" >e/001_escape.up.sql
+    run "$strata" --database "$off" --dir e --table "${table}e" up
+    expect_code 0 "postgres, scs off: a '...' string with \\' and ; splits as the server reads it"
+    got=$(psql "$pg" -X -A -t -c "SELECT v FROM conn_$$_e")
+    expect_eq "$got" "it's; here" "postgres, scs off: and stores what the server made of it"
+    psql "$pg" -X -q -c "DROP TABLE IF EXISTS conn_$$_e, ${table}e, ${table}e_events, ${table}e_meta" >/dev/null 2>&1
+
     # libpq multi-host URLs: the first host refuses, the second serves
     multi=$(sed -E 's|@([^:/@]+):([0-9]+)/|@127.0.0.1:1,\1:\2/|' <<<"$pg")
     run "$strata" --database "$multi" --dir m --table "$table" status
