@@ -274,16 +274,26 @@ static struct {
     strata_describe info;
 } dt_conns[DT_MAX_CONNS];
 
+/* What *out holds while connect() runs: connect() must set it, NULL on failure. */
+static strata_conn *const dt_poison = (strata_conn *)&dt_conns;
+
 int
 dt_connect(const strata_url *url, const strata_connect_options *opts, strata_conn **out,
            strata_error *err)
+{
+    return dt_connect_setup(url, opts, NULL, out, err);
+}
+
+int
+dt_connect_setup(const strata_url *url, const strata_connect_options *opts, const char *setup,
+                 strata_conn **out, strata_error *err)
 {
     strata_connect_options none = {.size = sizeof(none)};
     strata_describe info;
     int rc, i, slot = -1;
 
     dt_error_init(err);
-    *out = NULL;
+    *out = dt_poison;
     CU_ASSERT_PTR_NOT_NULL_FATAL(dt_drv);
     rc = dt_drv->connect(url, opts != NULL ? opts : &none, out, err);
     if (rc != STRATA_OK) {
@@ -291,7 +301,13 @@ dt_connect(const strata_url *url, const strata_connect_options *opts, strata_con
         *out = NULL;
         return rc;
     }
-    CU_ASSERT_PTR_NOT_NULL_FATAL(*out);
+    CU_ASSERT_FATAL(*out != NULL && *out != dt_poison);
+    if (setup != NULL && (rc = dt_exec(*out, setup, err)) != STRATA_OK) {
+        fprintf(stderr, "%s after connect(): %s\n", setup, err->message);
+        dt_drv->close(*out);
+        *out = NULL;
+        return rc;
+    }
     memset(&info, 0, sizeof(info));
     info.size = sizeof(info);
     rc = dt_drv->describe(*out, &info, err);

@@ -80,6 +80,14 @@ int dt_connect(const strata_url *url, const strata_connect_options *opts, strata
                strata_error *err);
 
 /*
+ * As dt_connect(), with the SQL text setup (NULL: none) run through exec() between connect()
+ * and describe(), as a driver's URL parameter for session settings would: for a session whose
+ * settings change what describe() must say. A failing setup closes the connection.
+ */
+int dt_connect_setup(const strata_url *url, const strata_connect_options *opts, const char *setup,
+                     strata_conn **out, strata_error *err);
+
+/*
  * What describe() said of c, a connection from dt_connect() not yet given to dt_close();
  * NULL (and a failed assertion) for any other. The strings are the driver's, valid until
  * the connection is closed.
