@@ -57,9 +57,12 @@ test_refusals(void)
 {
     ASSERT_STR(refusal("noentry"), "no strata_driver_entry symbol: not a strata driver");
     ASSERT_CONTAINS(refusal("badabi"), "built for driver ABI 99, this strata speaks ABI 2");
-    ASSERT_STR(refusal("small"), "struct strata_driver is 16 bytes, ABI 2 needs at least 240; "
-                                 "rebuild it against this strata's driver.h");
-    CU_ASSERT_EQUAL(STRATA_DRIVER_SIZE_V2, 240); /* the number the message above names */
+    char want[256];
+    snprintf(want, sizeof(want),
+             "struct strata_driver is 16 bytes, ABI 2 needs at least %zu; rebuild it against "
+             "this strata's driver.h",
+             (size_t)STRATA_DRIVER_SIZE_V2);
+    ASSERT_STR(refusal("small"), want);
     ASSERT_STR(refusal("nullslot"), "required member 'connect' is NULL");
     ASSERT_STR(refusal("wrongname"),
                "declares the name 'someoneelse' but the file is wrongname.so; the two must match");
