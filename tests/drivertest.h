@@ -4,6 +4,9 @@
  * the driver logs. The integration test of each driver loads its plugin here and calls it
  * through the helpers below. One plugin at a time; the helpers use the loaded one.
  *
+ * Connections are opened as the core opens them (ABI 2): connect(), then describe() right
+ * after; the description is kept for the connection (dt_connect(), dt_described()).
+ *
  * Thread rule: dt_load(), dt_unload() and the statement helpers run on the test's main
  * thread; the host (what the driver calls back) may be used from any thread.
  */
@@ -16,7 +19,12 @@
 
 /* ---- loading ---- */
 
-/* The host every driver under test receives: log() records and prints, set_error() formats. */
+/*
+ * The host every driver under test receives, with every member of the version-2 layout:
+ * log() records and prints; set_error() and db_error() fill an error as driver.h says (as far
+ * as err->size covers, keeping size); whoami() says "strata-test@drivertest"; run_tool()
+ * refuses (STRATA_ERROR: the driver tests run no tools); find_program() finds nothing.
+ */
 extern const strata_host dt_host;
 
 /*
@@ -52,6 +60,42 @@ int dt_log_count(int level);
  * is ours, overwritten by the next line at that level.
  */
 const char *dt_last_log(int level);
+
+/* ---- errors ---- */
+
+/* Empties *err and sets its size, as STRATA_ERROR_INIT does: what a caller of a driver does
+ * before each call. */
+void dt_error_init(strata_error *err);
+
+/* ---- connections ---- */
+
+/*
+ * Connects to url through the loaded driver (opts NULL: a zeroed strata_connect_options with
+ * its size set) and, as the core does, calls describe() right after, on a zero-filled
+ * strata_describe with its size set. Returns connect()'s status when it fails (*out NULL),
+ * describe()'s when that fails (the connection closed, *out NULL), else STRATA_OK. *err is
+ * initialised first. The description is kept for the connection until dt_close().
+ */
+int dt_connect(const strata_url *url, const strata_connect_options *opts, strata_conn **out,
+               strata_error *err);
+
+/*
+ * As dt_connect(), with the SQL text setup (NULL: none) run through exec() between connect()
+ * and describe(), as a driver's URL parameter for session settings would: for a session whose
+ * settings change what describe() must say. A failing setup closes the connection.
+ */
+int dt_connect_setup(const strata_url *url, const strata_connect_options *opts, const char *setup,
+                     strata_conn **out, strata_error *err);
+
+/*
+ * What describe() said of c, a connection from dt_connect() not yet given to dt_close();
+ * NULL (and a failed assertion) for any other. The strings are the driver's, valid until
+ * the connection is closed.
+ */
+const strata_describe *dt_described(const strata_conn *c);
+
+/* Closes c through the driver (NULL is a no-op, as for close()) and forgets its description. */
+void dt_close(strata_conn *c);
 
 /* ---- statements through the loaded driver ---- */
 
@@ -91,5 +135,27 @@ const char *dt_text(strata_conn *c, const char *sql, char *out, size_t size);
 
 /* A monotonic clock in milliseconds, for timing lock waits. */
 long long dt_now_ms(void);
+
+/* ---- checks every driver passes on its real database ---- */
+
+/*
+ * The types c's describe() gave make tables that behave as driver.h documents them, created
+ * as the core creates its history tables (table_options appended): table_s holds a STRING(64)
+ * primary key (a second equal key refused), TEXT of 5000 characters, the INTEGER 2147483647,
+ * the BIGINT 9007199254740993 and the TIMESTAMP '2024-02-29 23:59:58', each read back exactly;
+ * in table_a a SERIAL column numbers two rows itself (1, 2). Both tables are left behind.
+ */
+void dt_check_types(strata_conn *c, const char *table_s, const char *table_a);
+
+/*
+ * Round-trips each of texts (n of them) through c's quoting: for text i, a table named
+ * <prefix><i> gets one column named quote_ident(text) of the TEXT type, an INSERT of
+ * quote_literal(text) and a SELECT of that column, which must give the text back byte for
+ * byte. When column_sql is not NULL it is a printf format taking the table's name (%s), a
+ * query of the database's catalogue giving the table's column names: the one column must be
+ * named the text. With idents 0 the column is named "v" and only literals are round-tripped.
+ */
+void dt_check_round_trip(strata_conn *c, const char *prefix, const char *const *texts, size_t n,
+                         int idents, const char *column_sql);
 
 #endif

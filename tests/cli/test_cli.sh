@@ -45,10 +45,38 @@ run "$strata" drivers
 expect_code 0 "strata drivers"
 expect_out "sqlite" "the SQLite driver is found from the build tree"
 run "$strata" drivers --driver-dir "$plugins"
-expect_out "refused (6)" "the six broken test plugins are refused"
+expect_code 0 "strata drivers lists refused plugins without failing"
+expect_out "refused (10)" "the ten broken test plugins are refused"
 expect_out "badabi.so: built for driver ABI 99" "a refused plugin is listed with its reason"
+expect_out "abi1.so: built for driver ABI 1, which this strata no longer loads" "an ABI-1 plugin is told it is no longer loaded"
+expect_out "rebuild it against this strata's driver.h" "... and to rebuild"
+expect_out "several.so: required members 'connect', 'describe' are NULL; declares the name 'plural'" "every reason of a refusal, on one line"
+expect_out "refuse.so: the refuse driver's entry declined to load: refuse: this plugin always declines" "a declining entry is quoted"
+expect_out "badshape.so: url_shape is 4" "a url_shape out of range"
 run "$strata" drivers --json
 expect_out '"schema":"strata.drivers/1"' "drivers --json"
+expect_out '"url_shape":"file"' "drivers --json gives the URL shape"
+
+# ---- drivers --check: a refused plugin on the path fails the run; --json carries the reasons
+run env STRATA_DRIVER_PATH="$plugins:$STRATA_DRIVER_PATH" "$strata" drivers --check
+expect_code 1 "drivers --check with refused plugins on STRATA_DRIVER_PATH"
+expect_out "10 driver plugins refused" "drivers --check counts the refused plugins"
+expect_out "abi1.so: built for driver ABI 1" "drivers --check lists the reasons"
+run "$strata" drivers --check
+expect_code 0 "drivers --check when every plugin found loads"
+expect_no "refused" "no plugin refused on the build tree's path"
+jsonout=$(env STRATA_DRIVER_PATH="$plugins:$STRATA_DRIVER_PATH" "$strata" drivers --json --check 2>/dev/null)
+code=$?
+out=$jsonout
+expect_code 1 "drivers --json --check with refused plugins"
+expect_out '"name":"abi1"' "drivers --json lists the refused plugin"
+expect_out '"refused":"built for driver ABI 1, which this strata no longer loads' "drivers --json carries the ABI-1 reason"
+expect_out '"refused":"required members '"'"'connect'"'"', '"'"'describe'"'"' are NULL; declares the name '"'"'plural'"'"'' "drivers --json carries every reason of a refusal"
+expect_out '"refused":"the refuse driver'"'"'s entry declined to load: refuse: this plugin always declines"' "drivers --json carries the entry's own words"
+if command -v python3 >/dev/null; then
+    python3 -c 'import json, sys; d = json.load(sys.stdin); r = [x for x in d["drivers"] if x["refused"]]; sys.exit(0 if len(r) == 10 and all(x["version"] is None for x in r) else 1)' <<<"$jsonout" &&
+        ok "drivers --json is valid JSON with ten refused plugins" || not_ok "drivers --json is valid JSON with ten refused plugins"
+fi
 
 # ---- the demo migrations on the embedded default (sqlite:strata.db, ./migrations)
 cp -r "$srcdir/migrations" .
@@ -87,8 +115,19 @@ expect_code 0 "up -q"
 # ---- global options before or after the command, env vars
 mkdir other
 cp migrations/001_* other/
+: > other.db # an empty file is an empty database; status creates none
 run "$strata" status --database sqlite:other.db --dir other
 expect_out "1 pending" "--database and --dir after the command"
+
+# ---- commands that only read create no database
+run "$strata" status --database sqlite:absent.db --dir other
+expect_code 1 "status on a missing database file"
+expect_out "no database file absent.db" "status names the missing file"
+[ ! -e absent.db ] && ok "status created no database file" || not_ok "status created absent.db"
+run "$strata" validate --database sqlite:absent.db --dir other
+[ ! -e absent.db ] && ok "validate created no database file" || not_ok "validate created absent.db"
+run "$strata" history --database sqlite:absent.db --dir other
+[ ! -e absent.db ] && ok "history created no database file" || not_ok "history created absent.db"
 run env DATABASE_URL=sqlite:other.db STRATA_DIR=other "$strata" up
 expect_code 0 "DATABASE_URL and STRATA_DIR"
 run sqlite3 other.db "SELECT count(*) FROM strata_migrations"
@@ -156,6 +195,7 @@ resume_case sqlite sqlite:resume.db
 
 # ---- operating commands: status --check, redo, history, mark, validate --require-down, wait
 mkdir ops && cp migrations/00[1-3]_* ops/
+: > ops.db
 run "$strata" --database sqlite:ops.db --dir ops status --check
 expect_code 3 "status --check with pending migrations"
 expect_out "3 migration(s) pending (--check)" "status --check says how many"
@@ -186,6 +226,7 @@ run "$strata" --database sqlite:ops.db --dir ops validate --require-down
 expect_code 3 "validate --require-down fails on it"
 mv ops/003_create_security_events.up.sql ops/005_create_security_events.up.sql
 mv ops/003_create_security_events.down.sql ops/005_create_security_events.down.sql
+: > gap.db
 run "$strata" --database sqlite:gap.db --dir ops validate
 expect_out "no migration numbered between 002 and 005" "validate warns about a gap in sequence numbers"
 run "$strata" --database 'postgres://u:s3cr3t@127.0.0.1:1/x' wait --timeout 600ms
@@ -245,8 +286,10 @@ expect_code 0 "up on strata.conf's default environment"
 [ -f envs/dev.db ] && ok "default_env chose dev.db" || not_ok "default_env ignored"
 run env -C envs STRATA_ENV=prod "$strata" up --to 002
 [ -f envs/prod.db ] && ok "STRATA_ENV chose prod.db" || not_ok "STRATA_ENV ignored"
+: > envs/flag.db
 run env -C envs STRATA_ENV=prod "$strata" --database sqlite:flag.db status
-[ -f envs/flag.db ] && ok "--database beats strata.conf" || not_ok "--database lost to strata.conf"
+expect_code 0 "status with --database and strata.conf"
+expect_out "database sqlite:flag.db," "--database beats strata.conf"
 run env -C envs DATABASE_URL=sqlite:env.db "$strata" --env prod status
 grep -q "sqlite:env.db" <<<"$out" && ok "DATABASE_URL beats strata.conf" || not_ok "DATABASE_URL lost to strata.conf"
 run env -C envs DATABASE_URL=sqlite:env.db "$strata" status --all-envs
@@ -298,7 +341,11 @@ run "$strata" --database 'postgres://app:s3cret@127.0.0.1:1/app' status
 expect_no "s3cret" "a password in a network URL is never printed"
 run "$strata" --database 'nosuch://x' status
 expect_code 2 "an unknown driver"
-expect_out "no driver 'nosuch'" "the unknown driver is named"
+expect_out "no driver serves the URL scheme 'nosuch'" "the unknown scheme is named"
+expect_out "sqlite (sqlite:, sqlite3:)" "the schemes the drivers found serve are listed"
+run "$strata" --database 'strata.db' status
+expect_code 2 "a URL without a scheme"
+expect_out "\`strata drivers\` lists the schemes" "a URL without a scheme points at strata drivers"
 mkdir bad && printf 'CREATE TABLE x (a int);\n' > bad/create_x.sql
 run "$strata" --dir bad --database sqlite:bad.db up
 expect_code 3 "an unparseable file name"

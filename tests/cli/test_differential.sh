@@ -57,7 +57,7 @@ my() { mariadb --no-defaults --default-character-set=utf8mb4 -h "${hostport%:*}"
 fresh_db() { # NAME: a new database; prints its URL
     local name="strata_diff_$$_$1"
     case "$backend" in
-    sqlite) echo "sqlite:$work/$name.db" ;;
+    sqlite) : >"$work/$name.db" && echo "sqlite:$work/$name.db" ;; # created, as on a server
     postgres)
         psql "$admin" -X -q -c "CREATE DATABASE $name" >/dev/null || return 1
         echo "${admin%/*}/$name"

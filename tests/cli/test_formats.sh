@@ -27,7 +27,7 @@ hostport=""
 fresh_db() { # NAME: a database of that name, unique to this run
     local name="strata_fmt_$$_${1//-/_}"
     case "$backend" in
-    sqlite) echo "sqlite:$work/$name.db" ;;
+    sqlite) : >"$work/$name.db" && echo "sqlite:$work/$name.db" ;; # created, as on a server
     postgres)
         psql "$admin" -X -q -c "CREATE DATABASE $name" >/dev/null || return 1
         echo "${admin%/*}/$name"

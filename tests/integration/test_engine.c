@@ -130,6 +130,13 @@ url_with_password(const char *base, const char *password, char *out, size_t size
              u.port[0] ? ":" : "", u.port, u.database, u.query);
 }
 
+/* Printed where strata_up() returns a driver query()'s STRATA_NOT_FOUND for a failed
+ * migration statement (the drivers' exec() gives it, and the core passes it on). */
+#define KNOWN_BUG_NOT_FOUND                                                                        \
+    "\n    KNOWN BUG (drivers' exec() and core/engine/session.c strata_session_run): a migration " \
+    "statement naming a missing table makes strata_up() return STRATA_NOT_FOUND (7), a status "    \
+    "types.h gives a driver's query() alone, not STRATA_ERROR\n"
+
 /* ------------------------------------------------------------------ per-test state */
 
 static char *root; /* temp folder of the current test */
@@ -789,6 +796,8 @@ test_failure_leaves_nothing(void)
     strata_error err;
     size_t n;
     EXPECT_RC(up(NULL, &err, &n), STRATA_ERROR, &err);
+    if (err.status == STRATA_NOT_FOUND)
+        fprintf(stderr, KNOWN_BUG_NOT_FOUND);
     EXPECT_LONG(n, 3); /* the three before it stay applied */
     char expect[4400];
     snprintf(expect, sizeof(expect), "%s/011_broken.up.sql:3:", migdir);
@@ -972,6 +981,8 @@ test_dirty_protocol_and_force(void)
              "INSERT INTO missing_table VALUES (1);\n");
     strata_error err;
     EXPECT_RC(up(NULL, &err, NULL), STRATA_ERROR, &err);
+    if (err.status == STRATA_NOT_FOUND)
+        fprintf(stderr, KNOWN_BUG_NOT_FOUND);
     EXPECT_CONTAINS(err.message, "002_notx.up.sql:4:");
     /* where PostgreSQL reports the error (the table name), else the statement's start */
     EXPECT_CONTAINS(err.message,
@@ -1814,9 +1825,12 @@ test_bad_input(void)
     strata *s = NULL;
     o.database_url = "nosuchdb://x";
     EXPECT_RC(strata_open(&o, &s, &err), STRATA_USAGE, &err);
-    EXPECT_CONTAINS(err.message, "no driver 'nosuchdb'");
+    EXPECT_CONTAINS(err.message, "no driver serves the URL scheme 'nosuchdb'");
+    EXPECT_CONTAINS(err.message, "sqlite (sqlite:, sqlite3:)");
     o.database_url = "not a url";
     EXPECT_RC(strata_open(&o, &s, &err), STRATA_USAGE, &err);
+    EXPECT_CONTAINS(err.message, "has no scheme");
+    EXPECT_CONTAINS(err.message, "`strata drivers`");
     o.database_url = "sqlite:x.db?password=hunter2";
     CU_ASSERT_NOT_EQUAL(strata_open(&o, &s, &err), STRATA_OK);
     EXPECT_NOT_CONTAINS(err.message, "hunter2");
@@ -1844,6 +1858,141 @@ test_bad_input(void)
     EXPECT_LONG(table_exists("b"), 0);
 }
 
+/* strata_open on o, which must fail with status and a message holding none of secrets. */
+static void
+open_fails_at(int line, strata_options *o, int status, const char *needle,
+              const char *const *secrets)
+{
+    strata *s = (strata *)&s;
+    strata_error err = STRATA_ERROR_INIT;
+    int rc = strata_open(o, &s, &err);
+    check_at(rc == status, line, "strata_open returns %d (it returned %d: %s)", status, rc,
+             err.message);
+    check_at(s == NULL, line, "strata_open leaves *out NULL on failure");
+    if (needle != NULL)
+        check_at(strstr(err.message, needle) != NULL, line, "\"%s\" holds \"%s\"", err.message,
+                 needle);
+    for (; secrets != NULL && *secrets != NULL; secrets++)
+        check_at(strstr(err.message, *secrets) == NULL && strstr(err.hint, *secrets) == NULL, line,
+                 "\"%s\" does not show a password", err.message);
+}
+#define OPEN_FAILS(o, status, needle, secrets) open_fails_at(__LINE__, o, status, needle, secrets)
+
+/* strata_open on o, which must work; then strata_status, which must work too. */
+static void
+open_works_at(int line, strata_options *o)
+{
+    strata *s = NULL;
+    strata_error err = STRATA_ERROR_INIT;
+    strata_status_report *r = NULL;
+    int rc = strata_open(o, &s, &err);
+    check_at(rc == STRATA_OK, line, "strata_open works (it returned %d: %s)", rc, err.message);
+    if (rc == STRATA_OK) {
+        rc = strata_status(s, &r, &err);
+        check_at(rc == STRATA_OK, line, "strata_status works (it returned %d: %s)", rc,
+                 err.message);
+    }
+    strata_status_report_free(r);
+    strata_close(s);
+}
+#define OPEN_WORKS(o) open_works_at(__LINE__, o)
+
+/*
+ * A password given apart from the URL (strata_options.password, from --password-file) goes
+ * to a server driver's connection and to no other: a file URL takes none, and a URL with its
+ * own is refused rather than second-guessed. Without either, the variable the driver names
+ * (MySQL: MYSQL_PWD) is read; another driver's variable is not.
+ */
+static void
+test_password_apart(void)
+{
+    NEED_DATABASE();
+    write_demo();
+    strata_options o;
+    options(&o);
+    static const char *const pw[] = {"Apart-Pw-1", NULL};
+    if (backend == B_SQLITE) {
+        o.password = "Apart-Pw-1";
+        OPEN_FAILS(&o, STRATA_USAGE, "takes no password apart from its own text", pw);
+        return;
+    }
+    url_parts u;
+    CU_ASSERT_FATAL(parse_url(url, &u) == 0 && u.password[0] != '\0');
+    char bare[4400];
+    url_with_password(url, "", bare, sizeof(bare)); /* "user:@host": no password */
+    const char *const real[] = {u.password, "Apart-Pw-1", NULL};
+
+    /* the URL has one: giving another is refused, and neither is shown */
+    o.password = "Apart-Pw-1";
+    OPEN_FAILS(&o, STRATA_USAGE, "already has a password", real);
+    /* the URL has none: the one given apart connects */
+    o.database_url = bare;
+    o.password = u.password;
+    OPEN_WORKS(&o);
+    /* a wrong one is refused by the server, and not shown */
+    o.password = "Apart-Pw-1";
+    OPEN_FAILS(&o, STRATA_ERROR, NULL, pw);
+
+    /* neither: MYSQL_PWD is the MySQL driver's variable, and only its */
+    o.password = NULL;
+    const char *saved = getenv("MYSQL_PWD"), *pg_saved = getenv("PGPASSWORD");
+    char *keep = saved != NULL ? strdup(saved) : NULL;
+    char *pg_keep = pg_saved != NULL ? strdup(pg_saved) : NULL;
+    unsetenv("PGPASSWORD");
+    setenv("MYSQL_PWD", u.password, 1);
+    if (backend == B_MYSQL)
+        OPEN_WORKS(&o);
+    else
+        OPEN_FAILS(&o, STRATA_ERROR, NULL, real); /* libpq reads PGPASSWORD, not MYSQL_PWD */
+    if (backend == B_MYSQL) {
+        setenv("MYSQL_PWD", "Apart-Pw-1", 1);
+        OPEN_FAILS(&o, STRATA_ERROR, NULL, pw);
+        /* the URL's own password wins over the variable */
+        o.database_url = url;
+        OPEN_WORKS(&o);
+    }
+    if (keep != NULL)
+        setenv("MYSQL_PWD", keep, 1);
+    else
+        unsetenv("MYSQL_PWD");
+    if (pg_keep != NULL)
+        setenv("PGPASSWORD", pg_keep, 1);
+    free(keep);
+    free(pg_keep);
+}
+
+/*
+ * A read-only session (strata_options.read_only: status, validate, history) creates nothing:
+ * no SQLite file where there was none, no history tables in a database strata never touched.
+ */
+static void
+test_read_only(void)
+{
+    NEED_DATABASE();
+    write_demo();
+    strata_options o;
+    options(&o);
+    o.read_only = 1;
+    if (backend == B_SQLITE) {
+        OPEN_FAILS(&o, STRATA_ERROR, dbpath, NULL);
+        EXPECT_LONG(access(dbpath, F_OK) == 0, 0);
+        CU_ASSERT_EQUAL_FATAL(db_exec("CREATE TABLE other (id INTEGER)"), 0);
+    }
+    strata *s = NULL;
+    strata_error err = STRATA_ERROR_INIT;
+    strata_status_report *r = NULL;
+    EXPECT_RC(strata_open(&o, &s, &err), STRATA_OK, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    EXPECT_RC(strata_status(s, &r, &err), STRATA_OK, &err);
+    if (r != NULL)
+        EXPECT_LONG(r->pending, 3);
+    strata_status_report_free(r);
+    strata_close(s);
+    EXPECT_LONG(table_exists("strata_migrations"), 0);
+    EXPECT_LONG(table_exists("strata_migrations_events"), 0);
+    EXPECT_LONG(table_exists("strata_migrations_meta"), 0);
+}
+
 static void
 test_custom_table(void)
 {
@@ -1860,9 +2009,10 @@ test_custom_table(void)
     strata_close(s);
     EXPECT_LONG(count("SELECT count(*) FROM schema_history"), 3);
     EXPECT_LONG(count("SELECT count(*) FROM schema_history_events"), 3);
+    /* history schema 2: version 1 and the script column */
     EXPECT_LONG(count("SELECT meta_value FROM schema_history_meta "
                       "WHERE meta_key='schema_version'"),
-                1);
+                2);
     EXPECT_LONG(table_exists("strata_migrations"), 0);
 }
 
@@ -1949,6 +2099,8 @@ static const engine_test engine[] = {
      test_dropped_connection, B_POSTGRES | B_MYSQL},
     {"bad input", test_bad_input, B_ALL},
     {"custom history table", test_custom_table, B_ALL},
+    {"a password apart from the URL", test_password_apart, B_ALL},
+    {"a read-only session creates nothing", test_read_only, B_ALL},
     {"strata new", test_new_files, B_ALL},
     {NULL, NULL, 0},
 };

@@ -3,8 +3,9 @@
  * loads it: dlopen() of postgres.so from the first directory of STRATA_DRIVER_PATH.
  * STRATA_TEST_POSTGRES_URL names a superuser connection (tests/servers.sh starts a
  * throwaway server and sets it). A missing URL, an unreachable server or a missing driver
- * is a failure, not a skip. Each test works in a database of its own, created here and
- * dropped by the last test.
+ * is a failure, not a skip. Connections are opened as the core opens them: connect(), then
+ * describe(). Each test works in a database of its own, created here and dropped by the last
+ * test.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -30,6 +31,21 @@
 #define T_MAX_DBS 32
 #define T_APP "strata-test"
 
+/* Printed where the driver answers STRATA_NOT_FOUND outside query(); %s: the member. */
+#define T_EXEC_NOT_FOUND_BUG                                                                       \
+    "\n    KNOWN BUG (drivers/postgres/postgres.c, pg_result_error): %s of a missing table "       \
+    "returns STRATA_NOT_FOUND, which driver.h and types.h give query() alone; the core passes "    \
+    "it on, so strata_up() returns 7 for a migration naming a missing table\n"
+
+/* What a PostgreSQL connection can do and how its scripts split (driver.h). */
+#define T_CAPS                                                                                     \
+    (STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_COPY_IN |                \
+     STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT)
+#define T_LEX_RULES                                                                                \
+    (STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS | STRATA_LEX_NESTED_COMMENTS |                \
+     STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS | STRATA_LEX_PARENS | \
+     STRATA_LEX_STD_STRINGS)
+
 static const strata_driver *drv;  /* loaded by test_load, unloaded by test_cleanup */
 static strata_url *t_url;         /* STRATA_TEST_POSTGRES_URL, parsed; strata_url_free() last */
 static strata_conn *t_admin;      /* to t_url's database: creates and drops the test databases */
@@ -45,8 +61,7 @@ t_connect_url(const strata_url *url, const char *schema, strata_conn **out, stra
 {
     strata_connect_options opts = {.size = sizeof(opts), .schema = schema, .application = T_APP};
 
-    memset(err, 0, sizeof(*err));
-    return drv->connect(url, &opts, out, err);
+    return dt_connect(url, &opts, out, err);
 }
 
 /*
@@ -119,31 +134,30 @@ static void
 test_load(void)
 {
     const char *url = getenv("STRATA_TEST_POSTGRES_URL");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     drv = dt_load("postgres");
     if (url == NULL || url[0] == '\0')
         fprintf(stderr, "STRATA_TEST_POSTGRES_URL is not set: start a server with "
                         "tests/servers.sh (postgres_start)\n");
     CU_ASSERT_FATAL(url != NULL && url[0] != '\0');
-    CU_ASSERT_EQUAL_FATAL(strata_url_parse(url, &t_url, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(strata_url_parse(url, drv->url_shape, &t_url, &err), STRATA_OK);
     if (t_connect_url(t_url, NULL, &t_admin, &err) != STRATA_OK)
         fprintf(stderr, "cannot reach the test server %s: %s\n", t_url->redacted, err.message);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
 }
 
+/* What the driver declares before any connection: ABI 2's identity members. */
 static void
 test_identity(void)
 {
-    const char *const *p;
-    int n = 0;
-
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL(drv->abi_version, STRATA_DRIVER_ABI);
     CU_ASSERT_EQUAL(drv->size, sizeof(strata_driver));
     CU_ASSERT_STRING_EQUAL(drv->name, "postgres");
     CU_ASSERT_STRING_EQUAL(drv->version, PACKAGE_VERSION);
     CU_ASSERT_STRING_EQUAL(drv->dialect, "postgres");
+    CU_ASSERT_EQUAL(drv->url_shape, STRATA_URL_SERVER);
     CU_ASSERT_STRING_EQUAL(drv->schemes[0], "postgres");
     CU_ASSERT_STRING_EQUAL(drv->schemes[1], "postgresql");
     CU_ASSERT_PTR_NULL(drv->schemes[2]);
@@ -152,60 +166,129 @@ test_identity(void)
     CU_ASSERT_PTR_NULL(drv->dialect_aliases[2]);
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv->client_version);
     CU_ASSERT(drv->client_version[0] >= '1' && drv->client_version[0] <= '9');
-    CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK |
-                                   STRATA_CAP_COPY_IN | STRATA_CAP_SCHEMAS |
-                                   STRATA_CAP_MULTI_STATEMENT);
-    CU_ASSERT_EQUAL(drv->lexer_rules, STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS |
-                                          STRATA_LEX_NESTED_COMMENTS | STRATA_LEX_COPY_STDIN |
-                                          STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS |
-                                          STRATA_LEX_PARENS | STRATA_LEX_STD_STRINGS);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(drv->no_transaction_patterns);
-    CU_ASSERT_STRING_EQUAL(drv->no_transaction_patterns[0], "CREATE INDEX CONCURRENTLY");
-    for (p = drv->no_transaction_patterns; *p != NULL; p++)
-        n += strcmp(*p, "VACUUM") == 0 || strcmp(*p, "ALTER SYSTEM") == 0 ||
-             strcmp(*p, "REINDEX * CONCURRENTLY") == 0 ||
-             strcmp(*p, "ALTER TABLE ... DETACH PARTITION * CONCURRENTLY") == 0;
-    CU_ASSERT_EQUAL(n, 4);
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, statement_complete));
+    CU_ASSERT_EQUAL(drv->caps, T_CAPS);
+    CU_ASSERT_PTR_NULL(drv->password_env); /* libpq reads PGPASSWORD and ~/.pgpass itself */
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, lock));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, unlock));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, session_reset_sql));
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, copy_in));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, backup));
+    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, utc_timestamps)); /* timestamps are stored as written */
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_create));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_drop));
 }
 
+/* Checks what a PostgreSQL connection's describe() says: all but the home schema and
+ * whether plain strings take backslash escapes, which depend on the session. */
+static void
+t_check_describe(const strata_describe *d, const char *home, int strings_escape)
+{
+    const char *const *p;
+    int n = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->size, sizeof(strata_describe));
+    CU_ASSERT_STRING_EQUAL(d->dialect, "postgres");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d->dialect_aliases);
+    CU_ASSERT_STRING_EQUAL(d->dialect_aliases[0], "postgresql");
+    CU_ASSERT_STRING_EQUAL(d->dialect_aliases[1], "pg");
+    CU_ASSERT_PTR_NULL(d->dialect_aliases[2]);
+    CU_ASSERT_EQUAL(d->caps, T_CAPS);
+    CU_ASSERT_EQUAL(d->lexer_rules, T_LEX_RULES | (strings_escape ? STRATA_LEX_STRINGS_ESCAPE : 0));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d->no_transaction_patterns);
+    CU_ASSERT_STRING_EQUAL(d->no_transaction_patterns[0], "CREATE INDEX CONCURRENTLY");
+    for (p = d->no_transaction_patterns; *p != NULL; p++)
+        n += strcmp(*p, "VACUUM") == 0 || strcmp(*p, "ALTER SYSTEM") == 0 ||
+             strcmp(*p, "REINDEX * CONCURRENTLY") == 0 ||
+             strcmp(*p, "ALTER TABLE ... DETACH PARTITION * CONCURRENTLY") == 0;
+    CU_ASSERT_EQUAL(n, 4);
+    CU_ASSERT_PTR_NULL(d->statement_complete); /* the lexer's own BEGIN ATOMIC rules */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d->home_schema);
+    CU_ASSERT_STRING_EQUAL(d->home_schema, home);
+    CU_ASSERT_STRING_EQUAL(d->types[STRATA_TYPE_STRING], "VARCHAR({n})");
+    CU_ASSERT_STRING_EQUAL(d->types[STRATA_TYPE_TEXT], "TEXT");
+    CU_ASSERT_STRING_EQUAL(d->types[STRATA_TYPE_INTEGER], "INTEGER");
+    CU_ASSERT_STRING_EQUAL(d->types[STRATA_TYPE_BIGINT], "BIGINT");
+    CU_ASSERT_STRING_EQUAL(d->types[STRATA_TYPE_TIMESTAMP], "TIMESTAMP");
+    CU_ASSERT_STRING_EQUAL(d->types[STRATA_TYPE_SERIAL],
+                           "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+    CU_ASSERT_PTR_NULL(d->table_options);
+}
+
+/*
+ * describe() after connect says what the connection speaks, as driver.h documents it for
+ * PostgreSQL: its dialect, capabilities, lexer rules (dollar quotes, E'' strings, nested
+ * comments, COPY data, psql meta-commands refused, BEGIN ATOMIC, parentheses,
+ * standard_conforming_strings followed), the statements that cannot run in a transaction,
+ * the schema unqualified names went to (current_schema()) and the column types.
+ */
+static void
+test_describe(void)
+{
+    char db[64], text[128];
+    strata_url url;
+    strata_conn *c = t_fresh("describe", &url, db, sizeof(db)), *s = NULL;
+    strata_error err;
+
+    t_check_describe(dt_described(c), "public", 0);
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT current_schema()", text, sizeof(text)), "public");
+    dt_close(c);
+
+    /* the schema option becomes the home schema, as written */
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "App \"Home\"", &s, &err), STRATA_OK);
+    t_check_describe(dt_described(s), "App \"Home\"", 0);
+    dt_close(s);
+
+    /* a search_path with no usable schema leaves no home: "" */
+    snprintf(text, sizeof(text), "ALTER DATABASE \"%s\" SET search_path = ''", db);
+    CU_ASSERT_EQUAL(dt_exec(t_admin, text, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &s, &err), STRATA_OK);
+    t_check_describe(dt_described(s), "", 0);
+    dt_close(s);
+}
+
+/* quote_ident and quote_literal through a connection: libpq's own escaping. */
 static void
 test_quote(void)
 {
     char buf[32];
+    strata_conn *c = t_admin;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
-    CU_ASSERT_EQUAL(drv->quote_ident("a\"b", buf, sizeof(buf)), 6);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(drv->quote_ident(c, "a\"b", buf, sizeof(buf)), 6);
     CU_ASSERT_STRING_EQUAL(buf, "\"a\"\"b\"");
-    CU_ASSERT_EQUAL(drv->quote_ident("x'y\\", buf, sizeof(buf)), 6);
+    CU_ASSERT_EQUAL(drv->quote_ident(c, "x'y\\", buf, sizeof(buf)), 6);
     CU_ASSERT_STRING_EQUAL(buf, "\"x'y\\\"");
-    CU_ASSERT_EQUAL(drv->quote_literal("it's", buf, sizeof(buf)), 7);
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "it's", buf, sizeof(buf)), 7);
     CU_ASSERT_STRING_EQUAL(buf, "'it''s'");
-    CU_ASSERT_EQUAL(drv->quote_literal("", buf, sizeof(buf)), 2);
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "", buf, sizeof(buf)), 2);
     CU_ASSERT_STRING_EQUAL(buf, "''");
-    CU_ASSERT_EQUAL(drv->quote_literal("a\\'b", buf, sizeof(buf)), 9);
-    CU_ASSERT_STRING_EQUAL(buf, "E'a\\\\''b'");
+    /* with a backslash, libpq's E'' form, after a blank that keeps it off what precedes it */
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "a\\'b", buf, sizeof(buf)), 10);
+    CU_ASSERT_STRING_EQUAL(buf, " E'a\\\\''b'");
 
     /* size 0 writes nothing; small sizes truncate and stay NUL-terminated */
     memset(buf, '#', sizeof(buf));
-    CU_ASSERT_EQUAL(drv->quote_ident("a\"b", buf, 0), 6);
+    CU_ASSERT_EQUAL(drv->quote_ident(c, "a\"b", buf, 0), 6);
     CU_ASSERT_EQUAL(buf[0], '#');
-    CU_ASSERT_EQUAL(drv->quote_ident("a\"b", NULL, 0), 6);
-    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", NULL, 0), 7);
-    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, 1), 7);
+    CU_ASSERT_EQUAL(drv->quote_ident(c, "a\"b", NULL, 0), 6);
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "a\\b", NULL, 0), 8);
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "a\\b", buf, 1), 8);
     CU_ASSERT_STRING_EQUAL(buf, "");
-    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, 2), 7);
-    CU_ASSERT_STRING_EQUAL(buf, "E");
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "a\\b", buf, 3), 8);
+    CU_ASSERT_STRING_EQUAL(buf, " E");
     memset(buf, '#', sizeof(buf));
-    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, 5), 7);
-    CU_ASSERT_STRING_EQUAL(buf, "E'a\\");
-    CU_ASSERT_EQUAL(buf[5], '#');
-    CU_ASSERT_EQUAL(drv->quote_literal("a\\b", buf, 8), 7);
-    CU_ASSERT_STRING_EQUAL(buf, "E'a\\\\b'");
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "a\\b", buf, 6), 8);
+    CU_ASSERT_STRING_EQUAL(buf, " E'a\\");
+    CU_ASSERT_EQUAL(buf[6], '#');
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "a\\b", buf, 9), 8);
+    CU_ASSERT_STRING_EQUAL(buf, " E'a\\\\b'");
+
+    /* text that is not UTF-8, the connection's encoding, cannot be quoted: (size_t)-1 */
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "bad \xff\xfe here", buf, sizeof(buf)), (size_t)-1);
+    CU_ASSERT_EQUAL(drv->quote_ident(c, "bad \xc3", buf, sizeof(buf)), (size_t)-1);
 }
 
 /* ---- connections ---- */
@@ -229,7 +312,7 @@ test_connect_close(void)
     CU_ASSERT_EQUAL(drv->server_version(c, NULL, 0), n);
     CU_ASSERT_EQUAL(drv->server_version(c, buf, 5), n);
     CU_ASSERT_STRING_EQUAL(buf, "Post");
-    drv->close(c);
+    dt_close(c);
     drv->close(NULL);
 }
 
@@ -247,7 +330,7 @@ test_url_params(void)
                                  {"client_encoding", "utf8"}};
     strata_error err;
 
-    drv->close(c);
+    dt_close(c);
     with = url;
     with.params = unknown;
     with.nparams = 2;
@@ -269,7 +352,47 @@ test_url_params(void)
     CU_ASSERT_STRING_EQUAL(dt_text(other, "SHOW application_name", text, sizeof(text)), "from-url");
     CU_ASSERT_STRING_EQUAL(dt_text(other, "SHOW statement_timeout", text, sizeof(text)), "1234ms");
     CU_ASSERT_STRING_EQUAL(dt_text(other, "SHOW client_encoding", text, sizeof(text)), "UTF8");
-    drv->close(other);
+    dt_close(other);
+}
+
+/*
+ * Several hosts in the URL (postgres://u@h1:p1,h2:p2/db): the core keeps them as one list with
+ * port 0 and the driver splits them, as libpq wants them (host=h1,h2 port=p1,p2), so that a
+ * first host that does not answer gives way to the next. Nothing listens on port 1.
+ */
+static void
+test_several_hosts(void)
+{
+    char db[64], text[1024], hosts[300], *at;
+    strata_url url, *parsed = NULL;
+    strata_conn *c = t_fresh("hosts", &url, db, sizeof(db));
+    strata_error err = STRATA_ERROR_INIT;
+    int rc;
+
+    dt_close(c);
+    c = NULL;
+    /* user:password@ of the test server's URL, then the two hosts, then the database */
+    snprintf(text, sizeof(text), "%s", getenv("STRATA_TEST_POSTGRES_URL"));
+    at = strrchr(text, '@');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    CU_ASSERT_FATAL(t_url->host != NULL && t_url->port > 0);
+    snprintf(hosts, sizeof(hosts), "127.0.0.1:1,%s:%d", t_url->host, t_url->port);
+    snprintf(at + 1, sizeof(text) - (size_t)(at + 1 - text), "%s/%s", hosts, db);
+    CU_ASSERT_EQUAL_FATAL(strata_url_parse(text, drv->url_shape, &parsed, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(parsed->host, hosts);
+    CU_ASSERT_EQUAL(parsed->port, 0);
+    rc = t_connect_url(parsed, NULL, &c, &err);
+    if (rc != STRATA_OK)
+        fprintf(stderr,
+                "\n    KNOWN BUG (drivers/postgres/postgres.c, pg_keywords): the host list \"%s\" "
+                "goes to libpq's host keyword whole, ports included: %s\n",
+                parsed->host, err.message);
+    CU_ASSERT_EQUAL(rc, STRATA_OK);
+    if (rc == STRATA_OK) {
+        CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT current_database()", text, sizeof(text)), db);
+        dt_close(c);
+    }
+    strata_url_free(parsed);
 }
 
 static void
@@ -340,10 +463,10 @@ test_exec_several(void)
                     STRATA_OK);
     CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 4);
     /* a NUL inside the text would cut it short in libpq: refused */
-    memset(&err, 0, sizeof(err));
+    dt_error_init(&err);
     CU_ASSERT_EQUAL(drv->exec(c, "SELECT 1\0; DROP TABLE t", 23, &err), STRATA_USAGE);
     CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM t"), 4);
-    drv->close(c);
+    dt_close(c);
 }
 
 static void
@@ -392,7 +515,7 @@ test_query_nulls(void)
     CU_ASSERT_STRING_EQUAL(r.cell[0][32], "33");
     CU_ASSERT_TRUE(r.null[0][38]);
     CU_ASSERT_STRING_EQUAL(r.cell[0][39], "40");
-    drv->close(c);
+    dt_close(c);
 }
 
 static void
@@ -443,8 +566,8 @@ test_transactions(void)
     CU_ASSERT_EQUAL(dt_exec(c, "SELECT 1/0", &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
     CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 1"), 1);
-    drv->close(other);
-    drv->close(c);
+    dt_close(other);
+    dt_close(c);
 }
 
 /* ---- errors ---- */
@@ -476,12 +599,12 @@ test_syntax_error_position(void)
     CU_ASSERT_EQUAL(err.position, (long)strlen(at_end) + 1);
 
     /* in query() too: 'é' FORM is a column alias, x the error (character 22, byte 24) */
-    memset(&err, 0, sizeof(err));
+    dt_error_init(&err);
     CU_ASSERT_EQUAL(drv->query(c, in_query, dt_collect, NULL, &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42601");
     CU_ASSERT_EQUAL(err.position, 24);
     CU_ASSERT_EQUAL(err.position, (long)(strstr(in_query, " x") - in_query) + 2);
-    drv->close(c);
+    dt_close(c);
 }
 
 static void
@@ -493,7 +616,10 @@ test_runtime_errors(void)
     strata_conn *c = t_fresh("runtime", &url, db, sizeof(db));
     strata_error err;
 
-    CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_ERROR);
+    /* NOT_FOUND is query()'s answer (driver.h, types.h); exec() fails as for any error */
+    if (dt_exec(c, sql, &err) == STRATA_NOT_FOUND)
+        fprintf(stderr, T_EXEC_NOT_FOUND_BUG, "exec()");
+    CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42P01");
     CU_ASSERT_STRING_EQUAL(err.message, "relation \"nosuch_table\" does not exist");
     CU_ASSERT_EQUAL(err.position, (long)(strstr(sql, "nosuch") - sql) + 1);
@@ -521,7 +647,7 @@ test_runtime_errors(void)
     CU_ASSERT_EQUAL(dt_exec(c, "SELECT 1/0", &err), STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "22012");
     CU_ASSERT_STRING_EQUAL(err.message, "division by zero");
-    drv->close(c);
+    dt_close(c);
 }
 
 static void
@@ -557,7 +683,7 @@ test_plpgsql_dollar_quotes(void)
     CU_ASSERT_STRING_EQUAL(err.message, "boom 42");
     CU_ASSERT_STRING_EQUAL(err.hint, "defuse it");
     CU_ASSERT_PTR_NOT_NULL(strstr(err.detail, "PL/pgSQL function boom()"));
-    drv->close(c);
+    dt_close(c);
 }
 
 /* Notices ("already exists, skipping") are debug lines, not output. */
@@ -582,7 +708,7 @@ test_notices(void)
     CU_ASSERT_EQUAL(dt_exec(c, "DO $$ BEGIN RAISE WARNING 'careful'; END $$", &err), STRATA_OK);
     CU_ASSERT_EQUAL(dt_log_count(STRATA_LOG_WARN), warn + 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(dt_last_log(STRATA_LOG_WARN), "careful"));
-    drv->close(c);
+    dt_close(c);
 }
 
 static void
@@ -602,7 +728,7 @@ test_lost_connection(void)
     fprintf(stderr, "\n    lost connection: %s\n", err.message);
     CU_ASSERT_EQUAL(drv->lock(c, "strata", 0, &err), STRATA_ERROR);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "lost the connection"));
-    drv->close(c);
+    dt_close(c);
 }
 
 /* ---- COPY ---- */
@@ -636,7 +762,7 @@ t_copy(strata_conn *c, const char *sql, const char *data, size_t chunk, int fail
 {
     t_reader r = {data, strlen(data), 0, chunk, fail};
 
-    memset(err, 0, sizeof(*err));
+    dt_error_init(err);
     return drv->copy_in(c, sql, strlen(sql), t_read, &r, err);
 }
 
@@ -668,7 +794,7 @@ test_copy_in(void)
     CU_ASSERT_EQUAL(t_copy(c, copy, big, (size_t)-1, 0, &err), STRATA_OK);
     free(big);
     CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c"), 20003);
-    drv->close(c);
+    dt_close(c);
 }
 
 static void
@@ -698,7 +824,9 @@ test_copy_in_errors(void)
     /* copy_in of a statement that is no COPY FROM STDIN */
     CU_ASSERT_EQUAL(t_copy(c, "SELECT 1", "1\tone\n", 64, 0, &err), STRATA_ERROR);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "not a COPY FROM STDIN"));
-    CU_ASSERT_EQUAL(t_copy(c, "COPY nosuch FROM STDIN", "1\n", 64, 0, &err), STRATA_ERROR);
+    if (t_copy(c, "COPY nosuch FROM STDIN", "1\n", 64, 0, &err) == STRATA_NOT_FOUND)
+        fprintf(stderr, T_EXEC_NOT_FOUND_BUG, "copy_in()");
+    CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42P01");
 
     /* COPY FROM STDIN through exec: an error pointing at copy_in; the text runs not at all */
@@ -710,117 +838,67 @@ test_copy_in_errors(void)
     /* the connection is usable after all of it */
     CU_ASSERT_EQUAL(t_copy(c, copy, "1\tone\n", 64, 0, &err), STRATA_OK);
     CU_ASSERT_EQUAL(dt_scalar(c, "SELECT count(*) FROM c"), 1);
-    drv->close(c);
+    dt_close(c);
 }
 
 /* ---- dialect against the server ---- */
 
-/* Column names of schema.table in order, "name:type" joined by ','. */
+/*
+ * The types describe() gave make the history tables' columns behave as documented, and a
+ * TIMESTAMP reads back as written even where the server's DateStyle is another (connect()
+ * sets ISO); the server's date order for input is left alone.
+ */
 static void
-t_columns(strata_conn *c, const char *table, char *out, size_t size)
+test_types(void)
 {
-    char sql[512];
-
-    snprintf(sql, sizeof(sql),
-             "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) "
-             "FROM information_schema.columns WHERE table_schema = 'hist' AND table_name = '%s'",
-             table);
-    dt_text(c, sql, out, size);
-}
-
-static void
-test_history_ddl(void)
-{
-    static dt_rows r;
-    char db[64], sql[512], cols[1024], ident[3][64], *ddl, *small;
-    strata_history_names names = {ident[0], ident[1], ident[2]};
+    char db[64], sql[256], text[64];
     strata_url url;
-    strata_conn *c = t_fresh("history", &url, db, sizeof(db));
+    strata_conn *c = t_fresh("types", &url, db, sizeof(db));
     strata_error err;
-    size_t n;
 
-    snprintf(ident[0], sizeof(ident[0]), "\"hist\".\"strata_migrations\"");
-    snprintf(ident[1], sizeof(ident[1]), "\"hist\".\"strata_migrations_events\"");
-    snprintf(ident[2], sizeof(ident[2]), "\"hist\".\"strata_migrations_meta\"");
-    n = drv->history_ddl(&names, NULL, 0);
-    CU_ASSERT_FATAL(n > 0);
-    ddl = malloc(n + 1);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ddl);
-    CU_ASSERT_EQUAL(drv->history_ddl(&names, ddl, n + 1), n);
-    CU_ASSERT_EQUAL(strlen(ddl), n);
-    small = malloc(10);
-    CU_ASSERT_EQUAL(drv->history_ddl(&names, small, 10), n);
-    CU_ASSERT_EQUAL(strncmp(small, ddl, 9), 0);
-    free(small);
-
-    CU_ASSERT_EQUAL(dt_exec(c, "CREATE SCHEMA hist", &err), STRATA_OK);
-    CU_ASSERT_EQUAL(drv->exec(c, ddl, n, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(drv->exec(c, ddl, n, &err), STRATA_OK); /* IF NOT EXISTS */
-    free(ddl);
-
-    t_columns(c, "strata_migrations", cols, sizeof(cols));
-    CU_ASSERT_STRING_EQUAL(cols, "version:character varying,kind:character varying,name:text,"
-                                 "checksum:character,down_checksum:character,"
-                                 "state:character varying,applied_rank:integer,"
-                                 "applied_at:timestamp without time zone,execution_ms:bigint,"
-                                 "applied_by:text,strata_version:character varying,"
-                                 "statements_done:integer,statements_hash:character");
-    t_columns(c, "strata_migrations_events", cols, sizeof(cols));
-    CU_ASSERT_STRING_EQUAL(cols, "id:bigint,version:character varying,name:text,"
-                                 "action:character varying,outcome:character varying,"
-                                 "started_at:timestamp without time zone,duration_ms:bigint,"
-                                 "performed_by:text,strata_version:character varying,"
-                                 "detail:text");
-    t_columns(c, "strata_migrations_meta", cols, sizeof(cols));
-    CU_ASSERT_STRING_EQUAL(cols, "meta_key:character varying,meta_value:text");
-    dt_text(c,
-            "SELECT string_agg(column_name, ',' ORDER BY table_name, ordinal_position) FROM "
-            "information_schema.columns WHERE table_schema = 'hist' AND is_nullable = 'YES'",
-            cols, sizeof(cols));
-    CU_ASSERT_STRING_EQUAL(cols, "down_checksum,statements_hash,version,name,detail");
-
-    /* times read back as written, even where the server's DateStyle is another */
     snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET DateStyle = 'SQL, DMY'", db);
     CU_ASSERT_EQUAL(dt_exec(t_admin, sql, &err), STRATA_OK);
-    drv->close(c);
+    dt_close(c);
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &c, &err), STRATA_OK);
-    CU_ASSERT_EQUAL(dt_exec(c,
-                            "INSERT INTO hist.strata_migrations (version, name, checksum, state, "
-                            "applied_rank, applied_at, execution_ms, applied_by, strata_version) "
-                            "VALUES ('001', 'init', repeat('a', 64), 'applied', 1, "
-                            "'2024-01-02 03:04:05', 12, 'me@host', '0.1.0');\n"
-                            "INSERT INTO hist.strata_migrations_events (action, outcome, "
-                            "started_at, duration_ms, performed_by, strata_version) VALUES "
-                            "('up', 'ok', '2024-01-02 03:04:05', 1, 'me', '0.1.0'), "
-                            "('up', 'ok', '2024-01-02 03:04:06', 1, 'me', '0.1.0');\n"
-                            "INSERT INTO hist.strata_migrations_meta VALUES ('schema_version', "
-                            "'1')",
-                            &err),
-                    STRATA_OK);
-    CU_ASSERT_EQUAL(dt_query(c,
-                             "SELECT kind, applied_at, statements_done, statements_hash, "
-                             "execution_ms FROM hist.strata_migrations",
-                             &r, &err),
-                    STRATA_OK);
-    CU_ASSERT_EQUAL_FATAL(r.n, 1);
-    CU_ASSERT_STRING_EQUAL(r.cell[0][0], "versioned");
-    CU_ASSERT_STRING_EQUAL(r.cell[0][1], "2024-01-02 03:04:05");
-    CU_ASSERT_STRING_EQUAL(r.cell[0][2], "0");
-    CU_ASSERT_TRUE(r.null[0][3]);
-    CU_ASSERT_STRING_EQUAL(r.cell[0][4], "12");
-    CU_ASSERT_EQUAL(dt_query(c,
-                             "SELECT id, started_at FROM hist.strata_migrations_events ORDER BY id",
-                             &r, &err),
-                    STRATA_OK);
-    CU_ASSERT_EQUAL_FATAL(r.n, 2);
-    CU_ASSERT_STRING_EQUAL(r.cell[0][0], "1");
-    CU_ASSERT_STRING_EQUAL(r.cell[1][0], "2");
-    CU_ASSERT_STRING_EQUAL(r.cell[1][1], "2024-01-02 03:04:06");
-    /* the server's date order for input is left alone */
-    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT '03/04/2024'::date", cols, sizeof(cols)),
+    dt_check_types(c, "typed", "numbered");
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT '03/04/2024'::date", text, sizeof(text)),
                            "2024-04-03");
-    drv->close(c);
+    /* the names are the SQL types asked for */
+    CU_ASSERT_STRING_EQUAL(
+        dt_text(c,
+                "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) "
+                "FROM information_schema.columns WHERE table_name = 'typed'",
+                sql, sizeof(sql)),
+        "k:character varying,t:text,i:integer,b:bigint,ts:timestamp without time zone");
+    dt_close(c);
 }
+
+/* Text hostile to quoting, for the round trips; the last one, "", is no column name. */
+static const char *const t_hostile[] = {
+    "plain",
+    "it's",
+    "''",
+    "\"double\" quotes",
+    "back\\slash",
+    "ends with \\",
+    "\\'",
+    "\\\\'; DROP TABLE x; --",
+    "E'x'",
+    "$$dollar$$ $q$",
+    "two\nlines\r\n",
+    "tab\there",
+    "caf\xc3\xa9 \xc3\xbcn\xc3\xaf"
+    "c\xc3\xb6"
+    "d\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+    "emoji \xf0\x9f\x98\x80\xf0\x9f\x90\x98",
+    "$1 %s %d ?",
+    "",
+};
+#define T_HOSTILE (sizeof(t_hostile) / sizeof(t_hostile[0]))
+
+#define T_COLUMN_SQL                                                                               \
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "    \
+    "AND table_name = '%s'"
 
 /* SELECT of quote_literal(value) returns value. */
 static void
@@ -828,46 +906,110 @@ t_literal_round_trip(strata_conn *c, const char *value)
 {
     char lit[256], sql[300], back[256];
 
-    CU_ASSERT_FATAL(drv->quote_literal(value, lit, sizeof(lit)) < sizeof(lit));
+    CU_ASSERT_FATAL(drv->quote_literal(c, value, lit, sizeof(lit)) < sizeof(lit));
     snprintf(sql, sizeof(sql), "SELECT %s", lit);
     CU_ASSERT_STRING_EQUAL(dt_text(c, sql, back, sizeof(back)), value);
 }
 
+/*
+ * Hostile text goes through quote_literal and quote_ident, an INSERT and a SELECT unchanged,
+ * and a literal quoted before a SET standard_conforming_strings = off still reads the same.
+ */
 static void
 test_quote_round_trip(void)
 {
-    static const char *const values[] = {
-        "plain", "it's",  "back\\slash", "both ' and \\", "café ünïcödé", "\\'",
-        "''",    "\\\\n", "E'x'",        "$$dollar$$",    "tab\there",    "",
-    };
-    static const char *const idents[] = {"plain", "Mixed Case", "quo\"te",
-                                         "café",  "select",     "back\\slash"};
-    char db[64], q[128], lit[128], sql[512];
+    char db[64];
     strata_url url;
     strata_conn *c = t_fresh("quote", &url, db, sizeof(db));
     strata_error err;
     size_t i;
 
-    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-        t_literal_round_trip(c, values[i]);
+    dt_check_round_trip(c, "rt_", t_hostile, T_HOSTILE - 1, 1, T_COLUMN_SQL);
+    dt_check_round_trip(c, "lit_", t_hostile, T_HOSTILE, 0, NULL);
     /* E'...' reads the same whatever standard_conforming_strings says */
     CU_ASSERT_EQUAL(dt_exec(c, "SET standard_conforming_strings = off", &err), STRATA_OK);
-    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-        t_literal_round_trip(c, values[i]);
+    for (i = 0; i < T_HOSTILE; i++)
+        t_literal_round_trip(c, t_hostile[i]);
     CU_ASSERT_EQUAL(dt_exec(c, "SET standard_conforming_strings = on", &err), STRATA_OK);
+    dt_close(c);
+}
 
-    for (i = 0; i < sizeof(idents) / sizeof(idents[0]); i++) {
-        drv->quote_ident(idents[i], q, sizeof(q));
-        drv->quote_literal(idents[i], lit, sizeof(lit));
-        snprintf(sql, sizeof(sql), "CREATE TABLE %s (%s INTEGER)", q, q);
-        CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_OK);
-        snprintf(sql, sizeof(sql),
-                 "SELECT count(*) FROM information_schema.columns WHERE table_name = %s "
-                 "AND column_name = %s",
-                 lit, lit);
-        CU_ASSERT_EQUAL(dt_scalar(c, sql), 1);
-    }
-    drv->close(c);
+/*
+ * A session whose standard_conforming_strings is off from the start (the URL's libpq options
+ * parameter, as percent-encoded text through the core's URL parser): describe() says plain
+ * strings take backslash escapes, and quoting still round-trips hostile text.
+ */
+static void
+test_quote_round_trip_escape_strings(void)
+{
+    char db[64], text[1024], *at;
+    strata_url url, *parsed = NULL;
+    strata_conn *c = t_fresh("quoteoff", &url, db, sizeof(db));
+    strata_error err = STRATA_ERROR_INIT;
+    const strata_describe *d;
+
+    dt_close(c);
+    /* the test server's URL, its database replaced, with the options parameter */
+    snprintf(text, sizeof(text), "%s", getenv("STRATA_TEST_POSTGRES_URL"));
+    at = strrchr(text, '/');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    snprintf(at + 1, sizeof(text) - (size_t)(at + 1 - text),
+             "%s?options=-c%%20standard_conforming_strings%%3Doff", db);
+    CU_ASSERT_EQUAL_FATAL(strata_url_parse(text, drv->url_shape, &parsed, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(strata_url_param_value(parsed, "options"),
+                           "-c standard_conforming_strings=off");
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(parsed, NULL, &c, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(dt_text(c, "SHOW standard_conforming_strings", text, sizeof(text)),
+                           "off");
+    d = dt_described(c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_TRUE(d->lexer_rules & STRATA_LEX_STRINGS_ESCAPE);
+    t_check_describe(d, "public", 1);
+    /* a backslash in a literal is no longer taken as it is: E'' is needed, and given */
+    CU_ASSERT_EQUAL(drv->quote_literal(c, "a\\b", text, sizeof(text)), 8);
+    CU_ASSERT_STRING_EQUAL(text, " E'a\\\\b'");
+    dt_check_round_trip(c, "rt_", t_hostile, T_HOSTILE - 1, 1, T_COLUMN_SQL);
+    dt_check_round_trip(c, "lit_", t_hostile, T_HOSTILE, 0, NULL);
+    dt_close(c);
+    strata_url_free(parsed);
+}
+
+/*
+ * query() says STRATA_NOT_FOUND for a table (42P01) or schema (3F000) that is not there, and
+ * STRATA_ERROR for everything else: a syntax error, a missing column or function.
+ */
+static void
+test_not_found(void)
+{
+    static dt_rows r;
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("notfound", &url, db, sizeof(db));
+    strata_error err;
+
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE here (a INTEGER)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT a FROM nosuch", &r, &err), STRATA_NOT_FOUND);
+    CU_ASSERT_EQUAL(err.status, STRATA_NOT_FOUND);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42P01");
+    CU_ASSERT_STRING_EQUAL(err.message, "relation \"nosuch\" does not exist");
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT a FROM nosuch_schema.here", &r, &err), STRATA_NOT_FOUND);
+    CU_ASSERT_EQUAL(err.status, STRATA_NOT_FOUND);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42P01"); /* PostgreSQL: a relation it cannot find */
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT nosuch_schema.f()", &r, &err), STRATA_NOT_FOUND);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "3F000");
+    CU_ASSERT_EQUAL(dt_query(c, "CREATE TABLE nosuch_schema.t (a INTEGER)", &r, &err),
+                    STRATA_NOT_FOUND);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "3F000");
+    CU_ASSERT_EQUAL(dt_query(c, "SET search_path TO public; SELECT 1", &r, &err), STRATA_OK);
+
+    CU_ASSERT_EQUAL(dt_query(c, "SELEC a FROM here", &r, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42601");
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT nosuch FROM here", &r, &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42703");
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT nosuch_function(1)", &r, &err), STRATA_ERROR);
+    CU_ASSERT_EQUAL(dt_query(c, "SELECT count(*) FROM here", &r, &err), STRATA_OK);
+    dt_close(c);
 }
 
 static void
@@ -879,7 +1021,7 @@ test_schema_option(void)
     strata_url_param param[] = {{"schema", "from_url"}};
     strata_error err;
 
-    drv->close(c);
+    dt_close(c);
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "App \"Schema\"", &s, &err), STRATA_OK);
     CU_ASSERT_STRING_EQUAL(dt_text(s, "SELECT current_schema()", text, sizeof(text)),
                            "App \"Schema\"");
@@ -889,11 +1031,11 @@ test_schema_option(void)
     CU_ASSERT_EQUAL(dt_scalar(s, "SELECT count(*) FROM pg_tables WHERE schemaname = "
                                  "'App \"Schema\"' AND tablename = 'here'"),
                     1);
-    drv->close(s);
+    dt_close(s);
     /* again: the schema exists now */
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "App \"Schema\"", &s, &err), STRATA_OK);
     CU_ASSERT_EQUAL(dt_scalar(s, "SELECT count(*) FROM here"), 0);
-    drv->close(s);
+    dt_close(s);
 
     /* the URL's schema parameter, which the option beats */
     with = url;
@@ -901,10 +1043,10 @@ test_schema_option(void)
     with.nparams = 1;
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&with, NULL, &s, &err), STRATA_OK);
     CU_ASSERT_STRING_EQUAL(dt_text(s, "SELECT current_schema()", text, sizeof(text)), "from_url");
-    drv->close(s);
+    dt_close(s);
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&with, "option", &s, &err), STRATA_OK);
     CU_ASSERT_STRING_EQUAL(dt_text(s, "SELECT current_schema()", text, sizeof(text)), "option");
-    drv->close(s);
+    dt_close(s);
 }
 
 /* A role without CREATE on the database can use an existing schema, not make one. */
@@ -922,13 +1064,13 @@ test_schema_privileges(void)
     CU_ASSERT_EQUAL_FATAL(dt_exec(t_admin, sql, &err), STRATA_OK);
     snprintf(sql, sizeof(sql), "CREATE SCHEMA shared; GRANT USAGE ON SCHEMA shared TO %s", t_role);
     CU_ASSERT_EQUAL_FATAL(dt_exec(c, sql, &err), STRATA_OK);
-    drv->close(c);
+    dt_close(c);
 
     as_role = url;
     as_role.user = t_role;
     as_role.password = password;
     CU_ASSERT_EQUAL(t_connect_url(&as_role, "shared", &r, &err), STRATA_OK);
-    drv->close(r);
+    dt_close(r);
     CU_ASSERT_EQUAL(t_connect_url(&as_role, "missing", &r, &err), STRATA_ERROR);
     CU_ASSERT_PTR_NULL(r);
     CU_ASSERT_STRING_EQUAL(err.sqlstate, "42501");
@@ -1004,9 +1146,9 @@ test_lock(void)
 
     /* closing the holder's connection releases it */
     CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_OK);
-    drv->close(a);
+    dt_close(a);
     CU_ASSERT_EQUAL(drv->lock(b, "strata", 2000, &err), STRATA_OK);
-    drv->close(b);
+    dt_close(b);
 }
 
 /* A waiter polling with timeout -1, on another thread. */
@@ -1063,8 +1205,8 @@ test_lock_waiter_and_concurrent_index(void)
     CU_ASSERT_EQUAL(w.rc, STRATA_OK);
     CU_ASSERT(w.waited_ms >= 200);
     CU_ASSERT_EQUAL(drv->lock(a, "strata", 0, &err), STRATA_LOCK_TIMEOUT);
-    drv->close(w.c);
-    drv->close(a);
+    dt_close(w.c);
+    dt_close(a);
 }
 
 /* ---- statements that cannot run in a transaction ---- */
@@ -1086,9 +1228,9 @@ t_read_text(void *ctx, char *buf, size_t size)
     return n;
 }
 
-/* The flags the core's splitter, set up for this driver, gives the one statement sql. */
+/* The flags the core's splitter, set up for connection c, gives the one statement sql. */
 static unsigned
-t_flags(const char *sql)
+t_flags(strata_conn *c, const char *sql)
 {
     t_text in = {sql, strlen(sql)};
     strata_lexer *lx = NULL;
@@ -1096,7 +1238,8 @@ t_flags(const char *sql)
     strata_stmt st;
     unsigned flags = 0;
 
-    CU_ASSERT_EQUAL_FATAL(strata_lexer_for_driver(drv, t_read_text, &in, 1, &lx), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(strata_lexer_for_connection(dt_described(c), t_read_text, &in, 1, &lx),
+                          STRATA_OK);
     if (strata_lexer_next(lx, &st, &lerr) == 1)
         flags = st.flags;
     else
@@ -1179,7 +1322,7 @@ test_no_transaction_patterns(void)
                 &err),
         STRATA_OK);
     for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-        int refused, flagged = (t_flags(statements[i]) & STRATA_STMT_NO_TRANSACTION) != 0;
+        int refused, flagged = (t_flags(c, statements[i]) & STRATA_STMT_NO_TRANSACTION) != 0;
 
         CU_ASSERT_EQUAL_FATAL(dt_exec(c, "BEGIN", &err), STRATA_OK);
         dt_exec(c, statements[i], &err);
@@ -1191,7 +1334,7 @@ test_no_transaction_patterns(void)
                     statements[i], refused ? "refuses" : "runs",
                     flagged ? "flags" : "does not flag");
     }
-    drv->close(c);
+    dt_close(c);
 }
 
 /* ---- the end ---- */
@@ -1212,7 +1355,7 @@ test_cleanup(void)
         snprintf(sql, sizeof(sql), "DROP ROLE IF EXISTS %s", t_role);
         CU_ASSERT_EQUAL(dt_exec(t_admin, sql, &err), STRATA_OK);
     }
-    drv->close(t_admin);
+    dt_close(t_admin);
     t_admin = NULL;
     strata_url_free(t_url);
     t_url = NULL;
@@ -1226,9 +1369,11 @@ main(void)
         {"load postgres.so and reach the server", test_load},
         {"entry refuses another ABI", dt_test_entry_refuses_other_abi},
         {"identity", test_identity},
+        {"describe", test_describe},
         {"quote_ident and quote_literal", test_quote},
         {"connect, close, server_version", test_connect_close},
         {"URL parameters", test_url_params},
+        {"several hosts in the URL", test_several_hosts},
         {"wrong password", test_wrong_password},
         {"exec several statements", test_exec_several},
         {"query rows and NULLs", test_query_nulls},
@@ -1240,8 +1385,11 @@ main(void)
         {"lost connection", test_lost_connection},
         {"copy_in", test_copy_in},
         {"copy_in errors", test_copy_in_errors},
-        {"history_ddl", test_history_ddl},
-        {"quoting round trips", test_quote_round_trip},
+        {"the described types behave as documented", test_types},
+        {"quoting round trips hostile text", test_quote_round_trip},
+        {"... with standard_conforming_strings off from the URL",
+         test_quote_round_trip_escape_strings},
+        {"query: NOT_FOUND for a missing table or schema only", test_not_found},
         {"schema option", test_schema_option},
         {"schema without CREATE on the database", test_schema_privileges},
         {"lock", test_lock},

@@ -11,7 +11,7 @@ static const strata_driver stub_driver = {
     .abi_version = STRATA_DRIVER_ABI,
     .size = sizeof(strata_driver),
     STUB_IDENTITY("nullslot"),
-    STUB_SLOTS(NULL),
+    STUB_SLOTS(NULL, stub_describe),
 };
 
 STUB_DRIVER_ENTRY(stub_driver)

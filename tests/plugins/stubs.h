@@ -6,7 +6,7 @@
  *         .abi_version = STRATA_DRIVER_ABI,
  *         .size = sizeof(strata_driver),
  *         STUB_IDENTITY("name"),
- *         STUB_SLOTS(stub_connect),
+ *         STUB_SLOTS(stub_connect, stub_describe),
  *     };
  *
  *     STUB_DRIVER_ENTRY(stub_driver)
@@ -27,7 +27,7 @@
  * about the stub it leaves unused; each one is called through the driver's pointer.
  */
 
-/* quote_ident and quote_literal: in, unquoted, with the driver's size contract. */
+/* in, unquoted, with the driver's size contract (snprintf). */
 static inline size_t
 stub_text(const char *in, char *out, size_t size)
 {
@@ -36,11 +36,12 @@ stub_text(const char *in, char *out, size_t size)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* quote_ident and quote_literal */
 static inline size_t
-stub_history_ddl(const strata_history_names *names, char *out, size_t size)
+stub_quote(strata_conn *conn, const char *in, char *out, size_t size)
 {
-    (void)names;
-    return stub_text("", out, size);
+    (void)conn;
+    return stub_text(in, out, size);
 }
 
 static inline int
@@ -58,6 +59,15 @@ static inline void
 stub_close(strata_conn *conn)
 {
     (void)conn;
+}
+
+static inline int
+stub_describe(strata_conn *conn, strata_describe *out, strata_error *err)
+{
+    (void)conn;
+    (void)out;
+    (void)err;
+    return STRATA_NOT_SUPPORTED;
 }
 
 static inline int
@@ -118,21 +128,25 @@ stub_server_version(strata_conn *conn, char *out, size_t size)
 
 /*
  * Designated initializers of the identity members: stub_name (a string literal) is the
- * driver's name, its dialect and its only scheme; no capabilities, no lexer rules.
+ * driver's name, its dialect and its only scheme; stub_shape its url_shape; no capabilities,
+ * no password variable. STUB_IDENTITY is that for server URLs.
  */
-#define STUB_IDENTITY(stub_name)                                                                   \
-    .name = (stub_name), .version = "0.0.0", .schemes = (const char *const[]){(stub_name), NULL},  \
-    .dialect = (stub_name), .caps = 0, .lexer_rules = 0
+#define STUB_IDENTITY_SHAPE(stub_name, stub_shape)                                                 \
+    .name = (stub_name), .version = "0.0.0", .url_shape = (stub_shape),                            \
+    .schemes = (const char *const[]){(stub_name), NULL}, .dialect = (stub_name), .caps = 0,        \
+    .password_env = NULL
+#define STUB_IDENTITY(stub_name) STUB_IDENTITY_SHAPE(stub_name, STRATA_URL_SERVER)
 
 /*
- * Designated initializers of every required function slot: the stubs above, and connect
- * set to stub_connect_fn (stub_connect, or NULL for a plugin refused for lacking it).
+ * Designated initializers of every required function slot and of lock and unlock: the stubs
+ * above, with connect and describe set to stub_connect_fn and stub_describe_fn (the stubs, or
+ * NULL for a plugin refused for lacking them).
  */
-#define STUB_SLOTS(stub_connect_fn)                                                                \
-    .quote_ident = stub_text, .quote_literal = stub_text, .history_ddl = stub_history_ddl,         \
-    .connect = (stub_connect_fn), .close = stub_close, .exec = stub_exec, .query = stub_query,     \
-    .begin = stub_tx, .commit = stub_tx, .rollback = stub_tx, .lock = stub_lock,                   \
-    .unlock = stub_unlock, .server_version = stub_server_version
+#define STUB_SLOTS(stub_connect_fn, stub_describe_fn)                                              \
+    .connect = (stub_connect_fn), .close = stub_close, .describe = (stub_describe_fn),             \
+    .server_version = stub_server_version, .exec = stub_exec, .query = stub_query,                 \
+    .begin = stub_tx, .commit = stub_tx, .rollback = stub_tx, .quote_ident = stub_quote,           \
+    .quote_literal = stub_quote, .lock = stub_lock, .unlock = stub_unlock
 
 /* Defines the plugin's one exported symbol, returning &stub_drv whatever the host. */
 #define STUB_DRIVER_ENTRY(stub_drv)                                                                \

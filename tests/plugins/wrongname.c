@@ -12,7 +12,7 @@ static const strata_driver stub_driver = {
     .abi_version = STRATA_DRIVER_ABI,
     .size = sizeof(strata_driver),
     STUB_IDENTITY("someoneelse"),
-    STUB_SLOTS(stub_connect),
+    STUB_SLOTS(stub_connect, stub_describe),
 };
 
 STUB_DRIVER_ENTRY(stub_driver)

@@ -2,7 +2,7 @@
  * Unit tests for strata.conf and settings resolution (core/config/settings.c,
  * docs/configuration.md): parsing, ${VAR} substitution with an injected environment, errors naming
  * file:line, choosing the environment, the precedence of flags, variables, the file and defaults,
- * passwords from files, MYSQL_PWD and URLs, and placeholders.
+ * passwords from files (kept apart from the URL), and placeholders.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -21,7 +21,6 @@
 
 #include <strata/settings.h>
 #include "testutil.h"
-#include "url.h"
 
 /* ================================================================== fixtures */
 
@@ -466,7 +465,11 @@ test_malformed_lines(void)
          "strata.conf:2: a.allow_out_of_order takes true or false, not 'maybe'"},
         {"[a]\nplaceholders = 2\n", "strata.conf:2: a.placeholders takes true or false"},
         {"[a]\ntable = my-table\n", "strata.conf:2: a.table takes a table name"},
-        {"[a]\nurl = postgres:db\n", "strata.conf:2: a.url is not usable: database URL"},
+        {"[a]\nurl = strata.db\n",
+         "strata.conf:2: a.url is not usable: 'strata.db' has no scheme; expected SCHEME:PATH "
+         "for a file database or SCHEME://user@host/db for a server (`strata drivers` lists the "
+         "schemes)"},
+        {"[a]\nurl = :memory:\n", "strata.conf:2: a.url is not usable: ':memory:' has no scheme"},
         {"[a]\ndir =\n", "strata.conf:2: a.dir is empty"},
         {"default_env = b\n[a]\n",
          "strata.conf:1: default_env names 'b', which is not a section of this file (it has a)"},
@@ -501,9 +504,43 @@ test_malformed_lines(void)
     ASSERT_CONTAINS(msg, "strata.conf:2: expected key = value");
 
     /* A URL's password is never quoted. */
-    msg = load_fails("[a]\nurl = postgres://app:hunter2@db:notaport/app\n");
-    ASSERT_CONTAINS(msg, "strata.conf:2: a.url is not usable");
+    msg = load_fails("[a]\nurl = //app:hunter2@db/app\n");
+    ASSERT_CONTAINS(msg, "strata.conf:2: a.url is not usable: '//app:***@db/app' has no scheme");
+    ASSERT_CONTAINS(msg, "`strata drivers`");
     ASSERT_LACKS(msg, "hunter2");
+    msg = load_fails("[a]\nurl = host=db password=hunter2\n");
+    ASSERT_CONTAINS(msg, "a.url is not usable");
+    ASSERT_LACKS(msg, "hunter2");
+}
+
+/*
+ * Past its scheme a URL is the business of the driver that serves the scheme (its URL shape,
+ * its parameters), checked when connecting: the file takes any URL that has a scheme.
+ */
+static void
+test_url_past_the_scheme(void)
+{
+    static const char *const urls[] = {
+        "postgres:db",                            /* a server scheme without // */
+        "postgres://app:hunter2@db:notaport/app", /* a port no server URL has */
+        "duckdb:///abs/x.db",                     /* a scheme no built driver serves */
+        "odbc:Driver={X};Uid=u;Pwd=p",            /* an opaque connection string */
+        NULL,
+    };
+    for (size_t i = 0; urls[i] != NULL; i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "[a]\nurl = %s\n", urls[i]);
+        strata_config *cfg = load_ok(text);
+        CU_ASSERT_PTR_NOT_NULL(cfg);
+        strata_config_free(cfg);
+    }
+    /* a URL from a flag is taken as given (strata_open checks it, as it does any URL) */
+    strata_settings_input in = input_with(NULL);
+    in.database = "duckdb:x.db";
+    strata_settings *s = resolve_ok(NULL, &in);
+    if (s != NULL)
+        ASSERT_STR(s->url.value, "duckdb:x.db");
+    strata_settings_free(s);
 }
 
 /* ================================================================== environments */
@@ -626,7 +663,7 @@ static const layered layers[] = {
      "--database",
      "DATABASE_URL",
      offsetof(strata_settings, url),
-     {"sqlite:flag.db", "sqlite:env.db", "sqlite:file.db", "sqlite:strata.db"},
+     {"sqlite:flag.db", "sqlite:env.db", "sqlite:file.db", STRATA_DEFAULT_URL},
      {0, 0, 0, 0}},
     {"dir",
      offsetof(strata_settings_input, dir),
@@ -811,121 +848,85 @@ test_password_file(void)
     ASSERT_CONTAINS(err.message, "cannot open /nonexistent/pw");
 }
 
-/* url + password must give expected, which must parse back to the same password. */
-static void
-with_password_ok(const char *url, const char *password, const char *expected)
-{
-    char *out = NULL;
-    strata_error err;
-    int rc = strata_url_with_password(url, password, &out, &err);
-    CU_ASSERT_EQUAL(rc, STRATA_OK);
-    if (rc != STRATA_OK) {
-        fprintf(stderr, "\n  %s refused: %s\n", url, err.message);
-        return;
-    }
-    ASSERT_STR(out, expected);
-    strata_url *u = NULL;
-    CU_ASSERT_EQUAL(strata_url_parse(out, &u, &err), STRATA_OK);
-    if (u != NULL)
-        ASSERT_STR(u->password, password);
-    strata_url_free(u);
-    free(out);
-}
-
-static void
-test_url_with_password(void)
-{
-    with_password_ok("postgres://app@db.example.com:5432/app", "p@ss:w/rd",
-                     "postgres://app:p%40ss%3Aw%2Frd@db.example.com:5432/app");
-    with_password_ok("postgresql://app@db/app?sslmode=require", "a b&c?d=e%",
-                     "postgresql://app:a%20b%26c%3Fd%3De%25@db/app?sslmode=require");
-    with_password_ok("mysql://root@localhost:3306/test", "pw",
-                     "mysql://root:pw@localhost:3306/test");
-    with_password_ok("mariadb://root@localhost", "Az09-._~", "mariadb://root:Az09-._~@localhost");
-    with_password_ok("postgres://db/app", "pw", "postgres://:pw@db/app");
-    with_password_ok("postgres://app:@db/app", "pw", "postgres://app:pw@db/app");
-    with_password_ok("postgres://u%40corp@[::1]:5432/app", "\xc3\xa9t\xc3\xa9",
-                     "postgres://u%40corp:%C3%A9t%C3%A9@[::1]:5432/app");
-    with_password_ok("postgres:///app?host=/run/postgresql", "pw",
-                     "postgres://:pw@/app?host=/run/postgresql");
-
-    char *out = (char *)0x1;
-    strata_error err;
-    CU_ASSERT_EQUAL(strata_url_with_password("postgres://app:hunter2@db/app", "new", &out, &err),
-                    STRATA_USAGE);
-    CU_ASSERT_PTR_NULL(out);
-    ASSERT_CONTAINS(err.message, "postgres://app:***@db/app' already has a password");
-    ASSERT_LACKS(err.message, "hunter2");
-    ASSERT_LACKS(err.message, "new");
-    CU_ASSERT_EQUAL(strata_url_with_password("sqlite:app.db", "pw", &out, &err), STRATA_USAGE);
-    ASSERT_CONTAINS(err.message, "takes no password");
-    CU_ASSERT_EQUAL(strata_url_with_password("nonsense", "pw", &out, &err), STRATA_USAGE);
-    CU_ASSERT_PTR_NULL(out);
-}
-
+/*
+ * --password-file gives the connection its password, kept apart from the URL, which stays
+ * as it was; the driver serving the URL decides where the password goes (strata_open).
+ */
 static void
 test_resolve_passwords(void)
 {
     char *pwfile = write_bytes("p@ss\n", 5);
     const char *text = "[development]\nurl = postgres://app@db/app\n";
 
-    /* --password-file */
     strata_settings_input in = input_with(NULL);
     in.password_file = pwfile;
     strata_settings *s = resolve_ok(text, &in);
     if (s != NULL) {
-        ASSERT_STR(s->url.value, "postgres://app:p%40ss@db/app");
+        ASSERT_STR(s->url.value, "postgres://app@db/app");
         ASSERT_CONTAINS(s->url.origin, "strata.conf:2");
+        ASSERT_STR(s->password, "p@ss");
         ASSERT_CONTAINS(s->password_origin, "--password-file ");
         ASSERT_CONTAINS(s->password_origin, pwfile);
     }
     strata_settings_free(s);
 
-    /* ... refused when the URL has a password of its own */
-    in.database = "postgres://app:hunter2@db/app";
-    const char *msg = resolve_fails(text, &in, STRATA_USAGE);
-    ASSERT_CONTAINS(msg, "cannot use the password from --password-file");
-    ASSERT_CONTAINS(msg, "with the database URL from --database");
-    ASSERT_LACKS(msg, "hunter2");
-    ASSERT_LACKS(msg, "p@ss");
-
-    /* ... and when the file is empty */
-    char *emptyfile = write_bytes("", 0);
-    in.database = NULL;
-    in.password_file = emptyfile;
-    msg = resolve_fails(text, &in, STRATA_USAGE);
-    ASSERT_CONTAINS(msg, "--password-file: ");
-    ASSERT_CONTAINS(msg, emptyfile);
-
-    /* MYSQL_PWD, for MySQL URLs without a password only */
-    const char *vars[] = {"MYSQL_PWD", "my pw", NULL};
-    in = input_with(vars);
-    in.database = "mysql://root@localhost/test";
-    s = resolve_ok(NULL, &in);
+    /* no --password-file: no password, whatever the URL */
+    in.password_file = NULL;
+    s = resolve_ok(text, &in);
     if (s != NULL) {
-        ASSERT_STR(s->url.value, "mysql://root:my%20pw@localhost/test");
-        ASSERT_STR(s->password_origin, "MYSQL_PWD");
+        CU_ASSERT_PTR_NULL(s->password);
+        CU_ASSERT_PTR_NULL(s->password_origin);
     }
     strata_settings_free(s);
-    static const char *const untouched[] = {"mysql://root:own@localhost/test",
-                                            "postgres://root@localhost/test", "sqlite:x.db",
-                                            "mysql:nonsense", NULL};
-    for (int i = 0; untouched[i] != NULL; i++) {
-        in.database = untouched[i];
+
+    /* whether the URL may take it is for strata_open to say, knowing the driver: a file URL
+     * and a URL with a password of its own are left as they are here */
+    static const char *const any[] = {"sqlite:x.db", "postgres://app:own@db/app", NULL};
+    in.password_file = pwfile;
+    for (int i = 0; any[i] != NULL; i++) {
+        in.database = any[i];
         s = resolve_ok(NULL, &in);
         if (s != NULL) {
-            ASSERT_STR(s->url.value, untouched[i]);
-            CU_ASSERT_PTR_NULL(s->password_origin);
+            ASSERT_STR(s->url.value, any[i]);
+            ASSERT_STR(s->password, "p@ss");
         }
         strata_settings_free(s);
     }
 
-    /* --password-file wins over MYSQL_PWD */
-    in.database = "mariadb://root@localhost/test";
+    /* an empty file is refused, naming it */
+    char *emptyfile = write_bytes("", 0);
+    in.database = NULL;
+    in.password_file = emptyfile;
+    const char *msg = resolve_fails(text, &in, STRATA_USAGE);
+    ASSERT_CONTAINS(msg, "--password-file: ");
+    ASSERT_CONTAINS(msg, emptyfile);
+    /* and a missing one */
+    in.password_file = "/nonexistent/pw";
+    msg = resolve_fails(text, &in, STRATA_ERROR);
+    ASSERT_CONTAINS(msg, "--password-file: cannot open /nonexistent/pw");
+
+    /* MYSQL_PWD is the MySQL driver's business now (its password_env), not the settings' */
+    const char *vars[] = {"MYSQL_PWD", "my pw", NULL};
+    in = input_with(vars);
+    static const char *const mysql[] = {"mysql://root@localhost/test",
+                                        "mariadb://root@localhost/test", NULL};
+    for (int i = 0; mysql[i] != NULL; i++) {
+        in.database = mysql[i];
+        s = resolve_ok(NULL, &in);
+        if (s != NULL) {
+            ASSERT_STR(s->url.value, mysql[i]);
+            CU_ASSERT_PTR_NULL(s->password);
+            CU_ASSERT_PTR_NULL(s->password_origin);
+        }
+        strata_settings_free(s);
+    }
+    /* --password-file with MYSQL_PWD set: the file's password */
     in.password_file = pwfile;
     s = resolve_ok(NULL, &in);
-    if (s != NULL)
-        ASSERT_STR(s->url.value, "mariadb://root:p%40ss@localhost/test");
+    if (s != NULL) {
+        ASSERT_STR(s->url.value, "mariadb://root@localhost/test");
+        ASSERT_STR(s->password, "p@ss");
+    }
     strata_settings_free(s);
     free(emptyfile);
     free(pwfile);
@@ -960,6 +961,26 @@ test_print(void)
     ASSERT_LACKS(buf, "secret_owner");
     free(buf);
     strata_settings_free(s);
+
+    /* a password from a file: where it came from is shown, never the password */
+    char *pwfile = write_bytes("Pw-from-file\n", 13);
+    in = input_with(NULL);
+    in.database = "postgres://app@db/app";
+    in.password_file = pwfile;
+    s = resolve_ok(NULL, &in);
+    if (s == NULL)
+        return;
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    strata_settings_print(f, s);
+    fclose(f);
+    ASSERT_CONTAINS(buf, "strata: database postgres://app@db/app (--database, password from "
+                         "--password-file ");
+    ASSERT_CONTAINS(buf, pwfile);
+    ASSERT_LACKS(buf, "Pw-from-file");
+    free(buf);
+    strata_settings_free(s);
+    free(pwfile);
 }
 
 /* ================================================================== placeholders */
@@ -1039,7 +1060,8 @@ test_settings_resolve(void)
     CU_ASSERT_EQUAL(strata_settings_resolve(&in, &s, &err), STRATA_OK);
     if (s != NULL) {
         CU_ASSERT_PTR_NULL(s->config_path);
-        ASSERT_STR(s->url.value, "sqlite:strata.db");
+        ASSERT_STR(s->url.value, STRATA_DEFAULT_URL);
+        ASSERT_STR(s->url.value, strata_default_url());
     }
     strata_settings_free(s);
 
@@ -1107,6 +1129,7 @@ main(void)
     static const tu_test errors[] = {
         {"unknown keys", test_unknown_key},
         {"malformed lines and values", test_malformed_lines},
+        {"a URL past its scheme is the driver's", test_url_past_the_scheme},
         {NULL, NULL},
     };
     static const tu_test environments[] = {
@@ -1122,8 +1145,7 @@ main(void)
     };
     static const tu_test passwords[] = {
         {"password files", test_password_file},
-        {"URL with password", test_url_with_password},
-        {"--password-file and MYSQL_PWD", test_resolve_passwords},
+        {"--password-file, kept apart from the URL", test_resolve_passwords},
         {"printing redacts", test_print},
         {NULL, NULL},
     };

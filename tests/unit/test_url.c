@@ -14,38 +14,58 @@
 #include "testutil.h"
 #include "url.h"
 
-/* Parses text, which must succeed; returns the URL (free with strata_url_free). */
+/*
+ * Parses text as a URL of the given shape (STRATA_URL_SERVER, _FILE or _OPAQUE), which must
+ * succeed and keep the text as given in raw; returns the URL (free with strata_url_free).
+ */
 static strata_url *
-parse_ok(const char *text)
+parse_shape_ok(const char *text, int shape)
 {
     strata_url *url = (strata_url *)0x1;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc;
 
-    memset(&err, 0, sizeof(err));
-    rc = strata_url_parse(text, &url, &err);
+    rc = strata_url_parse(text, shape, &url, &err);
     CU_ASSERT_EQUAL(rc, STRATA_OK);
     if (rc != STRATA_OK) {
         fprintf(stderr, "\n  unexpected failure for %s: %s\n", text, err.message);
         return NULL;
     }
     CU_ASSERT_PTR_NOT_NULL(url);
+    if (url != NULL)
+        ASSERT_STR(url->raw, text);
     return url;
 }
 
+/* A server URL (scheme://user@host/db) that must parse. */
+static strata_url *
+parse_ok(const char *text)
+{
+    return parse_shape_ok(text, STRATA_URL_SERVER);
+}
+
+/* A file URL (scheme:path) that must parse. */
+static strata_url *
+parse_file_ok(const char *text)
+{
+    return parse_shape_ok(text, STRATA_URL_FILE);
+}
+
 /*
- * Parses text, which must fail with STRATA_USAGE, leave the out pointer NULL and fill err
- * with a message holding needle (when not NULL) and none of the secrets (NULL-terminated).
+ * Parses text as a URL of the given shape, which must fail with STRATA_USAGE, leave the out
+ * pointer NULL and fill err, whose size it keeps, with a message holding needle (when not
+ * NULL) and none of the secrets (NULL-terminated).
  */
 static void
-parse_fails(const char *text, const char *needle, const char *const *secrets)
+parse_shape_fails(const char *text, int shape, const char *needle, const char *const *secrets)
 {
     strata_url *url = (strata_url *)0x1;
     strata_error err;
     int rc;
 
     memset(&err, 'x', sizeof(err));
-    rc = strata_url_parse(text, &url, &err);
+    err.size = sizeof(err);
+    rc = strata_url_parse(text, shape, &url, &err);
     CU_ASSERT_EQUAL(rc, STRATA_USAGE);
     CU_ASSERT_PTR_NULL(url);
     CU_ASSERT_EQUAL(err.status, STRATA_USAGE);
@@ -70,6 +90,20 @@ parse_fails(const char *text, const char *needle, const char *const *secrets)
         strata_url_free(url);
 }
 
+/* A server URL that must be refused; see parse_shape_fails. */
+static void
+parse_fails(const char *text, const char *needle, const char *const *secrets)
+{
+    parse_shape_fails(text, STRATA_URL_SERVER, needle, secrets);
+}
+
+/* A file URL that must be refused; see parse_shape_fails. */
+static void
+parse_file_fails(const char *text, const char *needle, const char *const *secrets)
+{
+    parse_shape_fails(text, STRATA_URL_FILE, needle, secrets);
+}
+
 /* Redacts text into a large buffer and checks the result and the returned length. */
 static void
 redacts_to(const char *text, const char *expected)
@@ -88,7 +122,7 @@ redacts_to(const char *text, const char *expected)
 static void
 check_file(const char *text, const char *scheme, const char *path)
 {
-    strata_url *url = parse_ok(text);
+    strata_url *url = parse_file_ok(text);
 
     if (url == NULL)
         return;
@@ -100,9 +134,11 @@ check_file(const char *text, const char *scheme, const char *path)
     CU_ASSERT_EQUAL(url->port, 0);
     CU_ASSERT_EQUAL(url->nparams, 0);
     ASSERT_STR(url->redacted, text);
+    ASSERT_STR(url->opaque, NULL);
     strata_url_free(url);
 }
 
+/* The file shape, whatever the scheme: the core names no driver. */
 static void
 test_file_forms(void)
 {
@@ -116,13 +152,33 @@ test_file_forms(void)
     check_file("sqlite3:strata.db", "sqlite3", "strata.db");
     check_file("sqlite3:///abs.db", "sqlite3", "/abs.db");
     check_file("sqlite:my%20db%3F.db", "sqlite", "my db?.db");
-    check_file("sqlite:a+b@c.db", "sqlite", "a+b@c.db");
+    /* any driver's scheme: DuckDB, a file database the core knows nothing about */
+    check_file("duckdb:///abs/x.db", "duckdb", "/abs/x.db");
+    check_file("duckdb:rel/x.db", "duckdb", "rel/x.db");
+    check_file("DuckDB::memory:", "duckdb", ":memory:");
+    /* in the file shape, what looks like a userinfo is part of the path (redaction, which
+     * knows no shapes, still hides what may be a password) */
+    strata_url *url = parse_file_ok("duckdb://u:p@h/x.db");
+    if (url == NULL)
+        return;
+    ASSERT_STR(url->database, "u:p@h/x.db");
+    ASSERT_STR(url->user, NULL);
+    ASSERT_STR(url->password, NULL);
+    ASSERT_STR(url->redacted, "duckdb://u:***@h/x.db");
+    strata_url_free(url);
+    url = parse_file_ok("sqlite:a+b@c.db");
+    if (url == NULL)
+        return;
+    ASSERT_STR(url->database, "a+b@c.db");
+    ASSERT_STR(url->user, NULL);
+    ASSERT_STR(url->redacted, "sqlite:***@c.db"); /* as "mysql:a+b@c" would be */
+    strata_url_free(url);
 }
 
 static void
 test_file_scheme_case(void)
 {
-    strata_url *url = parse_ok("SQLite3:Data.DB");
+    strata_url *url = parse_file_ok("SQLite3:Data.DB");
 
     if (url == NULL)
         return;
@@ -135,7 +191,7 @@ test_file_scheme_case(void)
 static void
 test_file_params(void)
 {
-    strata_url *url = parse_ok("sqlite:///var/db/app.db?mode=ro&cache=shared&journal");
+    strata_url *url = parse_file_ok("sqlite:///var/db/app.db?mode=ro&cache=shared&journal");
 
     if (url == NULL)
         return;
@@ -152,7 +208,7 @@ test_file_params(void)
     ASSERT_STR(strata_url_param_value(url, "missing"), NULL);
     strata_url_free(url);
 
-    url = parse_ok("sqlite::memory:?cache=shared");
+    url = parse_file_ok("sqlite::memory:?cache=shared");
     if (url == NULL)
         return;
     ASSERT_STR(url->database, ":memory:");
@@ -287,7 +343,8 @@ test_net_last_at(void)
     parse_fails("postgres://u:p@ss/word@host", "has an '@' after the host", pass);
     parse_fails("postgres://u:p@ss/word@host", "percent-encode '@' as %40", pass);
     redacts_to("postgres://u:p@ss/word@host", "postgres://***@host");
-    redacts_to("postgres://u:p@ss/word@host?sslmode=require", "postgres://***@host?sslmode=require");
+    redacts_to("postgres://u:p@ss/word@host?sslmode=require",
+               "postgres://***@host?sslmode=require");
 }
 
 static void
@@ -336,6 +393,200 @@ test_net_other_schemes(void)
     check_net("my+driver.v2://h/db", NULL, NULL, "h", 0, "db");
 }
 
+/* Several hosts stay one list, as written, for the driver to split; the port is 0. */
+static void
+test_net_several_hosts(void)
+{
+    strata_url *url = parse_ok("postgres://u@h1:5432,h2:5433/db");
+
+    if (url == NULL)
+        return;
+    ASSERT_STR(url->user, "u");
+    ASSERT_STR(url->host, "h1:5432,h2:5433");
+    CU_ASSERT_EQUAL(url->port, 0);
+    ASSERT_STR(url->database, "db");
+    strata_url_free(url);
+    check_net("postgres://u:pw@h1,h2,[::1]:7/db?target_session_attrs=read-write", "u", "pw",
+              "h1,h2,[::1]:7", 0, "db");
+    check_net("postgres://h1:5432,h2:5433/db", NULL, NULL, "h1:5432,h2:5433", 0, "db");
+    redacts_to("postgres://u:secret@h1:5432,h2:5433/db", "postgres://u:***@h1:5432,h2:5433/db");
+    /* an '@' in the database name is the database's, as it is with one host */
+    check_net("postgres://h:5432/my@db", NULL, NULL, "h", 5432, "my@db");
+    url = parse_ok("postgres://h1:5432,h2:5433/my@db");
+    if (url == NULL)
+        return;
+    if (url->user != NULL)
+        fprintf(stderr,
+                "\n  KNOWN BUG (core/config/url.c, url_authority/url_bad_hostport): "
+                "postgres://h1:5432,h2:5433/my@db parses as user \"%s\", password \"%s\", "
+                "host \"%s\"\n",
+                url->user, url->password ? url->password : "(null)",
+                url->host ? url->host : "(null)");
+    ASSERT_STR(url->user, NULL);
+    ASSERT_STR(url->password, NULL);
+    ASSERT_STR(url->host, "h1:5432,h2:5433");
+    ASSERT_STR(url->database, "my@db");
+    ASSERT_STR(url->redacted, "postgres://h1:5432,h2:5433/my@db");
+    strata_url_free(url);
+}
+
+/* raw is the text as given, secrets and case included; redacted hides the secrets. */
+static void
+test_raw(void)
+{
+    strata_url *url = parse_ok("PostgreSQL://u:s3cret@H/db?password=x&sslmode=require");
+
+    if (url == NULL)
+        return;
+    ASSERT_STR(url->raw, "PostgreSQL://u:s3cret@H/db?password=x&sslmode=require");
+    ASSERT_STR(url->redacted, "PostgreSQL://u:***@H/db?password=***&sslmode=require");
+    ASSERT_STR(url->scheme, "postgresql");
+    ASSERT_STR(url->opaque, NULL);
+    strata_url_free(url);
+}
+
+/* ---- opaque URLs ---- */
+
+/* The text after "scheme:" is the driver's, handed over as written; only redacted. */
+static void
+test_opaque(void)
+{
+    static const char odbc[] =
+        "odbc:Driver={PostgreSQL Unicode};Server=db;Port=5432;Uid=app;Pwd=s3cret;Database=x";
+    strata_url *url = parse_shape_ok(odbc, STRATA_URL_OPAQUE);
+
+    if (url == NULL)
+        return;
+    ASSERT_STR(url->scheme, "odbc");
+    ASSERT_STR(url->opaque,
+               "Driver={PostgreSQL Unicode};Server=db;Port=5432;Uid=app;Pwd=s3cret;Database=x");
+    ASSERT_STR(url->raw, odbc);
+    ASSERT_STR(url->redacted,
+               "odbc:Driver={PostgreSQL Unicode};Server=db;Port=5432;Uid=app;Pwd=***;Database=x");
+    /* nothing of it is the core's to read */
+    ASSERT_STR(url->user, NULL);
+    ASSERT_STR(url->password, NULL);
+    ASSERT_STR(url->host, NULL);
+    ASSERT_STR(url->database, NULL);
+    CU_ASSERT_EQUAL(url->port, 0);
+    CU_ASSERT_EQUAL(url->nparams, 0);
+    strata_url_free(url);
+
+    /* a DSN, text that would be a bad server URL, and nothing at all are all the driver's */
+    url = parse_shape_ok("ODBC:DSN=prod", STRATA_URL_OPAQUE);
+    if (url != NULL)
+        ASSERT_STR(url->opaque, "DSN=prod");
+    strata_url_free(url);
+    url = parse_shape_ok("odbc://h:notaport/db?x=%zz", STRATA_URL_OPAQUE);
+    if (url != NULL)
+        ASSERT_STR(url->opaque, "//h:notaport/db?x=%zz");
+    strata_url_free(url);
+    url = parse_shape_ok("odbc:", STRATA_URL_OPAQUE);
+    if (url != NULL)
+        ASSERT_STR(url->opaque, "");
+    strata_url_free(url);
+    /* a scheme is still needed to find the driver */
+    parse_shape_fails("DSN=prod;PWD=hunter2", STRATA_URL_OPAQUE, "has no scheme",
+                      (const char *const[]){"hunter2", NULL});
+}
+
+/* pwd= and password= in ';'-separated ODBC strings, in any case, are hidden. */
+static void
+test_redact_odbc(void)
+{
+    char buf[128];
+
+    redacts_to("odbc:Driver=x;Uid=u;Pwd=s3cret", "odbc:Driver=x;Uid=u;Pwd=***");
+    redacts_to("odbc:Driver=x;UID=u;PWD=s3cret;Server=h", "odbc:Driver=x;UID=u;PWD=***;Server=h");
+    redacts_to("odbc:DSN=prod;pwd=a;PASSWORD=b;", "odbc:DSN=prod;pwd=***;PASSWORD=***;");
+    /* the first attribute right after "scheme:" is an attribute like the others */
+    strata_url_redact("odbc:Password=s3cret;Uid=u", buf, sizeof(buf));
+    if (strstr(buf, "s3cret") != NULL)
+        fprintf(stderr,
+                "\n  KNOWN BUG (core/config/url.c, strata_url_redact): the first ODBC attribute "
+                "is read with the scheme as its key: odbc:Password=s3cret;Uid=u redacts to %s\n",
+                buf);
+    redacts_to("odbc:Password=s3cret;Uid=u", "odbc:Password=***;Uid=u");
+    redacts_to("odbc:PWD=s3cret", "odbc:PWD=***");
+    redacts_to("odbc:Uid=u; Pwd=s3cret ;Server=h", "odbc:Uid=u; Pwd=*** ;Server=h");
+    redacts_to("odbc:DSN=prod;Pwd=", "odbc:DSN=prod;Pwd=");
+    redacts_to("odbc:Uid=pwd;Server=password", "odbc:Uid=pwd;Server=password");
+}
+
+/*
+ * ODBC values in braces may hold ';' (and any value may hold blanks): the whole value is the
+ * password, and none of it may show.
+ */
+static void
+test_redact_odbc_braces(void)
+{
+    static const char *const texts[] = {
+        "odbc:Uid=u;Pwd={se;cret};Server=h",
+        "odbc:Uid=u;Pwd={se cret};Server=h",
+        "odbc:Uid=u;Pwd=se cret;Server=h",
+        NULL,
+    };
+    char buf[256];
+
+    for (size_t i = 0; texts[i] != NULL; i++) {
+        strata_url_redact(texts[i], buf, sizeof(buf));
+        if (strstr(buf, "cret") != NULL)
+            fprintf(stderr,
+                    "\n  KNOWN BUG (core/config/url.c, strata_url_redact/redact_pairs): "
+                    "%s redacts to %s\n",
+                    texts[i], buf);
+        ASSERT_LACKS(buf, "cret");
+        ASSERT_CONTAINS(buf, "Server=h");
+    }
+}
+
+/* ---- schemes ---- */
+
+/* strata_url_scheme, which picks the driver: the scheme of any text, lower case. */
+static void
+test_scheme(void)
+{
+    char buf[16], small[4];
+
+    ASSERT_STR(strata_url_scheme("PostgreSQL://h/db", buf, sizeof(buf)), "postgresql");
+    CU_ASSERT_PTR_EQUAL(strata_url_scheme("sqlite:x.db", buf, sizeof(buf)), buf);
+    ASSERT_STR(buf, "sqlite");
+    ASSERT_STR(strata_url_scheme("duckdb:///abs/x.db", buf, sizeof(buf)), "duckdb");
+    ASSERT_STR(strata_url_scheme("odbc:DSN=x", buf, sizeof(buf)), "odbc");
+    ASSERT_STR(strata_url_scheme("my+driver.v2-x://h", buf, sizeof(buf)), "my+driver.v2-x");
+    ASSERT_STR(strata_url_scheme("strata.db", buf, sizeof(buf)), NULL);
+    ASSERT_STR(strata_url_scheme(":memory:", buf, sizeof(buf)), NULL);
+    ASSERT_STR(strata_url_scheme("1pg://h", buf, sizeof(buf)), NULL);
+    ASSERT_STR(strata_url_scheme("", buf, sizeof(buf)), NULL);
+    ASSERT_STR(strata_url_scheme(NULL, buf, sizeof(buf)), NULL);
+    /* what does not fit is no scheme, never a cut one */
+    ASSERT_STR(strata_url_scheme("pg:x", small, sizeof(small)), "pg");
+    ASSERT_STR(strata_url_scheme("abc:x", small, sizeof(small)), "abc");
+    ASSERT_STR(strata_url_scheme("abcd:x", small, sizeof(small)), NULL);
+    ASSERT_STR(strata_url_scheme("sqlite:x", small, sizeof(small)), NULL);
+}
+
+/* ---- a password given apart from the URL ---- */
+
+/* strata_url_set_password gives the connection the password; raw and redacted stay. */
+static void
+test_set_password(void)
+{
+    strata_url *url = parse_ok("mysql://root@localhost:3306/test");
+
+    if (url == NULL)
+        return;
+    CU_ASSERT_EQUAL(strata_url_set_password(url, "p@ss:w/rd"), STRATA_OK);
+    ASSERT_STR(url->password, "p@ss:w/rd");
+    ASSERT_STR(url->user, "root");
+    ASSERT_STR(url->raw, "mysql://root@localhost:3306/test");
+    ASSERT_STR(url->redacted, "mysql://root@localhost:3306/test");
+    /* a second call replaces the first */
+    CU_ASSERT_EQUAL(strata_url_set_password(url, "other"), STRATA_OK);
+    ASSERT_STR(url->password, "other");
+    strata_url_free(url);
+}
+
 /* ---- errors ---- */
 
 static void
@@ -343,12 +594,15 @@ test_error_no_scheme(void)
 {
     static const char *const secrets[] = {"hunter2", NULL};
     strata_url *url = (strata_url *)0x1;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     parse_fails("strata.db",
-                "database URL 'strata.db' has no scheme; expected e.g. "
-                "sqlite:strata.db or postgres://user@host/db",
+                "database URL 'strata.db' has no scheme; expected SCHEME:PATH for a file "
+                "database or SCHEME://user@host/db for a server (`strata drivers` lists the "
+                "schemes)",
                 NULL);
+    parse_file_fails("strata.db", "has no scheme", NULL);
+    parse_shape_fails("strata.db", STRATA_URL_OPAQUE, "has no scheme", NULL);
     parse_fails("", "database URL '' has no scheme", NULL);
     parse_fails(":memory:", "has no scheme", NULL);
     parse_fails("/abs/path.db", "has no scheme", NULL);
@@ -358,14 +612,14 @@ test_error_no_scheme(void)
     parse_fails("host=h password=hunter2", "'host=h password=***' has no scheme", secrets);
     parse_fails("host=h password='hun ter2'", "'host=h password=***' has no scheme", NULL);
 
-    memset(&err, 0, sizeof(err));
-    CU_ASSERT_EQUAL(strata_url_parse(NULL, &url, &err), STRATA_USAGE);
+    CU_ASSERT_EQUAL(strata_url_parse(NULL, STRATA_URL_SERVER, &url, &err), STRATA_USAGE);
     CU_ASSERT_PTR_NULL(url);
     CU_ASSERT_EQUAL(err.status, STRATA_USAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "no database URL"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "`strata drivers`"));
     /* A NULL err is tolerated. */
     url = (strata_url *)0x1;
-    CU_ASSERT_EQUAL(strata_url_parse("nope", &url, NULL), STRATA_USAGE);
+    CU_ASSERT_EQUAL(strata_url_parse("nope", STRATA_URL_SERVER, &url, NULL), STRATA_USAGE);
     CU_ASSERT_PTR_NULL(url);
 }
 
@@ -409,22 +663,44 @@ test_error_bad_escape(void)
                 "query parameter value",
                 qsecrets);
     parse_fails("postgres://h/db%00x", "invalid percent-escape", NULL);
-    parse_fails("sqlite:bad%2.db", "invalid percent-escape in the file path", NULL);
-    parse_fails("sqlite:ok.db?mode=%r", "in a query parameter value", NULL);
+    parse_file_fails("sqlite:bad%2.db", "invalid percent-escape in the file path", NULL);
+    parse_file_fails("sqlite:ok.db?mode=%r", "in a query parameter value", NULL);
 }
 
 static void
-test_error_empty_sqlite_path(void)
+test_error_empty_file_path(void)
 {
-    parse_fails("sqlite:",
-                "database URL 'sqlite:' has an empty file path; expected e.g. "
-                "sqlite:strata.db",
+    parse_file_fails("sqlite:",
+                     "database URL 'sqlite:' has an empty file path; expected e.g. "
+                     "sqlite:app.db, sqlite:///abs/path.db or sqlite::memory:",
+                     NULL);
+    parse_file_fails("sqlite://", "empty file path", NULL);
+    parse_file_fails("sqlite3:?mode=ro", "empty file path; expected e.g. sqlite3:app.db", NULL);
+    parse_file_fails("sqlite://?mode=ro", "empty file path", NULL);
+    parse_file_fails("sqlite:?password=hunter2", "'sqlite:?password=***' has an empty file path",
+                     (const char *const[]){"hunter2", NULL});
+}
+
+/* Examples in messages use the URL's own scheme: the core knows no driver's by heart. */
+static void
+test_error_names_the_scheme(void)
+{
+    parse_file_fails("duckdb:",
+                     "expected e.g. duckdb:app.db, duckdb:///abs/path.db or "
+                     "duckdb::memory:",
+                     NULL);
+    parse_fails("mysql:host/db",
+                "has no '//' after 'mysql:'; expected e.g. "
+                "mysql://user@host:port/database",
                 NULL);
-    parse_fails("sqlite://", "empty file path", NULL);
-    parse_fails("sqlite3:?mode=ro", "empty file path", NULL);
-    parse_fails("sqlite://?mode=ro", "empty file path", NULL);
-    parse_fails("sqlite:?password=hunter2", "'sqlite:?password=***' has an empty file path",
-                (const char *const[]){"hunter2", NULL});
+    parse_fails("mariadb://h:0/db", "expected e.g. mariadb://user:password@host:5432/db", NULL);
+    parse_fails("mariadb://h:0/db", "in brackets: mariadb://[::1]:5432/db", NULL);
+    parse_fails("cockroach://[::1/db", "e.g. cockroach://[::1]:5432/db", NULL);
+    static const char *const not_postgres[] = {"postgres", NULL};
+    parse_fails("mysql:host/db", NULL, not_postgres);
+    parse_fails("mysql://h:0/db", NULL, not_postgres);
+    parse_fails("mysql://[::1/db", NULL, not_postgres);
+    parse_file_fails("duckdb:", NULL, (const char *const[]){"sqlite", NULL});
 }
 
 static void
@@ -464,10 +740,13 @@ test_error_never_leaks(void)
         "postgres://h/db?sslpassword=TOPSECRET&x=%q",
         "postgres://h/db?pass=TOPSECRET&x=%q",
         "postgres://h:0/db?pass%77ord=TOPSECRET",
-        "sqlite:?password=TOPSECRET",
-        "sqlite:x%.db?pwd=TOPSECRET",
         "dbname=x password=TOPSECRET",
         "dbname=x password='TOP SECRET'",
+        NULL,
+    };
+    static const char *const bad_files[] = {
+        "sqlite:?password=TOPSECRET",
+        "sqlite:x%.db?pwd=TOPSECRET",
         NULL,
     };
     static const char *const secrets[] = {"TOPSECRET", "SECRET", "TOP", "CRET", NULL};
@@ -475,6 +754,34 @@ test_error_never_leaks(void)
 
     for (i = 0; bad[i] != NULL; i++)
         parse_fails(bad[i], "database URL '", secrets);
+    for (i = 0; bad_files[i] != NULL; i++)
+        parse_file_fails(bad_files[i], "database URL '", secrets);
+}
+
+/*
+ * A failed parse fills err as far as its size covers and keeps the size (types.h: the caller
+ * sets size; the library fills it, never beyond size): strata_open() hands the caller's own
+ * err down here.
+ */
+static void
+test_error_keeps_size(void)
+{
+    static const char *const texts[] = {"strata.db", "postgres://h:0/db", NULL};
+    strata_url *url = NULL;
+
+    for (size_t i = 0; texts[i] != NULL; i++) {
+        strata_error err = STRATA_ERROR_INIT;
+        CU_ASSERT_EQUAL(strata_url_parse(texts[i], STRATA_URL_SERVER, &url, &err), STRATA_USAGE);
+        if (err.size != sizeof(err))
+            fprintf(stderr,
+                    "\n  KNOWN BUG (core/config/url.c, url_fail): parsing %s set err.size to %u "
+                    "(memset of the whole struct)\n",
+                    texts[i], (unsigned)err.size);
+        CU_ASSERT_EQUAL(err.size, sizeof(err));
+    }
+    strata_error err = STRATA_ERROR_INIT;
+    CU_ASSERT_EQUAL(strata_url_parse(NULL, STRATA_URL_FILE, &url, &err), STRATA_USAGE);
+    CU_ASSERT_EQUAL(err.size, sizeof(err));
 }
 
 /* ---- redaction ---- */
@@ -504,7 +811,9 @@ test_redact_query(void)
     redacts_to("postgres://h/db?pass%77ord=x", "postgres://h/db?pass%77ord=***");
     redacts_to("postgres://h/db?password=&password", "postgres://h/db?password=&password");
     redacts_to("sqlite:app.db?password=x", "sqlite:app.db?password=***");
-    redacts_to("sqlite:a:b@c.db", "sqlite:a:b@c.db");
+    /* redaction knows no driver's URL shape: what may be a password is hidden, even in what
+     * is a file name for a file database */
+    redacts_to("sqlite:a:b@c.db", "sqlite:***@c.db");
     redacts_to("postgres://h/db?mypassword=x&password_hint=y",
                "postgres://h/db?mypassword=x&password_hint=y");
 }
@@ -578,42 +887,6 @@ test_redact_snprintf(void)
     CU_ASSERT_STRING_EQUAL(buf, full);
 }
 
-/* ---- module names ---- */
-
-static void
-test_module(void)
-{
-    char buf[65];
-    char small[4];
-
-    ASSERT_STR(strata_url_module("postgresql", buf, sizeof(buf)), "postgres");
-    ASSERT_STR(strata_url_module("postgres", buf, sizeof(buf)), "postgres");
-    ASSERT_STR(strata_url_module("mariadb", buf, sizeof(buf)), "mysql");
-    ASSERT_STR(strata_url_module("mysql", buf, sizeof(buf)), "mysql");
-    ASSERT_STR(strata_url_module("sqlite3", buf, sizeof(buf)), "sqlite");
-    ASSERT_STR(strata_url_module("sqlite", buf, sizeof(buf)), "sqlite");
-    ASSERT_STR(strata_url_module("my_driver2", buf, sizeof(buf)), "my_driver2");
-    CU_ASSERT_PTR_EQUAL(strata_url_module("sqlite", buf, sizeof(buf)), buf);
-    ASSERT_STR(strata_url_module("../x", buf, sizeof(buf)), NULL);
-    ASSERT_STR(strata_url_module("Foo", buf, sizeof(buf)), NULL);
-    ASSERT_STR(strata_url_module("a-b", buf, sizeof(buf)), NULL);
-    ASSERT_STR(strata_url_module("a.b", buf, sizeof(buf)), NULL);
-    ASSERT_STR(strata_url_module("a+b", buf, sizeof(buf)), NULL);
-    ASSERT_STR(strata_url_module("", buf, sizeof(buf)), NULL);
-    ASSERT_STR(strata_url_module(NULL, buf, sizeof(buf)), NULL);
-    ASSERT_STR(strata_url_module("x", NULL, 0), NULL);
-    ASSERT_STR(strata_url_module("a234567890123456789012345678901234567890123456789012345678901234",
-                                 buf, sizeof(buf)),
-               "a234567890123456789012345678901234567890123456789012345678901234");
-    ASSERT_STR(
-        strata_url_module("a2345678901234567890123456789012345678901234567890123456789012345", buf,
-                          sizeof(buf)),
-        NULL);
-    ASSERT_STR(strata_url_module("pg", small, sizeof(small)), "pg");
-    ASSERT_STR(strata_url_module("mysql", small, sizeof(small)), NULL);
-    ASSERT_STR(strata_url_module("mariadb", small, sizeof(small)), NULL);
-}
-
 static void
 test_free_null(void)
 {
@@ -658,18 +931,26 @@ main(void)
         {"network URL, userinfo ends at last @", test_net_last_at},
         {"network URL, parameters", test_net_params},
         {"network URL, other schemes", test_net_other_schemes},
+        {"network URL, several hosts", test_net_several_hosts},
+        {"raw is the text as given", test_raw},
+        {"opaque URLs", test_opaque},
+        {"redact ODBC strings", test_redact_odbc},
+        {"redact braced and blank ODBC values", test_redact_odbc_braces},
+        {"strata_url_scheme", test_scheme},
+        {"strata_url_set_password", test_set_password},
         {"error: no scheme", test_error_no_scheme},
         {"error: bad port", test_error_bad_port},
         {"error: bad percent-escape", test_error_bad_escape},
-        {"error: empty sqlite path", test_error_empty_sqlite_path},
+        {"error: empty file path", test_error_empty_file_path},
+        {"error: messages name the URL's scheme", test_error_names_the_scheme},
         {"error: other malformed URLs", test_error_other},
         {"error messages never leak a password", test_error_never_leaks},
+        {"a failed parse keeps err.size", test_error_keeps_size},
         {"redact userinfo password", test_redact_userinfo},
         {"redact query passwords", test_redact_query},
         {"redact unparseable text", test_redact_unparseable},
         {"redact leaves other text unchanged", test_redact_unchanged},
         {"redact follows snprintf", test_redact_snprintf},
-        {"module names", test_module},
         {"free NULL", test_free_null},
         {"long URL with many parameters", test_long_url},
     };
