@@ -280,14 +280,27 @@ strata_wipe_free(char *secret)
     free(secret);
 }
 
-/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 when there is none. */
+/* The length of the well-formed UTF-8 sequence at p (1 to 4; no overlong forms, surrogates
+ * or code points past U+10FFFF), or 0 when there is none. */
 static size_t
 utf8_sequence(const unsigned char *p)
 {
-    size_t n = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
-    if (p[0] >= 0xF5)
-        n = 0;
-    for (size_t i = 1; i < n; i++)
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n = p[0] >= 0xC2 && p[0] <= 0xDF   ? 2
+               : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+               : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+                                              : 0;
+    if (p[0] == 0xE0)
+        lo = 0xA0;
+    else if (p[0] == 0xED)
+        hi = 0x9F;
+    else if (p[0] == 0xF0)
+        lo = 0x90;
+    else if (p[0] == 0xF4)
+        hi = 0x8F;
+    if (n == 0 || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
         if ((p[i] & 0xC0) != 0x80)
             return 0;
     return n;

@@ -57,7 +57,7 @@ url_fail(strata_error *err, int status, const char *fmt, ...)
     va_list ap;
 
     if (err != NULL) {
-        memset(err, 0, sizeof(*err));
+        strata_error_clear(err); /* keeps err->size */
         err->status = status;
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -162,11 +162,11 @@ url_last_at(const char *p, const char *end)
 }
 
 /*
- * True when [p, end) cannot be host[:port] because a ':' outside IPv6 brackets is
+ * True when [p, end) cannot be one host[:port] because a ':' outside IPv6 brackets is
  * followed by something other than a non-empty run of digits.
  */
 static int
-url_bad_hostport(const char *p, const char *end)
+url_bad_one_hostport(const char *p, const char *end)
 {
     const char *colon;
 
@@ -184,6 +184,20 @@ url_bad_hostport(const char *p, const char *end)
         if (!url_is_digit(*p))
             return 1;
     return 0;
+}
+
+/* True when [p, end), a host[:port] or a list of them separated by ',', is none. */
+static int
+url_bad_hostport(const char *p, const char *end)
+{
+    const char *comma;
+
+    while ((comma = memchr(p, ',', (size_t)(end - p))) != NULL) {
+        if (url_bad_one_hostport(p, comma))
+            return 1;
+        p = comma + 1;
+    }
+    return url_bad_one_hostport(p, end);
 }
 
 /*
@@ -250,7 +264,13 @@ url_secret_key(const char *k, size_t n)
 {
     char key[64];
     size_t i;
+    const char *colon = memchr(k, ':', n);
 
+    while (colon != NULL) { /* "odbc:PWD": the scheme is no part of the key */
+        n -= (size_t)(colon + 1 - k);
+        k = colon + 1;
+        colon = memchr(k, ':', n);
+    }
     if (n >= sizeof(key))
         return 0;
     if (url_decode(k, n, key) != 0) {

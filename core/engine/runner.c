@@ -257,7 +257,12 @@ run_copy(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *e
         return strata_fail(err, STRATA_NOT_SUPPORTED,
                            "%s:%ld:%ld: the %s driver cannot run COPY ... FROM stdin",
                            r->script->path, st->line, st->col, d->name);
-    return d->copy_in(r->s->conn, st->text, st->len, strata_lexer_read_copy, lx, err);
+    int rc = d->copy_in(r->s->conn, st->text, st->len, strata_lexer_read_copy, lx, err);
+    if (rc == STRATA_NOT_FOUND) { /* a missing table fails a migration as any error does */
+        rc = STRATA_ERROR;
+        err->status = STRATA_ERROR;
+    }
+    return rc;
 }
 
 static int
@@ -693,8 +698,7 @@ batch_exec_entry(script_run *r, batch *b, size_t i, strata_error *err)
     char *end = b->text.data + b->entries[i].start + b->entries[i].len;
     char saved = *end;
     *end = '\0';
-    int rc =
-        strata_session_run(r->s, b->text.data + b->entries[i].start, b->entries[i].len, err);
+    int rc = strata_session_run(r->s, b->text.data + b->entries[i].start, b->entries[i].len, err);
     *end = saved;
     return rc;
 }

@@ -283,7 +283,7 @@ strata_open_wait(const strata_options *o, long timeout_ms, strata **out, strata_
         long long waited = strata_now_ms() - t0;
         if (timeout_ms >= 0 && waited >= timeout_ms) {
             snprintf(err->hint, sizeof(err->hint),
-                     "the database did not accept connections for %lld ms; gave up", waited);
+                     "the database did not accept connections; gave up after %ld ms", timeout_ms);
             return rc;
         }
         long long pause_ms = 250;
@@ -432,7 +432,13 @@ int
 strata_session_run(strata *s, const char *sql, size_t len, strata_error *err)
 {
     int rc = refuse_unquoted(s, err);
-    return rc == STRATA_OK ? s->drv->exec(s->conn, sql, len, err) : rc;
+    if (rc == STRATA_OK)
+        rc = s->drv->exec(s->conn, sql, len, err);
+    if (rc == STRATA_NOT_FOUND) { /* a statement naming a missing table failed, as any other */
+        rc = STRATA_ERROR;
+        err->status = STRATA_ERROR;
+    }
+    return rc;
 }
 
 int

@@ -34,9 +34,10 @@ typedef struct loaded {
 static pthread_mutex_t loader_lock = PTHREAD_MUTEX_INITIALIZER;
 static loaded *cache;
 static size_t cache_count;
-/* While a plugin's entry runs (under loader_lock): what it logs as errors and warnings, so
- * that a plugin that declines says why in the reason it is refused with. */
-static strata_buf *entry_log;
+/* While a plugin's entry runs on this thread (under loader_lock): what it logs as errors and
+ * warnings, so that a plugin that declines says why in the reason it is refused with. Other
+ * threads' logging is not caught. */
+static _Thread_local strata_buf *entry_log;
 
 /* ------------------------------------------------------------------ host services */
 

@@ -328,10 +328,66 @@ md_quote(const char *in, char q, int backslash, char *out, size_t size)
     return n;
 }
 
+/* The length of the well-formed UTF-8 sequence at p (no overlong forms, no surrogates,
+ * nothing past U+10FFFF), or 0 when there is none. */
+static size_t
+md_utf8_length(const unsigned char *p)
+{
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n, i;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        n = 2;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        n = 3;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (p[0] == 0xE0)
+        lo = 0xA0;
+    else if (p[0] == 0xED)
+        hi = 0x9F;
+    else if (p[0] == 0xF0)
+        lo = 0x90;
+    else if (p[0] == 0xF4)
+        hi = 0x8F;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* True when s is valid UTF-8 (as utf8mb4 stores it), or the connection's character set is
+ * no UTF-8 one (then the server judges). */
+static int
+md_text_ok(strata_conn *c, const char *s)
+{
+    const char *cs = mysql_character_set_name(c->mysql);
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (cs == NULL || strncasecmp(cs, "utf8", 4) != 0)
+        return 1;
+    while (*p != '\0') {
+        size_t n = md_utf8_length(p);
+        if (n == 0)
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* Backticks, doubled inside; (size_t)-1 for text that is no text in the connection's
+ * character set. */
 static size_t
 md_quote_ident(strata_conn *c, const char *in, char *out, size_t size)
 {
-    (void)c;
+    if (!md_text_ok(c, in))
+        return (size_t)-1;
     return md_quote(in, '`', 0, out, size);
 }
 
@@ -347,8 +403,10 @@ md_quote_literal(strata_conn *c, const char *in, char *out, size_t size)
     unsigned long n;
     size_t total;
 
-    if (esc == NULL)
+    if (esc == NULL || !md_text_ok(c, in)) {
+        free(esc);
         return (size_t)-1;
+    }
     esc[0] = '\'';
     n = mysql_real_escape_string(c->mysql, esc + 1, in, (unsigned long)len);
     if (n == (unsigned long)-1) {
@@ -1366,11 +1424,12 @@ md_utc_timestamps(strata_conn *c, int on, strata_error *err)
     char quoted[2 * sizeof(zone.buf) + 3], sql[sizeof(quoted) + 32];
     int rc;
 
+    if (on && c->saved_zone != NULL)
+        return STRATA_OK; /* on already: keep the zone it had before */
     if (on) {
         rc = md_query(c, "SELECT @@SESSION.time_zone", md_first_text, &zone, err);
         if (rc != STRATA_OK)
             return rc;
-        free(c->saved_zone);
         if ((c->saved_zone = strdup(zone.buf)) == NULL)
             return md_error(err, STRATA_ERROR, "out of memory");
         return md_exec(c, "SET time_zone = '+00:00'", strlen("SET time_zone = '+00:00'"), err);

@@ -356,7 +356,8 @@ typedef struct strata_driver {
     /*
      * Runs SQL text (one statement, or several when caps has MULTI_STATEMENT) that returns
      * no rows the caller needs. sql is NUL-terminated at sql[len]. err->position is the
-     * 1-based byte offset of the error in sql when the database reports one.
+     * 1-based byte offset of the error in sql when the database reports one. A failure may
+     * be reported as STRATA_NOT_FOUND, as query() does; the core counts it as an error.
      */
     int (*exec)(strata_conn *conn, const char *sql, size_t len, strata_error *err);
     /*

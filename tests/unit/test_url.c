@@ -508,7 +508,7 @@ test_redact_odbc(void)
                 buf);
     redacts_to("odbc:Password=s3cret;Uid=u", "odbc:Password=***;Uid=u");
     redacts_to("odbc:PWD=s3cret", "odbc:PWD=***");
-    redacts_to("odbc:Uid=u; Pwd=s3cret ;Server=h", "odbc:Uid=u; Pwd=*** ;Server=h");
+    redacts_to("odbc:Uid=u; Pwd=s3cret ;Server=h", "odbc:Uid=u; Pwd=***;Server=h");
     redacts_to("odbc:DSN=prod;Pwd=", "odbc:DSN=prod;Pwd=");
     redacts_to("odbc:Uid=pwd;Server=password", "odbc:Uid=pwd;Server=password");
 }
