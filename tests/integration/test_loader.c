@@ -335,15 +335,16 @@ test_entry_log_is_the_entrys_own(void)
     close(pipefd[0]);
     CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
     if (WIFSIGNALED(status))
-        fprintf(stderr,
-                "\n    KNOWN BUG (core/loader/loader.c, host_log): host_log() reads and appends to "
-                "entry_log without loader_lock, so a warning logged on another thread while "
-                "refuse.so's entry ran went into check_driver()'s buffer as it was freed: the "
-                "process died of signal %d\n",
-                WTERMSIG(status));
+        fprintf(
+            stderr,
+            "\n    REGRESSION (core/loader/loader.c, host_log): host_log() reads and appends to "
+            "entry_log without loader_lock, so a warning logged on another thread while "
+            "refuse.so's entry ran went into check_driver()'s buffer as it was freed: the "
+            "process died of signal %d\n",
+            WTERMSIG(status));
     else if (WEXITSTATUS(status) == 1)
         fprintf(stderr,
-                "\n    KNOWN BUG (core/loader/loader.c, host_log): another thread's warning "
+                "\n    REGRESSION (core/loader/loader.c, host_log): another thread's warning "
                 "became part of refuse.so's refusal: %s\n",
                 said);
     CU_ASSERT_FALSE(WIFSIGNALED(status));

@@ -692,7 +692,7 @@ test_quote_invalid_text(void)
             snprintf(sql, sizeof(sql), "INSERT INTO t VALUES (%s)", buf);
             CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_OK);
             fprintf(stderr,
-                    "\n    KNOWN BUG (drivers/mysql/mysql.c, md_quote_literal/md_quote_ident): "
+                    "\n    REGRESSION (drivers/mysql/mysql.c, md_quote_literal/md_quote_ident): "
                     "\"bad \\xff\\xfe here\" is quoted as if valid utf8mb4 (%zu bytes); under a "
                     "non-strict sql_mode the server stores \"%s\"\n",
                     n, dt_text(c, "SELECT v FROM t", sql, sizeof(sql)));

@@ -378,7 +378,7 @@ test_several_hosts(void)
     rc = t_connect_url(parsed, NULL, &c, &err);
     if (rc != STRATA_OK)
         fprintf(stderr,
-                "\n    KNOWN BUG (drivers/postgres/postgres.c, pg_keywords): the host list \"%s\" "
+                "\n    REGRESSION (drivers/postgres/postgres.c, pg_keywords): the host list \"%s\" "
                 "goes to libpq's host keyword whole, ports included: %s\n",
                 parsed->host, err.message);
     CU_ASSERT_EQUAL(rc, STRATA_OK);

@@ -417,7 +417,7 @@ test_net_several_hosts(void)
         return;
     if (url->user != NULL)
         fprintf(stderr,
-                "\n  KNOWN BUG (core/config/url.c, url_authority/url_bad_hostport): "
+                "\n  REGRESSION (core/config/url.c, url_authority/url_bad_hostport): "
                 "postgres://h1:5432,h2:5433/my@db parses as user \"%s\", password \"%s\", "
                 "host \"%s\"\n",
                 url->user, url->password ? url->password : "(null)",
@@ -503,7 +503,7 @@ test_redact_odbc(void)
     strata_url_redact("odbc:Password=s3cret;Uid=u", buf, sizeof(buf));
     if (strstr(buf, "s3cret") != NULL)
         fprintf(stderr,
-                "\n  KNOWN BUG (core/config/url.c, strata_url_redact): the first ODBC attribute "
+                "\n  REGRESSION (core/config/url.c, strata_url_redact): the first ODBC attribute "
                 "is read with the scheme as its key: odbc:Password=s3cret;Uid=u redacts to %s\n",
                 buf);
     redacts_to("odbc:Password=s3cret;Uid=u", "odbc:Password=***;Uid=u");
@@ -532,7 +532,7 @@ test_redact_odbc_braces(void)
         strata_url_redact(texts[i], buf, sizeof(buf));
         if (strstr(buf, "cret") != NULL)
             fprintf(stderr,
-                    "\n  KNOWN BUG (core/config/url.c, strata_url_redact/redact_pairs): "
+                    "\n  REGRESSION (core/config/url.c, strata_url_redact/redact_pairs): "
                     "%s redacts to %s\n",
                     texts[i], buf);
         ASSERT_LACKS(buf, "cret");
@@ -774,7 +774,7 @@ test_error_keeps_size(void)
         CU_ASSERT_EQUAL(strata_url_parse(texts[i], STRATA_URL_SERVER, &url, &err), STRATA_USAGE);
         if (err.size != sizeof(err))
             fprintf(stderr,
-                    "\n  KNOWN BUG (core/config/url.c, url_fail): parsing %s set err.size to %u "
+                    "\n  REGRESSION (core/config/url.c, url_fail): parsing %s set err.size to %u "
                     "(memset of the whole struct)\n",
                     texts[i], (unsigned)err.size);
         CU_ASSERT_EQUAL(err.size, sizeof(err));
