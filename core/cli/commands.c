@@ -677,7 +677,7 @@ cmd_repair(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_repair_report *r = NULL;
-    int rc = open_session(c, 0, &s, &err);
+    int rc = open_session(c, !c->yes, &s, &err); /* without --yes it only reads */
     if (rc == STRATA_OK)
         rc = strata_repair(s, c->yes, &r, &err);
     int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);

@@ -314,8 +314,9 @@ apply_option(int opt, const char *arg, cli *c)
         break;
     case OPT_TIMEOUT:
         c->timeout_ms = parse_duration(arg);
-        if (c->timeout_ms < 0)
-            return usage_error("--timeout takes a duration like 30s, 500ms or 2m, not '%s'", arg);
+        if (c->timeout_ms < -1)
+            return usage_error(
+                "--timeout takes a duration like 30s, 500ms or 2m, or forever, not '%s'", arg);
         break;
     default:
         return EXIT_USAGE; /* getopt printed why */

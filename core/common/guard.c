@@ -61,6 +61,13 @@ strata_guard_close(strata_guard *g)
         innermost = g->outer;
 }
 
+void
+strata_guard_adopt(strata *s)
+{
+    if (innermost != NULL && innermost->session == NULL)
+        innermost->session = s;
+}
+
 int
 strata_guard_nomem(strata_guard *g)
 {

@@ -13,7 +13,7 @@
  * back to the innermost guard, which returns STRATA_ERROR_NOMEM from that function with err
  * filled. The session s (may be NULL) is given up on: its connection is closed, which rolls
  * back the transaction in flight and frees the driver's lock, so the database is left as a
- * crash would leave it (docs/reliability.md), and every later call on s fails with
+ * crash would leave it (docs/embedding.md), and every later call on s fails with
  * STRATA_ERROR_NOMEM until strata_close(). What the interrupted call had allocated is lost.
  * Outside any guard (the strata program's own code) running out of memory aborts.
  *
@@ -40,6 +40,9 @@ typedef struct strata_guard {
 jmp_buf *strata_guard_open(strata_guard *g, strata *s, strata_error *err);
 /* Closes g (the cleanup of STRATA_GUARD's variable). */
 void strata_guard_close(strata_guard *g);
+/* Makes s the session the innermost guard gives up on (strata_open(), whose guard opens
+ * before the session exists). */
+void strata_guard_adopt(strata *s);
 /* After the jump: gives up on the session, fills err, returns STRATA_ERROR_NOMEM. */
 int strata_guard_nomem(strata_guard *g);
 /* Called by the allocators when memory runs out: jumps to the innermost guard, or aborts. */

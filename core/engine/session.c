@@ -246,6 +246,7 @@ static int __attribute__((noinline))
 strata_open_body(const strata_options *o, strata **out, strata_error *err)
 {
     strata *s = strata_xcalloc(1, sizeof(*s));
+    strata_guard_adopt(s); /* memory running out from here closes its connection */
     *out = NULL;
     strata_error_clear(err);
     int rc = copy_options(s, o, err);
@@ -322,6 +323,8 @@ strata_close(strata *s)
 void
 strata_session_abandon(strata *s)
 {
+    if (s->table_lock) /* its row stays behind: this process may take it over */
+        strata_table_lock_abandoned(s);
     if (s->conn != NULL)
         s->drv->close(s->conn); /* the server rolls back what was in flight, frees the lock */
     s->conn = NULL;
@@ -506,6 +509,10 @@ lock_once(strata *s, long timeout_ms, strata_error *err)
 int
 strata_session_lock(strata *s, strata_error *err)
 {
+    if (s->read_only) /* everything that takes the lock writes */
+        return strata_fail(err, STRATA_USAGE,
+                           "this session was opened read-only (strata_options.read_only): it "
+                           "cannot take the migration lock to change the database");
     int rc = lock_once(s, 0, err);
     if (rc != STRATA_LOCK_TIMEOUT || s->lock_timeout_ms == 0)
         return rc;

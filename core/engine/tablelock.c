@@ -3,6 +3,7 @@
 #endif
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "tables.h"
 
 #define LOCK_POLL_MS 100
+#define ABANDONED_MAX 16         /* rows of this process's abandoned sessions remembered */
 #define LOCK_TRIES_WITHOUT_ROW 3 /* inserts that fail with no holder to show for it */
 
 /* The row of the lock's holder, as read. */
@@ -25,6 +27,37 @@ typedef struct holder {
     char since[32];
     char beat[32];
 } holder;
+
+/* Table-lock rows of sessions of this process that gave up holding them (fixed room: it is
+ * filled when memory has run out). */
+static struct {
+    char name[256];
+    char since[32];
+} abandoned[ABANDONED_MAX];
+static int nabandoned;
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+strata_table_lock_abandoned(strata *s)
+{
+    pthread_mutex_lock(&abandoned_lock);
+    int i = nabandoned < ABANDONED_MAX ? nabandoned++ : ABANDONED_MAX - 1;
+    snprintf(abandoned[i].name, sizeof(abandoned[i].name), "%s", s->lock_name);
+    snprintf(abandoned[i].since, sizeof(abandoned[i].since), "%s", s->lock_since);
+    pthread_mutex_unlock(&abandoned_lock);
+}
+
+/* True when the row of this process named name, taken at since, was abandoned. */
+static int
+was_abandoned(const char *name, const char *since)
+{
+    int found = 0;
+    pthread_mutex_lock(&abandoned_lock);
+    for (int i = 0; i < nabandoned && !found; i++)
+        found = strcmp(abandoned[i].name, name) == 0 && strcmp(abandoned[i].since, since) == 0;
+    pthread_mutex_unlock(&abandoned_lock);
+    return found;
+}
 
 static void
 this_host(char *out, size_t size)
@@ -56,6 +89,7 @@ try_insert(strata *s, strata_error *err)
 {
     char now[32], host[256];
     strata_utc_now(now, sizeof(now));
+    snprintf(s->lock_since, sizeof(s->lock_since), "%s", now);
     this_host(host, sizeof(host));
     strata_buf sql = {0};
     strata_buf_printf(&sql, "INSERT INTO %s (name, holder, host, pid, since, beat) VALUES (",
@@ -119,10 +153,15 @@ age_of(const char *text)
 
 /* Writes why the holder is stale into why and returns 1, or returns 0 when it is alive. */
 static int
-stale(const holder *h, char *why, size_t size)
+stale(const strata *s, const holder *h, char *why, size_t size)
 {
     char host[256];
     this_host(host, sizeof(host));
+    if (strcmp(h->host, host) == 0 && h->pid == (long long)getpid() &&
+        was_abandoned(s->lock_name, h->since)) {
+        snprintf(why, size, "a session of this process holding it ran out of memory");
+        return 1;
+    }
     if (strcmp(h->host, host) == 0 && h->pid > 0 && h->pid != (long long)getpid() &&
         kill((pid_t)h->pid, 0) != 0 && errno == ESRCH) {
         snprintf(why, size, "its process %lld on this host is gone", h->pid);
@@ -181,7 +220,7 @@ attempt(strata *s, strata_error *err)
             rc = strata_tables_create(s, STRATA_TABLE_LOCK, err);
         else if (rc == STRATA_OK && h.row) {
             char why[160];
-            if (!stale(&h, why, sizeof(why)))
+            if (!stale(s, &h, why, sizeof(why)))
                 return busy(s, &h, err);
             rc = take_over(s, &h, why, err);
         }

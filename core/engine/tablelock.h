@@ -25,5 +25,8 @@ int strata_table_lock_take(strata *s, long timeout_ms, strata_error *err);
 void strata_table_lock_release(strata *s);
 /* Records that the holder is alive; call with no transaction open. */
 void strata_table_lock_beat(strata *s);
+/* s gave up on its connection holding the table lock (out of memory): its row may be taken
+ * over by this process's later sessions at once. Allocates nothing. */
+void strata_table_lock_abandoned(strata *s);
 
 #endif

@@ -71,6 +71,21 @@ cmp_paths(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Writes byte c inside a C string literal: escaped unless it is printable ASCII that can
+ * stand for itself ('?' never does: no trigraph may form). */
+static void
+write_char(FILE *out, unsigned char c)
+{
+    if (c == '"' || c == '\\')
+        fprintf(out, "\\%c", c);
+    else if (c == '?')
+        fputs("\\?", out);
+    else if (c >= 0x20 && c < 0x7f)
+        fputc(c, out);
+    else
+        fprintf(out, "\\%03o", c); /* three digits: a digit after it stays a digit */
+}
+
 /* Writes n bytes of data as the text of C string literals, one per line of the file. */
 static void
 write_literal(FILE *out, const unsigned char *data, size_t n)
@@ -78,17 +93,10 @@ write_literal(FILE *out, const unsigned char *data, size_t n)
     fputs("     \"", out);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = data[i];
-        if (c == '\n') {
+        if (c == '\n')
             fputs(i + 1 < n ? "\\n\"\n     \"" : "\\n", out);
-        } else if (c == '"' || c == '\\') {
-            fprintf(out, "\\%c", c);
-        } else if (c == '?') {
-            fputs("\\?", out); /* no trigraph can form */
-        } else if (c >= 0x20 && c < 0x7f) {
-            fputc(c, out);
-        } else {
-            fprintf(out, "\\%03o", c); /* three digits: a digit after it stays a digit */
-        }
+        else
+            write_char(out, c);
     }
     fputs("\"", out);
 }
@@ -142,7 +150,10 @@ write_set(FILE *out, const char *dir, const char *symbol, const path_list *l, st
         free(path);
         if (rc != STRATA_OK)
             return rc;
-        fprintf(out, "    {\"%s\",\n", l->items[i]);
+        fputs("    {\"", out);
+        for (const char *p = l->items[i]; *p != '\0'; p++)
+            write_char(out, (unsigned char)*p);
+        fputs("\",\n", out);
         write_literal(out, (const unsigned char *)data, size);
         fprintf(out, ",\n     %zu},\n", size);
         free(data);
@@ -166,12 +177,6 @@ strata_embed_body(FILE *out, const char *dir, const char *symbol, strata_error *
         return rc;
     path_list l = {0};
     rc = list_files(dir, NULL, &l, err);
-    for (size_t i = 0; i < l.count; i++) /* names the C source cannot hold as they are */
-        if (rc == STRATA_OK && strpbrk(l.items[i], "\"\\\n") != NULL)
-            rc = strata_fail(err, STRATA_USAGE,
-                             "%s/%s: a file name with a quote, backslash or newline cannot be "
-                             "embedded; rename it",
-                             dir, l.items[i]);
     if (rc == STRATA_OK && l.count > 1)
         qsort(l.items, l.count, sizeof(*l.items), cmp_paths);
     if (rc == STRATA_OK)

@@ -238,8 +238,8 @@ strata_tool_find(const char *name, char *out, size_t size)
     for (const char *p = getenv("PATH"); p != NULL && *p != '\0';
          p = *end != '\0' ? end + 1 : end) {
         end = p + strcspn(p, ":");
-        if (end == p)
-            continue; /* an empty entry means the current directory: never searched */
+        if (end == p || *p != '/')
+            continue; /* empty (the current directory), ".", relative: never searched */
         n = snprintf(out, size, "%.*s/%s", (int)(end - p), p, name);
         if (n > 0 && (size_t)n < size && executable(out))
             return 1;

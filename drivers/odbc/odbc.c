@@ -1092,8 +1092,9 @@ cleanup:
 
 /*
  * Prepares the session as strata's own drivers do: on PostgreSQL, DateStyle ISO (TIMESTAMP
- * columns read back as the core wrote them) and the schema when one is given. Other
- * backends have no schema to switch to here: the option is ignored with a warning.
+ * columns read back as the core wrote them) and the schema when one is given, created when
+ * missing and made the search path. Other backends stay where the connection string put
+ * them: the core names its tables in the schema (a MySQL database) itself.
  */
 static int
 od_setup(strata_conn *c, const char *schema, strata_error *err)
@@ -1106,8 +1107,6 @@ od_setup(strata_conn *c, const char *schema, strata_error *err)
         return rc;
     if (c->backend->kind == OD_POSTGRES)
         return od_use_schema(c, schema, err);
-    od_host->log(STRATA_LOG_WARN, "odbc: %s: the schema option is used only on PostgreSQL; ignored",
-                 c->redacted);
     return STRATA_OK;
 }
 
@@ -1135,7 +1134,8 @@ od_close(strata_conn *c)
 
 /*
  * Copies what connect() keeps of url and opts into c: the schema, and the URL for messages
- * as od_redact() hides its secrets (url->redacted may show part of a braced password).
+ * as od_redact() hides its secrets (the core's redaction does the same; the driver does not
+ * depend on it).
  */
 static int
 od_keep(strata_conn *c, const strata_url *url, const strata_connect_options *opts,

@@ -955,9 +955,7 @@ static const strata_driver sq_driver = {
     .backup = sq_backup,
 };
 
-/* The one exported symbol (driver.h declares only its type, strata_driver_entry_fn). */
-STRATA_DRIVER_EXPORT const strata_driver *strata_driver_entry(const strata_host *host);
-
+/* The one exported symbol, declared in driver.h. */
 STRATA_DRIVER_EXPORT const strata_driver *
 strata_driver_entry(const strata_host *host)
 {

@@ -293,8 +293,8 @@ typedef struct strata_host {
                     const char *secret, const char *path, char *text, size_t size, int *wstatus,
                     strata_error *err);
     /*
-     * Finds the program name as execvp() would, but never in the current directory (empty
-     * PATH entries are skipped); a name holding '/' is taken as is. Writes its path into out
+     * Finds the program name as execvp() would, but never in the current directory (empty,
+     * "." and other relative PATH entries are skipped); a name holding '/' is taken as is. Writes its path into out
      * and returns 1 when it is an executable regular file, else 0.
      */
     int (*find_program)(const char *name, char *out, size_t size);

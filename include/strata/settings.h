@@ -153,9 +153,9 @@ typedef struct strata_settings {
  * Resolves every setting from the flags and environment of in (see the top of this file
  * for the order) and cfg (NULL: no project file). Only values that win are substituted,
  * so an unset variable used by a losing value is no error. A password read from
- * in->password_file is kept apart from the URL (strata_open gives it to the driver; a
- * password from the database client's own variable, such as MYSQL_PWD, is the driver's
- * business: see strata_options.password).
+ * in->password_file is kept apart from the URL (strata_open gives it to the driver; the
+ * variable a driver names for a password, such as MYSQL_PWD for mysql:, is read by
+ * strata_open: see strata_options.password).
  * Returns STRATA_OK and *out (free with strata_settings_free), or STRATA_USAGE with *out
  * NULL and a message that names the source (flag, variable or file:line) and what to do:
  * unknown environment (the message lists the file's environments), unset variable,

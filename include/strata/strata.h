@@ -109,7 +109,8 @@ typedef struct strata_options {
      * scheme://user@host URLs; giving it with a URL that has a password is an error. */
     const char *password;
     /* The caller only reads: a file database that does not exist is an error instead of
-     * being created, and no history tables are created. */
+     * being created, and every call that writes (they take the migration lock) is refused
+     * with STRATA_USAGE. */
     int read_only;
     /* Migrations compiled into the program, read instead of the folder dir (which then only
      * names them in messages); NULL: the folder. Must outlive the session. */
