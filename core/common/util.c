@@ -333,3 +333,14 @@ strata_text_excerpt(char *out, size_t size, const char *text)
     }
     out[o] = '\0';
 }
+
+size_t
+strata_memory_read(void *ctx, char *buf, size_t size)
+{
+    strata_memory *m = ctx;
+    size_t n = size < m->left ? size : m->left;
+    memcpy(buf, m->data, n);
+    m->data += n;
+    m->left -= n;
+    return n;
+}

@@ -48,6 +48,13 @@ void strata_error_clear(strata_error *err);
 /* Prefixes err->message with the given text (printf style). */
 void strata_error_prefix(strata_error *err, const char *fmt, ...) STRATA_PRINTF(2, 3);
 
+/* A strata_read_fn over text in memory: strata_memory_read(&(strata_memory){text, len}, ...). */
+typedef struct strata_memory {
+    const char *data;
+    size_t left;
+} strata_memory;
+size_t strata_memory_read(void *ctx, char *buf, size_t size);
+
 /* Milliseconds from a monotonic clock. */
 long long strata_now_ms(void);
 /* Writes the current UTC time as "YYYY-MM-DD HH:MM:SS" into out (at least 20 bytes). */

@@ -551,29 +551,12 @@ strata_session_lock_beat(strata *s)
         strata_table_lock_beat(s);
 }
 
-/* A strata_read_fn over a string. */
-typedef struct memory_reader {
-    const char *data;
-    size_t left;
-} memory_reader;
-
-static size_t
-read_memory(void *ctx, char *buf, size_t size)
-{
-    memory_reader *m = ctx;
-    size_t n = size < m->left ? size : m->left;
-    memcpy(buf, m->data, n);
-    m->data += n;
-    m->left -= n;
-    return n;
-}
-
 int
 strata_exec_script(strata *s, const char *sql, strata_error *err)
 {
-    memory_reader mem = {sql, strlen(sql)};
+    strata_memory mem = {sql, strlen(sql)};
     strata_lexer *lx = NULL;
-    if (strata_lexer_for_connection(&s->info, read_memory, &mem, 1, &lx) != STRATA_OK)
+    if (strata_lexer_for_connection(&s->info, strata_memory_read, &mem, 1, &lx) != STRATA_OK)
         return strata_fail(err, STRATA_ERROR, "cannot split SQL into statements");
     strata_stmt st;
     strata_lex_error le;

@@ -100,20 +100,27 @@ table_name(const strata *s, strata_table_id id)
     return s->names.migrations;
 }
 
+void
+strata_tables_type(const strata_describe *info, enum strata_type type, int n, char *out,
+                   size_t size)
+{
+    const char *t = info->types[type];
+    if (t == NULL || *t == '\0')
+        t = standard_types[type];
+    const char *at = strstr(t, "{n}");
+    if (at == NULL)
+        snprintf(out, size, "%s", t);
+    else
+        snprintf(out, size, "%.*s%d%s", (int)(at - t), t, n, at + 3);
+}
+
 /* Appends the connection's spelling of c's type, {n} replaced by its length. */
 static void
 append_type(const strata *s, strata_buf *b, const column *c)
 {
-    const char *t = s->info.types[c->type];
-    if (t == NULL || *t == '\0')
-        t = standard_types[c->type];
-    const char *n = strstr(t, "{n}");
-    if (n == NULL) {
-        strata_buf_puts(b, t);
-        return;
-    }
-    strata_buf_append(b, t, (size_t)(n - t));
-    strata_buf_printf(b, "%d%s", c->length, n + 3);
+    char type[256];
+    strata_tables_type(&s->info, c->type, c->length, type, sizeof(type));
+    strata_buf_puts(b, type);
 }
 
 static void

@@ -45,6 +45,11 @@ int strata_tables_ensure(strata *s, int create, int *exists, strata_error *err);
  */
 int strata_tables_create(strata *s, strata_table_id id, strata_error *err);
 
+/* Writes the connection's spelling of an abstract type into out, "{n}" replaced by n (a NULL
+ * or empty entry of info->types takes the SQL-standard spelling). */
+void strata_tables_type(const strata_describe *info, enum strata_type type, int n, char *out,
+                        size_t size);
+
 /* The CREATE TABLE statement of id as this connection spells it; the caller frees it. */
 char *strata_tables_ddl(strata *s, strata_table_id id);
 /* The same for the layout of an older schema version (strata-driver-check builds old tables

@@ -17,60 +17,6 @@
 #include "source.h"
 #include "util.h"
 
-typedef struct path_list {
-    char **items; /* relative to the folder */
-    size_t count;
-} path_list;
-
-static void
-paths_free(path_list *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        free(l->items[i]);
-    free(l->items);
-}
-
-/* Adds every regular file under dir/sub but hidden ones, as paths relative to dir. */
-static int
-list_files(const char *dir, const char *sub, path_list *l, strata_error *err)
-{
-    char *path = sub ? strata_path_join(dir, sub) : strata_xstrdup(dir);
-    strata_fs_dir *dh = strata_fs_opendir(path);
-    int rc = STRATA_OK;
-    if (dh == NULL) {
-        rc = strata_fail(err, STRATA_ERROR, "cannot read %s: %s", path, strerror(errno));
-        free(path);
-        return rc;
-    }
-    const char *e;
-    while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
-        if (e[0] == '.')
-            continue;
-        char *rel = sub ? strata_xasprintf("%s/%s", sub, e) : strata_xstrdup(e);
-        char *full = strata_path_join(dir, rel);
-        struct stat st;
-        if (strata_fs_stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = list_files(dir, rel, l, err);
-            free(rel);
-        } else if (strata_fs_stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
-            l->items = strata_xrealloc(l->items, (l->count + 1) * sizeof(*l->items));
-            l->items[l->count++] = rel;
-        } else {
-            free(rel);
-        }
-        free(full);
-    }
-    strata_fs_closedir(dh);
-    free(path);
-    return rc;
-}
-
-static int
-cmp_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Writes byte c inside a C string literal: escaped unless it is printable ASCII that can
  * stand for itself ('?' never does: no trigraph may form). */
 static void
@@ -136,7 +82,8 @@ valid_symbol(const char *s)
 }
 
 static int
-write_set(FILE *out, const char *dir, const char *symbol, const path_list *l, strata_error *err)
+write_set(FILE *out, const char *dir, const char *symbol, const strata_fs_list *l,
+          strata_error *err)
 {
     fprintf(out,
             "/* The migrations of %s, compiled in by `strata embed` (strata %s): regenerate it, "
@@ -144,14 +91,14 @@ write_set(FILE *out, const char *dir, const char *symbol, const path_list *l, st
             "const strata_embedded_file %s[] = {\n",
             dir, PACKAGE_VERSION, symbol);
     for (size_t i = 0; i < l->count; i++) {
-        char *path = strata_path_join(dir, l->items[i]), *data = NULL;
+        char *path = strata_path_join(dir, l->paths[i]), *data = NULL;
         size_t size = 0;
         int rc = read_all(path, &data, &size, err);
         free(path);
         if (rc != STRATA_OK)
             return rc;
         fputs("    {\"", out);
-        for (const char *p = l->items[i]; *p != '\0'; p++)
+        for (const char *p = l->paths[i]; *p != '\0'; p++)
             write_char(out, (unsigned char)*p);
         fputs("\",\n", out);
         write_literal(out, (const unsigned char *)data, size);
@@ -175,13 +122,11 @@ strata_embed_body(FILE *out, const char *dir, const char *symbol, strata_error *
     strata_source_free(set);
     if (rc != STRATA_OK)
         return rc;
-    path_list l = {0};
-    rc = list_files(dir, NULL, &l, err);
-    if (rc == STRATA_OK && l.count > 1)
-        qsort(l.items, l.count, sizeof(*l.items), cmp_paths);
+    strata_fs_list l;
+    rc = strata_fs_list_files(dir, "", &l, err);
     if (rc == STRATA_OK)
         rc = write_set(out, dir, symbol, &l, err);
-    paths_free(&l);
+    strata_fs_list_free(&l);
     return rc;
 }
 

@@ -177,3 +177,66 @@ strata_fs_lstat(const char *path, struct stat *st)
 {
     return below_root(path) != NULL ? strata_fs_stat(path, st) : lstat(path, st);
 }
+
+/* Adds the files of dir/sub (recursively) to l. */
+static int
+list_under(const char *dir, const char *sub, const char *suffix, strata_fs_list *l,
+           strata_error *err)
+{
+    char *path = sub ? strata_path_join(dir, sub) : strata_xstrdup(dir);
+    strata_fs_dir *dh = strata_fs_opendir(path);
+    int rc = STRATA_OK;
+    if (dh == NULL) {
+        rc = strata_fail(err, STRATA_ERROR, "cannot read %s: %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    const char *e;
+    while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
+        if (e[0] == '.')
+            continue;
+        char *rel = sub ? strata_xasprintf("%s/%s", sub, e) : strata_xstrdup(e);
+        char *full = strata_path_join(dir, rel);
+        struct stat st;
+        int type = strata_fs_stat(full, &st) == 0 ? (int)(st.st_mode & S_IFMT) : 0;
+        free(full);
+        if (type == S_IFDIR) {
+            rc = list_under(dir, rel, suffix, l, err);
+        } else if (type == S_IFREG && strata_ends_with(rel, suffix)) {
+            l->paths = strata_xrealloc(l->paths, (l->count + 1) * sizeof(*l->paths));
+            l->paths[l->count++] = rel;
+            continue;
+        }
+        free(rel);
+    }
+    strata_fs_closedir(dh);
+    free(path);
+    return rc;
+}
+
+static int
+cmp_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+strata_fs_list_files(const char *dir, const char *suffix, strata_fs_list *out, strata_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = list_under(dir, NULL, suffix, out, err);
+    if (rc != STRATA_OK)
+        strata_fs_list_free(out);
+    else if (out->count > 1)
+        qsort(out->paths, out->count, sizeof(*out->paths), cmp_paths);
+    return rc;
+}
+
+void
+strata_fs_list_free(strata_fs_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->paths[i]);
+    free(l->paths);
+    memset(l, 0, sizeof(*l));
+}

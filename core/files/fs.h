@@ -33,6 +33,21 @@ strata_fs_dir *strata_fs_opendir(const char *path);
 const char *strata_fs_readdir(strata_fs_dir *d);
 void strata_fs_closedir(strata_fs_dir *d);
 
+/* Regular files under a folder, as paths relative to it, sorted (strata_fs_list_files). */
+typedef struct strata_fs_list {
+    char **paths;
+    size_t count;
+} strata_fs_list;
+
+/*
+ * Lists every regular file under dir, in its sub-folders too, whose name ends with suffix
+ * ("" for all), hidden entries (.name) skipped. *out is the caller's, freed with
+ * strata_fs_list_free. STRATA_ERROR naming the folder that cannot be read.
+ */
+int strata_fs_list_files(const char *dir, const char *suffix, strata_fs_list *out,
+                         strata_error *err);
+void strata_fs_list_free(strata_fs_list *l);
+
 /* stat(2) and lstat(2); an embedded file is a regular file of its size, a folder of the set
  * a directory. */
 int strata_fs_stat(const char *path, struct stat *st);

@@ -551,52 +551,6 @@ read_changelog(reader *r, strata_error *err)
 
 /* ------------------------------------------------------------------ the folder */
 
-typedef struct path_list {
-    char **items;
-    size_t count;
-} path_list;
-
-/* Adds the .sql files under dir/sub (recursively) to l, as paths relative to dir. */
-static int
-list_sql(const char *dir, const char *sub, path_list *l, strata_error *err)
-{
-    char *path = sub ? strata_path_join(dir, sub) : strata_xstrdup(dir);
-    strata_fs_dir *dh = strata_fs_opendir(path);
-    if (dh == NULL) {
-        int rc = strata_fail(err, STRATA_ERROR, "cannot read %s: %s", path, strerror(errno));
-        free(path);
-        return rc;
-    }
-    int rc = STRATA_OK;
-    const char *e;
-    while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
-        if (e[0] == '.')
-            continue;
-        char *rel = sub ? strata_xasprintf("%s/%s", sub, e) : strata_xstrdup(e);
-        char *full = strata_path_join(dir, rel);
-        struct stat st;
-        if (strata_fs_stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = list_sql(dir, rel, l, err);
-            free(rel);
-        } else if (strata_fs_stat(full, &st) == 0 && S_ISREG(st.st_mode) && strata_ends_with(rel, ".sql")) {
-            l->items = strata_xrealloc(l->items, (l->count + 1) * sizeof(*l->items));
-            l->items[l->count++] = rel;
-        } else {
-            free(rel);
-        }
-        free(full);
-    }
-    strata_fs_closedir(dh);
-    free(path);
-    return rc;
-}
-
-static int
-cmp_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int
 cmp_repeatables(const void *a, const void *b)
 {
@@ -608,23 +562,19 @@ int
 strata_liquibase_scan(const char *dir, const strata_dialect *dialect, strata_source_set *set,
                       strata_error *err)
 {
-    path_list l = {0};
-    int rc = list_sql(dir, NULL, &l, err);
-    if (rc == STRATA_OK && l.count > 1)
-        qsort(l.items, l.count, sizeof(*l.items), cmp_paths);
+    strata_fs_list l;
+    int rc = strata_fs_list_files(dir, ".sql", &l, err);
     for (size_t i = 0; rc == STRATA_OK && i < l.count; i++) {
-        reader r = {.cl = {.dir = dir, .file = l.items[i], .dialect = dialect, .set = set},
+        reader r = {.cl = {.dir = dir, .file = l.paths[i], .dialect = dialect, .set = set},
                     .file_no = i + 1};
-        r.cl.path = strata_path_join(dir, l.items[i]);
+        r.cl.path = strata_path_join(dir, l.paths[i]);
         rc = read_changelog(&r, err);
         for (size_t k = 0; k < r.count; k++)
             free(r.names[k]);
         free(r.names);
         free(r.cl.path);
     }
-    for (size_t i = 0; i < l.count; i++)
-        free(l.items[i]);
-    free(l.items);
+    strata_fs_list_free(&l);
     if (rc == STRATA_OK && set->nrepeatables > 1)
         qsort(set->repeatables, set->nrepeatables, sizeof(*set->repeatables), cmp_repeatables);
     return rc;
