@@ -152,6 +152,12 @@ strata_fs_closedir(strata_fs_dir *d)
 }
 
 int
+strata_fs_is_disk(const char *path)
+{
+    return below_root(path) == NULL;
+}
+
+int
 strata_fs_stat(const char *path, struct stat *st)
 {
     const char *rel = below_root(path);

@@ -48,6 +48,9 @@ int strata_fs_list_files(const char *dir, const char *suffix, strata_fs_list *ou
                          strata_error *err);
 void strata_fs_list_free(strata_fs_list *l);
 
+/* True when path is read from the disk, not from the set in use. */
+int strata_fs_is_disk(const char *path);
+
 /* stat(2) and lstat(2); an embedded file is a regular file of its size, a folder of the set
  * a directory. */
 int strata_fs_stat(const char *path, struct stat *st);

@@ -13,6 +13,7 @@
 #include "fs.h"
 #include "liquibase.h"
 #include "names.h"
+#include "scancache.h"
 #include "script.h"
 #include "source.h"
 #include "sqitch.h"
@@ -46,6 +47,7 @@ typedef struct found_file {
     enum file_origin origin;
     int autocommit; /* pop's .autocommit */
     int rank;       /* 2: for the scan's dialect, 1: dialect-neutral, 0: for another dialect */
+    struct stat st; /* the file's stat(2), keying the scan cache */
 } found_file;
 
 typedef struct found_list {
@@ -182,15 +184,14 @@ cmp_repeatable_file(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->file, y->file);
 }
 
-/* 1 regular file, 2 directory, 0 anything else or missing. */
+/* 1 regular file, 2 directory, 0 anything else or missing; *st receives its stat(2). */
 static int
-file_type(const char *dir, const char *file)
+file_type(const char *dir, const char *file, struct stat *st)
 {
     char *path = strata_path_join(dir, file);
-    struct stat st;
     int t = 0;
-    if (strata_fs_stat(path, &st) == 0)
-        t = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
+    if (strata_fs_stat(path, st) == 0)
+        t = S_ISREG(st->st_mode) ? 1 : S_ISDIR(st->st_mode) ? 2 : 0;
     free(path);
     return t;
 }
@@ -230,6 +231,7 @@ typedef struct discovery {
     found_list versioned;   /* files with a version */
     found_list repeatables; /* Flyway R__ files */
     int has_rollback;       /* dir holds a rollback/ folder */
+    struct stat entry_st;   /* the stat of the entry being looked at */
 } discovery;
 
 static void
@@ -325,7 +327,8 @@ discover_file(discovery *d, const char *sub, const char *folder_dialect, const c
         return STRATA_OK;
     }
     found_file f = {.file = file,
-                    .origin = strchr("VUR", n.kind) != NULL ? FROM_FLYWAY : FROM_FILE};
+                    .origin = strchr("VUR", n.kind) != NULL ? FROM_FLYWAY : FROM_FILE,
+                    .st = d->entry_st};
     f.role = n.kind == 'u' || n.kind == 'V' ? ROLE_UP
              : n.kind == 's'                ? ROLE_ONE
              : n.kind == 'R'                ? ROLE_REPEATABLE
@@ -339,7 +342,7 @@ discover_folder(discovery *d, const char *entry, size_t v, strata_error *err)
 {
     size_t len = strlen(entry), name_start = v + 1;
     char *up = strata_path_join(entry, "migration.sql");
-    if (file_type(d->dir, up) != 1) {
+    if (file_type(d->dir, up, &d->entry_st) != 1) {
         free(up);
         if (d->lenient)
             return STRATA_OK;
@@ -349,16 +352,16 @@ discover_folder(discovery *d, const char *entry, size_t v, strata_error *err)
                            "or rename the folder if it is not a migration",
                            d->dir, entry, d->dir, entry);
     }
-    found_file f = {.file = up, .role = ROLE_UP, .origin = FROM_FOLDER};
+    found_file f = {.file = up, .role = ROLE_UP, .origin = FROM_FOLDER, .st = d->entry_st};
     f.version = strata_xstrndup(entry, v);
     f.name = strata_xstrndup(entry + name_start, len - name_start);
     found_list_push(&d->versioned, f);
     char *down = strata_path_join(entry, "down.sql");
-    if (file_type(d->dir, down) != 1) {
+    if (file_type(d->dir, down, &d->entry_st) != 1) {
         free(down);
         return STRATA_OK;
     }
-    found_file g = {.file = down, .role = ROLE_DOWN, .origin = FROM_FOLDER};
+    found_file g = {.file = down, .role = ROLE_DOWN, .origin = FROM_FOLDER, .st = d->entry_st};
     g.version = strata_xstrdup(f.version);
     g.name = strata_xstrdup(f.name);
     found_list_push(&d->versioned, g);
@@ -381,8 +384,10 @@ discover_rollback_file(discovery *d, const char *entry, strata_error *err)
                            "rollback/001_rollback.sql or rollback/001_create_users.sql",
                            d->dir, entry);
     }
-    found_file f = {
-        .file = strata_xasprintf("rollback/%s", entry), .role = ROLE_DOWN, .origin = FROM_ROLLBACK};
+    found_file f = {.file = strata_xasprintf("rollback/%s", entry),
+                    .role = ROLE_DOWN,
+                    .origin = FROM_ROLLBACK,
+                    .st = d->entry_st};
     return push_found(d, NULL, &n, &f, err);
 }
 
@@ -407,7 +412,7 @@ each_sql_file(discovery *d, const char *sub,
     while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
         if (e[0] == '.' || !strata_ends_with(e, ".sql"))
             continue;
-        int type = file_type(path, e);
+        int type = file_type(path, e, &d->entry_st);
         if (type == 0 && !d->lenient)
             rc = odd_entry(path, e, err);
         else if (type == 1)
@@ -475,7 +480,7 @@ discover(discovery *d, strata_error *err)
     while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
         if (e[0] == '.')
             continue;
-        int type = file_type(d->dir, e);
+        int type = file_type(d->dir, e, &d->entry_st);
         if (type == 2)
             rc = discover_subfolder(d, e, err);
         else if (type == 1 && strata_ends_with(e, ".sql"))
@@ -641,8 +646,8 @@ inapplicable_migration(found_file *files, size_t count, strata_migration *m)
 
 /* Reads the down script chosen for m, unless the up file's down section wins. */
 static int
-read_down(const char *dir, const found_file *up, found_file *down, strata_migration *m,
-          strata_error *err)
+read_down(const char *dir, strata_scan_cache *cache, const found_file *up, found_file *down,
+          strata_migration *m, strata_error *err)
 {
     if (down == NULL)
         return STRATA_OK;
@@ -657,9 +662,8 @@ read_down(const char *dir, const found_file *up, found_file *down, strata_migrat
         strata_script_free(&m->down); /* a down script for this dialect beats a neutral section */
         memset(&m->down, 0, sizeof(m->down));
     }
-    char *path = strata_path_join(dir, down->file);
-    int rc = strata_script_scan(path, 0, NULL, &m->down, NULL, err);
-    free(path);
+    int rc =
+        strata_scan_cache_scan(cache, dir, down->file, &down->st, 0, NULL, &m->down, NULL, err);
     if (down->autocommit)
         m->down.flags |= STRATA_SCRIPT_NO_TRANSACTION;
     return rc;
@@ -668,8 +672,8 @@ read_down(const char *dir, const found_file *up, found_file *down, strata_migrat
 /* Builds the migration for the files sharing one version; *changelog is set when the up
  * file turns out to be a Liquibase changelog (then nothing else is done). */
 static int
-build_migration(const char *dir, found_file *files, size_t count, strata_migration *m,
-                int *changelog, strata_error *err)
+build_migration(const char *dir, strata_scan_cache *cache, found_file *files, size_t count,
+                strata_migration *m, int *changelog, strata_error *err)
 {
     int rc = check_conflicts(dir, files, count, err);
     if (rc != STRATA_OK)
@@ -689,9 +693,8 @@ build_migration(const char *dir, found_file *files, size_t count, strata_migrati
     m->applicable = 1;
     int sectioned = up->role == ROLE_ONE;
     strata_file_info info = {0};
-    char *path = strata_path_join(dir, up->file);
-    rc = strata_script_scan(path, sectioned, &m->up, sectioned ? &m->down : NULL, &info, err);
-    free(path);
+    rc = strata_scan_cache_scan(cache, dir, up->file, &up->st, sectioned, &m->up,
+                                sectioned ? &m->down : NULL, &info, err);
     if (rc == STRATA_OK && info.liquibase) {
         *changelog = 1;
         return STRATA_OK;
@@ -700,7 +703,7 @@ build_migration(const char *dir, found_file *files, size_t count, strata_migrati
         m->up.flags |= STRATA_SCRIPT_NO_TRANSACTION;
     int section_down = m->down.path != NULL;
     if (rc == STRATA_OK)
-        rc = read_down(dir, up, down, m, err);
+        rc = read_down(dir, cache, up, down, m, err);
     if (down != NULL && section_down && down->rank <= up->rank)
         down = NULL; /* the down section is used */
     m->format = format_of(up, down, &info);
@@ -708,8 +711,8 @@ build_migration(const char *dir, found_file *files, size_t count, strata_migrati
 }
 
 static int
-build_migrations(const char *dir, found_list *found, strata_source_set *set, int *changelog,
-                 strata_error *err)
+build_migrations(const char *dir, strata_scan_cache *cache, found_list *found,
+                 strata_source_set *set, int *changelog, strata_error *err)
 {
     set->items = strata_xcalloc(found->count + 1, sizeof(*set->items));
     for (size_t i = 0; i < found->count && !*changelog;) {
@@ -717,8 +720,8 @@ build_migrations(const char *dir, found_list *found, strata_source_set *set, int
         while (j < found->count &&
                strata_version_cmp(found->items[i].version, found->items[j].version) == 0)
             j++;
-        int rc = build_migration(dir, found->items + i, j - i, &set->items[set->count++], changelog,
-                                 err);
+        int rc = build_migration(dir, cache, found->items + i, j - i, &set->items[set->count++],
+                                 changelog, err);
         if (rc != STRATA_OK)
             return rc;
         i = j;
@@ -728,7 +731,8 @@ build_migrations(const char *dir, found_list *found, strata_source_set *set, int
 
 /* Repeatables: per name the file for this dialect, else the neutral one. */
 static int
-build_repeatables(const char *dir, found_list *found, strata_source_set *set, strata_error *err)
+build_repeatables(const char *dir, strata_scan_cache *cache, found_list *found,
+                  strata_source_set *set, strata_error *err)
 {
     set->repeatables = strata_xcalloc(found->count + 1, sizeof(*set->repeatables));
     for (size_t i = 0; i < found->count;) {
@@ -752,9 +756,8 @@ build_repeatables(const char *dir, found_list *found, strata_source_set *set, st
             continue;
         strata_repeatable *r = &set->repeatables[set->nrepeatables++];
         r->name = strata_xstrdup(best->name);
-        char *path = strata_path_join(dir, best->file);
-        int rc = strata_script_scan(path, 0, &r->script, NULL, NULL, err);
-        free(path);
+        int rc = strata_scan_cache_scan(cache, dir, best->file, &best->st, 0, &r->script, NULL,
+                                        NULL, err);
         if (rc != STRATA_OK)
             return rc;
     }
@@ -832,6 +835,7 @@ scan_layouts(const char *dir, const strata_dialect *dialect, strata_source_set *
              strata_error *err)
 {
     discovery d = {.dir = dir, .dialect = dialect, .set = set};
+    strata_scan_cache *cache = NULL;
     int rc = discover(&d, err);
     *changelog = d.liquibase;
     if (rc == STRATA_OK && !*changelog && d.bad != NULL)
@@ -841,10 +845,12 @@ scan_layouts(const char *dir, const strata_dialect *dialect, strata_source_set *
         decide_unknown_tags(&d, &d.repeatables, 1);
         rank_files(&d.versioned, dialect);
         rank_files(&d.repeatables, dialect);
-        rc = build_migrations(dir, &d.versioned, set, changelog, err);
+        cache = strata_scan_cache_open(dir);
+        rc = build_migrations(dir, cache, &d.versioned, set, changelog, err);
     }
     if (rc == STRATA_OK && !*changelog)
-        rc = build_repeatables(dir, &d.repeatables, set, err);
+        rc = build_repeatables(dir, cache, &d.repeatables, set, err);
+    strata_scan_cache_close(cache);
     discovery_free(&d);
     return rc;
 }
