@@ -6,7 +6,9 @@
  * cannot run in a transaction, the script manages its own transaction, or the file says
  * -- strata:no-transaction) the dirty protocol applies: the row is written 'dirty' first,
  * a checkpoint (statement count and a hash chain of the statements run) follows every
- * statement, and the row becomes 'applied' at the end.
+ * statement, and the row becomes 'applied' at the end. Where the driver runs statements
+ * sent together one by one (STRATA_CAP_AUTOCOMMIT_BATCH), each statement and its
+ * checkpoint travel in one round trip: the checkpoint runs only when the statement did.
  *
  * Every migration ends by putting the session back as strata opened it (the driver's
  * session_reset_sql), so a migration's USE or SET search_path cannot redirect the next one.
@@ -47,6 +49,7 @@ typedef struct script_run {
     int verifying;         /* running m->verify: statements are neither counted nor hashed */
     char direction;        /* 'u' or 'd' */
     int dirty_protocol;    /* run outside a transaction with checkpoints */
+    int checkpointed;      /* the statement just run carried its own checkpoint */
     long statements;       /* statements run so far */
     strata_checksum chain; /* hash over the statements run (dirty protocol) */
     char chain_hex[STRATA_CHECKSUM_HEX];
@@ -289,8 +292,18 @@ chain_reset(script_run *r)
     r->statements = 0;
 }
 
+/* Extends the hash chain of statements run with st (r->chain and r->chain_hex). */
+static void
+chain_add(script_run *r, const strata_stmt *st)
+{
+    strata_checksum_update(&r->chain, st->text, st->len);
+    strata_checksum_update(&r->chain, "\n;\n", 3);
+    strata_checksum snapshot = r->chain;
+    strata_checksum_final(&snapshot, r->chain_hex);
+}
+
 /* Records one statement as run: the count, the hash chain, and under the dirty protocol
- * a checkpoint in the history row. */
+ * a checkpoint in the history row (unless it travelled with the statement). */
 static int
 statement_done(script_run *r, const strata_stmt *st, strata_error *err)
 {
@@ -299,10 +312,11 @@ statement_done(script_run *r, const strata_stmt *st, strata_error *err)
     r->statements++;
     if (!r->dirty_protocol)
         return STRATA_OK; /* all or nothing: no checkpoint to resume from, no chain needed */
-    strata_checksum_update(&r->chain, st->text, st->len);
-    strata_checksum_update(&r->chain, "\n;\n", 3);
-    strata_checksum snapshot = r->chain;
-    strata_checksum_final(&snapshot, r->chain_hex);
+    if (r->checkpointed) {
+        r->checkpointed = 0;
+        return STRATA_OK;
+    }
+    chain_add(r, st);
     return checkpoint(r, err);
 }
 
@@ -318,6 +332,36 @@ run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *er
     if (rc != STRATA_OK)
         locate_error(r->script->path, st, err);
     return rc;
+}
+
+/*
+ * Runs one statement of the dirty protocol together with the checkpoint that records it,
+ * in one exec() (STRATA_CAP_AUTOCOMMIT_BATCH): the driver stops at the first error, so the
+ * checkpoint is written only when the statement ran, as when they are sent one by one.
+ */
+static int
+run_with_checkpoint(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
+{
+    if ((st->flags & STRATA_STMT_COPY) || r->verifying)
+        return run_one(r, lx, st, err);
+    strata_checksum before = r->chain;
+    char before_hex[STRATA_CHECKSUM_HEX];
+    memcpy(before_hex, r->chain_hex, sizeof(before_hex));
+    chain_add(r, st);
+    strata_buf sql = {0};
+    strata_buf_append(&sql, st->text, st->len);
+    strata_buf_puts(&sql, "\n;\n"); /* on its own line: the text may end in a -- comment */
+    strata_history_sql_checkpoint(r->s, &sql, r->m->version, r->statements + 1, r->chain_hex);
+    int rc = strata_session_run(r->s, sql.data, sql.len, err);
+    strata_buf_free(&sql);
+    if (rc != STRATA_OK) {
+        r->chain = before;
+        memcpy(r->chain_hex, before_hex, sizeof(before_hex));
+        locate_error(r->script->path, st, err);
+        return rc;
+    }
+    r->checkpointed = 1;
+    return STRATA_OK;
 }
 
 /* How the statements of a script reach the database: one by one, or through a batch. */
@@ -339,10 +383,7 @@ skip_statement(script_run *r, const strata_stmt *st, strata_error *err)
     if (r->statements == 0)
         r->skipped_from = st->line;
     r->skipped_to = st->line;
-    strata_checksum_update(&r->chain, st->text, st->len);
-    strata_checksum_update(&r->chain, "\n;\n", 3);
-    strata_checksum snapshot = r->chain;
-    strata_checksum_final(&snapshot, r->chain_hex);
+    chain_add(r, st);
     if (++r->statements < r->skip)
         return STRATA_OK;
     if (r->expected_hash != NULL && strcmp(r->chain_hex, r->expected_hash) == 0)
@@ -590,7 +631,7 @@ record(script_run *r, long rank, const char *started, long long ms, strata_error
                                .started_at = started,
                                .duration_ms = ms};
     strata_history_sql_event(r->s, &sql, &ev);
-    int rc = strata_exec_script(r->s, sql.data, err);
+    int rc = strata_exec_together(r->s, sql.data, err);
     strata_buf_free(&sql);
     if (rc != STRATA_OK)
         strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
@@ -824,7 +865,8 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
                             r->s->names.migrations);
         return rc; /* nothing ran */
     }
-    rc = run_script_body(r, run_one, err);
+    int together = (r->s->info.caps & STRATA_CAP_AUTOCOMMIT_BATCH) != 0;
+    rc = run_script_body(r, together ? run_with_checkpoint : run_one, err);
     if (rc == STRATA_OK)
         rc = reset_session(r, err);
     if (rc == STRATA_OK)

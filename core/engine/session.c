@@ -570,3 +570,11 @@ strata_exec_script(strata *s, const char *sql, strata_error *err)
     strata_lexer_free(lx);
     return rc;
 }
+
+int
+strata_exec_together(strata *s, const char *sql, strata_error *err)
+{
+    if (!(s->info.caps & (STRATA_CAP_MULTI_STATEMENT | STRATA_CAP_AUTOCOMMIT_BATCH)))
+        return strata_exec_script(s, sql, err);
+    return strata_session_run(s, sql, strlen(sql), err);
+}

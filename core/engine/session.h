@@ -86,6 +86,14 @@ int strata_session_connect_other(strata *s, const strata_url *url, strata_conn *
                                  strata_error *err);
 /* Splits sql with the dialect's lexer and runs each statement in turn. */
 int strata_exec_script(strata *s, const char *sql, strata_error *err);
+
+/*
+ * Runs the statements of sql (strata's own bookkeeping SQL, never a migration's) in as few
+ * round trips as the driver allows: one exec() when it takes several statements at once
+ * (STRATA_CAP_MULTI_STATEMENT, or STRATA_CAP_AUTOCOMMIT_BATCH outside a transaction), else
+ * one per statement as strata_exec_script does.
+ */
+int strata_exec_together(strata *s, const char *sql, strata_error *err);
 /* The value of placeholder name, or NULL (a strata_envsub_lookup with the session as ctx). */
 const char *strata_session_placeholder(void *session, const char *name);
 /* Delivers an event to the caller's callback, if any. */

@@ -528,6 +528,7 @@ caps_text(uint32_t caps, strata_buf *b)
         {STRATA_CAP_SCHEMAS, "schemas"},
         {STRATA_CAP_MULTI_STATEMENT, "multi-statement"},
         {STRATA_CAP_FILE_LOCK, "file-lock"},
+        {STRATA_CAP_AUTOCOMMIT_BATCH, "autocommit-batch"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (caps & names[i].bit)

@@ -716,7 +716,7 @@ md_connect(const strata_url *url, const strata_connect_options *opts, strata_con
     db = url->database != NULL && url->database[0] != '\0' ? url->database : NULL;
     if (mysql_real_connect(c->mysql, host, url->user, url->password, db,
                            url->port > 0 ? (unsigned)url->port : 0, p.value[MD_SOCKET],
-                           CLIENT_MULTI_RESULTS) == NULL) {
+                           CLIENT_MULTI_RESULTS | CLIENT_MULTI_STATEMENTS) == NULL) {
         rc = md_prefix(err, "cannot connect", md_db_error(c, err, NULL, 0));
         goto fail;
     }
@@ -794,7 +794,7 @@ md_next_results(strata_conn *c, const char *sql, size_t len, strata_error *err)
     return more > 0 ? md_db_error(c, err, sql, len) : STRATA_OK;
 }
 
-/* Runs one statement (no CLIENT_MULTI_STATEMENTS), discarding any rows. */
+/* Runs the statement(s) of sql, discarding any rows; stops at the first error. */
 static int
 md_exec(strata_conn *c, const char *sql, size_t len, strata_error *err)
 {
@@ -1372,7 +1372,9 @@ done:
 static const char *const md_schemes[] = {"mysql", "mariadb", NULL};
 static const char *const md_dialect_aliases[] = {"mariadb", NULL};
 
-#define MD_CAPS (STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS)
+/* Statements sent together run one by one, each committing on its own, and stop at the
+ * first error (CLIENT_MULTI_STATEMENTS): a checkpoint travels with its statement. */
+#define MD_CAPS (STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS | STRATA_CAP_AUTOCOMMIT_BATCH)
 
 /* Whether the session's sql_mode has NO_BACKSLASH_ESCAPES: 1 yes, 0 no, -1 on error. */
 static int

@@ -106,6 +106,9 @@ typedef struct strata_connect_options {
 #define STRATA_CAP_SCHEMAS (1u << 4)           /* the database has schemas (namespaces) */
 #define STRATA_CAP_MULTI_STATEMENT (1u << 5)   /* exec() accepts several statements at once */
 #define STRATA_CAP_FILE_LOCK (1u << 6)         /* lock() is a cross-process file lock */
+/* exec() outside a transaction takes several statements separated by ';' and runs them in
+ * order as if each were sent alone (each commits on its own), stopping at the first error */
+#define STRATA_CAP_AUTOCOMMIT_BATCH (1u << 7)
 
 /*
  * Lexer rule bits of strata_describe.lexer_rules: which dialect features the core's

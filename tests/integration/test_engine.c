@@ -1622,11 +1622,16 @@ test_killed_runner(void)
     o.lock_timeout_ms = 5000;
     if (backend == B_MYSQL) {
         /* DDL commits at once on MariaDB: 002 ran under the dirty protocol, and its record
-         * says how far it got: the statement before the sleep */
+         * says how far it got: the statement before the sleep, or the sleep itself, which
+         * the server finishes (SLEEP returns early, not in error, on a dead connection)
+         * together with the checkpoint sent in the same round trip. Never the statement
+         * after it, which never ran. */
         char *history = rows(HISTORY_SQL);
         EXPECT_STR(history, "001|applied\n002|dirty");
         free(history);
-        EXPECT_LONG(count("SELECT statements_done FROM strata_migrations WHERE version='002'"), 1);
+        long done = count("SELECT statements_done FROM strata_migrations WHERE version='002'");
+        check_at(done == 1 || done == 2, __LINE__,
+                 "002's record counts the statements that ran, 1 or 2 (it is %ld)", done);
         EXPECT_LONG(table_exists("before_sleep"), 1);
         EXPECT_LONG(table_exists("after_sleep"), 0);
         /* the server released the lock with the connection: the refusal comes at once */

@@ -164,7 +164,8 @@ test_identity(void)
     CU_ASSERT_STRING_EQUAL(drv->dialect_aliases[0], "mariadb");
     CU_ASSERT_PTR_NULL(drv->dialect_aliases[1]);
     CU_ASSERT_PTR_NOT_NULL(drv->client_version);
-    CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS);
+    CU_ASSERT_EQUAL(drv->caps,
+                    STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS | STRATA_CAP_AUTOCOMMIT_BATCH);
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv->password_env); /* the mariadb client's own variable */
     CU_ASSERT_STRING_EQUAL(drv->password_env, "MYSQL_PWD");
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, lock));
@@ -189,7 +190,8 @@ t_check_describe(const strata_describe *d, const char *home, int backslash_escap
     CU_ASSERT_PTR_NOT_NULL_FATAL(d->dialect_aliases);
     CU_ASSERT_STRING_EQUAL(d->dialect_aliases[0], "mariadb");
     CU_ASSERT_PTR_NULL(d->dialect_aliases[1]);
-    CU_ASSERT_EQUAL(d->caps, STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS);
+    CU_ASSERT_EQUAL(d->caps,
+                    STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS | STRATA_CAP_AUTOCOMMIT_BATCH);
     CU_ASSERT_EQUAL(d->lexer_rules,
                     T_LEX_RULES | (backslash_escapes ? STRATA_LEX_BACKSLASH_ESCAPES : 0));
     CU_ASSERT_PTR_NULL(d->no_transaction_patterns); /* DDL commits anyway */
@@ -570,6 +572,53 @@ test_procedure(void)
     CU_ASSERT_STRING_EQUAL(err.message, "stop here");
     CU_ASSERT_EQUAL(dt_query(c, "CALL fails()", &r, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 9"), 9);
+    dt_close(c);
+}
+
+/*
+ * STRATA_CAP_AUTOCOMMIT_BATCH: statements sent in one exec() run in order, each committing
+ * on its own, and stop at the first error; a compound statement may come first. This is
+ * what lets a checkpoint travel with the statement it records.
+ */
+static void
+test_autocommit_batch(void)
+{
+    static const char proc[] = "CREATE PROCEDURE two()\n"
+                               "BEGIN\n"
+                               "  INSERT INTO t VALUES (20);\n"
+                               "  INSERT INTO t VALUES (21);\n"
+                               "END\n"
+                               ";\n"
+                               "INSERT INTO t VALUES (3)";
+    char db[64];
+    strata_conn *c = NULL;
+    strata_error err;
+    strata_url u;
+
+    T_OPEN("batch", u, db, c);
+    CU_ASSERT_EQUAL(
+        dt_exec(c, "CREATE TABLE t (a INT PRIMARY KEY)\n;\nINSERT INTO t VALUES (1)", &err),
+        STRATA_OK);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t"), 1);
+    /* the second statement fails: the first stays (committed), the third never runs */
+    CU_ASSERT_EQUAL(dt_exec(c,
+                            "INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (1);\n"
+                            "INSERT INTO t VALUES (9)",
+                            &err),
+                    STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "23000");
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t WHERE a = 2"), 1);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t WHERE a = 9"), 0);
+    /* DDL then DML: the DDL is in place whatever follows */
+    CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE u (a INT)\n;\nINSERT INTO nowhere VALUES (1)", &err),
+                    STRATA_NOT_FOUND);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM information_schema.tables WHERE "
+                                 "table_schema = DATABASE() AND table_name = 'u'"),
+                    1);
+    /* a BEGIN ... END body followed by another statement */
+    CU_ASSERT_EQUAL(dt_exec(c, proc, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(c, "CALL two()\n;\nINSERT INTO t VALUES (4)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT COUNT(*) FROM t"), 6); /* 1 2 3 20 21 4 */
     dt_close(c);
 }
 
@@ -1072,6 +1121,7 @@ main(void)
         {"runtime errors", test_runtime_error},
         {"CREATE PROCEDURE ... BEGIN ... END and CALL", test_procedure},
         {"CREATE TRIGGER ... BEGIN ... END", test_trigger},
+        {"several statements in one exec: autocommit batch", test_autocommit_batch},
         {"the described types behave as documented", test_types},
         {"quote_ident and quote_literal conventions", test_quote_conventions},
         {"quoting round trips hostile text", test_quote_round_trip},
