@@ -10,8 +10,10 @@
  * sent together one by one (STRATA_CAP_AUTOCOMMIT_BATCH), each statement and its
  * checkpoint travel in one round trip: the checkpoint runs only when the statement did.
  *
- * Every migration ends by putting the session back as strata opened it (the driver's
- * session_reset_sql), so a migration's USE or SET search_path cannot redirect the next one.
+ * A migration that may have changed the session ends by putting it back as strata opened it
+ * (the driver's session_reset_sql), so a migration's USE or SET search_path cannot redirect
+ * the next one. "May have" is read off the text (session_words()): the reset costs the
+ * server real work on every migration, and most never touch the session.
  * A sqitch script wrapped in its own BEGIN ... COMMIT runs without that wrapper, inside
  * strata's transaction, followed by its verify script.
  */
@@ -50,6 +52,7 @@ typedef struct script_run {
     char direction;        /* 'u' or 'd' */
     int dirty_protocol;    /* run outside a transaction with checkpoints */
     int checkpointed;      /* the statement just run carried its own checkpoint */
+    int session_words;     /* a statement run may have changed the session (session_words()) */
     long statements;       /* statements run so far */
     strata_checksum chain; /* hash over the statements run (dirty protocol) */
     char chain_hex[STRATA_CHECKSUM_HEX];
@@ -400,11 +403,32 @@ skip_statement(script_run *r, const strata_stmt *st, strata_error *err)
     return STRATA_VALIDATION;
 }
 
+/*
+ * True when the text holds "set", "discard" or "use" in any letter case, anywhere (words,
+ * names, comments): what every statement that changes session state spells (SET, RESET,
+ * set_config(), DISCARD, USE). Over-approximate on purpose: a false alarm costs one reset.
+ */
+static int
+session_words(const char *text, size_t len)
+{
+    for (size_t i = 0; i + 3 <= len; i++) {
+        char a = (char)(text[i] | 0x20), b = (char)(text[i + 1] | 0x20),
+             c = (char)(text[i + 2] | 0x20);
+        if ((a == 's' && b == 'e' && c == 't') || (a == 'u' && b == 's' && c == 'e'))
+            return 1;
+        if (a == 'd' && b == 'i' && c == 's' && i + 7 <= len &&
+            strncasecmp(text + i, "discard", 7) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int
 run_statement(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *err)
 {
     statement_pass *p = ctx;
     script_run *r = p->r;
+    r->session_words = r->session_words || session_words(st->text, st->len);
     if (is_wrapper(&r->shape, ++r->index))
         return STRATA_OK;
     if (!r->verifying && r->statements < r->skip)
@@ -476,12 +500,13 @@ session_reset_sql(strata *s, strata_buf *sql)
     free(big);
 }
 
-/* Puts the session back as strata opened it, now. */
+/* Puts the session back as strata opened it, now, when the migration may have changed it. */
 static int
 reset_session(script_run *r, strata_error *err)
 {
     strata_buf sql = {0};
-    session_reset_sql(r->s, &sql);
+    if (r->session_words)
+        session_reset_sql(r->s, &sql);
     int rc = sql.len > 0 ? strata_exec_script(r->s, sql.data, err) : STRATA_OK;
     strata_buf_free(&sql);
     if (rc != STRATA_OK)
@@ -690,8 +715,10 @@ run_in_transaction(script_run *r, long rank, const char *started, long long t0, 
  * Drivers with STRATA_CAP_MULTI_STATEMENT get a migration in as few round trips as
  * possible: its statements, history row, event and the BEGIN/COMMIT around them travel
  * together in chunks of about BATCH_LIMIT bytes (one chunk, one round trip, for most
- * migrations). Each chunk opens with a savepoint, so an error the database reports
- * without a position is located by replaying that chunk's statements one at a time.
+ * migrations). An error the database reports without a position is located by replaying
+ * the failed chunk's statements one at a time: the first chunk from a new transaction
+ * (it began the transaction), each later one from a savepoint it opens with. The first
+ * chunk has none because a savepoint costs the server a subtransaction on every migration.
  */
 #define BATCH_LIMIT (1 << 20)
 
@@ -710,6 +737,7 @@ typedef struct batch {
     size_t cap;
     size_t record_start; /* where the history SQL starts, 0 when not added yet */
     int opened;          /* BEGIN was sent */
+    int savepoint;       /* the chunk opens with SAVEPOINT strata_chunk (not the first) */
 } batch;
 
 static void
@@ -718,8 +746,8 @@ batch_open_chunk(batch *b)
     strata_buf_reset(&b->text);
     b->count = 0;
     b->record_start = 0;
-    strata_buf_puts(&b->text,
-                    b->opened ? "SAVEPOINT strata_chunk;\n" : "BEGIN;\nSAVEPOINT strata_chunk;\n");
+    b->savepoint = b->opened;
+    strata_buf_puts(&b->text, b->opened ? "SAVEPOINT strata_chunk;\n" : "BEGIN;\n");
     b->opened = 1;
 }
 
@@ -749,7 +777,12 @@ static void
 batch_replay(script_run *r, batch *b, strata_error *err)
 {
     strata_error replay;
-    if (strata_session_exec(r->s, "ROLLBACK TO SAVEPOINT strata_chunk", &replay) == STRATA_OK) {
+    int back = b->savepoint
+                   ? strata_session_exec(r->s, "ROLLBACK TO SAVEPOINT strata_chunk", &replay)
+                   : strata_session_exec(r->s, "ROLLBACK", &replay);
+    if (back == STRATA_OK && !b->savepoint)
+        back = strata_session_exec(r->s, "BEGIN", &replay);
+    if (back == STRATA_OK) {
         for (size_t i = 0; i < b->count; i++) {
             if (batch_exec_entry(r, b, i, &replay) != STRATA_OK) {
                 strata_stmt st = batch_stmt(b, i);
@@ -830,7 +863,8 @@ run_batched(script_run *r, long rank, const char *started, long long t0, strata_
     int rc = run_script_body(r, batch_statement, err);
     if (rc == STRATA_OK) {
         size_t before = b.text.len;
-        session_reset_sql(r->s, &b.text);
+        if (r->session_words)
+            session_reset_sql(r->s, &b.text);
         if (b.text.len > before)
             strata_buf_puts(&b.text, ";\n");
         b.record_start = b.text.len;

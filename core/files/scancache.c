@@ -18,115 +18,61 @@
 
 #define CACHE_MAGIC "strata-scan-cache 1"
 
-/* One script of a file as reading it found it. */
+/* One script of a file as reading it found it (the checksum as bytes: entries are many). */
 typedef struct script_rec {
-    int present;
-    long first_line;
     long long offset, length;
+    long first_line;
     unsigned flags;
-    int empty;
-    char checksum[STRATA_CHECKSUM_HEX];
+    unsigned char present, empty;
+    unsigned char sum[32];
 } script_rec;
 
-/* One file: the stat that keys it and what was read. */
+/* One file: the stamp that keys it and what was read. A file holds one script, or two
+ * when it has sections (then more holds the down section). */
 typedef struct entry {
     char *file; /* relative to the directory; no tab or newline */
-    unsigned mode;
-    unsigned long long dev, ino;
-    long long size, msec, mnsec, csec, cnsec;
-    unsigned info; /* strata_file_info: saw_marker 1, goose 2, liquibase 4 */
-    script_rec up, down;
-    int used; /* met by this run: written back */
+    strata_file_stamp stamp;
+    unsigned short mode;
+    unsigned char info; /* strata_file_info: saw_marker 1, goose 2, liquibase 4 */
+    script_rec one;     /* the up script, or the down script of a down-only file */
+    script_rec *more;   /* the down section of a sectioned file; NULL: none */
 } entry;
+
+/*
+ * The cache is read as a stream, never held whole: files are asked for in the order in
+ * which the previous run asked for them and wrote them out (the order of the set), so the
+ * next line of the old cache is, nearly always, the entry wanted. A file added since then
+ * finds no line; lines of files removed since are skipped by looking up to LOOKAHEAD
+ * lines ahead. Memory stays flat however long the history is.
+ */
+#define LOOKAHEAD 16
 
 struct strata_scan_cache {
     char *path; /* the cache file */
     char *dir;  /* the directory's absolute path */
-    entry *items;
-    size_t count, cap;
-    size_t *slots; /* open addressing over items: index + 1, 0 empty */
-    size_t nslots;
-    int changed;
+    FILE *old;  /* the cache as the last run left it; NULL when none or read to the end */
+    char *line; /* getline() buffer for old */
+    size_t line_cap;
+    entry ahead[LOOKAHEAD]; /* entries read from old and not yet asked for */
+    size_t nahead;
+    long taken;  /* lines of old used unchanged, while nothing changed yet */
+    FILE *out;   /* the new cache, opened at the first change; NULL until then */
+    char *tmp;   /* its path */
+    int changed; /* the new cache differs from the old */
+    int broken;  /* old is not a cache or is cut short: nothing more is taken from it */
 };
 
-/* ------------------------------------------------------------------ the table */
-
-static size_t
-hash_name(const char *s)
-{
-    size_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static void
-rehash(strata_scan_cache *c)
+entry_free(entry *e)
 {
-    free(c->slots);
-    c->nslots = 64;
-    while (c->nslots < c->count * 2 + 2)
-        c->nslots *= 2;
-    c->slots = strata_xcalloc(c->nslots, sizeof(*c->slots));
-    for (size_t i = 0; i < c->count; i++) {
-        size_t s = hash_name(c->items[i].file) & (c->nslots - 1);
-        while (c->slots[s] != 0)
-            s = (s + 1) & (c->nslots - 1);
-        c->slots[s] = i + 1;
-    }
-}
-
-static entry *
-find(strata_scan_cache *c, const char *file)
-{
-    if (c->nslots == 0)
-        return NULL;
-    for (size_t s = hash_name(file) & (c->nslots - 1); c->slots[s] != 0;
-         s = (s + 1) & (c->nslots - 1))
-        if (strcmp(c->items[c->slots[s] - 1].file, file) == 0)
-            return &c->items[c->slots[s] - 1];
-    return NULL;
-}
-
-/* Adds e (taking e->file) or replaces the entry of the same file. */
-static void
-put(strata_scan_cache *c, entry *e)
-{
-    entry *old = find(c, e->file);
-    if (old != NULL) {
-        free(old->file);
-        *old = *e;
-        return;
-    }
-    if (c->count == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 64;
-        c->items = strata_xrealloc(c->items, c->cap * sizeof(*c->items));
-    }
-    c->items[c->count++] = *e;
-    if (c->count * 2 + 2 > c->nslots)
-        rehash(c);
-    else {
-        size_t s = hash_name(e->file) & (c->nslots - 1);
-        while (c->slots[s] != 0)
-            s = (s + 1) & (c->nslots - 1);
-        c->slots[s] = c->count;
-    }
-}
-
-static void
-drop_all(strata_scan_cache *c)
-{
-    for (size_t i = 0; i < c->count; i++)
-        free(c->items[i].file);
-    c->count = 0;
-    free(c->slots);
-    c->slots = NULL;
-    c->nslots = 0;
+    free(e->file);
+    free(e->more);
+    memset(e, 0, sizeof(*e));
 }
 
 /* ------------------------------------------------------------------ the file */
 
-/* Parses the next tab-ended field of *p as a decimal number in [lo, hi]. */
+/* Parses the next field of *p, ended by a tab or a comma, as a decimal in [lo, hi]. */
 static int
 field_num(char **p, long long lo, long long hi, long long *out)
 {
@@ -141,37 +87,55 @@ field_num(char **p, long long lo, long long hi, long long *out)
 }
 
 static int
-parse_script(char **p, script_rec *r)
+hex_value(char c)
 {
-    if (**p == '-') {
-        memset(r, 0, sizeof(*r));
-        if ((*p)[1] != '\t' && (*p)[1] != '\n' && (*p)[1] != '\0')
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 64 lowercase hex digits into 32 bytes; -1 when they are not that. */
+static int
+parse_sum(const char *hex, unsigned char sum[32])
+{
+    for (int i = 0; i < 32; i++) {
+        int hi = hex_value(hex[2 * i]), lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
+        if (lo < 0)
             return -1;
-        *p += 2;
-        return 0;
+        sum[i] = (unsigned char)(hi << 4 | lo);
     }
-    long long line, off, len, flags, empty;
-    if (field_num(p, 1, LONG_MAX, &line) || field_num(p, 0, LLONG_MAX, &off) ||
-        field_num(p, 0, LLONG_MAX, &len) || field_num(p, 0, UINT_MAX, &flags) ||
-        field_num(p, 0, 1, &empty))
-        return -1;
-    size_t n = strspn(*p, "0123456789abcdef");
-    if (n != STRATA_CHECKSUM_HEX - 1)
-        return -1;
-    *r = (script_rec){.present = 1,
-                      .first_line = (long)line,
-                      .offset = off,
-                      .length = len,
-                      .flags = (unsigned)flags,
-                      .empty = (int)empty};
-    memcpy(r->checksum, *p, n);
-    r->checksum[n] = '\0';
-    *p += n + ((*p)[n] != '\0');
     return 0;
 }
 
-/* One line: FILE \t mode dev ino size msec mnsec csec cnsec info \t UP \t DOWN (numbers
- * tab-separated). */
+/* A script field: "-" for none, else first_line,offset,length,flags,empty,checksum; then
+ * a tab or the end of the line. */
+static int
+parse_script(char **p, script_rec *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (**p == '-') {
+        *p += 1;
+    } else {
+        long long line, off, len, flags, empty;
+        if (field_num(p, 1, LONG_MAX, &line) || field_num(p, 0, LLONG_MAX, &off) ||
+            field_num(p, 0, LLONG_MAX, &len) || field_num(p, 0, UINT_MAX, &flags) ||
+            field_num(p, 0, 1, &empty) || parse_sum(*p, r->sum) != 0)
+            return -1;
+        *r = (script_rec){.present = 1,
+                          .first_line = (long)line,
+                          .offset = off,
+                          .length = len,
+                          .flags = (unsigned)flags,
+                          .empty = (unsigned char)empty};
+        parse_sum(*p, r->sum);
+        *p += 64;
+    }
+    if (**p != '\0' && **p != '\t')
+        return -1;
+    *p += **p != '\0';
+    return 0;
+}
+
+/* One line: FILE, mode, the stamp's seven numbers, info, then the two script fields, all
+ * tab-separated. */
 static int
 parse_entry(char *line, entry *e)
 {
@@ -185,47 +149,71 @@ parse_entry(char *line, entry *e)
     for (int i = 0; i < 9; i++)
         if (field_num(&p, 0, LLONG_MAX, &v[i]))
             return -1;
-    if (parse_script(&p, &e->up) || parse_script(&p, &e->down))
+    script_rec second;
+    if (v[0] > 7 || v[8] > 7 || parse_script(&p, &e->one) || parse_script(&p, &second) ||
+        *p != '\0')
         return -1;
-    e->mode = (unsigned)v[0];
-    e->dev = (unsigned long long)v[1];
-    e->ino = (unsigned long long)v[2];
-    e->size = v[3];
-    e->msec = v[4];
-    e->mnsec = v[5];
-    e->csec = v[6];
-    e->cnsec = v[7];
-    e->info = (unsigned)v[8];
+    e->mode = (unsigned short)v[0];
+    e->stamp = (strata_file_stamp){.dev = (unsigned long long)v[1],
+                                   .ino = (unsigned long long)v[2],
+                                   .size = v[3],
+                                   .mtime_sec = v[4],
+                                   .mtime_nsec = (long)v[5],
+                                   .ctime_sec = v[6],
+                                   .ctime_nsec = (long)v[7]};
+    e->info = (unsigned char)v[8];
+    if (second.present) {
+        e->more = strata_xmalloc(sizeof(*e->more));
+        *e->more = second;
+    }
     e->file = strata_xstrdup(line);
     return 0;
 }
 
+/* Opens the old cache and checks its header; c->old stays NULL when there is none. */
 static void
-load(strata_scan_cache *c)
+open_old(strata_scan_cache *c)
 {
-    FILE *f = fopen(c->path, "r");
-    if (f == NULL)
+    c->old = fopen(c->path, "r");
+    if (c->old == NULL)
         return;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
+    ssize_t n = getline(&c->line, &c->line_cap, c->old);
     char *header = strata_xasprintf("%s\t%s\n", CACHE_MAGIC, c->dir);
-    int ok = n > 0 && strcmp(line, header) == 0;
-    free(header);
-    while (ok && (n = getline(&line, &cap, f)) > 0) {
-        entry e;
-        if (line[n - 1] == '\n')
-            line[n - 1] = '\0';
-        ok = parse_entry(line, &e) == 0;
-        if (ok)
-            put(c, &e);
-    }
-    if (!ok) { /* written by something else, or cut short: start again */
-        drop_all(c);
+    if (n <= 0 || strcmp(c->line, header) != 0) {
+        c->broken = 1;
         c->changed = 1;
     }
-    free(line);
-    fclose(f);
+    free(header);
+}
+
+/* Reads entries from the old cache until LOOKAHEAD are waiting or it ends. A line that does
+ * not parse ends the reading: the rest of the old cache is not trusted. */
+static void
+fill_ahead(strata_scan_cache *c)
+{
+    while (c->old != NULL && !c->broken && c->nahead < LOOKAHEAD) {
+        ssize_t n = getline(&c->line, &c->line_cap, c->old);
+        if (n <= 0)
+            break;
+        if (c->line[n - 1] == '\n')
+            c->line[n - 1] = '\0';
+        if (parse_entry(c->line, &c->ahead[c->nahead]) != 0) {
+            c->broken = 1;
+            c->changed = 1;
+            break;
+        }
+        c->nahead++;
+    }
+}
+
+/* Drops the first k waiting entries. */
+static void
+drop_ahead(strata_scan_cache *c, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        entry_free(&c->ahead[i]);
+    memmove(c->ahead, c->ahead + k, (c->nahead - k) * sizeof(*c->ahead));
+    c->nahead -= k;
 }
 
 /* The folder of the cache files, created when missing; NULL when caching is off. */
@@ -271,46 +259,69 @@ strata_scan_cache_open(const char *dir)
     c->path = strata_xasprintf("%s/%s.scan", folder, sum);
     c->dir = abs;
     free(folder);
-    load(c);
+    open_old(c);
     return c;
 }
 
 static void
 write_script(FILE *f, const script_rec *r)
 {
-    if (!r->present)
+    if (r == NULL || !r->present) {
         fputs("\t-", f);
-    else
-        fprintf(f, "\t%ld,%lld,%lld,%u,%d,%s", r->first_line, r->offset, r->length, r->flags,
-                r->empty, r->checksum);
-}
-
-/* Writes the entries this run used to a new file put in place by rename(2): a reader sees
- * the old cache or the new one. */
-static void
-save(strata_scan_cache *c)
-{
-    char *tmp = strata_xasprintf("%s.%ld.tmp", c->path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        free(tmp);
         return;
     }
-    fprintf(f, "%s\t%s\n", CACHE_MAGIC, c->dir);
-    for (size_t i = 0; i < c->count; i++) {
-        const entry *e = &c->items[i];
-        if (!e->used)
-            continue;
-        fprintf(f, "%s\t%u\t%llu\t%llu\t%lld\t%lld\t%lld\t%lld\t%lld\t%u", e->file, e->mode, e->dev,
-                e->ino, e->size, e->msec, e->mnsec, e->csec, e->cnsec, e->info);
-        write_script(f, &e->up);
-        write_script(f, &e->down);
-        fputc('\n', f);
-    }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, c->path) != 0)
-        unlink(tmp);
-    free(tmp);
+    fprintf(f, "\t%ld,%lld,%lld,%u,%d,", r->first_line, r->offset, r->length, r->flags, r->empty);
+    for (int i = 0; i < 32; i++)
+        fprintf(f, "%02x", r->sum[i]);
+}
+
+static void
+write_entry(FILE *f, const entry *e)
+{
+    const strata_file_stamp *t = &e->stamp;
+    fprintf(f, "%s\t%u\t%llu\t%llu\t%lld\t%lld\t%ld\t%lld\t%ld\t%u", e->file, e->mode, t->dev,
+            t->ino, t->size, t->mtime_sec, t->mtime_nsec, t->ctime_sec, t->ctime_nsec, e->info);
+    write_script(f, &e->one);
+    write_script(f, e->more);
+    fputc('\n', f);
+}
+
+/*
+ * The first change: the new cache is started, with the header and the c->taken lines of
+ * the old one used so far, copied as they are (they are its first lines after the header).
+ * Returns 0 when it cannot be written; then the cache is left as it is.
+ */
+static int
+start_new(strata_scan_cache *c)
+{
+    c->changed = 1;
+    if (c->tmp != NULL) /* started, or tried and failed */
+        return c->out != NULL;
+    c->tmp = strata_xasprintf("%s.%ld.tmp", c->path, (long)getpid());
+    c->out = fopen(c->tmp, "w");
+    if (c->out == NULL)
+        return 0;
+    fprintf(c->out, "%s\t%s\n", CACHE_MAGIC, c->dir);
+    FILE *again = c->taken > 0 ? fopen(c->path, "r") : NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    for (long i = 0; again != NULL && i <= c->taken && getline(&line, &cap, again) > 0; i++)
+        if (i > 0) /* line 0 is the header */
+            fputs(line, c->out);
+    free(line);
+    if (again != NULL)
+        fclose(again);
+    return 1;
+}
+
+/* An entry of the new cache: written out once the cache has changed, else counted. */
+static void
+keep(strata_scan_cache *c, const entry *e)
+{
+    if (!c->changed)
+        c->taken++;
+    else if (start_new(c) && c->out != NULL)
+        write_entry(c->out, e);
 }
 
 void
@@ -318,18 +329,40 @@ strata_scan_cache_close(strata_scan_cache *c)
 {
     if (c == NULL)
         return;
-    for (size_t i = 0; i < c->count && !c->changed; i++)
-        c->changed = !c->items[i].used;
-    if (c->changed)
-        save(c);
-    drop_all(c);
-    free(c->items);
+    fill_ahead(c); /* entries never asked for (files gone) mean a change */
+    if (c->nahead > 0)
+        c->changed = 1;
+    drop_ahead(c, c->nahead);
+    if (c->changed && start_new(c) && c->out != NULL) {
+        int bad = ferror(c->out);
+        if (fclose(c->out) != 0 || bad || rename(c->tmp, c->path) != 0)
+            unlink(c->tmp);
+    } else if (c->out != NULL) {
+        fclose(c->out);
+        unlink(c->tmp);
+    }
+    if (c->old != NULL)
+        fclose(c->old);
+    free(c->line);
+    free(c->tmp);
     free(c->path);
     free(c->dir);
     free(c);
 }
 
 /* ------------------------------------------------------------------ looking up */
+
+void
+strata_file_stamp_of(const struct stat *st, strata_file_stamp *out)
+{
+    *out = (strata_file_stamp){.dev = (unsigned long long)st->st_dev,
+                               .ino = (unsigned long long)st->st_ino,
+                               .size = (long long)st->st_size,
+                               .mtime_sec = (long long)st->st_mtim.tv_sec,
+                               .mtime_nsec = st->st_mtim.tv_nsec,
+                               .ctime_sec = (long long)st->st_ctim.tv_sec,
+                               .ctime_nsec = st->st_ctim.tv_nsec};
+}
 
 static unsigned
 scan_mode(int sectioned, const strata_script *up, const strata_script *down)
@@ -338,28 +371,29 @@ scan_mode(int sectioned, const strata_script *up, const strata_script *down)
 }
 
 static int
-matches(const entry *e, unsigned mode, const struct stat *st)
+matches(const entry *e, unsigned mode, const strata_file_stamp *t)
 {
-    return e->mode == mode && e->dev == (unsigned long long)st->st_dev &&
-           e->ino == (unsigned long long)st->st_ino && e->size == (long long)st->st_size &&
-           e->msec == (long long)st->st_mtim.tv_sec && e->mnsec == st->st_mtim.tv_nsec &&
-           e->csec == (long long)st->st_ctim.tv_sec && e->cnsec == st->st_ctim.tv_nsec;
+    const strata_file_stamp *k = &e->stamp;
+    return e->mode == mode && k->dev == t->dev && k->ino == t->ino && k->size == t->size &&
+           k->mtime_sec == t->mtime_sec && k->mtime_nsec == t->mtime_nsec &&
+           k->ctime_sec == t->ctime_sec && k->ctime_nsec == t->ctime_nsec;
 }
 
 /* Settled: neither changed within the last STRATA_SCAN_CACHE_SETTLE seconds (nor in the
  * future), so an edit after this run gets a change time of its own. */
 static int
-settled(const struct stat *st)
+settled(const strata_file_stamp *t)
 {
-    time_t now = time(NULL);
-    return st->st_mtim.tv_sec + STRATA_SCAN_CACHE_SETTLE < now &&
-           st->st_ctim.tv_sec + STRATA_SCAN_CACHE_SETTLE < now;
+    long long now = (long long)time(NULL);
+    return t->mtime_sec + STRATA_SCAN_CACHE_SETTLE < now &&
+           t->ctime_sec + STRATA_SCAN_CACHE_SETTLE < now;
 }
 
 static void
 fill_script(const script_rec *r, const char *path, strata_script *s)
 {
-    if (s == NULL || !r->present)
+    static const char hex[] = "0123456789abcdef";
+    if (s == NULL || r == NULL || !r->present)
         return;
     s->path = strata_xstrdup(path);
     s->first_line = r->first_line;
@@ -367,69 +401,96 @@ fill_script(const script_rec *r, const char *path, strata_script *s)
     s->length = r->length;
     s->flags |= r->flags;
     s->empty = r->empty;
-    memcpy(s->checksum, r->checksum, sizeof(s->checksum));
+    for (int i = 0; i < 32; i++) {
+        s->checksum[2 * i] = hex[r->sum[i] >> 4];
+        s->checksum[2 * i + 1] = hex[r->sum[i] & 15];
+    }
+    s->checksum[64] = '\0';
 }
 
-static void
+/* What was read of s (NULL, or no path: no script). 0 when its checksum is not 64 hex
+ * digits, and then nothing is remembered. */
+static int
 record_script(const strata_script *s, script_rec *r)
 {
     memset(r, 0, sizeof(*r));
     if (s == NULL || s->path == NULL)
-        return;
-    *r = (script_rec){.present = 1,
-                      .first_line = s->first_line,
-                      .offset = s->offset,
-                      .length = s->length,
-                      .flags = s->flags,
-                      .empty = s->empty};
-    memcpy(r->checksum, s->checksum, sizeof(r->checksum));
+        return 1;
+    if (parse_sum(s->checksum, r->sum) != 0)
+        return 0;
+    r->present = 1;
+    r->first_line = s->first_line;
+    r->offset = s->offset;
+    r->length = s->length;
+    r->flags = s->flags;
+    r->empty = (unsigned char)s->empty;
+    return 1;
 }
 
 /* Remembers what reading file found, when the file is settled and its name storable. */
 static void
-remember(strata_scan_cache *c, const char *file, unsigned mode, const struct stat *st,
+remember(strata_scan_cache *c, const char *file, unsigned mode, const strata_file_stamp *t,
          const strata_script *up, const strata_script *down, const strata_file_info *info)
 {
-    if (!settled(st) || strpbrk(file, "\t\n") != NULL)
+    if (!settled(t) || strpbrk(file, "\t\n") != NULL)
         return;
-    entry e = {.file = strata_xstrdup(file),
-               .mode = mode,
-               .dev = (unsigned long long)st->st_dev,
-               .ino = (unsigned long long)st->st_ino,
-               .size = (long long)st->st_size,
-               .msec = (long long)st->st_mtim.tv_sec,
-               .mnsec = st->st_mtim.tv_nsec,
-               .csec = (long long)st->st_ctim.tv_sec,
-               .cnsec = st->st_ctim.tv_nsec,
-               .info = (unsigned)(info->saw_marker | info->goose << 1 | info->liquibase << 2),
-               .used = 1};
-    record_script(up, &e.up);
-    record_script(down, &e.down);
-    put(c, &e);
-    c->changed = 1;
+    entry e = {.stamp = *t,
+               .mode = (unsigned short)mode,
+               .info = (unsigned char)(info->saw_marker | info->goose << 1 | info->liquibase << 2)};
+    script_rec second;
+    int ok = up != NULL ? record_script(up, &e.one) && record_script(down, &second)
+                        : record_script(down, &e.one) && record_script(NULL, &second);
+    if (!ok || !start_new(c))
+        return;
+    e.more = second.present ? &second : NULL;
+    e.file = (char *)file;
+    write_entry(c->out, &e);
+}
+
+/* The waiting entry for file (lines before it, of files gone, are dropped), or NULL. */
+static entry *
+take(strata_scan_cache *c, const char *file)
+{
+    fill_ahead(c);
+    for (size_t i = 0; i < c->nahead; i++) {
+        if (strcmp(c->ahead[i].file, file) != 0)
+            continue;
+        if (i > 0) {
+            start_new(c);
+            drop_ahead(c, i);
+        }
+        return &c->ahead[0];
+    }
+    return NULL;
 }
 
 int
 strata_scan_cache_scan(strata_scan_cache *c, const char *dir, const char *file,
-                       const struct stat *st, int sectioned, strata_script *up, strata_script *down,
-                       strata_file_info *info, strata_error *err)
+                       const strata_file_stamp *stamp, int sectioned, strata_script *up,
+                       strata_script *down, strata_file_info *info, strata_error *err)
 {
     char *path = strata_path_join(dir, file);
     unsigned mode = scan_mode(sectioned, up, down);
-    entry *e = c != NULL ? find(c, file) : NULL;
+    entry *e = c != NULL ? take(c, file) : NULL;
     strata_file_info found = {0};
     int rc = STRATA_OK;
-    if (e != NULL && matches(e, mode, st)) {
-        e->used = 1;
-        fill_script(&e->up, path, up);
-        fill_script(&e->down, path, down);
+    if (e != NULL && matches(e, mode, stamp)) {
+        fill_script(&e->one, path, up != NULL ? up : down);
+        if (up != NULL)
+            fill_script(e->more, path, down);
         found = (strata_file_info){.saw_marker = (e->info & 1) != 0,
                                    .goose = (e->info & 2) != 0,
                                    .liquibase = (e->info & 4) != 0};
+        keep(c, e);
+        drop_ahead(c, 1);
     } else {
+        if (e != NULL) { /* the file changed: its old line goes */
+            start_new(c);
+            drop_ahead(c, 1);
+        }
         rc = strata_script_scan(path, sectioned, up, down, &found, err);
         if (rc == STRATA_OK && c != NULL)
-            remember(c, file, mode, st, up, down, &found);
+            remember(c, file, mode, stamp, up, down, &found);
     }
     if (info != NULL)
         *info = found;

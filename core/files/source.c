@@ -47,7 +47,7 @@ typedef struct found_file {
     enum file_origin origin;
     int autocommit; /* pop's .autocommit */
     int rank;       /* 2: for the scan's dialect, 1: dialect-neutral, 0: for another dialect */
-    struct stat st; /* the file's stat(2), keying the scan cache */
+    strata_file_stamp stamp; /* keys the file's scan cache entry */
 } found_file;
 
 typedef struct found_list {
@@ -184,14 +184,17 @@ cmp_repeatable_file(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->file, y->file);
 }
 
-/* 1 regular file, 2 directory, 0 anything else or missing; *st receives its stat(2). */
+/* 1 regular file, 2 directory, 0 anything else or missing; *stamp receives its stamp. */
 static int
-file_type(const char *dir, const char *file, struct stat *st)
+file_type(const char *dir, const char *file, strata_file_stamp *stamp)
 {
     char *path = strata_path_join(dir, file);
+    struct stat st;
     int t = 0;
-    if (strata_fs_stat(path, st) == 0)
-        t = S_ISREG(st->st_mode) ? 1 : S_ISDIR(st->st_mode) ? 2 : 0;
+    if (strata_fs_stat(path, &st) == 0) {
+        t = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
+        strata_file_stamp_of(&st, stamp);
+    }
     free(path);
     return t;
 }
@@ -224,14 +227,14 @@ odd_entry(const char *dir, const char *file, strata_error *err)
 typedef struct discovery {
     const char *dir;
     const strata_dialect *dialect;
-    strata_source_set *set; /* receives notes; NULL when lenient */
-    int lenient;            /* skip what does not parse (strata_source_detect_format) */
-    int liquibase;          /* a Liquibase changelog was met: the directory is one */
-    char *bad;              /* the first name that does not parse: its error, or NULL */
-    found_list versioned;   /* files with a version */
-    found_list repeatables; /* Flyway R__ files */
-    int has_rollback;       /* dir holds a rollback/ folder */
-    struct stat entry_st;   /* the stat of the entry being looked at */
+    strata_source_set *set;        /* receives notes; NULL when lenient */
+    int lenient;                   /* skip what does not parse (strata_source_detect_format) */
+    int liquibase;                 /* a Liquibase changelog was met: the directory is one */
+    char *bad;                     /* the first name that does not parse: its error, or NULL */
+    found_list versioned;          /* files with a version */
+    found_list repeatables;        /* Flyway R__ files */
+    int has_rollback;              /* dir holds a rollback/ folder */
+    strata_file_stamp entry_stamp; /* of the entry being looked at */
 } discovery;
 
 static void
@@ -328,7 +331,7 @@ discover_file(discovery *d, const char *sub, const char *folder_dialect, const c
     }
     found_file f = {.file = file,
                     .origin = strchr("VUR", n.kind) != NULL ? FROM_FLYWAY : FROM_FILE,
-                    .st = d->entry_st};
+                    .stamp = d->entry_stamp};
     f.role = n.kind == 'u' || n.kind == 'V' ? ROLE_UP
              : n.kind == 's'                ? ROLE_ONE
              : n.kind == 'R'                ? ROLE_REPEATABLE
@@ -342,7 +345,7 @@ discover_folder(discovery *d, const char *entry, size_t v, strata_error *err)
 {
     size_t len = strlen(entry), name_start = v + 1;
     char *up = strata_path_join(entry, "migration.sql");
-    if (file_type(d->dir, up, &d->entry_st) != 1) {
+    if (file_type(d->dir, up, &d->entry_stamp) != 1) {
         free(up);
         if (d->lenient)
             return STRATA_OK;
@@ -352,16 +355,17 @@ discover_folder(discovery *d, const char *entry, size_t v, strata_error *err)
                            "or rename the folder if it is not a migration",
                            d->dir, entry, d->dir, entry);
     }
-    found_file f = {.file = up, .role = ROLE_UP, .origin = FROM_FOLDER, .st = d->entry_st};
+    found_file f = {.file = up, .role = ROLE_UP, .origin = FROM_FOLDER, .stamp = d->entry_stamp};
     f.version = strata_xstrndup(entry, v);
     f.name = strata_xstrndup(entry + name_start, len - name_start);
     found_list_push(&d->versioned, f);
     char *down = strata_path_join(entry, "down.sql");
-    if (file_type(d->dir, down, &d->entry_st) != 1) {
+    if (file_type(d->dir, down, &d->entry_stamp) != 1) {
         free(down);
         return STRATA_OK;
     }
-    found_file g = {.file = down, .role = ROLE_DOWN, .origin = FROM_FOLDER, .st = d->entry_st};
+    found_file g = {
+        .file = down, .role = ROLE_DOWN, .origin = FROM_FOLDER, .stamp = d->entry_stamp};
     g.version = strata_xstrdup(f.version);
     g.name = strata_xstrdup(f.name);
     found_list_push(&d->versioned, g);
@@ -387,7 +391,7 @@ discover_rollback_file(discovery *d, const char *entry, strata_error *err)
     found_file f = {.file = strata_xasprintf("rollback/%s", entry),
                     .role = ROLE_DOWN,
                     .origin = FROM_ROLLBACK,
-                    .st = d->entry_st};
+                    .stamp = d->entry_stamp};
     return push_found(d, NULL, &n, &f, err);
 }
 
@@ -412,7 +416,7 @@ each_sql_file(discovery *d, const char *sub,
     while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
         if (e[0] == '.' || !strata_ends_with(e, ".sql"))
             continue;
-        int type = file_type(path, e, &d->entry_st);
+        int type = file_type(path, e, &d->entry_stamp);
         if (type == 0 && !d->lenient)
             rc = odd_entry(path, e, err);
         else if (type == 1)
@@ -480,7 +484,7 @@ discover(discovery *d, strata_error *err)
     while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
         if (e[0] == '.')
             continue;
-        int type = file_type(d->dir, e, &d->entry_st);
+        int type = file_type(d->dir, e, &d->entry_stamp);
         if (type == 2)
             rc = discover_subfolder(d, e, err);
         else if (type == 1 && strata_ends_with(e, ".sql"))
@@ -663,7 +667,7 @@ read_down(const char *dir, strata_scan_cache *cache, const found_file *up, found
         memset(&m->down, 0, sizeof(m->down));
     }
     int rc =
-        strata_scan_cache_scan(cache, dir, down->file, &down->st, 0, NULL, &m->down, NULL, err);
+        strata_scan_cache_scan(cache, dir, down->file, &down->stamp, 0, NULL, &m->down, NULL, err);
     if (down->autocommit)
         m->down.flags |= STRATA_SCRIPT_NO_TRANSACTION;
     return rc;
@@ -693,7 +697,7 @@ build_migration(const char *dir, strata_scan_cache *cache, found_file *files, si
     m->applicable = 1;
     int sectioned = up->role == ROLE_ONE;
     strata_file_info info = {0};
-    rc = strata_scan_cache_scan(cache, dir, up->file, &up->st, sectioned, &m->up,
+    rc = strata_scan_cache_scan(cache, dir, up->file, &up->stamp, sectioned, &m->up,
                                 sectioned ? &m->down : NULL, &info, err);
     if (rc == STRATA_OK && info.liquibase) {
         *changelog = 1;
@@ -714,7 +718,10 @@ static int
 build_migrations(const char *dir, strata_scan_cache *cache, found_list *found,
                  strata_source_set *set, int *changelog, strata_error *err)
 {
-    set->items = strata_xcalloc(found->count + 1, sizeof(*set->items));
+    size_t versions = found->count > 0;
+    for (size_t i = 1; i < found->count; i++)
+        versions += strata_version_cmp(found->items[i - 1].version, found->items[i].version) != 0;
+    set->items = strata_xcalloc(versions + 1, sizeof(*set->items));
     for (size_t i = 0; i < found->count && !*changelog;) {
         size_t j = i + 1;
         while (j < found->count &&
@@ -756,7 +763,7 @@ build_repeatables(const char *dir, strata_scan_cache *cache, found_list *found,
             continue;
         strata_repeatable *r = &set->repeatables[set->nrepeatables++];
         r->name = strata_xstrdup(best->name);
-        int rc = strata_scan_cache_scan(cache, dir, best->file, &best->st, 0, &r->script, NULL,
+        int rc = strata_scan_cache_scan(cache, dir, best->file, &best->stamp, 0, &r->script, NULL,
                                         NULL, err);
         if (rc != STRATA_OK)
             return rc;

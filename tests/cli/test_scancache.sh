@@ -97,6 +97,29 @@ expect_code 3 "a file replaced by rename is caught"
 expect_out "001_t1.up.sql" "... naming the file"
 printf 'CREATE TABLE t1 (id INTEGER PRIMARY KEY);\n' >m/001_t1.up.sql
 
+# ---------------------------------------------------------------- the set changes
+# The cache is read as a stream in the order of the set: a file removed or added in the
+# middle costs its own entry only.
+sleep "$settle"
+run "$strata" -d "$db" --dir m status
+mkdir -p "$work/aside"
+mv m/003_t3.down.sql "$work/aside/"
+printf 'CREATE TABLE t25 (id INTEGER PRIMARY KEY);\n' >m/0025_t25.up.sql
+run "$strata" -d "$db" --dir m status
+expect_code 0 "status after a file was removed and one added in the middle"
+expect_out "0025" "... shows the new migration"
+run cat "$(cache_file)"
+expect_no "003_t3.down.sql" "the removed file's entry is gone"
+expect_no "0025_t25.up.sql" "the added file, just written, is not remembered yet"
+expect_out "004_t4.up.sql" "the entries after them are kept"
+sleep "$settle"
+run "$strata" -d "$db" --dir m status
+run cat "$(cache_file)"
+expect_out "0025_t25.up.sql" "once settled, the added file is remembered"
+expect_out "001_t1.down.sql" "the entries before them are kept"
+rm m/0025_t25.up.sql
+mv "$work/aside/003_t3.down.sql" m/
+
 # ---------------------------------------------------------------- a cache that cannot help
 run "$strata" -d "$db" --dir m validate
 expect_code 0 "validate passes with every file as applied"

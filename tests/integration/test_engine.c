@@ -836,6 +836,44 @@ test_failure_leaves_nothing(void)
     EXPECT_LONG(table_exists("after_broken"), 0);
 }
 
+/*
+ * An error the server reports without a position (a duplicate key) in a migration sent in
+ * one round trip: strata finds the statement by replaying the migration one statement at a
+ * time (from a new transaction: the first chunk has no savepoint), names file:line, and
+ * leaves nothing behind.
+ */
+static void
+test_error_without_position(void)
+{
+    NEED_DATABASE();
+    write_demo();
+    tu_write(migdir, "011_dup.up.sql",
+             "CREATE TABLE dup (id INTEGER PRIMARY KEY);\n"
+             "INSERT INTO dup VALUES (1);\n"
+             "INSERT INTO dup VALUES (1);\n"
+             "INSERT INTO dup VALUES (2);\n");
+    strata_error err;
+    size_t n;
+    EXPECT_RC(up(NULL, &err, &n), STRATA_ERROR, &err);
+    EXPECT_LONG(n, 3);
+    char expect[4400];
+    snprintf(expect, sizeof(expect), "%s/011_dup.up.sql:3:", migdir);
+    EXPECT_CONTAINS(err.message, expect);
+    EXPECT_LONG(count("SELECT count(*) FROM strata_migrations_events WHERE version='011' "
+                      "AND outcome='failed'"),
+                1);
+    if (backend == B_MYSQL) {
+        EXPECT_LONG(count("SELECT statements_done FROM strata_migrations WHERE version='011'"), 2);
+        return;
+    }
+    EXPECT_LONG(table_exists("dup"), 0);
+    EXPECT_LONG(count("SELECT count(*) FROM strata_migrations"), 3);
+    /* the replay left no transaction open: the next run works */
+    tu_write(migdir, "011_dup.up.sql", "CREATE TABLE dup (id INTEGER PRIMARY KEY);\n");
+    EXPECT_RC(up(NULL, &err, &n), STRATA_OK, &err);
+    EXPECT_LONG(n, 1);
+}
+
 static void
 test_lexer_error_names_file(void)
 {
@@ -2086,6 +2124,8 @@ static const engine_test engine[] = {
     {"--dry-run changes nothing", test_dry_run, B_ALL},
     {"a failing statement leaves nothing behind (MariaDB: a dirty record)",
      test_failure_leaves_nothing, B_ALL},
+    {"an error without a position is located by replaying the migration",
+     test_error_without_position, B_ALL},
     {"an unterminated quote names file:line", test_lexer_error_names_file, B_ALL},
     {"an edited applied migration is refused", test_edited_migration_refused, B_ALL},
     {"a missing file is reported", test_missing_file_reported, B_ALL},
