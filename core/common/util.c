@@ -244,10 +244,15 @@ strata_whoami(char *out, size_t size)
 char *
 strata_path_join(const char *dir, const char *name)
 {
-    size_t n = strlen(dir);
+    size_t n = strlen(dir), m = strlen(name);
     if (n == 0)
         return strata_xstrdup(name);
-    return strata_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
+    size_t slash = dir[n - 1] != '/'; /* called once per file: no printf */
+    char *path = strata_xmalloc(n + slash + m + 1);
+    memcpy(path, dir, n);
+    path[n] = '/';
+    memcpy(path + n + slash, name, m + 1);
+    return path;
 }
 
 int

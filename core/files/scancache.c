@@ -18,13 +18,13 @@
 
 #define CACHE_MAGIC "strata-scan-cache 1"
 
-/* One script of a file as reading it found it (the checksum as bytes: entries are many). */
+/* One script of a file as reading it found it. */
 typedef struct script_rec {
     long long offset, length;
     long first_line;
     unsigned flags;
     unsigned char present, empty;
-    unsigned char sum[32];
+    char checksum[STRATA_CHECKSUM_HEX];
 } script_rec;
 
 /* One file: the stamp that keys it and what was read. A file holds one script, or two
@@ -86,23 +86,11 @@ field_num(char **p, long long lo, long long hi, long long *out)
     return 0;
 }
 
+/* True when hex starts with the 64 lowercase hex digits of a checksum. */
 static int
-hex_value(char c)
+is_checksum(const char *hex)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* 64 lowercase hex digits into 32 bytes; -1 when they are not that. */
-static int
-parse_sum(const char *hex, unsigned char sum[32])
-{
-    for (int i = 0; i < 32; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
-        if (lo < 0)
-            return -1;
-        sum[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return 0;
+    return strspn(hex, "0123456789abcdef") >= STRATA_CHECKSUM_HEX - 1;
 }
 
 /* A script field: "-" for none, else first_line,offset,length,flags,empty,checksum; then
@@ -117,7 +105,7 @@ parse_script(char **p, script_rec *r)
         long long line, off, len, flags, empty;
         if (field_num(p, 1, LONG_MAX, &line) || field_num(p, 0, LLONG_MAX, &off) ||
             field_num(p, 0, LLONG_MAX, &len) || field_num(p, 0, UINT_MAX, &flags) ||
-            field_num(p, 0, 1, &empty) || parse_sum(*p, r->sum) != 0)
+            field_num(p, 0, 1, &empty) || !is_checksum(*p))
             return -1;
         *r = (script_rec){.present = 1,
                           .first_line = (long)line,
@@ -125,8 +113,9 @@ parse_script(char **p, script_rec *r)
                           .length = len,
                           .flags = (unsigned)flags,
                           .empty = (unsigned char)empty};
-        parse_sum(*p, r->sum);
-        *p += 64;
+        memcpy(r->checksum, *p, STRATA_CHECKSUM_HEX - 1);
+        r->checksum[STRATA_CHECKSUM_HEX - 1] = '\0';
+        *p += STRATA_CHECKSUM_HEX - 1;
     }
     if (**p != '\0' && **p != '\t')
         return -1;
@@ -270,9 +259,8 @@ write_script(FILE *f, const script_rec *r)
         fputs("\t-", f);
         return;
     }
-    fprintf(f, "\t%ld,%lld,%lld,%u,%d,", r->first_line, r->offset, r->length, r->flags, r->empty);
-    for (int i = 0; i < 32; i++)
-        fprintf(f, "%02x", r->sum[i]);
+    fprintf(f, "\t%ld,%lld,%lld,%u,%d,%s", r->first_line, r->offset, r->length, r->flags, r->empty,
+            r->checksum);
 }
 
 static void
@@ -392,7 +380,6 @@ settled(const strata_file_stamp *t)
 static void
 fill_script(const script_rec *r, const char *path, strata_script *s)
 {
-    static const char hex[] = "0123456789abcdef";
     if (s == NULL || r == NULL || !r->present)
         return;
     s->path = strata_xstrdup(path);
@@ -401,11 +388,7 @@ fill_script(const script_rec *r, const char *path, strata_script *s)
     s->length = r->length;
     s->flags |= r->flags;
     s->empty = r->empty;
-    for (int i = 0; i < 32; i++) {
-        s->checksum[2 * i] = hex[r->sum[i] >> 4];
-        s->checksum[2 * i + 1] = hex[r->sum[i] & 15];
-    }
-    s->checksum[64] = '\0';
+    memcpy(s->checksum, r->checksum, sizeof(s->checksum));
 }
 
 /* What was read of s (NULL, or no path: no script). 0 when its checksum is not 64 hex
@@ -416,8 +399,9 @@ record_script(const strata_script *s, script_rec *r)
     memset(r, 0, sizeof(*r));
     if (s == NULL || s->path == NULL)
         return 1;
-    if (parse_sum(s->checksum, r->sum) != 0)
+    if (!is_checksum(s->checksum) || s->checksum[STRATA_CHECKSUM_HEX - 1] != '\0')
         return 0;
+    memcpy(r->checksum, s->checksum, sizeof(r->checksum));
     r->present = 1;
     r->first_line = s->first_line;
     r->offset = s->offset;

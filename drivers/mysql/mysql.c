@@ -917,18 +917,19 @@ md_first_text(void *ctx, int ncols, const char *const *values)
 }
 
 /*
- * The server's name for the lock: "strata:" DATABASE() ":" name, or, when that exceeds the
- * server's 64 characters, "strata:" and the hex FNV-1a-64 of it.
+ * The server's name for the lock: "strata:" home ":" name, home being the database the URL
+ * named (where the history lives, whatever a migration's USE did since), or, when that
+ * exceeds the server's 64 characters, "strata:" and the hex FNV-1a-64 of it.
  */
 static int
 md_lock_name(strata_conn *c, const char *name, char out[MD_LOCK_NAME_MAX + 1], strata_error *err)
 {
     md_text db = {""};
     uint64_t h;
-    int n, rc = md_query(c, "SELECT DATABASE()", md_first_text, &db, err);
+    int n;
 
-    if (rc != STRATA_OK)
-        return rc;
+    (void)err;
+    snprintf(db.buf, sizeof(db.buf), "%s", c->home != NULL ? c->home : "");
     n = snprintf(out, MD_LOCK_NAME_MAX + 1, "%s%s:%s", MD_LOCK_PREFIX, db.buf, name);
     if (n >= 0 && n <= MD_LOCK_NAME_MAX)
         return STRATA_OK;
