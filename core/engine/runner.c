@@ -646,7 +646,12 @@ record_sql(script_run *r, long rank, const char *started, long long ms, strata_b
 static int
 record(script_run *r, long rank, const char *started, long long ms, strata_error *err)
 {
+    /* Outside a transaction, statements sent together commit one by one: the row and the
+     * event are made one transaction of their own (one commit, not two). */
+    int wrap = r->dirty_protocol && (r->s->info.caps & STRATA_CAP_AUTOCOMMIT_BATCH);
     strata_buf sql = {0};
+    if (wrap)
+        strata_buf_puts(&sql, "BEGIN;\n");
     record_sql(r, rank, started, ms, &sql);
     strata_buf_puts(&sql, ";\n");
     strata_history_event ev = {.version = r->m->version,
@@ -656,6 +661,8 @@ record(script_run *r, long rank, const char *started, long long ms, strata_error
                                .started_at = started,
                                .duration_ms = ms};
     strata_history_sql_event(r->s, &sql, &ev);
+    if (wrap)
+        strata_buf_puts(&sql, ";\nCOMMIT");
     int rc = strata_exec_together(r->s, sql.data, err);
     strata_buf_free(&sql);
     if (rc != STRATA_OK)
