@@ -41,6 +41,38 @@ typedef struct script_shape {
                        ROLLBACK): its first and last statements are not run */
 } script_shape;
 
+/*
+ * The bytes of a script as its first pass read them, so that the second pass (the run
+ * after the prescan) does not read the file again. A script longer than SCRIPT_KEEP_MAX is
+ * read twice instead: memory stays bounded whatever the file's size.
+ */
+#define SCRIPT_KEEP_MAX (1 << 20)
+
+typedef struct script_bytes {
+    strata_buf buf;
+    int complete;         /* buf holds the whole script: the next pass reads it */
+    int overflow;         /* the script is too long to keep */
+    strata_read_fn inner; /* while recording: the file's reader */
+    void *inner_ctx;
+} script_bytes;
+
+/* A strata_read_fn that reads through the file's reader and keeps a copy. */
+static size_t
+tee_read(void *ctx, char *buf, size_t size)
+{
+    script_bytes *b = ctx;
+    size_t n = b->inner(b->inner_ctx, buf, size);
+    if (b->overflow)
+        return n;
+    if (b->buf.len + n > SCRIPT_KEEP_MAX) {
+        b->overflow = 1;
+        strata_buf_free(&b->buf);
+    } else {
+        strata_buf_append(&b->buf, buf, n);
+    }
+    return n;
+}
+
 /* One script being run. */
 typedef struct script_run {
     strata *s;
@@ -61,6 +93,7 @@ typedef struct script_run {
     long skip;                     /* resuming: statements that already ran before the failure */
     const char *expected_hash;     /* resuming: the recorded hash chain over those */
     long skipped_from, skipped_to; /* file lines of the statements skipped */
+    script_bytes bytes;            /* of script, kept from its prescan */
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -119,21 +152,36 @@ whole_statement(const strata_script *script, strata_read_fn read, void *source, 
 
 /* Splits script with the dialect's lexer and hands each statement to fn. */
 static int
-each_statement(strata *s, const strata_script *script, each_fn fn, void *ctx, strata_error *err)
+each_statement(strata *s, const strata_script *script, script_bytes *kept, each_fn fn, void *ctx,
+               strata_error *err)
 {
     strata_script_reader *reader = NULL;
     strata_lexer *lx = NULL;
     strata_envsub *envsub = NULL;
     strata_read_fn read = strata_script_read;
     void *source;
-    const strata_fs_set *before = strata_session_files(s);
-    int rc = strata_script_open(script, &reader, err);
-    strata_fs_use(before);
-    if (rc != STRATA_OK)
-        return rc;
-    source = reader;
+    strata_memory memory;
+    int rc = STRATA_OK;
+    if (kept != NULL && kept->complete) { /* read by the pass before: no file this time */
+        memory = (strata_memory){kept->buf.data, kept->buf.len};
+        read = strata_memory_read;
+        source = &memory;
+    } else {
+        const strata_fs_set *before = strata_session_files(s);
+        rc = strata_script_open(script, &reader, err);
+        strata_fs_use(before);
+        if (rc != STRATA_OK)
+            return rc;
+        source = reader;
+        if (kept != NULL && !kept->overflow) {
+            kept->inner = strata_script_read;
+            kept->inner_ctx = reader;
+            read = tee_read;
+            source = kept;
+        }
+    }
     if (script->flags & STRATA_SCRIPT_ENVSUB) { /* goose ENVSUB ON regions: ${VAR} substituted */
-        envsub = strata_envsub_create(strata_script_read, reader);
+        envsub = strata_envsub_create(read, source);
         if (script->flags & STRATA_SCRIPT_ENVSUB_OPEN)
             strata_envsub_start_inside(envsub);
         read = strata_envsub_read;
@@ -168,7 +216,10 @@ done:
     strata_lexer_free(lx);
     strata_envsub_free(values);
     strata_envsub_free(envsub);
-    strata_script_close(reader);
+    if (reader != NULL)
+        strata_script_close(reader);
+    if (kept != NULL && reader != NULL && rc == STRATA_OK && !kept->overflow)
+        kept->complete = 1;
     return rc;
 }
 
@@ -223,10 +274,11 @@ prescan_one(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *er
 
 /* First pass over a script to run: its shape. */
 static int
-prescan(strata *s, const strata_script *script, script_shape *shape, strata_error *err)
+prescan(strata *s, const strata_script *script, script_bytes *kept, script_shape *shape,
+        strata_error *err)
 {
     prescan_state p = {0};
-    int rc = each_statement(s, script, prescan_one, &p, err);
+    int rc = each_statement(s, script, kept, prescan_one, &p, err);
     p.shape.wrapped = (script->flags & STRATA_SCRIPT_OWN_TRANSACTION) && p.shape.count >= 2 &&
                       p.first == 'b' && (p.last == 'c' || p.last == 'r');
     if (p.shape.wrapped)
@@ -452,7 +504,7 @@ run_statements(script_run *r, statement_fn handle, strata_error *err)
     statement_pass p = {.r = r, .handle = handle};
     chain_reset(r);
     r->index = 0;
-    return each_statement(r->s, r->script, run_statement, &p, err);
+    return each_statement(r->s, r->script, &r->bytes, run_statement, &p, err);
 }
 
 /*
@@ -467,13 +519,13 @@ run_verify(script_run *r, statement_fn handle, strata_error *err)
         return STRATA_OK;
     const strata_script *main_script = r->script;
     script_shape main_shape = r->shape;
-    int rc = prescan(r->s, &r->m->verify, &r->shape, err);
+    int rc = prescan(r->s, &r->m->verify, NULL, &r->shape, err);
     r->script = &r->m->verify;
     r->verifying = 1;
     r->index = 0;
     statement_pass p = {.r = r, .handle = handle};
     if (rc == STRATA_OK)
-        rc = each_statement(r->s, r->script, run_statement, &p, err);
+        rc = each_statement(r->s, r->script, NULL, run_statement, &p, err);
     r->verifying = 0;
     if (rc == STRATA_OK) { /* an error keeps pointing at the verify script */
         r->script = main_script;
@@ -552,7 +604,7 @@ strata_print_script(strata *s, const strata_migration *m, char direction, strata
 {
     print_pass p = {
         .s = s, .m = m, .direction = direction, .script = direction == 'u' ? &m->up : &m->down};
-    return each_statement(s, p.script, print_statement, &p, err);
+    return each_statement(s, p.script, NULL, print_statement, &p, err);
 }
 
 /* ------------------------------------------------------------------ one migration */
@@ -929,7 +981,7 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
 static int
 choose_protocol(script_run *r, strata_error *err)
 {
-    int rc = prescan(r->s, r->script, &r->shape, err);
+    int rc = prescan(r->s, r->script, &r->bytes, &r->shape, err);
     if (rc != STRATA_OK)
         return rc;
     unsigned flags = r->shape.flags;
@@ -966,7 +1018,7 @@ strata_resume_migration(strata *s, const strata_migration *m, const strata_histo
     strata_session_notice(s, "resuming migration %s at statement %ld", m->version,
                           row->statements_done + 1);
     emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
-    int rc = prescan(s, &m->up, &r.shape, err);
+    int rc = prescan(s, &m->up, &r.bytes, &r.shape, err);
     if (rc == STRATA_OK)
         rc = run_script_body(&r, run_one, err);
     if (rc == STRATA_OK && r.statements < r.skip)
@@ -983,12 +1035,14 @@ strata_resume_migration(strata *s, const strata_migration *m, const strata_histo
     if (rc != STRATA_OK) {
         strata_session_rollback(s);
         log_failure(&r, started, ms, err);
-        return rc;
+        goto cleanup;
     }
     item->duration_ms = ms;
     item->statements = r.statements - r.skip;
     item->no_transaction = 1;
-    return STRATA_OK;
+cleanup:
+    strata_buf_free(&r.bytes.buf);
+    return rc;
 }
 
 int
@@ -1005,7 +1059,7 @@ strata_run_migration(strata *s, const strata_migration *m, char direction, long 
     long long t0 = strata_now_ms();
     int rc = choose_protocol(&r, err);
     if (rc != STRATA_OK)
-        return rc;
+        goto cleanup;
     emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
     if (r.dirty_protocol)
         rc = run_dirty(&r, rank, started, t0, err);
@@ -1019,10 +1073,12 @@ strata_run_migration(strata *s, const strata_migration *m, char direction, long 
         /* a script with its own BEGIN may have failed inside it: leave no transaction open */
         strata_session_rollback(s);
         log_failure(&r, started, ms, err);
-        return rc;
+        goto cleanup;
     }
     item->duration_ms = ms;
     item->statements = r.statements;
     item->no_transaction = r.dirty_protocol;
-    return STRATA_OK;
+cleanup:
+    strata_buf_free(&r.bytes.buf);
+    return rc;
 }
