@@ -439,6 +439,41 @@ check_ddl_rollback(dc *d)
     free(t);
 }
 
+/*
+ * STRATA_CAP_AUTOCOMMIT_BATCH: statements sent in one exec() outside a transaction run one
+ * by one and stop at the first error (what lets the core send a statement with its
+ * checkpoint), and a BEGIN ... COMMIT in the text makes one transaction.
+ */
+static void
+check_autocommit_batch(dc *d)
+{
+    if (!(d->info.caps & STRATA_CAP_AUTOCOMMIT_BATCH)) {
+        dc_ok(d, "caps: autocommit-batch", "not claimed");
+        return;
+    }
+    strata_error err = STRATA_ERROR_INIT;
+    char *t = table(d, "t"), *missing = table(d, "no_such_table");
+    long before = count_rows(d, "t");
+    char *sql = strata_xasprintf("INSERT INTO %s (id, v) VALUES (20, 'batch');\n"
+                                 "INSERT INTO %s (id) VALUES (1);\n"
+                                 "INSERT INTO %s (id, v) VALUES (21, 'batch')",
+                                 t, missing, t);
+    int rc = dc_exec(d, sql, &err);
+    dc_check(d, rc != STRATA_OK && count_rows(d, "t") == before + 1, "caps: autocommit-batch",
+             "of three statements sent at once, the first is committed, the second fails and "
+             "the third never runs");
+    free(sql);
+    sql = strata_xasprintf("BEGIN;\nINSERT INTO %s (id, v) VALUES (22, 'batch');\n"
+                           "INSERT INTO %s (id, v) VALUES (23, 'batch');\nCOMMIT",
+                           t, t);
+    rc = dc_exec(d, sql, &err);
+    dc_check(d, rc == STRATA_OK && count_rows(d, "t") == before + 3, "caps: autocommit-batch",
+             "BEGIN; two INSERTs; COMMIT sent at once commit both rows");
+    free(sql);
+    free(missing);
+    free(t);
+}
+
 void
 dc_check_transactions(dc *d)
 {
@@ -460,6 +495,7 @@ dc_check_transactions(dc *d)
     rb = d->drv->rollback(d->conn, &err);
     dc_check(d, rb == STRATA_OK, "rollback", "rollback() with no transaction open is harmless");
     check_ddl_rollback(d);
+    check_autocommit_batch(d);
 }
 
 /* ------------------------------------------------------------------ quoting */
