@@ -494,20 +494,72 @@ cmd_new(cli *c)
     if (rc == STRATA_OK)
         rc = strata_new_files(set->dir.value, c->args[0], &o, &r, &err);
     strata_settings_free(set);
+    if (rc == STRATA_OK && strcmp(r->name, c->args[0]) != 0)
+        fprintf(stderr,
+                "strata: note: the name '%s' is written '%s' (file names take lowercase "
+                "letters, digits and single underscores)\n",
+                c->args[0], r->name);
     for (size_t i = 0; rc == STRATA_OK && i < r->count; i++)
         printf("created %s\n", r->paths[i]);
     strata_new_result_free(r);
     return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
 }
 
+/* Levenshtein distance between a and b, for suggestions (short words only). */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(b), row[32];
+    if (n >= sizeof(row) / sizeof(row[0]) || strlen(a) >= 32)
+        return (size_t)-1;
+    for (size_t j = 0; j <= n; j++)
+        row[j] = j;
+    for (size_t i = 1; a[i - 1] != '\0'; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= n; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[n];
+}
+
+/* The word of words (NULL-terminated) nearest to w, within 2 edits; NULL when none. */
+static const char *
+nearest_word(const char *w, const char *const *words)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (const char *const *p = words; *p != NULL; p++) {
+        size_t d = edit_distance(w, *p);
+        if (d < best_d && d < strlen(w)) { /* "x" is no typo of "up" */
+            best_d = d;
+            best = *p;
+        }
+    }
+    return best;
+}
+
 static int
 cmd_force(cli *c)
 {
+    static const char *const states[] = {"applied", "rolled-back", NULL};
     int applied = 1;
-    if (c->nargs == 2 && strcmp(c->args[1], "rolled-back") == 0)
+    if (c->nargs == 2 && strcmp(c->args[1], "rolled-back") == 0) {
         applied = 0;
-    else if (c->nargs == 2 && strcmp(c->args[1], "applied") != 0)
-        c->nargs = 0; /* fall into the usage error */
+    } else if (c->nargs == 2 && strcmp(c->args[1], "applied") != 0) {
+        const char *near = nearest_word(c->args[1], states);
+        fprintf(stderr, "strata: force: '%s' is not a state; give applied or rolled-back%s%s%s\n",
+                c->args[1], near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        return EXIT_USAGE;
+    }
     if (c->nargs < 1 || c->nargs > 2) {
         fprintf(stderr, "strata: usage: strata force VERSION [applied|rolled-back]\n");
         return EXIT_USAGE;
@@ -790,6 +842,17 @@ cli_run(cli *c)
         return cmd_help(c);
     if (strcmp(cmd, "version") == 0)
         return printf("strata %s\n", strata_version()), EXIT_OK;
-    fprintf(stderr, "strata: unknown command '%s'; see `strata --help`\n", cmd);
+    static const char *const commands[] = {"up",     "down", "status",  "validate", "new",
+                                           "force",  "mark", "history", "baseline", "repair",
+                                           "backup", "redo", "wait",    "embed",    "drivers",
+                                           "adopt",  "help", "version", NULL};
+    const char *near = nearest_word(cmd, commands);
+    if (near != NULL)
+        fprintf(stderr,
+                "strata: unknown command '%s'; did you mean `strata %s`? (see `strata "
+                "--help`)\n",
+                cmd, near);
+    else
+        fprintf(stderr, "strata: unknown command '%s'; see `strata --help`\n", cmd);
     return EXIT_USAGE;
 }

@@ -67,6 +67,38 @@ check_target(const strata_run_options *o, strata_error *err)
     return STRATA_OK;
 }
 
+/*
+ * --to must name a migration that exists, in the files or in the history (Flyway's
+ * failOnMissingTarget): a mistyped target would otherwise apply everything, or undo
+ * nothing, and exit 0.
+ */
+static int
+check_target_exists(const strata_engine_state *e, const char *to, strata_error *err)
+{
+    if (to == NULL || strata_source_find(e->files, to) != NULL)
+        return STRATA_OK;
+    for (size_t i = 0; i < e->history->count; i++)
+        if (strata_version_cmp(e->history->rows[i].version, to) == 0)
+            return STRATA_OK;
+    const char *low = NULL, *high = NULL;
+    for (size_t i = 0; i < e->files->count; i++) {
+        const char *v = e->files->items[i].version;
+        if (low == NULL || strata_version_cmp(v, low) < 0)
+            low = v;
+        if (high == NULL || strata_version_cmp(v, high) > 0)
+            high = v;
+    }
+    if (low == NULL)
+        return strata_fail(err, STRATA_VALIDATION,
+                           "--to %s: there is no migration %s (no migration files at all); "
+                           "check the version and --dir",
+                           to, to);
+    return strata_fail(err, STRATA_VALIDATION,
+                       "--to %s: there is no migration %s, neither a file nor in the history "
+                       "(the files run from %s to %s); check the version",
+                       to, to, low, high);
+}
+
 static strata_run_report *
 new_report(char direction, int dry_run, size_t capacity)
 {
@@ -229,6 +261,13 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
     long step = o != NULL ? o->step : 0;
     if (rc == STRATA_OK)
         rc = tag_target(s, e.files, to, &to, err);
+    if (rc == STRATA_OK)
+        rc = check_target_exists(&e, to, err);
+    if (rc == STRATA_OK && direction == 'u' && e.files->count == 0 && e.files->nrepeatables == 0)
+        strata_session_notice(s,
+                              "no migrations found in %s; nothing to apply (is --dir or "
+                              "STRATA_DIR right?)",
+                              s->dir);
     if (rc == STRATA_OK && direction == 'u')
         rc = strata_plan_up(e.merged, to, step, s->allow_out_of_order, &plan, err);
     else if (rc == STRATA_OK)
@@ -372,7 +411,7 @@ strata_run_report_free(strata_run_report *r)
 /* The body of strata_redo(), which opens the guard (guard.h). */
 static int __attribute__((noinline))
 strata_redo_body(strata *s, long step, strata_run_report **down_out, strata_run_report **up_out,
-            strata_error *err)
+                 strata_error *err)
 {
     strata_run_report *down = NULL, *up = NULL;
     strata_run_options d = {.size = sizeof(d), .step = step > 0 ? step : 1};
@@ -551,7 +590,7 @@ strata_force(strata *s, const char *version, int applied, strata_error *err)
 /* The body of strata_baseline(), which opens the guard (guard.h). */
 static int __attribute__((noinline))
 strata_baseline_body(strata *s, const char *version, const char *description, size_t *count,
-                strata_error *err)
+                     strata_error *err)
 {
     strata_error_clear(err);
     const char *why = "a version needs at least one digit";

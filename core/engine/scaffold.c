@@ -369,8 +369,10 @@ strata_new_files_body(const char *dir, const char *name, const strata_new_option
         r->count = files.count;
         r->version = version;
         r->format = strcmp(format, "paired") == 0 ? "paired" : format;
+        r->name = clean;
         *out = r;
         version = NULL;
+        clean = NULL;
     }
     file_list_free(&files, rc == STRATA_OK);
     free(version);
@@ -395,6 +397,7 @@ strata_new_result_free(strata_new_result *r)
         free(r->paths[i]);
     free(r->paths);
     free(r->version);
+    free(r->name);
     free(r);
 }
 

@@ -294,6 +294,8 @@ typedef struct strata_new_result {
     size_t count;
     char *version;
     const char *format; /* static */
+    char *name;         /* the name as the file names spell it (lowercase letters, digits,
+                           single '_'), which may differ from the name given */
 } strata_new_result;
 
 /*

@@ -33,6 +33,10 @@ expect_code 2 "no command is a usage error"
 run "$strata" frobnicate
 expect_code 2 "unknown command"
 expect_out "unknown command 'frobnicate'" "unknown command is named"
+expect_no "did you mean" "... with no suggestion when nothing is near"
+run "$strata" stauts
+expect_code 2 "a mistyped command"
+expect_out "did you mean \`strata status\`" "... suggests the nearest command"
 run "$strata" status --bogus
 expect_code 2 "unknown option"
 run "$strata" status --all
@@ -439,5 +443,37 @@ for driver in postgres mysql; do
     expect_no "$secret" "$driver: the password is not in the connection error"
     expect_out "***" "$driver: the connection error shows the redacted URL"
 done
+
+# ---------------------------------------------------------------- what a new user gets wrong
+mkdir -p typo/empty typo/set
+run "$strata" -d "sqlite:$work/typo/e.db" --dir typo/empty up
+expect_code 0 "up over an empty migrations folder"
+expect_out "no migrations found in typo/empty" "... warns that it found no migrations"
+printf 'CREATE TABLE a (id INTEGER);\n' > typo/set/001_a.up.sql
+printf 'DROP TABLE a;\n' > typo/set/001_a.down.sql
+printf 'CREATE TABLE b (id INTEGER);\n' > typo/set/002_b.up.sql
+printf 'DROP TABLE b;\n' > typo/set/002_b.down.sql
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set up --to 007
+expect_code 3 "up --to a version that has no migration fails"
+expect_out "--to 007: there is no migration 007" "... naming the version"
+expect_out "from 001 to 002" "... and the versions there are"
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set status
+expect_out "0 applied" "... before touching anything"
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set up --to 001
+expect_code 0 "up --to an existing version"
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set down --to 005
+expect_code 3 "down --to a version that has no migration fails"
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set status
+expect_out "1 applied" "... and rolls nothing back"
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set force 001 aplied
+expect_code 2 "force with a misspelt state"
+expect_out "'aplied' is not a state" "... names the bad word"
+expect_out "did you mean applied" "... and suggests the right one"
+run "$strata" --dir typo/new new "Add Users!"
+expect_code 0 "new with a name that must be rewritten"
+expect_out "the name 'Add Users!' is written 'add_users'" "... says how it was written"
+expect_out "_add_users.up.sql" "... and writes it so"
+run "$strata" --dir typo/new new add_email
+expect_no "is written" "a name kept as given gets no note"
 
 finish
