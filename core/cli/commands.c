@@ -255,7 +255,8 @@ cmd_run(cli *c, int up)
                             .step = c->step,
                             .all = c->all,
                             .dry_run = c->dry_run,
-                            .resume = c->resume};
+                            .resume = c->resume,
+                            .ignore_missing = c->ignore_missing};
     if (c->backup != NULL && c->dry_run)
         return fprintf(stderr, "strata: --backup and --dry-run do not go together (a dry run "
                                "changes nothing to back up)\n"),

@@ -38,6 +38,7 @@ enum {
     OPT_DIALECTS,
     OPT_CHECK,
     OPT_RESUME,
+    OPT_IGNORE_MISSING,
     OPT_REQUIRE_DOWN,
     OPT_ACTION,
     OPT_SINCE,
@@ -84,6 +85,7 @@ static const struct option all_options[] = {
     {"dialects", required_argument, NULL, OPT_DIALECTS},
     {"check", no_argument, NULL, OPT_CHECK},
     {"resume", no_argument, NULL, OPT_RESUME},
+    {"ignore-missing", no_argument, NULL, OPT_IGNORE_MISSING},
     {"require-down", no_argument, NULL, OPT_REQUIRE_DOWN},
     {"action", required_argument, NULL, OPT_ACTION},
     {"since", required_argument, NULL, OPT_SINCE},
@@ -122,6 +124,7 @@ static const struct {
     {OPT_SYMBOL, " embed "},
     {OPT_BACKUP, " up "},
     {OPT_RESUME, " up "},
+    {OPT_IGNORE_MISSING, " up "},
     {OPT_REQUIRE_DOWN, " validate "},
     {OPT_ACTION, " history "},
     {OPT_SINCE, " history "},
@@ -296,6 +299,9 @@ apply_option(int opt, const char *arg, cli *c)
         break;
     case OPT_RESUME:
         c->resume = 1;
+        break;
+    case OPT_IGNORE_MISSING:
+        c->ignore_missing = 1;
         break;
     case OPT_REQUIRE_DOWN:
         c->require_down = 1;

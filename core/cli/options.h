@@ -37,6 +37,7 @@ typedef struct cli {
     int json;
     int check;          /* status --check: exit 3 when anything is pending */
     int resume;         /* up --resume */
+    int ignore_missing; /* up --ignore-missing */
     int require_down;   /* validate --require-down */
     const char *action; /* history --action */
     const char *since;  /* history --since */

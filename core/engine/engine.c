@@ -67,6 +67,18 @@ check_target(const strata_run_options *o, strata_error *err)
     return STRATA_OK;
 }
 
+/* What up lets through: out-of-order versions (the session's setting) and applied versions
+ * whose file is gone (--ignore-missing). */
+static unsigned
+up_allow(const strata *s, const strata_run_options *o)
+{
+    unsigned allow = s->allow_out_of_order ? STRATA_PLAN_OUT_OF_ORDER : 0;
+    if (o != NULL && o->size >= offsetof(strata_run_options, ignore_missing) + sizeof(int) &&
+        o->ignore_missing)
+        allow |= STRATA_PLAN_MISSING;
+    return allow;
+}
+
 /*
  * --to must name a migration that exists, in the files or in the history (Flyway's
  * failOnMissingTarget): a mistyped target would otherwise apply everything, or undo
@@ -269,7 +281,7 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
                               "STRATA_DIR right?)",
                               s->dir);
     if (rc == STRATA_OK && direction == 'u')
-        rc = strata_plan_up(e.merged, to, step, s->allow_out_of_order, &plan, err);
+        rc = strata_plan_up(e.merged, to, step, up_allow(s, o), &plan, err);
     else if (rc == STRATA_OK)
         rc = strata_plan_down(e.merged, e.history, to, step, o != NULL && o->all, &plan, err);
     /* Repeatables run after a full up only: --to and --step stop at a versioned one. */

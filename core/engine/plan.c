@@ -15,8 +15,9 @@ state_of(const strata_migration *f, const strata_history_row *r, const char *new
     if (r == NULL && !f->applicable)
         return STRATA_STATE_NOT_APPLICABLE;
     if (r == NULL)
-        return newest != NULL && strata_version_cmp(f->version, newest) < 0 ? STRATA_STATE_OUT_OF_ORDER
-                                                                         : STRATA_STATE_PENDING;
+        return newest != NULL && strata_version_cmp(f->version, newest) < 0
+                   ? STRATA_STATE_OUT_OF_ORDER
+                   : STRATA_STATE_PENDING;
     if (strcmp(r->state, "dirty") == 0)
         return STRATA_STATE_DIRTY;
     if (f == NULL)
@@ -147,10 +148,17 @@ plan_push(strata_plan *p, const strata_migration *m, const strata_history_row *r
     p->count++;
 }
 
-/* Refuses edited applied migrations and (unless allowed) late pending ones. */
+/* Refuses edited applied migrations and (unless allowed) late pending ones and applied
+ * ones whose file is gone. */
 static int
-check_up(const strata_plan_entry *e, int allow_out_of_order, strata_error *err)
+check_up(const strata_plan_entry *e, unsigned allow, strata_error *err)
 {
+    if (e->state == STRATA_STATE_MISSING && !(allow & STRATA_PLAN_MISSING))
+        return strata_fail(err, STRATA_VALIDATION,
+                           "migration %s (%s) is recorded as applied but its file is gone "
+                           "(renamed or deleted); restore it, or go on without it with "
+                           "`strata up --ignore-missing`",
+                           e->row->version, e->row->name);
     if (e->state == STRATA_STATE_MODIFIED && !strata_history_checksum_is_sha256(e->row->checksum))
         return strata_fail(err, STRATA_VALIDATION,
                            "the history row of migration %s holds checksum '%.64s', which is no "
@@ -164,7 +172,7 @@ check_up(const strata_plan_entry *e, int allow_out_of_order, strata_error *err)
                            "migration",
                            e->file->up.path, e->row->version, e->row->checksum,
                            e->file->up.checksum);
-    if (e->state == STRATA_STATE_OUT_OF_ORDER && !allow_out_of_order)
+    if (e->state == STRATA_STATE_OUT_OF_ORDER && !(allow & STRATA_PLAN_OUT_OF_ORDER))
         return strata_fail(err, STRATA_VALIDATION,
                            "%s: migration %s is pending but older than the newest applied "
                            "version; give it a newer version, or allow out-of-order runs with "
@@ -174,13 +182,13 @@ check_up(const strata_plan_entry *e, int allow_out_of_order, strata_error *err)
 }
 
 int
-strata_plan_up(const strata_merged *m, const char *to, long step,
-               int allow_out_of_order, strata_plan *out, strata_error *err)
+strata_plan_up(const strata_merged *m, const char *to, long step, unsigned allow, strata_plan *out,
+               strata_error *err)
 {
     memset(out, 0, sizeof(*out));
     int rc = refuse_dirty(m, err);
     for (size_t i = 0; rc == STRATA_OK && i < m->count; i++)
-        rc = check_up(&m->items[i], allow_out_of_order, err);
+        rc = check_up(&m->items[i], allow, err);
     for (size_t i = 0; rc == STRATA_OK && i < m->count; i++) {
         const strata_plan_entry *e = &m->items[i];
         if (e->state != STRATA_STATE_PENDING && e->state != STRATA_STATE_OUT_OF_ORDER)
@@ -227,8 +235,8 @@ check_down(const strata_plan_entry *e, strata_error *err)
 }
 
 int
-strata_plan_down(const strata_merged *m, const strata_history *h, const char *to,
-                 long step, int all, strata_plan *out, strata_error *err)
+strata_plan_down(const strata_merged *m, const strata_history *h, const char *to, long step,
+                 int all, strata_plan *out, strata_error *err)
 {
     memset(out, 0, sizeof(*out));
     int rc = refuse_dirty(m, err);

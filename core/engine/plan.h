@@ -47,22 +47,27 @@ typedef struct strata_plan {
 
 void strata_plan_free(strata_plan *p);
 
+/* What strata_plan_up lets through (allow, a bitwise OR). */
+#define STRATA_PLAN_OUT_OF_ORDER 1u /* pending versions older than the newest applied */
+#define STRATA_PLAN_MISSING 2u      /* applied versions whose file is gone */
+
 /*
  * Chooses the pending migrations up will apply: all of them in version order, or those
  * up to to (NULL: no limit), at most step (0: no limit). Refuses (STRATA_DIRTY) a dirty
- * history, (STRATA_VALIDATION) an applied migration whose file changed, and a pending
- * version older than the newest applied one unless allow_out_of_order.
+ * history, (STRATA_VALIDATION) an applied migration whose file changed, a pending version
+ * older than the newest applied one unless allow has STRATA_PLAN_OUT_OF_ORDER, and an
+ * applied migration whose file is gone unless allow has STRATA_PLAN_MISSING.
  */
-int strata_plan_up(const strata_merged *m, const char *to, long step,
-                   int allow_out_of_order, strata_plan *out, strata_error *err);
+int strata_plan_up(const strata_merged *m, const char *to, long step, unsigned allow,
+                   strata_plan *out, strata_error *err);
 
 /*
  * Chooses the applied migrations down will undo, newest applied first: those with a
  * version above to (when to is not NULL), everything (all), or the last step (default 1).
  * Refuses a dirty history, a migration whose file is gone or has no down script.
  */
-int strata_plan_down(const strata_merged *m, const strata_history *h, const char *to,
-                     long step, int all, strata_plan *out, strata_error *err);
+int strata_plan_down(const strata_merged *m, const strata_history *h, const char *to, long step,
+                     int all, strata_plan *out, strata_error *err);
 
 /* The message telling how to leave a dirty state, for err->hint. */
 void strata_plan_dirty_hint(const strata_history_row *row, char *out, size_t size);

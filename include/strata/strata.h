@@ -154,6 +154,8 @@ typedef struct strata_run_options {
     int dry_run;            /* print the plan and SQL as events, change nothing */
     int resume;             /* up: first finish the dirty migration from the statement after
                                the last one that ran (refused if those were edited) */
+    int ignore_missing;     /* up: go on when an applied migration's file is gone (renamed
+                               or deleted); by default up refuses (STRATA_VALIDATION) */
 } strata_run_options;
 
 typedef struct strata_run_item {

@@ -465,6 +465,19 @@ run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set down --to 005
 expect_code 3 "down --to a version that has no migration fails"
 run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set status
 expect_out "1 applied" "... and rolls nothing back"
+mkdir -p typo/aside && mv typo/set/001_a.* typo/aside/
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set up
+expect_code 3 "up stops when an applied migration's file is gone"
+expect_out "migration 001 (a) is recorded as applied but its file is gone" "... naming it"
+expect_out "--ignore-missing" "... and the override"
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set status
+expect_out "002      b     pending" "... before applying anything"
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set up --ignore-missing
+expect_code 0 "up --ignore-missing goes on"
+expect_out "1 migration(s) applied" "... and applies the pending one"
+mv typo/aside/001_a.* typo/set/
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set down --step 1
+expect_code 0 "down 002 again"
 run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set force 001 aplied
 expect_code 2 "force with a misspelt state"
 expect_out "'aplied' is not a state" "... names the bad word"

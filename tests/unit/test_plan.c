@@ -553,9 +553,10 @@ test_up_out_of_order(void)
 }
 
 static void
-test_up_missing_file_does_not_block(void)
+test_up_missing_file(void)
 {
-    /* an applied migration whose file is gone is reported by status/validate */
+    /* an applied migration whose file is gone stops up (validate-on-migrate), naming the
+     * version and the override; with the override up goes on */
     strata_source_set *files = files_new();
     file_add(files, "2", "b", "s2", 0);
     file_add(files, "3", "c", "s3", 0);
@@ -564,8 +565,15 @@ test_up_missing_file_does_not_block(void)
     row_add(h, "2", "b", "s2", "applied", 2);
     strata_merged *m = strata_plan_merge(files, h);
     CU_ASSERT_EQUAL(entry(m, "1")->state, STRATA_STATE_MISSING);
+    strata_error err = no_error();
+    strata_plan p;
+    int rc = strata_plan_up(m, NULL, 0, 0, &p, &err);
+    CU_ASSERT_EQUAL(rc, STRATA_VALIDATION);
+    ASSERT_CONTAINS(err.message, "migration 1 (a)");
+    ASSERT_CONTAINS(err.message, "--ignore-missing");
+    CU_ASSERT_EQUAL(p.count, 0);
     static const char *want[] = {"3", NULL};
-    up_ok(m, NULL, 0, 0, want);
+    up_ok(m, NULL, 0, STRATA_PLAN_MISSING, want);
     strata_merged_free(m);
     strata_history_free(h);
     strata_source_free(files);
@@ -926,7 +934,7 @@ main(void)
         {"refuses a dirty history", test_up_refuses_dirty},
         {"refuses a dirty row without a file", test_up_refuses_dirty_without_file},
         {"out-of-order refused unless allowed", test_up_out_of_order},
-        {"a missing file does not block up", test_up_missing_file_does_not_block},
+        {"a missing file stops up unless ignored", test_up_missing_file},
         {NULL, NULL},
     };
     static const tu_test down[] = {
