@@ -637,6 +637,17 @@ strata_baseline_body(strata *s, const char *version, const char *description, si
         strata_history_sql_insert(s, &sql, &r);
         strata_buf_puts(&sql, ";\n");
     }
+    const char *highest = NULL;
+    for (size_t i = 0; rc == STRATA_OK && i < e.files->count; i++)
+        if (highest == NULL || strata_version_cmp(e.files->items[i].version, highest) > 0)
+            highest = e.files->items[i].version;
+    if (rc == STRATA_OK && (highest == NULL || strata_version_cmp(version, highest) > 0))
+        strata_session_notice(s,
+                              "baseline %s is above every migration file (%s%s): every "
+                              "migration written later with a lower version will be out of "
+                              "order; check the version",
+                              version, highest ? "the highest is " : "there are none",
+                              highest ? highest : "");
     if (rc == STRATA_OK) {
         strata_history_event ev = {.version = version,
                                    .action = "baseline",

@@ -478,6 +478,12 @@ expect_out "1 migration(s) applied" "... and applies the pending one"
 mv typo/aside/001_a.* typo/set/
 run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set down --step 1
 expect_code 0 "down 002 again"
+run "$strata" -d "sqlite:$work/typo/b.db" --dir typo/set baseline 9
+expect_code 0 "baseline above every file"
+expect_out "baseline 9 is above every migration file (the highest is 002)" "... warns"
+run "$strata" -d "sqlite:$work/typo/b2.db" --dir typo/set baseline 001
+expect_code 0 "baseline at a file's version"
+expect_no "above every migration file" "... does not warn"
 run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set force 001 aplied
 expect_code 2 "force with a misspelt state"
 expect_out "'aplied' is not a state" "... names the bad word"
