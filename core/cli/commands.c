@@ -63,7 +63,7 @@ exit_code(int status)
 }
 
 static int
-report_error(const cli *c, const strata_error *err)
+report_error_text(const cli *c, const strata_error *err)
 {
     const char *red = c->color ? "\033[31m" : "", *reset = c->color ? "\033[0m" : "";
     fprintf(stderr, "strata: %serror%s: %s\n", red, reset, err->message);
@@ -74,6 +74,16 @@ report_error(const cli *c, const strata_error *err)
     if (err->hint[0] != '\0')
         fprintf(stderr, "  hint: %s\n", err->hint);
     return exit_code(err->status);
+}
+
+/* The error on standard error, and with --json also as a strata.error/1 document on
+ * standard output: a --json command always prints one JSON document. */
+static int
+report_error(const cli *c, const strata_error *err)
+{
+    if (c->json)
+        strata_report_error(stdout, err, STRATA_REPORT_JSON);
+    return report_error_text(c, err);
 }
 
 /* True when the last line of text holds a -- or # comment, so a ';' after it would be
@@ -269,11 +279,16 @@ cmd_run(cli *c, int up)
     }
     if (rc == STRATA_OK)
         rc = up ? strata_up(s, &o, &r, &err) : strata_down(s, &o, &r, &err);
-    if (r != NULL && (rc == STRATA_OK || c->json) && !(c->quiet && !c->json))
+    int printed = r != NULL && c->json && rc != STRATA_OK;
+    if (printed) /* the run so far, with the error in the same document */
+        strata_report_run_failed(stdout, r, &err, report_flags(c));
+    else if (r != NULL && rc == STRATA_OK && (c->json || !c->quiet))
         strata_report_run(stdout, r, report_flags(c));
     strata_run_report_free(r);
     strata_close(s);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    if (rc == STRATA_OK)
+        return EXIT_OK;
+    return printed ? report_error_text(c, &err) : report_error(c, &err);
 }
 
 /* Fills err with status and a printf-style message; returns status. */

@@ -7,6 +7,7 @@
 #endif
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <strata/strata.h>
@@ -162,11 +163,117 @@ strata_report_status(FILE *out, const strata_status_report *r, unsigned flags)
     strata_report_status_body(out, r, flags);
 }
 
+/* ------------------------------------------------------------------ errors */
+
+static const char *
+status_name(int status)
+{
+    switch (status) {
+    case STRATA_USAGE:
+        return "usage";
+    case STRATA_VALIDATION:
+        return "validation";
+    case STRATA_LOCK_TIMEOUT:
+        return "lock-timeout";
+    case STRATA_NOT_SUPPORTED:
+        return "not-supported";
+    case STRATA_DIRTY:
+        return "dirty";
+    case STRATA_NOT_FOUND:
+        return "not-found";
+    case STRATA_ERROR_NOMEM:
+        return "out-of-memory";
+    default:
+        return "error";
+    }
+}
+
+/*
+ * Where a message says it is: "FILE:LINE: ..." or "FILE:LINE:COL: ..." at its start (FILE
+ * without blanks). Returns the length of FILE, 0 when the message names no place.
+ */
+static size_t
+message_place(const char *msg, long *line, long *col)
+{
+    *line = *col = 0;
+    for (size_t i = 0; msg[i] != '\0' && msg[i] != ' '; i++) {
+        if (msg[i] != ':' || i == 0 || msg[i + 1] < '0' || msg[i + 1] > '9')
+            continue;
+        char *end;
+        long l = strtol(msg + i + 1, &end, 10);
+        if (*end != ':')
+            continue;
+        long c = 0;
+        if (end[1] >= '0' && end[1] <= '9') {
+            char *end2;
+            c = strtol(end + 1, &end2, 10);
+            if (*end2 != ':')
+                c = 0;
+        }
+        *line = l;
+        *col = c;
+        return i;
+    }
+    return 0;
+}
+
+/* The members of an error object, after its '{'. */
+static void
+error_members(FILE *out, const strata_error *err)
+{
+    int first = 1;
+    long line, col;
+    size_t file_len = message_place(err->message, &line, &col);
+    char file[sizeof(err->message)];
+    memcpy(file, err->message, file_len);
+    file[file_len] = '\0';
+    strata_json_kv_string(out, &first, "code", status_name(err->status));
+    strata_json_kv_string(out, &first, "message", err->message);
+    strata_json_kv_string(out, &first, "file", file_len ? file : NULL);
+    strata_json_key(out, &first, "line");
+    line ? fprintf(out, "%ld", line) : fputs("null", out);
+    strata_json_key(out, &first, "column");
+    col ? fprintf(out, "%ld", col) : fputs("null", out);
+    strata_json_kv_string(out, &first, "sqlstate", err->sqlstate[0] ? err->sqlstate : NULL);
+    strata_json_kv_string(out, &first, "detail", err->detail[0] ? err->detail : NULL);
+    strata_json_kv_string(out, &first, "hint", err->hint[0] ? err->hint : NULL);
+}
+
+static void __attribute__((noinline))
+strata_report_error_body(FILE *out, const strata_error *err, unsigned flags)
+{
+    if (!(flags & STRATA_REPORT_JSON)) {
+        fprintf(out, "error: %s\n", err->message);
+        if (err->sqlstate[0] != '\0')
+            fprintf(out, "  SQLSTATE %s\n", err->sqlstate);
+        if (err->detail[0] != '\0')
+            fprintf(out, "  detail: %s\n", err->detail);
+        if (err->hint[0] != '\0')
+            fprintf(out, "  hint: %s\n", err->hint);
+        return;
+    }
+    int first = 1;
+    fputc('{', out);
+    strata_json_kv_string(out, &first, "schema", "strata.error/1");
+    strata_json_key(out, &first, "error");
+    fputc('{', out);
+    error_members(out, err);
+    fputs("}}\n", out);
+}
+
+void
+strata_report_error(FILE *out, const strata_error *err, unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    strata_report_error_body(out, err, flags);
+}
+
 /* ------------------------------------------------------------------ up / down */
 
 /* The body of strata_report_run(), which opens the guard (guard.h). */
 static void __attribute__((noinline))
-strata_report_run_body(FILE *out, const strata_run_report *r, unsigned flags)
+strata_report_run_body(FILE *out, const strata_run_report *r, const strata_error *failed,
+                       unsigned flags)
 {
     if (flags & STRATA_REPORT_JSON) {
         int first = 1;
@@ -188,7 +295,14 @@ strata_report_run_body(FILE *out, const strata_run_report *r, unsigned flags)
             strata_json_kv_bool(out, &f, "transaction", !r->items[i].no_transaction);
             fputc('}', out);
         }
-        fputs("]}\n", out);
+        fputc(']', out);
+        if (failed != NULL) {
+            strata_json_key(out, &first, "error");
+            fputc('{', out);
+            error_members(out, failed);
+            fputc('}', out);
+        }
+        fputs("}\n", out);
         return;
     }
     const char *verb = r->direction == 'u' ? "applied" : "rolled back";
@@ -200,13 +314,23 @@ strata_report_run_body(FILE *out, const strata_run_report *r, unsigned flags)
                 r->direction == 'u' ? "the database is up to date" : "nothing to roll back");
     else
         fprintf(out, "%zu migration(s) %s in %lld ms\n", r->count, verb, r->total_ms);
+    if (failed != NULL)
+        strata_report_error_body(out, failed, flags);
 }
 
 void
 strata_report_run(FILE *out, const strata_run_report *r, unsigned flags)
 {
     STRATA_GUARD_VOID();
-    strata_report_run_body(out, r, flags);
+    strata_report_run_body(out, r, NULL, flags);
+}
+
+void
+strata_report_run_failed(FILE *out, const strata_run_report *r, const strata_error *err,
+                         unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    strata_report_run_body(out, r, err, flags);
 }
 
 /* ------------------------------------------------------------------ validate */

@@ -368,6 +368,17 @@ STRATA_API void strata_report_run(FILE *out, const strata_run_report *r, unsigne
 STRATA_API void strata_report_validation(FILE *out, const strata_validation_report *r,
                                          unsigned flags);
 STRATA_API void strata_report_drivers(FILE *out, const strata_driver_list *l, unsigned flags);
+/*
+ * With STRATA_REPORT_JSON, err as one strata.error/1 document (docs/json.md): what a
+ * --json command prints on standard output when it fails before it has a result; without,
+ * "error: MESSAGE" and its SQLSTATE, detail and hint lines.
+ */
+STRATA_API void strata_report_error(FILE *out, const strata_error *err, unsigned flags);
+/* strata_report_run for a run that failed part-way: with STRATA_REPORT_JSON, the
+ * strata.run/1 document gets an "error" member (as in strata.error/1); without, the run
+ * report and then the error as strata_report_error writes it. */
+STRATA_API void strata_report_run_failed(FILE *out, const strata_run_report *r,
+                                         const strata_error *err, unsigned flags);
 
 /* ---------------------------------------------------------------- adopt */
 

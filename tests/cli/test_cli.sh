@@ -478,6 +478,32 @@ expect_out "1 migration(s) applied" "... and applies the pending one"
 mv typo/aside/001_a.* typo/set/
 run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set down --step 1
 expect_code 0 "down 002 again"
+# --json prints one JSON document, errors included
+json_docs() { # json_docs LABEL: standard output of the last command is one JSON document
+    local doc
+    doc=$("$@" 2>/dev/null)
+    if [ "$(grep -c . <<<"$doc")" = 1 ] &&
+        { ! command -v python3 >/dev/null || python3 -c 'import json, sys; json.load(sys.stdin)' <<<"$doc"; }; then
+        ok "one JSON document: ${*: -3}"
+    else
+        out=$doc; not_ok "one JSON document: ${*: -3}"
+    fi
+    out=$doc
+}
+json_docs "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set up --to 007 --json
+expect_out '"schema":"strata.error/1"' "a refused run prints strata.error/1"
+expect_out '"code":"validation"' "... with the error's code"
+expect_out '"message":"--to 007: there is no migration 007' "... and its message"
+json_docs "$strata" -d "nosuch://x" status --json
+expect_out '"code":"usage"' "an unknown scheme with --json: code usage"
+mkdir -p typo/fails
+printf 'CREATE TABLE ok1 (id INTEGER);\n' > typo/fails/001_ok.up.sql
+printf 'CREATE TABLE ok2 (id INTEGER);\n\nINSERT INTO nowhere VALUES (1);\n' > typo/fails/002_bad.up.sql
+json_docs "$strata" -d "sqlite:$work/typo/f.db" --dir typo/fails up --json
+expect_out '"schema":"strata.run/1"' "a run failing part-way prints strata.run/1"
+expect_out '"version":"001"' "... listing what was applied"
+expect_out '"error":{"code":"error"' "... with the error in the same document"
+expect_out '"file":"typo/fails/002_bad.up.sql","line":3,"column":' "... naming file and line"
 run "$strata" -d "sqlite:$work/typo/b.db" --dir typo/set baseline 9
 expect_code 0 "baseline above every file"
 expect_out "baseline 9 is above every migration file (the highest is 002)" "... warns"
