@@ -82,17 +82,22 @@ up_allow(const strata *s, const strata_run_options *o)
 /*
  * --to must name a migration that exists, in the files or in the history (Flyway's
  * failOnMissingTarget): a mistyped target would otherwise apply everything, or undo
- * nothing, and exit 0.
+ * nothing, and exit 0. down --to a version below every migration (down --to 0) is no typo:
+ * it undoes everything.
  */
 static int
-check_target_exists(const strata_engine_state *e, const char *to, strata_error *err)
+check_target_exists(const strata_engine_state *e, char direction, const char *to, strata_error *err)
 {
     if (to == NULL || strata_source_find(e->files, to) != NULL)
         return STRATA_OK;
-    for (size_t i = 0; i < e->history->count; i++)
-        if (strata_version_cmp(e->history->rows[i].version, to) == 0)
-            return STRATA_OK;
     const char *low = NULL, *high = NULL;
+    for (size_t i = 0; i < e->history->count; i++) {
+        const char *v = e->history->rows[i].version;
+        if (strata_version_cmp(v, to) == 0)
+            return STRATA_OK;
+        if (low == NULL || strata_version_cmp(v, low) < 0)
+            low = v;
+    }
     for (size_t i = 0; i < e->files->count; i++) {
         const char *v = e->files->items[i].version;
         if (low == NULL || strata_version_cmp(v, low) < 0)
@@ -100,6 +105,8 @@ check_target_exists(const strata_engine_state *e, const char *to, strata_error *
         if (high == NULL || strata_version_cmp(v, high) > 0)
             high = v;
     }
+    if (direction == 'd' && low != NULL && strata_version_cmp(to, low) < 0)
+        return STRATA_OK;
     if (low == NULL)
         return strata_fail(err, STRATA_VALIDATION,
                            "--to %s: there is no migration %s (no migration files at all); "
@@ -274,7 +281,7 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
     if (rc == STRATA_OK)
         rc = tag_target(s, e.files, to, &to, err);
     if (rc == STRATA_OK)
-        rc = check_target_exists(&e, to, err);
+        rc = check_target_exists(&e, direction, to, err);
     if (rc == STRATA_OK && direction == 'u' && e.files->count == 0 && e.files->nrepeatables == 0)
         strata_session_notice(s,
                               "no migrations found in %s; nothing to apply (is --dir or "

@@ -465,6 +465,9 @@ run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set down --to 005
 expect_code 3 "down --to a version that has no migration fails"
 run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set status
 expect_out "1 applied" "... and rolls nothing back"
+run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set down --to 0 --dry-run
+expect_code 0 "down --to a version below every migration (--to 0) is no typo"
+expect_out "1 migration(s) would be rolled back" "... it would undo everything"
 mkdir -p typo/aside && mv typo/set/001_a.* typo/aside/
 run "$strata" -d "sqlite:$work/typo/t.db" --dir typo/set up
 expect_code 3 "up stops when an applied migration's file is gone"
