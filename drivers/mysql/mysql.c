@@ -921,22 +921,18 @@ md_first_text(void *ctx, int ncols, const char *const *values)
  * named (where the history lives, whatever a migration's USE did since), or, when that
  * exceeds the server's 64 characters, "strata:" and the hex FNV-1a-64 of it.
  */
-static int
-md_lock_name(strata_conn *c, const char *name, char out[MD_LOCK_NAME_MAX + 1], strata_error *err)
+static void
+md_lock_name(const strata_conn *c, const char *name, char out[MD_LOCK_NAME_MAX + 1])
 {
-    md_text db = {""};
+    const char *db = c->home != NULL ? c->home : "";
     uint64_t h;
-    int n;
+    int n = snprintf(out, MD_LOCK_NAME_MAX + 1, "%s%s:%s", MD_LOCK_PREFIX, db, name);
 
-    (void)err;
-    snprintf(db.buf, sizeof(db.buf), "%s", c->home != NULL ? c->home : "");
-    n = snprintf(out, MD_LOCK_NAME_MAX + 1, "%s%s:%s", MD_LOCK_PREFIX, db.buf, name);
     if (n >= 0 && n <= MD_LOCK_NAME_MAX)
-        return STRATA_OK;
-    h = md_fnv1a(md_fnv1a(md_fnv1a(md_fnv1a(0xcbf29ce484222325ULL, MD_LOCK_PREFIX), db.buf), ":"),
+        return;
+    h = md_fnv1a(md_fnv1a(md_fnv1a(md_fnv1a(0xcbf29ce484222325ULL, MD_LOCK_PREFIX), db), ":"),
                  name);
     snprintf(out, MD_LOCK_NAME_MAX + 1, "%s%016llx", MD_LOCK_PREFIX, (unsigned long long)h);
-    return STRATA_OK;
 }
 
 /* Runs SELECT fn('lock_name'args) and stores its value in *value (-1 for NULL). */
@@ -1043,9 +1039,7 @@ md_lock(strata_conn *c, const char *name, long timeout_ms, strata_error *err)
         return md_error(err, STRATA_USAGE, "this connection already holds the migration lock '%s'",
                         c->lock_name);
     }
-    rc = md_lock_name(c, name, lock_name, err);
-    if (rc != STRATA_OK)
-        return rc;
+    md_lock_name(c, name, lock_name);
     for (;;) {
         rc = md_lock_call(c, "GET_LOCK", lock_name, ", 0", &got, err);
         if (rc != STRATA_OK)
@@ -1075,9 +1069,8 @@ md_unlock(strata_conn *c, const char *name, strata_error *err)
     if (c->lock_for != NULL && strcmp(c->lock_for, name) == 0)
         snprintf(lock_name, sizeof(lock_name), "%s", c->lock_name);
     else
-        rc = md_lock_name(c, name, lock_name, err);
-    if (rc == STRATA_OK)
-        rc = md_lock_call(c, "RELEASE_LOCK", lock_name, "", &released, err);
+        md_lock_name(c, name, lock_name);
+    rc = md_lock_call(c, "RELEASE_LOCK", lock_name, "", &released, err);
     if (c->lock_for != NULL && strcmp(c->lock_for, name) == 0) {
         free(c->lock_for);
         c->lock_for = NULL;
