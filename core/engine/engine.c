@@ -38,6 +38,10 @@ strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_e
         rc = strata_session_lock(s, err);
         e->locked = rc == STRATA_OK;
     }
+    /* The files first: a bad set stops the run before the history tables are created, and
+     * the scan's transient lists are freed before the history rows are read. */
+    if (rc == STRATA_OK)
+        rc = strata_session_scan(s, &e->files, err);
     /* Only commands that change the history create its tables: status, validate and
      * --dry-run on a database strata never touched see an empty history. */
     int exists = 0;
@@ -47,8 +51,6 @@ strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_e
         rc = strata_history_load(s, &e->history, err);
     else if (rc == STRATA_OK)
         e->history = strata_xcalloc(1, sizeof(*e->history));
-    if (rc == STRATA_OK)
-        rc = strata_session_scan(s, &e->files, err);
     if (rc == STRATA_OK)
         e->merged = strata_plan_merge(e->files, e->history);
     return rc;

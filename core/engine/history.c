@@ -18,10 +18,83 @@ static const char *const row_columns_v2 = ", script";
 
 /* ------------------------------------------------------------------ reading */
 
-static char *
-dup_value(const char *v)
+/* Appends the next row of *list (count items, capacity *cap): grows it geometrically. */
+static strata_history_row *
+next_row(strata_history_row **list, size_t *count, size_t *cap)
 {
-    return v ? strata_xstrdup(v) : NULL;
+    if (*count == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *list = strata_xrealloc(*list, *cap * sizeof(**list));
+    }
+    strata_history_row *r = &(*list)[(*count)++];
+    memset(r, 0, sizeof(*r));
+    return r;
+}
+
+/* The text columns of a row, by index in row_columns (NULL stays NULL for down_checksum,
+ * statements_hash and script; the others read NULL as ""). */
+static const int text_columns[] = {0, 1, 2, 3, 4, 5, 7, 9, 10, 12, 13};
+#define NTEXT (sizeof(text_columns) / sizeof(text_columns[0]))
+
+static char **
+text_slot(strata_history_row *r, int column)
+{
+    switch (column) {
+    case 0:
+        return &r->version;
+    case 1:
+        return &r->kind;
+    case 2:
+        return &r->name;
+    case 3:
+        return &r->checksum;
+    case 4:
+        return &r->down_checksum;
+    case 5:
+        return &r->state;
+    case 7:
+        return &r->applied_at;
+    case 9:
+        return &r->applied_by;
+    case 10:
+        return &r->strata_version;
+    case 12:
+        return &r->statements_hash;
+    default:
+        return &r->script;
+    }
+}
+
+static int
+keeps_null(int column)
+{
+    return column == 1 || column == 4 || column == 12 || column == 13;
+}
+
+/* Copies the row's texts into one block owned by the row: r->version points at its start
+ * (free_rows frees that pointer alone). Thousands of rows cost one allocation each. */
+static void
+pack_texts(strata_history_row *r, int ncols, const char *const *v)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < NTEXT; i++) {
+        int c = text_columns[i];
+        const char *t = c < ncols ? v[c] : NULL;
+        if (t != NULL || !keeps_null(c))
+            total += (t ? strlen(t) : 0) + 1;
+    }
+    char *block = strata_xmalloc(total), *at = block;
+    for (size_t i = 0; i < NTEXT; i++) {
+        int c = text_columns[i];
+        const char *t = c < ncols ? v[c] : NULL;
+        if (t == NULL && keeps_null(c))
+            continue;
+        size_t n = t ? strlen(t) : 0;
+        memcpy(at, t ? t : "", n);
+        at[n] = '\0';
+        *text_slot(r, c) = at;
+        at += n + 1;
+    }
 }
 
 static int
@@ -30,30 +103,13 @@ collect_row(void *ctx, int ncols, const char *const *v)
     strata_history *h = ctx;
     if (ncols < ROW_COLUMNS_V1)
         return 1;
-    strata_history_row *r;
-    if (v[1] != NULL && strcmp(v[1], "repeatable") == 0) {
-        h->repeatables =
-            strata_xrealloc(h->repeatables, (h->nrepeatables + 1) * sizeof(*h->repeatables));
-        r = &h->repeatables[h->nrepeatables++];
-    } else {
-        h->rows = strata_xrealloc(h->rows, (h->count + 1) * sizeof(*h->rows));
-        r = &h->rows[h->count++];
-    }
-    memset(r, 0, sizeof(*r));
-    r->version = dup_value(v[0] ? v[0] : "");
-    r->kind = dup_value(v[1]);
-    r->name = dup_value(v[2] ? v[2] : "");
-    r->checksum = dup_value(v[3] ? v[3] : "");
-    r->down_checksum = dup_value(v[4]);
-    r->state = dup_value(v[5] ? v[5] : "");
+    strata_history_row *r = v[1] != NULL && strcmp(v[1], "repeatable") == 0
+                                ? next_row(&h->repeatables, &h->nrepeatables, &h->repeatables_cap)
+                                : next_row(&h->rows, &h->count, &h->rows_cap);
+    pack_texts(r, ncols, v);
     r->applied_rank = v[6] ? strtol(v[6], NULL, 10) : 0;
-    r->applied_at = dup_value(v[7] ? v[7] : "");
     r->execution_ms = v[8] ? strtoll(v[8], NULL, 10) : 0;
-    r->applied_by = dup_value(v[9] ? v[9] : "");
-    r->strata_version = dup_value(v[10] ? v[10] : "");
     r->statements_done = v[11] ? strtol(v[11], NULL, 10) : 0;
-    r->statements_hash = dup_value(v[12]);
-    r->script = ncols > ROW_COLUMNS_V1 ? dup_value(v[13]) : NULL;
     if (r->applied_rank > h->max_rank)
         h->max_rank = r->applied_rank;
     return 0;
@@ -122,8 +178,7 @@ check_rows(strata *s, const strata_history *h, strata_error *err)
 int
 strata_history_checksum_is_sha256(const char *checksum)
 {
-    return checksum != NULL && strlen(checksum) == 64 &&
-           strspn(checksum, "0123456789abcdef") == 64;
+    return checksum != NULL && strlen(checksum) == 64 && strspn(checksum, "0123456789abcdef") == 64;
 }
 
 int
@@ -131,8 +186,7 @@ strata_history_load(strata *s, strata_history **out, strata_error *err)
 {
     strata_history *h = strata_xcalloc(1, sizeof(*h));
     char *sql = strata_xasprintf("SELECT %s%s FROM %s", row_columns,
-                                 s->history_schema >= 2 ? row_columns_v2 : "",
-                                 s->names.migrations);
+                                 s->history_schema >= 2 ? row_columns_v2 : "", s->names.migrations);
     int rc = strata_session_query(s, sql, collect_row, h, err);
     free(sql);
     *out = NULL;
@@ -157,20 +211,8 @@ strata_history_load(strata *s, strata_history **out, strata_error *err)
 static void
 free_rows(strata_history_row *rows, size_t count)
 {
-    for (size_t i = 0; i < count; i++) {
-        strata_history_row *r = &rows[i];
-        free(r->version);
-        free(r->kind);
-        free(r->name);
-        free(r->checksum);
-        free(r->down_checksum);
-        free(r->state);
-        free(r->applied_at);
-        free(r->applied_by);
-        free(r->strata_version);
-        free(r->statements_hash);
-        free(r->script);
-    }
+    for (size_t i = 0; i < count; i++)
+        free(rows[i].version); /* the block of the row's texts (pack_texts) */
     free(rows);
 }
 
@@ -273,8 +315,7 @@ strata_history_sql_delete(strata *s, strata_buf *b, const char *version)
 
 void
 strata_history_sql_finish(strata *s, strata_buf *b, const char *version, long long execution_ms,
-                          long statements_done, const char *statements_hash,
-                          const char *checksum)
+                          long statements_done, const char *statements_hash, const char *checksum)
 {
     strata_buf_printf(b,
                       "UPDATE %s SET state = 'applied', execution_ms = %lld, "

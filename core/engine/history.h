@@ -35,6 +35,7 @@ typedef struct strata_history {
     strata_history_row *repeatables; /* kind 'repeatable' (version "R__name"), by name */
     size_t nrepeatables;
     long max_rank; /* over both */
+    size_t rows_cap, repeatables_cap; /* allocated lengths of rows and repeatables */
 } strata_history;
 
 /* The history version of a repeatable migration called name; the caller frees it. */

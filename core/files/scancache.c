@@ -72,14 +72,19 @@ entry_free(entry *e)
 
 /* ------------------------------------------------------------------ the file */
 
-/* Parses the next field of *p, ended by a tab or a comma, as a decimal in [lo, hi]. */
+/* Parses the next field of *p, ended by a tab or a comma, as an unsigned decimal in [lo, hi]
+ * (lo >= 0; the cache writes no signs). */
 static int
 field_num(char **p, long long lo, long long hi, long long *out)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll(*p, &end, 10);
-    if (end == *p || errno != 0 || v < lo || v > hi || (*end != '\t' && *end != ','))
+    char *end = *p;
+    long long v = 0;
+    for (; *end >= '0' && *end <= '9'; end++) {
+        if (end - *p >= 18 && v > (LLONG_MAX - (*end - '0')) / 10)
+            return -1; /* out of range (18 digits cannot be) */
+        v = v * 10 + (*end - '0');
+    }
+    if (end == *p || v < lo || v > hi || (*end != '\t' && *end != ','))
         return -1;
     *out = v;
     *p = end + 1;

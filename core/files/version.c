@@ -48,11 +48,36 @@ next_component(const char **p, const char **start, size_t *len)
     *p = *e == '.' ? e + 1 : e;
 }
 
+/* Sets *n to the length of s and returns 1 when s is a plain run of digits (the common
+ * version shape: "001", "20250701132805"), which needs no further check. */
+static int
+plain_digits(const char *s, size_t *n)
+{
+    const char *e = s;
+    while (is_digit(*e))
+        e++;
+    *n = (size_t)(e - s);
+    return *e == '\0' && *n > 0 && *n <= STRATA_VERSION_MAX;
+}
+
+/* Whether the text at s (of length n, scanned up to its first non-digit) is a version. */
+static int
+is_version(const char *s, size_t n, int plain)
+{
+    return plain || strata_version_check(s, n + strlen(s + n), NULL) == 0;
+}
+
 int
 strata_version_cmp(const char *a, const char *b)
 {
-    int va = strata_version_check(a, strlen(a), NULL) == 0;
-    int vb = strata_version_check(b, strlen(b), NULL) == 0;
+    size_t na, nb;
+    int pa = plain_digits(a, &na), pb = plain_digits(b, &nb);
+    if (pa && pb && na == nb) {
+        int c = memcmp(a, b, na); /* same length: leading zeros line up */
+        return (c > 0) - (c < 0);
+    }
+    int va = is_version(a, na, pa);
+    int vb = is_version(b, nb, pb);
     if (!va || !vb)
         return va != vb ? (va ? -1 : 1) : strcmp(a, b);
     while (*a != '\0' || *b != '\0') {

@@ -78,6 +78,27 @@ history_new(void)
     return calloc(1, sizeof(strata_history));
 }
 
+/* Fills r's texts in one block starting at r->version, as strata_history_load builds a
+ * row (strata_history_free frees r->version alone; other fields may then point at
+ * literals). */
+static void
+pack_row(strata_history_row *r, const char *version, const char *kind, const char *name,
+         const char *checksum, const char *state)
+{
+    const char *texts[] = {version,     kind,   name, checksum, state, "2025-07-01 13:28:05",
+                           "test@host", "0.1.0"};
+    char **slots[] = {&r->version, &r->kind,       &r->name,       &r->checksum,
+                      &r->state,   &r->applied_at, &r->applied_by, &r->strata_version};
+    size_t n = sizeof(texts) / sizeof(texts[0]), total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(texts[i]) + 1;
+    char *at = malloc(total);
+    for (size_t i = 0; i < n; i++) {
+        *slots[i] = strcpy(at, texts[i]);
+        at += strlen(texts[i]) + 1;
+    }
+}
+
 /* Adds a row (in version order: the history is sorted by version). */
 static strata_history_row *
 row_add(strata_history *h, const char *version, const char *name, const char *checksum,
@@ -86,15 +107,8 @@ row_add(strata_history *h, const char *version, const char *name, const char *ch
     h->rows = realloc(h->rows, (h->count + 1) * sizeof(*h->rows));
     strata_history_row *r = &h->rows[h->count++];
     memset(r, 0, sizeof(*r));
-    r->version = tdup(version);
-    r->kind = tdup("versioned");
-    r->name = tdup(name);
-    r->checksum = tdup(checksum);
-    r->state = tdup(state);
+    pack_row(r, version, "versioned", name, checksum, state);
     r->applied_rank = rank;
-    r->applied_at = tdup("2025-07-01 13:28:05");
-    r->applied_by = tdup("test@host");
-    r->strata_version = tdup("0.1.0");
     if (rank > h->max_rank)
         h->max_rank = rank;
     return r;
@@ -448,8 +462,7 @@ test_up_refuses_modified(void)
     strata_source_set *files;
     strata_history *h;
     fixture_up(&files, &h);
-    free(h->rows[1].checksum);
-    h->rows[1].checksum = tdup("s2-as-it-was-applied");
+    h->rows[1].checksum = (char *)"s2-as-it-was-applied";
     strata_merged *m = strata_plan_merge(files, h);
     CU_ASSERT_EQUAL(entry(m, "2")->state, STRATA_STATE_MODIFIED);
     strata_error err = no_error();
@@ -478,8 +491,7 @@ test_up_refuses_dirty(void)
     strata_source_set *files;
     strata_history *h;
     fixture_up(&files, &h);
-    free(h->rows[1].state);
-    h->rows[1].state = tdup("dirty");
+    h->rows[1].state = (char *)"dirty";
     h->rows[1].statements_done = 3;
     strata_merged *m = strata_plan_merge(files, h);
     strata_error err = no_error();
@@ -783,8 +795,7 @@ test_down_refuses_dirty(void)
     strata_source_set *files;
     strata_history *h;
     fixture_down(&files, &h);
-    free(h->rows[0].state);
-    h->rows[0].state = tdup("dirty");
+    h->rows[0].state = (char *)"dirty";
     strata_merged *m = strata_plan_merge(files, h);
     strata_error err = no_error();
     strata_plan p;
@@ -869,11 +880,9 @@ repeatable_row(strata_history *h, const char *name, const char *checksum, const 
     h->repeatables = realloc(h->repeatables, (h->nrepeatables + 1) * sizeof(*h->repeatables));
     strata_history_row *r = &h->repeatables[h->nrepeatables++];
     memset(r, 0, sizeof(*r));
-    r->version = strata_history_repeatable_version(name);
-    r->kind = tdup("repeatable");
-    r->name = tdup(name);
-    r->checksum = tdup(checksum);
-    r->state = tdup(state);
+    char *version = strata_history_repeatable_version(name);
+    pack_row(r, version, "repeatable", name, checksum, state);
+    free(version);
 }
 
 /* Repeatables pair by name: never run, applied, changed since (outdated), file gone. */
@@ -899,8 +908,7 @@ test_repeatables(void)
     strata_merged_free(m);
 
     /* a dirty repeatable blocks up like a dirty versioned migration */
-    free(h->repeatables[0].state);
-    h->repeatables[0].state = tdup("dirty");
+    h->repeatables[0].state = (char *)"dirty";
     m = strata_plan_merge(files, h);
     strata_error err = no_error();
     strata_plan p;
