@@ -14,245 +14,16 @@
 
 #include "commands.h"
 #include "help.h"
+#include "lintcmd.h"
+#include "setup.h"
 #include <strata/settings.h>
-
-/* ------------------------------------------------------------------ configuration */
-
-/*
- * Every setting from flags > environment variables > strata.conf > defaults (settings.h);
- * *out is freed with strata_settings_free.
- */
-static int
-resolve(const cli *c, strata_settings **out, strata_error *err)
-{
-    strata_settings_input in = {.database = c->database,
-                                .dir = c->dir,
-                                .table = c->table,
-                                .schema = c->schema,
-                                .driver_dir = c->driver_dir,
-                                .lock_timeout = c->lock_timeout,
-                                .allow_out_of_order = c->allow_out_of_order,
-                                .env = c->env,
-                                .password_file = c->password_file,
-                                .config_path = c->config};
-    int rc = strata_settings_resolve(&in, out, err);
-    if (rc == STRATA_OK && c->verbose)
-        strata_settings_print(stderr, *out);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ output */
-
-static int
-exit_code(int status)
-{
-    switch (status) {
-    case STRATA_OK:
-        return EXIT_OK;
-    case STRATA_USAGE:
-        return EXIT_USAGE;
-    case STRATA_VALIDATION:
-        return EXIT_VALIDATION;
-    case STRATA_LOCK_TIMEOUT:
-        return EXIT_LOCK_TIMEOUT;
-    case STRATA_DIRTY:
-        return EXIT_DIRTY;
-    default:
-        return EXIT_FAILURE_;
-    }
-}
-
-static int
-report_error_text(const cli *c, const strata_error *err)
-{
-    const char *red = c->color ? "\033[31m" : "", *reset = c->color ? "\033[0m" : "";
-    fprintf(stderr, "strata: %serror%s: %s\n", red, reset, err->message);
-    if (err->sqlstate[0] != '\0')
-        fprintf(stderr, "  SQLSTATE %s\n", err->sqlstate);
-    if (err->detail[0] != '\0')
-        fprintf(stderr, "  detail: %s\n", err->detail);
-    if (err->hint[0] != '\0')
-        fprintf(stderr, "  hint: %s\n", err->hint);
-    return exit_code(err->status);
-}
-
-/* The error on standard error, and with --json also as a strata.error/1 document on
- * standard output: a --json command always prints one JSON document. */
-static int
-report_error(const cli *c, const strata_error *err)
-{
-    if (c->json)
-        strata_report_error(stdout, err, STRATA_REPORT_JSON);
-    return report_error_text(c, err);
-}
-
-/* True when the last line of text holds a -- or # comment, so a ';' after it would be
- * swallowed by the comment. */
-static int
-ends_in_comment(const char *text)
-{
-    const char *last = strrchr(text, '\n');
-    last = last ? last + 1 : text;
-    return strstr(last, "--") != NULL || strchr(last, '#') != NULL;
-}
-
-/*
- * A progress bar on a terminal when many migrations run: one line redrawn in place
- * instead of a line per migration (which -v brings back).
- */
-static struct {
-    long total;
-    long done;
-    int active;
-} progress;
-
-static void
-progress_draw(const strata_event *ev)
-{
-    enum { WIDTH = 30 };
-    long filled = progress.total ? progress.done * WIDTH / progress.total : WIDTH;
-    char bar[WIDTH + 1];
-    for (int i = 0; i < WIDTH; i++)
-        bar[i] = i < filled ? '#' : '.';
-    bar[WIDTH] = '\0';
-    fprintf(stderr, "\r[%s] %ld/%ld %-40.40s", bar, progress.done, progress.total,
-            ev->name ? ev->name : "");
-    if (progress.done == progress.total)
-        fputc('\n', stderr);
-    fflush(stderr);
-}
-
-static void
-print_event(void *ctx, const strata_event *ev)
-{
-    const cli *c = ctx;
-    if (ev->type == STRATA_EVENT_PLAN) {
-        progress.total = ev->statements;
-        progress.done = 0;
-        progress.active = !c->quiet && !c->verbose && ev->statements >= 10 && isatty(STDERR_FILENO);
-        return;
-    }
-    if (progress.active && ev->type == STRATA_EVENT_MIGRATION_DONE) {
-        progress.done++;
-        progress_draw(ev);
-        return;
-    }
-    if (progress.active && ev->type == STRATA_EVENT_MIGRATION_FAILED) {
-        fputc('\n', stderr);
-        progress.active = 0;
-    }
-    const char *dir = ev->direction == 'd' ? "down" : "up";
-    switch (ev->type) {
-    case STRATA_EVENT_MIGRATION_START:
-        if (c->verbose)
-            fprintf(stderr, "%-4s  %s %s (%s)...\n", dir, ev->version, ev->name, ev->file);
-        break;
-    case STRATA_EVENT_MIGRATION_DONE:
-        if (!c->quiet)
-            fprintf(stderr, "%-4s  %s %s  %lld ms, %ld statement(s)%s\n", dir, ev->version,
-                    ev->name, ev->duration_ms, ev->statements,
-                    ev->no_transaction ? ", no transaction" : "");
-        break;
-    case STRATA_EVENT_MIGRATION_FAILED:
-        fprintf(stderr, "%-4s  %s %s  FAILED after %lld ms\n", dir, ev->version, ev->name,
-                ev->duration_ms);
-        break;
-    case STRATA_EVENT_SQL:
-        /* with --json, stdout carries only the JSON result */
-        fprintf(c->json ? stderr : stdout, "-- %s %s %s (%s:%ld)\n%s%s;\n\n", dir, ev->version,
-                ev->name, ev->file, ev->line, ev->text, ends_in_comment(ev->text) ? "\n" : "");
-        break;
-    case STRATA_EVENT_STATEMENT:
-        if (c->verbose)
-            fprintf(stderr, "      %s:%ld: %.*s%s\n", ev->file, ev->line,
-                    (int)strcspn(ev->text, "\n"), ev->text, strchr(ev->text, '\n') ? " ..." : "");
-        break;
-    case STRATA_EVENT_PLAN:
-        break;
-    case STRATA_EVENT_NOTICE:
-    case STRATA_EVENT_LOCK_WAIT:
-        if (!c->quiet)
-            fprintf(stderr, "strata: %s\n", ev->text);
-        break;
-    }
-}
-
-static unsigned
-report_flags(const cli *c)
-{
-    return (c->json ? STRATA_REPORT_JSON : 0) | (c->color ? STRATA_REPORT_COLOR : 0);
-}
-
-/* ------------------------------------------------------------------ sessions */
-
-/* Fills o from the settings; the caller frees o->placeholders (NULL when off). */
-static void
-options_from(cli *c, const strata_settings *set, int read_only, strata_options *o)
-{
-    strata_options_init(o);
-    o->database_url = set->url.value;
-    o->password = set->password;
-    o->read_only = read_only;
-    o->dir = set->dir.value;
-    o->table = set->table.value;
-    o->schema = set->schema.value;
-    o->driver_dir = set->driver_dir.value;
-    o->lock_timeout_ms = set->lock_timeout.number;
-    o->allow_out_of_order = (int)set->allow_out_of_order.number;
-    o->on_event = print_event;
-    o->event_ctx = c;
-    if (set->placeholders.number) { /* opt-in: strata.conf's placeholders = true */
-        const char **pairs = calloc(2 * set->nplaceholders + 1, sizeof(*pairs));
-        for (size_t i = 0; pairs != NULL && i < set->nplaceholders; i++) {
-            pairs[2 * i] = set->placeholder_list[i].name;
-            pairs[2 * i + 1] = set->placeholder_list[i].value;
-        }
-        o->placeholders = pairs;
-    }
-}
-
-/* Opens the session the settings describe (strata_open copies what it keeps). */
-static int
-open_with(cli *c, const strata_settings *set, int read_only, strata **s, strata_error *err)
-{
-    strata_options o;
-    options_from(c, set, read_only, &o);
-    int rc = strata_open(&o, s, err);
-    free((void *)o.placeholders);
-    return rc;
-}
-
-/* Opens the session; read_only: the command only reads, so nothing may be created. */
-static int
-open_session(cli *c, int read_only, strata **s, strata_error *err)
-{
-    strata_settings *set = NULL;
-    *s = NULL;
-    int rc = resolve(c, &set, err);
-    if (rc == STRATA_OK)
-        rc = open_with(c, set, read_only, s, err);
-    strata_settings_free(set);
-    if (rc == STRATA_OK && c->verbose)
-        fprintf(stderr, "strata: %s (%s)\n", strata_redacted_url(*s), strata_server_version(*s));
-    return rc;
-}
-
-static int
-no_arguments(const cli *c)
-{
-    if (c->nargs == 0)
-        return 0;
-    fprintf(stderr, "strata: `%s` takes no argument ('%s' given); see `strata %s --help`\n",
-            c->command, c->args[0], c->command);
-    return 1;
-}
 
 /* ------------------------------------------------------------------ commands */
 
 static int
 cmd_run(cli *c, int up)
 {
-    if (no_arguments(c))
+    if (cli_no_arguments(c))
         return EXIT_USAGE;
     if (c->all && (c->to || c->step))
         return fprintf(stderr, "strata: --all cannot be combined with --to or --step\n"),
@@ -271,7 +42,14 @@ cmd_run(cli *c, int up)
         return fprintf(stderr, "strata: --backup and --dry-run do not go together (a dry run "
                                "changes nothing to back up)\n"),
                EXIT_USAGE;
-    int rc = open_session(c, c->dry_run, &s, &err);
+    int rc = cli_open_session(c, c->dry_run, &s, &err);
+    if (rc == STRATA_OK && up) { /* --lint / lint = SEVERITY: refuse before anything runs */
+        int code = cli_lint_gate(c, s);
+        if (code != EXIT_OK) {
+            strata_close(s);
+            return code;
+        }
+    }
     if (rc == STRATA_OK && c->backup != NULL) { /* up --backup: nothing runs without it */
         rc = strata_backup(s, c->backup, &err);
         if (rc == STRATA_OK && !c->quiet)
@@ -281,30 +59,14 @@ cmd_run(cli *c, int up)
         rc = up ? strata_up(s, &o, &r, &err) : strata_down(s, &o, &r, &err);
     int printed = r != NULL && c->json && rc != STRATA_OK;
     if (printed) /* the run so far, with the error in the same document */
-        strata_report_run_failed(stdout, r, &err, report_flags(c));
+        strata_report_run_failed(stdout, r, &err, cli_report_flags(c));
     else if (r != NULL && rc == STRATA_OK && (c->json || !c->quiet))
-        strata_report_run(stdout, r, report_flags(c));
+        strata_report_run(stdout, r, cli_report_flags(c));
     strata_run_report_free(r);
     strata_close(s);
     if (rc == STRATA_OK)
         return EXIT_OK;
-    return printed ? report_error_text(c, &err) : report_error(c, &err);
-}
-
-/* Fills err with status and a printf-style message; returns status. */
-static int cli_fail(strata_error *err, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-cli_fail(strata_error *err, int status, const char *fmt, ...)
-{
-    va_list ap;
-    strata_error_init(err);
-    err->status = status;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
-    return status;
+    return printed ? cli_report_error_text(c, &err) : cli_report_error(c, &err);
 }
 
 /* ---- status --all-envs: one matrix of which versions are applied in which environment */
@@ -420,7 +182,7 @@ status_all_envs(cli *c)
         strata *s = NULL;
         int one_rc = strata_settings_resolve(&in, &set, &envs[i].err);
         if (one_rc == STRATA_OK)
-            one_rc = open_with(c, set, 1, &s, &envs[i].err);
+            one_rc = cli_open_with(c, set, 1, &s, &envs[i].err);
         if (one_rc == STRATA_OK)
             one_rc = strata_status(s, &envs[i].report, &envs[i].err);
         failures += one_rc != STRATA_OK;
@@ -434,7 +196,7 @@ status_all_envs(cli *c)
     free(envs);
     strata_config_free(cfg);
     if (rc != STRATA_OK)
-        return report_error(c, &err);
+        return cli_report_error(c, &err);
     return failures ? EXIT_FAILURE_ : EXIT_OK;
 }
 
@@ -442,18 +204,18 @@ static int
 cmd_status(cli *c)
 {
     if (c->all_envs)
-        return no_arguments(c) ? EXIT_USAGE : status_all_envs(c);
-    if (no_arguments(c))
+        return cli_no_arguments(c) ? EXIT_USAGE : status_all_envs(c);
+    if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
     strata_error err;
     strata_status_report *r = NULL;
-    int rc = open_session(c, 1, &s, &err);
+    int rc = cli_open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_status(s, &r, &err);
     if (rc == STRATA_OK)
-        strata_report_status(stdout, r, report_flags(c));
-    int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+        strata_report_status(stdout, r, cli_report_flags(c));
+    int code = rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
     if (rc == STRATA_OK && c->check && r->pending + r->out_of_order + r->outdated > 0) {
         fprintf(stderr, "strata: %zu migration(s) pending (--check)\n",
                 r->pending + r->out_of_order + r->outdated);
@@ -467,15 +229,15 @@ cmd_status(cli *c)
 static int
 cmd_validate(cli *c)
 {
-    if (no_arguments(c))
+    if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
     strata_error err;
     strata_validation_report *r = NULL;
-    int rc = open_session(c, 1, &s, &err);
+    int rc = cli_open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_validate(s, &r, &err);
-    int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    int code = rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
     if (rc == STRATA_OK) {
         for (size_t i = 0; c->require_down && i < r->count; i++) {
             if (r->items[i].kind == STRATA_PROBLEM_NO_DOWN && !r->items[i].is_error) {
@@ -484,7 +246,7 @@ cmd_validate(cli *c)
                 r->warnings--;
             }
         }
-        strata_report_validation(stdout, r, report_flags(c));
+        strata_report_validation(stdout, r, cli_report_flags(c));
         code = r->errors ? EXIT_VALIDATION : EXIT_OK;
     }
     strata_validation_report_free(r);
@@ -506,7 +268,7 @@ cmd_new(cli *c)
     strata_new_result *r = NULL;
     strata_error err;
     strata_settings *set = NULL;
-    int rc = resolve(c, &set, &err);
+    int rc = cli_resolve(c, &set, &err);
     if (rc == STRATA_OK)
         rc = strata_new_files(set->dir.value, c->args[0], &o, &r, &err);
     strata_settings_free(set);
@@ -518,7 +280,7 @@ cmd_new(cli *c)
     for (size_t i = 0; rc == STRATA_OK && i < r->count; i++)
         printf("created %s\n", r->paths[i]);
     strata_new_result_free(r);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
 }
 
 /* Levenshtein distance between a and b, for suggestions (short words only). */
@@ -582,49 +344,49 @@ cmd_force(cli *c)
     }
     strata *s = NULL;
     strata_error err;
-    int rc = open_session(c, 0, &s, &err);
+    int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_force(s, c->args[0], applied, &err);
     if (rc == STRATA_OK && !c->quiet)
         printf("recorded migration %s as %s\n", c->args[0], applied ? "applied" : "rolled back");
     strata_close(s);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
 }
 
 static int
 cmd_adopt(cli *c)
 {
-    if (no_arguments(c))
+    if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
     strata_error err;
     strata_adopt_report *r = NULL;
-    int rc = open_session(c, 0, &s, &err);
+    int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_adopt(s, c->from, &r, &err);
     if (rc == STRATA_OK && !(c->quiet && !c->json))
-        strata_report_adopt(stdout, r, report_flags(c));
+        strata_report_adopt(stdout, r, cli_report_flags(c));
     strata_adopt_report_free(r);
     strata_close(s);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
 }
 
 static int
 cmd_drivers(cli *c)
 {
-    if (no_arguments(c))
+    if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata_driver_list *l = NULL;
     strata_error err = STRATA_ERROR_INIT;
     int rc = strata_list_drivers(c->driver_dir, &l, &err);
     size_t refused = 0;
     if (rc == STRATA_OK)
-        strata_report_drivers(stdout, l, report_flags(c));
+        strata_report_drivers(stdout, l, cli_report_flags(c));
     for (size_t i = 0; rc == STRATA_OK && i < l->count; i++)
         refused += l->items[i].refused != NULL;
     strata_driver_list_free(l);
     if (rc != STRATA_OK)
-        return report_error(c, &err);
+        return cli_report_error(c, &err);
     if (c->check && refused > 0) { /* --check: a refused plugin fails the run */
         fprintf(stderr, "strata: %zu driver plugin%s refused (the reasons are listed above)\n",
                 refused, refused == 1 ? "" : "s");
@@ -660,58 +422,58 @@ cmd_history(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_log *l = NULL;
-    int rc = open_session(c, 1, &s, &err);
+    int rc = cli_open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_history_log(s, &f, &l, &err);
     if (rc == STRATA_OK)
-        strata_report_log(stdout, l, report_flags(c));
+        strata_report_log(stdout, l, cli_report_flags(c));
     strata_log_free(l);
     strata_close(s);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
 }
 
 static int
 cmd_redo(cli *c)
 {
-    if (no_arguments(c))
+    if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
     strata_error err;
     strata_run_report *down = NULL, *up = NULL;
-    int rc = open_session(c, 0, &s, &err);
+    int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_redo(s, c->step, &down, &up, &err);
     if (rc == STRATA_OK && !(c->quiet && !c->json)) {
-        strata_report_run(stdout, down, report_flags(c));
+        strata_report_run(stdout, down, cli_report_flags(c));
         if (up != NULL)
-            strata_report_run(stdout, up, report_flags(c));
+            strata_report_run(stdout, up, cli_report_flags(c));
     }
     strata_run_report_free(down);
     strata_run_report_free(up);
     strata_close(s);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
 }
 
 /* Blocks until the database accepts connections (dbmate's wait), up to --timeout. */
 static int
 cmd_wait(cli *c)
 {
-    if (no_arguments(c))
+    if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata_settings *set = NULL;
     strata *s = NULL;
     strata_error err = STRATA_ERROR_INIT;
-    int rc = resolve(c, &set, &err);
+    int rc = cli_resolve(c, &set, &err);
     if (rc == STRATA_OK) {
         strata_options o;
-        options_from(c, set, 1, &o);
+        cli_options_from(c, set, 1, &o);
         rc = strata_open_wait(&o, c->timeout_ms, &s, &err);
         free((void *)o.placeholders);
     }
     strata_settings_free(set);
     strata_close(s);
     if (rc != STRATA_OK)
-        return report_error(c, &err);
+        return cli_report_error(c, &err);
     if (!c->quiet)
         printf("the database accepts connections\n");
     return EXIT_OK;
@@ -727,28 +489,28 @@ cmd_baseline(cli *c)
     strata *s = NULL;
     strata_error err;
     size_t n = 0;
-    int rc = open_session(c, 0, &s, &err);
+    int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_baseline(s, c->args[0], c->description, &n, &err);
     if (rc == STRATA_OK && !c->quiet)
         printf("baselined at %s: %zu migration(s) recorded as applied without running\n",
                c->args[0], n);
     strata_close(s);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
 }
 
 static int
 cmd_repair(cli *c)
 {
-    if (no_arguments(c))
+    if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
     strata_error err;
     strata_repair_report *r = NULL;
-    int rc = open_session(c, !c->yes, &s, &err); /* without --yes it only reads */
+    int rc = cli_open_session(c, !c->yes, &s, &err); /* without --yes it only reads */
     if (rc == STRATA_OK)
         rc = strata_repair(s, c->yes, &r, &err);
-    int code = rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    int code = rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
     for (size_t i = 0; rc == STRATA_OK && i < r->count; i++)
         printf("%s: checksum %.12s recorded, %.12s now\n", r->items[i].file, r->items[i].recorded,
                r->items[i].current);
@@ -777,13 +539,13 @@ cmd_backup(cli *c)
     }
     strata *s = NULL;
     strata_error err;
-    int rc = open_session(c, 0, &s, &err);
+    int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_backup(s, c->output, &err);
     if (rc == STRATA_OK && !c->quiet)
         printf("backed up %s to %s\n", strata_redacted_url(s), c->output);
     strata_close(s);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
 }
 
 /* strata embed [DIR]: the migrations as C source, on stdout or into --output. */
@@ -796,7 +558,7 @@ cmd_embed(cli *c)
     }
     strata_settings *set = NULL;
     strata_error err = STRATA_ERROR_INIT;
-    int rc = c->nargs == 1 ? STRATA_OK : resolve(c, &set, &err);
+    int rc = c->nargs == 1 ? STRATA_OK : cli_resolve(c, &set, &err);
     const char *dir = c->nargs == 1 ? c->args[0] : rc == STRATA_OK ? set->dir.value : NULL;
     FILE *out = stdout;
     char tmp[4096] = "";
@@ -815,7 +577,7 @@ cmd_embed(cli *c)
     if (tmp[0] != '\0' && rc != STRATA_OK)
         unlink(tmp);
     strata_settings_free(set);
-    return rc == STRATA_OK ? EXIT_OK : report_error(c, &err);
+    return rc == STRATA_OK ? EXIT_OK : cli_report_error(c, &err);
 }
 
 int
@@ -854,6 +616,8 @@ cli_run(cli *c)
         return cmd_drivers(c);
     if (strcmp(cmd, "adopt") == 0)
         return cmd_adopt(c);
+    if (strcmp(cmd, "lint") == 0)
+        return cmd_lint(c);
     if (strcmp(cmd, "help") == 0)
         return cmd_help(c);
     if (strcmp(cmd, "version") == 0)
@@ -861,7 +625,7 @@ cli_run(cli *c)
     static const char *const commands[] = {"up",     "down", "status",  "validate", "new",
                                            "force",  "mark", "history", "baseline", "repair",
                                            "backup", "redo", "wait",    "embed",    "drivers",
-                                           "adopt",  "help", "version", NULL};
+                                           "adopt",  "lint", "help",    "version",  NULL};
     const char *near = nearest_word(cmd, commands);
     if (near != NULL)
         fprintf(stderr,

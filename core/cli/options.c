@@ -53,6 +53,10 @@ enum {
     OPT_OUTPUT,
     OPT_SYMBOL,
     OPT_BACKUP,
+    OPT_FAIL_ON,
+    OPT_SERVER_VERSION,
+    OPT_RULES,
+    OPT_LINT,
 };
 
 /* Global options first, then every command option; getopt_long sees them all after the
@@ -97,6 +101,10 @@ static const struct option all_options[] = {
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"symbol", required_argument, NULL, OPT_SYMBOL},
     {"backup", required_argument, NULL, OPT_BACKUP},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"server-version", required_argument, NULL, OPT_SERVER_VERSION},
+    {"rules", no_argument, NULL, OPT_RULES},
+    {"lint", optional_argument, NULL, OPT_LINT},
     {NULL, 0, NULL, 0},
 };
 #define GLOBAL_OPTION_COUNT 15 /* the first entries of all_options */
@@ -106,15 +114,15 @@ static const struct {
     int opt;
     const char *commands;
 } command_options[] = {
-    {OPT_JSON, " up down redo status validate drivers adopt history "},
+    {OPT_JSON, " up down redo status validate drivers adopt history lint "},
     {OPT_TO, " up down "},
     {OPT_STEP, " up down redo "},
-    {OPT_ALL, " down "},
+    {OPT_ALL, " down lint "},
     {OPT_DRY_RUN, " up down "},
     {OPT_SEQUENTIAL, " new "},
     {OPT_TIMESTAMP, " new "},
     {OPT_FROM, " adopt "},
-    {OPT_FORMAT, " new "},
+    {OPT_FORMAT, " new lint "},
     {OPT_DIALECTS, " new "},
     {OPT_CHECK, " status drivers "},
     {OPT_ALL_ENVS, " status "},
@@ -127,7 +135,11 @@ static const struct {
     {OPT_IGNORE_MISSING, " up "},
     {OPT_REQUIRE_DOWN, " validate "},
     {OPT_ACTION, " history "},
-    {OPT_SINCE, " history "},
+    {OPT_SINCE, " history lint "},
+    {OPT_FAIL_ON, " lint "},
+    {OPT_SERVER_VERSION, " lint up "},
+    {OPT_RULES, " lint "},
+    {OPT_LINT, " up "},
     {OPT_LIMIT, " history "},
     {OPT_TIMEOUT, " wait "},
 };
@@ -296,6 +308,18 @@ apply_option(int opt, const char *arg, cli *c)
         break;
     case OPT_BACKUP:
         c->backup = arg;
+        break;
+    case OPT_FAIL_ON:
+        c->fail_on = arg;
+        break;
+    case OPT_SERVER_VERSION:
+        c->server_version = arg;
+        break;
+    case OPT_RULES:
+        c->rules = 1;
+        break;
+    case OPT_LINT:
+        c->lint = arg != NULL ? arg : "error";
         break;
     case OPT_RESUME:
         c->resume = 1;

@@ -51,10 +51,15 @@ typedef struct cli {
     long step;
     int all;
     int dry_run;
-    int sequential;       /* new: -1 as the folder does, 0 timestamps, 1 sequence */
-    const char *from;     /* adopt: the tool to adopt from (NULL: detect) */
-    const char *format;   /* new: the file format (NULL: the folder's own) */
-    const char *dialects; /* new: comma-separated dialects to write variants for */
+    int sequential;             /* new: -1 as the folder does, 0 timestamps, 1 sequence */
+    const char *from;           /* adopt: the tool to adopt from (NULL: detect) */
+    const char *format;         /* new: the file format (NULL: the folder's own) */
+    const char *dialects;       /* new: comma-separated dialects to write variants for */
+    const char *fail_on;        /* lint --fail-on: error, warning, notice or never */
+    const char *server_version; /* lint/up --server-version */
+    int rules;                  /* lint --rules: list the catalogue */
+    const char *lint;           /* up --lint[=SEVERITY] ("error" without a value) */
+    long lint_level;            /* resolved lint setting: 0 off .. 3 error */
     /* positional arguments after the command */
     char **args;
     int nargs;

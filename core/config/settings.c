@@ -51,6 +51,7 @@ enum cfg_kind {
     KIND_TABLE,    /* a history table name */
     KIND_DURATION, /* strata_parse_duration */
     KIND_BOOL,     /* true or false */
+    KIND_SEVERITY, /* off, notice, warning or error: 0 to 3 */
     KIND_ANY       /* anything, even empty (placeholder values) */
 };
 
@@ -63,6 +64,7 @@ enum cfg_key {
     KEY_DRIVER_DIR,
     KEY_OUT_OF_ORDER,
     KEY_PLACEHOLDERS,
+    KEY_LINT,
     KEY_COUNT
 };
 
@@ -78,11 +80,12 @@ static const struct {
     [KEY_DRIVER_DIR] = {"driver_dir", KIND_TEXT},
     [KEY_OUT_OF_ORDER] = {"allow_out_of_order", KIND_BOOL},
     [KEY_PLACEHOLDERS] = {"placeholders", KIND_BOOL},
+    [KEY_LINT] = {"lint", KIND_SEVERITY},
 };
 
 #define KEY_LIST                                                                                   \
-    "url, dir, table, schema, lock_timeout, driver_dir, allow_out_of_order, placeholders and "     \
-    "placeholder.NAME"
+    "url, dir, table, schema, lock_timeout, driver_dir, allow_out_of_order, placeholders, lint "   \
+    "and placeholder.NAME"
 
 /* A value as written in the file. raw is NULL when the key was not given. */
 typedef struct cfg_value {
@@ -305,6 +308,17 @@ parse_bool(const char *text)
     return -1;
 }
 
+/* Parses a lint severity (off 0, notice 1, warning 2, error 3); -1 when text is none. */
+static int
+parse_severity(const char *text)
+{
+    static const char *const words[] = {"off", "notice", "warning", "error", NULL};
+    for (int i = 0; words[i] != NULL; i++)
+        if (strata_strieq(text, words[i]))
+            return i;
+    return -1;
+}
+
 int
 strata_parse_duration(const char *text, long *ms)
 {
@@ -388,6 +402,12 @@ cfg_check(enum cfg_kind kind, const char *value, int echo, long *number, char *p
         if (*number >= 0)
             return 0;
         snprintf(problem, size, "takes true or false%s", quoted);
+        return -1;
+    case KIND_SEVERITY:
+        *number = parse_severity(value);
+        if (*number >= 0)
+            return 0;
+        snprintf(problem, size, "takes off, notice, warning or error%s", quoted);
         return -1;
     default:
         return 0;
@@ -873,7 +893,7 @@ resolve_one(resolver *r, strata_setting *s, const char *flag, const char *flag_n
         s->value = def;
         set_origin(r, s, STRATA_FROM_DEFAULT, "default");
     }
-    if (s->value == NULL || (kind != KIND_DURATION && kind != KIND_BOOL))
+    if (s->value == NULL || (kind != KIND_DURATION && kind != KIND_BOOL && kind != KIND_SEVERITY))
         return STRATA_OK;
     char problem[CFG_PROBLEM_MAX];
     if (cfg_check(kind, s->value, 1, &s->number, problem, sizeof(problem)) != 0)
@@ -1016,6 +1036,8 @@ strata_config_resolve_body(const strata_config *cfg, const strata_settings_input
     if (rc == STRATA_OK)
         rc = resolve_one(&r, &s->placeholders, NULL, NULL, NULL, KEY_PLACEHOLDERS, "false");
     if (rc == STRATA_OK)
+        rc = resolve_one(&r, &s->lint, in->lint, "--lint", "STRATA_LINT", KEY_LINT, "off");
+    if (rc == STRATA_OK)
         rc = resolve_placeholders(&r);
     if (rc == STRATA_OK)
         rc = resolve_password(&r);
@@ -1101,6 +1123,7 @@ strata_settings_print_body(FILE *out, const strata_settings *s)
     print_setting(out, "lock_timeout", &s->lock_timeout, "none");
     print_setting(out, "allow_out_of_order", &s->allow_out_of_order, "false");
     print_setting(out, "placeholders", &s->placeholders, "false");
+    print_setting(out, "lint", &s->lint, "off");
     for (size_t i = 0; i < s->nplaceholders; i++)
         fprintf(out, "strata: placeholder %s (%s)\n", s->placeholder_list[i].name,
                 s->placeholder_list[i].origin);

@@ -698,9 +698,52 @@ first_flags(dc *d, const char *sql)
     return flags;
 }
 
+/* Bits of lexer_rules that follow a server setting, so a connection may differ from the
+ * offline description in them. */
+#define SETTING_RULES (STRATA_LEX_STRINGS_ESCAPE | STRATA_LEX_BACKSLASH_ESCAPES)
+
+static int
+same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* describe_offline() must say what a connection says, but for setting-dependent rules. */
+static void
+check_describe_offline(dc *d)
+{
+    if (!STRATA_DRIVER_HAS(d->drv, describe_offline)) {
+        dc_ok(d, "describe_offline", "not provided (the dialect is known only by connecting)");
+        return;
+    }
+    strata_describe off;
+    memset(&off, 0, sizeof(off));
+    off.size = sizeof(off);
+    strata_error err = STRATA_ERROR_INIT;
+    int rc = d->drv->describe_offline(&off, &err);
+    if (rc == STRATA_NOT_SUPPORTED) {
+        dc_ok(d, "describe_offline", "declines: %s", err.message);
+        return;
+    }
+    int same_patterns = 1;
+    const char *const *p = off.no_transaction_patterns, *const *q = d->info.no_transaction_patterns;
+    for (; p != NULL && q != NULL && *p != NULL && *q != NULL; p++, q++)
+        same_patterns &= strcmp(*p, *q) == 0;
+    same_patterns &= (p == NULL || *p == NULL) && (q == NULL || *q == NULL);
+    dc_check(d,
+             rc == STRATA_OK && same_text(off.dialect, d->info.dialect) &&
+                 off.caps == d->info.caps &&
+                 (off.lexer_rules & ~SETTING_RULES) == (d->info.lexer_rules & ~SETTING_RULES) &&
+                 same_patterns && off.statement_complete == d->info.statement_complete,
+             "describe_offline",
+             "says what describe() of a connection says: dialect, caps, lexer rules (but those "
+             "following a server setting), no-transaction patterns, statement_complete");
+}
+
 void
 dc_check_dialect(dc *d)
 {
+    check_describe_offline(d);
     int bad = 0, n = 0;
     for (const char *const *p = d->info.no_transaction_patterns; p != NULL && *p != NULL; p++) {
         char *sql = statement_for(*p);

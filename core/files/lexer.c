@@ -1651,6 +1651,12 @@ strata_lexer_read_copy(void *lexer, char *buf, size_t size)
     return copy_pump(lx, buf, size);
 }
 
+const strata_sqlscan *
+strata_lexer_scan(const strata_lexer *lx)
+{
+    return &lx->sc;
+}
+
 void
 strata_lexer_free(strata_lexer *lx)
 {

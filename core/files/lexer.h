@@ -14,6 +14,8 @@
 
 #include <strata/driver.h>
 
+#include "sqlscan.h"
+
 typedef struct strata_lexer strata_lexer;
 
 /* Bits of strata_stmt.flags. */
@@ -96,6 +98,11 @@ int strata_lexer_next(strata_lexer *lx, strata_stmt *stmt, strata_lex_error *err
  * lexer as ctx. Data not read is skipped by the next strata_lexer_next().
  */
 size_t strata_lexer_read_copy(void *lexer, char *buf, size_t size);
+
+/* How the lexer reads SQL text right now (its rules, the string setting in force after
+ * the statement last yielded): for tokenizing that statement with sqlscan.h. Valid until
+ * strata_lexer_free(). */
+const strata_sqlscan *strata_lexer_scan(const strata_lexer *lx);
 
 /* Frees the lexer; NULL is a no-op. */
 void strata_lexer_free(strata_lexer *lx);

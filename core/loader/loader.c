@@ -551,6 +551,7 @@ features_text(const strata_driver *d, strata_buf *b)
     FEATURE(backup, "backup");
     FEATURE(snapshot, "snapshot");
     FEATURE(scratch_create, "scratch");
+    FEATURE(describe_offline, "offline-describe");
 #undef FEATURE
 }
 

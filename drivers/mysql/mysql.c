@@ -1383,21 +1383,18 @@ md_no_backslash_escapes(strata_conn *c, strata_error *err)
 }
 
 static int
-md_describe(strata_conn *c, strata_describe *out, strata_error *err)
+md_describe_offline(strata_describe *out, strata_error *err)
 {
-    int nbe = md_no_backslash_escapes(c, err);
-
-    if (nbe < 0)
-        return err != NULL ? err->status : STRATA_ERROR;
+    (void)err;
     out->dialect = "mysql";
     out->dialect_aliases = md_dialect_aliases;
     out->caps = MD_CAPS;
+    /* the server's default sql_mode has no NO_BACKSLASH_ESCAPES */
     out->lexer_rules = STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_DELIMITER |
-                       STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS | STRATA_LEX_DASH_NEEDS_SPACE;
-    if (!nbe)
-        out->lexer_rules |= STRATA_LEX_BACKSLASH_ESCAPES;
+                       STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |
+                       STRATA_LEX_DASH_NEEDS_SPACE | STRATA_LEX_BACKSLASH_ESCAPES;
     out->no_transaction_patterns = NULL;
-    out->home_schema = c->home != NULL ? c->home : "";
+    out->home_schema = "";
     out->types[STRATA_TYPE_STRING] = "VARCHAR({n})";
     out->types[STRATA_TYPE_TEXT] = "TEXT";
     out->types[STRATA_TYPE_INTEGER] = "INT";
@@ -1407,6 +1404,21 @@ md_describe(strata_conn *c, strata_describe *out, strata_error *err)
     out->types[STRATA_TYPE_SERIAL] = "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
     out->table_options = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
     return STRATA_OK;
+}
+
+/* The defaults, refined by the session's sql_mode and the database it landed in. */
+static int
+md_describe(strata_conn *c, strata_describe *out, strata_error *err)
+{
+    int nbe = md_no_backslash_escapes(c, err);
+
+    if (nbe < 0)
+        return err != NULL ? err->status : STRATA_ERROR;
+    int rc = md_describe_offline(out, err);
+    if (nbe)
+        out->lexer_rules &= ~STRATA_LEX_BACKSLASH_ESCAPES;
+    out->home_schema = c->home != NULL ? c->home : "";
+    return rc;
 }
 
 /*
@@ -1468,6 +1480,7 @@ static const strata_driver md_driver = {
     .session_reset_sql = md_session_reset_sql,
     .utc_timestamps = md_utc_timestamps,
     .backup = md_backup,
+    .describe_offline = md_describe_offline,
 };
 
 /*

@@ -908,9 +908,9 @@ static const char *const sq_no_transaction[] = {
 #define SQ_CAPS (STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK)
 
 static int
-sq_describe(strata_conn *c, strata_describe *out, strata_error *err)
+sq_describe_offline(strata_describe *out, strata_error *err)
 {
-    (void)c, (void)err;
+    (void)err;
     out->dialect = "sqlite";
     out->dialect_aliases = sq_dialect_aliases;
     out->caps = SQ_CAPS;
@@ -926,6 +926,14 @@ sq_describe(strata_conn *c, strata_describe *out, strata_error *err)
     out->types[STRATA_TYPE_TIMESTAMP] = "TEXT";
     out->types[STRATA_TYPE_SERIAL] = "INTEGER PRIMARY KEY AUTOINCREMENT";
     return STRATA_OK;
+}
+
+/* Nothing a connection sets changes what SQLite speaks. */
+static int
+sq_describe(strata_conn *c, strata_describe *out, strata_error *err)
+{
+    (void)c;
+    return sq_describe_offline(out, err);
 }
 
 static const strata_driver sq_driver = {
@@ -953,6 +961,7 @@ static const strata_driver sq_driver = {
     .lock = sq_lock,
     .unlock = sq_unlock,
     .backup = sq_backup,
+    .describe_offline = sq_describe_offline,
 };
 
 /* The one exported symbol, declared in driver.h. */

@@ -442,6 +442,14 @@ typedef struct strata_driver {
                     void *ctx, strata_error *err);
     int (*scratch_create)(strata_conn *conn, char *url_out, size_t size, strata_error *err);
     int (*scratch_drop)(strata_conn *conn, const char *url, strata_error *err);
+    /*
+     * What describe() says before any connection exists: the dialect, its lexer rules,
+     * no-transaction patterns and statement_complete hook as a connection to a server with
+     * default settings would describe them (home_schema ""; strings static). The core calls
+     * it to read scripts without a database (strata lint). NULL, or STRATA_NOT_SUPPORTED,
+     * when the driver learns its dialect only by connecting (a bridge such as ODBC).
+     */
+    int (*describe_offline)(strata_describe *out, strata_error *err);
 
     /* Append new members here, and only here. */
 } strata_driver;

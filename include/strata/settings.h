@@ -18,9 +18,9 @@
  * production needs may stay unset while working on development.
  *
  * Each setting is resolved as: command-line flag > environment variable (DATABASE_URL,
- * STRATA_DIR, STRATA_TABLE, STRATA_SCHEMA, STRATA_LOCK_TIMEOUT) > the chosen environment's
- * section > the default. The environment is --env, else STRATA_ENV, else default_env, else
- * "development" when the file has that section, else none.
+ * STRATA_DIR, STRATA_TABLE, STRATA_SCHEMA, STRATA_LOCK_TIMEOUT, STRATA_LINT) > the chosen
+ * environment's section > the default. The environment is --env, else STRATA_ENV, else
+ * default_env, else "development" when the file has that section, else none.
  *
  * Part of the library API: the strata command resolves its settings with it, and an
  * application may read the same strata.conf. Messages never hold a password: URLs
@@ -102,6 +102,7 @@ typedef struct strata_settings_input {
                                   Only used by strata_settings_resolve */
     strata_getenv_fn getenv;   /* the environment; NULL: getenv() */
     void *getenv_ctx;          /* passed to getenv */
+    const char *lint;          /* up --lint[=SEVERITY]: off, notice, warning or error */
 } strata_settings_input;
 
 /* Where a setting's value came from. */
@@ -147,6 +148,8 @@ typedef struct strata_settings {
     strata_setting placeholders;                /* value "true" or "false": substitute ${name} */
     const strata_placeholder *placeholder_list; /* only when placeholders.number is 1 */
     size_t nplaceholders;
+    strata_setting lint; /* up refuses a set with lint findings at or above this severity:
+                            number 0 off (the default), 1 notice, 2 warning, 3 error */
 } strata_settings;
 
 /*

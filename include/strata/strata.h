@@ -531,6 +531,91 @@ STRATA_API int strata_repair(strata *s, int apply, strata_repair_report **out,
                              strata_error *err);
 STRATA_API void strata_repair_report_free(strata_repair_report *r);
 
+/* ---------------------------------------------------------------- lint */
+
+/* Severity of a lint rule (docs/lint.md); ordered, so "at or above" compares. */
+#define STRATA_LINT_NOTICE 1
+#define STRATA_LINT_WARNING 2
+#define STRATA_LINT_ERROR 3
+
+/* One rule of the catalogue. */
+typedef struct strata_lint_rule {
+    const char *id;          /* e.g. "pg-index-concurrently"; what lint-ignore names */
+    int severity;            /* STRATA_LINT_* */
+    const char *dialects;    /* "all", or the dialect it applies to: "postgres", "mysql",
+                                "sqlite" (a driver declaring that dialect gets it) */
+    const char *summary;     /* one line */
+    const char *explanation; /* why it matters and the safe alternative */
+} strata_lint_rule;
+
+/* The catalogue, in documentation order; *count receives its length. Static. */
+STRATA_API const strata_lint_rule *strata_lint_rules(size_t *count);
+
+/* Which migrations to lint and how to read them. */
+typedef struct strata_lint_options {
+    uint32_t size;               /* sizeof(strata_lint_options) */
+    const char *const *files;    /* NULL-terminated paths: lint the migrations these files
+                                    belong to (up, down, or a section file); NULL: none */
+    const char *since;           /* a git revision: lint migrations with a file changed since
+                                    (committed, staged, unstaged or untracked); NULL: none */
+    int all;                     /* every migration of the directory */
+    const char *server_version;  /* the server the set will run on ("3.34.1", "8.0.36"), for
+                                    rules that depend on it; NULL: the driver's client
+                                    library version, else unknown */
+} strata_lint_options;
+
+typedef struct strata_lint_finding {
+    const char *rule;   /* static: the rule's id ("lint-ignore" for a bad suppression) */
+    int severity;       /* STRATA_LINT_* */
+    char *version;      /* the migration */
+    char *file;         /* the script's file */
+    long line, col;     /* of the statement (1 and 1 for a finding about a whole script) */
+    char *statement;    /* an excerpt of the statement's first line, NULL for a whole script */
+    char *message;      /* what is wrong here, in one sentence */
+    int down;           /* found in the down script */
+    char *suppressed;   /* the lint-ignore reason when a comment suppressed it, else NULL */
+} strata_lint_finding;
+
+typedef struct strata_lint_report {
+    char *dialect;               /* the rules applied: the driver's dialect */
+    strata_lint_finding *items;  /* in migration order, then script and line order */
+    size_t count;
+    size_t errors, warnings, notices; /* findings not suppressed, by severity */
+    size_t suppressed;
+    size_t migrations;           /* migrations linted */
+} strata_lint_report;
+
+/*
+ * Lints without a database: the driver for o->database_url's scheme is loaded (never
+ * connected) and describes its dialect; o->dir is read as up reads it. lo selects the
+ * migrations (files, since and all combine; at least one must be given, else
+ * STRATA_USAGE: pending migrations need strata_lint_pending). Returns STRATA_OK when the
+ * lint ran, whatever it found; STRATA_USAGE for a bad selection (a file that belongs to no
+ * migration, a revision git does not know); STRATA_VALIDATION for a set up would refuse,
+ * or a script the splitter cannot read (naming file:line:col); STRATA_NOT_SUPPORTED when
+ * the driver cannot describe its dialect without connecting. *out is freed with
+ * strata_lint_report_free.
+ */
+STRATA_API int strata_lint(const strata_options *o, const strata_lint_options *lo,
+                           strata_lint_report **out, strata_error *err);
+/*
+ * Lints the migrations the connected session has pending (plus those lo selects, when lo is
+ * not NULL), with the rules of the dialect the connection describes. Only reads.
+ */
+STRATA_API int strata_lint_pending(strata *s, const strata_lint_options *lo,
+                                   strata_lint_report **out, strata_error *err);
+STRATA_API void strata_lint_report_free(strata_lint_report *r);
+
+/* Output formats of strata_report_lint. */
+#define STRATA_LINT_FORMAT_TEXT 0   /* grouped by file, for people */
+#define STRATA_LINT_FORMAT_JSON 1   /* strata.lint/1 (docs/json.md) */
+#define STRATA_LINT_FORMAT_GITHUB 2 /* GitHub Actions workflow commands (annotations) */
+#define STRATA_LINT_FORMAT_SARIF 3  /* SARIF 2.1.0, for code-scanning uploads */
+/* Prints the report in format; verbose (text only) also lists suppressed findings with
+ * their reasons and each rule's explanation. */
+STRATA_API void strata_report_lint(FILE *out, const strata_lint_report *r, int format,
+                                   int verbose, unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif
