@@ -82,6 +82,10 @@ run_lint(cli *c, strata_lint_report **r, strata_error *err)
     if (c->nargs == 0 && c->since == NULL && !c->all) {
         strata *s = NULL;
         int rc = cli_open_session(c, 1, &s, err);
+        if (rc != STRATA_OK && err->hint[0] == '\0')
+            snprintf(err->hint, sizeof(err->hint),
+                     "without --all, --since or files lint reads the database's pending "
+                     "migrations; `strata lint --all` needs no database");
         if (rc == STRATA_OK)
             rc = strata_lint_pending(s, &lo, r, err);
         strata_close(s);

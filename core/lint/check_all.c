@@ -31,15 +31,6 @@ static const char *const created_kinds[] = {
     "FUNCTION", "PROCEDURE", "TRIGGER",   "SCHEMA",   "EVENT",     "RULE",
     "POLICY",   "EXTENSION", "AGGREGATE", "OPERATOR", "COLLATION", NULL};
 
-static int
-tok_in(const lint_stmt *st, size_t i, const char *const *words)
-{
-    for (; *words != NULL; words++)
-        if (lint_kw(st, i, *words))
-            return 1;
-    return 0;
-}
-
 size_t
 lint_alter_table(const lint_stmt *st)
 {
@@ -75,7 +66,7 @@ create_kind(const lint_stmt *st)
     for (size_t i = 1; i < st->ntoks && i < 12; i++) {
         if (st->depth[i] != 0)
             return 0;
-        if (tok_in(st, i, created_kinds))
+        if (lint_kw_in(st, i, created_kinds))
             return i;
     }
     return 0;
@@ -131,7 +122,7 @@ created_by(const lint_stmt *st, created *out, size_t max)
             if (lint_kw(st, j, "COLUMN"))
                 j++;
             j = lint_skip_if(st, j);
-            if (j < end && lint_is_name(st, j) && !tok_in(st, j, not_added_columns)) {
+            if (j < end && lint_is_name(st, j) && !lint_kw_in(st, j, not_added_columns)) {
                 created *c = &out[n++];
                 memset(c, 0, sizeof(*c));
                 snprintf(c->kind, sizeof(c->kind), "column");
@@ -157,7 +148,7 @@ written_table(const lint_stmt *st, char *out, size_t size)
         i++;
     } else if (lint_kw(st, 0, "UPDATE")) {
         i = 1;
-        while (tok_in(st, i, (const char *const[]){"ONLY", "LOW_PRIORITY", "IGNORE", NULL}))
+        while (lint_kw_in(st, i, (const char *const[]){"ONLY", "LOW_PRIORITY", "IGNORE", NULL}))
             i++;
     } else if (lint_kw(st, 0, "DELETE")) {
         i = lint_find_kw(st, 1, st->ntoks, 0, "FROM") + 1;
@@ -248,7 +239,7 @@ check_drop_table(lint_run *run, lint_migration *lm, lint_script *sc, const lint_
     char name[NAME_MAX_LEN];
     for (size_t i = lint_skip_if(st, 2); i < st->ntoks; i++) {
         if (!lint_is_name(st, i) ||
-            tok_in(st, i, (const char *const[]){"CASCADE", "RESTRICT", "PURGE", NULL}))
+            lint_kw_in(st, i, (const char *const[]){"CASCADE", "RESTRICT", "PURGE", NULL}))
             continue;
         lint_name(st, i, name, sizeof(name));
         if (!down_undoes(lm, sc, name))
@@ -267,7 +258,7 @@ check_alter_actions(lint_run *run, lint_migration *lm, lint_script *sc, const li
     lint_name(st, t, table, sizeof(table));
     for (size_t i = t + 1; i < st->ntoks; i++) {
         size_t end = lint_item_end(st, i, st->ntoks, 0);
-        if (lint_kw(st, i, "DROP") && !tok_in(st, i + 1, not_columns)) {
+        if (lint_kw(st, i, "DROP") && !lint_kw_in(st, i + 1, not_columns)) {
             size_t j = lint_skip_if(st, i + 1 + lint_kw(st, i + 1, "COLUMN"));
             lint_name(st, j, name, sizeof(name));
             snprintf(col, sizeof(col), "%s.%s", table, name);
@@ -276,11 +267,13 @@ check_alter_actions(lint_run *run, lint_migration *lm, lint_script *sc, const li
                 lint_find(run, lm, sc, st, "drop-column",
                           "DROP COLUMN %s deletes the column of %s and its values", name, table);
         } else if (lint_kw(st, i, "RENAME") &&
-                   !tok_in(st, i + 1, (const char *const[]){"CONSTRAINT", "INDEX", "KEY", NULL})) {
+                   !lint_kw_in(st, i + 1,
+                               (const char *const[]){"CONSTRAINT", "INDEX", "KEY", NULL})) {
             int to_table = lint_kw(st, i + 1, "TO") || lint_kw(st, i + 1, "AS");
             size_t from = i + 1 + lint_kw(st, i + 1, "COLUMN");
             lint_name(st, to_table ? t : from, name, sizeof(name));
-            if (!(sc->down && lint_names_has(&lm->renamed, name)))
+            if (!(sc->down && lint_names_has(&lm->renamed, name)) &&
+                !(!sc->down && lint_new_table(lm, table)))
                 lint_find(run, lm, sc, st, to_table ? "rename-table" : "rename-column",
                           to_table ? "renaming table %s breaks queries that still name it"
                                    : "renaming column %s breaks queries that still name it",
@@ -291,7 +284,8 @@ check_alter_actions(lint_run *run, lint_migration *lm, lint_script *sc, const li
             lint_name(st, j, name, sizeof(name));
             lint_name(st, j + 1, to, sizeof(to));
             if (name[0] != '\0' && to[0] != '\0' && strcmp(name, to) != 0 &&
-                !(sc->down && lint_names_has(&lm->renamed, name)))
+                !(sc->down && lint_names_has(&lm->renamed, name)) &&
+                !(!sc->down && lint_new_table(lm, table)))
                 lint_find(run, lm, sc, st, "rename-column",
                           "CHANGE renames column %s to %s: queries that still name it break", name,
                           to);
@@ -307,7 +301,8 @@ check_rename_table(lint_run *run, lint_migration *lm, lint_script *sc, const lin
         return;
     char name[NAME_MAX_LEN];
     lint_name(st, 2, name, sizeof(name));
-    if (!(sc->down && lint_names_has(&lm->renamed, name)))
+    if (!(sc->down && lint_names_has(&lm->renamed, name)) &&
+        !(!sc->down && lint_new_table(lm, name)))
         lint_find(run, lm, sc, st, "rename-table",
                   "renaming table %s breaks queries that still name it", name);
 }

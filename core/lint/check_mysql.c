@@ -13,15 +13,6 @@
 
 #define NAME_MAX_LEN 128
 
-static int
-tok_in(const lint_stmt *st, size_t i, const char *const *words)
-{
-    for (; *words != NULL; words++)
-        if (lint_kw(st, i, *words))
-            return 1;
-    return 0;
-}
-
 /* The engine an ENGINE [=] x clause at depth 0 of [from, to) names, lower-cased, or "". */
 static void
 engine_of(const lint_stmt *st, size_t from, size_t to, char *out, size_t size)
@@ -147,9 +138,9 @@ lint_check_mysql_migration(lint_run *run, lint_migration *lm)
     int seen_ddl = 0, seen_dml = 0;
     for (size_t i = 0; i < lm->up.count; i++) {
         const lint_stmt *st = &lm->up.stmts[i];
-        int ddl = tok_in(st, 0, ddl_words) && !lint_kws(st, 0, "CREATE TEMPORARY") &&
+        int ddl = lint_kw_in(st, 0, ddl_words) && !lint_kws(st, 0, "CREATE TEMPORARY") &&
                   !lint_kws(st, 0, "DROP TEMPORARY");
-        int dml = tok_in(st, 0, dml_words);
+        int dml = lint_kw_in(st, 0, dml_words);
         if ((ddl && seen_dml) || (dml && seen_ddl)) {
             lint_find(run, lm, &lm->up, st, "mysql-ddl-with-dml",
                       "this %s follows %s in the same migration: each DDL statement commits on "

@@ -26,15 +26,6 @@ static const char *const volatile_functions[] = {"RANDOM",
 static const char *const serial_types[] = {"SERIAL",  "BIGSERIAL", "SMALLSERIAL", "SERIAL2",
                                            "SERIAL4", "SERIAL8",   NULL};
 
-static int
-tok_in(const lint_stmt *st, size_t i, const char *const *words)
-{
-    for (; *words != NULL; words++)
-        if (lint_kw(st, i, *words))
-            return 1;
-    return 0;
-}
-
 /* True when a CONCURRENTLY word stands at the statement's own level. */
 static int
 concurrently(const lint_stmt *st)
@@ -100,11 +91,11 @@ check_add_column(lint_run *run, lint_migration *lm, lint_script *sc, const lint_
     char col[NAME_MAX_LEN];
     lint_name(st, j, col, sizeof(col));
     const char *why = NULL;
-    if (tok_in(st, j + 1, serial_types))
+    if (lint_kw_in(st, j + 1, serial_types))
         why = "a serial type's nextval() default";
     size_t def = lint_find_kw(st, j + 1, end, 0, "DEFAULT");
     for (size_t k = def + 1; why == NULL && k < end; k++)
-        if (tok_in(st, k, volatile_functions) && lint_punct(st, k + 1, '('))
+        if (lint_kw_in(st, k, volatile_functions) && lint_punct(st, k + 1, '('))
             why = "a volatile default";
     size_t gen = lint_find_kw(st, j + 1, end, 0, "GENERATED");
     if (why == NULL && gen < end && lint_find_kw(st, gen, end, 0, "STORED") < end)

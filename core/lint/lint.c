@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "dialects.h"
+#include "envsub.h"
 #include "fs.h"
 #include "guard.h"
 #include "lint.h"
@@ -249,7 +250,18 @@ read_script(lint_script *sc, const strata_script *script, int down, const strata
     if (rc != STRATA_OK)
         return rc;
     collect_ctx c = {sc};
-    rc = strata_split_script(info, script, directive_read, &r, collect_statement, &c, err);
+    strata_read_fn read = directive_read;
+    void *source = &r;
+    strata_envsub *envsub = NULL;
+    if (script->flags & STRATA_SCRIPT_ENVSUB) { /* goose ENVSUB ON: linted as it will run */
+        envsub = strata_envsub_create(read, source);
+        if (script->flags & STRATA_SCRIPT_ENVSUB_OPEN)
+            strata_envsub_start_inside(envsub);
+        read = strata_envsub_read;
+        source = envsub;
+    }
+    rc = strata_split_script(info, script, read, source, collect_statement, &c, err);
+    strata_envsub_free(envsub);
     strata_script_close(r.inner);
     return rc;
 }
@@ -448,7 +460,7 @@ select_since(const strata_source_set *set, const char *rev, selection *s, strata
     if (rev[0] == '-')
         return strata_fail(err, STRATA_USAGE, "--since '%s': a revision cannot start with '-'",
                            rev);
-    if (strata_tool_find("git", git, sizeof(git)) != 0)
+    if (!strata_tool_find("git", git, sizeof(git)))
         return strata_fail(err, STRATA_USAGE,
                            "--since needs git, which is not on PATH (apt install git)");
     size_t size = 1 << 20;

@@ -102,6 +102,8 @@ void lint_stmt_tokenize(lint_stmt *st, const strata_sqlscan *sc);
 void lint_stmt_free(lint_stmt *st);
 /* True when token i is the keyword kw (upper case). */
 int lint_kw(const lint_stmt *st, size_t i, const char *kw);
+/* True when token i is one of the NULL-terminated keywords (upper case). */
+int lint_kw_in(const lint_stmt *st, size_t i, const char *const *words);
 /* True when tokens i, i+1, ... are the keywords of the space-separated words. */
 int lint_kws(const lint_stmt *st, size_t i, const char *words);
 /* True when token i is the punctuation c. */

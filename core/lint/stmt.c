@@ -56,6 +56,15 @@ lint_kw(const lint_stmt *st, size_t i, const char *kw)
 }
 
 int
+lint_kw_in(const lint_stmt *st, size_t i, const char *const *words)
+{
+    for (; *words != NULL; words++)
+        if (lint_kw(st, i, *words))
+            return 1;
+    return 0;
+}
+
+int
 lint_kws(const lint_stmt *st, size_t i, const char *words)
 {
     char word[32];

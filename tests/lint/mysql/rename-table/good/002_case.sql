@@ -1,0 +1,6 @@
+-- strata:up
+CREATE TABLE draft (id INT PRIMARY KEY);
+-- a table this migration creates: nothing reads it yet
+ALTER TABLE draft RENAME TO final;
+-- strata:down
+DROP TABLE final;

@@ -1,0 +1,5 @@
+-- strata:up
+-- expect: delete-without-where
+DELETE FROM users;
+-- strata:down
+

@@ -1,0 +1,5 @@
+-- strata:up
+CREATE TABLE audit (id bigint PRIMARY KEY);
+-- strata:down
+-- the down drops what its up created: its job
+DROP TABLE audit;

@@ -1,0 +1,6 @@
+-- strata:up
+-- expect: lint-ignore
+-- strata:lint-ignore drop-tabel the table moved to the archive database
+DROP TABLE users;
+-- strata:down
+

@@ -1,0 +1,4 @@
+-- strata:up
+CREATE TABLE audit (id bigint PRIMARY KEY);
+-- strata:down
+DROP TABLE audit;

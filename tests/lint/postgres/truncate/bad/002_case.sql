@@ -1,0 +1,5 @@
+-- strata:up
+-- expect: truncate
+TRUNCATE TABLE users;
+-- strata:down
+

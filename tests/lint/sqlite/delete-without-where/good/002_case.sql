@@ -1,0 +1,4 @@
+-- strata:up
+DELETE FROM users WHERE email IS NULL;
+-- strata:down
+

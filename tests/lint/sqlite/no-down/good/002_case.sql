@@ -1,0 +1,4 @@
+-- strata:up
+CREATE TABLE audit (id INTEGER PRIMARY KEY);
+-- strata:down
+DROP TABLE audit;

@@ -1,0 +1,5 @@
+-- strata:up
+-- expect: sqlite-drop-column
+ALTER TABLE users DROP COLUMN name;
+-- strata:down
+ALTER TABLE users ADD COLUMN name TEXT;
