@@ -205,6 +205,9 @@ run "$strata" -d sqlite:x.db --dir db lint --since no-such-rev
 expect_code 2 "an unknown revision is a usage error"
 expect_out "git knows no such revision" "the message says git does not know it"
 cd "$work" || exit 1
+run "$strata" -d sqlite:x.db --dir m lint --since HEAD
+expect_code 2 "--since outside a git repository is a usage error"
+expect_out "m is not in a git repository" "the message says so"
 
 # ---------------------------------------------------------------- a real database's pending set
 run "$strata" -d "$db" --dir m lint
