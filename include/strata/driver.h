@@ -228,24 +228,27 @@ typedef struct strata_describe {
  */
 typedef int (*strata_row_fn)(void *ctx, int ncols, const char *const *values);
 
-/* Kinds of objects a schema snapshot reports, in the order they are emitted. */
+/* Kinds of objects a schema snapshot reports (any order: the core sorts them). The name
+ * and definition of each are specified in docs/writing-a-driver.md (snapshot). */
 typedef enum strata_object_kind {
-    STRATA_OBJ_SCHEMA = 1,
-    STRATA_OBJ_SEQUENCE,
-    STRATA_OBJ_ENUM,
-    STRATA_OBJ_TABLE,
-    STRATA_OBJ_COLUMN,
-    STRATA_OBJ_CONSTRAINT,
-    STRATA_OBJ_INDEX,
+    STRATA_OBJ_SCHEMA = 1, /* a schema other than the home one: name "s", definition "" */
+    STRATA_OBJ_SEQUENCE,   /* a sequence no identity column owns */
+    STRATA_OBJ_ENUM,       /* an enum type */
+    STRATA_OBJ_TABLE,      /* a table: name "t" */
+    STRATA_OBJ_COLUMN,     /* "t.c": "#N type[ not null][ default x]..." */
+    STRATA_OBJ_CONSTRAINT, /* "t.primary key (a, b)", "t.unique (a)", "t.foreign key (a)
+                              references u (b)", "t.check (x)": named by content */
+    STRATA_OBJ_INDEX,      /* "t.name" of an index no constraint owns */
     STRATA_OBJ_VIEW,
-    STRATA_OBJ_TRIGGER,
-    STRATA_OBJ_FUNCTION
+    STRATA_OBJ_TRIGGER, /* "t.name" */
+    STRATA_OBJ_FUNCTION, /* functions and procedures: "name(argument types)" */
+    STRATA_OBJ_DOMAIN    /* a domain type */
 } strata_object_kind;
 
 /*
- * Receives one object of a schema snapshot: its kind, its fully qualified name, and a
- * normalized one-line definition. Strings are valid only during the call. Return 0 to go
- * on, non-zero to stop.
+ * Receives one object of a schema snapshot: its kind, its name relative to the home schema,
+ * and a normalized one-line definition. Strings are valid only during the call. Return 0 to
+ * go on, non-zero to stop.
  */
 typedef int (*strata_object_fn)(void *ctx, strata_object_kind kind, const char *name,
                                 const char *definition);
@@ -435,13 +438,28 @@ typedef struct strata_driver {
      */
     int (*backup)(strata_conn *conn, const strata_url *url, const char *path, strata_error *err);
     /*
-     * Schema snapshots and scratch databases (strata dump, drift, verify): specified with
-     * those commands; the core calls them only when set.
+     * Reports every object of the connection's schema (strata dump, drift, diff, verify)
+     * through fn, one call per object, as docs/writing-a-driver.md (snapshot) specifies:
+     * names relative to the home schema, generated names replaced by content, definitions
+     * normalized to one line, so the same schema gives the same objects whatever its history.
+     * Objects of the tables named in skip_tables (NULL-terminated, unqualified: strata's
+     * own) are left out. Reads only, outside any transaction. A non-zero return of fn stops
+     * it: return STRATA_OK then.
      */
     int (*snapshot)(strata_conn *conn, const char *const *skip_tables, strata_object_fn fn,
                     void *ctx, strata_error *err);
-    int (*scratch_create)(strata_conn *conn, char *url_out, size_t size, strata_error *err);
-    int (*scratch_drop)(strata_conn *conn, const char *url, strata_error *err);
+    /*
+     * Creates an empty throwaway database beside the connection's (PostgreSQL, MySQL: CREATE
+     * DATABASE with a unique name starting "strata_scratch_"; SQLite: a new file of that name
+     * in the directory of $TMPDIR, else /tmp) and writes what the database part of a URL of
+     * the driver's shape must say to reach it (a database name, a file path) into name_out
+     * (snprintf convention). STRATA_ERROR with the database's message when it cannot (the
+     * account may not create databases).
+     */
+    int (*scratch_create)(strata_conn *conn, char *name_out, size_t size, strata_error *err);
+    /* Drops what scratch_create made (name as it wrote it), through the connection it was
+     * created from, even when other sessions are still connected to it. */
+    int (*scratch_drop)(strata_conn *conn, const char *name, strata_error *err);
     /*
      * What describe() says before any connection exists: the dialect, its lexer rules,
      * no-transaction patterns and statement_complete hook as a connection to a server with
