@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "help.h"
 #include "lintcmd.h"
+#include "schemacmd.h"
 #include "setup.h"
 #include <strata/settings.h>
 
@@ -62,6 +63,14 @@ cmd_run(cli *c, int up)
         strata_report_run_failed(stdout, r, &err, cli_report_flags(c));
     else if (r != NULL && rc == STRATA_OK && (c->json || !c->quiet))
         strata_report_run(stdout, r, cli_report_flags(c));
+    if (rc == STRATA_OK && up && !c->dry_run) { /* dump_after_up = FILE */
+        int code = cli_dump_after_up(c, s);
+        if (code != EXIT_OK) {
+            strata_run_report_free(r);
+            strata_close(s);
+            return code;
+        }
+    }
     strata_run_report_free(r);
     strata_close(s);
     if (rc == STRATA_OK)
@@ -248,6 +257,10 @@ cmd_validate(cli *c)
         }
         strata_report_validation(stdout, r, cli_report_flags(c));
         code = r->errors ? EXIT_VALIDATION : EXIT_OK;
+        if (c->dump != NULL) { /* --dump FILE: the committed schema must be today's */
+            int dump = cli_check_dump(c, s);
+            code = code != EXIT_OK ? code : dump;
+        }
     }
     strata_validation_report_free(r);
     strata_close(s);
@@ -618,6 +631,14 @@ cli_run(cli *c)
         return cmd_adopt(c);
     if (strcmp(cmd, "lint") == 0)
         return cmd_lint(c);
+    if (strcmp(cmd, "dump") == 0)
+        return cmd_dump(c);
+    if (strcmp(cmd, "drift") == 0)
+        return cmd_drift(c);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(c);
+    if (strcmp(cmd, "verify") == 0)
+        return cmd_verify(c);
     if (strcmp(cmd, "help") == 0)
         return cmd_help(c);
     if (strcmp(cmd, "version") == 0)

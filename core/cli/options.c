@@ -57,6 +57,9 @@ enum {
     OPT_SERVER_VERSION,
     OPT_RULES,
     OPT_LINT,
+    OPT_SCRATCH,
+    OPT_ALSO,
+    OPT_DUMP,
 };
 
 /* Global options first, then every command option; getopt_long sees them all after the
@@ -105,6 +108,9 @@ static const struct option all_options[] = {
     {"server-version", required_argument, NULL, OPT_SERVER_VERSION},
     {"rules", no_argument, NULL, OPT_RULES},
     {"lint", optional_argument, NULL, OPT_LINT},
+    {"scratch", required_argument, NULL, OPT_SCRATCH},
+    {"also", required_argument, NULL, OPT_ALSO},
+    {"dump", required_argument, NULL, OPT_DUMP},
     {NULL, 0, NULL, 0},
 };
 #define GLOBAL_OPTION_COUNT 15 /* the first entries of all_options */
@@ -114,21 +120,24 @@ static const struct {
     int opt;
     const char *commands;
 } command_options[] = {
-    {OPT_JSON, " up down redo status validate drivers adopt history lint "},
-    {OPT_TO, " up down "},
+    {OPT_JSON, " up down redo status validate drivers adopt history lint dump drift diff verify "},
+    {OPT_TO, " up down verify "},
     {OPT_STEP, " up down redo "},
     {OPT_ALL, " down lint "},
     {OPT_DRY_RUN, " up down "},
     {OPT_SEQUENTIAL, " new "},
     {OPT_TIMESTAMP, " new "},
-    {OPT_FROM, " adopt "},
+    {OPT_FROM, " adopt verify "},
     {OPT_FORMAT, " new lint "},
     {OPT_DIALECTS, " new "},
     {OPT_CHECK, " status drivers "},
     {OPT_ALL_ENVS, " status "},
     {OPT_DESCRIPTION, " baseline "},
     {OPT_YES, " repair "},
-    {OPT_OUTPUT, " backup embed "},
+    {OPT_OUTPUT, " backup embed dump "},
+    {OPT_SCRATCH, " drift verify "},
+    {OPT_ALSO, " verify "},
+    {OPT_DUMP, " validate "},
     {OPT_SYMBOL, " embed "},
     {OPT_BACKUP, " up "},
     {OPT_RESUME, " up "},
@@ -320,6 +329,17 @@ apply_option(int opt, const char *arg, cli *c)
         break;
     case OPT_LINT:
         c->lint = arg != NULL ? arg : "error";
+        break;
+    case OPT_SCRATCH:
+        c->scratch = arg;
+        break;
+    case OPT_ALSO:
+        if (c->nalso + 1 >= sizeof(c->also) / sizeof(c->also[0]))
+            return usage_error("--also is given too often (at most %s)", "7");
+        c->also[c->nalso++] = arg;
+        break;
+    case OPT_DUMP:
+        c->dump = arg;
         break;
     case OPT_RESUME:
         c->resume = 1;

@@ -60,6 +60,11 @@ typedef struct cli {
     int rules;                  /* lint --rules: list the catalogue */
     const char *lint;           /* up --lint[=SEVERITY] ("error" without a value) */
     long lint_level;            /* resolved lint setting: 0 off .. 3 error */
+    const char *scratch;        /* drift/verify --scratch URL */
+    const char *also[8];        /* verify --also URL..., NULL-terminated */
+    size_t nalso;
+    const char *dump;          /* validate --dump FILE */
+    const char *dump_after_up; /* resolved dump_after_up setting, NULL: none */
     /* positional arguments after the command */
     char **args;
     int nargs;

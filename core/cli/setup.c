@@ -231,8 +231,15 @@ cli_open_session(cli *c, int read_only, strata **s, strata_error *err)
     strata_settings *set = NULL;
     *s = NULL;
     int rc = cli_resolve(c, &set, err);
-    if (rc == STRATA_OK)
+    if (rc == STRATA_OK) {
+        static char dump_path[4096]; /* outlives the settings, as c does */
         c->lint_level = set->lint.number;
+        c->dump_after_up = NULL;
+        if (set->dump_after_up.value != NULL) {
+            snprintf(dump_path, sizeof(dump_path), "%s", set->dump_after_up.value);
+            c->dump_after_up = dump_path;
+        }
+    }
     if (rc == STRATA_OK)
         rc = cli_open_with(c, set, read_only, s, err);
     strata_settings_free(set);

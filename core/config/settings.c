@@ -65,6 +65,7 @@ enum cfg_key {
     KEY_OUT_OF_ORDER,
     KEY_PLACEHOLDERS,
     KEY_LINT,
+    KEY_DUMP_AFTER_UP,
     KEY_COUNT
 };
 
@@ -81,11 +82,12 @@ static const struct {
     [KEY_OUT_OF_ORDER] = {"allow_out_of_order", KIND_BOOL},
     [KEY_PLACEHOLDERS] = {"placeholders", KIND_BOOL},
     [KEY_LINT] = {"lint", KIND_SEVERITY},
+    [KEY_DUMP_AFTER_UP] = {"dump_after_up", KIND_TEXT},
 };
 
 #define KEY_LIST                                                                                   \
-    "url, dir, table, schema, lock_timeout, driver_dir, allow_out_of_order, placeholders, lint "   \
-    "and placeholder.NAME"
+    "url, dir, table, schema, lock_timeout, driver_dir, allow_out_of_order, placeholders, lint, "  \
+    "dump_after_up and placeholder.NAME"
 
 /* A value as written in the file. raw is NULL when the key was not given. */
 typedef struct cfg_value {
@@ -1038,6 +1040,8 @@ strata_config_resolve_body(const strata_config *cfg, const strata_settings_input
     if (rc == STRATA_OK)
         rc = resolve_one(&r, &s->lint, in->lint, "--lint", "STRATA_LINT", KEY_LINT, "off");
     if (rc == STRATA_OK)
+        rc = resolve_one(&r, &s->dump_after_up, NULL, NULL, NULL, KEY_DUMP_AFTER_UP, NULL);
+    if (rc == STRATA_OK)
         rc = resolve_placeholders(&r);
     if (rc == STRATA_OK)
         rc = resolve_password(&r);
@@ -1124,6 +1128,7 @@ strata_settings_print_body(FILE *out, const strata_settings *s)
     print_setting(out, "allow_out_of_order", &s->allow_out_of_order, "false");
     print_setting(out, "placeholders", &s->placeholders, "false");
     print_setting(out, "lint", &s->lint, "off");
+    print_setting(out, "dump_after_up", &s->dump_after_up, "none");
     for (size_t i = 0; i < s->nplaceholders; i++)
         fprintf(out, "strata: placeholder %s (%s)\n", s->placeholder_list[i].name,
                 s->placeholder_list[i].origin);

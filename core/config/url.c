@@ -857,3 +857,39 @@ strata_url_param_value(const strata_url *url, const char *key)
             return url->params[i].value;
     return NULL;
 }
+
+/* Appends s percent-encoded but for unreserved bytes and '/'. */
+static void
+append_encoded(strata_buf *b, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("-._~/", c) != NULL)
+            strata_buf_append(b, (const char *)&c, 1);
+        else
+            strata_buf_printf(b, "%%%02X", c);
+    }
+}
+
+char *
+strata_url_with_database(const char *text, int shape, const char *database)
+{
+    const char *colon = strchr(text, ':');
+    if (colon == NULL || shape == STRATA_URL_OPAQUE)
+        return NULL;
+    strata_buf b = {0};
+    const char *query = strchr(colon, '?');
+    if (shape == STRATA_URL_FILE) {
+        strata_buf_append(&b, text, (size_t)(colon + 1 - text));
+    } else {
+        const char *auth = strncmp(colon, "://", 3) == 0 ? colon + 3 : colon + 1;
+        const char *end = auth + strcspn(auth, "/?");
+        strata_buf_append(&b, text, (size_t)(end - text));
+        strata_buf_puts(&b, "/");
+    }
+    append_encoded(&b, database);
+    if (query != NULL)
+        strata_buf_puts(&b, query);
+    return strata_buf_take(&b);
+}

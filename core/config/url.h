@@ -31,6 +31,13 @@ const char *strata_url_scheme(const char *text, char *buf, size_t size);
  * STRATA_OK, or STRATA_ERROR_NOMEM. */
 int strata_url_set_password(strata_url *url, const char *password);
 
+/*
+ * The URL text with its database part replaced by database (percent-encoded): the path of a
+ * server URL (scheme://auth/DATABASE?query), everything after "scheme:" up to the query of a
+ * file URL. Secrets and parameters stay. NULL for an opaque URL. The caller frees it.
+ */
+char *strata_url_with_database(const char *text, int shape, const char *database);
+
 /* Frees a URL from strata_url_parse; NULL is a no-op. */
 void strata_url_free(strata_url *url);
 

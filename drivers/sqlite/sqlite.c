@@ -34,6 +34,8 @@
 
 #include <strata/driver.h>
 
+#include "snapshot.h"
+
 #ifdef PACKAGE_VERSION
 #define SQ_VERSION PACKAGE_VERSION
 #else
@@ -928,6 +930,27 @@ sq_describe_offline(strata_describe *out, strata_error *err)
     return STRATA_OK;
 }
 
+static int
+sq_snapshot(strata_conn *c, const char *const *skip_tables, strata_object_fn fn, void *ctx,
+            strata_error *err)
+{
+    return sq_snapshot_db(c->db, skip_tables, fn, ctx, sq_host, err);
+}
+
+static int
+sq_scratch_create(strata_conn *c, char *name_out, size_t size, strata_error *err)
+{
+    (void)c;
+    return sq_scratch_create_file(name_out, size, sq_host, err);
+}
+
+static int
+sq_scratch_drop(strata_conn *c, const char *name, strata_error *err)
+{
+    (void)c;
+    return sq_scratch_drop_file(name, sq_host, err);
+}
+
 /* Nothing a connection sets changes what SQLite speaks. */
 static int
 sq_describe(strata_conn *c, strata_describe *out, strata_error *err)
@@ -962,6 +985,9 @@ static const strata_driver sq_driver = {
     .unlock = sq_unlock,
     .backup = sq_backup,
     .describe_offline = sq_describe_offline,
+    .snapshot = sq_snapshot,
+    .scratch_create = sq_scratch_create,
+    .scratch_drop = sq_scratch_drop,
 };
 
 /* The one exported symbol, declared in driver.h. */

@@ -150,6 +150,8 @@ typedef struct strata_settings {
     size_t nplaceholders;
     strata_setting lint; /* up refuses a set with lint findings at or above this severity:
                             number 0 off (the default), 1 notice, 2 warning, 3 error */
+    strata_setting dump_after_up; /* a file `strata dump` output is written to after every
+                                     successful up; NULL value: none */
 } strata_settings;
 
 /*

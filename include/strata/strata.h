@@ -531,6 +531,114 @@ STRATA_API int strata_repair(strata *s, int apply, strata_repair_report **out,
                              strata_error *err);
 STRATA_API void strata_repair_report_free(strata_repair_report *r);
 
+/* ---------------------------------------------------------------- schema snapshots */
+
+/* One object of a snapshot (the kinds and texts are in docs/writing-a-driver.md). */
+typedef struct strata_schema_object {
+    int kind;              /* strata_object_kind (strata/driver.h) */
+    const char *kind_name; /* static: "table", "column", "constraint", "index", ... */
+    char *name;            /* "users", "users.email", "users.unique (email)" */
+    char *definition;      /* normalized, one line; "" when the kind has none */
+    const char *owner;     /* the table it belongs to (its name), or NULL */
+} strata_schema_object;
+
+typedef struct strata_snapshot {
+    char *dialect;
+    strata_schema_object *items; /* tables with what belongs to them, then views, functions */
+    size_t count;
+} strata_snapshot;
+
+/*
+ * The schema the session's connection sees, strata's own tables left out: the same schema
+ * gives the same objects, byte for byte, whatever its history. STRATA_NOT_SUPPORTED when
+ * the driver has no snapshot member. *out is freed with strata_snapshot_free.
+ */
+STRATA_API int strata_take_snapshot(strata *s, strata_snapshot **out, strata_error *err);
+STRATA_API void strata_snapshot_free(strata_snapshot *snap);
+/* The snapshot as `strata dump` prints it: text, or strata.dump/1 with STRATA_REPORT_JSON. */
+STRATA_API void strata_report_snapshot(FILE *out, const strata_snapshot *snap, unsigned flags);
+
+/* One difference between two snapshots. */
+typedef struct strata_schema_change {
+    char op;               /* '+' only in the second, '-' only in the first, '~' changed */
+    const char *kind_name; /* static */
+    char *name;
+    char *before; /* the first's definition, NULL for '+' */
+    char *after;  /* the second's definition, NULL for '-' */
+} strata_schema_change;
+
+typedef struct strata_schema_diff {
+    strata_schema_change *items; /* by kind, then name */
+    size_t count;
+} strata_schema_diff;
+
+/* What changes a into b, object by object. *out is freed with strata_schema_diff_free. */
+STRATA_API int strata_schema_compare(const strata_snapshot *a, const strata_snapshot *b,
+                                     strata_schema_diff **out, strata_error *err);
+STRATA_API void strata_schema_diff_free(strata_schema_diff *d);
+/* The changes: text lines ("+ index users.x: btree (x)", "~ column ..." with before and
+ * after), or with STRATA_REPORT_JSON one object {"schema": schema, "differences": N,
+ * "changes": [...]} (strata.drift/1, strata.diff/1 in docs/json.md). */
+STRATA_API void strata_report_schema_diff(FILE *out, const strata_schema_diff *d,
+                                          const char *schema, unsigned flags);
+
+/*
+ * Asks a running strata_verify or strata_drift to stop at the next step and clean up (drop
+ * its scratch database): async-signal-safe, for a SIGINT handler. The next call resets it.
+ */
+STRATA_API void strata_cancel(void);
+
+/*
+ * strata drift: applies the session's migration set to a scratch database (scratch_url, or
+ * one the driver creates beside the target and drops at the end, also on failure and on
+ * strata_cancel), and compares the live database's snapshot with the scratch one: *out
+ * lists what the live database has that the migrations do not ('+'), lacks ('-') or has
+ * otherwise ('~'). Only reads the live database.
+ */
+STRATA_API int strata_drift(strata *s, const char *scratch_url, strata_schema_diff **out,
+                            strata_error *err);
+
+typedef struct strata_verify_options {
+    uint32_t size;            /* sizeof(strata_verify_options) */
+    const char *from;         /* the first version checked (NULL: the first) */
+    const char *to;           /* the last version checked (NULL: the last) */
+    const char *scratch_url;  /* a database to use instead of creating one; it must be empty */
+    const char *const *also;  /* NULL-terminated URLs of other databases (other dialects) to
+                                 verify on and compare portably; NULL: none */
+} strata_verify_options;
+
+/* What verify found for one migration on one database. */
+typedef struct strata_verify_item {
+    char *database;   /* redacted URL of the database it ran on */
+    char *version;
+    char *name;
+    char *problem;    /* NULL when the migration passed; else what failed, in one sentence */
+    strata_schema_diff *diff; /* what the down left different, or NULL */
+} strata_verify_item;
+
+typedef struct strata_verify_report {
+    strata_verify_item *items; /* each database's migrations in order */
+    size_t count;
+    size_t failed;             /* items with a problem */
+    strata_schema_diff *portability; /* --also: portable differences between the first two
+                                        databases' final schemas (NULL without --also) */
+    char **portability_notes;  /* one line per portable difference, both spellings */
+    size_t nportability;
+} strata_verify_report;
+
+/*
+ * strata verify: on a scratch database, for each migration in order: snapshot, up,
+ * snapshot, down (the schema must equal the first snapshot), up again (it must equal the
+ * second); then down to zero must leave an empty schema and up to the head must give the
+ * forward schema again. Returns STRATA_OK when it ran (look at (*out)->failed).
+ */
+STRATA_API int strata_verify(strata *s, const strata_verify_options *o,
+                             strata_verify_report **out, strata_error *err);
+STRATA_API void strata_verify_report_free(strata_verify_report *r);
+/* The report: each database's migrations with ok or the problem and its differences, then
+ * the portability notes; or strata.verify/1 with STRATA_REPORT_JSON. */
+STRATA_API void strata_report_verify(FILE *out, const strata_verify_report *r, unsigned flags);
+
 /* ---------------------------------------------------------------- lint */
 
 /* Severity of a lint rule (docs/lint.md); ordered, so "at or above" compares. */

@@ -160,9 +160,9 @@ test_identity(void)
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, session_reset_sql));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, copy_in));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, utc_timestamps));
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_create));
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_drop));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, snapshot));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, scratch_create));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, scratch_drop));
 }
 
 /*

@@ -425,7 +425,7 @@ test_unknown_key(void)
                                  "pasword = hunter2\n");
     ASSERT_CONTAINS(msg, "strata.conf:3: unknown key 'pasword' in [production]; the keys are "
                          "url, dir, table, schema, lock_timeout, driver_dir, allow_out_of_order, "
-                         "placeholders, lint and placeholder.NAME");
+                         "placeholders, lint, dump_after_up and placeholder.NAME");
     ASSERT_LACKS(msg, "hunter2");
 
     msg = load_fails("url = sqlite:x.db\n");
