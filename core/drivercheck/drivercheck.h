@@ -59,6 +59,8 @@ void dc_check_transactions(dc *d);
 void dc_check_quoting(dc *d);
 void dc_check_dialect(dc *d);
 void dc_check_lock(dc *d);
+/* snapshot, scratch_create and scratch_drop (schema_checks.c). */
+void dc_check_schema(dc *d);
 /* The checks through the core: history tables, their upgrade, the migration lock. */
 void dc_check_history(dc *d);
 void dc_check_upgrade(dc *d);

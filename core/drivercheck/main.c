@@ -141,6 +141,7 @@ run(dc *d)
     dc_check_quoting(d);
     dc_check_dialect(d);
     dc_check_lock(d);
+    dc_check_schema(d);
     dc_check_history(d);
     dc_check_upgrade(d);
     dc_check_session_lock(d);
