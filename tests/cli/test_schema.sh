@@ -185,6 +185,15 @@ expect_out "interrupted" "it says it was interrupted"
 run scratch_left sqlite
 expect_eq "$out" "" "the scratch database is dropped after SIGINT"
 
+# ---------------------------------------------------------------- --scratch URL
+run "$strata" -d "sqlite:$work/given.db" --dir wrong verify --to 001 --scratch "sqlite:$work/mine.db"
+expect_code 0 "verify on a scratch database the user gives"
+[ -f "$work/mine.db" ] && ok "the given scratch database is left in place (strata did not create it)" ||
+    not_ok "the given scratch database was removed"
+run "$strata" -d "sqlite:$work/given.db" --dir wrong verify --scratch "sqlite:$work/mine.db"
+expect_code 2 "a given scratch database that holds tables is refused"
+expect_out "is not empty" "the refusal says why"
+
 # ---------------------------------------------------------------- dump_after_up
 mkdir conf && cd conf || exit 1
 printf '[development]\nurl = sqlite:%s/conf.db\ndir = %s\ndump_after_up = schema.txt\n' "$work" "$src/migrations" >strata.conf
