@@ -14,7 +14,10 @@
  * The migration lock is a session advisory lock taken by polling pg_try_advisory_lock()
  * outside any transaction: see the comment above pg_lock().
  *
- * backup() runs pg_dump: see the comment above pg_backup().
+ * backup() runs pg_dump: see the comment above pg_backup(). snapshot() reads the catalog
+ * in one read-only transaction: see the comment above its queries (pg_snap_queries).
+ * scratch_create() and scratch_drop() make and drop strata_scratch_* databases beside the
+ * connection's.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -1493,6 +1496,472 @@ done:
     return rc;
 }
 
+/* ---- schema snapshot ---- */
+
+/*
+ * The catalog queries of snapshot() run in one read-only transaction whose search_path is
+ * the home schema alone: current_schema() is then the home schema, and the server renders
+ * types, expressions and view bodies relative to it, an object of the home schema
+ * unqualified and any other as schema.name, whatever the session's own search_path.
+ *
+ * Namespace alias n in every query. Reported schemas: not the system's (pg_catalog,
+ * pg_toast*, pg_temp*: only the system may create a pg_ schema), not information_schema.
+ */
+#define PG_SNAP_NSP "left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'"
+
+/* Prefixed to a name of schema n: nothing in the home schema, else "schema.". */
+#define PG_SNAP_QUALIFIER                                                                          \
+    "CASE WHEN n.nspname IS NOT DISTINCT FROM current_schema() THEN '' ELSE n.nspname || '.' END"
+
+/* Whitespace runs collapsed, for server-rendered text that goes into a name. */
+#define PG_SNAP_SQUEEZE_HEAD "regexp_replace("
+#define PG_SNAP_SQUEEZE_TAIL ", '[[:space:]]+', ' ', 'g')"
+
+/* The md5 of the body of function p, whitespace runs collapsed and trimmed. SQL-standard
+ * bodies (BEGIN ATOMIC, RETURN expr: PostgreSQL 14 on) have no prosrc. */
+#define PG_SNAP_MD5 "md5(btrim(" PG_SNAP_SQUEEZE_HEAD "p.prosrc" PG_SNAP_SQUEEZE_TAIL "))"
+#define PG_SNAP_MD5_14                                                                             \
+    "md5(btrim(" PG_SNAP_SQUEEZE_HEAD                                                              \
+    "COALESCE(pg_get_function_sqlbody(p.oid), p.prosrc)" PG_SNAP_SQUEEZE_TAIL "))"
+
+/*
+ * Opens every query: the relations reported (tables, views, sequences, indexes) with their
+ * names relative to the home schema (qname), extensions' and skipped tables' left out. The
+ * %s is the array of the skip_tables, name[].
+ */
+#define PG_SNAP_REL                                                                                \
+    "WITH rel AS (SELECT c.oid, c.relname, c.relkind, c.relpersistence, " PG_SNAP_QUALIFIER        \
+    " || c.relname AS qname "                                                                      \
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "                               \
+    "WHERE " PG_SNAP_NSP " AND NOT EXISTS (SELECT 1 FROM pg_depend e "                             \
+    "WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e') "             \
+    "AND NOT (n.nspname IS NOT DISTINCT FROM current_schema() AND c.relname = ANY (%s))) "
+
+/* One query of the snapshot: rows of (name, definition), all of one kind. The body md5 of
+ * a function goes between head and tail (NULL: none). */
+typedef struct pg_snap_query {
+    strata_object_kind kind;
+    const char *head;
+    const char *tail;
+} pg_snap_query;
+
+static const pg_snap_query pg_snap_queries[] = {
+    {STRATA_OBJ_SCHEMA,
+     "SELECT n.nspname, '' FROM pg_namespace n "
+     "WHERE " PG_SNAP_NSP " AND n.nspname IS DISTINCT FROM current_schema() "
+     "AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_namespace'::regclass "
+     "AND e.objid = n.oid AND e.deptype = 'e') ORDER BY 1",
+     NULL},
+    /* sequences an identity column owns are the column's; those a serial column of a
+     * skipped table owns are strata's */
+    {STRATA_OBJ_SEQUENCE,
+     "SELECT r.qname, 'type ' || format_type(s.seqtypid, NULL) || ' start ' || s.seqstart "
+     "|| ' increment ' || s.seqincrement || ' min ' || s.seqmin || ' max ' || s.seqmax "
+     "|| ' cache ' || s.seqcache || CASE WHEN s.seqcycle THEN ' cycle' ELSE ' no cycle' END "
+     "FROM pg_sequence s JOIN rel r ON r.oid = s.seqrelid "
+     "WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+     "AND d.objid = s.seqrelid AND d.refclassid = 'pg_class'::regclass AND (d.deptype = 'i' "
+     "OR (d.deptype = 'a' AND d.refobjid NOT IN (SELECT oid FROM rel)))) ORDER BY 1",
+     NULL},
+    {STRATA_OBJ_ENUM,
+     "SELECT " PG_SNAP_QUALIFIER " || t.typname, 'enum ' || COALESCE((SELECT "
+     "string_agg(quote_literal(v.enumlabel), ', ' ORDER BY v.enumsortorder) "
+     "FROM pg_enum v WHERE v.enumtypid = t.oid), '') "
+     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+     "WHERE t.typtype = 'e' AND " PG_SNAP_NSP " AND NOT EXISTS (SELECT 1 FROM pg_depend e "
+     "WHERE e.classid = 'pg_type'::regclass AND e.objid = t.oid AND e.deptype = 'e') "
+     "ORDER BY 1",
+     NULL},
+    {STRATA_OBJ_DOMAIN,
+     "SELECT " PG_SNAP_QUALIFIER " || t.typname, 'domain over ' "
+     "|| format_type(t.typbasetype, t.typtypmod) "
+     "|| CASE WHEN t.typnotnull THEN ' not null' ELSE '' END "
+     "|| COALESCE(' default ' || pg_get_expr(t.typdefaultbin, 0), '') "
+     "|| COALESCE((SELECT string_agg(x.c, '' ORDER BY x.c) FROM (SELECT ' check (' "
+     "|| pg_get_expr(k.conbin, 0, true) || ')' "
+     "|| CASE WHEN k.convalidated THEN '' ELSE ' not valid' END AS c "
+     "FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c') x), '') "
+     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+     "WHERE t.typtype = 'd' AND " PG_SNAP_NSP " AND NOT EXISTS (SELECT 1 FROM pg_depend e "
+     "WHERE e.classid = 'pg_type'::regclass AND e.objid = t.oid AND e.deptype = 'e') "
+     "ORDER BY 1",
+     NULL},
+    {STRATA_OBJ_TABLE,
+     "SELECT r.qname, concat_ws(' ', CASE WHEN r.relpersistence = 'u' THEN 'unlogged' END, "
+     "CASE WHEN r.relkind = 'p' THEN 'partitioned' END) "
+     "FROM rel r WHERE r.relkind IN ('r', 'p') ORDER BY 1",
+     NULL},
+    /* #N counts the columns not dropped; collate only when not the type's own */
+    {STRATA_OBJ_COLUMN,
+     "SELECT r.qname || '.' || a.attname, '#' || row_number() OVER (PARTITION BY a.attrelid "
+     "ORDER BY a.attnum) || ' ' || format_type(a.atttypid, a.atttypmod) "
+     "|| CASE WHEN a.attnotnull THEN ' not null' ELSE '' END "
+     "|| CASE WHEN a.attgenerated = '' AND d.adbin IS NOT NULL "
+     "THEN ' default ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END "
+     "|| CASE a.attidentity WHEN 'a' THEN ' identity always' "
+     "WHEN 'd' THEN ' identity by default' ELSE '' END "
+     "|| CASE WHEN a.attgenerated = 's' THEN ' generated always as (' "
+     "|| pg_get_expr(d.adbin, d.adrelid, true) || ') stored' ELSE '' END "
+     "|| CASE WHEN a.attcollation <> t.typcollation THEN ' collate ' "
+     "|| quote_ident(o.collname) ELSE '' END "
+     "FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 "
+     "AND NOT a.attisdropped JOIN pg_type t ON t.oid = a.atttypid "
+     "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+     "LEFT JOIN pg_collation o ON o.oid = a.attcollation "
+     "WHERE r.relkind IN ('r', 'p') ORDER BY 1",
+     NULL},
+    /* named by content; NOT NULL is the column's; an exclusion constraint's method is its
+     * definition */
+    {STRATA_OBJ_CONSTRAINT,
+     "SELECT r.qname || '.' || CASE k.contype "
+     "WHEN 'p' THEN 'primary key (' || (SELECT string_agg(a.attname::text, ', ' "
+     "ORDER BY u.ord) FROM unnest(k.conkey) WITH ORDINALITY u(num, ord) "
+     "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num) || ')' "
+     "WHEN 'u' THEN 'unique (' || (SELECT string_agg(a.attname::text, ', ' "
+     "ORDER BY u.ord) FROM unnest(k.conkey) WITH ORDINALITY u(num, ord) "
+     "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num) || ')' "
+     "WHEN 'f' THEN 'foreign key (' || (SELECT string_agg(a.attname::text, ', ' "
+     "ORDER BY u.ord) FROM unnest(k.conkey) WITH ORDINALITY u(num, ord) "
+     "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num) "
+     "|| ') references ' || (SELECT " PG_SNAP_QUALIFIER " || c.relname FROM pg_class c "
+     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = k.confrelid) "
+     "|| ' (' || (SELECT string_agg(a.attname::text, ', ' ORDER BY u.ord) "
+     "FROM unnest(k.confkey) WITH ORDINALITY u(num, ord) JOIN pg_attribute a "
+     "ON a.attrelid = k.confrelid AND a.attnum = u.num) || ')' "
+     "WHEN 'c' THEN 'check (' || " PG_SNAP_SQUEEZE_HEAD "pg_get_expr(k.conbin, k.conrelid, "
+     "true)" PG_SNAP_SQUEEZE_TAIL " || ')' "
+     "ELSE 'exclude ' || " PG_SNAP_SQUEEZE_HEAD "regexp_replace(pg_get_constraintdef(k.oid, "
+     "true), '^EXCLUDE USING [^ ]+ ', '')" PG_SNAP_SQUEEZE_TAIL " END, "
+     "concat_ws(' ', CASE k.contype WHEN 'f' THEN 'on update ' || CASE k.confupdtype "
+     "WHEN 'a' THEN 'no action' WHEN 'r' THEN 'restrict' WHEN 'c' THEN 'cascade' "
+     "WHEN 'n' THEN 'set null' WHEN 'd' THEN 'set default' END || ' on delete ' "
+     "|| CASE k.confdeltype WHEN 'a' THEN 'no action' WHEN 'r' THEN 'restrict' "
+     "WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' WHEN 'd' THEN 'set default' END "
+     "|| CASE WHEN k.condeferrable THEN ' deferrable' ELSE '' END "
+     "|| CASE WHEN k.condeferred THEN ' initially deferred' ELSE '' END "
+     "WHEN 'x' THEN (SELECT m.amname::text FROM pg_class i JOIN pg_am m ON m.oid = i.relam "
+     "WHERE i.oid = k.conindid) END, CASE WHEN NOT k.convalidated THEN 'not valid' END) "
+     "FROM pg_constraint k JOIN rel r ON r.oid = k.conrelid "
+     "WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') ORDER BY 1, 2",
+     NULL},
+    /* indexes no primary key, unique or exclusion constraint owns (a foreign key's conindid
+     * is the referenced table's index) */
+    {STRATA_OBJ_INDEX,
+     "SELECT r.qname || '.' || c.relname, CASE WHEN i.indisunique THEN 'unique ' ELSE '' END "
+     "|| m.amname || ' (' || (SELECT string_agg(pg_get_indexdef(i.indexrelid, k.n, true) "
+     "|| CASE WHEN i.indoption[k.n - 1]::int & 1 = 1 THEN ' desc' ELSE '' END "
+     "|| CASE i.indoption[k.n - 1]::int & 3 WHEN 2 THEN ' nulls first' "
+     "WHEN 1 THEN ' nulls last' ELSE '' END, ', ' ORDER BY k.n) "
+     "FROM generate_series(1, i.indnkeyatts::int) k(n)) || ')' "
+     "|| COALESCE(' include (' || (SELECT string_agg(pg_get_indexdef(i.indexrelid, k.n, "
+     "true), ', ' ORDER BY k.n) FROM generate_series(i.indnkeyatts + 1, i.indnatts::int) "
+     "k(n)) || ')', '') "
+     "|| COALESCE(' where (' || pg_get_expr(i.indpred, i.indrelid, true) || ')', '') "
+     "FROM pg_index i JOIN rel r ON r.oid = i.indrelid "
+     "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am m ON m.oid = c.relam "
+     "WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
+     "AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')) ORDER BY 1",
+     NULL},
+    {STRATA_OBJ_VIEW,
+     "SELECT r.qname, CASE WHEN r.relkind = 'm' THEN 'materialized ' ELSE '' END "
+     "|| regexp_replace(pg_get_viewdef(r.oid, true), '[;[:space:]]+$', '') "
+     "FROM rel r WHERE r.relkind IN ('v', 'm') ORDER BY 1",
+     NULL},
+    /* tgtype bits: 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate, 64 instead */
+    {STRATA_OBJ_TRIGGER,
+     "SELECT r.qname || '.' || g.tgname, CASE WHEN g.tgtype::int & 64 <> 0 THEN 'instead of' "
+     "WHEN g.tgtype::int & 2 <> 0 THEN 'before' ELSE 'after' END || ' ' "
+     "|| concat_ws(' or ', CASE WHEN g.tgtype::int & 4 <> 0 THEN 'insert' END, "
+     "CASE WHEN g.tgtype::int & 8 <> 0 THEN 'delete' END, "
+     "CASE WHEN g.tgtype::int & 16 <> 0 THEN 'update' || COALESCE(' of ' || (SELECT "
+     "string_agg(a.attname::text, ', ' ORDER BY u.ord) FROM unnest(g.tgattr::int2[]) "
+     "WITH ORDINALITY u(num, ord) JOIN pg_attribute a ON a.attrelid = g.tgrelid "
+     "AND a.attnum = u.num), '') END, "
+     "CASE WHEN g.tgtype::int & 32 <> 0 THEN 'truncate' END) "
+     "|| CASE WHEN g.tgtype::int & 1 <> 0 THEN ' for each row' ELSE ' for each statement' END "
+     "|| COALESCE(' when (' || substring(pg_get_triggerdef(g.oid, true) "
+     "FROM ' WHEN [(](.*)[)] EXECUTE ') || ')', '') || ' body md5:' || ",
+     " FROM pg_trigger g JOIN rel r ON r.oid = g.tgrelid JOIN pg_proc p ON p.oid = g.tgfoid "
+     "WHERE NOT g.tgisinternal ORDER BY 1"},
+    /* named by their argument types (proargtypes: the call signature) */
+    {STRATA_OBJ_FUNCTION,
+     "SELECT " PG_SNAP_QUALIFIER " || p.proname || '(' || oidvectortypes(p.proargtypes) "
+     "|| ')', CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function returns ' "
+     "|| pg_get_function_result(p.oid) END || ' language ' || l.lanname || ' body md5:' || ",
+     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+     "JOIN pg_language l ON l.oid = p.prolang WHERE p.prokind IN ('f', 'p') AND " PG_SNAP_NSP
+     " AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass "
+     "AND e.objid = p.oid AND e.deptype = 'e') ORDER BY 1"},
+};
+
+/* What snapshot()'s row function works with. */
+typedef struct pg_snap {
+    strata_object_fn fn; /* the caller's */
+    void *ctx;
+    strata_object_kind kind; /* of the query being read */
+    char *line;              /* the normalized definition; owned, freed by pg_snapshot() */
+    size_t size;
+    int stopped; /* fn asked to stop */
+    int nomem;   /* line could not grow */
+} pg_snap;
+
+/* Copies text into out (as long as text + 1) with every whitespace run made one space and
+ * none at either end. */
+static void
+pg_squeeze(const char *text, char *out)
+{
+    size_t n = 0;
+    int blank = 0;
+
+    for (; *text != '\0'; text++) {
+        if (strchr(" \t\r\n\f\v", *text) != NULL) {
+            blank = n > 0;
+            continue;
+        }
+        if (blank)
+            out[n++] = ' ';
+        blank = 0;
+        out[n++] = *text;
+    }
+    out[n] = '\0';
+}
+
+/* A strata_row_fn handing one (name, definition) row to the caller's fn, the definition
+ * normalized to one line. */
+static int
+pg_snap_row(void *ctx, int ncols, const char *const *values)
+{
+    pg_snap *s = ctx;
+    const char *def = ncols > 1 && values[1] != NULL ? values[1] : "";
+    size_t need = strlen(def) + 1;
+
+    if (ncols < 2 || values[0] == NULL)
+        return 0;
+    if (need > s->size) {
+        char *grown = realloc(s->line, need);
+        if (grown == NULL) {
+            s->nomem = 1;
+            return 1;
+        }
+        s->line = grown;
+        s->size = need;
+    }
+    pg_squeeze(def, s->line);
+    s->stopped = s->fn(s->ctx, s->kind, values[0], s->line) != 0;
+    return s->stopped;
+}
+
+/*
+ * Writes the SQL array of the skip_tables, quoted by the connection ("ARRAY[]::name[]" when
+ * there are none), into b (snprintf convention). Returns STRATA_ERROR when one cannot be
+ * quoted (invalid in the client encoding) or memory runs out.
+ */
+static int
+pg_snap_skip(strata_conn *c, const char *const *skip_tables, pg_buf *b, strata_error *err)
+{
+    size_t i;
+
+    pg_appendf(b, "ARRAY[");
+    for (i = 0; skip_tables != NULL && skip_tables[i] != NULL; i++) {
+        char *lit = pg_quoted(c, pg_quote_literal, skip_tables[i]);
+        if (lit == NULL)
+            return pg_error(err, STRATA_ERROR, "cannot quote the table name \"%.100s\"",
+                            skip_tables[i]);
+        pg_appendf(b, "%s%s", i > 0 ? ", " : "", lit);
+        free(lit);
+    }
+    pg_appendf(b, "]::name[]");
+    pg_end(b);
+    return STRATA_OK;
+}
+
+/*
+ * Builds the text of query q, PG_SNAP_REL first, with the skip array skip and the function
+ * body md5 expression md5. Returns it in a new string the caller frees, NULL when memory
+ * runs out.
+ */
+static char *
+pg_snap_sql(const pg_snap_query *q, const char *skip, const char *md5)
+{
+    pg_buf b = {NULL, 0, 0};
+    int pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        b.len = 0;
+        pg_appendf(&b, PG_SNAP_REL, skip);
+        pg_appendf(&b, "%s%s%s", q->head, q->tail != NULL ? md5 : "",
+                   q->tail != NULL ? q->tail : "");
+        if (pass == 0) {
+            b.size = b.len + 1;
+            b.out = malloc(b.size); /* the caller's */
+            if (b.out == NULL)
+                return NULL;
+        }
+    }
+    pg_end(&b);
+    return b.out;
+}
+
+/* Runs every query of the snapshot into s, until one fails or fn asks to stop. */
+static int
+pg_snap_queries_run(strata_conn *c, const char *skip, pg_snap *s, strata_error *err)
+{
+    const char *md5 = PQserverVersion(c->pg) >= 140000 ? PG_SNAP_MD5_14 : PG_SNAP_MD5;
+    size_t i;
+    int rc = STRATA_OK;
+
+    for (i = 0;
+         i < sizeof(pg_snap_queries) / sizeof(pg_snap_queries[0]) && rc == STRATA_OK && !s->stopped;
+         i++) {
+        char *sql = pg_snap_sql(&pg_snap_queries[i], skip, md5);
+        if (sql == NULL)
+            return pg_error(err, STRATA_ERROR, "out of memory for the snapshot queries");
+        s->kind = pg_snap_queries[i].kind;
+        rc = pg_query(c, sql, pg_snap_row, s, err);
+        free(sql);
+        if (rc == STRATA_OK && s->nomem)
+            rc = pg_error(err, STRATA_ERROR, "out of memory for an object's definition");
+    }
+    return rc;
+}
+
+/*
+ * Reports every object of the home schema and of the other non-system schemas (see the
+ * queries above), in one read-only repeatable-read transaction: one view of the catalog.
+ * Must be called with no transaction open.
+ */
+static int
+pg_snapshot(strata_conn *c, const char *const *skip_tables, strata_object_fn fn, void *ctx,
+            strata_error *err)
+{
+    pg_snap s = {.fn = fn, .ctx = ctx};
+    pg_buf skip = {NULL, 0, 0};
+    PGTransactionStatusType state;
+    char *home = NULL, *begin = NULL;
+    size_t size;
+    strata_error ignored = {.size = sizeof(ignored)};
+    int rc = pg_tx_state(c, &state, err);
+
+    if (rc != STRATA_OK)
+        return rc;
+    if (fn == NULL)
+        return pg_error(err, STRATA_USAGE, "snapshot needs an object function");
+    if (state != PQTRANS_IDLE)
+        return pg_error(err, STRATA_ERROR,
+                        "cannot take a schema snapshot inside a transaction: it must be taken "
+                        "with no transaction open");
+    rc = pg_snap_skip(c, skip_tables, &skip, err); /* counts only: skip.size is 0 */
+    if (rc != STRATA_OK)
+        return rc;
+    skip.size = skip.len + 1;
+    skip.out = malloc(skip.size); /* freed below */
+    home = c->home != NULL ? pg_quoted(c, pg_quote_literal, c->home) : strdup("NULL");
+    size = (home != NULL ? strlen(home) : 0) + 160;
+    begin = malloc(size);
+    if (skip.out == NULL || home == NULL || begin == NULL) {
+        rc = pg_error(err, STRATA_ERROR, "out of memory");
+        goto done;
+    }
+    skip.len = 0;
+    rc = pg_snap_skip(c, skip_tables, &skip, err);
+    if (rc != STRATA_OK)
+        goto done;
+    /* no home schema: an empty search_path, every name qualified */
+    snprintf(begin, size,
+             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT "
+             "pg_catalog.set_config('search_path', COALESCE(pg_catalog.quote_ident(%s), ''), "
+             "true)",
+             home);
+    rc = pg_run(c, begin, NULL, 0, err);
+    if (rc == STRATA_OK)
+        rc = pg_snap_queries_run(c, skip.out, &s, err);
+    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) { /* read only: nothing to commit */
+        if (rc == STRATA_OK)
+            rc = pg_run(c, "ROLLBACK", NULL, 0, err);
+        else
+            pg_run(c, "ROLLBACK", NULL, 0, &ignored);
+    }
+done:
+    free(s.line);
+    free(skip.out);
+    free(home);
+    free(begin);
+    return rc;
+}
+
+/* ---- scratch databases ---- */
+
+#define PG_SCRATCH_PREFIX "strata_scratch_"
+#define PG_SCRATCH_TRIES 8 /* names tried when one is taken (by a run of another host) */
+
+/* The number of the last scratch database this process named. */
+static unsigned pg_scratch_seq;
+
+/*
+ * Creates the database strata_scratch_PID_N (N counts this process's scratch databases),
+ * the next N when that name is taken (a run on another host with the same pid, a leftover
+ * of a run killed), and writes its name into name_out (snprintf convention: a name that
+ * does not fit is refused before anything is created).
+ */
+static int
+pg_scratch_create(strata_conn *c, char *name_out, size_t size, strata_error *err)
+{
+    char name[64], sql[96];
+    strata_error local = {.size = sizeof(local)};
+    strata_error *e = err != NULL ? err : &local;
+    int tries, rc = STRATA_ERROR;
+
+    for (tries = 0; tries < PG_SCRATCH_TRIES; tries++) {
+        snprintf(name, sizeof(name), PG_SCRATCH_PREFIX "%ld_%u", (long)getpid(),
+                 __atomic_add_fetch(&pg_scratch_seq, 1u, __ATOMIC_RELAXED));
+        if (name_out == NULL || strlen(name) >= size)
+            return pg_error(err, STRATA_USAGE,
+                            "%zu bytes cannot hold the name of a scratch database (%zu needed)",
+                            name_out != NULL ? size : 0, strlen(name) + 1);
+        snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name); /* [a-z0-9_]: no quoting */
+        rc = pg_run(c, sql, NULL, 0, e);
+        if (rc == STRATA_OK) {
+            snprintf(name_out, size, "%s", name);
+            return STRATA_OK;
+        }
+        if (strcmp(e->sqlstate, "42P04") != 0) /* duplicate_database */
+            break;
+    }
+    return rc;
+}
+
+/*
+ * Drops a database scratch_create() made, ending the sessions still connected to it
+ * (WITH (FORCE), PostgreSQL 13 on). Refuses any name not starting with strata_scratch_, so
+ * that a mix-up cannot drop a real database.
+ */
+static int
+pg_scratch_drop(strata_conn *c, const char *name, strata_error *err)
+{
+    char *ident, *sql;
+    size_t size;
+    int rc;
+
+    if (name == NULL || strncmp(name, PG_SCRATCH_PREFIX, sizeof(PG_SCRATCH_PREFIX) - 1) != 0)
+        return pg_error(err, STRATA_USAGE,
+                        "refusing to drop the database \"%.100s\": only a scratch database "
+                        "(named " PG_SCRATCH_PREFIX "...) is dropped",
+                        name != NULL ? name : "");
+    ident = pg_quoted(c, pg_quote_ident, name);
+    size = (ident != NULL ? strlen(ident) : 0) + 48;
+    sql = malloc(size);
+    if (ident == NULL || sql == NULL) {
+        rc = pg_error(err, STRATA_ERROR, "out of memory");
+        goto done;
+    }
+    snprintf(sql, size, "DROP DATABASE IF EXISTS %s WITH (FORCE)", ident);
+    rc = pg_run(c, sql, NULL, 0, err);
+done:
+    free(sql);
+    free(ident);
+    return rc;
+}
+
 /* ---- the driver ---- */
 
 static const char *const pg_schemes[] = {"postgres", "postgresql", NULL};
@@ -1622,6 +2091,9 @@ static const strata_driver pg_driver = {
     .session_reset_sql = pg_session_reset_sql,
     .copy_in = pg_copy_in,
     .backup = pg_backup,
+    .snapshot = pg_snapshot,
+    .scratch_create = pg_scratch_create,
+    .scratch_drop = pg_scratch_drop,
     .describe_offline = pg_describe_offline,
 };
 

@@ -168,9 +168,9 @@ test_identity(void)
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, copy_in));
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, backup));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, utc_timestamps)); /* timestamps are stored as written */
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_create));
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_drop));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, snapshot));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, scratch_create));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, scratch_drop));
 }
 
 /* Checks what a PostgreSQL connection's describe() says: all but the home schema and
@@ -1330,6 +1330,445 @@ test_no_transaction_patterns(void)
     dt_close(c);
 }
 
+/* ---- schema snapshots ---- */
+
+/* Objects of a snapshot collected as lines "kind name: definition", for sorting. */
+typedef struct t_snap {
+    char **lines; /* owned, each malloc'd */
+    size_t n;
+    size_t cap;
+    size_t stop_after; /* ask to stop after this many objects; 0: never */
+} t_snap;
+
+static const char *const t_kinds[] = {
+    "?",          "schema", "sequence", "enum",    "table",    "column",
+    "constraint", "index",  "view",     "trigger", "function", "domain",
+};
+
+/* A strata_object_fn appending one line to the t_snap ctx. */
+static int
+t_snap_object(void *ctx, strata_object_kind kind, const char *name, const char *definition)
+{
+    t_snap *s = ctx;
+    const char *k = kind >= STRATA_OBJ_SCHEMA && kind <= STRATA_OBJ_DOMAIN ? t_kinds[kind] : "?";
+    size_t size = strlen(k) + strlen(name) + strlen(definition) + 4;
+
+    if (s->n == s->cap) {
+        s->cap = s->cap > 0 ? 2 * s->cap : 64;
+        s->lines = realloc(s->lines, s->cap * sizeof(*s->lines));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s->lines);
+    }
+    s->lines[s->n] = malloc(size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s->lines[s->n]);
+    snprintf(s->lines[s->n++], size, "%s %s: %s", k, name, definition);
+    return s->stop_after > 0 && s->n >= s->stop_after;
+}
+
+static int
+t_line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Takes c's snapshot with the skip tables skip and returns its lines sorted, each ended by
+ * a newline, after a newline: "\nkind name: definition\n..." (the caller frees it).
+ */
+static char *
+t_snapshot(strata_conn *c, const char *const *skip)
+{
+    t_snap s = {0};
+    strata_error err;
+    size_t i, len = 2;
+    char *text, *p;
+
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->snapshot(c, skip, t_snap_object, &s, &err), STRATA_OK);
+    if (err.message[0] != '\0')
+        fprintf(stderr, "\n  snapshot: %s\n", err.message);
+    qsort(s.lines, s.n, sizeof(*s.lines), t_line_cmp);
+    for (i = 0; i < s.n; i++)
+        len += strlen(s.lines[i]) + 1;
+    p = text = malloc(len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    *p++ = '\n';
+    for (i = 0; i < s.n; i++) {
+        p += sprintf(p, "%s\n", s.lines[i]);
+        free(s.lines[i]);
+    }
+    *p = '\0';
+    free(s.lines);
+    return text;
+}
+
+/* One schema, built one way here and another way in test_snapshot_order. */
+static const char t_snap_schema[] =
+    "CREATE SCHEMA other;"
+    "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');"
+    "CREATE DOMAIN email AS text NOT NULL DEFAULT 'nobody@example.org' CHECK (VALUE ~ '@');"
+    "CREATE SEQUENCE counter START 5 INCREMENT 2 CACHE 3;"
+    "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  email email NOT NULL UNIQUE, name text COLLATE \"C\" DEFAULT 'anon',"
+    "  age integer CHECK (age >= 0), mood mood);"
+    "CREATE TABLE posts (id serial PRIMARY KEY,"
+    "  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    "  title varchar(200) NOT NULL, score integer,"
+    "  twice integer GENERATED ALWAYS AS (score * 2) STORED);"
+    "ALTER TABLE posts ADD CHECK (score < 1000) NOT VALID;"
+    "CREATE INDEX posts_user ON posts (user_id);"
+    "CREATE UNIQUE INDEX posts_title ON posts (lower(title), score DESC) WHERE score > 0;"
+    "CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18;"
+    "CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users;"
+    "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "  NEW.score := coalesce(NEW.score, 0); RETURN NEW; END $$;"
+    "CREATE TRIGGER posts_touch BEFORE INSERT OR UPDATE OF score ON posts"
+    "  FOR EACH ROW WHEN (NEW.score IS NULL) EXECUTE FUNCTION touch();"
+    "CREATE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE"
+    "  AS 'SELECT a + b';"
+    "CREATE PROCEDURE noop() LANGUAGE sql AS $$ SELECT 1 $$;"
+    "CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text);"
+    "CREATE TABLE events (at date NOT NULL, kind text) PARTITION BY RANGE (at);"
+    "CREATE TABLE other.things (id integer PRIMARY KEY,"
+    "  owner bigint REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED, mood mood);"
+    "CREATE TABLE booking (room integer, during tsrange, EXCLUDE USING gist (during WITH &&));";
+
+/* Tables as strata's own, skipped with everything of theirs. */
+static const char t_snap_strata[] =
+    "CREATE TABLE strata_history (version text PRIMARY KEY, installed_on timestamp DEFAULT now(),"
+    "  n bigint GENERATED BY DEFAULT AS IDENTITY, s serial, CHECK (version <> ''));"
+    "CREATE INDEX strata_history_on ON strata_history (installed_on);"
+    "CREATE TRIGGER strata_history_touch BEFORE DELETE ON strata_history"
+    "  FOR EACH ROW EXECUTE FUNCTION touch();"
+    "CREATE TABLE strata_lock (name text PRIMARY KEY REFERENCES strata_history (version));";
+
+static const char *const t_skip[] = {"strata_history", "strata_lock", NULL};
+
+static char *t_snap_text; /* test_snapshot's, compared by test_snapshot_order; freed there */
+
+/* Objects test_snapshot expects, one line at least of each kind. */
+static const char *const t_snap_expected[] = {
+    "schema other: ",
+    "sequence counter: type bigint start 5 increment 2 min 1 max 9223372036854775807 cache 3 "
+    "no cycle",
+    "sequence posts_id_seq: type integer start 1 increment 1 min 1 max 2147483647 cache 1 no "
+    "cycle",
+    "enum mood: enum 'sad', 'ok', 'happy'",
+    "domain email: domain over text not null default 'nobody@example.org'::text check (VALUE ~ "
+    "'@'::text)",
+    "table users: ",
+    "table cache: unlogged",
+    "table events: partitioned",
+    "table other.things: ",
+    "column users.id: #1 bigint not null identity always",
+    "column users.email: #2 email not null",
+    "column users.name: #3 text default 'anon'::text collate \"C\"",
+    "column users.mood: #5 mood",
+    "column posts.id: #1 integer not null default nextval('posts_id_seq'::regclass)",
+    "column posts.title: #3 character varying(200) not null",
+    "column posts.twice: #5 integer generated always as (score * 2) stored",
+    "column other.things.owner: #2 bigint",
+    "constraint users.primary key (id): ",
+    "constraint users.unique (email): ",
+    "constraint users.check (age >= 0): ",
+    "constraint posts.foreign key (user_id) references users (id): on update no action on "
+    "delete cascade",
+    "constraint posts.check (score < 1000): not valid",
+    "constraint booking.exclude (during WITH &&): gist",
+    "constraint other.things.foreign key (owner) references users (id): on update no action on "
+    "delete no action deferrable initially deferred",
+    "index posts.posts_user: btree (user_id)",
+    "index posts.posts_title: unique btree (lower(title::text), score desc) where (score > 0)",
+    "view adults: SELECT users.id, users.email FROM users WHERE users.age >= 18",
+    "view user_count: materialized SELECT count(*) AS n FROM users",
+    /* md5('BEGIN NEW.score := coalesce(NEW.score, 0); RETURN NEW; END') */
+    "trigger posts.posts_touch: before insert or update of score for each row when (new.score "
+    "IS NULL) body md5:be22a68930e9366bf275c43a8f6b003b",
+    "function touch(): function returns trigger language plpgsql body "
+    "md5:be22a68930e9366bf275c43a8f6b003b",
+    /* md5('SELECT a + b') */
+    "function add(integer, integer): function returns integer language sql body "
+    "md5:87db1411f20592cf00dfe9e34b4ade3d",
+    /* md5('SELECT 1') */
+    "function noop(): procedure language sql body md5:b1698e52a0f16203489454196a0c6307",
+};
+
+/* The line "\nline\n" is in text. */
+static void
+t_has_line(const char *text, const char *line)
+{
+    char wanted[512];
+
+    snprintf(wanted, sizeof(wanted), "\n%s\n", line);
+    ASSERT_CONTAINS(text, wanted);
+}
+
+/*
+ * snapshot() reports each kind of object with its name relative to the home schema and its
+ * one-line definition; leaves out the skipped tables with everything of theirs, the system
+ * schemas and what an extension brought; stops when the object function asks; refuses to
+ * run inside a transaction. Another home schema (the schema option) qualifies the objects
+ * of the first one and reports it as a schema; with no home schema (an empty search_path)
+ * every object is qualified.
+ */
+static void
+test_snapshot(void)
+{
+    char db[64], sql[128];
+    strata_url url;
+    strata_conn *c = t_fresh("snapshot", &url, db, sizeof(db));
+    strata_error err;
+    t_snap stop = {.stop_after = 2};
+    char *text;
+    size_t i;
+
+    CU_ASSERT_EQUAL_FATAL(dt_exec(c, t_snap_schema, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_exec(c, t_snap_strata, &err), STRATA_OK);
+    /* an extension's types, functions and operators are its own, not the schema's */
+    if (dt_scalar(c, "SELECT count(*) FROM pg_available_extensions WHERE name = 'citext'") == 1) {
+        CU_ASSERT_EQUAL(dt_exec(c, "CREATE EXTENSION citext", &err), STRATA_OK);
+    } else {
+        fprintf(stderr, "\n  (citext not installed: extension objects not checked)\n");
+    }
+    t_snap_text = t_snapshot(c, t_skip);
+    for (i = 0; i < sizeof(t_snap_expected) / sizeof(t_snap_expected[0]); i++)
+        t_has_line(t_snap_text, t_snap_expected[i]);
+    ASSERT_LACKS(t_snap_text, "strata_");
+    ASSERT_LACKS(t_snap_text, "citext");
+    ASSERT_LACKS(t_snap_text, "pg_catalog");
+    ASSERT_LACKS(t_snap_text, "information_schema");
+    ASSERT_LACKS(t_snap_text, db);
+    ASSERT_LACKS(t_snap_text, "\nschema public:");
+
+    /* without skip tables, strata's tables are objects like any other */
+    text = t_snapshot(c, NULL);
+    t_has_line(text, "table strata_history: ");
+    t_has_line(text, "column strata_history.installed_on: #2 timestamp without time zone "
+                     "default now()");
+    t_has_line(text, "constraint strata_lock.foreign key (name) references strata_history "
+                     "(version): on update no action on delete no action");
+    t_has_line(text, "index strata_history.strata_history_on: btree (installed_on)");
+    t_has_line(text, "sequence strata_history_s_seq: type integer start 1 increment 1 min 1 "
+                     "max 2147483647 cache 1 no cycle");
+    t_has_line(text, "trigger strata_history.strata_history_touch: before delete for each row "
+                     "body md5:be22a68930e9366bf275c43a8f6b003b");
+    free(text);
+
+    /* fn asks to stop: no more objects, and that is a success */
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->snapshot(c, t_skip, t_snap_object, &stop, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(stop.n, 2);
+    for (i = 0; i < stop.n; i++)
+        free(stop.lines[i]);
+    free(stop.lines);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 1"), 1); /* the transaction is over */
+
+    /* not inside a transaction */
+    CU_ASSERT_EQUAL_FATAL(drv->begin(c, &err), STRATA_OK);
+    memset(&stop, 0, sizeof(stop));
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->snapshot(c, t_skip, t_snap_object, &stop, &err), STRATA_ERROR);
+    ASSERT_CONTAINS(err.message, "no transaction open");
+    CU_ASSERT_EQUAL(stop.n, 0);
+    CU_ASSERT_EQUAL(drv->rollback(c, &err), STRATA_OK);
+    dt_close(c);
+
+    /* home schema "other": public's objects are qualified, public is a schema */
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "other", &c, &err), STRATA_OK);
+    text = t_snapshot(c, t_skip);
+    t_has_line(text, "schema public: ");
+    t_has_line(text, "table things: ");
+    t_has_line(text, "table public.users: ");
+    t_has_line(text, "column things.mood: #3 public.mood");
+    t_has_line(text, "constraint things.foreign key (owner) references public.users (id): on "
+                     "update no action on delete no action deferrable initially deferred");
+    t_has_line(text, "index public.posts.posts_user: btree (user_id)");
+    t_has_line(text, "enum public.mood: enum 'sad', 'ok', 'happy'");
+    t_has_line(text, "function public.add(integer, integer): function returns integer language "
+                     "sql body md5:87db1411f20592cf00dfe9e34b4ade3d");
+    t_has_line(text, "view public.adults: SELECT users.id, users.email FROM public.users WHERE "
+                     "users.age >= 18");
+    /* the skip tables are the home schema's: public's strata tables are reported */
+    t_has_line(text, "table public.strata_history: ");
+    ASSERT_LACKS(text, "\nschema other:");
+    free(text);
+    dt_close(c);
+
+    /* no home schema (an empty search_path): every object qualified */
+    snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET search_path = ''", db);
+    CU_ASSERT_EQUAL_FATAL(dt_exec(t_admin, sql, &err), STRATA_OK);
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &c, &err), STRATA_OK);
+    text = t_snapshot(c, t_skip);
+    t_has_line(text, "schema public: ");
+    t_has_line(text, "schema other: ");
+    t_has_line(text, "table public.users: ");
+    t_has_line(text, "table public.strata_history: ");
+    t_has_line(text, "column public.users.mood: #5 public.mood");
+    t_has_line(text, "constraint public.posts.foreign key (user_id) references public.users (id): "
+                     "on update no action on delete cascade");
+    free(text);
+    dt_close(c);
+}
+
+/*
+ * The schema of test_snapshot built in another database in another order: constraints
+ * added later under other names, a dropped column, the enum's values added one by one, a
+ * serial spelt out, function bodies and a trigger's condition laid out otherwise, trigger
+ * events in another order, no strata tables and no extension. The snapshot is the same,
+ * byte for byte.
+ */
+static void
+test_snapshot_order(void)
+{
+    static const char *const steps[] = {
+        "CREATE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE "
+        "AS '\n   SELECT  a +\tb\n';"
+        "CREATE TABLE cache (k text, v text); ALTER TABLE cache ADD PRIMARY KEY (k);"
+        "ALTER TABLE cache SET UNLOGGED;"
+        "CREATE TABLE users (id bigint NOT NULL, gone integer, email text, name text "
+        "DEFAULT 'anon', age integer, mood text);"
+        "CREATE TYPE mood AS ENUM ('ok')",
+        "ALTER TYPE mood ADD VALUE 'sad' BEFORE 'ok'",
+        "ALTER TYPE mood ADD VALUE 'happy'",
+        "ALTER TABLE users ALTER mood TYPE mood USING mood::mood;"
+        "CREATE DOMAIN email AS text CHECK (VALUE ~ '@'); ALTER DOMAIN email SET NOT NULL;"
+        "ALTER DOMAIN email SET DEFAULT 'nobody@example.org';"
+        "ALTER TABLE users DROP COLUMN gone; ALTER TABLE users ALTER email TYPE email;"
+        "ALTER TABLE users ALTER email SET NOT NULL;"
+        "ALTER TABLE users ALTER id ADD GENERATED ALWAYS AS IDENTITY;"
+        "ALTER TABLE users ADD CONSTRAINT users_key PRIMARY KEY (id);"
+        "ALTER TABLE users ADD CONSTRAINT email_once UNIQUE (email);"
+        "ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0);"
+        "ALTER TABLE users ALTER name TYPE text COLLATE \"C\";"
+        "CREATE PROCEDURE noop() LANGUAGE sql AS 'SELECT 1';"
+        "CREATE SCHEMA other; CREATE TABLE other.things (id integer, owner bigint, mood mood);"
+        "ALTER TABLE other.things ADD PRIMARY KEY (id);"
+        "ALTER TABLE other.things ADD CONSTRAINT owner_fk FOREIGN KEY (owner) REFERENCES users "
+        "(id) DEFERRABLE INITIALLY DEFERRED;"
+        "CREATE TABLE events (at date NOT NULL, kind text) PARTITION BY RANGE (at);"
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+        "    NEW.score := coalesce(NEW.score, 0);\n    RETURN NEW;\nEND\n$$;"
+        "CREATE TABLE posts (id integer NOT NULL, user_id bigint NOT NULL, title varchar(200) "
+        "NOT NULL, score integer, twice integer GENERATED ALWAYS AS (score * 2) STORED);"
+        "CREATE SEQUENCE posts_id_seq AS integer;"
+        "ALTER TABLE posts ALTER id SET DEFAULT nextval('posts_id_seq');"
+        "ALTER SEQUENCE posts_id_seq OWNED BY posts.id;"
+        "ALTER TABLE posts ADD CONSTRAINT score_cap CHECK (score < 1000) NOT VALID;"
+        "ALTER TABLE posts ADD CONSTRAINT posts_fk FOREIGN KEY (user_id) REFERENCES users (id) "
+        "ON DELETE CASCADE;"
+        "ALTER TABLE posts ADD PRIMARY KEY (id);"
+        "CREATE UNIQUE INDEX posts_title ON posts (lower(title), score DESC) WHERE score > 0;"
+        "CREATE INDEX posts_user ON posts (user_id);"
+        "CREATE TRIGGER posts_touch BEFORE UPDATE OF score OR INSERT ON posts FOR EACH ROW "
+        "WHEN (new.score   IS NULL) EXECUTE FUNCTION touch();"
+        "CREATE TABLE booking (room integer, during tsrange);"
+        "ALTER TABLE booking ADD CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&);"
+        "CREATE SEQUENCE counter INCREMENT BY 2 START WITH 5 CACHE 3;"
+        "CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18;"
+        "CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users",
+    };
+    char db[64];
+    strata_url url;
+    strata_conn *c = t_fresh("snaporder", &url, db, sizeof(db));
+    strata_error err;
+    char *text;
+    size_t i;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_snap_text);
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        if (dt_exec(c, steps[i], &err) != STRATA_OK)
+            fprintf(stderr, "\n  step %zu: %s\n", i, err.message);
+        CU_ASSERT_EQUAL_FATAL(err.status, STRATA_OK);
+    }
+    text = t_snapshot(c, t_skip);
+    ASSERT_STR(text, t_snap_text);
+    free(text);
+    free(t_snap_text);
+    t_snap_text = NULL;
+    dt_close(c);
+}
+
+/* ---- scratch databases ---- */
+
+/*
+ * scratch_create() makes a database one can connect to, under a new name each time;
+ * scratch_drop() drops it while a session is still connected to it, and refuses any
+ * database not named strata_scratch_...; an account that may not create databases gets
+ * the server's refusal.
+ */
+static void
+test_scratch(void)
+{
+    char name[64], other[64], small[8], text[128], password[32];
+    strata_url url = *t_url, as_role;
+    strata_conn *s = NULL, *r = NULL;
+    strata_error err;
+    size_t i;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL_FATAL(drv->scratch_create(t_admin, name, sizeof(name), &err), STRATA_OK);
+    CU_ASSERT_FATAL(t_ndbs < T_MAX_DBS - 1);
+    snprintf(t_dbs[t_ndbs++], sizeof(t_dbs[0]), "%s", name); /* dropped at cleanup if left */
+    CU_ASSERT_EQUAL(strncmp(name, "strata_scratch_", 15), 0);
+    CU_ASSERT_EQUAL(strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_"), strlen(name));
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL_FATAL(drv->scratch_create(t_admin, other, sizeof(other), &err), STRATA_OK);
+    snprintf(t_dbs[t_ndbs++], sizeof(t_dbs[0]), "%s", other);
+    CU_ASSERT_STRING_NOT_EQUAL(name, other);
+
+    /* empty, and reachable under its name */
+    url.database = name;
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, NULL, &s, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(dt_text(s, "SELECT current_database()", text, sizeof(text)), name);
+    CU_ASSERT_EQUAL(dt_scalar(s, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
+                                 "n.oid = c.relnamespace WHERE n.nspname = 'public'"),
+                    0);
+
+    /* a name that does not fit is refused before anything is created */
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->scratch_create(t_admin, small, sizeof(small), &err), STRATA_USAGE);
+    CU_ASSERT_EQUAL(dt_scalar(t_admin, "SELECT count(*) FROM pg_database WHERE datname LIKE "
+                                       "'strata\\_scratch\\_%'"),
+                    2);
+
+    /* dropped with s still connected */
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->scratch_drop(t_admin, name, &err), STRATA_OK);
+    snprintf(text, sizeof(text), "SELECT count(*) FROM pg_database WHERE datname = '%s'", name);
+    CU_ASSERT_EQUAL(dt_scalar(t_admin, text), 0);
+    CU_ASSERT_EQUAL(dt_exec(s, "SELECT 1", &err), STRATA_ERROR);
+    dt_close(s);
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->scratch_drop(t_admin, name, &err), STRATA_OK); /* gone already */
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->scratch_drop(t_admin, other, &err), STRATA_OK);
+
+    /* anything else is refused, whatever it is */
+    for (i = 0; i < 3; i++) {
+        const char *refused[] = {"postgres", "strata_scratch", t_dbs[0]};
+        dt_error_init(&err);
+        CU_ASSERT_EQUAL(drv->scratch_drop(t_admin, refused[i], &err), STRATA_USAGE);
+        ASSERT_CONTAINS(err.message, "strata_scratch_");
+    }
+    CU_ASSERT_EQUAL(dt_scalar(t_admin, "SELECT count(*) FROM pg_database WHERE datname = "
+                                       "'postgres'"),
+                    1);
+
+    /* the role of test_schema_privileges may not create databases */
+    if (t_role[0] == '\0')
+        return;
+    snprintf(password, sizeof(password), "pw%ld", (long)getpid());
+    as_role = *t_url;
+    as_role.user = t_role;
+    as_role.password = password;
+    CU_ASSERT_EQUAL_FATAL(t_connect_url(&as_role, NULL, &r, &err), STRATA_OK);
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->scratch_create(r, name, sizeof(name), &err), STRATA_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.sqlstate, "42501");
+    ASSERT_CONTAINS(err.message, "permission denied");
+    dt_close(r);
+}
+
 /* ---- the end ---- */
 
 static void
@@ -1388,6 +1827,9 @@ main(void)
         {"lock", test_lock},
         {"lock waiter and CREATE INDEX CONCURRENTLY", test_lock_waiter_and_concurrent_index},
         {"no-transaction patterns agree with the server", test_no_transaction_patterns},
+        {"snapshot", test_snapshot},
+        {"snapshot: same schema, other order, other database", test_snapshot_order},
+        {"scratch_create and scratch_drop", test_scratch},
         {"cleanup", test_cleanup},
         {NULL, NULL},
     };
