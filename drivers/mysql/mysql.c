@@ -22,7 +22,9 @@
  * it). quote_literal() is mysql_real_escape_string(), which follows the server's own word on
  * NO_BACKSLASH_ESCAPES at each statement; describe() reads sql_mode once, for the lexer.
  *
- * backup() runs mariadb-dump or mysqldump: see the comment above md_backup().
+ * backup() runs mariadb-dump or mysqldump: see the comment above md_backup(). snapshot() reads
+ * information_schema (md_snapshot()); scratch_create() and scratch_drop() make and drop
+ * strata_scratch_<pid>_<n> databases beside the URL's (md_scratch_create()).
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -1361,6 +1363,866 @@ done:
     return rc;
 }
 
+/* ---- snapshot ---- */
+
+/* Room for a database or table name quoted: each byte doubled at worst, quotes, NUL. */
+#define MD_QUOTED_NAME_MAX (2 * sizeof(((md_text *)0)->buf) + 3)
+
+/*
+ * A growing text, NUL-terminated once anything was appended. An append that runs out of
+ * memory sets oom and drops the rest: the snapshot then fails.
+ */
+typedef struct md_buf {
+    char *s; /* NULL until the first append; owned, md_buf_free() */
+    size_t len, cap;
+    int oom;
+} md_buf;
+
+static void
+md_buf_add(md_buf *b, const char *text, size_t n)
+{
+    char *s;
+    size_t cap;
+
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        for (cap = b->cap > 0 ? b->cap : 256; cap < b->len + n + 1; cap *= 2)
+            ;
+        if ((s = realloc(b->s, cap)) == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, text, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+/* Appends text; NULL appends nothing. */
+static void
+md_buf_str(md_buf *b, const char *text)
+{
+    if (text != NULL)
+        md_buf_add(b, text, strlen(text));
+}
+
+/* Appends text lower-cased (ASCII only: keywords the server spells in capitals). */
+static void
+md_buf_lower(md_buf *b, const char *text)
+{
+    for (; text != NULL && *text != '\0'; text++) {
+        char ch = (char)tolower((unsigned char)*text);
+        md_buf_add(b, &ch, 1);
+    }
+}
+
+/* Appends text on one line: every run of white space becomes one space, none at its ends. */
+static void
+md_buf_norm(md_buf *b, const char *text)
+{
+    int space = 0, any = 0;
+
+    for (; text != NULL && *text != '\0'; text++) {
+        if (isspace((unsigned char)*text)) {
+            space = 1;
+            continue;
+        }
+        if (space && any)
+            md_buf_add(b, " ", 1);
+        md_buf_add(b, text, 1);
+        space = 0;
+        any = 1;
+    }
+}
+
+/* Appends ", " before every item but the first. */
+static void
+md_buf_sep(md_buf *b)
+{
+    if (b->len > 0)
+        md_buf_add(b, ", ", 2);
+}
+
+static void
+md_buf_reset(md_buf *b)
+{
+    b->len = 0;
+    if (b->s != NULL)
+        b->s[0] = '\0';
+}
+
+static const char *
+md_buf_text(const md_buf *b)
+{
+    return b->s != NULL ? b->s : "";
+}
+
+static void
+md_buf_free(md_buf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof(*b));
+}
+
+/* What the rows being gathered into one object make (their order puts them together). */
+enum md_group_kind {
+    MD_GROUP_NONE,
+    MD_GROUP_INDEX,   /* the columns of an index, or of the primary key */
+    MD_GROUP_FKEY,    /* the column pairs of a foreign key */
+    MD_GROUP_ROUTINE, /* the parameters of a function or procedure */
+};
+
+/* A state of md_snapshot(): where objects go, and the one being gathered. */
+typedef struct md_snap {
+    strata_conn *c;
+    const char *const *skip; /* tables left out, NULL-terminated; may be NULL */
+    strata_object_fn fn;
+    void *ctx;
+    strata_error *err;
+    char home_lit[MD_QUOTED_NAME_MAX];       /* the home database, quoted */
+    char home_ident[MD_QUOTED_NAME_MAX + 1]; /* `home`. */
+    int has_checks;                          /* information_schema.CHECK_CONSTRAINTS exists */
+    int checks_have_table;  /* ... with TABLE_NAME (MariaDB; MySQL joins TABLE_CONSTRAINTS) */
+    int has_expressions;    /* STATISTICS.EXPRESSION exists (MySQL 8 functional key parts) */
+    int stopped;            /* fn asked to stop */
+    md_buf name, def, line; /* the object reported, its definition normalized */
+    md_buf seqs;            /* sequence names, each NUL-terminated */
+    struct {
+        enum md_group_kind kind;
+        md_buf table, name; /* of the rows gathered (routines: type and name) */
+        md_buf cols, refs;  /* columns; a foreign key's referenced columns */
+        md_buf target;      /* a foreign key's referenced table */
+        md_buf extra;       /* index: "[unique ]method"; foreign key and routine: definition */
+    } g;
+} md_snap;
+
+/* True when s->skip names table. */
+static int
+md_snap_skipped(const md_snap *s, const char *table)
+{
+    const char *const *p;
+
+    for (p = s->skip; p != NULL && *p != NULL; p++) {
+        if (strcmp(*p, table) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the snapshot must stop reading rows: fn asked to, or memory ran out. */
+static int
+md_snap_done(const md_snap *s)
+{
+    return s->stopped || s->name.oom || s->def.oom || s->line.oom || s->seqs.oom ||
+           s->g.table.oom || s->g.name.oom || s->g.cols.oom || s->g.refs.oom || s->g.target.oom ||
+           s->g.extra.oom;
+}
+
+/* Reports s->name with s->def, normalized to one line; returns md_snap_done(). */
+static int
+md_snap_emit(md_snap *s, strata_object_kind kind)
+{
+    md_buf_reset(&s->line);
+    md_buf_norm(&s->line, md_buf_text(&s->def));
+    if (md_snap_done(s))
+        return 1;
+    if (s->fn(s->ctx, kind, md_buf_text(&s->name), md_buf_text(&s->line)) != 0)
+        s->stopped = 1;
+    return s->stopped;
+}
+
+/* Starts s->name as "table." and empties s->def. */
+static void
+md_snap_begin(md_snap *s, const char *table)
+{
+    md_buf_reset(&s->name);
+    md_buf_reset(&s->def);
+    if (table != NULL) {
+        md_buf_str(&s->name, table);
+        md_buf_add(&s->name, ".", 1);
+    }
+}
+
+/* Reports the object gathered, if any: an index or primary key, a foreign key, a routine. */
+static void
+md_snap_flush(md_snap *s)
+{
+    enum md_group_kind kind = s->g.kind;
+
+    s->g.kind = MD_GROUP_NONE;
+    if (kind == MD_GROUP_NONE || s->stopped)
+        return;
+    md_snap_begin(s, kind == MD_GROUP_ROUTINE ? NULL : md_buf_text(&s->g.table));
+    if (kind == MD_GROUP_INDEX && strcmp(md_buf_text(&s->g.name), "PRIMARY") == 0) {
+        md_buf_str(&s->name, "primary key (");
+        md_buf_str(&s->name, md_buf_text(&s->g.cols));
+        md_buf_str(&s->name, ")");
+        md_snap_emit(s, STRATA_OBJ_CONSTRAINT);
+    } else if (kind == MD_GROUP_INDEX) {
+        md_buf_str(&s->name, md_buf_text(&s->g.name));
+        md_buf_str(&s->def, md_buf_text(&s->g.extra));
+        md_buf_str(&s->def, " (");
+        md_buf_str(&s->def, md_buf_text(&s->g.cols));
+        md_buf_str(&s->def, ")");
+        md_snap_emit(s, STRATA_OBJ_INDEX);
+    } else if (kind == MD_GROUP_FKEY) {
+        md_buf_str(&s->name, "foreign key (");
+        md_buf_str(&s->name, md_buf_text(&s->g.cols));
+        md_buf_str(&s->name, ") references ");
+        md_buf_str(&s->name, md_buf_text(&s->g.target));
+        md_buf_str(&s->name, " (");
+        md_buf_str(&s->name, md_buf_text(&s->g.refs));
+        md_buf_str(&s->name, ")");
+        md_buf_str(&s->def, md_buf_text(&s->g.extra));
+        md_snap_emit(s, STRATA_OBJ_CONSTRAINT);
+    } else {
+        md_buf_str(&s->name, md_buf_text(&s->g.name));
+        md_buf_str(&s->name, "(");
+        md_buf_str(&s->name, md_buf_text(&s->g.cols));
+        md_buf_str(&s->name, ")");
+        md_buf_str(&s->def, md_buf_text(&s->g.extra));
+        md_snap_emit(s, STRATA_OBJ_FUNCTION);
+    }
+}
+
+/*
+ * Whether a row of table and name opens a new object of kind: reports the one gathered so
+ * far when it does, and starts the new one empty (1); 0 when the row adds to the current.
+ */
+static int
+md_snap_group(md_snap *s, enum md_group_kind kind, const char *table, const char *name)
+{
+    if (s->g.kind == kind && strcmp(md_buf_text(&s->g.table), table) == 0 &&
+        strcmp(md_buf_text(&s->g.name), name) == 0)
+        return 0;
+    md_snap_flush(s);
+    s->g.kind = kind;
+    md_buf_reset(&s->g.table);
+    md_buf_reset(&s->g.name);
+    md_buf_reset(&s->g.cols);
+    md_buf_reset(&s->g.refs);
+    md_buf_reset(&s->g.target);
+    md_buf_reset(&s->g.extra);
+    md_buf_str(&s->g.table, table);
+    md_buf_str(&s->g.name, name);
+    return 1;
+}
+
+/* Every statement but the probe reads the home database: "{db}" stands for its literal. */
+#define MD_SNAP_PROBE                                                                              \
+    "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "         \
+    "'information_schema' AND ((TABLE_NAME = 'CHECK_CONSTRAINTS' AND COLUMN_NAME IN "              \
+    "('CHECK_CLAUSE', 'TABLE_NAME')) OR (TABLE_NAME = 'STATISTICS' AND COLUMN_NAME = "             \
+    "'EXPRESSION'))"
+#define MD_SNAP_TABLE_TYPES "('BASE TABLE', 'SYSTEM VERSIONED')"
+#define MD_SNAP_TABLES                                                                             \
+    "SELECT TABLE_NAME, TABLE_TYPE, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = "   \
+    "{db} AND (TABLE_TYPE IN " MD_SNAP_TABLE_TYPES " OR TABLE_TYPE = 'SEQUENCE') ORDER BY "        \
+    "CAST(TABLE_NAME AS BINARY)"
+#define MD_SNAP_COLUMNS                                                                            \
+    "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.ORDINAL_POSITION, c.COLUMN_TYPE, c.IS_NULLABLE, "       \
+    "c.COLUMN_DEFAULT, c.EXTRA, c.GENERATION_EXPRESSION, c.COLLATION_NAME, t.TABLE_COLLATION "     \
+    "FROM information_schema.COLUMNS AS c JOIN information_schema.TABLES AS t ON "                 \
+    "t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME WHERE c.TABLE_SCHEMA = "      \
+    "{db} AND t.TABLE_TYPE IN " MD_SNAP_TABLE_TYPES " ORDER BY CAST(c.TABLE_NAME AS BINARY), "     \
+    "c.ORDINAL_POSITION"
+/* The index MySQL makes for a foreign key under the constraint's name serves only it. */
+#define MD_SNAP_INDEXES(expression)                                                                \
+    "SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE, s.INDEX_TYPE, s.COLUMN_NAME, s.SUB_PART, "   \
+    "s.COLLATION, " expression " FROM information_schema.STATISTICS AS s LEFT JOIN "               \
+    "information_schema.REFERENTIAL_CONSTRAINTS AS r ON r.CONSTRAINT_SCHEMA = {db} AND "           \
+    "r.TABLE_NAME = s.TABLE_NAME AND r.CONSTRAINT_NAME = s.INDEX_NAME WHERE s.TABLE_SCHEMA = "     \
+    "{db} AND r.CONSTRAINT_NAME IS NULL ORDER BY CAST(s.TABLE_NAME AS BINARY), s.INDEX_NAME, "     \
+    "s.SEQ_IN_INDEX"
+#define MD_SNAP_FKEYS                                                                              \
+    "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "           \
+    "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE FROM "        \
+    "information_schema.REFERENTIAL_CONSTRAINTS AS r JOIN information_schema.KEY_COLUMN_USAGE "    \
+    "AS k ON k.CONSTRAINT_SCHEMA = r.CONSTRAINT_SCHEMA AND k.TABLE_NAME = r.TABLE_NAME AND "       \
+    "k.CONSTRAINT_NAME = r.CONSTRAINT_NAME WHERE r.CONSTRAINT_SCHEMA = {db} AND "                  \
+    "k.REFERENCED_TABLE_NAME IS NOT NULL ORDER BY CAST(k.TABLE_NAME AS BINARY), "                  \
+    "k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+/* MariaDB: the check json_valid(`c`) it adds for a JSON column c is the type's, not one. */
+#define MD_SNAP_CHECKS_MARIADB                                                                     \
+    "SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE "             \
+    "CONSTRAINT_SCHEMA = {db} AND CHECK_CLAUSE <> CONCAT('json_valid(`', "                         \
+    "REPLACE(CONSTRAINT_NAME, '`', '``'), '`)') ORDER BY CAST(TABLE_NAME AS BINARY), "             \
+    "CONSTRAINT_NAME"
+#define MD_SNAP_CHECKS_MYSQL                                                                       \
+    "SELECT tc.TABLE_NAME, cc.CHECK_CLAUSE FROM information_schema.TABLE_CONSTRAINTS AS tc JOIN "  \
+    "information_schema.CHECK_CONSTRAINTS AS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA "   \
+    "AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME WHERE tc.CONSTRAINT_SCHEMA = {db} AND "           \
+    "tc.CONSTRAINT_TYPE = 'CHECK' ORDER BY CAST(tc.TABLE_NAME AS BINARY), tc.CONSTRAINT_NAME"
+#define MD_SNAP_VIEWS                                                                              \
+    "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {db} "  \
+    "ORDER BY CAST(TABLE_NAME AS BINARY)"
+/* The md5 of a body (between the two) with its white space runs made one space, none at its
+ * ends. */
+#define MD_SNAP_MD5_OF "MD5(TRIM(REGEXP_REPLACE(COALESCE("
+#define MD_SNAP_MD5_END ", ''), '[[:space:]]+', ' ')))"
+#define MD_SNAP_TRIGGERS                                                                           \
+    "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, "                 \
+    "ACTION_ORIENTATION, " MD_SNAP_MD5_OF "ACTION_STATEMENT" MD_SNAP_MD5_END " FROM "              \
+    "information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {db} ORDER BY "                            \
+    "CAST(EVENT_OBJECT_TABLE AS BINARY), TRIGGER_NAME"
+#define MD_SNAP_ROUTINES                                                                           \
+    "SELECT r.ROUTINE_TYPE, r.ROUTINE_NAME, r.DTD_IDENTIFIER, r.ROUTINE_BODY, " MD_SNAP_MD5_OF     \
+    "r.ROUTINE_DEFINITION" MD_SNAP_MD5_END ", p.PARAMETER_MODE, p.DTD_IDENTIFIER FROM "            \
+    "information_schema.ROUTINES AS r LEFT JOIN information_schema.PARAMETERS AS p ON "            \
+    "p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.SPECIFIC_NAME AND "              \
+    "p.ROUTINE_TYPE = r.ROUTINE_TYPE AND p.ORDINAL_POSITION > 0 WHERE r.ROUTINE_SCHEMA = {db} "    \
+    "AND r.ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') ORDER BY r.ROUTINE_TYPE, r.ROUTINE_NAME, "    \
+    "p.ORDINAL_POSITION"
+
+/* Which optional information_schema columns the server has. */
+static int
+md_snap_probe_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+
+    if (ncols < 2 || v[0] == NULL || v[1] == NULL)
+        return 0;
+    if (strcasecmp(v[0], "CHECK_CONSTRAINTS") == 0 && strcasecmp(v[1], "CHECK_CLAUSE") == 0)
+        s->has_checks = 1;
+    else if (strcasecmp(v[0], "CHECK_CONSTRAINTS") == 0)
+        s->checks_have_table = 1;
+    else
+        s->has_expressions = 1;
+    return 0;
+}
+
+/* TABLE_NAME, TABLE_TYPE, ENGINE: "engine=InnoDB"; sequences are kept for later. */
+static int
+md_snap_table_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+
+    if (ncols < 3 || v[0] == NULL || md_snap_skipped(s, v[0]))
+        return md_snap_done(s);
+    if (v[1] != NULL && strcmp(v[1], "SEQUENCE") == 0) {
+        md_buf_add(&s->seqs, v[0], strlen(v[0]) + 1);
+        return md_snap_done(s);
+    }
+    md_snap_begin(s, NULL);
+    md_buf_str(&s->name, v[0]);
+    if (v[2] != NULL) {
+        md_buf_str(&s->def, "engine=");
+        md_buf_str(&s->def, v[2]);
+    }
+    if (v[1] != NULL && strcmp(v[1], "SYSTEM VERSIONED") == 0)
+        md_buf_str(&s->def, " system versioned");
+    return md_snap_emit(s, STRATA_OBJ_TABLE);
+}
+
+/* A MariaDB sequence's own row: start, increment, min, max, cache, cycle. */
+static int
+md_snap_sequence_row(void *ctx, int ncols, const char *const *v)
+{
+    static const char *const words[] = {"start ", " increment ", " min ", " max ", " cache "};
+    md_snap *s = ctx;
+    int i;
+
+    if (ncols < 6)
+        return 1;
+    for (i = 0; i < 5; i++) {
+        md_buf_str(&s->def, words[i]);
+        md_buf_str(&s->def, v[i] != NULL ? v[i] : "null");
+    }
+    md_buf_str(&s->def, v[5] != NULL && strcmp(v[5], "0") != 0 ? " cycle" : " no cycle");
+    md_snap_emit(s, STRATA_OBJ_SEQUENCE);
+    return 1;
+}
+
+/*
+ * TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
+ * GENERATION_EXPRESSION, COLLATION_NAME, TABLE_COLLATION: "#N type[ not null][ default x]
+ * [ auto_increment][ generated always as (x) stored|virtual][ collate c]". MariaDB renders a
+ * NULL default as the text NULL (a string default comes quoted).
+ */
+static int
+md_snap_column_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+    const char *extra;
+
+    if (ncols < 10 || v[0] == NULL || v[1] == NULL || md_snap_skipped(s, v[0]))
+        return md_snap_done(s);
+    extra = v[6] != NULL ? v[6] : "";
+    md_snap_begin(s, v[0]);
+    md_buf_str(&s->name, v[1]);
+    md_buf_str(&s->def, "#");
+    md_buf_str(&s->def, v[2]);
+    md_buf_str(&s->def, " ");
+    md_buf_str(&s->def, v[3]);
+    if (v[4] != NULL && strcmp(v[4], "NO") == 0)
+        md_buf_str(&s->def, " not null");
+    if (v[5] != NULL && strcmp(v[5], "NULL") != 0) {
+        md_buf_str(&s->def, " default ");
+        md_buf_str(&s->def, v[5]);
+    }
+    if (strstr(extra, "auto_increment") != NULL)
+        md_buf_str(&s->def, " auto_increment");
+    if (v[7] != NULL && v[7][0] != '\0') {
+        md_buf_str(&s->def, " generated always as (");
+        md_buf_str(&s->def, v[7]);
+        md_buf_str(&s->def, strstr(extra, "STORED") != NULL || strstr(extra, "PERSISTENT") != NULL
+                                ? ") stored"
+                                : ") virtual");
+    }
+    if (v[8] != NULL && (v[9] == NULL || strcmp(v[8], v[9]) != 0)) {
+        md_buf_str(&s->def, " collate ");
+        md_buf_str(&s->def, v[8]);
+    }
+    return md_snap_emit(s, STRATA_OBJ_COLUMN);
+}
+
+/*
+ * TABLE_NAME, INDEX_NAME, NON_UNIQUE, INDEX_TYPE, COLUMN_NAME, SUB_PART, COLLATION,
+ * EXPRESSION, one row per key part: PRIMARY is the constraint "t.primary key (a, b)", any
+ * other index "t.name" with "[unique ]btree (a, b(10) desc)".
+ */
+static int
+md_snap_index_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+
+    if (ncols < 8 || v[0] == NULL || v[1] == NULL || md_snap_skipped(s, v[0]))
+        return md_snap_done(s);
+    if (md_snap_group(s, MD_GROUP_INDEX, v[0], v[1])) {
+        if (v[2] != NULL && strcmp(v[2], "0") == 0)
+            md_buf_str(&s->g.extra, "unique ");
+        md_buf_lower(&s->g.extra, v[3] != NULL ? v[3] : "btree");
+    }
+    md_buf_sep(&s->g.cols);
+    if (v[4] != NULL)
+        md_buf_str(&s->g.cols, v[4]);
+    else
+        md_buf_norm(&s->g.cols, v[7]); /* a functional key part (MySQL 8) */
+    if (v[5] != NULL) {
+        md_buf_str(&s->g.cols, "(");
+        md_buf_str(&s->g.cols, v[5]);
+        md_buf_str(&s->g.cols, ")");
+    }
+    if (v[6] != NULL && strcmp(v[6], "D") == 0)
+        md_buf_str(&s->g.cols, " desc");
+    return md_snap_done(s);
+}
+
+/*
+ * TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME,
+ * REFERENCED_COLUMN_NAME, UPDATE_RULE, DELETE_RULE, one row per column: "t.foreign key (a)
+ * references u (b)" (u as schema.u in another database) with "on update x on delete y".
+ */
+static int
+md_snap_fkey_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+
+    if (ncols < 8 || v[0] == NULL || v[1] == NULL || md_snap_skipped(s, v[0]))
+        return md_snap_done(s);
+    if (md_snap_group(s, MD_GROUP_FKEY, v[0], v[1])) {
+        if (v[3] != NULL && strcmp(v[3], s->c->home) != 0) {
+            md_buf_str(&s->g.target, v[3]);
+            md_buf_str(&s->g.target, ".");
+        }
+        md_buf_str(&s->g.target, v[4]);
+        md_buf_str(&s->g.extra, "on update ");
+        md_buf_lower(&s->g.extra, v[6] != NULL ? v[6] : "restrict");
+        md_buf_str(&s->g.extra, " on delete ");
+        md_buf_lower(&s->g.extra, v[7] != NULL ? v[7] : "restrict");
+    }
+    md_buf_sep(&s->g.cols);
+    md_buf_str(&s->g.cols, v[2]);
+    md_buf_sep(&s->g.refs);
+    md_buf_str(&s->g.refs, v[5]);
+    return md_snap_done(s);
+}
+
+/* TABLE_NAME, CHECK_CLAUSE: the constraint "t.check (x)", definition "". */
+static int
+md_snap_check_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+
+    if (ncols < 2 || v[0] == NULL || md_snap_skipped(s, v[0]))
+        return md_snap_done(s);
+    md_snap_begin(s, v[0]);
+    md_buf_str(&s->name, "check (");
+    md_buf_norm(&s->name, v[1]);
+    md_buf_str(&s->name, ")");
+    return md_snap_emit(s, STRATA_OBJ_CONSTRAINT);
+}
+
+/* TABLE_NAME, VIEW_DEFINITION, with every `home`. qualifier taken out. */
+static int
+md_snap_view_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+    size_t qlen = strlen(s->home_ident);
+    const char *p, *q;
+
+    if (ncols < 2 || v[0] == NULL)
+        return md_snap_done(s);
+    md_snap_begin(s, NULL);
+    md_buf_str(&s->name, v[0]);
+    for (p = v[1] != NULL ? v[1] : ""; (q = strstr(p, s->home_ident)) != NULL; p = q + qlen)
+        md_buf_add(&s->def, p, (size_t)(q - p));
+    md_buf_str(&s->def, p);
+    return md_snap_emit(s, STRATA_OBJ_VIEW);
+}
+
+/* EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORIENTATION,
+ * the body's md5: "t.name" with "before insert for each row body md5:HEX". */
+static int
+md_snap_trigger_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+
+    if (ncols < 6 || v[0] == NULL || v[1] == NULL || md_snap_skipped(s, v[0]))
+        return md_snap_done(s);
+    md_snap_begin(s, v[0]);
+    md_buf_str(&s->name, v[1]);
+    md_buf_lower(&s->def, v[2]);
+    md_buf_str(&s->def, " ");
+    md_buf_lower(&s->def, v[3]);
+    md_buf_str(&s->def, " for each ");
+    md_buf_lower(&s->def, v[4] != NULL ? v[4] : "row");
+    md_buf_str(&s->def, " body md5:");
+    md_buf_str(&s->def, v[5]);
+    return md_snap_emit(s, STRATA_OBJ_TRIGGER);
+}
+
+/*
+ * ROUTINE_TYPE, ROUTINE_NAME, DTD_IDENTIFIER, ROUTINE_BODY, the body's md5, PARAMETER_MODE,
+ * the parameter's DTD_IDENTIFIER (NULL without parameters), one row per parameter:
+ * "f(int(11), varchar(10))" with "function returns int(11) language sql body md5:HEX", or
+ * "p(int(11), out decimal(10,2))" with "procedure language sql body md5:HEX".
+ */
+static int
+md_snap_routine_row(void *ctx, int ncols, const char *const *v)
+{
+    md_snap *s = ctx;
+
+    if (ncols < 7 || v[0] == NULL || v[1] == NULL)
+        return md_snap_done(s);
+    if (md_snap_group(s, MD_GROUP_ROUTINE, v[0], v[1])) {
+        md_buf_lower(&s->g.extra, v[0]);
+        if (v[2] != NULL && strcmp(v[0], "FUNCTION") == 0) {
+            md_buf_str(&s->g.extra, " returns ");
+            md_buf_str(&s->g.extra, v[2]);
+        }
+        md_buf_str(&s->g.extra, " language ");
+        md_buf_lower(&s->g.extra, v[3] != NULL ? v[3] : "sql");
+        md_buf_str(&s->g.extra, " body md5:");
+        md_buf_str(&s->g.extra, v[4]);
+    }
+    if (v[6] != NULL) {
+        md_buf_sep(&s->g.cols);
+        if (v[5] != NULL && strcmp(v[5], "IN") != 0) {
+            md_buf_lower(&s->g.cols, v[5]);
+            md_buf_str(&s->g.cols, " ");
+        }
+        md_buf_str(&s->g.cols, v[6]);
+    }
+    return md_snap_done(s);
+}
+
+/*
+ * The statement tmpl with every "{db}" replaced by lit, or NULL when out of memory. The
+ * caller owns the result: free() it.
+ */
+static char *
+md_snap_sql(const char *tmpl, const char *lit)
+{
+    md_buf b = {0};
+    const char *p, *q;
+
+    for (p = tmpl; (q = strstr(p, "{db}")) != NULL; p = q + 4) {
+        md_buf_add(&b, p, (size_t)(q - p));
+        md_buf_str(&b, lit);
+    }
+    md_buf_str(&b, p);
+    if (b.oom) {
+        md_buf_free(&b);
+        return NULL;
+    }
+    return b.s;
+}
+
+/*
+ * Runs sql, handing each row to row, then reports the object still gathered. Any failure is
+ * STRATA_ERROR: a table missing from information_schema is no "not found" of the caller's.
+ */
+static int
+md_snap_query(md_snap *s, const char *sql, strata_row_fn row)
+{
+    int rc = md_query(s->c, sql, row, s, s->err);
+
+    if (rc == STRATA_OK)
+        md_snap_flush(s);
+    s->g.kind = MD_GROUP_NONE;
+    if (rc != STRATA_OK) {
+        if (s->err != NULL)
+            s->err->status = STRATA_ERROR;
+        return md_prefix(s->err, "cannot read the schema", STRATA_ERROR);
+    }
+    if (md_snap_done(s) && !s->stopped)
+        return md_error(s->err, STRATA_ERROR, "cannot read the schema: out of memory");
+    return STRATA_OK;
+}
+
+/* md_snap_query() of tmpl on the home database. */
+static int
+md_snap_run(md_snap *s, const char *tmpl, strata_row_fn row)
+{
+    char *sql = md_snap_sql(tmpl, s->home_lit);
+    int rc;
+
+    if (sql == NULL)
+        return md_error(s->err, STRATA_ERROR, "cannot read the schema: out of memory");
+    rc = md_snap_query(s, sql, row);
+    free(sql);
+    return rc;
+}
+
+/* Reports each MariaDB sequence found by md_snap_table_row(), read from its own table. */
+static int
+md_snap_sequences(md_snap *s)
+{
+    char quoted[sizeof(s->home_ident)], sql[3 * sizeof(s->home_ident)];
+    const char *p;
+    int rc = STRATA_OK;
+
+    for (p = md_buf_text(&s->seqs);
+         p < md_buf_text(&s->seqs) + s->seqs.len && rc == STRATA_OK && !s->stopped;
+         p += strlen(p) + 1) {
+        if (md_quote_ident(s->c, p, quoted, sizeof(quoted)) >= sizeof(quoted))
+            return md_error(s->err, STRATA_ERROR, "cannot quote the sequence name %.200s", p);
+        snprintf(sql, sizeof(sql),
+                 "SELECT start_value, increment, minimum_value, maximum_value, cache_size, "
+                 "cycle_option FROM %s%s",
+                 s->home_ident, quoted);
+        md_snap_begin(s, NULL);
+        md_buf_str(&s->name, p);
+        rc = md_snap_query(s, sql, md_snap_sequence_row);
+    }
+    return rc;
+}
+
+/*
+ * Reports every object of the home database (the one the URL selected, whatever a USE did
+ * since) through fn, as docs/writing-a-driver.md specifies: tables (and MariaDB sequences),
+ * columns, constraints named by content (primary key, foreign keys, checks; a unique key is
+ * an index in MySQL), indexes but PRIMARY and those MySQL made for a foreign key, views,
+ * triggers, functions and procedures. Objects of the tables in skip_tables are left out.
+ * Reads information_schema only, plus each sequence's own row.
+ */
+static int
+md_snapshot(strata_conn *c, const char *const *skip_tables, strata_object_fn fn, void *ctx,
+            strata_error *err)
+{
+    md_snap s;
+    int rc;
+
+    if (c->home == NULL)
+        return md_error(err, STRATA_USAGE,
+                        "the URL names no database to read the schema of "
+                        "(mysql://user@host/DATABASE)");
+    memset(&s, 0, sizeof(s));
+    s.c = c;
+    s.skip = skip_tables;
+    s.fn = fn;
+    s.ctx = ctx;
+    s.err = err;
+    if (md_quote_literal(c, c->home, s.home_lit, sizeof(s.home_lit)) >= sizeof(s.home_lit) ||
+        md_quote_ident(c, c->home, s.home_ident, sizeof(s.home_ident) - 1) >=
+            sizeof(s.home_ident) - 1)
+        return md_error(err, STRATA_ERROR, "cannot quote the database name %s", c->home);
+    strcat(s.home_ident, ".");
+    rc = md_snap_run(&s, MD_SNAP_PROBE, md_snap_probe_row);
+    if (rc == STRATA_OK && !s.stopped)
+        rc = md_snap_run(&s, MD_SNAP_TABLES, md_snap_table_row);
+    if (rc == STRATA_OK && !s.stopped)
+        rc = md_snap_sequences(&s);
+    if (rc == STRATA_OK && !s.stopped)
+        rc = md_snap_run(&s, MD_SNAP_COLUMNS, md_snap_column_row);
+    if (rc == STRATA_OK && !s.stopped)
+        rc = md_snap_run(
+            &s, s.has_expressions ? MD_SNAP_INDEXES("s.EXPRESSION") : MD_SNAP_INDEXES("NULL"),
+            md_snap_index_row);
+    if (rc == STRATA_OK && !s.stopped)
+        rc = md_snap_run(&s, MD_SNAP_FKEYS, md_snap_fkey_row);
+    if (rc == STRATA_OK && !s.stopped && s.has_checks)
+        rc = md_snap_run(&s, s.checks_have_table ? MD_SNAP_CHECKS_MARIADB : MD_SNAP_CHECKS_MYSQL,
+                         md_snap_check_row);
+    if (rc == STRATA_OK && !s.stopped)
+        rc = md_snap_run(&s, MD_SNAP_VIEWS, md_snap_view_row);
+    if (rc == STRATA_OK && !s.stopped)
+        rc = md_snap_run(&s, MD_SNAP_TRIGGERS, md_snap_trigger_row);
+    if (rc == STRATA_OK && !s.stopped)
+        rc = md_snap_run(&s, MD_SNAP_ROUTINES, md_snap_routine_row);
+    md_buf_free(&s.name);
+    md_buf_free(&s.def);
+    md_buf_free(&s.line);
+    md_buf_free(&s.seqs);
+    md_buf_free(&s.g.table);
+    md_buf_free(&s.g.name);
+    md_buf_free(&s.g.cols);
+    md_buf_free(&s.g.refs);
+    md_buf_free(&s.g.target);
+    md_buf_free(&s.g.extra);
+    return rc;
+}
+
+/* ---- scratch databases ---- */
+
+#define MD_SCRATCH_PREFIX "strata_scratch_"
+#define MD_SCRATCH_TRIES 100 /* names tried when others exist already */
+#define MD_SCRATCH_KILLS 64  /* sessions in a scratch database killed before DROP, at most */
+
+/* A database's default character set and collation; "" when unknown or not plain words. */
+typedef struct md_charset {
+    char set[65], collation[65];
+} md_charset;
+
+/* Copies value into out when it is a plain name ([A-Za-z0-9_]), safe in a statement. */
+static void
+md_copy_word(char *out, size_t size, const char *value)
+{
+    if (value != NULL && value[0] != '\0' && strlen(value) < size &&
+        strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+            strlen(value))
+        snprintf(out, size, "%s", value);
+}
+
+static int
+md_charset_row(void *ctx, int ncols, const char *const *v)
+{
+    md_charset *cs = ctx;
+
+    if (ncols >= 2) {
+        md_copy_word(cs->set, sizeof(cs->set), v[0]);
+        md_copy_word(cs->collation, sizeof(cs->collation), v[1]);
+    }
+    return 1;
+}
+
+/*
+ * Creates an empty database strata_scratch_<pid>_<n> with the home database's character
+ * set and collation (so tables made without them come out alike), trying the next n while
+ * the name is taken (another process, maybe on another host, may share the pid), and
+ * writes its name into name_out (snprintf convention; nothing is created when it does not
+ * fit).
+ */
+static int
+md_scratch_create(strata_conn *c, char *name_out, size_t size, strata_error *err)
+{
+    static unsigned counter;
+    char lit[MD_QUOTED_NAME_MAX], sql[sizeof(lit) + 256], name[64];
+    md_charset cs = {"", ""};
+    int i, n, rc;
+
+    if (c->home != NULL) {
+        if (md_quote_literal(c, c->home, lit, sizeof(lit)) >= sizeof(lit))
+            return md_error(err, STRATA_ERROR, "cannot quote the database name %s", c->home);
+        snprintf(sql, sizeof(sql),
+                 "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM "
+                 "information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                 lit);
+        rc = md_query(c, sql, md_charset_row, &cs, err);
+        if (rc != STRATA_OK)
+            goto fail;
+    }
+    for (i = 0; i < MD_SCRATCH_TRIES; i++) {
+        n = snprintf(name, sizeof(name), MD_SCRATCH_PREFIX "%ld_%u", (long)getpid(),
+                     __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+        if (n < 0 || (size_t)n >= size)
+            return md_error(err, STRATA_USAGE,
+                            "no room for the scratch database's name (%zu bytes, %d needed)", size,
+                            n + 1);
+        snprintf(sql, sizeof(sql), "CREATE DATABASE `%s`%s%s%s%s", name,
+                 cs.set[0] != '\0' ? " CHARACTER SET " : "", cs.set,
+                 cs.collation[0] != '\0' ? " COLLATE " : "", cs.collation);
+        rc = md_exec(c, sql, strlen(sql), err);
+        if (rc == STRATA_OK) {
+            snprintf(name_out, size, "%s", name);
+            return STRATA_OK;
+        }
+        if (mysql_errno(c->mysql) != ER_DB_CREATE_EXISTS)
+            goto fail;
+    }
+    return md_error(err, STRATA_ERROR,
+                    "cannot create a scratch database: %d names " MD_SCRATCH_PREFIX
+                    "%ld_... exist already",
+                    MD_SCRATCH_TRIES, (long)getpid());
+
+fail:
+    if (err != NULL)
+        err->status = STRATA_ERROR;
+    return md_prefix(err, "cannot create a scratch database", STRATA_ERROR);
+}
+
+/* The ids of the other sessions whose current database is the one dropped. */
+typedef struct md_sessions {
+    long id[MD_SCRATCH_KILLS];
+    int n;
+} md_sessions;
+
+static int
+md_session_row(void *ctx, int ncols, const char *const *v)
+{
+    md_sessions *ss = ctx;
+
+    if (ncols >= 1 && v[0] != NULL && ss->n < MD_SCRATCH_KILLS)
+        ss->id[ss->n++] = strtol(v[0], NULL, 10);
+    return ss->n >= MD_SCRATCH_KILLS;
+}
+
+/*
+ * Drops a database md_scratch_create() made; refuses any name not starting
+ * "strata_scratch_". A session left in it holds no lock that stops DROP DATABASE unless a
+ * transaction of its touched a table: the sessions using it that this account may see and
+ * kill are killed first, as PostgreSQL's WITH (FORCE) does (what fails there is ignored).
+ */
+static int
+md_scratch_drop(strata_conn *c, const char *name, strata_error *err)
+{
+    char quoted[MD_QUOTED_NAME_MAX], lit[sizeof(quoted)], sql[sizeof(lit) + 128];
+    md_sessions ss;
+    int i, rc;
+
+    if (name == NULL || strncmp(name, MD_SCRATCH_PREFIX, strlen(MD_SCRATCH_PREFIX)) != 0 ||
+        name[strlen(MD_SCRATCH_PREFIX)] == '\0')
+        return md_error(err, STRATA_USAGE,
+                        "refusing to drop the database \"%.200s\": not a scratch database (their "
+                        "names start with " MD_SCRATCH_PREFIX ")",
+                        name != NULL ? name : "");
+    if (md_quote_ident(c, name, quoted, sizeof(quoted)) >= sizeof(quoted) ||
+        md_quote_literal(c, name, lit, sizeof(lit)) >= sizeof(lit))
+        return md_error(err, STRATA_USAGE, "invalid scratch database name \"%.200s\"", name);
+    memset(&ss, 0, sizeof(ss));
+    snprintf(sql, sizeof(sql),
+             "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s AND ID <> "
+             "CONNECTION_ID()",
+             lit);
+    if (md_query(c, sql, md_session_row, &ss, NULL) == STRATA_OK) {
+        for (i = 0; i < ss.n; i++) {
+            snprintf(sql, sizeof(sql), "KILL CONNECTION %ld", ss.id[i]);
+            md_exec(c, sql, strlen(sql), NULL);
+        }
+    }
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", quoted);
+    rc = md_exec(c, sql, strlen(sql), err);
+    if (rc == STRATA_OK)
+        return STRATA_OK;
+    if (err != NULL)
+        err->status = STRATA_ERROR;
+    return md_prefix(err, "cannot drop the scratch database", STRATA_ERROR);
+}
+
 /* ---- the driver ---- */
 
 static const char *const md_schemes[] = {"mysql", "mariadb", NULL};
@@ -1368,7 +2230,9 @@ static const char *const md_dialect_aliases[] = {"mariadb", NULL};
 
 /* Statements sent together run one by one, each committing on its own, and stop at the
  * first error (CLIENT_MULTI_STATEMENTS): a checkpoint travels with its statement. */
-#define MD_CAPS (STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS | STRATA_CAP_AUTOCOMMIT_BATCH)
+#define MD_CAPS                                                                                    \
+    (STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS | STRATA_CAP_AUTOCOMMIT_BATCH |                 \
+     STRATA_CAP_SCRATCH_DB)
 
 /* Whether the session's sql_mode has NO_BACKSLASH_ESCAPES: 1 yes, 0 no, -1 on error. */
 static int
@@ -1391,8 +2255,8 @@ md_describe_offline(strata_describe *out, strata_error *err)
     out->caps = MD_CAPS;
     /* the server's default sql_mode has no NO_BACKSLASH_ESCAPES */
     out->lexer_rules = STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_DELIMITER |
-                       STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS |
-                       STRATA_LEX_DASH_NEEDS_SPACE | STRATA_LEX_BACKSLASH_ESCAPES;
+                       STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS | STRATA_LEX_DASH_NEEDS_SPACE |
+                       STRATA_LEX_BACKSLASH_ESCAPES;
     out->no_transaction_patterns = NULL;
     out->home_schema = "";
     out->types[STRATA_TYPE_STRING] = "VARCHAR({n})";
@@ -1480,6 +2344,9 @@ static const strata_driver md_driver = {
     .session_reset_sql = md_session_reset_sql,
     .utc_timestamps = md_utc_timestamps,
     .backup = md_backup,
+    .snapshot = md_snapshot,
+    .scratch_create = md_scratch_create,
+    .scratch_drop = md_scratch_drop,
     .describe_offline = md_describe_offline,
 };
 

@@ -34,6 +34,11 @@
 
 #define T_MAX_DBS 64
 
+/* What a MySQL connection claims, before connecting and after. */
+#define T_CAPS                                                                                     \
+    (STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS | STRATA_CAP_AUTOCOMMIT_BATCH |                 \
+     STRATA_CAP_SCRATCH_DB)
+
 /* How a MySQL connection's scripts split, backslash escapes aside (driver.h). */
 #define T_LEX_RULES                                                                                \
     (STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_DELIMITER | STRATA_LEX_BLOCKS |  \
@@ -164,8 +169,7 @@ test_identity(void)
     CU_ASSERT_STRING_EQUAL(drv->dialect_aliases[0], "mariadb");
     CU_ASSERT_PTR_NULL(drv->dialect_aliases[1]);
     CU_ASSERT_PTR_NOT_NULL(drv->client_version);
-    CU_ASSERT_EQUAL(drv->caps,
-                    STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS | STRATA_CAP_AUTOCOMMIT_BATCH);
+    CU_ASSERT_EQUAL(drv->caps, T_CAPS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv->password_env); /* the mariadb client's own variable */
     CU_ASSERT_STRING_EQUAL(drv->password_env, "MYSQL_PWD");
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, lock));
@@ -174,9 +178,9 @@ test_identity(void)
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, utc_timestamps));
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, backup));
     CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, copy_in));
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, snapshot));
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_create));
-    CU_ASSERT_FALSE(STRATA_DRIVER_HAS(drv, scratch_drop));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, snapshot));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, scratch_create));
+    CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, scratch_drop));
 }
 
 /* Checks what a MySQL connection's describe() says: all but the home database and whether
@@ -190,8 +194,7 @@ t_check_describe(const strata_describe *d, const char *home, int backslash_escap
     CU_ASSERT_PTR_NOT_NULL_FATAL(d->dialect_aliases);
     CU_ASSERT_STRING_EQUAL(d->dialect_aliases[0], "mariadb");
     CU_ASSERT_PTR_NULL(d->dialect_aliases[1]);
-    CU_ASSERT_EQUAL(d->caps,
-                    STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_SCHEMAS | STRATA_CAP_AUTOCOMMIT_BATCH);
+    CU_ASSERT_EQUAL(d->caps, T_CAPS);
     CU_ASSERT_EQUAL(d->lexer_rules,
                     T_LEX_RULES | (backslash_escapes ? STRATA_LEX_BACKSLASH_ESCAPES : 0));
     CU_ASSERT_PTR_NULL(d->no_transaction_patterns); /* DDL commits anyway */
@@ -1101,6 +1104,482 @@ test_lost_connection(void)
     dt_close(a);
 }
 
+/* ---- snapshot and scratch databases ---- */
+
+#define T_SNAP_MAX 256 /* objects one snapshot of these tests reports, at most */
+
+/* Objects a snapshot reported, one "kind<TAB>name<TAB>definition" line each. */
+typedef struct t_snap {
+    char *line[T_SNAP_MAX]; /* owned */
+    int n;                  /* calls of fn, kept or not */
+    int stop_after;         /* fn asks to stop after this many; 0: never */
+} t_snap;
+
+static const char *const t_kind_names[] = {
+    [STRATA_OBJ_SCHEMA] = "schema",   [STRATA_OBJ_SEQUENCE] = "sequence",
+    [STRATA_OBJ_ENUM] = "enum",       [STRATA_OBJ_TABLE] = "table",
+    [STRATA_OBJ_COLUMN] = "column",   [STRATA_OBJ_CONSTRAINT] = "constraint",
+    [STRATA_OBJ_INDEX] = "index",     [STRATA_OBJ_VIEW] = "view",
+    [STRATA_OBJ_TRIGGER] = "trigger", [STRATA_OBJ_FUNCTION] = "function",
+    [STRATA_OBJ_DOMAIN] = "domain",
+};
+
+static int
+t_snap_object(void *ctx, strata_object_kind kind, const char *name, const char *definition)
+{
+    t_snap *s = ctx;
+    const char *k =
+        kind >= STRATA_OBJ_SCHEMA && kind <= STRATA_OBJ_DOMAIN ? t_kind_names[kind] : "unknown";
+    char *line;
+
+    CU_ASSERT_PTR_NOT_NULL(name);
+    CU_ASSERT_PTR_NOT_NULL(definition);
+    if (s->n < T_SNAP_MAX && name != NULL && definition != NULL &&
+        (line = malloc(strlen(k) + strlen(name) + strlen(definition) + 3)) != NULL) {
+        sprintf(line, "%s\t%s\t%s", k, name, definition);
+        s->line[s->n] = line;
+    }
+    s->n++;
+    return s->stop_after > 0 && s->n >= s->stop_after;
+}
+
+static int
+t_line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Snapshots c, skipping skip, and returns the objects as sorted lines, each ending "\n"
+ * (the caller frees it), or NULL when snapshot() failed (err says why).
+ */
+static char *
+t_snapshot(strata_conn *c, const char *const *skip, strata_error *err)
+{
+    static t_snap s;
+    size_t size = 1;
+    char *text = NULL;
+    int i, rc;
+
+    memset(&s, 0, sizeof(s));
+    dt_error_init(err);
+    rc = drv->snapshot(c, skip, t_snap_object, &s, err);
+    CU_ASSERT_EQUAL(rc, STRATA_OK);
+    CU_ASSERT(s.n < T_SNAP_MAX);
+    if (rc != STRATA_OK)
+        fprintf(stderr, "\n    snapshot: %s\n", err->message);
+    if (s.n > T_SNAP_MAX)
+        s.n = T_SNAP_MAX;
+    qsort(s.line, (size_t)s.n, sizeof(s.line[0]), t_line_cmp);
+    for (i = 0; i < s.n; i++)
+        size += strlen(s.line[i]) + 1;
+    if (rc == STRATA_OK && (text = malloc(size)) != NULL) {
+        text[0] = '\0';
+        for (i = 0; i < s.n; i++) {
+            strcat(text, s.line[i]);
+            strcat(text, "\n");
+        }
+    }
+    for (i = 0; i < s.n; i++)
+        free(s.line[i]);
+    return text;
+}
+
+/* Whether text holds the line "kind<TAB>name<TAB>definition". */
+static int
+t_has_object(const char *text, const char *kind, const char *name, const char *definition)
+{
+    char want[1024];
+    const char *p;
+    size_t n = (size_t)snprintf(want, sizeof(want), "%s\t%s\t%s\n", kind, name, definition);
+
+    for (p = text; p != NULL && *p != '\0';
+         p = strchr(p, '\n') != NULL ? strchr(p, '\n') + 1 : NULL) {
+        if (strncmp(p, want, n) == 0)
+            return 1;
+    }
+    fprintf(stderr, "\n    missing: %s", want);
+    return 0;
+}
+
+/* Runs each statement of sql (NULL-terminated) in c; fatal on the first failure. */
+static void
+t_exec_all(strata_conn *c, const char *const *sql)
+{
+    strata_error err;
+
+    for (; *sql != NULL; sql++) {
+        int rc = dt_exec(c, *sql, &err);
+        if (rc != STRATA_OK)
+            fprintf(stderr, "\n    %s\n    failed: %s\n", *sql, err.message);
+        CU_ASSERT_EQUAL_FATAL(rc, STRATA_OK);
+    }
+}
+
+/* strata's own tables, left out of every snapshot. */
+static const char *const t_skip[] = {"strata_history", "strata_lock", NULL};
+
+/* A schema of every kind MariaDB has, and strata's tables beside it. */
+static const char *const t_schema[] = {
+    "CREATE TABLE users (id INT NOT NULL AUTO_INCREMENT, email VARCHAR(200) NOT NULL, "
+    "name VARCHAR(100) COLLATE utf8mb4_bin DEFAULT 'anon', age INT CHECK (age >= 0), bio TEXT, "
+    "created DATETIME DEFAULT CURRENT_TIMESTAMP, "
+    "label VARCHAR(310) AS (CONCAT(name, ':', email)) STORED, PRIMARY KEY (id), "
+    "UNIQUE KEY users_email (email), KEY users_bio (bio(10)), "
+    "CONSTRAINT users_age_max CHECK (age < 200)) "
+    "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
+    "CREATE TABLE posts (id BIGINT NOT NULL, user_id INT NOT NULL, "
+    "title VARCHAR(50) NOT NULL DEFAULT '', body JSON, PRIMARY KEY (id, user_id), "
+    "KEY posts_title (title DESC, id), CONSTRAINT posts_user FOREIGN KEY (user_id) "
+    "REFERENCES users (id) ON DELETE CASCADE) "
+    "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
+    "CREATE TABLE logs (msg VARCHAR(100)) ENGINE=MyISAM DEFAULT CHARSET=utf8mb4 "
+    "COLLATE=utf8mb4_general_ci",
+    "CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18",
+    "CREATE TRIGGER users_lower BEFORE INSERT ON users FOR EACH ROW "
+    "SET NEW.email = LOWER(NEW.email)",
+    "CREATE FUNCTION add_one(a INT, b VARCHAR(10)) RETURNS INT DETERMINISTIC RETURN a + 1",
+    "CREATE PROCEDURE bump(IN n INT, OUT m DECIMAL(10,2))\nBEGIN\n  SET m = n + 1;\nEND",
+    "CREATE SEQUENCE tickets START WITH 100 INCREMENT BY 5",
+    "CREATE TABLE strata_history (version VARCHAR(50) NOT NULL PRIMARY KEY, at DATETIME, "
+    "owner INT, KEY strata_history_at (at), CHECK (owner > 0), "
+    "CONSTRAINT strata_history_owner FOREIGN KEY (owner) REFERENCES users (id))",
+    "CREATE TRIGGER strata_history_at BEFORE INSERT ON strata_history FOR EACH ROW "
+    "SET NEW.at = NOW()",
+    "CREATE TABLE strata_lock (id INT)",
+    NULL,
+};
+
+/* The md5 of text, as the server computes it, into out. */
+static const char *
+t_md5(strata_conn *c, const char *text, char *out, size_t size)
+{
+    char sql[512];
+
+    snprintf(sql, sizeof(sql), "SELECT MD5('%s')", text);
+    return dt_text(c, sql, out, size);
+}
+
+static int
+t_stop_first(void *ctx, strata_object_kind kind, const char *name, const char *definition)
+{
+    (void)kind;
+    (void)name;
+    (void)definition;
+    (*(int *)ctx)++;
+    return 1;
+}
+
+/*
+ * snapshot() reports every kind of object of the home database as the driver guide says,
+ * named by content where MariaDB generates names, and leaves out the skipped tables with
+ * everything of theirs, and the database's own name.
+ */
+static void
+test_snapshot(void)
+{
+    char db[64], md5[40], def[128];
+    strata_conn *c = NULL, *nohome = NULL;
+    strata_error err;
+    strata_url u;
+    char *text;
+    int calls = 0;
+
+    T_OPEN("snap", u, db, c);
+    CU_ASSERT_TRUE_FATAL(STRATA_DRIVER_HAS(drv, snapshot));
+    t_exec_all(c, t_schema);
+    text = t_snapshot(c, t_skip, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+
+    CU_ASSERT(t_has_object(text, "table", "users", "engine=InnoDB"));
+    CU_ASSERT(t_has_object(text, "table", "logs", "engine=MyISAM"));
+    CU_ASSERT_PTR_NULL(strstr(text, "table\tadults"));  /* a view is no table */
+    CU_ASSERT_PTR_NULL(strstr(text, "table\ttickets")); /* nor a sequence */
+    CU_ASSERT(t_has_object(text, "column", "users.id", "#1 int(11) not null auto_increment"));
+    CU_ASSERT(t_has_object(text, "column", "users.email", "#2 varchar(200) not null"));
+    CU_ASSERT(t_has_object(text, "column", "users.name",
+                           "#3 varchar(100) default 'anon' collate utf8mb4_bin"));
+    CU_ASSERT(t_has_object(text, "column", "users.age", "#4 int(11)")); /* NULL: no default */
+    CU_ASSERT(
+        t_has_object(text, "column", "users.created", "#6 datetime default current_timestamp()"));
+    CU_ASSERT(t_has_object(text, "column", "users.label",
+                           "#7 varchar(310) generated always as (concat(`name`,':',`email`)) "
+                           "stored"));
+    CU_ASSERT(t_has_object(text, "column", "posts.title", "#3 varchar(50) not null default ''"));
+    CU_ASSERT(t_has_object(text, "column", "posts.body", "#4 longtext collate utf8mb4_bin"));
+    CU_ASSERT_PTR_NULL(strstr(text, "column\tadults.")); /* a view's columns are the view's */
+    CU_ASSERT_PTR_NULL(strstr(text, "column\ttickets."));
+    CU_ASSERT(t_has_object(text, "constraint", "users.primary key (id)", ""));
+    CU_ASSERT(t_has_object(text, "constraint", "posts.primary key (id, user_id)", ""));
+    CU_ASSERT(t_has_object(text, "constraint", "posts.foreign key (user_id) references users (id)",
+                           "on update restrict on delete cascade"));
+    CU_ASSERT(t_has_object(text, "constraint", "users.check (`age` >= 0)", ""));
+    CU_ASSERT(t_has_object(text, "constraint", "users.check (`age` < 200)", ""));
+    CU_ASSERT_PTR_NULL(strstr(text, "json_valid")); /* MariaDB's check of a JSON column */
+    CU_ASSERT(t_has_object(text, "index", "users.users_email", "unique btree (email)"));
+    CU_ASSERT(t_has_object(text, "index", "users.users_bio", "btree (bio(10))"));
+    CU_ASSERT(t_has_object(text, "index", "posts.posts_title", "btree (title desc, id)"));
+    CU_ASSERT_PTR_NULL(strstr(text, "PRIMARY"));
+    CU_ASSERT_PTR_NULL(strstr(text, "index\tposts.posts_user")); /* the foreign key's own */
+    CU_ASSERT(t_has_object(text, "view", "adults",
+                           "select `users`.`id` AS `id`,`users`.`email` AS `email` from `users` "
+                           "where `users`.`age` >= 18"));
+    snprintf(def, sizeof(def), "before insert for each row body md5:%s",
+             t_md5(c, "SET NEW.email = LOWER(NEW.email)", md5, sizeof(md5)));
+    CU_ASSERT(t_has_object(text, "trigger", "users.users_lower", def));
+    snprintf(def, sizeof(def), "function returns int(11) language sql body md5:%s",
+             t_md5(c, "RETURN a + 1", md5, sizeof(md5)));
+    CU_ASSERT(t_has_object(text, "function", "add_one(int(11), varchar(10))", def));
+    snprintf(def, sizeof(def), "procedure language sql body md5:%s",
+             t_md5(c, "BEGIN SET m = n + 1; END", md5, sizeof(md5)));
+    CU_ASSERT(t_has_object(text, "function", "bump(int(11), out decimal(10,2))", def));
+    CU_ASSERT(t_has_object(text, "sequence", "tickets",
+                           "start 100 increment 5 min 1 max 9223372036854775806 cache 1000 "
+                           "no cycle"));
+    /* strata's tables and all of theirs are left out; the database's name never shows */
+    CU_ASSERT_PTR_NULL(strstr(text, "strata_history"));
+    CU_ASSERT_PTR_NULL(strstr(text, "strata_lock"));
+    CU_ASSERT_PTR_NULL(strstr(text, "owner"));
+    CU_ASSERT_PTR_NULL(strstr(text, db));
+    fprintf(stderr, "\n%s", text);
+    free(text);
+
+    /* without skip_tables, strata's tables are objects like any */
+    text = t_snapshot(c, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT(t_has_object(text, "table", "strata_history", "engine=InnoDB"));
+    CU_ASSERT(t_has_object(text, "constraint", "strata_history.check (`owner` > 0)", ""));
+    CU_ASSERT(t_has_object(text, "constraint",
+                           "strata_history.foreign key (owner) references users (id)",
+                           "on update restrict on delete restrict"));
+    CU_ASSERT(t_has_object(text, "index", "strata_history.strata_history_at", "btree (at)"));
+    free(text);
+
+    /* a USE elsewhere does not change what is read: the database the URL named */
+    CU_ASSERT_EQUAL(dt_exec(c, "USE information_schema", &err), STRATA_OK);
+    text = t_snapshot(c, t_skip, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT(t_has_object(text, "table", "users", "engine=InnoDB"));
+    free(text);
+
+    /* fn stops it: STRATA_OK after one call */
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->snapshot(c, t_skip, t_stop_first, &calls, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(calls, 1);
+    CU_ASSERT_EQUAL(dt_scalar(c, "SELECT 5"), 5);
+
+    /* no database in the URL: nothing to read */
+    u.database = NULL;
+    CU_ASSERT_EQUAL_FATAL(t_connect(&u, &nohome, &err), STRATA_OK);
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->snapshot(nohome, t_skip, t_stop_first, &calls, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "names no database"));
+    dt_close(nohome);
+    dt_close(c);
+}
+
+/*
+ * The same schema reached in another order, with other generated and constraint names,
+ * other white space and qualified names, in another database, snapshots byte for byte the
+ * same; so does it when strata's own tables differ.
+ */
+static void
+test_snapshot_same_schema(void)
+{
+    char db[64], db2[64], view[256];
+    const char *other[] = {
+        "CREATE SEQUENCE tickets INCREMENT BY 5 START WITH 100",
+        "CREATE TABLE strata_history (x INT)",
+        "CREATE FUNCTION add_one(a INT, b VARCHAR(10)) RETURNS INT DETERMINISTIC\n"
+        "RETURN   a\n  + 1",
+        "CREATE TABLE logs (msg VARCHAR(100)) ENGINE=MyISAM DEFAULT CHARSET=utf8mb4 "
+        "COLLATE=utf8mb4_general_ci",
+        "CREATE TABLE users (id INT NOT NULL, email VARCHAR(200) NOT NULL) ENGINE=InnoDB "
+        "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
+        "ALTER TABLE users ADD PRIMARY KEY (id), MODIFY id INT NOT NULL AUTO_INCREMENT",
+        "ALTER TABLE users ADD COLUMN name VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+        "DEFAULT 'anon', ADD COLUMN age INT, ADD COLUMN bio TEXT, ADD COLUMN created DATETIME "
+        "DEFAULT CURRENT_TIMESTAMP, ADD COLUMN label VARCHAR(310) AS (CONCAT(name, ':', email)) "
+        "STORED",
+        "ALTER TABLE users ADD CHECK (age < 200), ADD CONSTRAINT age_min CHECK (age >= 0)",
+        "CREATE INDEX users_bio ON users (bio(10))",
+        "CREATE UNIQUE INDEX users_email ON users (email)",
+        "CREATE TRIGGER users_lower BEFORE INSERT ON users FOR EACH ROW\n"
+        "  SET NEW.email =\n    LOWER(NEW.email)\n",
+        view,
+        "CREATE TABLE posts (id BIGINT NOT NULL, user_id INT NOT NULL, "
+        "title VARCHAR(50) NOT NULL DEFAULT '', body JSON) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
+        "COLLATE=utf8mb4_general_ci",
+        "ALTER TABLE posts ADD CONSTRAINT fk_posts_users FOREIGN KEY (user_id) REFERENCES users "
+        "(id) ON DELETE CASCADE ON UPDATE RESTRICT",
+        "ALTER TABLE posts ADD PRIMARY KEY (id, user_id)",
+        "CREATE INDEX posts_title ON posts (title DESC, id)",
+        "CREATE PROCEDURE bump(IN n INT, OUT m DECIMAL(10,2)) BEGIN SET m = n + 1; END",
+        NULL,
+    };
+    strata_conn *a = NULL, *b = NULL;
+    strata_error err;
+    strata_url u, u2;
+    char *ta, *tb;
+
+    T_OPEN("snapa", u, db, a);
+    T_OPEN("snapb", u2, db2, b);
+    snprintf(view, sizeof(view),
+             "CREATE VIEW adults AS\n  SELECT id, email\n  FROM `%s`.users\n  WHERE age >= 18",
+             db2);
+    t_exec_all(a, t_schema);
+    t_exec_all(b, other);
+    ta = t_snapshot(a, t_skip, &err);
+    tb = t_snapshot(b, t_skip, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ta);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tb);
+    CU_ASSERT(strlen(ta) > 1000);
+    CU_ASSERT_STRING_EQUAL(ta, tb);
+    if (strcmp(ta, tb) != 0)
+        fprintf(stderr, "\n    in %s:\n%s\n    in %s:\n%s", db, ta, db2, tb);
+    CU_ASSERT_PTR_NULL(strstr(tb, db2));
+    free(ta);
+    free(tb);
+    dt_close(b);
+    dt_close(a);
+}
+
+/* Runs "DROP DATABASE IF EXISTS name" through the admin connection (cleanup). */
+static void
+t_drop_db(const char *name)
+{
+    char sql[160];
+    strata_error err;
+
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%.100s`", name);
+    dt_exec(t_admin, sql, &err);
+}
+
+/* How many databases are named name. */
+static long
+t_db_exists(const char *name)
+{
+    char sql[200];
+
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '%.100s'", name);
+    return dt_scalar(t_admin, sql);
+}
+
+/*
+ * scratch_create() makes an empty database, with the home database's character set and
+ * collation, that a URL reaches by the name it writes; scratch_drop() drops it even while a
+ * session in it holds a table lock, and refuses any other database.
+ */
+static void
+test_scratch(void)
+{
+    char db[64], name[64], name2[64], sql[256], buf[64], small[8];
+    strata_conn *c = NULL, *s = NULL;
+    strata_error err;
+    strata_url u, su;
+    char *text;
+
+    T_OPEN("scratch", u, db, c);
+    CU_ASSERT_TRUE_FATAL(STRATA_DRIVER_HAS(drv, scratch_create));
+    CU_ASSERT_TRUE_FATAL(STRATA_DRIVER_HAS(drv, scratch_drop));
+    snprintf(sql, sizeof(sql), "ALTER DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", db);
+    CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_OK);
+
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL_FATAL(drv->scratch_create(c, name, sizeof(name), &err), STRATA_OK);
+    fprintf(stderr, "\n    scratch database: %s\n", name);
+    CU_ASSERT_EQUAL(strncmp(name, "strata_scratch_", 15), 0);
+    CU_ASSERT_EQUAL(strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_"), strlen(name));
+    CU_ASSERT_EQUAL(t_db_exists(name), 1);
+    snprintf(sql, sizeof(sql),
+             "SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = "
+             "'%s'",
+             name);
+    CU_ASSERT_STRING_EQUAL(dt_text(t_admin, sql, buf, sizeof(buf)), "utf8mb4_bin");
+    /* another call, another database */
+    CU_ASSERT_EQUAL_FATAL(drv->scratch_create(c, name2, sizeof(name2), &err), STRATA_OK);
+    CU_ASSERT_STRING_NOT_EQUAL(name, name2);
+    /* a name that does not fit creates nothing */
+    CU_ASSERT_EQUAL(drv->scratch_create(c, small, sizeof(small), &err), STRATA_USAGE);
+
+    /* reached with the URL's database part replaced, empty, usable */
+    su = u;
+    su.database = name;
+    CU_ASSERT_EQUAL_FATAL(t_connect(&su, &s, &err), STRATA_OK);
+    CU_ASSERT_STRING_EQUAL(dt_described(s)->home_schema, name);
+    text = t_snapshot(s, t_skip, &err);
+    CU_ASSERT_PTR_NOT_NULL(text);
+    CU_ASSERT_STRING_EQUAL(text != NULL ? text : "?", "");
+    free(text);
+    CU_ASSERT_EQUAL(dt_exec(s, "CREATE TABLE t (a INT PRIMARY KEY)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(s, "INSERT INTO t VALUES (1), (2)", &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_scalar(s, "SELECT SUM(a) FROM t"), 3);
+    text = t_snapshot(s, t_skip, &err);
+    CU_ASSERT_PTR_NOT_NULL(text);
+    CU_ASSERT_STRING_EQUAL(text != NULL ? text : "?", "column\tt.a\t#1 int(11) not null\n"
+                                                      "constraint\tt.primary key (a)\t\n"
+                                                      "table\tt\tengine=InnoDB\n");
+    free(text);
+    /* a session in it with a transaction open, which DROP DATABASE would wait for */
+    CU_ASSERT_EQUAL(drv->begin(s, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(dt_exec(s, "INSERT INTO t VALUES (3)", &err), STRATA_OK);
+
+    /* other databases are refused, and stay */
+    dt_error_init(&err);
+    CU_ASSERT_EQUAL(drv->scratch_drop(c, db, &err), STRATA_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "strata_scratch_"));
+    CU_ASSERT_EQUAL(drv->scratch_drop(c, "strata_scratch_", &err), STRATA_USAGE);
+    CU_ASSERT_EQUAL(drv->scratch_drop(c, "xstrata_scratch_1", &err), STRATA_USAGE);
+    CU_ASSERT_EQUAL(t_db_exists(db), 1);
+
+    CU_ASSERT_EQUAL(drv->scratch_drop(c, name, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_db_exists(name), 0);
+    CU_ASSERT_EQUAL(drv->scratch_drop(c, name2, &err), STRATA_OK);
+    CU_ASSERT_EQUAL(t_db_exists(name2), 0);
+    CU_ASSERT_EQUAL(drv->scratch_drop(c, name2, &err), STRATA_OK); /* gone already: fine */
+    CU_ASSERT_EQUAL(t_db_exists(db), 1);
+    dt_close(s);
+    dt_close(c);
+    t_drop_db(name);
+    t_drop_db(name2);
+}
+
+/* An account that may not create databases gets STRATA_ERROR with the server's message. */
+static void
+test_scratch_denied(void)
+{
+    char db[64], user[64], host[64], sql[256], name[64];
+    strata_conn *c = NULL, *limited = NULL;
+    strata_error err;
+    strata_url u, lu;
+
+    T_OPEN("scratchno", u, db, c);
+    snprintf(user, sizeof(user), "strata_t%ld", (long)getpid());
+    dt_text(t_admin, "SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', -1)", host, sizeof(host));
+    snprintf(sql, sizeof(sql), "CREATE USER '%s'@'%s' IDENTIFIED BY 'Scr4tch-pw'", user, host);
+    CU_ASSERT_EQUAL_FATAL(dt_exec(t_admin, sql, &err), STRATA_OK);
+    snprintf(sql, sizeof(sql), "GRANT ALL ON `%s`.* TO '%s'@'%s'", db, user, host);
+    CU_ASSERT_EQUAL(dt_exec(t_admin, sql, &err), STRATA_OK);
+    lu = u;
+    lu.user = user;
+    lu.password = "Scr4tch-pw";
+    CU_ASSERT_EQUAL(t_connect(&lu, &limited, &err), STRATA_OK);
+    if (limited != NULL) {
+        dt_error_init(&err);
+        CU_ASSERT_EQUAL(drv->scratch_create(limited, name, sizeof(name), &err), STRATA_ERROR);
+        CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
+        CU_ASSERT_EQUAL(strncmp(err.message, "cannot create a scratch database: ", 34), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "denied"));
+        CU_ASSERT_STRING_EQUAL(err.sqlstate, "42000");
+        fprintf(stderr, "\n    denied: %s\n", err.message);
+        dt_close(limited);
+    }
+    snprintf(sql, sizeof(sql), "DROP USER '%s'@'%s'", user, host);
+    CU_ASSERT_EQUAL(dt_exec(t_admin, sql, &err), STRATA_OK);
+    dt_close(c);
+}
+
 int
 main(void)
 {
@@ -1135,6 +1614,11 @@ main(void)
         {"lock released by close", test_lock_released_by_close},
         {"lock waits forever with -1", test_lock_wait_forever},
         {"lost connection", test_lost_connection},
+        {"snapshot: every kind of object, strata's tables left out", test_snapshot},
+        {"snapshot: the same schema by another route gives the same objects",
+         test_snapshot_same_schema},
+        {"scratch_create and scratch_drop", test_scratch},
+        {"scratch_create without the privilege", test_scratch_denied},
     };
     unsigned failed;
     CU_pSuite suite;
