@@ -241,13 +241,14 @@ static const command_help commands[] = {
      "  --from V, --to V  check only these versions (the ones before are applied)\n"
      "  --scratch URL  an empty database to use instead of creating one\n"
      "  --also URL     verify on another database too (another dialect: a scratch is\n"
-     "                 created beside URL; for SQLite sqlite::memory: will do), then\n"
-     "                 compare the final schemas on what is portable: tables, columns and\n"
-     "                 their order, nullability, type families, keys, indexes, foreign keys\n"
+     "                 created beside URL; an in-memory URL will do for a file database),\n"
+     "                 then compare the final schemas on what is portable: tables, columns\n"
+     "                 and their order, nullability, type families, keys, indexes, foreign\n"
+     "                 keys\n"
      "  --json         print JSON (schema strata.verify/1)\n"
      "\n"
      "Example:\n"
-     "  strata -d sqlite:test.db verify --also \"$POSTGRES_URL\"\n"},
+     "  strata -d \"$TEST_URL\" verify --also \"$PRODUCTION_KIND_URL\"\n"},
     {"status",
      "Usage: strata status [--json]\n"
      "\n"

@@ -2018,7 +2018,7 @@ static const char *const pg_no_transaction[] = {
 
 #define PG_CAPS                                                                                    \
     (STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_COPY_IN |                \
-     STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT)
+     STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT | STRATA_CAP_SCRATCH_DB)
 
 /* True when the session's plain '...' strings take backslash escapes. */
 static int

@@ -907,7 +907,7 @@ static const char *const sq_no_transaction[] = {
 
 /* exec() takes several statements, but MULTI_STATEMENT is not advertised: in-process,
  * batching a migration saves no round trip. */
-#define SQ_CAPS (STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK)
+#define SQ_CAPS (STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK | STRATA_CAP_SCRATCH_DB)
 
 static int
 sq_describe_offline(strata_describe *out, strata_error *err)

@@ -215,7 +215,7 @@ test_listing(void)
             sqlite = 1;
             ASSERT_STR(d->url_shape, "file");
             ASSERT_STR(d->schemes, "sqlite,sqlite3");
-            ASSERT_STR(d->capabilities, "transactional-ddl,file-lock");
+            ASSERT_STR(d->capabilities, "transactional-ddl,scratch-db,file-lock");
             ASSERT_STR(d->features, "lock,backup,snapshot,scratch,offline-describe");
             CU_ASSERT_EQUAL(d->abi_version, STRATA_DRIVER_ABI);
         }

@@ -34,7 +34,7 @@
 /* What a PostgreSQL connection can do and how its scripts split (driver.h). */
 #define T_CAPS                                                                                     \
     (STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_COPY_IN |                \
-     STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT)
+     STRATA_CAP_SCHEMAS | STRATA_CAP_MULTI_STATEMENT | STRATA_CAP_SCRATCH_DB)
 #define T_LEX_RULES                                                                                \
     (STRATA_LEX_DOLLAR_QUOTES | STRATA_LEX_E_STRINGS | STRATA_LEX_NESTED_COMMENTS |                \
      STRATA_LEX_COPY_STDIN | STRATA_LEX_PSQL_META | STRATA_LEX_ATOMIC_BLOCKS | STRATA_LEX_PARENS | \

@@ -152,7 +152,8 @@ test_identity(void)
     CU_ASSERT_STRING_EQUAL(drv->dialect_aliases[0], "sqlite3");
     CU_ASSERT_PTR_NULL(drv->dialect_aliases[1]);
     CU_ASSERT_EQUAL(strncmp(drv->client_version, "3.", 2), 0);
-    CU_ASSERT_EQUAL(drv->caps, STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK);
+    CU_ASSERT_EQUAL(drv->caps,
+                    STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK | STRATA_CAP_SCRATCH_DB);
     CU_ASSERT_PTR_NULL(drv->password_env); /* a file takes no password */
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, lock));
     CU_ASSERT_TRUE(STRATA_DRIVER_HAS(drv, unlock));
@@ -190,7 +191,8 @@ test_describe(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(d->dialect_aliases);
     CU_ASSERT_STRING_EQUAL(d->dialect_aliases[0], "sqlite3");
     CU_ASSERT_PTR_NULL(d->dialect_aliases[1]);
-    CU_ASSERT_EQUAL(d->caps, STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK);
+    CU_ASSERT_EQUAL(d->caps,
+                    STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_FILE_LOCK | STRATA_CAP_SCRATCH_DB);
     CU_ASSERT_EQUAL(d->lexer_rules, STRATA_LEX_BRACKETS | STRATA_LEX_BACKTICKS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d->no_transaction_patterns);
     CU_ASSERT_STRING_EQUAL(d->no_transaction_patterns[0], "VACUUM");
