@@ -76,6 +76,13 @@ verify_json(FILE *out, const strata_verify_report *r)
         strata_json_kv_string(out, &f, "version", it->version[0] ? it->version : NULL);
         strata_json_kv_string(out, &f, "name", it->name);
         strata_json_kv_string(out, &f, "problem", it->problem);
+        strata_json_key(out, &f, "steps");
+        fputc('[', out);
+        for (size_t k = 0; k < it->nsteps; k++) {
+            fputs(k ? "," : "", out);
+            strata_json_string(out, it->steps[k]);
+        }
+        fputc(']', out);
         strata_json_key(out, &f, "changes");
         if (it->diff != NULL)
             strata_schema_diff_json(out, it->diff);

@@ -89,6 +89,14 @@ add_item(verifier *v, const strata_migration *m)
     return it;
 }
 
+/* Records a step of it and its outcome ("up: ok"). */
+static void
+add_step(strata_verify_item *it, const char *step, const char *outcome)
+{
+    it->steps = strata_xrealloc(it->steps, (it->nsteps + 1) * sizeof(*it->steps));
+    it->steps[it->nsteps++] = strata_xasprintf("%s: %s", step, outcome);
+}
+
 static void fail_item(verifier *v, strata_verify_item *it, strata_schema_diff *diff,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -152,20 +160,28 @@ check_migration(verifier *v, const strata_migration *m, strata_error *err)
     int rc = strata_session_snapshot(v->db, &before, err);
     if (rc == STRATA_OK && step(v, 1, &e) != STRATA_OK) {
         fail_item(v, it, NULL, "up fails: %s", e.message);
+        add_step(it, "up", "failed");
         rc = STRATA_VALIDATION;
+    } else if (rc == STRATA_OK) {
+        add_step(it, "up", "ok");
     }
     if (rc == STRATA_OK)
         rc = strata_session_snapshot(v->db, &after, err);
     if (rc == STRATA_OK && m->down.path == NULL) {
         fail_item(v, it, NULL, "no down script: the migration cannot be undone");
+        add_step(it, "down", "none");
         goto keep; /* applied, and verify goes on from there */
     }
     if (rc == STRATA_OK && step(v, 0, &e) != STRATA_OK) {
         fail_item(v, it, NULL, "down fails: %s", e.message);
+        add_step(it, "down", "failed");
         rc = STRATA_VALIDATION;
     }
     if (rc == STRATA_OK)
         rc = changed_from(v, before, &d, NULL, err);
+    if (rc == STRATA_OK)
+        add_step(it, "down",
+                 d ? "the schema differs from before up" : "the schema is as before up");
     if (rc == STRATA_OK && d != NULL)
         fail_item(v, it, d, "down does not undo up: %zu difference(s) from the schema before",
                   d->count);
@@ -173,10 +189,13 @@ check_migration(verifier *v, const strata_migration *m, strata_error *err)
         rc = interrupted(err);
     if (rc == STRATA_OK && step(v, 1, &e) != STRATA_OK) {
         fail_item(v, it, NULL, "up after down fails: %s", e.message);
+        add_step(it, "up again", "failed");
         rc = STRATA_VALIDATION;
     }
     if (rc == STRATA_OK)
         rc = changed_from(v, after, &d, &again, err);
+    if (rc == STRATA_OK)
+        add_step(it, "up again", d ? "another schema than the first up" : "the same schema");
     if (rc == STRATA_OK && d != NULL)
         fail_item(v, it, d, "up after down gives another schema: %zu difference(s)", d->count);
 keep:
@@ -206,15 +225,22 @@ check_round_trip(verifier *v, const char *last, strata_error *err)
     strata_schema_diff *d = NULL;
     if (strata_down(v->db, &down, NULL, &e) != STRATA_OK) {
         fail_item(v, it, NULL, "down to zero fails: %s", e.message);
+        add_step(it, "down to zero", "failed");
         return STRATA_OK;
     }
     int rc = changed_from(v, &empty, &d, NULL, err);
+    if (rc == STRATA_OK)
+        add_step(it, "down to zero", d ? "objects left behind" : "an empty schema");
     if (rc == STRATA_OK && d != NULL)
         fail_item(v, it, d, "down to zero leaves %zu object(s) behind", d->count);
-    if (rc == STRATA_OK && strata_up(v->db, &up, NULL, &e) != STRATA_OK)
+    if (rc == STRATA_OK && strata_up(v->db, &up, NULL, &e) != STRATA_OK) {
         fail_item(v, it, NULL, "up to %s after down to zero fails: %s", last, e.message);
-    else if (rc == STRATA_OK && v->forward != NULL) {
+        add_step(it, "up to the last version", "failed");
+    } else if (rc == STRATA_OK && v->forward != NULL) {
         rc = changed_from(v, v->forward, &d, NULL, err);
+        if (rc == STRATA_OK)
+            add_step(it, "up to the last version",
+                     d ? "another schema than the first time" : "the same schema");
         if (rc == STRATA_OK && d != NULL)
             fail_item(v, it, d, "up to %s after down to zero gives another schema", last);
     }
@@ -352,6 +378,9 @@ strata_verify_report_free(strata_verify_report *r)
         free(r->items[i].name);
         free(r->items[i].problem);
         strata_schema_diff_free(r->items[i].diff);
+        for (size_t k = 0; k < r->items[i].nsteps; k++)
+            free(r->items[i].steps[k]);
+        free(r->items[i].steps);
     }
     free(r->items);
     strata_schema_diff_free(r->portability);

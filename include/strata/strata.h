@@ -614,6 +614,8 @@ typedef struct strata_verify_item {
     char *name;
     char *problem;    /* NULL when the migration passed; else what failed, in one sentence */
     strata_schema_diff *diff; /* what the down left different, or NULL */
+    char **steps;     /* each step run and its outcome: "up: ok", "down: schema differs" */
+    size_t nsteps;
 } strata_verify_item;
 
 typedef struct strata_verify_report {
