@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "help.h"
+#include "fleetcmd.h"
 #include "lintcmd.h"
 #include "schemacmd.h"
 #include "setup.h"
@@ -599,6 +600,8 @@ cli_run(cli *c)
     const char *cmd = c->command;
     if (c->help && cli_help(stdout, cmd) == 0)
         return EXIT_OK;
+    if (cli_fleet_wanted(c))
+        return cmd_fleet_run(c);
     if (strcmp(cmd, "up") == 0)
         return cmd_run(c, 1);
     if (strcmp(cmd, "down") == 0)
@@ -639,6 +642,8 @@ cli_run(cli *c)
         return cmd_diff(c);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(c);
+    if (strcmp(cmd, "fleet") == 0)
+        return cmd_fleet(c);
     if (strcmp(cmd, "help") == 0)
         return cmd_help(c);
     if (strcmp(cmd, "version") == 0)

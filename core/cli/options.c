@@ -60,6 +60,13 @@ enum {
     OPT_SCRATCH,
     OPT_ALSO,
     OPT_DUMP,
+    OPT_FLEET,
+    OPT_TARGETS,
+    OPT_PARALLEL,
+    OPT_CANARY,
+    OPT_MAX_FAILURES,
+    OPT_CONTINUE,
+    OPT_SHARD,
 };
 
 /* Global options first, then every command option; getopt_long sees them all after the
@@ -111,6 +118,13 @@ static const struct option all_options[] = {
     {"scratch", required_argument, NULL, OPT_SCRATCH},
     {"also", required_argument, NULL, OPT_ALSO},
     {"dump", required_argument, NULL, OPT_DUMP},
+    {"fleet", required_argument, NULL, OPT_FLEET},
+    {"targets", required_argument, NULL, OPT_TARGETS},
+    {"parallel", required_argument, NULL, OPT_PARALLEL},
+    {"canary", required_argument, NULL, OPT_CANARY},
+    {"max-failures", required_argument, NULL, OPT_MAX_FAILURES},
+    {"continue", no_argument, NULL, OPT_CONTINUE},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {NULL, 0, NULL, 0},
 };
 #define GLOBAL_OPTION_COUNT 15 /* the first entries of all_options */
@@ -120,7 +134,16 @@ static const struct {
     int opt;
     const char *commands;
 } command_options[] = {
-    {OPT_JSON, " up down redo status validate drivers adopt history lint dump drift diff verify "},
+    {OPT_JSON, " up down redo status validate drivers adopt history lint dump drift diff verify "
+               "fleet "},
+#define FLEET_COMMANDS " up down status validate verify drift fleet "
+    {OPT_FLEET, FLEET_COMMANDS},
+    {OPT_TARGETS, FLEET_COMMANDS},
+    {OPT_PARALLEL, FLEET_COMMANDS},
+    {OPT_CANARY, FLEET_COMMANDS},
+    {OPT_MAX_FAILURES, FLEET_COMMANDS},
+    {OPT_CONTINUE, FLEET_COMMANDS},
+    {OPT_SHARD, FLEET_COMMANDS},
     {OPT_TO, " up down verify "},
     {OPT_STEP, " up down redo "},
     {OPT_ALL, " down lint "},
@@ -341,6 +364,34 @@ apply_option(int opt, const char *arg, cli *c)
     case OPT_DUMP:
         c->dump = arg;
         break;
+    case OPT_FLEET:
+        c->fleet = arg;
+        break;
+    case OPT_TARGETS:
+        c->targets = arg;
+        break;
+    case OPT_PARALLEL:
+    case OPT_CANARY:
+    case OPT_MAX_FAILURES:
+        n = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || n < 0 || (n == 0 && opt != OPT_MAX_FAILURES) ||
+            n > 100000)
+            return usage_error("--parallel, --canary and --max-failures take a number (at least "
+                               "1; --max-failures 0 stops at the first failure), not '%s'",
+                               arg);
+        if (opt == OPT_PARALLEL)
+            c->parallel = (int)n;
+        else if (opt == OPT_CANARY)
+            c->canary = (int)n;
+        else
+            c->max_failures = n;
+        break;
+    case OPT_CONTINUE:
+        c->keep_going = 1;
+        break;
+    case OPT_SHARD:
+        c->shard = arg;
+        break;
     case OPT_RESUME:
         c->resume = 1;
         break;
@@ -395,6 +446,7 @@ cli_parse(int argc, char **argv, cli *c)
     memset(c, 0, sizeof(*c));
     c->timeout_ms = 60000;
     c->sequential = -1;
+    c->max_failures = -1; /* not given */
     parse_color("auto", c);
     /* Phase 1: global options up to the command word. */
     struct option globals[GLOBAL_OPTION_COUNT + 1];

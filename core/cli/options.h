@@ -65,6 +65,13 @@ typedef struct cli {
     size_t nalso;
     const char *dump;          /* validate --dump FILE */
     const char *dump_after_up; /* resolved dump_after_up setting, NULL: none */
+    const char *fleet;         /* --fleet NAME */
+    const char *targets;       /* --targets FILE */
+    int parallel;              /* --parallel N (0: the number of cores) */
+    int canary;                /* --canary K */
+    long max_failures;         /* --max-failures M; -1 when not given */
+    int keep_going;            /* --continue */
+    const char *shard;         /* --shard I/N */
     /* positional arguments after the command */
     char **args;
     int nargs;

@@ -108,13 +108,37 @@ typedef struct cfg_env {
     size_t nplaceholders;
 } cfg_env;
 
+/* A [fleet NAME] section: its entries in file order (a key may come many times). */
+typedef struct cfg_fleet {
+    char *name;
+    int line;
+    char **keys;
+    cfg_value *values;
+    size_t count;
+} cfg_fleet;
+
+/* The keys a [fleet NAME] section takes. */
+static const char *const fleet_keys[] = {"url",           "env",           "targets", "control",
+                                         "targets_query", "schemas_query", NULL};
+
 struct strata_config {
     char *path; /* as given, for messages (also when the file was missing) */
     int found;
     cfg_value default_env;
     cfg_env *envs;
     size_t nenvs;
+    cfg_fleet *fleets;
+    size_t nfleets;
 };
+
+static cfg_fleet *
+cfg_find_fleet(const strata_config *cfg, const char *name)
+{
+    for (size_t i = 0; cfg != NULL && i < cfg->nfleets; i++)
+        if (strcmp(cfg->fleets[i].name, name) == 0)
+            return &cfg->fleets[i];
+    return NULL;
+}
 
 static cfg_env *
 cfg_find_env(const strata_config *cfg, const char *name)
@@ -154,6 +178,17 @@ strata_config_free(strata_config *cfg)
         free(e->name);
     }
     free(cfg->envs);
+    for (size_t i = 0; i < cfg->nfleets; i++) {
+        cfg_fleet *f = &cfg->fleets[i];
+        for (size_t k = 0; k < f->count; k++) {
+            free(f->keys[k]);
+            free(f->values[k].raw);
+        }
+        free(f->keys);
+        free(f->values);
+        free(f->name);
+    }
+    free(cfg->fleets);
     free(cfg->default_env.raw);
     free(cfg->path);
     free(cfg);
@@ -457,6 +492,32 @@ valid_env_name(const char *s, size_t n)
     return 1;
 }
 
+/* A "[fleet NAME]" header: registers the fleet (once). */
+static void
+cfg_fleet_section(cfg_parser *p, const char *name, size_t len)
+{
+    while (len > 0 && *name == ' ')
+        name++, len--;
+    if (!valid_env_name(name, len)) {
+        cfg_error(p, p->line,
+                  "'%.*s' cannot name a fleet: use letters, digits, - and _ (at most %d "
+                  "characters), as in [fleet tenants]",
+                  (int)(len < 64 ? len : 64), name, CFG_NAME_MAX);
+        return;
+    }
+    char *copy = strata_xstrndup(name, len);
+    if (cfg_find_fleet(p->cfg, copy) != NULL) {
+        free(copy);
+        return;
+    }
+    strata_config *cfg = p->cfg;
+    cfg->fleets = strata_xrealloc(cfg->fleets, (cfg->nfleets + 1) * sizeof(*cfg->fleets));
+    cfg_fleet *f = &cfg->fleets[cfg->nfleets++];
+    memset(f, 0, sizeof(*f));
+    f->name = copy;
+    f->line = p->line;
+}
+
 /* A "[name]" line (without leading blanks): checks the name and registers the environment. */
 static void
 cfg_section(cfg_parser *p, const char *s, size_t n)
@@ -475,6 +536,10 @@ cfg_section(cfg_parser *p, const char *s, size_t n)
     }
     const char *name = s + 1;
     size_t len = (size_t)(close - name);
+    if (len > 6 && memcmp(name, "fleet ", 6) == 0) {
+        cfg_fleet_section(p, name + 6, len - 6);
+        return;
+    }
     if (!valid_env_name(name, len)) {
         cfg_error(p, p->line,
                   "'%.*s' cannot name an environment: use letters, digits, - and _ (at most "
@@ -604,6 +669,31 @@ cfg_placeholder_key(cfg_parser *p, cfg_env *e, const char *key, const char *valu
     return cfg_check_literal(p, where, KIND_ANY, value);
 }
 
+/* A key of a [fleet NAME] section: kept in file order, its ${...} syntax checked. */
+static int
+cfg_fleet_key(cfg_parser *p, const char *name, const char *key, const char *value)
+{
+    cfg_fleet *f = cfg_find_fleet(p->cfg, name);
+    if (f == NULL)
+        return cfg_error(p, p->line, "internal error: section [fleet %s] was not seen", name);
+    int known = 0;
+    for (const char *const *k = fleet_keys; *k != NULL; k++)
+        known |= strcmp(key, *k) == 0;
+    if (!known)
+        return cfg_error(p, p->line,
+                         "unknown key '%s' in [fleet %s]; the keys are url, env, targets, "
+                         "control, targets_query and schemas_query",
+                         key, name);
+    f->keys = strata_xrealloc(f->keys, (f->count + 1) * sizeof(*f->keys));
+    f->values = strata_xrealloc(f->values, (f->count + 1) * sizeof(*f->values));
+    f->keys[f->count] = strata_xstrdup(key);
+    f->values[f->count] = (cfg_value){.raw = strata_xstrdup(value), .line = p->line};
+    f->count++;
+    char where[CFG_NAME_MAX * 2 + 16];
+    snprintf(where, sizeof(where), "fleet %s.%s", name, key);
+    return cfg_check_literal(p, where, KIND_ANY, value);
+}
+
 /* A key before the first section or in [strata]. */
 static int
 cfg_top_key(cfg_parser *p, const char *section, const char *key, const char *value)
@@ -638,6 +728,8 @@ cfg_handler(void *user, const char *section, const char *key, const char *value)
         value = "";
     if (*section == '\0' || strcmp(section, "strata") == 0)
         return cfg_top_key(p, section, key, value);
+    if (strncmp(section, "fleet ", 6) == 0)
+        return cfg_fleet_key(p, section + 6 + strspn(section + 6, " "), key, value);
     cfg_env *e = cfg_find_env(p->cfg, section);
     if (e == NULL) /* cfg_section registers every section inih reports */
         return cfg_error(p, p->line, "internal error: section [%s] was not seen", section);
@@ -1004,7 +1096,7 @@ resolve_password(resolver *r)
 /* The body of strata_config_resolve(), which opens the guard (guard.h). */
 static int __attribute__((noinline))
 strata_config_resolve_body(const strata_config *cfg, const strata_settings_input *in,
-                      strata_settings **out, strata_error *err)
+                           strata_settings **out, strata_error *err)
 {
     static const strata_settings_input none;
     *out = NULL;
@@ -1063,7 +1155,8 @@ strata_config_resolve(const strata_config *cfg, const strata_settings_input *in,
 
 /* The body of strata_settings_resolve(), which opens the guard (guard.h). */
 static int __attribute__((noinline))
-strata_settings_resolve_body(const strata_settings_input *in, strata_settings **out, strata_error *err)
+strata_settings_resolve_body(const strata_settings_input *in, strata_settings **out,
+                             strata_error *err)
 {
     static const strata_settings_input none;
     *out = NULL;
@@ -1195,4 +1288,107 @@ strata_password_from_file(const char *path, char **out, strata_error *err)
 {
     STRATA_GUARD(NULL, err);
     return strata_password_from_file_body(path, out, err);
+}
+
+size_t
+strata_config_fleet_count(const strata_config *cfg)
+{
+    return cfg != NULL ? cfg->nfleets : 0;
+}
+
+const char *
+strata_config_fleet_name(const strata_config *cfg, size_t i)
+{
+    return cfg != NULL && i < cfg->nfleets ? cfg->fleets[i].name : NULL;
+}
+
+static int
+strata_config_fleet_body(const strata_config *cfg, const char *name, strata_getenv_fn getenv_fn,
+                         void *ctx, strata_fleet_entry **out, size_t *count, strata_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    const cfg_fleet *f = cfg_find_fleet(cfg, name);
+    if (f == NULL) {
+        strata_buf b = {0};
+        for (size_t i = 0; cfg != NULL && i < cfg->nfleets; i++)
+            strata_buf_printf(&b, "%s%s", i ? ", " : "", cfg->fleets[i].name);
+        int rc = strata_fail(err, STRATA_USAGE, "no [fleet %s] in %s (%s%s)", name,
+                             cfg != NULL && cfg->found ? cfg->path : "strata.conf",
+                             b.len ? "its fleets: " : "it has no fleet", b.len ? b.data : "");
+        strata_buf_free(&b);
+        return rc;
+    }
+    cfg_lookup lk = {getenv_fn, ctx};
+    strata_fleet_entry *e = strata_xcalloc(f->count + 1, sizeof(*e));
+    for (size_t i = 0; i < f->count; i++) {
+        strata_buf b = {0};
+        char var[CFG_VAR_MAX + 1];
+        int used, rc = cfg_subst(f->values[i].raw, &lk, &b, var, &used);
+        if (rc != SUBST_OK) {
+            strata_buf_free(&b);
+            strata_config_fleet_free(e, i);
+            return strata_fail(err, STRATA_USAGE,
+                               "fleet %s.%s in %s:%d uses ${%s}, which is not set; export it "
+                               "or give a default with ${%s:-...}",
+                               name, f->keys[i], cfg->path, f->values[i].line, var, var);
+        }
+        e[i].key = strata_xstrdup(f->keys[i]);
+        e[i].value = b.data ? strata_buf_take(&b) : strata_xstrdup("");
+        e[i].line = f->values[i].line;
+    }
+    *out = e;
+    *count = f->count;
+    return STRATA_OK;
+}
+
+int
+strata_config_fleet(const strata_config *cfg, const char *name, strata_getenv_fn getenv_fn,
+                    void *ctx, strata_fleet_entry **out, size_t *count, strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_config_fleet_body(cfg, name, getenv_fn, ctx, out, count, err);
+}
+
+void
+strata_config_fleet_free(strata_fleet_entry *entries, size_t count)
+{
+    for (size_t i = 0; entries != NULL && i < count; i++) {
+        free(entries[i].key);
+        free(entries[i].value);
+    }
+    free(entries);
+}
+
+static int
+strata_config_expand_body(const char *text, strata_getenv_fn getenv_fn, void *ctx, char **out,
+                          strata_error *err)
+{
+    cfg_lookup lk = {getenv_fn, ctx};
+    strata_buf b = {0};
+    char var[CFG_VAR_MAX + 1];
+    int used, rc = cfg_subst(text, &lk, &b, var, &used);
+    *out = NULL;
+    if (rc == SUBST_MALFORMED) {
+        strata_buf_free(&b);
+        return strata_fail(err, STRATA_USAGE,
+                           "malformed ${...}: write ${NAME} or ${NAME:-default}, or $${ for a "
+                           "literal ${");
+    }
+    if (rc != SUBST_OK) {
+        strata_buf_free(&b);
+        return strata_fail(err, STRATA_USAGE,
+                           "${%s} is %s; export it or give a default with ${%s:-...}", var,
+                           rc == SUBST_UNSET ? "not set" : "empty", var);
+    }
+    *out = b.data ? strata_buf_take(&b) : strata_xstrdup("");
+    return STRATA_OK;
+}
+
+int
+strata_config_expand(const char *text, strata_getenv_fn getenv_fn, void *ctx, char **out,
+                     strata_error *err)
+{
+    STRATA_GUARD(NULL, err);
+    return strata_config_expand_body(text, getenv_fn, ctx, out, err);
 }

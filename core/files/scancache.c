@@ -290,8 +290,12 @@ start_new(strata_scan_cache *c)
     c->changed = 1;
     if (c->tmp != NULL) /* started, or tried and failed */
         return c->out != NULL;
-    c->tmp = strata_xasprintf("%s.%ld.tmp", c->path, (long)getpid());
-    c->out = fopen(c->tmp, "w");
+    /* a unique name: threads of one process (a fleet) may rewrite the same cache at once */
+    c->tmp = strata_xasprintf("%s.XXXXXX", c->path);
+    int fd = mkstemp(c->tmp);
+    c->out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && c->out == NULL)
+        close(fd);
     if (c->out == NULL)
         return 0;
     fprintf(c->out, "%s\t%s\n", CACHE_MAGIC, c->dir);

@@ -1,8 +1,10 @@
 /*
  * strata — the MySQL and MariaDB driver, on MariaDB Connector/C (or Oracle's libmysqlclient).
  *
- * URL: mysql://user:password@host:port/database (or mariadb://...), with optional query
- * parameters ('-' and '_' are interchangeable in their names, case does not matter):
+ * URL: mysql://user:password@host:port/database (or mariadb://...), the database replaced by
+ * strata_connect_options.schema when set (--schema: MySQL's schemas are databases), with
+ * optional query parameters ('-' and '_' are interchangeable in their names, case does not
+ * matter):
  *   charset=NAME            connection character set (default utf8mb4);
  *   connect_timeout=S       seconds to wait for the server (default: the core's connect
  *                           timeout, else the client library's);
@@ -716,6 +718,10 @@ md_connect(const strata_url *url, const strata_connect_options *opts, strata_con
         goto fail;
     host = url->host != NULL && url->host[0] != '\0' ? url->host : NULL;
     db = url->database != NULL && url->database[0] != '\0' ? url->database : NULL;
+    if (opts != NULL &&
+        opts->size >= offsetof(strata_connect_options, schema) + sizeof(opts->schema) &&
+        opts->schema != NULL && opts->schema[0] != '\0')
+        db = opts->schema; /* a MySQL schema is a database: --schema names the database */
     if (mysql_real_connect(c->mysql, host, url->user, url->password, db,
                            url->port > 0 ? (unsigned)url->port : 0, p.value[MD_SOCKET],
                            CLIENT_MULTI_RESULTS | CLIENT_MULTI_STATEMENTS) == NULL) {

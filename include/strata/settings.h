@@ -76,12 +76,41 @@ STRATA_API const char *strata_config_path(const strata_config *cfg);
 STRATA_API size_t strata_config_env_count(const strata_config *cfg);
 STRATA_API const char *strata_config_env_name(const strata_config *cfg, size_t i);
 
+
+
 /*
  * Looks up an environment variable: its value (valid until the next call that may change
  * the environment), or NULL when unset. An empty value counts as unset everywhere in this
  * module. NULL in strata_settings_input means getenv().
  */
 typedef const char *(*strata_getenv_fn)(void *ctx, const char *name);
+
+/* The [fleet NAME] sections of the file (docs/fleet.md): how many, and the i-th's name. */
+STRATA_API size_t strata_config_fleet_count(const strata_config *cfg);
+STRATA_API const char *strata_config_fleet_name(const strata_config *cfg, size_t i);
+
+/* One entry of a [fleet NAME] section: url, env, targets, control, targets_query or
+ * schemas_query, with ${VAR} substituted. */
+typedef struct strata_fleet_entry {
+    char *key;
+    char *value;
+    int line;
+} strata_fleet_entry;
+
+/*
+ * The entries of [fleet name] in file order, variables looked up through getenv_fn (NULL:
+ * getenv()). *out (free with strata_config_fleet_free) and *count. STRATA_USAGE naming the
+ * fleets the file has when there is no such section, or naming the variable that is unset.
+ */
+STRATA_API int strata_config_fleet(const strata_config *cfg, const char *name,
+                                   strata_getenv_fn getenv_fn, void *ctx,
+                                   strata_fleet_entry **out, size_t *count, strata_error *err);
+STRATA_API void strata_config_fleet_free(strata_fleet_entry *entries, size_t count);
+
+/* text with ${VAR} and ${VAR:-default} substituted as strata.conf values are (getenv_fn
+ * NULL: getenv()). *out is the caller's to free. STRATA_USAGE naming an unset variable. */
+STRATA_API int strata_config_expand(const char *text, strata_getenv_fn getenv_fn, void *ctx,
+                                    char **out, strata_error *err);
 
 /*
  * What the caller knows before resolution. NULL or "" means "not given" for every string;

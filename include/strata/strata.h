@@ -641,6 +641,111 @@ STRATA_API void strata_verify_report_free(strata_verify_report *r);
  * the portability notes; or strata.verify/1 with STRATA_REPORT_JSON. */
 STRATA_API void strata_report_verify(FILE *out, const strata_verify_report *r, unsigned flags);
 
+/* ---------------------------------------------------------------- fleets */
+
+struct strata_config; /* strata/settings.h */
+
+/* One database (or one schema of a database) of a fleet. */
+typedef struct strata_fleet_target {
+    char *url;    /* secrets included: never print it */
+    char *schema; /* schema-per-tenant: the schema it lives in (strata_options.schema), or NULL */
+    char *label;  /* for people: the redacted URL, with " schema S" for a schema target */
+    char *server; /* "host:port" of a server URL, else "" : the per-server limit counts these */
+} strata_fleet_target;
+
+typedef struct strata_fleet {
+    strata_fleet_target *items; /* in the order the sources give them, duplicates dropped */
+    size_t count;
+} strata_fleet;
+
+/* Where the targets come from (docs/fleet.md); set one of targets_file and name. */
+typedef struct strata_fleet_source {
+    uint32_t size;                      /* sizeof(strata_fleet_source) */
+    const char *targets_file;           /* one URL per line, # comments, ${VAR} */
+    const char *name;                   /* a [fleet NAME] section of config */
+    const struct strata_config *config; /* strata.conf (may be NULL without name) */
+    const strata_options *base;         /* driver_dir, password, table: for the control and
+                                           schemas queries' connections */
+} strata_fleet_source;
+
+/*
+ * Resolves the targets: the file's lines, or the [fleet NAME] section's url, env (that
+ * environment's url), targets (a file), control + targets_query (each row's first value
+ * is a URL) and schemas_query (run on the section's url: each row's first value is a
+ * schema of that database, a target of its own). *out is freed with strata_fleet_free.
+ */
+STRATA_API int strata_fleet_resolve(const strata_fleet_source *src, strata_fleet **out,
+                                    strata_error *err);
+STRATA_API void strata_fleet_free(strata_fleet *f);
+/*
+ * Keeps shard index of count (1 <= index <= count): a target belongs to the shard its
+ * label's hash picks, so N shards cover every target exactly once, whatever the order of
+ * the list, and a target keeps its shard when others are added.
+ */
+STRATA_API int strata_fleet_shard(strata_fleet *f, long index, long count, strata_error *err);
+
+enum strata_fleet_command {
+    STRATA_FLEET_UP = 1,
+    STRATA_FLEET_DOWN,
+    STRATA_FLEET_STATUS,
+    STRATA_FLEET_VALIDATE,
+    STRATA_FLEET_DRIFT,
+    STRATA_FLEET_VERIFY
+};
+
+typedef struct strata_fleet_options {
+    uint32_t size;                 /* sizeof(strata_fleet_options) */
+    int command;                   /* enum strata_fleet_command */
+    const strata_options *base;    /* every target's options (database_url and schema are the
+                                      target's) */
+    const strata_run_options *run; /* up, down: NULL for the defaults */
+    int parallel;                  /* targets at once; 0: the number of cores */
+    int per_server;                /* at once on one server; 0: 4 */
+    int canary;                    /* run this many first; none other starts if one fails */
+    long max_failures;             /* stop starting targets after more than this many
+                                      failures (0: at the first); <0: never (--continue) */
+    /* Called (serialized) whenever a target starts or ends; may be NULL. */
+    void (*progress)(void *ctx, size_t done, size_t running, size_t failed, size_t remaining);
+    void *progress_ctx;
+} strata_fleet_options;
+
+/* What happened on one target. */
+typedef struct strata_fleet_result {
+    const char *label;  /* the target's (valid while the fleet is) */
+    int outcome;        /* 0 not started, 1 succeeded, 2 failed */
+    char *before;       /* newest applied version before ("" none; NULL when not read) */
+    char *after;        /* ... and after */
+    long long duration_ms;
+    char *error;        /* the first line of what failed, else NULL */
+    char *hint;         /* what to run to recover (a dirty target), else NULL */
+    char **applied;     /* status: the versions applied, in order */
+    size_t napplied;
+    size_t pending;     /* status: migrations pending */
+} strata_fleet_result;
+
+typedef struct strata_fleet_report {
+    int command;
+    strata_fleet_result *items; /* in the fleet's order */
+    size_t count;
+    size_t succeeded, failed, not_started;
+    int stopped; /* why targets were left unstarted: 0 none, 1 a canary failed, 2 too many
+                    failures, 3 interrupted (strata_cancel) */
+} strata_fleet_report;
+
+/*
+ * Runs the command on every target, each with its own connection, lock and history, up to
+ * o->parallel at once (at most o->per_server on one server). A failure is recorded and,
+ * per o->canary and o->max_failures, stops targets from starting; strata_cancel() stops
+ * them too, letting running ones finish. Returns STRATA_OK when it ran (look at the
+ * report); a usage error for bad options.
+ */
+STRATA_API int strata_fleet_run(const strata_fleet *f, const strata_fleet_options *o,
+                                strata_fleet_report **out, strata_error *err);
+STRATA_API void strata_fleet_report_free(strata_fleet_report *r);
+/* A table per target (status: a version matrix grouping identical targets), or
+ * strata.fleet/1 with STRATA_REPORT_JSON. */
+STRATA_API void strata_report_fleet(FILE *out, const strata_fleet_report *r, unsigned flags);
+
 /* ---------------------------------------------------------------- lint */
 
 /* Severity of a lint rule (docs/lint.md); ordered, so "at or above" compares. */
