@@ -14,8 +14,10 @@
  * the standard spellings.
  *
  * There is no lock(): ODBC has no portable server lock, so the core takes its lock on a
- * table beside the history tables. No copy_in(), backup(), snapshot() or scratch
- * databases either.
+ * table beside the history tables. No copy_in() or backup() either, and no scratch
+ * databases: a data source cannot portably create a database, so drift and verify take
+ * --scratch URL. snapshot() reports what the ODBC catalog functions tell of the home
+ * schema (tables, views, columns, primary and foreign keys, indexes; see od_snapshot()).
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -1385,6 +1387,1088 @@ od_session_reset_sql(strata_conn *c, char *out, size_t size)
     return od_end_buf(&b);
 }
 
+/* ---- snapshot ---- */
+
+/*
+ * snapshot() reads what the ODBC catalog functions give of the home schema (PostgreSQL's
+ * current_schema(), MySQL's current database, which MariaDB's driver takes as the catalog;
+ * SQLite's main database; any other backend's default catalog, its schemas named): tables
+ * and views (SQLTables), columns (SQLColumns), primary keys (SQLPrimaryKeys), foreign keys
+ * (SQLForeignKeys) and indexes (SQLStatistics). Nothing there tells check constraints,
+ * triggers, sequences, functions, view bodies or table options, so they are not reported.
+ *
+ * The drivers of the backends strata knows give less than strata's own drivers read: their
+ * type names (PostgreSQL's int4, bpchar), no index method, no partial index's predicate
+ * (FILTER_CONDITION is NULL), a unique constraint's index as an index (PostgreSQL, MySQL).
+ * SQLite's reports no descending key part and strips a string default's quotes; MariaDB's
+ * reports an auto_increment column as nullable, and only the foreign keys whose referenced
+ * columns belong to the referenced table's primary key.
+ */
+
+#define OD_SNAP_TYPES "TABLE,VIEW" /* SQLTables: no SYSTEM TABLE, no SYNONYM */
+#define OD_SNAP_COLS 18            /* the most columns a catalog function returns (SQLColumns) */
+#define OD_SNAP_WHAT 512           /* a message's "cannot read the schema: ..." part */
+
+/* Result columns of the catalog functions (1-based, as the ODBC reference numbers them). */
+enum {
+    OD_T_CAT = 1, /* SQLTables, and the first three of SQLColumns, SQLPrimaryKeys and
+                     SQLStatistics */
+    OD_T_SCHEM = 2,
+    OD_T_NAME = 3,
+    OD_T_TYPE = 4,
+    OD_C_COLUMN = 4, /* SQLColumns */
+    OD_C_DATA_TYPE = 5,
+    OD_C_TYPE_NAME = 6,
+    OD_C_SIZE = 7,
+    OD_C_DIGITS = 9,
+    OD_C_NULLABLE = 11,
+    OD_C_DEFAULT = 13,
+    OD_C_POSITION = 17,
+    OD_P_COLUMN = 4, /* SQLPrimaryKeys */
+    OD_P_SEQ = 5,
+    OD_P_NAME = 6,
+    OD_F_PK_CAT = 1, /* SQLForeignKeys */
+    OD_F_PK_SCHEM = 2,
+    OD_F_PK_TABLE = 3,
+    OD_F_PK_COLUMN = 4,
+    OD_F_FK_CAT = 5,
+    OD_F_FK_COLUMN = 8,
+    OD_F_SEQ = 9,
+    OD_F_UPDATE = 10,
+    OD_F_DELETE = 11,
+    OD_F_NAME = 12,
+    OD_F_DEFER = 14,
+    OD_S_NON_UNIQUE = 4, /* SQLStatistics */
+    OD_S_NAME = 6,
+    OD_S_TYPE = 7,
+    OD_S_POSITION = 8,
+    OD_S_COLUMN = 9,
+    OD_S_ORDER = 10,
+    OD_S_FILTER = 13,
+};
+
+/* A growing text, NUL-terminated once anything was appended; s owned (od_str_free()). An
+ * append that runs out of memory sets nomem and drops the rest: the snapshot then fails. */
+typedef struct od_str {
+    char *s;
+    size_t len, cap;
+    int nomem;
+} od_str;
+
+static void
+od_str_add(od_str *t, const char *text, size_t n)
+{
+    size_t cap;
+    char *s;
+
+    if (t->nomem)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        for (cap = t->cap > 0 ? t->cap : 128; cap < t->len + n + 1; cap *= 2)
+            ;
+        s = realloc(t->s, cap);
+        if (s == NULL) {
+            t->nomem = 1;
+            return;
+        }
+        t->s = s;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->len, text, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+/* Appends text; NULL appends nothing. */
+static void
+od_str_cat(od_str *t, const char *text)
+{
+    if (text != NULL)
+        od_str_add(t, text, strlen(text));
+}
+
+/* Appends text lower-cased (ASCII: the type names some drivers spell in capitals). */
+static void
+od_str_lower(od_str *t, const char *text)
+{
+    char ch;
+
+    for (; text != NULL && *text != '\0'; text++) {
+        ch = (char)tolower((unsigned char)*text);
+        od_str_add(t, &ch, 1);
+    }
+}
+
+/* Appends ", " unless t is empty: between the items of a list. */
+static void
+od_str_sep(od_str *t)
+{
+    if (t->len > 0)
+        od_str_add(t, ", ", 2);
+}
+
+static void
+od_str_reset(od_str *t)
+{
+    t->len = 0;
+    if (t->s != NULL)
+        t->s[0] = '\0';
+}
+
+static const char *
+od_str_text(const od_str *t)
+{
+    return t->s != NULL ? t->s : "";
+}
+
+static void
+od_str_free(od_str *t)
+{
+    free(t->s);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Appends the NUL-terminated names held in list, ", " between them. */
+static void
+od_str_list(od_str *out, const od_str *list)
+{
+    const char *p;
+
+    for (p = od_str_text(list); p < od_str_text(list) + list->len; p += strlen(p) + 1) {
+        if (p != od_str_text(list))
+            od_str_add(out, ", ", 2);
+        od_str_cat(out, p);
+    }
+}
+
+/* Makes t one line: every run of white space one space, none at either end. */
+static void
+od_str_squeeze(od_str *t)
+{
+    size_t r, w = 0;
+    int blank = 0;
+
+    for (r = 0; r < t->len; r++) {
+        if (isspace((unsigned char)t->s[r])) {
+            blank = w > 0;
+            continue;
+        }
+        if (blank)
+            t->s[w++] = ' ';
+        blank = 0;
+        t->s[w++] = t->s[r];
+    }
+    t->len = w;
+    if (t->s != NULL)
+        t->s[w] = '\0';
+}
+
+/* One row of a catalog function's result: OD_SNAP_COLS values (NULL for SQL NULL and for
+ * the columns the driver did not return), and its place in the result, which breaks ties
+ * when rows are sorted so that the driver's order is kept. */
+typedef struct od_row {
+    char **v; /* owned, with every value: od_rowset_clear() */
+    size_t seq;
+} od_row;
+
+/* The rows of one catalog call; rows owned (od_rowset_clear()). */
+typedef struct od_rowset {
+    od_row *rows;
+    size_t n, cap;
+    int nomem; /* a row could not be kept: the snapshot fails */
+} od_rowset;
+
+/* The value of column col (1-based) of r, NULL when SQL NULL or not returned. */
+static const char *
+od_cell(const od_row *r, int col)
+{
+    return col >= 1 && col <= OD_SNAP_COLS ? r->v[col - 1] : NULL;
+}
+
+static void
+od_row_free(od_row *r)
+{
+    int k;
+
+    for (k = 0; k < OD_SNAP_COLS; k++)
+        free(r->v[k]);
+    free(r->v);
+    r->v = NULL;
+}
+
+static void
+od_rowset_clear(od_rowset *rs)
+{
+    size_t i;
+
+    for (i = 0; i < rs->n; i++)
+        od_row_free(&rs->rows[i]);
+    free(rs->rows);
+    memset(rs, 0, sizeof(*rs));
+}
+
+/* od_rows() callback: copies the row into the od_rowset ctx. */
+static int
+od_rowset_add(void *ctx, int ncols, const char *const *values)
+{
+    od_rowset *rs = ctx;
+    od_row *rows;
+    char **v;
+    size_t cap;
+    int k;
+
+    if (rs->n == rs->cap) {
+        cap = rs->cap > 0 ? rs->cap * 2 : 16;
+        rows = realloc(rs->rows, cap * sizeof(*rows));
+        if (rows == NULL)
+            goto nomem;
+        rs->rows = rows;
+        rs->cap = cap;
+    }
+    v = calloc(OD_SNAP_COLS, sizeof(*v)); /* owned by rs from here */
+    if (v == NULL)
+        goto nomem;
+    rs->rows[rs->n].v = v;
+    rs->rows[rs->n].seq = rs->n;
+    rs->n++;
+    for (k = 0; k < ncols && k < OD_SNAP_COLS; k++) {
+        if (values[k] != NULL && (v[k] = strdup(values[k])) == NULL)
+            goto nomem;
+    }
+    return 0;
+nomem:
+    rs->nomem = 1;
+    return 1;
+}
+
+/*
+ * Makes a failure while reading a catalog result STRATA_ERROR (a snapshot has no "not
+ * found"), its message prefixed by what. Returns STRATA_ERROR.
+ */
+static int
+od_snap_failed(strata_error *err, const char *what)
+{
+    char msg[sizeof(err->message)];
+
+    if (err == NULL || err->size < offsetof(strata_error, message) + sizeof(err->message))
+        return STRATA_ERROR;
+    err->status = STRATA_ERROR;
+    memcpy(msg, err->message, sizeof(msg));
+    snprintf(err->message, sizeof(err->message), "%s: %.700s", what, msg);
+    return STRATA_ERROR;
+}
+
+/*
+ * Reads the result of the catalog function just called on c->stmt (r: what it returned)
+ * into rs, which the caller clears; what names the call for a message.
+ */
+static int
+od_catalog(strata_conn *c, SQLRETURN r, const char *what, od_rowset *rs, strata_error *err)
+{
+    SQLSMALLINT ncols = 0;
+    int rc = STRATA_OK;
+
+    if (r == SQL_NO_DATA)
+        goto cleanup;
+    if (!SQL_SUCCEEDED(r) || !SQL_SUCCEEDED(SQLNumResultCols(c->stmt, &ncols))) {
+        rc = od_fail(SQL_HANDLE_STMT, c->stmt, STRATA_ERROR, what, err);
+        goto cleanup;
+    }
+    if (ncols > 0 && od_rows(c, ncols, od_rowset_add, rs, err) != STRATA_OK)
+        rc = od_snap_failed(err, what);
+    else if (rs->nomem)
+        rc = od_error(err, STRATA_ERROR, "%s: out of memory", what);
+cleanup:
+    od_done(c);
+    return rc;
+}
+
+/* NULL-safe strcmp(): NULL before any text. */
+static int
+od_cmp_text(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+/* Compares two numbers given as text (NULL as 0). */
+static int
+od_cmp_num(const char *a, const char *b)
+{
+    long x = a != NULL ? strtol(a, NULL, 10) : 0, y = b != NULL ? strtol(b, NULL, 10) : 0;
+
+    return (x > y) - (x < y);
+}
+
+/* The driver's order, for rows equal otherwise. */
+static int
+od_cmp_seq(const od_row *a, const od_row *b)
+{
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* SQLTables rows by name, schema and catalog. */
+static int
+od_cmp_tables(const void *pa, const void *pb)
+{
+    const od_row *a = pa, *b = pb;
+    int d = od_cmp_text(od_cell(a, OD_T_NAME), od_cell(b, OD_T_NAME));
+
+    if (d == 0)
+        d = od_cmp_text(od_cell(a, OD_T_SCHEM), od_cell(b, OD_T_SCHEM));
+    if (d == 0)
+        d = od_cmp_text(od_cell(a, OD_T_CAT), od_cell(b, OD_T_CAT));
+    return d != 0 ? d : od_cmp_seq(a, b);
+}
+
+/* SQLColumns rows by ORDINAL_POSITION. */
+static int
+od_cmp_columns(const void *pa, const void *pb)
+{
+    const od_row *a = pa, *b = pb;
+    int d = od_cmp_num(od_cell(a, OD_C_POSITION), od_cell(b, OD_C_POSITION));
+
+    return d != 0 ? d : od_cmp_seq(a, b);
+}
+
+/* SQLPrimaryKeys rows by KEY_SEQ. */
+static int
+od_cmp_pkey(const void *pa, const void *pb)
+{
+    const od_row *a = pa, *b = pb;
+    int d = od_cmp_num(od_cell(a, OD_P_SEQ), od_cell(b, OD_P_SEQ));
+
+    return d != 0 ? d : od_cmp_seq(a, b);
+}
+
+/*
+ * SQLForeignKeys rows by FK_NAME and referenced table, then KEY_SEQ. Unnamed keys (the
+ * SQLite driver names none) keep the driver's order, in which each key's columns follow
+ * one another.
+ */
+static int
+od_cmp_fkeys(const void *pa, const void *pb)
+{
+    const od_row *a = pa, *b = pb;
+    int d = od_cmp_text(od_cell(a, OD_F_NAME), od_cell(b, OD_F_NAME));
+
+    if (d == 0 && od_cell(a, OD_F_NAME) == NULL)
+        return od_cmp_seq(a, b);
+    if (d == 0)
+        d = od_cmp_text(od_cell(a, OD_F_PK_SCHEM), od_cell(b, OD_F_PK_SCHEM));
+    if (d == 0)
+        d = od_cmp_text(od_cell(a, OD_F_PK_CAT), od_cell(b, OD_F_PK_CAT));
+    if (d == 0)
+        d = od_cmp_text(od_cell(a, OD_F_PK_TABLE), od_cell(b, OD_F_PK_TABLE));
+    if (d == 0)
+        d = od_cmp_num(od_cell(a, OD_F_SEQ), od_cell(b, OD_F_SEQ));
+    return d != 0 ? d : od_cmp_seq(a, b);
+}
+
+/* SQLStatistics rows by INDEX_NAME, then ORDINAL_POSITION. */
+static int
+od_cmp_stats(const void *pa, const void *pb)
+{
+    const od_row *a = pa, *b = pb;
+    int d = od_cmp_text(od_cell(a, OD_S_NAME), od_cell(b, OD_S_NAME));
+
+    if (d == 0)
+        d = od_cmp_num(od_cell(a, OD_S_POSITION), od_cell(b, OD_S_POSITION));
+    return d != 0 ? d : od_cmp_seq(a, b);
+}
+
+static void
+od_rowset_sort(od_rowset *rs, int (*cmp)(const void *, const void *))
+{
+    if (rs->n > 1)
+        qsort(rs->rows, rs->n, sizeof(*rs->rows), cmp);
+}
+
+/* A snapshot in progress. */
+typedef struct od_snap {
+    strata_conn *c;
+    const char *const *skip; /* tables left out, NULL-terminated; may be NULL */
+    strata_object_fn fn;
+    void *ctx;
+    strata_error *err;
+    const char *home;   /* c->home, "" when none */
+    int stopped;        /* fn asked to stop */
+    od_str name, def;   /* the object being reported */
+    od_str table;       /* the table's name as reported: "t", or "s.t" outside the home */
+    od_str pk;          /* the table's primary key columns in key order, each NUL-terminated */
+    size_t npk;         /* ... how many */
+    od_str pk_name;     /* ... and its name, when the driver gives one */
+    od_str fk_names;    /* the table's foreign keys' names, each NUL-terminated */
+    od_str cols, plain; /* an index's or key's columns, with and without " desc" */
+    od_str refs;        /* a foreign key's referenced columns */
+    od_str target;      /* ... and table */
+    od_rowset rs;       /* the result being read */
+} od_snap;
+
+/* Whether an append of the snapshot's texts ran out of memory. */
+static int
+od_snap_nomem(const od_snap *s)
+{
+    return s->name.nomem || s->def.nomem || s->table.nomem || s->pk.nomem || s->pk_name.nomem ||
+           s->fk_names.nomem || s->cols.nomem || s->plain.nomem || s->refs.nomem || s->target.nomem;
+}
+
+/* Starts s->name as "TABLE." (table NULL: empty) and empties s->def. */
+static void
+od_snap_begin(od_snap *s, const char *table)
+{
+    od_str_reset(&s->name);
+    od_str_reset(&s->def);
+    if (table != NULL) {
+        od_str_cat(&s->name, table);
+        od_str_add(&s->name, ".", 1);
+    }
+}
+
+/* Reports s->name with s->def made one line; returns the status to go on with. */
+static int
+od_snap_emit(od_snap *s, strata_object_kind kind)
+{
+    od_str_squeeze(&s->def);
+    if (od_snap_nomem(s))
+        return od_error(s->err, STRATA_ERROR, "cannot read the schema: out of memory");
+    if (!s->stopped && s->fn(s->ctx, kind, od_str_text(&s->name), od_str_text(&s->def)) != 0)
+        s->stopped = 1;
+    return STRATA_OK;
+}
+
+/* The column naming the schema an object is in: MySQL's databases are catalogs. */
+static int
+od_snap_qualifier_col(const od_snap *s, int cat_col)
+{
+    return s->c->backend->kind == OD_MYSQL ? cat_col : cat_col + 1;
+}
+
+/*
+ * Appends the name of the table whose catalog, schema and name are at columns cat_col to
+ * cat_col + 2 of r: bare in the home schema (and always on SQLite, whose catalog functions
+ * name no schema), else "schema.name".
+ */
+static void
+od_snap_table_name(const od_snap *s, const od_row *r, int cat_col, od_str *out)
+{
+    const char *q = od_cell(r, od_snap_qualifier_col(s, cat_col));
+
+    if (s->c->backend->kind != OD_SQLITE && q != NULL && q[0] != '\0' && strcmp(q, s->home) != 0) {
+        od_str_cat(out, q);
+        od_str_add(out, ".", 1);
+    }
+    od_str_cat(out, od_cell(r, cat_col + 2));
+}
+
+/* Whether skip_tables names table (ignoring case on SQLite, whose names do). */
+static int
+od_snap_skipped(const od_snap *s, const char *table)
+{
+    const char *const *p;
+
+    for (p = s->skip; p != NULL && *p != NULL; p++) {
+        if (s->c->backend->kind == OD_SQLITE ? strcasecmp(*p, table) == 0 : strcmp(*p, table) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether a schema is a system one, for a backend whose schemas are all read. */
+static int
+od_snap_system_schema(const char *schema)
+{
+    static const char *const names[] = {"information_schema", "pg_catalog", "sys", NULL};
+    size_t i;
+
+    for (i = 0; schema != NULL && names[i] != NULL; i++) {
+        if (strcasecmp(schema, names[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Whether a SQLTables row is reported: a TABLE or VIEW of the home schema (the catalog and
+ * schema arguments are search patterns, in which '_' matches any character, so they are
+ * compared again), not a SQLite internal table, not one of skip_tables.
+ */
+static int
+od_snap_wanted(const od_snap *s, const od_row *r)
+{
+    const char *name = od_cell(r, OD_T_NAME), *type = od_cell(r, OD_T_TYPE);
+    const char *q = od_cell(r, od_snap_qualifier_col(s, OD_T_CAT));
+
+    if (name == NULL || name[0] == '\0' || type == NULL ||
+        (strcasecmp(type, "TABLE") != 0 && strcasecmp(type, "VIEW") != 0))
+        return 0;
+    switch (s->c->backend->kind) {
+    case OD_SQLITE:
+        if (strncasecmp(name, "sqlite_", 7) == 0)
+            return 0;
+        break;
+    case OD_POSTGRES:
+    case OD_MYSQL:
+        if (s->home[0] != '\0' && q != NULL && strcmp(q, s->home) != 0)
+            return 0;
+        break;
+    default:
+        if (od_snap_system_schema(od_cell(r, OD_T_SCHEM)))
+            return 0;
+        break;
+    }
+    return !od_snap_skipped(s, name);
+}
+
+/* Whether a row (its table's catalog, schema and name at cat_col on) belongs to table t, a
+ * SQLTables row: the name arguments of SQLColumns are search patterns. */
+static int
+od_snap_mine(const od_row *r, int cat_col, const od_row *t)
+{
+    int k;
+
+    for (k = 0; k < 2; k++) {
+        const char *a = od_cell(r, cat_col + k), *b = od_cell(t, OD_T_CAT + k);
+
+        if (a != NULL && b != NULL && a[0] != '\0' && b[0] != '\0' && strcmp(a, b) != 0)
+            return 0;
+    }
+    return od_cmp_text(od_cell(r, cat_col + 2), od_cell(t, OD_T_NAME)) == 0;
+}
+
+/* SQLCHAR argument and length of a catalog function for the text v (NULL: none). */
+#define OD_ARG(v) (SQLCHAR *)(v), (SQLSMALLINT)((v) != NULL ? SQL_NTS : 0)
+
+/* Writes into what the message part for a catalog call fn on table t. */
+static void
+od_snap_what(char *what, const char *fn, const od_row *t)
+{
+    snprintf(what, OD_SNAP_WHAT, "cannot read the schema: %s of %.300s", fn, od_cell(t, OD_T_NAME));
+}
+
+/*
+ * The type of a SQLColumns row: TYPE_NAME lower-cased, with "(COLUMN_SIZE)" for a character
+ * type and "(COLUMN_SIZE,DECIMAL_DIGITS)" for decimal and numeric, unless the name has its
+ * own parentheses. SQLite's driver gives the declared type, which is kept as it is.
+ */
+static void
+od_snap_type(const od_snap *s, const od_row *r, od_str *out)
+{
+    const char *name = od_cell(r, OD_C_TYPE_NAME), *size = od_cell(r, OD_C_SIZE);
+    const char *digits = od_cell(r, OD_C_DIGITS);
+    long type =
+        od_cell(r, OD_C_DATA_TYPE) != NULL ? strtol(od_cell(r, OD_C_DATA_TYPE), NULL, 10) : 0;
+
+    od_str_lower(out, name);
+    if (s->c->backend->kind == OD_SQLITE || name == NULL || name[0] == '\0' ||
+        strchr(name, '(') != NULL || size == NULL)
+        return;
+    if (type == SQL_CHAR || type == SQL_VARCHAR || type == SQL_WCHAR || type == SQL_WVARCHAR) {
+        od_str_add(out, "(", 1);
+        od_str_cat(out, size);
+        od_str_add(out, ")", 1);
+    } else if (type == SQL_DECIMAL || type == SQL_NUMERIC) {
+        od_str_add(out, "(", 1);
+        od_str_cat(out, size);
+        od_str_add(out, ",", 1);
+        od_str_cat(out, digits != NULL ? digits : "0");
+        od_str_add(out, ")", 1);
+    }
+}
+
+/*
+ * Reports the columns of table t: "t.c" with "#N type[ not null][ default X]", N its
+ * ORDINAL_POSITION. A COLUMN_DEF of NULL, or the text NULL (SQLite's and MariaDB's drivers
+ * for a column without a default), is no default.
+ */
+static int
+od_snap_columns(od_snap *s, const od_row *t)
+{
+    char what[OD_SNAP_WHAT];
+    const od_row *r;
+    const char *def;
+    size_t i;
+    int rc;
+
+    od_snap_what(what, "SQLColumns", t);
+    rc = od_catalog(s->c,
+                    SQLColumns(s->c->stmt, OD_ARG(od_cell(t, OD_T_CAT)),
+                               OD_ARG(od_cell(t, OD_T_SCHEM)), OD_ARG(od_cell(t, OD_T_NAME)), NULL,
+                               0),
+                    what, &s->rs, s->err);
+    od_rowset_sort(&s->rs, od_cmp_columns);
+    for (i = 0; rc == STRATA_OK && !s->stopped && i < s->rs.n; i++) {
+        r = &s->rs.rows[i];
+        if (!od_snap_mine(r, OD_T_CAT, t) || od_cell(r, OD_C_COLUMN) == NULL)
+            continue;
+        od_snap_begin(s, od_str_text(&s->table));
+        od_str_cat(&s->name, od_cell(r, OD_C_COLUMN));
+        od_str_add(&s->def, "#", 1);
+        od_str_cat(&s->def, od_cell(r, OD_C_POSITION) != NULL ? od_cell(r, OD_C_POSITION) : "0");
+        od_str_add(&s->def, " ", 1);
+        od_snap_type(s, r, &s->def);
+        if (od_cell(r, OD_C_NULLABLE) != NULL &&
+            strtol(od_cell(r, OD_C_NULLABLE), NULL, 10) == SQL_NO_NULLS)
+            od_str_cat(&s->def, " not null");
+        def = od_cell(r, OD_C_DEFAULT);
+        if (def != NULL && strcasecmp(def, "NULL") != 0) {
+            od_str_cat(&s->def, " default ");
+            od_str_cat(&s->def, def);
+        }
+        rc = od_snap_emit(s, STRATA_OBJ_COLUMN);
+    }
+    od_rowset_clear(&s->rs);
+    return rc;
+}
+
+/* Whether column is one of the primary key's. */
+static int
+od_snap_in_pk(const od_snap *s, const char *column)
+{
+    const char *p;
+
+    for (p = od_str_text(&s->pk); p < od_str_text(&s->pk) + s->pk.len; p += strlen(p) + 1) {
+        if (strcmp(p, column) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Reads the primary key of table t into s->pk (by KEY_SEQ), s->npk and s->pk_name; it is
+ * reported once od_snap_indexes() has put its columns in the order of its index, where
+ * there is one: the SQLite and MariaDB drivers number KEY_SEQ in the table's column order.
+ */
+static int
+od_snap_primary_key(od_snap *s, const od_row *t)
+{
+    char what[OD_SNAP_WHAT];
+    const od_row *r;
+    const char *column;
+    size_t i;
+    int rc;
+
+    od_str_reset(&s->pk);
+    od_str_reset(&s->pk_name);
+    s->npk = 0;
+    od_snap_what(what, "SQLPrimaryKeys", t);
+    rc = od_catalog(s->c,
+                    SQLPrimaryKeys(s->c->stmt, OD_ARG(od_cell(t, OD_T_CAT)),
+                                   OD_ARG(od_cell(t, OD_T_SCHEM)), OD_ARG(od_cell(t, OD_T_NAME))),
+                    what, &s->rs, s->err);
+    od_rowset_sort(&s->rs, od_cmp_pkey);
+    for (i = 0; rc == STRATA_OK && i < s->rs.n; i++) {
+        r = &s->rs.rows[i];
+        column = od_cell(r, OD_P_COLUMN);
+        if (!od_snap_mine(r, OD_T_CAT, t) || column == NULL)
+            continue;
+        od_str_add(&s->pk, column, strlen(column) + 1);
+        s->npk++;
+        if (s->pk_name.len == 0)
+            od_str_cat(&s->pk_name, od_cell(r, OD_P_NAME));
+    }
+    od_rowset_clear(&s->rs);
+    return rc;
+}
+
+/* Reports the primary key read by od_snap_primary_key(): "t.primary key (a, b)". */
+static int
+od_snap_pk_emit(od_snap *s)
+{
+    if (s->npk == 0)
+        return STRATA_OK;
+    od_snap_begin(s, od_str_text(&s->table));
+    od_str_cat(&s->name, "primary key (");
+    od_str_list(&s->name, &s->pk);
+    od_str_add(&s->name, ")", 1);
+    return od_snap_emit(s, STRATA_OBJ_CONSTRAINT);
+}
+
+/* The referential action of an UPDATE_RULE or DELETE_RULE value. */
+static const char *
+od_snap_action(const char *rule)
+{
+    switch (rule != NULL ? strtol(rule, NULL, 10) : SQL_NO_ACTION) {
+    case SQL_CASCADE:
+        return "cascade";
+    case SQL_RESTRICT:
+        return "restrict";
+    case SQL_SET_NULL:
+        return "set null";
+    case SQL_SET_DEFAULT:
+        return "set default";
+    default:
+        return "no action";
+    }
+}
+
+/* Whether the foreign key row r continues the key whose last row is p. */
+static int
+od_snap_same_fkey(const od_row *p, const od_row *r)
+{
+    int k;
+
+    if (od_cmp_text(od_cell(p, OD_F_NAME), od_cell(r, OD_F_NAME)) != 0 ||
+        od_cmp_num(od_cell(r, OD_F_SEQ), od_cell(p, OD_F_SEQ)) <= 0)
+        return 0;
+    for (k = OD_F_PK_CAT; k <= OD_F_PK_TABLE; k++) {
+        if (od_cmp_text(od_cell(p, k), od_cell(r, k)) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Reports the foreign key gathered in s->cols, s->target and s->refs from its first row r:
+ * "t.foreign key (a) references u (b)" with "on update X on delete Y[ deferrable[ initially
+ * deferred]]", and keeps its name in s->fk_names.
+ */
+static int
+od_snap_fkey(od_snap *s, const od_row *r)
+{
+    const char *defer = od_cell(r, OD_F_DEFER);
+    long d = defer != NULL ? strtol(defer, NULL, 10) : SQL_NOT_DEFERRABLE;
+
+    if (od_cell(r, OD_F_NAME) != NULL)
+        od_str_add(&s->fk_names, od_cell(r, OD_F_NAME), strlen(od_cell(r, OD_F_NAME)) + 1);
+    od_snap_begin(s, od_str_text(&s->table));
+    od_str_cat(&s->name, "foreign key (");
+    od_str_cat(&s->name, od_str_text(&s->cols));
+    od_str_cat(&s->name, ") references ");
+    od_str_cat(&s->name, od_str_text(&s->target));
+    od_str_cat(&s->name, " (");
+    od_str_cat(&s->name, od_str_text(&s->refs));
+    od_str_add(&s->name, ")", 1);
+    od_str_cat(&s->def, "on update ");
+    od_str_cat(&s->def, od_snap_action(od_cell(r, OD_F_UPDATE)));
+    od_str_cat(&s->def, " on delete ");
+    od_str_cat(&s->def, od_snap_action(od_cell(r, OD_F_DELETE)));
+    if (d == SQL_INITIALLY_DEFERRED || d == SQL_INITIALLY_IMMEDIATE)
+        od_str_cat(&s->def, " deferrable");
+    if (d == SQL_INITIALLY_DEFERRED)
+        od_str_cat(&s->def, " initially deferred");
+    return od_snap_emit(s, STRATA_OBJ_CONSTRAINT);
+}
+
+/* Reports the foreign keys of table t (t the referencing table), one per FK_NAME, or per
+ * run of KEY_SEQ from 1 when the driver names none. */
+static int
+od_snap_foreign_keys(od_snap *s, const od_row *t)
+{
+    char what[OD_SNAP_WHAT];
+    const od_row *r, *first = NULL, *last = NULL;
+    size_t i;
+    int rc;
+
+    od_str_reset(&s->fk_names);
+    od_snap_what(what, "SQLForeignKeys", t);
+    rc = od_catalog(s->c,
+                    SQLForeignKeys(s->c->stmt, NULL, 0, NULL, 0, NULL, 0,
+                                   OD_ARG(od_cell(t, OD_T_CAT)), OD_ARG(od_cell(t, OD_T_SCHEM)),
+                                   OD_ARG(od_cell(t, OD_T_NAME))),
+                    what, &s->rs, s->err);
+    od_rowset_sort(&s->rs, od_cmp_fkeys);
+    for (i = 0; rc == STRATA_OK && !s->stopped && i < s->rs.n; i++) {
+        r = &s->rs.rows[i];
+        if (!od_snap_mine(r, OD_F_FK_CAT, t))
+            continue;
+        if (last == NULL || !od_snap_same_fkey(last, r)) {
+            if (first != NULL)
+                rc = od_snap_fkey(s, first);
+            first = r;
+            od_str_reset(&s->cols);
+            od_str_reset(&s->refs);
+            od_str_reset(&s->target);
+            od_snap_table_name(s, r, OD_F_PK_CAT, &s->target);
+        }
+        last = r;
+        od_str_sep(&s->cols);
+        od_str_cat(&s->cols, od_cell(r, OD_F_FK_COLUMN));
+        od_str_sep(&s->refs);
+        od_str_cat(&s->refs, od_cell(r, OD_F_PK_COLUMN));
+    }
+    if (rc == STRATA_OK && !s->stopped && first != NULL)
+        rc = od_snap_fkey(s, first);
+    od_rowset_clear(&s->rs);
+    return rc;
+}
+
+/* Whether one of the table's foreign keys is named name. */
+static int
+od_snap_fkey_named(const od_snap *s, const char *name)
+{
+    const char *p;
+
+    for (p = od_str_text(&s->fk_names); p < od_str_text(&s->fk_names) + s->fk_names.len;
+         p += strlen(p) + 1) {
+        if (strcmp(p, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Keeps of s->rs the rows that are key parts of an index of table t: not the row of the
+ * table's statistics (TYPE SQL_TABLE_STAT), nor one without INDEX_NAME. */
+static void
+od_snap_keep_index_rows(od_snap *s, const od_row *t)
+{
+    const char *type;
+    size_t i, n = 0;
+    od_row *r;
+
+    for (i = 0; i < s->rs.n; i++) {
+        r = &s->rs.rows[i];
+        type = od_cell(r, OD_S_TYPE);
+        if (od_snap_mine(r, OD_T_CAT, t) && od_cell(r, OD_S_NAME) != NULL && type != NULL &&
+            strtol(type, NULL, 10) != SQL_TABLE_STAT)
+            s->rs.rows[n++] = *r;
+        else
+            od_row_free(r);
+    }
+    s->rs.n = n;
+}
+
+/* Where the index whose rows start at from (s->rs sorted by od_cmp_stats()) ends. */
+static size_t
+od_snap_index_end(const od_snap *s, size_t from)
+{
+    const char *name = od_cell(&s->rs.rows[from], OD_S_NAME);
+    size_t to;
+
+    for (to = from + 1; to < s->rs.n && strcmp(od_cell(&s->rs.rows[to], OD_S_NAME), name) == 0;
+         to++)
+        ;
+    return to;
+}
+
+/* Whether the index of rows [from, to) is unique. */
+static int
+od_snap_index_unique(const od_snap *s, size_t from)
+{
+    const char *non_unique = od_cell(&s->rs.rows[from], OD_S_NON_UNIQUE);
+
+    return non_unique != NULL && strtol(non_unique, NULL, 10) == SQL_FALSE;
+}
+
+/*
+ * Whether the index of rows [from, to) serves the primary key: by_name, the one named as
+ * the key (PostgreSQL's t_pkey, MySQL's PRIMARY); else a unique index on the key's columns
+ * (SQLite's, whose driver names no key).
+ */
+static int
+od_snap_pk_index(const od_snap *s, size_t from, size_t to, int by_name)
+{
+    const char *column;
+    size_t i;
+
+    if (by_name)
+        return s->pk_name.len > 0 &&
+               strcmp(od_cell(&s->rs.rows[from], OD_S_NAME), od_str_text(&s->pk_name)) == 0;
+    if (!od_snap_index_unique(s, from) || to - from != s->npk)
+        return 0;
+    for (i = from; i < to; i++) {
+        column = od_cell(&s->rs.rows[i], OD_S_COLUMN);
+        if (column == NULL || !od_snap_in_pk(s, column))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Finds the primary key's index among s->rs (the first found by name, else by columns) and
+ * takes the key's column order from it. Returns where its rows start, s->rs.n when there is
+ * none.
+ */
+static size_t
+od_snap_find_pk_index(od_snap *s)
+{
+    const char *column;
+    size_t from, to, i;
+    int by_name;
+
+    for (by_name = 1; by_name >= 0 && s->npk > 0; by_name--) {
+        for (from = 0; from < s->rs.n; from = to) {
+            to = od_snap_index_end(s, from);
+            if (!od_snap_pk_index(s, from, to, by_name))
+                continue;
+            for (i = from; i < to && od_cell(&s->rs.rows[i], OD_S_COLUMN) != NULL; i++)
+                ;
+            if (i < to || to - from != s->npk)
+                return from; /* a key part without a name: KEY_SEQ's order stays */
+            od_str_reset(&s->pk);
+            for (i = from; i < to; i++) {
+                column = od_cell(&s->rs.rows[i], OD_S_COLUMN);
+                od_str_add(&s->pk, column, strlen(column) + 1);
+            }
+            return from;
+        }
+    }
+    return s->rs.n;
+}
+
+/*
+ * Reports the index of rows [from, to) of s->rs: "t.name" with "[unique ](a, b desc)[ where
+ * PRED]", a key part the driver names no column of as "?". SQLite's sqlite_autoindex_*
+ * serve UNIQUE constraints: "t.unique (a)".
+ */
+static int
+od_snap_index(od_snap *s, size_t from, size_t to)
+{
+    const od_row *first = &s->rs.rows[from];
+    const char *name = od_cell(first, OD_S_NAME), *filter = od_cell(first, OD_S_FILTER);
+    const char *column, *order;
+    size_t i;
+
+    od_str_reset(&s->cols);
+    od_str_reset(&s->plain);
+    for (i = from; i < to; i++) {
+        column = od_cell(&s->rs.rows[i], OD_S_COLUMN);
+        order = od_cell(&s->rs.rows[i], OD_S_ORDER);
+        od_str_sep(&s->cols);
+        od_str_sep(&s->plain);
+        od_str_cat(&s->cols, column != NULL ? column : "?");
+        od_str_cat(&s->plain, column != NULL ? column : "?");
+        if (order != NULL && (order[0] == 'D' || order[0] == 'd'))
+            od_str_cat(&s->cols, " desc");
+    }
+    od_snap_begin(s, od_str_text(&s->table));
+    if (s->c->backend->kind == OD_SQLITE && strncmp(name, "sqlite_autoindex_", 17) == 0) {
+        od_str_cat(&s->name, "unique (");
+        od_str_cat(&s->name, od_str_text(&s->plain));
+        od_str_add(&s->name, ")", 1);
+        return od_snap_emit(s, STRATA_OBJ_CONSTRAINT);
+    }
+    od_str_cat(&s->name, name);
+    if (od_snap_index_unique(s, from))
+        od_str_cat(&s->def, "unique ");
+    od_str_add(&s->def, "(", 1);
+    od_str_cat(&s->def, od_str_text(&s->cols));
+    od_str_add(&s->def, ")", 1);
+    if (filter != NULL && filter[0] != '\0') {
+        od_str_cat(&s->def, " where ");
+        od_str_cat(&s->def, filter);
+    }
+    return od_snap_emit(s, STRATA_OBJ_INDEX);
+}
+
+/*
+ * Reports the indexes of table t from SQLStatistics, but those a constraint owns: the
+ * primary key's (which gives the key its column order) and one named after a foreign key
+ * (MySQL's).
+ */
+static int
+od_snap_indexes(od_snap *s, const od_row *t)
+{
+    char what[OD_SNAP_WHAT];
+    size_t from, to, pk_at;
+    int rc;
+
+    od_snap_what(what, "SQLStatistics", t);
+    rc = od_catalog(s->c,
+                    SQLStatistics(s->c->stmt, OD_ARG(od_cell(t, OD_T_CAT)),
+                                  OD_ARG(od_cell(t, OD_T_SCHEM)), OD_ARG(od_cell(t, OD_T_NAME)),
+                                  SQL_INDEX_ALL, SQL_QUICK),
+                    what, &s->rs, s->err);
+    od_snap_keep_index_rows(s, t);
+    od_rowset_sort(&s->rs, od_cmp_stats);
+    pk_at = od_snap_find_pk_index(s);
+    for (from = 0; rc == STRATA_OK && !s->stopped && from < s->rs.n; from = to) {
+        to = od_snap_index_end(s, from);
+        if (from != pk_at && !od_snap_fkey_named(s, od_cell(&s->rs.rows[from], OD_S_NAME)))
+            rc = od_snap_index(s, from, to);
+    }
+    od_rowset_clear(&s->rs);
+    return rc;
+}
+
+/* Reports table or view t (a SQLTables row) and, for a table, its columns, keys and
+ * indexes. */
+static int
+od_snap_table(od_snap *s, const od_row *t)
+{
+    int view = strcasecmp(od_cell(t, OD_T_TYPE), "VIEW") == 0;
+    int rc;
+
+    od_str_reset(&s->table);
+    od_snap_table_name(s, t, OD_T_CAT, &s->table);
+    od_snap_begin(s, NULL);
+    od_str_cat(&s->name, od_str_text(&s->table));
+    rc = od_snap_emit(s, view ? STRATA_OBJ_VIEW : STRATA_OBJ_TABLE);
+    if (rc != STRATA_OK || s->stopped || view)
+        return rc;
+    rc = od_snap_columns(s, t);
+    if (rc == STRATA_OK && !s->stopped)
+        rc = od_snap_primary_key(s, t);
+    if (rc == STRATA_OK && !s->stopped)
+        rc = od_snap_foreign_keys(s, t);
+    if (rc == STRATA_OK && !s->stopped)
+        rc = od_snap_indexes(s, t);
+    if (rc == STRATA_OK && !s->stopped)
+        rc = od_snap_pk_emit(s);
+    return rc;
+}
+
+/*
+ * Reports every table and view of the home schema with the columns, primary key, foreign
+ * keys and indexes of each table, as far as the catalog functions tell them (see above);
+ * objects of the tables in skip_tables are left out. The catalog calls name the home as
+ * the backend's driver takes it: MySQL's database as the catalog, PostgreSQL's schema as
+ * the schema; neither on SQLite and other backends, whose every schema is read (its system
+ * ones aside) and named.
+ */
+static int
+od_snapshot(strata_conn *c, const char *const *skip_tables, strata_object_fn fn, void *ctx,
+            strata_error *err)
+{
+    od_rowset tables = {0}; /* freed below */
+    const char *cat = NULL, *schema = NULL;
+    od_snap s;
+    size_t i;
+    int rc;
+
+    if (c->home == NULL && (rc = od_read_session(c, err)) != STRATA_OK)
+        return rc;
+    if (c->backend->kind == OD_MYSQL && (c->home == NULL || c->home[0] == '\0'))
+        return od_error(err, STRATA_USAGE,
+                        "%s: the connection string names no database to read the schema of "
+                        "(Database=NAME)",
+                        c->redacted);
+    memset(&s, 0, sizeof(s));
+    s.c = c;
+    s.skip = skip_tables;
+    s.fn = fn;
+    s.ctx = ctx;
+    s.err = err;
+    s.home = c->home != NULL ? c->home : "";
+    if (c->backend->kind == OD_MYSQL)
+        cat = s.home;
+    else if (c->backend->kind == OD_POSTGRES && s.home[0] != '\0')
+        schema = s.home;
+    rc = od_catalog(
+        c,
+        SQLTables(c->stmt, OD_ARG(cat), OD_ARG(schema), NULL, 0, (SQLCHAR *)OD_SNAP_TYPES, SQL_NTS),
+        "cannot read the schema: SQLTables", &tables, err);
+    od_rowset_sort(&tables, od_cmp_tables);
+    for (i = 0; rc == STRATA_OK && !s.stopped && i < tables.n; i++) {
+        if (od_snap_wanted(&s, &tables.rows[i]))
+            rc = od_snap_table(&s, &tables.rows[i]);
+    }
+    od_rowset_clear(&tables);
+    od_rowset_clear(&s.rs);
+    od_str_free(&s.name);
+    od_str_free(&s.def);
+    od_str_free(&s.table);
+    od_str_free(&s.pk);
+    od_str_free(&s.pk_name);
+    od_str_free(&s.fk_names);
+    od_str_free(&s.cols);
+    od_str_free(&s.plain);
+    od_str_free(&s.refs);
+    od_str_free(&s.target);
+    return rc;
+}
+
 /* ---- the driver ---- */
 
 static const char *const od_schemes[] = {"odbc", NULL};
@@ -1413,6 +2497,7 @@ static const strata_driver od_driver = {
     .quote_ident = od_quote_ident,
     .quote_literal = od_quote_literal,
     .session_reset_sql = od_session_reset_sql,
+    .snapshot = od_snapshot,
 };
 
 /* The one exported symbol. Refuses a core of another ABI, or one without the error
