@@ -296,7 +296,7 @@ dc_cleanup(dc *d)
     static const char *const tables[] = {
         "t",         "q",         "ddl",     "m",          "hist",     "hist_events",
         "hist_meta", "hist_lock", "old",     "old_events", "old_meta", "old_lock",
-        "lk",        "lk_events", "lk_meta", "lk_lock",
+        "lk",        "lk_events", "lk_meta", "lk_lock",    "snap",
     };
     strata_error err = STRATA_ERROR_INIT;
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
