@@ -207,6 +207,9 @@ EOF
     expect_eq "$(heads "$out")" "500 at 005" "postgres: all 500 schemas reach the head"
     n=$(psql "$tenants" -X -A -t -c "SELECT count(*) FROM pg_tables WHERE tablename = 'strata_migrations'")
     expect_eq "$n" "500" "each schema has its own history tables"
+    ups=$(psql "$tenants" -X -A -t -c "SELECT string_agg(format('SELECT count(*) FROM %I.strata_migrations_events WHERE action = %L', schemaname, 'up'), ' UNION ALL ') FROM pg_tables WHERE tablename = 'strata_migrations_events'" |
+        psql "$tenants" -X -A -t | sort | uniq -c | sed 's/^ *//')
+    expect_eq "$ups" "500 5" "each migration ran exactly once in each schema"
     n=$(psql "$tenants" -X -A -t -c "SELECT count(DISTINCT schemaname) FROM pg_tables WHERE tablename = 'users'")
     expect_eq "$n" "500" "each schema has its own tables"
     run "$strata" fleet list --fleet active -q
@@ -231,6 +234,10 @@ else
     run "$strata" --dir "$set_dir" up --targets my.txt --parallel 4 --json
     expect_code 0 "mariadb: up over 50 databases"
     expect_eq "$(heads "$out")" "50 at 005" "mariadb: all 50 reach the head"
+    ups=$(for i in $(seq 1 50); do
+        my_client -N -B "${tag}_m$i" -e "SELECT count(*) FROM strata_migrations_events WHERE action = 'up'"
+    done | sort | uniq -c | sed 's/^ *//')
+    expect_eq "$ups" "50 5" "mariadb: each migration ran exactly once on each database"
     # a dirty target's recovery command
     mkdir dirty && cp "$set_dir"/* dirty/
     printf 'CREATE TABLE d1 (id INT);\nCREATE TABLE d1 (id INT);\n' >dirty/006_dirty.up.sql
