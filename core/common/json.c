@@ -4,6 +4,24 @@
 
 #include "json.h"
 
+/* The length of the well-formed UTF-8 sequence starting at p (2 to 4), or 0 when the bytes
+ * there are not one (a stray continuation byte, an overlong form, a surrogate, a truncated
+ * sequence, a code point past U+10FFFF). */
+static int
+utf8_sequence(const unsigned char *p)
+{
+    int n = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC2 ? 2 : 0;
+    if (n == 0 || *p > 0xF4)
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((n == 3 && *p == 0xE0 && p[1] < 0xA0) || (n == 3 && *p == 0xED && p[1] >= 0xA0) ||
+        (n == 4 && *p == 0xF0 && p[1] < 0x90) || (n == 4 && *p == 0xF4 && p[1] >= 0x90))
+        return 0;
+    return n;
+}
+
 void
 strata_json_string(FILE *out, const char *s)
 {
@@ -13,6 +31,16 @@ strata_json_string(FILE *out, const char *s)
     }
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x80) { /* copied through only when valid UTF-8: JSON must be */
+            int n = utf8_sequence(p);
+            if (n == 0) {
+                fputs("\ufffd", out); /* U+FFFD for each byte that is not */
+                continue;
+            }
+            fwrite(p, 1, (size_t)n, out);
+            p += n - 1;
+            continue;
+        }
         switch (*p) {
         case '"':
             fputs("\\\"", out);

@@ -6,7 +6,8 @@
 
 #include <stdio.h>
 
-/* Writes s as a JSON string (quoted, escaped), or null when s is NULL. */
+/* Writes s as a JSON string (quoted, escaped), or null when s is NULL. Bytes that are not
+ * valid UTF-8 (a file name in another encoding) are written as \ufffd, never copied. */
 void strata_json_string(FILE *out, const char *s);
 /* Writes ,"key": (comma unless first) then the value by the matching helper. */
 void strata_json_key(FILE *out, int *first, const char *key);

@@ -524,4 +524,24 @@ expect_out "_add_users.up.sql" "... and writes it so"
 run "$strata" --dir typo/new new add_email
 expect_no "is written" "a name kept as given gets no note"
 
+# A file name that is not UTF-8 (another encoding's é) is escaped in JSON, never copied
+mkdir -p latin1
+printf 'CREATE TABLE cafe (id INTEGER);\n' >"latin1/001_caf$(printf '\xe9').up.sql"
+run "$strata" -d "sqlite:$work/latin1.db" --dir latin1 up
+expect_code 0 "a migration whose name is not UTF-8 applies"
+json_doc=$("$strata" -d "sqlite:$work/latin1.db" --dir latin1 status --json)
+if python3 -c '
+import json, sys
+raw = sys.stdin.buffer.read()
+raw.decode("utf-8")  # strict: the document is valid UTF-8
+d = json.loads(raw)
+m = d["migrations"][0]
+assert m["name"] == "caf\ufffd" and m["file"].endswith("001_caf\ufffd.up.sql"), m
+' <<<"$json_doc"; then
+    ok "status --json escapes the invalid byte as U+FFFD: the document is valid UTF-8"
+else
+    out="$json_doc"
+    not_ok "status --json copies an invalid byte through"
+fi
+
 finish
