@@ -739,6 +739,37 @@ sq_open_db(strata_conn *c, const sq_params *p, strata_error *err)
 }
 
 /* Opens url->database (a path or ":memory:"); *out is the caller's until sq_close(). */
+/*
+ * A command that writes needs the file writable and, unless journal_mode keeps no journal
+ * file (memory, off), its folder too: SQLite creates its journal (or WAL) file beside the
+ * database at the first write, and failing there would read as an error in the first
+ * migration's first line. Says which, and how to only read.
+ */
+static int
+sq_check_writable(const char *path, int journal_file, strata_error *err)
+{
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+        return sq_error(err, STRATA_ERROR,
+                        "%s is read-only (%s): strata cannot record migrations in it; make it "
+                        "writable, or to only read it add ?mode=ro to the URL (status, validate "
+                        "and history only read)",
+                        path, strerror(errno));
+    char *dir = strdup(path);
+    if (dir == NULL)
+        return sq_error(err, STRATA_ERROR, "out of memory");
+    char *slash = strrchr(dir, '/');
+    const char *folder = slash == NULL ? "." : slash == dir ? "/" : (*slash = '\0', dir);
+    int rc = STRATA_OK;
+    if (journal_file && access(folder, W_OK) != 0)
+        rc = sq_error(err, STRATA_ERROR,
+                      "the folder %s is not writable (%s), so SQLite cannot create the journal "
+                      "file it needs to write %s: make the folder writable or move the database "
+                      "(to only read it, add ?mode=ro to the URL)",
+                      folder, strerror(errno), path);
+    free(dir);
+    return rc;
+}
+
 static int
 sq_connect(const strata_url *url, const strata_connect_options *opts, strata_conn **out,
            strata_error *err)
@@ -763,6 +794,15 @@ sq_connect(const strata_url *url, const strata_connect_options *opts, strata_con
                             url->database, strerror(errno));
         if (p.mode == &sq_modes[SQ_MODE_RWC])
             p.mode = &sq_modes[SQ_MODE_RW];
+        if (access(url->database, W_OK) != 0) /* a command that reads: a read-only file will do */
+            p.mode = &sq_modes[SQ_MODE_RO];
+    }
+    int no_journal_file = p.journal_mode != NULL && (strcasecmp(p.journal_mode, "memory") == 0 ||
+                                                     strcasecmp(p.journal_mode, "off") == 0);
+    if (p.mode != &sq_modes[SQ_MODE_RO] && strcmp(url->database, SQ_MEMORY) != 0) {
+        rc = sq_check_writable(url->database, !no_journal_file, err);
+        if (rc != STRATA_OK)
+            return rc;
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL || (c->path = strdup(url->database)) == NULL) {

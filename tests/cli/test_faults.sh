@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SQLite files strata may not write (docs/reliability.md): a read-only file, a writable file
+# in a folder that is not (SQLite cannot create its journal), and a full disk (a small tmpfs,
+# when the test may mount one). Each gives a clear error that says what to do, and the file
+# is left as it was. As root, the permission cases run as nobody (root writes anywhere).
+# Needs STRATA_BIN, STRATA_DRIVER_PATH and STRATA_SRCDIR (set by make check), sqlite3.
+set -u
+. "$(dirname "$0")/testlib.sh"
+
+src="${STRATA_SRCDIR:?set by make check}"
+work=$(mktemp -d "${TMPDIR:-/tmp}/strata-faults-XXXXXX")
+mounted=""
+cleanup() {
+    [ -n "$mounted" ] && umount "$mounted" 2>/dev/null
+    chmod -R u+w "$work" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+chmod 755 "$work"
+cd "$work" || exit 1
+unset DATABASE_URL STRATA_DIR STRATA_TABLE
+export STRATA_CACHE_DIR=off
+# strata and its SQLite driver where any user may run them
+mkdir bin drivers
+cp "${STRATA_BIN:?}" bin/strata
+cp "${STRATA_DRIVER_PATH:?}/sqlite.so" drivers/
+export STRATA_DRIVER_PATH="$work/drivers"
+strata="$work/bin/strata"
+as_user() { # runs a command as an unprivileged user when root, else as is
+    if [ "$(id -u)" = 0 ]; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+    else
+        "$@"
+    fi
+}
+cp -r "$src/migrations" m
+chmod -R a+rX "$work"
+state() { sqlite3 "$1" .dump | md5sum; }
+# the schema and the history, without the event log (a failed run records its event)
+schema_and_history() { { sqlite3 "$1" .schema; sqlite3 "$1" 'SELECT * FROM strata_migrations'; } | md5sum; }
+
+# ---------------------------------------------------------------- a read-only file
+"$strata" -d "sqlite:$work/ro.db" --dir m up --to 002 -q
+chmod 444 ro.db
+before=$(state ro.db)
+run as_user "$strata" -d "sqlite:$work/ro.db" --dir m up
+expect_code 1 "up on a read-only file fails"
+expect_out "ro.db is read-only" "it says the file is read-only"
+expect_out "?mode=ro" "and suggests ?mode=ro to only read it"
+expect_no "line 1" "without blaming a migration's line"
+run as_user "$strata" -d "sqlite:$work/ro.db" --dir m status
+expect_code 0 "status reads a read-only file"
+expect_out "2 applied, 3 pending" "status shows its state"
+run as_user "$strata" -d "sqlite:$work/ro.db?mode=ro" --dir m validate
+expect_code 0 "?mode=ro reads it too"
+expect_eq "$(state ro.db)" "$before" "the read-only file is unchanged"
+
+# ---------------------------------------------------------------- a folder that is not writable
+mkdir shut
+"$strata" -d "sqlite:$work/shut/w.db" --dir m up --to 002 -q
+chmod 666 shut/w.db
+chmod 555 shut
+before=$(state shut/w.db)
+run as_user "$strata" -d "sqlite:$work/shut/w.db" --dir m up
+expect_code 1 "up on a writable file in a folder that is not fails"
+expect_out "is not writable" "it says the folder is not writable"
+expect_out "cannot create the journal" "and that SQLite needs its journal there"
+expect_no "line 1" "without blaming a migration's line"
+expect_eq "$(state shut/w.db)" "$before" "the file is unchanged"
+run as_user "$strata" -d "sqlite:$work/shut/w.db?journal_mode=memory" --dir m up
+expect_code 0 "with journal_mode=memory no journal file is needed"
+chmod 755 shut
+
+# ---------------------------------------------------------------- a full disk
+mkdir full
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=256k tmpfs "$work/full" 2>/dev/null; then
+    mounted="$work/full"
+    mkdir bigset
+    cp m/001_* bigset/
+    cat >bigset/002_big.up.sql <<'EOF'
+CREATE TABLE big (b TEXT);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000)
+INSERT INTO big SELECT hex(randomblob(100)) FROM c;
+EOF
+    echo 'DROP TABLE big;' >bigset/002_big.down.sql
+    "$strata" -d "sqlite:$work/full/f.db" --dir bigset up --to 001 -q
+    before=$(schema_and_history full/f.db)
+    run "$strata" -d "sqlite:$work/full/f.db" --dir bigset up
+    expect_code 1 "a migration that fills the disk fails"
+    expect_out "bigset/002_big.up.sql:2:1: database or disk is full" \
+        "the message names the statement and says the disk is full"
+    expect_eq "$(sqlite3 full/f.db 'PRAGMA integrity_check')" "ok" "the file is not corrupt"
+    expect_eq "$(schema_and_history full/f.db)" "$before" "the migration left nothing behind"
+    run sqlite3 full/f.db "SELECT outcome FROM strata_migrations_events ORDER BY id DESC LIMIT 1"
+    expect_eq "$out" "failed" "the event log records the failed run"
+    run "$strata" -d "sqlite:$work/full/f.db" --dir bigset status
+    expect_out "1 applied, 1 pending" "the history says 002 is pending"
+else
+    echo "# a full disk: cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN); not run"
+fi
+
+finish
