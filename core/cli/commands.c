@@ -45,6 +45,7 @@ cmd_run(cli *c, int up)
                                "changes nothing to back up)\n"),
                EXIT_USAGE;
     int rc = cli_open_session(c, c->dry_run, &s, &err);
+    cli_stop_on_signals();       /* SIGINT, SIGTERM: the run stops between statements, cleanly */
     if (rc == STRATA_OK && up) { /* --lint / lint = SEVERITY: refuse before anything runs */
         int code = cli_lint_gate(c, s);
         if (code != EXIT_OK) {

@@ -6,7 +6,6 @@
 #include <config.h>
 #endif
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,13 +71,6 @@ load_fleet(cli *c, const strata_options *base, strata_fleet **out, strata_error 
         *out = NULL;
     }
     return rc;
-}
-
-static void
-on_signal(int sig)
-{
-    (void)sig;
-    strata_cancel();
 }
 
 /* One line redrawn in place on a terminal. */
@@ -153,11 +145,7 @@ cmd_fleet_run(cli *c)
                                                                      : 0,
                               .progress = terminal ? progress : NULL};
     if (rc == STRATA_OK) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        cli_stop_on_signals();
         rc = strata_fleet_run(fleet, &o, &r, &err);
     }
     int code;

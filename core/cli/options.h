@@ -12,6 +12,7 @@
 #define EXIT_VALIDATION 3
 #define EXIT_LOCK_TIMEOUT 4
 #define EXIT_DIRTY 5
+#define EXIT_INTERRUPTED 130 /* SIGINT or SIGTERM stopped up or down (128 + SIGINT) */
 
 typedef struct cli {
     /* global */

@@ -7,7 +7,6 @@
 #endif
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,25 +69,6 @@ read_file(const char *path)
         fclose(m);
     fclose(f);
     return text;
-}
-
-/* SIGINT and SIGTERM ask the running command to stop and clean up. */
-static void
-on_signal(int sig)
-{
-    (void)sig;
-    strata_cancel();
-}
-
-static void
-catch_interrupts(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* ------------------------------------------------------------------ dump */
@@ -183,7 +163,7 @@ cmd_drift(cli *c)
     strata *s = NULL;
     strata_error err;
     strata_schema_diff *d = NULL;
-    catch_interrupts();
+    cli_stop_on_signals();
     int rc = cli_open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_drift(s, c->scratch, &d, &err);
@@ -256,7 +236,7 @@ cmd_verify(cli *c)
                                .to = c->to,
                                .scratch_url = c->scratch,
                                .also = c->nalso ? c->also : NULL};
-    catch_interrupts();
+    cli_stop_on_signals();
     /* the target only says which driver and where the scratch database goes: verify never
      * writes to it, but a SQLite path that does not exist yet is created empty */
     int rc = cli_open_session(c, 0, &s, &err);

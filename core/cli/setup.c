@@ -6,6 +6,7 @@
 #include <config.h>
 #endif
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ cli_exit_code(int status)
         return EXIT_LOCK_TIMEOUT;
     case STRATA_DIRTY:
         return EXIT_DIRTY;
+    case STRATA_INTERRUPTED:
+        return EXIT_INTERRUPTED;
     default:
         return EXIT_FAILURE_;
     }
@@ -269,4 +272,22 @@ cli_fail(strata_error *err, int status, const char *fmt, ...)
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
     return status;
+}
+
+static void
+on_stop_signal(int sig)
+{
+    (void)sig;
+    strata_cancel();
+}
+
+void
+cli_stop_on_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }

@@ -33,6 +33,9 @@ int cli_open_with(cli *c, const strata_settings *set, int read_only, strata **s,
 int cli_open_session(cli *c, int read_only, strata **s, strata_error *err);
 /* True (after saying so) when the command was given arguments it does not take. */
 int cli_no_arguments(const cli *c);
+/* From now on SIGINT and SIGTERM ask the library to stop (strata_cancel) instead of killing
+ * the process: the command stops at the next statement or migration and reports. */
+void cli_stop_on_signals(void);
 /* Fills err with status and a printf-style message; returns status. */
 int cli_fail(strata_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -183,6 +183,8 @@ status_name(int status)
         return "not-found";
     case STRATA_ERROR_NOMEM:
         return "out-of-memory";
+    case STRATA_INTERRUPTED:
+        return "interrupted";
     default:
         return "error";
     }

@@ -13,6 +13,8 @@
 
 #include "guard.h"
 #include "engine.h"
+#include "history.h"
+#include "schema.h"
 #include "tables.h"
 #include "runner.h"
 
@@ -200,6 +202,26 @@ execute(strata *s, const strata_migration *const *items, const strata_history_ro
             recorded = *m;
             recorded.version = rows[i]->version;
             m = &recorded;
+        }
+        if (!dry_run && strata_cancelled()) { /* a signal: none of the rest starts */
+            strata_history_event ev = {.version = m->version,
+                                       .name = m->name,
+                                       .action = direction == 'u' ? "up" : "down",
+                                       .outcome = "interrupted",
+                                       .detail = "interrupted by a signal before it started"};
+            strata_error ignored;
+            char now[32];
+            strata_utc_now(now, sizeof(now));
+            ev.started_at = now;
+            strata_history_log_event(s, &ev, &ignored);
+            rc = strata_fail(err, STRATA_INTERRUPTED,
+                             "interrupted before migration %s: %zu migration(s) ran in this run; "
+                             "%s and the ones after it did not start",
+                             m->version, report->count, m->version);
+            snprintf(err->hint, sizeof(err->hint),
+                     "the database is consistent; run `strata %s` again to go on",
+                     direction == 'u' ? "up" : "down");
+            break;
         }
         strata_run_item *it = report_add(report, m, direction);
         if (dry_run)

@@ -46,7 +46,7 @@ typedef struct strata_history_event {
     const char *version;
     const char *name;
     const char *action;  /* up, down, force, baseline, repair */
-    const char *outcome; /* ok, failed */
+    const char *outcome; /* ok, failed, interrupted */
     const char *started_at;
     long long duration_ms;
     const char *detail; /* may be NULL */

@@ -31,6 +31,7 @@
 #include "history.h"
 #include "lexer.h"
 #include "runner.h"
+#include "schema.h"
 #include "session.h"
 #include "split.h"
 
@@ -414,6 +415,10 @@ run_statement(void *ctx, strata_lexer *lx, const strata_stmt *st, strata_error *
         return STRATA_OK;
     if (!r->verifying && r->statements < r->skip)
         return skip_statement(r, st, err);
+    if (strata_cancelled()) /* a signal: stop before this statement, as the protocol allows */
+        return strata_fail(err, STRATA_INTERRUPTED,
+                           "interrupted during migration %s, before statement %ld (%s:%ld)",
+                           r->m->version, r->statements + 1, r->script->path, st->line);
     strata_event ev = {.type = STRATA_EVENT_STATEMENT,
                        .direction = r->direction,
                        .version = r->m->version,
@@ -559,7 +564,8 @@ log_failure(script_run *r, const char *started, long long ms, const strata_error
     strata_history_event ev = {.version = r->m->version,
                                .name = r->m->name,
                                .action = r->direction == 'u' ? "up" : "down",
-                               .outcome = "failed",
+                               .outcome =
+                                   cause->status == STRATA_INTERRUPTED ? "interrupted" : "failed",
                                .started_at = started,
                                .duration_ms = ms,
                                .detail = cause->message};
@@ -1001,6 +1007,11 @@ strata_run_migration(strata *s, const strata_migration *m, char direction, long 
     if (rc != STRATA_OK) {
         /* a script with its own BEGIN may have failed inside it: leave no transaction open */
         strata_session_rollback(s);
+        if (rc == STRATA_INTERRUPTED && !r.dirty_protocol)
+            snprintf(err->hint, sizeof(err->hint),
+                     "migration %s was rolled back: the database is as it was before it, and it "
+                     "and the migrations after it are pending; run `strata up` again",
+                     m->version);
         log_failure(&r, started, ms, err);
         goto cleanup;
     }

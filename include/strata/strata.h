@@ -583,8 +583,13 @@ STRATA_API void strata_report_schema_diff(FILE *out, const strata_schema_diff *d
                                           const char *schema, unsigned flags);
 
 /*
- * Asks a running strata_verify or strata_drift to stop at the next step and clean up (drop
- * its scratch database): async-signal-safe, for a SIGINT handler. The next call resets it.
+ * Asks what runs to stop at the next safe point: strata_up and strata_down before the next
+ * statement they may stop at (a migration in a transaction is rolled back; one outside a
+ * transaction stays dirty, resumable) or the next migration, returning STRATA_INTERRUPTED
+ * and logging an `interrupted` event; strata_verify and strata_drift before their next step,
+ * dropping their scratch database; strata_fleet_run before starting another target.
+ * Async-signal-safe, for a SIGINT handler. It stays set until strata_verify, strata_drift or
+ * strata_fleet_run starts afresh.
  */
 STRATA_API void strata_cancel(void);
 

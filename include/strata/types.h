@@ -24,9 +24,11 @@ enum strata_status {
     STRATA_NOT_SUPPORTED = 5, /* the driver does not implement an optional capability */
     STRATA_DIRTY = 6,         /* a migration was left half-applied; see the message */
     STRATA_NOT_FOUND = 7,     /* a driver's query(): the table or schema it names is not there */
-    STRATA_ERROR_NOMEM = 8    /* memory ran out; the library did not abort: the session's
+    STRATA_ERROR_NOMEM = 8,   /* memory ran out; the library did not abort: the session's
                                  connection was closed, which rolls back what was in flight
                                  (docs/embedding.md) */
+    STRATA_INTERRUPTED = 9    /* strata_cancel() stopped the run between two statements or two
+                                 migrations; the message says what state it left */
 };
 
 /*

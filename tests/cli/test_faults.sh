@@ -23,7 +23,7 @@ export STRATA_CACHE_DIR=off
 # strata and its SQLite driver where any user may run them
 mkdir bin drivers
 cp "${STRATA_BIN:?}" bin/strata
-cp "${STRATA_DRIVER_PATH:?}/sqlite.so" drivers/
+cp "${STRATA_DRIVER_PATH:?}"/*.so drivers/
 export STRATA_DRIVER_PATH="$work/drivers"
 strata="$work/bin/strata"
 as_user() { # runs a command as an unprivileged user when root, else as is
@@ -70,6 +70,65 @@ expect_eq "$(state shut/w.db)" "$before" "the file is unchanged"
 run as_user "$strata" -d "sqlite:$work/shut/w.db?journal_mode=memory" --dir m up
 expect_code 0 "with journal_mode=memory no journal file is needed"
 chmod 755 shut
+
+# ---------------------------------------------------------------- SIGINT during up
+# SQLite: the migration running is rolled back, the ones before stay, an event says so
+mkdir slow
+for i in 1 2 3 4 5 6; do
+    printf 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT count(*) FROM c;\nCREATE TABLE t%s (id INTEGER);\n' "$i" >"slow/00${i}_t$i.up.sql"
+    echo "DROP TABLE t$i;" >"slow/00${i}_t$i.down.sql"
+done
+"$strata" -d "sqlite:$work/int.db" --dir slow up >int.out 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+    [ -e int.db ] && [ "$(sqlite3 int.db 'SELECT count(*) FROM strata_migrations' 2>/dev/null)" = 1 ] && break
+    sleep 0.05
+done
+kill -INT "$pid"
+wait "$pid"
+code=$?
+out=$(cat int.out)
+expect_code 130 "SIGINT stops up with exit 130"
+expect_out "interrupted" "it says it was interrupted"
+expect_out "hint:" "and what state the database is in"
+run sqlite3 int.db "SELECT count(*) FROM strata_migrations WHERE state <> 'applied'"
+expect_eq "$out" "0" "no migration is left half-applied"
+run sqlite3 int.db "SELECT count(*) FROM strata_migrations_events WHERE outcome = 'interrupted'"
+expect_eq "$out" "1" "the event log records one interrupted migration"
+run "$strata" -d "sqlite:$work/int.db" --dir slow up
+expect_code 0 "up again finishes the set"
+
+# MariaDB: outside a transaction the migration stays dirty at a statement boundary, resumable
+my_admin="${STRATA_TEST_MYSQL_URL:-}"
+if [ -z "$my_admin" ]; then
+    not_ok "STRATA_TEST_MYSQL_URL is not set (./run-tests starts a server)"
+else
+    base="${my_admin%%\?*}"
+    mkdir myslow
+    printf 'SELECT SLEEP(1);\nCREATE TABLE faults_a (id INT);\nCREATE TABLE faults_b (id INT);\n' >myslow/001_slow.up.sql
+    printf 'DROP TABLE faults_b;\nDROP TABLE faults_a;\n' >myslow/001_slow.down.sql
+    table="faults_$$"
+    "$strata" -d "$my_admin" --table "$table" --dir myslow up >myint.out 2>&1 &
+    pid=$!
+    sleep 0.5
+    kill -INT "$pid"
+    wait "$pid"
+    code=$?
+    out=$(cat myint.out)
+    expect_code 130 "mariadb: SIGINT stops up with exit 130"
+    expect_out "strata up --resume" "mariadb: the hint says how to go on"
+    run "$strata" -d "$my_admin" --table "$table" --dir myslow status
+    expect_out "dirty" "mariadb: the migration is dirty, at a statement boundary"
+    run "$strata" -d "$my_admin" --table "$table" --dir myslow up --resume
+    expect_code 0 "mariadb: up --resume finishes it"
+    run "$strata" -d "$my_admin" --table "$table" --dir myslow down
+    expect_code 0 "mariadb: and down undoes it"
+    rest=${my_admin#*://} hostport=${my_admin#*@}
+    hostport=${hostport%%/*} db=${base##*/}
+    pass=${rest#*:} pass=${pass%%@*}
+    MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${rest%%:*}" "$db" \
+        -e "DROP TABLE IF EXISTS ${table}, ${table}_events, ${table}_meta, ${table}_lock"
+fi
 
 # ---------------------------------------------------------------- a full disk
 mkdir full
