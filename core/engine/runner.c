@@ -899,16 +899,20 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
         rc = reset_session(r, err);
     if (rc == STRATA_OK)
         return record(r, rank, started, strata_now_ms() - t0, err);
-    char hint[sizeof(err->hint)];
+    char hint[2048], cause[sizeof(err->hint)];
+    snprintf(cause, sizeof(cause), "%s", err->hint); /* the database's own advice first */
     snprintf(hint, sizeof(hint),
-             "the %s script of migration %s ran outside a transaction and stopped after %ld "
+             "%s%sthe %s script of migration %s ran outside a transaction and stopped after %ld "
              "statement(s); its record is dirty. Fix the cause and run `strata up --resume` "
              "to continue from statement %ld, or record the truth with `strata force %s "
              "applied` (all its changes are in place) or `strata force %s rolled-back` (none "
              "are)",
-             r->direction == 'u' ? "up" : "down", r->m->version, r->statements, r->statements + 1,
-             r->m->version, r->m->version);
-    memcpy(err->hint, hint, sizeof(hint));
+             cause, cause[0] ? ". Then: " : "", r->direction == 'u' ? "up" : "down", r->m->version,
+             r->statements, r->statements + 1, r->m->version, r->m->version);
+    size_t n = strlen(hint); /* as much as the error's hint holds */
+    n = n < sizeof(err->hint) ? n : sizeof(err->hint) - 1;
+    memcpy(err->hint, hint, n);
+    err->hint[n] = '\0';
     return rc;
 }
 

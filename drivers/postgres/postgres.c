@@ -23,6 +23,7 @@
 #include <config.h>
 #endif
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -496,13 +497,117 @@ pg_send(strata_conn *c, const char *sql, pg_sink *sink, strata_error *err)
     return pg_lost(c, rc, err);
 }
 
+/* Skips blanks and -- and block comments of sql from p. */
+static const char *
+pg_skip_blank(const char *p)
+{
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (p[0] == '-' && p[1] == '-')
+            p += strcspn(p, "\n");
+        else if (p[0] == '/' && p[1] == '*' && strstr(p + 2, "*/") != NULL)
+            p = strstr(p + 2, "*/") + 2;
+        else
+            return p;
+    }
+}
+
+/* Moves *p past the keyword kw (any case) followed by a word boundary; 1 when it was there. */
+static int
+pg_take_word(const char **p, const char *kw)
+{
+    const char *s = pg_skip_blank(*p);
+    size_t n = strlen(kw);
+    if (strncasecmp(s, kw, n) != 0 || isalnum((unsigned char)s[n]) || s[n] == '_')
+        return 0;
+    *p = s + n;
+    return 1;
+}
+
+/*
+ * The index name of a statement CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ...
+ * into out, as written (quotes and schema included); 0 when sql is none or names none.
+ */
+static int
+pg_concurrent_index(const char *sql, char *out, size_t size)
+{
+    const char *p = sql;
+    if (!pg_take_word(&p, "CREATE"))
+        return 0;
+    pg_take_word(&p, "UNIQUE");
+    if (!pg_take_word(&p, "INDEX") || !pg_take_word(&p, "CONCURRENTLY"))
+        return 0;
+    if (pg_take_word(&p, "IF") && !(pg_take_word(&p, "NOT") && pg_take_word(&p, "EXISTS")))
+        return 0;
+    p = pg_skip_blank(p);
+    size_t n = 0;
+    while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t' && p[n] != '\n' && p[n] != '(')
+        n++;
+    if (n == 0 || n >= size || strncasecmp(p, "ON", n) == 0)
+        return 0; /* no name: the server makes one up */
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 1;
+}
+
+static int pg_run(strata_conn *c, const char *sql, char *value, size_t size, strata_error *err);
+
+/* True when the index name (as written in SQL) exists and is INVALID. */
+static int
+pg_invalid_index(strata_conn *c, const char *name)
+{
+    char *lit = pg_quoted(c, pg_quote_literal, name), value[8] = "";
+    if (lit == NULL)
+        return 0;
+    size_t n = strlen(lit) + 128;
+    char *sql = malloc(n);
+    strata_error ignored;
+    memset(&ignored, 0, sizeof(ignored));
+    ignored.size = sizeof(ignored);
+    if (sql != NULL) {
+        snprintf(sql, n,
+                 "SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = "
+                 "pg_catalog.to_regclass(%s) AND NOT indisvalid",
+                 lit);
+        pg_run(c, sql, value, sizeof(value), &ignored);
+    }
+    free(sql);
+    free(lit);
+    return strcmp(value, "1") == 0;
+}
+
+/*
+ * Runs SQL text. A CREATE INDEX CONCURRENTLY that fails leaves an INVALID index behind,
+ * which makes the same statement fail again ("already exists") when the migration is
+ * resumed: the error of the failure says to drop it, and a statement whose index is
+ * already there and INVALID is refused before it runs, saying the same.
+ */
 static int
 pg_exec(strata_conn *c, const char *sql, size_t len, strata_error *err)
 {
     pg_sink sink = {0};
+    char index[256];
     int rc = pg_check_text(sql, len, err);
-
-    return rc != STRATA_OK ? rc : pg_send(c, sql, &sink, err);
+    int concurrent = rc == STRATA_OK && pg_concurrent_index(sql, index, sizeof(index));
+    if (concurrent && pg_invalid_index(c, index)) {
+        rc = pg_error(err, STRATA_ERROR,
+                      "the index %s is INVALID, left by an earlier CREATE INDEX CONCURRENTLY that "
+                      "failed; this statement cannot run until it is dropped",
+                      index);
+        snprintf(err->hint, sizeof(err->hint),
+                 "drop it with DROP INDEX CONCURRENTLY %.200s, then run the migration again",
+                 index);
+        return rc;
+    }
+    if (rc == STRATA_OK)
+        rc = pg_send(c, sql, &sink, err);
+    if (rc != STRATA_OK && concurrent && pg_invalid_index(c, index))
+        snprintf(err->hint, sizeof(err->hint),
+                 "CREATE INDEX CONCURRENTLY failed and left the INVALID index %.120s behind: drop "
+                 "it with DROP INDEX CONCURRENTLY %.120s before running the migration again",
+                 index, index);
+    return rc;
 }
 
 static int

@@ -130,6 +130,37 @@ else
         -e "DROP TABLE IF EXISTS ${table}, ${table}_events, ${table}_meta, ${table}_lock"
 fi
 
+# ---------------------------------------------------------------- a failed CREATE INDEX CONCURRENTLY
+pg_admin="${STRATA_TEST_POSTGRES_URL:-}"
+if [ -z "$pg_admin" ]; then
+    not_ok "STRATA_TEST_POSTGRES_URL is not set (./run-tests starts a server)"
+else
+    pgdb="faults_$$"
+    psql "$pg_admin" -X -q -c "CREATE DATABASE $pgdb" >/dev/null
+    pgbase="${pg_admin%%\?*}"
+    pgurl="${pgbase%/*}/$pgdb"
+    mkdir conc
+    printf 'CREATE TABLE dup (v int);\nINSERT INTO dup VALUES (1), (1);\n' >conc/001_dup.up.sql
+    echo 'DROP TABLE dup;' >conc/001_dup.down.sql
+    echo 'CREATE UNIQUE INDEX CONCURRENTLY dup_v ON dup (v);' >conc/002_idx.up.sql
+    echo 'DROP INDEX CONCURRENTLY dup_v;' >conc/002_idx.down.sql
+    run "$strata" -d "$pgurl" --dir conc up
+    expect_code 1 "postgres: a failing CREATE UNIQUE INDEX CONCURRENTLY fails the migration"
+    expect_out "left the INVALID index dup_v behind: drop it with DROP INDEX CONCURRENTLY dup_v" \
+        "postgres: the hint says to drop the INVALID index it left"
+    expect_out "strata up --resume" "postgres: and how to go on afterwards"
+    psql "$pgurl" -X -q -c "DELETE FROM dup WHERE ctid = (SELECT min(ctid) FROM dup)"
+    run "$strata" -d "$pgurl" --dir conc up --resume
+    expect_code 1 "postgres: --resume with the INVALID index still there is refused"
+    expect_out "the index dup_v is INVALID" "postgres: --resume names the INVALID index"
+    psql "$pgurl" -X -q -c "DROP INDEX CONCURRENTLY dup_v"
+    run "$strata" -d "$pgurl" --dir conc up --resume
+    expect_code 0 "postgres: once it is dropped, --resume builds the index"
+    run psql "$pgurl" -X -A -t -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'dup_v'::regclass"
+    expect_eq "$out" "t" "postgres: the index is valid"
+    psql "$pg_admin" -X -q -c "DROP DATABASE $pgdb WITH (FORCE)" >/dev/null
+fi
+
 # ---------------------------------------------------------------- a full disk
 mkdir full
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=256k tmpfs "$work/full" 2>/dev/null; then
