@@ -17,16 +17,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/strata-fleet-XXXXXX")
 pg_admin="${STRATA_TEST_POSTGRES_URL:-}"
 my_admin="${STRATA_TEST_MYSQL_URL:-}"
 tag="fl$$"
-db_url() { # admin URL, database name -> URL of that database
-    local base="${1%%\?*}" query=""
-    [ "$base" != "$1" ] && query="?${1#*\?}"
-    echo "${base%/*}/$2$query"
-}
-my_client() {
-    local rest=${my_admin#*://} user pass hostport
-    user=${rest%%:*} pass=${rest#*:} pass=${pass%%@*} hostport=${rest#*@} hostport=${hostport%%/*}
-    MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "$user" "$@"
-}
 cleanup() {
     if [ -n "$pg_admin" ]; then
         psql "$pg_admin" -X -A -t -c "SELECT datname FROM pg_database WHERE datname LIKE '${tag}_%'" |

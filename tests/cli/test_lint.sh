@@ -242,16 +242,6 @@ expect_code 2 "an unknown --lint severity is a usage error"
 pg_admin="${STRATA_TEST_POSTGRES_URL:-}"
 my_admin="${STRATA_TEST_MYSQL_URL:-}"
 name="strata_lint_$$"
-db_url() { # admin URL, database name -> URL of that database
-    local base="${1%%\?*}" query=""
-    [ "$base" != "$1" ] && query="?${1#*\?}"
-    echo "${base%/*}/$2$query"
-}
-my_client() {
-    local rest=${my_admin#*://} user pass hostport
-    user=${rest%%:*} pass=${rest#*:} pass=${pass%%@*} hostport=${rest#*@} hostport=${hostport%%/*}
-    MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "$user" "$@"
-}
 server_cleanup() {
     [ -n "$pg_admin" ] && psql "$pg_admin" -X -q -c "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1
     [ -n "$my_admin" ] && my_client -e "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1

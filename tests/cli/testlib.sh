@@ -31,3 +31,17 @@ finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
+
+# db_url ADMIN_URL NAME: the URL of database NAME on the server ADMIN_URL names
+db_url() {
+    local base="${1%%\?*}" query=""
+    [ "$base" != "$1" ] && query="?${1#*\?}"
+    echo "${base%/*}/$2$query"
+}
+# my_client ARGS...: the mariadb client on the server STRATA_TEST_MYSQL_URL names
+my_client() {
+    local url="${STRATA_TEST_MYSQL_URL:?}" rest user pass hostport
+    rest=${url#*://} user=${rest%%:*} pass=${rest#*:} pass=${pass%%@*}
+    hostport=${rest#*@} hostport=${hostport%%/*}
+    MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "$user" "$@"
+}
