@@ -228,6 +228,16 @@ else
         my_client -N -B "${tag}_m$i" -e "SELECT count(*) FROM strata_migrations_events WHERE action = 'up'"
     done | sort | uniq -c | sed 's/^ *//')
     expect_eq "$ups" "50 5" "mariadb: each migration ran exactly once on each database"
+    # schema-per-tenant on MariaDB: a schema is a database there
+    for i in 1 2 3; do echo "CREATE DATABASE ${tag}_ms$i;"; done | my_client
+    my_client "${tag}_m1" -e "CREATE TABLE tenant_schemas (name VARCHAR(64)); INSERT INTO tenant_schemas VALUES ('${tag}_ms1'), ('${tag}_ms2'), ('${tag}_ms3')"
+    printf '[fleet myschemas]\nurl = %s\nschemas_query = SELECT name FROM tenant_schemas ORDER BY name\n' \
+        "$(db_url "$my_admin" "${tag}_m1")" >strata.conf
+    run "$strata" --dir "$set_dir" up --fleet myschemas --json
+    expect_eq "$(heads "$out")" "3 at 005" "mariadb: schemas_query targets each schema (database) and all reach the head"
+    n=$(my_client -N -B -e "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'users' AND TABLE_SCHEMA LIKE '${tag}\_ms%'")
+    expect_eq "$n" "3" "mariadb: each schema has its own tables"
+    rm strata.conf
     # a dirty target's recovery command
     mkdir dirty && cp "$set_dir"/* dirty/
     printf 'CREATE TABLE d1 (id INT);\nCREATE TABLE d1 (id INT);\n' >dirty/006_dirty.up.sql
