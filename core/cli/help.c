@@ -88,6 +88,8 @@ static const char overview[] =
     "      --schema NAME      schema holding the history tables\n"
     "      --driver-dir DIR   look for driver plugins here first (then $STRATA_DRIVER_PATH)\n"
     "      --lock-timeout T   wait T for the migration lock: 30s, 500ms, 2m, forever\n"
+    "      --connect-timeout T  wait T for the server to answer while connecting\n"
+    "                         (default 10s)\n"
     "                         (default 60s)\n"
     "      --allow-out-of-order\n"
     "                         apply pending versions older than the newest applied one\n"

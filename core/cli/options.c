@@ -67,6 +67,7 @@ enum {
     OPT_MAX_FAILURES,
     OPT_CONTINUE,
     OPT_SHARD,
+    OPT_CONNECT_TIMEOUT,
 };
 
 /* Global options first, then every command option; getopt_long sees them all after the
@@ -81,6 +82,7 @@ static const struct option all_options[] = {
     {"schema", required_argument, NULL, OPT_SCHEMA},
     {"driver-dir", required_argument, NULL, OPT_DRIVER_DIR},
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"color", required_argument, NULL, OPT_COLOR},
     {"allow-out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -127,7 +129,7 @@ static const struct option all_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {NULL, 0, NULL, 0},
 };
-#define GLOBAL_OPTION_COUNT 15 /* the first entries of all_options */
+#define GLOBAL_OPTION_COUNT 16 /* the first entries of all_options */
 
 /* Which command takes which command option. */
 static const struct {
@@ -263,6 +265,13 @@ apply_option(int opt, const char *arg, cli *c)
         break;
     case OPT_COLOR:
         return parse_color(arg, c);
+    case OPT_CONNECT_TIMEOUT:
+        c->connect_timeout_ms = parse_duration(arg);
+        if (c->connect_timeout_ms < -1 || c->connect_timeout_ms == 0)
+            return usage_error("--connect-timeout takes a duration like 10s, 500ms or 1m, or "
+                               "forever, not '%s'",
+                               arg);
+        break;
     case OPT_OUT_OF_ORDER:
         c->allow_out_of_order = 1;
         break;
@@ -447,6 +456,7 @@ cli_parse(int argc, char **argv, cli *c)
     c->timeout_ms = 60000;
     c->sequential = -1;
     c->max_failures = -1; /* not given */
+    c->connect_timeout_ms = 10000;
     parse_color("auto", c);
     /* Phase 1: global options up to the command word. */
     struct option globals[GLOBAL_OPTION_COUNT + 1];

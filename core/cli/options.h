@@ -22,6 +22,7 @@ typedef struct cli {
     const char *schema;
     const char *driver_dir;
     const char *lock_timeout; /* as typed; NULL when not given */
+    long connect_timeout_ms;  /* --connect-timeout (default 10 s); -1 forever */
     const char *env;          /* --env: the strata.conf environment */
     const char *password_file;
     const char *config;      /* --config: the project file (default ./strata.conf) */

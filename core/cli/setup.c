@@ -203,6 +203,7 @@ cli_options_from(cli *c, const strata_settings *set, int read_only, strata_optio
     o->schema = set->schema.value;
     o->driver_dir = set->driver_dir.value;
     o->lock_timeout_ms = set->lock_timeout.number;
+    o->connect_timeout_ms = c->connect_timeout_ms;
     o->allow_out_of_order = (int)set->allow_out_of_order.number;
     o->on_event = print_event;
     o->event_ctx = c;

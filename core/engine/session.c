@@ -19,6 +19,7 @@
 #define DEFAULT_TABLE "strata_migrations"
 #define DEFAULT_DIR "migrations"
 #define DEFAULT_LOCK_TIMEOUT_MS 60000L
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000L
 
 const char *
 strata_version(void)
@@ -34,6 +35,7 @@ strata_options_init(strata_options *o)
     o->dir = DEFAULT_DIR;
     o->table = DEFAULT_TABLE;
     o->lock_timeout_ms = DEFAULT_LOCK_TIMEOUT_MS;
+    o->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
 static char *
@@ -136,6 +138,10 @@ copy_options(strata *s, const strata_options *o, strata_error *err)
     s->schema = dup_or_null(o->schema);
     s->driver_dir = dup_or_null(o->driver_dir);
     s->lock_timeout_ms = o->lock_timeout_ms;
+    s->connect_timeout_ms =
+        o->size >= offsetof(strata_options, connect_timeout_ms) + sizeof(o->connect_timeout_ms)
+            ? o->connect_timeout_ms
+            : DEFAULT_CONNECT_TIMEOUT_MS;
     s->allow_out_of_order = o->allow_out_of_order;
     s->on_event = o->on_event;
     s->event_ctx = o->event_ctx;
@@ -214,9 +220,20 @@ static int
 connect_described(strata *s, const strata_url *url, int must_exist, strata_conn **conn,
                   strata_describe *info, strata_error *err)
 {
-    strata_connect_options co = {
-        .size = sizeof(co), .schema = s->schema, .application = "strata", .must_exist = must_exist};
+    strata_connect_options co = {.size = sizeof(co),
+                                 .schema = s->schema,
+                                 .application = "strata",
+                                 .must_exist = must_exist,
+                                 .connect_timeout_ms =
+                                     s->connect_timeout_ms > 0 ? s->connect_timeout_ms : 0};
+    long long t0 = strata_now_ms();
     int rc = s->drv->connect(url, &co, conn, err);
+    long long waited = strata_now_ms() - t0;
+    if (rc != STRATA_OK && s->connect_timeout_ms > 0 && waited >= s->connect_timeout_ms - 100)
+        snprintf(err->hint, sizeof(err->hint), /* the wait itself is the news */
+                 "no answer within the connect timeout (%ld ms): check the host and port, or "
+                 "give more time with --connect-timeout",
+                 s->connect_timeout_ms);
     if (rc != STRATA_OK) {
         static const char driver_prefix[] = "cannot connect: ";
         size_t n = sizeof(driver_prefix) - 1;

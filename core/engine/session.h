@@ -29,6 +29,7 @@ struct strata {
     char *schema;
     char *driver_dir;
     long lock_timeout_ms;
+    long connect_timeout_ms; /* 0 or less: the driver's default */
     int allow_out_of_order;
     strata_event_fn on_event;
     char **placeholders; /* owned name, value pairs, NULL-terminated; NULL: off */

@@ -221,6 +221,10 @@ worker(void *arg)
         p->state[i] = 2;
         p->running--;
         p->done++;
+        if (strata_cancelled() && !p->stop) { /* the interrupt, not the failure it caused */
+            p->stop = 1;
+            p->report->stopped = 3;
+        }
         if (res->outcome == 2) {
             p->report->failed++;
             long max = p->o->max_failures;

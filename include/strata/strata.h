@@ -115,6 +115,9 @@ typedef struct strata_options {
     /* Migrations compiled into the program, read instead of the folder dir (which then only
      * names them in messages); NULL: the folder. Must outlive the session. */
     const strata_embedded_file *embedded;
+    /* How long to wait for the server to answer while connecting (default 10000); a server
+     * that does not answer in time is an error that says so. <0: the driver's own default. */
+    long connect_timeout_ms;
 } strata_options;
 
 /* Fills o with the defaults above. */

@@ -161,6 +161,42 @@ else
     psql "$pg_admin" -X -q -c "DROP DATABASE $pgdb WITH (FORCE)" >/dev/null
 fi
 
+# ---------------------------------------------------------------- servers that do not answer
+# A server that accepts the connection and never says a word, and a host no packet reaches:
+# both bounded by the connect timeout, with a message that says so.
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    held.append(s.accept()[0])
+' >port.txt &
+listener=$!
+for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
+port=$(cat port.txt)
+for scheme in postgres mysql; do
+    start=$(date +%s)
+    run "$strata" -d "$scheme://u:secret@127.0.0.1:$port/db" --connect-timeout 2s status
+    took=$(($(date +%s) - start))
+    expect_code 1 "$scheme: a server that never answers fails"
+    [ "$took" -le 5 ] && ok "$scheme: ... within the connect timeout (${took}s for 2s)" ||
+        not_ok "$scheme: waited ${took}s with a 2s connect timeout"
+    expect_out "no answer within the connect timeout (2000 ms)" "$scheme: ... and says so"
+    expect_no "secret" "$scheme: ... without the password"
+done
+kill "$listener" 2>/dev/null
+start=$(date +%s)
+run "$strata" -d "postgres://u@192.0.2.1:5432/db" --connect-timeout 2s status
+took=$(($(date +%s) - start))
+expect_code 1 "an unreachable host fails"
+[ "$took" -le 5 ] && ok "... within the connect timeout (${took}s for 2s)" ||
+    not_ok "an unreachable host took ${took}s with a 2s connect timeout"
+run "$strata" --connect-timeout 0 status
+expect_code 2 "--connect-timeout 0 is a usage error"
+
 # ---------------------------------------------------------------- a full disk
 mkdir full
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=256k tmpfs "$work/full" 2>/dev/null; then
