@@ -176,7 +176,8 @@ strata_session_snapshot(strata *s, strata_snapshot **out, strata_error *err)
         return rc;
     }
     find_owners(snap);
-    qsort(snap->items, snap->count, sizeof(*snap->items), cmp_objects);
+    if (snap->count > 1)
+        qsort(snap->items, snap->count, sizeof(*snap->items), cmp_objects);
     *out = snap;
     return STRATA_OK;
 }
@@ -274,7 +275,8 @@ by_identity(const strata_snapshot *snap)
     const strata_schema_object **v = strata_xcalloc(snap->count + 1, sizeof(*v));
     for (size_t i = 0; i < snap->count; i++)
         v[i] = &snap->items[i];
-    qsort(v, snap->count, sizeof(*v), cmp_identity);
+    if (snap->count > 1)
+        qsort(v, snap->count, sizeof(*v), cmp_identity);
     return v;
 }
 
