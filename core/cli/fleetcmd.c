@@ -186,22 +186,9 @@ cmd_fleet(cli *c)
         rc = load_fleet(c, &base, &fleet, &err);
         free((void *)base.placeholders);
     }
-    if (rc == STRATA_OK && c->json) {
-        printf("{\"schema\":\"strata.fleet-list/1\",\"targets\":[");
-        for (size_t i = 0; i < fleet->count; i++) {
-            fputs(i ? ",\"" : "\"", stdout);
-            for (const char *p = fleet->items[i].label; *p; p++)
-                if (*p == '"' || *p == '\\')
-                    printf("\\%c", *p);
-                else
-                    putchar(*p);
-            putchar('"');
-        }
-        puts("]}");
-    } else if (rc == STRATA_OK) {
-        for (size_t i = 0; i < fleet->count; i++)
-            printf("%s\n", fleet->items[i].label);
-        if (!c->quiet)
+    if (rc == STRATA_OK) {
+        strata_report_fleet_targets(stdout, fleet, cli_report_flags(c));
+        if (!c->quiet && !c->json)
             fprintf(stderr, "strata: %zu target(s)\n", fleet->count);
     }
     strata_fleet_free(fleet);

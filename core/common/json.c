@@ -97,3 +97,16 @@ strata_json_kv_bool(FILE *out, int *first, const char *key, int value)
     strata_json_key(out, first, key);
     fputs(value ? "true" : "false", out);
 }
+
+void
+strata_json_kv_strings(FILE *out, int *first, const char *key, const char *const *items, size_t n)
+{
+    strata_json_key(out, first, key);
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            fputc(',', out);
+        strata_json_string(out, items[i]);
+    }
+    fputc(']', out);
+}

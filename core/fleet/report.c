@@ -173,13 +173,8 @@ json(FILE *out, const strata_fleet_report *r)
         strata_json_kv_string(out, &f, "error", res->error);
         strata_json_kv_string(out, &f, "hint", res->hint);
         if (r->command == 3) {
-            strata_json_key(out, &f, "applied");
-            fputc('[', out);
-            for (size_t k = 0; k < res->napplied; k++) {
-                fputs(k ? "," : "", out);
-                strata_json_string(out, res->applied[k]);
-            }
-            fputc(']', out);
+            strata_json_kv_strings(out, &f, "applied", (const char *const *)res->applied,
+                                   res->napplied);
             strata_json_kv_int(out, &f, "pending", (long long)res->pending);
         }
         fputc('}', out);
@@ -209,4 +204,30 @@ strata_report_fleet(FILE *out, const strata_fleet_report *r, unsigned flags)
 {
     STRATA_GUARD_VOID();
     report_body(out, r, flags);
+}
+
+static void
+targets_body(FILE *out, const strata_fleet *f, unsigned flags)
+{
+    if (!(flags & STRATA_REPORT_JSON)) {
+        for (size_t i = 0; i < f->count; i++)
+            fprintf(out, "%s\n", f->items[i].label);
+        return;
+    }
+    const char **labels = strata_xcalloc(f->count + 1, sizeof(*labels));
+    for (size_t i = 0; i < f->count; i++)
+        labels[i] = f->items[i].label;
+    int first = 1;
+    fputc('{', out);
+    strata_json_kv_string(out, &first, "schema", "strata.fleet-list/1");
+    strata_json_kv_strings(out, &first, "targets", labels, f->count);
+    fputs("}\n", out);
+    free(labels);
+}
+
+void
+strata_report_fleet_targets(FILE *out, const strata_fleet *f, unsigned flags)
+{
+    STRATA_GUARD_VOID();
+    targets_body(out, f, flags);
 }

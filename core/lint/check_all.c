@@ -14,8 +14,6 @@
 #include "lint.h"
 #include "util.h"
 
-#define NAME_MAX_LEN 128
-
 /* Words after ALTER TABLE t DROP that name something other than a column. */
 static const char *const not_columns[] = {"CONSTRAINT", "INDEX",  "KEY",       "PRIMARY",
                                           "FOREIGN",    "CHECK",  "PARTITION", "DEFAULT",

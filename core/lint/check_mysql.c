@@ -11,8 +11,6 @@
 
 #include "lint.h"
 
-#define NAME_MAX_LEN 128
-
 /* The engine an ENGINE [=] x clause at depth 0 of [from, to) names, lower-cased, or "". */
 static void
 engine_of(const lint_stmt *st, size_t from, size_t to, char *out, size_t size)

@@ -10,8 +10,6 @@
 
 #include "lint.h"
 
-#define NAME_MAX_LEN 128
-
 /* Functions whose value differs per row: a default calling one is computed for every row. */
 static const char *const volatile_functions[] = {"RANDOM",
                                                  "CLOCK_TIMESTAMP",

@@ -10,8 +10,6 @@
 
 #include "lint.h"
 
-#define NAME_MAX_LEN 128
-
 /* What SQLite refuses in ALTER TABLE t ADD [COLUMN] def (tokens [i, end)), or NULL. */
 static const char *
 bad_added_column(const lint_stmt *st, size_t i, size_t end)

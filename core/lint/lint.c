@@ -479,8 +479,8 @@ select_since(const strata_source_set *set, const char *rev, selection *s, strata
     int rc = run_git(git, verify, text, size, err);
     if (rc == STRATA_USAGE && strstr(text, "not a git repository") != NULL)
         rc = strata_fail(err, STRATA_USAGE,
-                         "--since %s: %s is not in a git repository; name files or use --all",
-                         rev, dir);
+                         "--since %s: %s is not in a git repository; name files or use --all", rev,
+                         dir);
     else if (rc == STRATA_USAGE)
         rc = strata_fail(err, STRATA_USAGE,
                          "--since %s: git knows no such revision in %s (a commit, tag or branch)",

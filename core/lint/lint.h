@@ -17,6 +17,9 @@
 #include "source.h"
 #include "sqlscan.h"
 
+/* The longest object name the rules keep (longer ones are cut: they only read in messages). */
+#define NAME_MAX_LEN 128
+
 /* The dialect families that have rules of their own. */
 enum lint_family { LINT_OTHER, LINT_POSTGRES, LINT_MYSQL, LINT_SQLITE };
 

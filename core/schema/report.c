@@ -76,13 +76,7 @@ verify_json(FILE *out, const strata_verify_report *r)
         strata_json_kv_string(out, &f, "version", it->version[0] ? it->version : NULL);
         strata_json_kv_string(out, &f, "name", it->name);
         strata_json_kv_string(out, &f, "problem", it->problem);
-        strata_json_key(out, &f, "steps");
-        fputc('[', out);
-        for (size_t k = 0; k < it->nsteps; k++) {
-            fputs(k ? "," : "", out);
-            strata_json_string(out, it->steps[k]);
-        }
-        fputc(']', out);
+        strata_json_kv_strings(out, &f, "steps", (const char *const *)it->steps, it->nsteps);
         strata_json_key(out, &f, "changes");
         if (it->diff != NULL)
             strata_schema_diff_json(out, it->diff);
@@ -91,13 +85,9 @@ verify_json(FILE *out, const strata_verify_report *r)
         fputc('}', out);
     }
     fputc(']', out);
-    strata_json_key(out, &first, "portability");
-    fputc('[', out);
-    for (size_t i = 0; i < r->nportability; i++) {
-        fputs(i ? "," : "", out);
-        strata_json_string(out, r->portability_notes[i]);
-    }
-    fputs("]}\n", out);
+    strata_json_kv_strings(out, &first, "portability", (const char *const *)r->portability_notes,
+                           r->nportability);
+    fputs("}\n", out);
 }
 
 static void

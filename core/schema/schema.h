@@ -21,6 +21,10 @@ void strata_schema_diff_json(FILE *out, const strata_schema_diff *d);
  * after), each prefixed by indent. */
 void strata_schema_diff_text(FILE *out, const strata_schema_diff *d, const char *indent);
 
+/* Options for a session on url (password: one given apart from it, may be NULL) that reads
+ * s's migrations as s does (directory, table, placeholders, embedded files); quiet. */
+void strata_options_like(const strata *s, const char *url, const char *password, strata_options *o);
+
 /* A scratch database: the session on it, and what to drop at the end. */
 typedef struct strata_scratch {
     strata *session; /* on the scratch database */

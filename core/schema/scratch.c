@@ -37,9 +37,8 @@ strata_cancel_reset(void)
     cancelled = 0;
 }
 
-/* Options for a session on url that reads s's migrations as s does; quiet. */
-static void
-options_like(const strata *s, const char *url, const char *password, strata_options *o)
+void
+strata_options_like(const strata *s, const char *url, const char *password, strata_options *o)
 {
     strata_options_init(o);
     o->database_url = url;
@@ -93,7 +92,7 @@ create_scratch(strata *s, strata_scratch *sc, strata_error *err)
         return strata_fail(err, STRATA_NOT_SUPPORTED,
                            "scratch databases need a URL with a database part");
     strata_options o;
-    options_like(s, url, s->password, &o);
+    strata_options_like(s, url, s->password, &o);
     rc = strata_open(&o, &sc->session, err);
     free(url);
     return rc;
@@ -107,7 +106,7 @@ strata_scratch_open(strata *s, const char *url, strata_scratch **out, strata_err
     int rc;
     if (url != NULL) {
         strata_options o;
-        options_like(s, url, NULL, &o);
+        strata_options_like(s, url, NULL, &o);
         rc = strata_open(&o, &sc->session, err);
         if (rc == STRATA_OK)
             rc = check_empty(sc->session, err);

@@ -312,21 +312,6 @@ verify_database(strata *target, const char *scratch_url, const strata_verify_opt
     return rc;
 }
 
-/* Opens a session on url reading target's migrations, for --also. */
-static int
-open_also(strata *target, const char *url, strata **out, strata_error *err)
-{
-    strata_options o;
-    strata_options_init(&o);
-    o.database_url = url;
-    o.dir = target->dir;
-    o.table = target->table;
-    o.driver_dir = target->driver_dir;
-    o.placeholders = (const char *const *)target->placeholders;
-    o.embedded = target->embedded.files;
-    return strata_open(&o, out, err);
-}
-
 static int
 strata_verify_body(strata *s, const strata_verify_options *o, strata_verify_report **out,
                    strata_error *err)
@@ -342,7 +327,9 @@ strata_verify_body(strata *s, const strata_verify_options *o, strata_verify_repo
     for (const char *const *u = o->also; rc == STRATA_OK && u && *u; u++) {
         strata *other = NULL;
         strata_snapshot *theirs = NULL;
-        rc = open_also(s, *u, &other, err);
+        strata_options oo;
+        strata_options_like(s, *u, NULL, &oo);
+        rc = strata_open(&oo, &other, err);
         if (rc == STRATA_OK)
             rc = verify_database(other, NULL, o, r, &theirs, err);
         if (rc == STRATA_OK && first != NULL && theirs != NULL)

@@ -753,6 +753,9 @@ STRATA_API void strata_fleet_report_free(strata_fleet_report *r);
 /* A table per target (status: a version matrix grouping identical targets), or
  * strata.fleet/1 with STRATA_REPORT_JSON. */
 STRATA_API void strata_report_fleet(FILE *out, const strata_fleet_report *r, unsigned flags);
+/* The targets' labels (passwords redacted), one a line, or strata.fleet-list/1 with
+ * STRATA_REPORT_JSON. */
+STRATA_API void strata_report_fleet_targets(FILE *out, const strata_fleet *f, unsigned flags);
 
 /* ---------------------------------------------------------------- lint */
 
