@@ -7,6 +7,12 @@
 #   expect_out TEXT LABEL          $out holds TEXT
 #   expect_no TEXT LABEL           $out does not hold TEXT
 #   expect_eq ACTUAL EXPECTED LABEL
+#   rel_begin; ...checks...; rel_end KIND DB NAME
+#                                  records one row of docs/reliability.md: KIND (fault, race,
+#                                  bad-input, transport), the database (sqlite, postgres,
+#                                  mysql or all) and the case's name, passed when no check
+#                                  between the two failed; rows go to $STRATA_RELIABILITY_LOG
+#                                  (set by ./run-tests; nowhere when unset)
 
 passed=0
 failed=0
@@ -30,6 +36,16 @@ finish() {
     echo
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
+}
+
+rel_failed_at=0
+rel_begin() { rel_failed_at=$failed; }
+rel_end() {
+    local result=passed
+    [ "$failed" -ne "$rel_failed_at" ] && result=failed
+    [ -n "${STRATA_RELIABILITY_LOG:-}" ] &&
+        printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$result" "${0##*/}" >>"$STRATA_RELIABILITY_LOG"
+    return 0
 }
 
 # db_url ADMIN_URL NAME: the URL of database NAME on the server ADMIN_URL names
