@@ -372,6 +372,7 @@ static int
 resume_then_up(strata *s, const strata_run_options *o, strata_run_report **out, strata_error *err)
 {
     strata_run_item first = {0};
+    long long t0 = strata_now_ms();
     int rc = resume_dirty(s, &first, err);
     strata_run_report *rest = NULL;
     if (rc != STRATA_OK) { /* nothing was finished: report nothing */
@@ -393,6 +394,7 @@ resume_then_up(strata *s, const strata_run_options *o, strata_run_report **out, 
         rest->items[0] = first;
         rest->count++;
     }
+    rest->total_ms = strata_now_ms() - t0; /* the resumed migration's time too */
     if (out != NULL)
         *out = rest;
     else

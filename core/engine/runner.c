@@ -96,6 +96,7 @@ typedef struct script_run {
     const char *expected_hash;     /* resuming: the recorded hash chain over those */
     long skipped_from, skipped_to; /* file lines of the statements skipped */
     script_bytes bytes;            /* of script, kept from its prescan */
+    long long ms; /* the duration recorded: from the start to the end of the last statement */
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -552,7 +553,7 @@ emit(strata *s, strata_event_type type, const script_run *r, long long ms)
                        .name = r->m->name,
                        .file = r->script->path,
                        .duration_ms = ms,
-                       .statements = r->statements,
+                       .statements = r->statements - r->skip,
                        .no_transaction = r->dirty_protocol};
     strata_session_emit(s, &ev);
 }
@@ -637,6 +638,7 @@ record(script_run *r, long rank, const char *started, long long ms, strata_error
      * event are made one transaction of their own (one commit, not two). */
     int wrap = r->dirty_protocol && (r->s->info.caps & STRATA_CAP_AUTOCOMMIT_BATCH);
     strata_buf sql = {0};
+    r->ms = ms;
     if (wrap)
         strata_buf_puts(&sql, "BEGIN;\n");
     record_sql(r, rank, started, ms, &sql);
@@ -729,9 +731,8 @@ typedef struct batch {
     batch_entry *entries;
     size_t count;
     size_t cap;
-    size_t record_start; /* where the history SQL starts, 0 when not added yet */
-    int opened;          /* BEGIN was sent */
-    int savepoint;       /* the chunk opens with SAVEPOINT strata_chunk (not the first) */
+    int opened;    /* BEGIN was sent */
+    int savepoint; /* the chunk opens with SAVEPOINT strata_chunk (not the first) */
 } batch;
 
 static void
@@ -739,7 +740,6 @@ batch_open_chunk(batch *b)
 {
     strata_buf_reset(&b->text);
     b->count = 0;
-    b->record_start = 0;
     b->savepoint = b->opened;
     strata_buf_puts(&b->text, b->opened ? "SAVEPOINT strata_chunk;\n" : "BEGIN;\n");
     b->opened = 1;
@@ -804,11 +804,7 @@ batch_locate(script_run *r, batch *b, strata_error *err)
             return;
         }
     }
-    if (b->record_start > 0 && off >= b->record_start)
-        strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
-                            r->s->names.migrations);
-    else
-        strata_error_prefix(err, "%s: ", r->script->path);
+    strata_error_prefix(err, "%s: ", r->script->path);
 }
 
 static int
@@ -848,6 +844,43 @@ batch_statement(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_e
     return STRATA_OK;
 }
 
+/*
+ * Sends what is left of the script, then the history row and its event with the commit: the
+ * duration recorded is the statements' own, the one `up` prints and `status` shows.
+ */
+static int
+batch_finish(script_run *r, batch *b, long rank, const char *started, long long t0,
+             strata_error *err)
+{
+    size_t before = b->text.len;
+    if (r->session_words)
+        session_reset_sql(r->s, &b->text);
+    if (b->text.len > before)
+        strata_buf_puts(&b->text, ";\n");
+    int rc = STRATA_OK;
+    if (b->count > 0 || b->text.len > before || !b->savepoint)
+        rc = batch_send(r, b, err);
+    if (rc != STRATA_OK)
+        return rc;
+    r->ms = strata_now_ms() - t0;
+    strata_buf_reset(&b->text);
+    record_sql(r, rank, started, r->ms, &b->text);
+    strata_buf_puts(&b->text, ";\n");
+    strata_history_event ev = {.version = r->m->version,
+                               .name = r->m->name,
+                               .action = r->direction == 'u' ? "up" : "down",
+                               .outcome = "ok",
+                               .started_at = started,
+                               .duration_ms = r->ms};
+    strata_history_sql_event(r->s, &b->text, &ev);
+    strata_buf_puts(&b->text, ";\nCOMMIT");
+    rc = strata_session_run(r->s, b->text.data, b->text.len, err);
+    if (rc != STRATA_OK)
+        strata_error_prefix(err, "cannot record migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
+    return rc;
+}
+
 static int
 run_batched(script_run *r, long rank, const char *started, long long t0, strata_error *err)
 {
@@ -855,25 +888,8 @@ run_batched(script_run *r, long rank, const char *started, long long t0, strata_
     r->batch = &b;
     batch_open_chunk(&b);
     int rc = run_script_body(r, batch_statement, err);
-    if (rc == STRATA_OK) {
-        size_t before = b.text.len;
-        if (r->session_words)
-            session_reset_sql(r->s, &b.text);
-        if (b.text.len > before)
-            strata_buf_puts(&b.text, ";\n");
-        b.record_start = b.text.len;
-        record_sql(r, rank, started, strata_now_ms() - t0, &b.text);
-        strata_buf_puts(&b.text, ";\n");
-        strata_history_event ev = {.version = r->m->version,
-                                   .name = r->m->name,
-                                   .action = r->direction == 'u' ? "up" : "down",
-                                   .outcome = "ok",
-                                   .started_at = started,
-                                   .duration_ms = strata_now_ms() - t0};
-        strata_history_sql_event(r->s, &b.text, &ev);
-        strata_buf_puts(&b.text, ";\nCOMMIT");
-        rc = batch_send(r, &b, err);
-    }
+    if (rc == STRATA_OK)
+        rc = batch_finish(r, &b, rank, started, t0, err);
     if (rc != STRATA_OK) {
         strata_session_rollback(r->s);
     }
@@ -969,7 +985,7 @@ strata_resume_migration(strata *s, const strata_migration *m, const strata_histo
         rc = reset_session(&r, err);
     if (rc == STRATA_OK)
         rc = record(&r, row->applied_rank, started, strata_now_ms() - t0, err);
-    long long ms = strata_now_ms() - t0;
+    long long ms = rc == STRATA_OK ? r.ms : strata_now_ms() - t0;
     emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r, ms);
     if (rc != STRATA_OK) {
         strata_session_rollback(s);
@@ -1006,7 +1022,7 @@ strata_run_migration(strata *s, const strata_migration *m, char direction, long 
         rc = run_batched(&r, rank, started, t0, err);
     else
         rc = run_in_transaction(&r, rank, started, t0, err);
-    long long ms = strata_now_ms() - t0;
+    long long ms = rc == STRATA_OK ? r.ms : strata_now_ms() - t0;
     emit(s, rc == STRATA_OK ? STRATA_EVENT_MIGRATION_DONE : STRATA_EVENT_MIGRATION_FAILED, &r, ms);
     if (rc != STRATA_OK) {
         /* a script with its own BEGIN may have failed inside it: leave no transaction open */

@@ -28,6 +28,8 @@ expect_code 0 "strata up --help"
 expect_out "--dry-run" "up --help lists its options"
 run "$strata" help down
 expect_out "--all" "strata help down"
+run python3 "$srcdir/tests/cli/help_options.py" "$srcdir/core/cli/options.c" "$strata"
+expect_eq "$out" "" "every command's --help names every option the command takes"
 run "$strata"
 expect_code 2 "no command is a usage error"
 run "$strata" frobnicate
@@ -543,5 +545,29 @@ else
     out="$json_doc"
     not_ok "status --json copies an invalid byte through"
 fi
+
+# ---- durations agree after --resume: up's line and JSON, status and the event log
+mkdir dur
+cat >dur/001_slow.up.sql <<'SQL'
+-- strata:no-transaction
+CREATE TABLE slow (x int);
+INSERT INTO missing_yet VALUES (1);
+INSERT INTO slow WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT x FROM c;
+SQL
+echo 'DROP TABLE slow;' >dur/001_slow.down.sql
+run "$strata" -d sqlite:dur.db --dir dur up
+expect_code 1 "a migration outside a transaction fails half-way"
+sqlite3 dur.db 'CREATE TABLE missing_yet (x int)'
+run "$strata" -d sqlite:dur.db --dir dur up --resume --json
+expect_code 0 "up --resume finishes it"
+dur_json=$(sed -n '/^{/p' <<<"$out")
+dur_line=$(sed -n 's/^up *001 slow *\([0-9]*\) ms, \([0-9]*\) statement(s).*/\1 \2/p' <<<"$out")
+dur_up=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); m=d["migrations"][0]; print(m["duration_ms"], m["statements"]); assert d["total_ms"] >= m["duration_ms"]' "$dur_json")
+dur_status=$("$strata" -d sqlite:dur.db --dir dur status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["migrations"][0]["execution_ms"])')
+dur_event=$("$strata" -d sqlite:dur.db --dir dur history --json | python3 -c 'import json,sys; print([e["duration_ms"] for e in json.load(sys.stdin)["events"] if e["outcome"] == "ok"][0])')
+expect_eq "$dur_line" "$dur_up" "up's line and its JSON give the same duration and the 2 statements this run ran"
+expect_eq "${dur_up% *}" "$dur_status" "status shows the duration up printed"
+expect_eq "${dur_up% *}" "$dur_event" "the event log records the same duration"
+[ "${dur_up% *}" -gt 0 ] && ok "the resumed statements' time is counted (${dur_up% *} ms)" || not_ok "the resumed run took 0 ms"
 
 finish
