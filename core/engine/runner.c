@@ -899,6 +899,48 @@ run_batched(script_run *r, long rank, const char *started, long long t0, strata_
     return rc;
 }
 
+/* Sets err's hint to as much of text as it holds. */
+static void
+set_hint(strata_error *err, const char *text)
+{
+    size_t n = strlen(text);
+    n = n < sizeof(err->hint) ? n : sizeof(err->hint) - 1;
+    memcpy(err->hint, text, n);
+    err->hint[n] = '\0';
+}
+
+/*
+ * The first statement of an up script run without a transaction failed, and the driver
+ * knows it changed nothing: the dirty row goes, and the database is as it was before the
+ * migration. Returns whether it did (then err's hint says so).
+ */
+static int
+undo_dirty_start(script_run *r, strata_error *err)
+{
+    strata_error ignored;
+    strata_buf sql = {0};
+    if (r->direction != 'u' || r->statements != 0 || !STRATA_ERROR_HAS(err, unchanged) ||
+        !err->unchanged)
+        return 0;
+    strata_error_init(&ignored);
+    strata_history_sql_delete(r->s, &sql, r->m->version);
+    int done = strata_exec_script(r->s, sql.data, &ignored) == STRATA_OK;
+    strata_buf_free(&sql);
+    if (done) {
+        char cause[sizeof(err->hint)];
+        snprintf(cause, sizeof(cause), "%s", err->hint); /* the database's own advice first */
+        strata_buf hint = {0};
+        strata_buf_printf(&hint,
+                          "%s%sthe first statement of migration %s failed before it changed "
+                          "anything, so the database is as it was and the migration is still "
+                          "pending; fix the file and run `strata up` again",
+                          cause, cause[0] ? ". Then: " : "", r->m->version);
+        set_hint(err, hint.data);
+        strata_buf_free(&hint);
+    }
+    return done;
+}
+
 static int
 run_dirty(script_run *r, long rank, const char *started, long long t0, strata_error *err)
 {
@@ -915,6 +957,8 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
         rc = reset_session(r, err);
     if (rc == STRATA_OK)
         return record(r, rank, started, strata_now_ms() - t0, err);
+    if (undo_dirty_start(r, err))
+        return rc;
     char hint[2048], cause[sizeof(err->hint)];
     snprintf(cause, sizeof(cause), "%s", err->hint); /* the database's own advice first */
     snprintf(hint, sizeof(hint),
@@ -925,10 +969,7 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
              "are)",
              cause, cause[0] ? ". Then: " : "", r->direction == 'u' ? "up" : "down", r->m->version,
              r->statements, r->statements + 1, r->m->version, r->m->version);
-    size_t n = strlen(hint); /* as much as the error's hint holds */
-    n = n < sizeof(err->hint) ? n : sizeof(err->hint) - 1;
-    memcpy(err->hint, hint, n);
-    err->hint[n] = '\0';
+    set_hint(err, hint);
     return rc;
 }
 

@@ -252,6 +252,35 @@ md_error_position(const char *msg, const char *sql, size_t len)
 }
 
 /*
+ * Whether the server refused a statement with this error before it changed anything: it
+ * did not parse, or names a table, column, database, key or right that is not there (or
+ * already is). A DDL statement that fails later may have done part of its work (MariaDB's
+ * DROP TABLE a, b drops a when b is missing), so other codes say nothing.
+ */
+static int
+md_refused_before_running(unsigned code)
+{
+    static const unsigned codes[] = {
+        ER_PARSE_ERROR,
+        ER_SYNTAX_ERROR,
+        ER_NO_SUCH_TABLE,
+        ER_BAD_FIELD_ERROR,
+        ER_BAD_DB_ERROR,
+        ER_TABLE_EXISTS_ERROR,
+        ER_DUP_FIELDNAME,
+        ER_DUP_KEYNAME,
+        ER_CANT_DROP_FIELD_OR_KEY,
+        ER_TABLEACCESS_DENIED_ERROR,
+        ER_DBACCESS_DENIED_ERROR,
+        ER_EMPTY_QUERY,
+    };
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (code == codes[i])
+            return 1;
+    return 0;
+}
+
+/*
  * Fills *err from the connection's last error: code, SQLSTATE, message, and the position
  * inside sql[0..len) when the message gives a line (sql may be NULL). Returns
  * STRATA_NOT_FOUND for a missing table (1146) or database (1049), else STRATA_ERROR.
@@ -284,6 +313,8 @@ md_db_error(strata_conn *c, strata_error *err, const char *sql, size_t len)
         err->position = md_error_position(msg, sql, len);
     if (code == ER_NO_SUCH_TABLE || code == ER_BAD_DB_ERROR)
         err->status = STRATA_NOT_FOUND;
+    if (STRATA_ERROR_HAS(err, unchanged))
+        err->unchanged = md_refused_before_running(code);
     return err->status;
 }
 

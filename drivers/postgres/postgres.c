@@ -199,6 +199,22 @@ pg_error_fields(strata_error *err, const PGresult *res, const char *sql)
 }
 
 /*
+ * Whether a text that failed with sqlstate changed nothing: the server answered with an
+ * error, and the text runs as one transaction (PostgreSQL runs the statements of one query
+ * message in an implicit transaction) unless it commits on its own or builds an index
+ * CONCURRENTLY, which commits as it goes and leaves an INVALID index behind on failure.
+ */
+static int
+pg_rolled_back_whole(strata_conn *c, const char *sqlstate, const char *sql)
+{
+    if (sqlstate[0] == '\0' || strncmp(sqlstate, "08", 2) == 0 ||
+        strncmp(sqlstate, "57P", 3) == 0 || PQstatus(c->pg) != CONNECTION_OK)
+        return 0;
+    return sql != NULL && strcasestr(sql, "concurrently") == NULL &&
+           strcasestr(sql, "commit") == NULL && strcasestr(sql, "end") == NULL;
+}
+
+/*
  * When the connection is gone, prefixes the message of a failure with that news (once):
  * the server's own words ("terminating connection due to administrator command") arrive
  * before libpq notices the end of the connection. Returns rc.
@@ -252,6 +268,8 @@ pg_result_error(strata_conn *c, const PGresult *res, const char *sql, strata_err
         pg_error_fields(err, res, sql);
     if (pg_not_found(err->sqlstate) && PQstatus(c->pg) == CONNECTION_OK)
         err->status = STRATA_NOT_FOUND;
+    if (STRATA_ERROR_HAS(err, unchanged))
+        err->unchanged = pg_rolled_back_whole(c, err->sqlstate, sql);
     return pg_lost(c, err->status, err);
 }
 

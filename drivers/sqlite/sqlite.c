@@ -142,10 +142,17 @@ sq_db_error(strata_conn *c, strata_error *err, const char *sql, const char *stmt
 {
     int offset = sqlite3_error_offset(c->db);
     int status = sq_missing_table(c->db) ? STRATA_NOT_FOUND : STRATA_ERROR;
+    int code = sqlite3_errcode(c->db);
 
-    return sq_host->db_error(err, status, NULL, sqlite3_extended_errcode(c->db),
-                             offset < 0 ? 0 : (long)(stmt_start - sql) + offset + 1,
-                             sqlite3_errmsg(c->db), NULL);
+    sq_host->db_error(err, status, NULL, sqlite3_extended_errcode(c->db),
+                      offset < 0 ? 0 : (long)(stmt_start - sql) + offset + 1, sqlite3_errmsg(c->db),
+                      NULL);
+    /* a statement is atomic in SQLite: when it is the text's first, nothing else ran */
+    if (STRATA_ERROR_HAS(err, unchanged))
+        err->unchanged = stmt_start == sql && (code == SQLITE_ERROR || code == SQLITE_CONSTRAINT ||
+                                               code == SQLITE_MISMATCH || code == SQLITE_TOOBIG ||
+                                               code == SQLITE_RANGE || code == SQLITE_AUTH);
+    return status;
 }
 
 /* Rewrites a failed call's message as "what FILE: message", so connect() names the file. */

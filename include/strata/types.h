@@ -47,11 +47,19 @@ typedef struct strata_error {
     char message[1024]; /* one line, no trailing newline */
     char detail[512];   /* longer explanation (PostgreSQL DETAIL), may be "" */
     char hint[512];     /* what to do (PostgreSQL HINT, or strata's own advice), may be "" */
+    int unchanged;      /* 1 when the driver knows the failed statement changed nothing: it
+                           never started (a syntax error, a missing table) or the database
+                           rolled it back whole; 0 when it may have (then a migration run
+                           outside a transaction stays dirty). Set it after db_error(). */
     /* Append new members here, and only here. */
 } strata_error;
 
+/* Whether err, of the size its caller compiled, has member (for members after hint). */
+#define STRATA_ERROR_HAS(err, member)                                                              \
+    ((err) != NULL && (err)->size >= offsetof(strata_error, member) + sizeof((err)->member))
+
 /* An empty error report of this header's size: strata_error err = STRATA_ERROR_INIT; */
-#define STRATA_ERROR_INIT {sizeof(strata_error), 0, "", 0, 0, "", "", ""}
+#define STRATA_ERROR_INIT {sizeof(strata_error), 0, "", 0, 0, "", "", "", 0}
 
 /* The size of the first strata_error with a size member: the least the core accepts. */
 #define STRATA_ERROR_SIZE_V2 (offsetof(strata_error, hint) + sizeof(((strata_error *)0)->hint))
