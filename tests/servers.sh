@@ -2,7 +2,8 @@
 # free loopback port (never the system services or the default ports), with a password
 # user. Source it, then:
 #   servers_start            starts both; exports STRATA_TEST_POSTGRES_URL and
-#                            STRATA_TEST_MYSQL_URL (superuser URLs) and prints versions
+#                            STRATA_TEST_MYSQL_URL (superuser URLs) and
+#                            STRATA_TEST_MYSQL_VERSION, and prints versions
 #   servers_stop             stops both and removes their folders (safe to call twice)
 # Run as root, PostgreSQL runs as the 'postgres' system user (it refuses root).
 
@@ -72,7 +73,9 @@ mariadb_start() {
         GRANT ALL PRIVILEGES ON *.* TO 'strata'@'127.0.0.1' WITH GRANT OPTION;
         CREATE DATABASE strata_test;" || { cat "$dir/server.log" >&2; return 1; }
     export STRATA_TEST_MYSQL_URL="mysql://strata:$password@127.0.0.1:$port/strata_test"
-    echo "MariaDB on 127.0.0.1:$port: $(mariadb --no-defaults -h 127.0.0.1 -P "$port" -u strata -p"$password" -N -B -e 'SELECT VERSION()')"
+    STRATA_TEST_MYSQL_VERSION=$(mariadb --no-defaults -h 127.0.0.1 -P "$port" -u strata -p"$password" -N -B -e 'SELECT VERSION()')
+    export STRATA_TEST_MYSQL_VERSION
+    echo "MariaDB on 127.0.0.1:$port: $STRATA_TEST_MYSQL_VERSION"
 }
 
 servers_start() {

@@ -434,6 +434,20 @@ apply_option(int opt, const char *arg, cli *c)
     return -1;
 }
 
+/* The usage error for an option the command does not take, naming both. */
+static int
+not_taken(const struct option *opts, int opt, const char *command)
+{
+    const char *name = "this option";
+    for (size_t i = 0; opts[i].name != NULL; i++)
+        if (opts[i].val == opt)
+            name = opts[i].name;
+    fprintf(stderr, "strata: --%s does not apply to `%s` (`strata %s --help` lists its options)\n",
+            name, command, command);
+    fputs("Run `strata --help` for usage.\n", stderr);
+    return EXIT_USAGE;
+}
+
 static int
 parse_range(int argc, char **argv, const struct option *opts, const char *shortopts, cli *c)
 {
@@ -442,7 +456,7 @@ parse_range(int argc, char **argv, const struct option *opts, const char *shorto
         if (opt == '?' || opt == ':')
             return usage_error("%s", "invalid option (see above)");
         if (!command_takes(c->command, opt))
-            return usage_error("this option does not apply to `%s`", c->command);
+            return not_taken(opts, opt, c->command);
         if ((rc = apply_option(opt, optarg, c)) != -1)
             return rc;
     }

@@ -40,6 +40,7 @@ state() { sqlite3 "$1" .dump | md5sum; }
 schema_and_history() { { sqlite3 "$1" .schema; sqlite3 "$1" 'SELECT * FROM strata_migrations'; } | md5sum; }
 
 # ---------------------------------------------------------------- a read-only file
+rel_begin
 "$strata" -d "sqlite:$work/ro.db" --dir m up --to 002 -q
 chmod 444 ro.db
 before=$(state ro.db)
@@ -54,8 +55,10 @@ expect_out "2 applied, 3 pending" "status shows its state"
 run as_user "$strata" -d "sqlite:$work/ro.db?mode=ro" --dir m validate
 expect_code 0 "?mode=ro reads it too"
 expect_eq "$(state ro.db)" "$before" "the read-only file is unchanged"
+rel_end fault sqlite "a read-only database file" "exit 1, says read-only, suggests ?mode=ro; reads work"
 
 # ---------------------------------------------------------------- a folder that is not writable
+rel_begin
 mkdir shut
 "$strata" -d "sqlite:$work/shut/w.db" --dir m up --to 002 -q
 chmod 666 shut/w.db
@@ -70,13 +73,15 @@ expect_eq "$(state shut/w.db)" "$before" "the file is unchanged"
 run as_user "$strata" -d "sqlite:$work/shut/w.db?journal_mode=memory" --dir m up
 expect_code 0 "with journal_mode=memory no journal file is needed"
 chmod 755 shut
+rel_end fault sqlite "a writable file in a folder that is not" "exit 1, says SQLite cannot create its journal"
 
 # ---------------------------------------------------------------- SIGINT during up
 # SQLite: the migration running is rolled back, the ones before stay, an event says so
+rel_begin
 mkdir slow
 for i in 1 2 3 4 5 6; do
     printf 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT count(*) FROM c;\nCREATE TABLE t%s (id INTEGER);\n' "$i" >"slow/00${i}_t$i.up.sql"
-    echo "DROP TABLE t$i;" >"slow/00${i}_t$i.down.sql"
+    printf 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT count(*) FROM c;\nDROP TABLE t%s;\n' "$i" >"slow/00${i}_t$i.down.sql"
 done
 "$strata" -d "sqlite:$work/int.db" --dir slow up >int.out 2>&1 &
 pid=$!
@@ -97,12 +102,36 @@ run sqlite3 int.db "SELECT count(*) FROM strata_migrations_events WHERE outcome 
 expect_eq "$out" "1" "the event log records one interrupted migration"
 run "$strata" -d "sqlite:$work/int.db" --dir slow up
 expect_code 0 "up again finishes the set"
+rel_end fault sqlite "SIGINT during up" "exit 130, the running migration rolled back, an interrupted event"
+
+# SIGTERM during down: the same, the other way
+rel_begin
+"$strata" -d "sqlite:$work/int.db" --dir slow down --all >term.out 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+    [ "$(sqlite3 int.db 'SELECT count(*) FROM strata_migrations' 2>/dev/null)" = 5 ] && break
+    sleep 0.05
+done
+kill -TERM "$pid"
+wait "$pid"
+code=$?
+out=$(cat term.out)
+expect_code 130 "SIGTERM stops down with exit 130"
+expect_out "interrupted" "it says it was interrupted"
+run sqlite3 int.db "SELECT count(*) FROM strata_migrations WHERE state <> 'applied'"
+expect_eq "$out" "0" "no migration is left half-undone"
+run sqlite3 int.db "SELECT count(*) FROM strata_migrations_events WHERE outcome = 'interrupted'"
+expect_eq "$out" "2" "the event log records the second interrupted run"
+run "$strata" -d "sqlite:$work/int.db" --dir slow down --all
+expect_code 0 "down --all again finishes"
+rel_end fault sqlite "SIGTERM during down" "exit 130, nothing half-undone, an interrupted event"
 
 # MariaDB: outside a transaction the migration stays dirty at a statement boundary, resumable
 my_admin="${STRATA_TEST_MYSQL_URL:-}"
 if [ -z "$my_admin" ]; then
     not_ok "STRATA_TEST_MYSQL_URL is not set (./run-tests starts a server)"
 else
+    rel_begin
     base="${my_admin%%\?*}"
     mkdir myslow
     printf 'SELECT SLEEP(1);\nCREATE TABLE faults_a (id INT);\nCREATE TABLE faults_b (id INT);\n' >myslow/001_slow.up.sql
@@ -128,6 +157,7 @@ else
     pass=${rest#*:} pass=${pass%%@*}
     MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${rest%%:*}" "$db" \
         -e "DROP TABLE IF EXISTS ${table}, ${table}_events, ${table}_meta, ${table}_lock"
+    rel_end fault mysql "SIGINT during up outside a transaction" "exit 130, dirty at a statement boundary, --resume finishes"
 fi
 
 # ---------------------------------------------------------------- a failed CREATE INDEX CONCURRENTLY
@@ -135,6 +165,7 @@ pg_admin="${STRATA_TEST_POSTGRES_URL:-}"
 if [ -z "$pg_admin" ]; then
     not_ok "STRATA_TEST_POSTGRES_URL is not set (./run-tests starts a server)"
 else
+    rel_begin
     pgdb="faults_$$"
     psql "$pg_admin" -X -q -c "CREATE DATABASE $pgdb" >/dev/null
     pgbase="${pg_admin%%\?*}"
@@ -159,6 +190,7 @@ else
     run psql "$pgurl" -X -A -t -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'dup_v'::regclass"
     expect_eq "$out" "t" "postgres: the index is valid"
     psql "$pg_admin" -X -q -c "DROP DATABASE $pgdb WITH (FORCE)" >/dev/null
+    rel_end fault postgres "a failed CREATE INDEX CONCURRENTLY" "exit 1, hint names the INVALID index, --resume refuses until it is dropped"
 fi
 
 # ---------------------------------------------------------------- servers that do not answer
@@ -178,6 +210,7 @@ listener=$!
 for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
 port=$(cat port.txt)
 for scheme in postgres mysql; do
+    rel_begin
     start=$(date +%s)
     run "$strata" -d "$scheme://u:secret@127.0.0.1:$port/db" --connect-timeout 2s status
     took=$(($(date +%s) - start))
@@ -186,8 +219,10 @@ for scheme in postgres mysql; do
         not_ok "$scheme: waited ${took}s with a 2s connect timeout"
     expect_out "no answer within the connect timeout (2000 ms)" "$scheme: ... and says so"
     expect_no "secret" "$scheme: ... without the password"
+    rel_end fault "$scheme" "a server that accepts and never answers" "exit 1 within --connect-timeout, says so"
 done
 kill "$listener" 2>/dev/null
+rel_begin
 start=$(date +%s)
 run "$strata" -d "postgres://u@192.0.2.1:5432/db" --connect-timeout 2s status
 took=$(($(date +%s) - start))
@@ -196,11 +231,13 @@ expect_code 1 "an unreachable host fails"
     not_ok "an unreachable host took ${took}s with a 2s connect timeout"
 run "$strata" --connect-timeout 0 status
 expect_code 2 "--connect-timeout 0 is a usage error"
+rel_end fault postgres "an unreachable host" "exit 1 within --connect-timeout"
 
 # ---------------------------------------------------------------- a full disk
 mkdir full
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=256k tmpfs "$work/full" 2>/dev/null; then
     mounted="$work/full"
+    rel_begin
     mkdir bigset
     cp m/001_* bigset/
     cat >bigset/002_big.up.sql <<'EOF'
@@ -221,8 +258,10 @@ EOF
     expect_eq "$out" "failed" "the event log records the failed run"
     run "$strata" -d "sqlite:$work/full/f.db" --dir bigset status
     expect_out "1 applied, 1 pending" "the history says 002 is pending"
+    rel_end fault sqlite "a full disk (256 KiB tmpfs)" "exit 1 naming the statement, file intact, failed event"
 else
     echo "# a full disk: cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN); not run"
+    rel_skip fault sqlite "a full disk (256 KiB tmpfs)" "cannot mount a tmpfs (not root)"
 fi
 
 finish

@@ -70,6 +70,7 @@ run "$strata" fleet list --targets sqlite.txt --shard 8/7
 expect_code 2 "a shard past N is a usage error"
 
 # two runs at once on overlapping lists: each migration still runs once per target
+rel_begin
 for i in $(seq 1 60); do echo "sqlite:$work/o$i.db"; done >o_all.txt
 head -40 o_all.txt >o_a.txt
 tail -40 o_all.txt >o_b.txt
@@ -80,6 +81,7 @@ once=$(for i in $(seq 1 60); do
     sqlite3 "$work/o$i.db" "SELECT count(*) FROM strata_migrations_events WHERE action = 'up'"
 done | sort | uniq -c | sed 's/^ *//')
 expect_eq "$once" "60 5" "two overlapping runs at once apply each migration once per target"
+rel_end race sqlite "two fleet runs at once over overlapping target lists (60 files)" "each migration applied once per target"
 
 # ---------------------------------------------------------------- failures on 3 targets
 cp -r "$set_dir" m

@@ -50,6 +50,7 @@ for kind in sqlite postgres mysql; do
         url=$(db_url "$my_admin" "$name")
         ;;
     esac
+    rel_begin
     pids=()
     for r in $(seq 1 32); do
         "$strata" -d "$url" --dir m up -q >"$kind.$r.out" 2>&1 &
@@ -66,6 +67,7 @@ for kind in sqlite postgres mysql; do
     expect_eq "$(count "$url" "SELECT count(*) FROM strata_migrations_events WHERE outcome <> 'ok'")" "0" \
         "$kind: and no failure"
     expect_eq "$(count "$url" "SELECT count(*) FROM r25")" "1" "$kind: each migration's data is there once"
+    rel_end race "$kind" "32 runners at once, 50 migrations" "all exit 0, each migration applied and logged once"
 done
 
 finish

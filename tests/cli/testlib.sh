@@ -7,12 +7,13 @@
 #   expect_out TEXT LABEL          $out holds TEXT
 #   expect_no TEXT LABEL           $out does not hold TEXT
 #   expect_eq ACTUAL EXPECTED LABEL
-#   rel_begin; ...checks...; rel_end KIND DB NAME
+#   rel_begin; ...checks...; rel_end KIND DB NAME [WHAT]
 #                                  records one row of docs/reliability.md: KIND (fault, race,
 #                                  bad-input, transport), the database (sqlite, postgres,
-#                                  mysql or all) and the case's name, passed when no check
-#                                  between the two failed; rows go to $STRATA_RELIABILITY_LOG
-#                                  (set by ./run-tests; nowhere when unset)
+#                                  mysql or all), the case's name and what it expects (WHAT,
+#                                  optional), passed when no check between the two failed;
+#                                  rows go to $STRATA_RELIABILITY_LOG (set by ./run-tests;
+#                                  nowhere when unset)
 
 passed=0
 failed=0
@@ -44,7 +45,13 @@ rel_end() {
     local result=passed
     [ "$failed" -ne "$rel_failed_at" ] && result=failed
     [ -n "${STRATA_RELIABILITY_LOG:-}" ] &&
-        printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$result" "${0##*/}" >>"$STRATA_RELIABILITY_LOG"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$result" "${0##*/}" "${4:-}" \
+            >>"$STRATA_RELIABILITY_LOG"
+    return 0
+}
+rel_skip() { # KIND DB NAME WHY: a case this machine cannot run
+    [ -n "${STRATA_RELIABILITY_LOG:-}" ] &&
+        printf '%s\t%s\t%s\tnot run\t%s\t%s\n' "$1" "$2" "$3" "${0##*/}" "$4" >>"$STRATA_RELIABILITY_LOG"
     return 0
 }
 
