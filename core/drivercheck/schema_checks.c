@@ -17,7 +17,7 @@
 /* What one snapshot said about the kit's table (names starting with prefix). */
 typedef struct seen {
     const char *prefix;
-    strata_buf text; /* every object, one line each, in the order reported */
+    strata_buf text; /* the kit's objects, one line each, in the order reported */
     int table, id_first, v_not_null, primary_key, index, bad_text;
     char table_name[64];
 } seen;
@@ -31,9 +31,9 @@ collect(void *ctx, strata_object_kind kind, const char *name, const char *defini
         s->bad_text = 1;
     if (name == NULL || definition == NULL)
         return 0;
-    strata_buf_printf(&s->text, "%d %s: %s\n", (int)kind, name, definition);
     if (strncmp(name, s->table_name, strlen(s->table_name)) != 0)
-        return 0;
+        return 0; /* other tests may change the rest of the database meanwhile */
+    strata_buf_printf(&s->text, "%d %s: %s\n", (int)kind, name, definition);
     const char *rest = name + strlen(s->table_name);
     if (kind == STRATA_OBJ_TABLE && rest[0] == '\0')
         s->table = 1;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <strings.h>
 
 #include "checksum.h"
@@ -96,7 +97,12 @@ typedef struct script_run {
     const char *expected_hash;     /* resuming: the recorded hash chain over those */
     long skipped_from, skipped_to; /* file lines of the statements skipped */
     script_bytes bytes;            /* of script, kept from its prescan */
-    long long ms; /* the duration recorded: from the start to the end of the last statement */
+    long long ms;      /* the duration recorded: from the start to the end of the last statement */
+    int group_open;    /* a transaction holds the statements since group_from */
+    int group_partial; /* its rollback could not undo them all (non-transactional tables) */
+    long group_from;   /* statements counted when it opened */
+    strata_checksum group_chain; /* the hash chain then */
+    char group_chain_hex[STRATA_CHECKSUM_HEX];
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -320,14 +326,123 @@ run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *er
     return rc;
 }
 
+/* Whether st starts with a keyword the driver lists as never committing on its own. */
+static int
+is_transactional(const script_run *r, const strata_stmt *st)
+{
+    const char *const *words = r->s->info.transactional_statements;
+    if (words == NULL)
+        return 0;
+    const char *p = st->text, *end = st->text + st->len;
+    while (p < end && isspace((unsigned char)*p))
+        p++;
+    size_t n = 0;
+    while (p + n < end && isalpha((unsigned char)p[n]))
+        n++;
+    for (; *words != NULL; words++)
+        if (strlen(*words) == n && n > 0 && strncasecmp(p, *words, n) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Rolls back the open row of statements: they count as not run. Returns 0 when the
+ * database says the rollback could not undo them all (a table of a non-transactional
+ * engine), 1 otherwise.
+ */
+static int
+group_abandon(script_run *r)
+{
+    strata_error rollback;
+    if (!r->group_open)
+        return 1;
+    strata_error_init(&rollback);
+    int undone = r->s->drv->rollback(r->s->conn, &rollback) == STRATA_OK;
+    r->statements = r->group_from;
+    r->chain = r->group_chain;
+    memcpy(r->chain_hex, r->group_chain_hex, sizeof(r->chain_hex));
+    r->group_open = 0;
+    r->group_partial = !undone;
+    return undone;
+}
+
+/* Commits the open row of statements with the checkpoint that records them. */
+static int
+group_close(script_run *r, strata_error *err)
+{
+    if (!r->group_open)
+        return STRATA_OK;
+    strata_buf sql = {0};
+    strata_history_sql_checkpoint(r->s, &sql, r->m->version, r->statements, r->chain_hex);
+    strata_buf_puts(&sql, ";\nCOMMIT");
+    int rc = strata_session_run(r->s, sql.data, sql.len, err);
+    strata_buf_free(&sql);
+    if (rc != STRATA_OK) {
+        group_abandon(r);
+        strata_error_prefix(err,
+                            "cannot record the progress of migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
+        return rc;
+    }
+    r->group_open = 0;
+    return STRATA_OK;
+}
+
+/*
+ * Runs a statement that never commits on its own inside the transaction of the row of such
+ * statements (opened by the first): it is checkpointed when the row is committed. On
+ * failure the row rolls back, so the database is as it was before the row's first.
+ */
+static int
+group_add(script_run *r, const strata_stmt *st, strata_error *err)
+{
+    static const char begin[] = "BEGIN;\n";
+    strata_buf sql = {0};
+    if (!r->group_open) {
+        strata_buf_puts(&sql, begin);
+        r->group_from = r->statements;
+        r->group_chain = r->chain;
+        memcpy(r->group_chain_hex, r->chain_hex, sizeof(r->group_chain_hex));
+    }
+    strata_buf_append(&sql, st->text, st->len);
+    int rc = strata_session_run(r->s, sql.data, sql.len, err);
+    if (rc != STRATA_OK && !r->group_open)
+        err->position = err->position > (long)(sizeof(begin) - 1)
+                            ? err->position - (long)(sizeof(begin) - 1)
+                            : 0;
+    strata_buf_free(&sql);
+    r->group_open = 1;
+    if (rc != STRATA_OK) {
+        int undone = group_abandon(r);
+        if (STRATA_ERROR_HAS(err, unchanged))
+            err->unchanged = undone; /* rolled back with the row, unless it could not be */
+        locate_error(r->script->path, st, err);
+        return rc;
+    }
+    chain_add(r, st);
+    r->checkpointed = 1; /* its checkpoint comes with the row's commit */
+    return STRATA_OK;
+}
+
 /*
  * Runs one statement of the dirty protocol together with the checkpoint that records it,
  * in one exec() (STRATA_CAP_AUTOCOMMIT_BATCH): the driver stops at the first error, so the
  * checkpoint is written only when the statement ran, as when they are sent one by one.
+ * Unless the script manages transactions or holds a statement that cannot run in one
+ * (LOCK TABLES), the two go inside BEGIN ... COMMIT: a statement that does not commit on
+ * its own (an INSERT) then commits with its checkpoint, at once and in one commit instead
+ * of two; one that does (DDL on MySQL) commits as before.
  */
 static int
 run_with_checkpoint(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
 {
+    static const char begin[] = "BEGIN;\n";
+    int wrap = !(r->shape.flags & (STRATA_STMT_TX_CONTROL | STRATA_STMT_NO_TRANSACTION));
+    if (wrap && !r->verifying && !(st->flags & STRATA_STMT_COPY) && is_transactional(r, st))
+        return group_add(r, st, err);
+    int rc = group_close(r, err);
+    if (rc != STRATA_OK)
+        return rc;
     if ((st->flags & STRATA_STMT_COPY) || r->verifying)
         return run_one(r, lx, st, err);
     strata_checksum before = r->chain;
@@ -335,12 +450,22 @@ run_with_checkpoint(script_run *r, strata_lexer *lx, const strata_stmt *st, stra
     memcpy(before_hex, r->chain_hex, sizeof(before_hex));
     chain_add(r, st);
     strata_buf sql = {0};
+    if (wrap)
+        strata_buf_puts(&sql, begin);
     strata_buf_append(&sql, st->text, st->len);
     strata_buf_puts(&sql, "\n;\n"); /* on its own line: the text may end in a -- comment */
     strata_history_sql_checkpoint(r->s, &sql, r->m->version, r->statements + 1, r->chain_hex);
-    int rc = strata_session_run(r->s, sql.data, sql.len, err);
+    if (wrap)
+        strata_buf_puts(&sql, ";\nCOMMIT");
+    rc = strata_session_run(r->s, sql.data, sql.len, err);
     strata_buf_free(&sql);
     if (rc != STRATA_OK) {
+        if (wrap) {
+            strata_session_rollback(r->s); /* the failed statement's transaction */
+            err->position = err->position > (long)(sizeof(begin) - 1)
+                                ? err->position - (long)(sizeof(begin) - 1)
+                                : 0;
+        }
         r->chain = before;
         memcpy(r->chain_hex, before_hex, sizeof(before_hex));
         locate_error(r->script->path, st, err);
@@ -954,6 +1079,10 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
     int together = (r->s->info.caps & STRATA_CAP_AUTOCOMMIT_BATCH) != 0;
     rc = run_script_body(r, together ? run_with_checkpoint : run_one, err);
     if (rc == STRATA_OK)
+        rc = group_close(r, err);
+    else
+        group_abandon(r); /* an interruption between two statements of a row */
+    if (rc == STRATA_OK)
         rc = reset_session(r, err);
     if (rc == STRATA_OK)
         return record(r, rank, started, strata_now_ms() - t0, err);
@@ -969,6 +1098,11 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
              "are)",
              cause, cause[0] ? ". Then: " : "", r->direction == 'u' ? "up" : "down", r->m->version,
              r->statements, r->statements + 1, r->m->version, r->m->version);
+    if (r->group_partial) /* statements after the checkpoint changed what a rollback keeps */
+        snprintf(hint + strlen(hint), sizeof(hint) - strlen(hint),
+                 ". Careful: what statements %ld on did to MyISAM/Aria tables stays; undo "
+                 "it before --resume",
+                 r->statements + 1);
     set_hint(err, hint);
     return rc;
 }

@@ -904,11 +904,35 @@ md_commit(strata_conn *c, strata_error *err)
     return md_run(c, "COMMIT", NULL, err);
 }
 
-/* ROLLBACK with no transaction open is a no-op in MySQL. */
+/* Row callback of SHOW WARNINGS: notes a 1196 (a rollback that could not undo everything). */
+static int
+md_incomplete_rollback(void *ctx, int ncols, const char *const *values)
+{
+    if (ncols >= 2 && values[1] != NULL &&
+        (strcmp(values[1], "1196") == 0 || strcmp(values[1], "1751") == 0))
+        *(int *)ctx = 1;
+    return 0;
+}
+
+/*
+ * ROLLBACK with no transaction open is a no-op in MySQL. A rollback that could not undo
+ * changes to tables of a non-transactional engine (MyISAM, Aria, MEMORY) is an error: the
+ * core must not believe the statements it ran are gone.
+ */
 static int
 md_rollback(strata_conn *c, strata_error *err)
 {
-    return md_run(c, "ROLLBACK", NULL, err);
+    int incomplete = 0;
+    int rc = md_run(c, "ROLLBACK", NULL, err);
+    if (rc != STRATA_OK || mysql_warning_count(c->mysql) == 0)
+        return rc;
+    md_query(c, "SHOW WARNINGS", md_incomplete_rollback, &incomplete, err);
+    if (!incomplete)
+        return STRATA_OK;
+    md_error(err, STRATA_ERROR,
+             "the rollback could not undo changes to tables of a non-transactional engine "
+             "(MyISAM, Aria, MEMORY): what ran on them stays");
+    return STRATA_ERROR;
 }
 
 /* ---- the migration lock ---- */
@@ -2283,6 +2307,26 @@ md_no_backslash_escapes(strata_conn *c, strata_error *err)
     return strstr(mode.buf, "NO_BACKSLASH_ESCAPES") != NULL;
 }
 
+/*
+ * Statements that change how the session's transactions work: a script holding one is not
+ * wrapped in BEGIN ... COMMIT with its checkpoints (BEGIN would release LOCK TABLES).
+ */
+static const char *const md_no_transaction[] = {
+    "LOCK TABLES",
+    "LOCK TABLE",
+    "UNLOCK TABLES",
+    "UNLOCK TABLE",
+    "SET autocommit",
+    "SET SESSION autocommit",
+    "SET TRANSACTION",
+    "SET SESSION TRANSACTION",
+    "XA",
+    NULL,
+};
+
+/* Statements that never commit implicitly: a row of them runs in one transaction. */
+static const char *const md_transactional[] = {"INSERT", "UPDATE", "DELETE", "REPLACE", NULL};
+
 static int
 md_describe_offline(strata_describe *out, strata_error *err)
 {
@@ -2294,7 +2338,10 @@ md_describe_offline(strata_describe *out, strata_error *err)
     out->lexer_rules = STRATA_LEX_BACKTICKS | STRATA_LEX_HASH_COMMENTS | STRATA_LEX_DELIMITER |
                        STRATA_LEX_BLOCKS | STRATA_LEX_EXEC_COMMENTS | STRATA_LEX_DASH_NEEDS_SPACE |
                        STRATA_LEX_BACKSLASH_ESCAPES;
-    out->no_transaction_patterns = NULL;
+    out->no_transaction_patterns = md_no_transaction;
+    if (out->size >=
+        offsetof(strata_describe, transactional_statements) + sizeof(out->transactional_statements))
+        out->transactional_statements = md_transactional;
     out->home_schema = "";
     out->types[STRATA_TYPE_STRING] = "VARCHAR({n})";
     out->types[STRATA_TYPE_TEXT] = "TEXT";

@@ -216,6 +216,15 @@ typedef struct strata_describe {
     const char *table_options;            /* written after CREATE TABLE (...), e.g.
                                              "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"; NULL:
                                              none */
+    /*
+     * NULL-terminated first keywords of statements that never commit on their own (MySQL:
+     * "INSERT", "UPDATE", "DELETE", "REPLACE"), for a driver without transactional DDL that
+     * declares STRATA_CAP_AUTOCOMMIT_BATCH. Under the dirty protocol the core runs a row of
+     * such statements in one transaction and commits it with their checkpoint: one commit
+     * for the row instead of two per statement. May be NULL (every statement commits with
+     * its own checkpoint).
+     */
+    const char *const *transactional_statements;
     /* Append new members here, and only here. */
 } strata_describe;
 

@@ -197,7 +197,11 @@ t_check_describe(const strata_describe *d, const char *home, int backslash_escap
     CU_ASSERT_EQUAL(d->caps, T_CAPS);
     CU_ASSERT_EQUAL(d->lexer_rules,
                     T_LEX_RULES | (backslash_escapes ? STRATA_LEX_BACKSLASH_ESCAPES : 0));
-    CU_ASSERT_PTR_NULL(d->no_transaction_patterns); /* DDL commits anyway */
+    /* statements that change the session's transactions; those that never commit */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d->no_transaction_patterns);
+    CU_ASSERT_STRING_EQUAL(d->no_transaction_patterns[0], "LOCK TABLES");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d->transactional_statements);
+    CU_ASSERT_STRING_EQUAL(d->transactional_statements[0], "INSERT");
     CU_ASSERT_PTR_NULL(d->statement_complete);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d->home_schema);
     CU_ASSERT_STRING_EQUAL(d->home_schema, home);
