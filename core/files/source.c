@@ -74,7 +74,9 @@ source_clear(strata_source_set *set)
         free(set->items[i].name);
         strata_script_free(&set->items[i].up);
         strata_script_free(&set->items[i].down);
-        strata_script_free(&set->items[i].verify);
+        if (set->items[i].verify != NULL)
+            strata_script_free(set->items[i].verify);
+        free(set->items[i].verify);
     }
     for (size_t i = 0; i < set->nrepeatables; i++) {
         free(set->repeatables[i].name);
