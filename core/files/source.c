@@ -733,7 +733,12 @@ build_migrations(const char *dir, strata_scan_cache *cache, found_list *found,
                                  changelog, err);
         if (rc != STRATA_OK)
             return rc;
-        i = j;
+        /* done with these files: their memory serves the next migrations' strings, so the
+         * scan of a long history does not hold every name twice */
+        for (; i < j; i++) {
+            found_file_free(&found->items[i]);
+            memset(&found->items[i], 0, sizeof(found->items[i]));
+        }
     }
     return STRATA_OK;
 }
