@@ -26,8 +26,8 @@ strata_engine_release(strata *s, strata_engine_state *e)
     if (e->locked)
         strata_session_unlock(s);
     strata_merged_free(e->merged);
+    strata_history_free(e->history); /* may share the files' texts */
     strata_source_free(e->files);
-    strata_history_free(e->history);
     memset(e, 0, sizeof(*e));
 }
 
@@ -50,9 +50,9 @@ strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_e
     if (rc == STRATA_OK)
         rc = strata_tables_ensure(s, take_lock, &exists, err);
     if (rc == STRATA_OK && exists)
-        rc = strata_history_load(s, &e->history, err);
+        rc = strata_history_load(s, e->files, &e->history, err);
     else if (rc == STRATA_OK)
-        e->history = strata_xcalloc(1, sizeof(*e->history));
+        e->history = strata_history_new();
     if (rc == STRATA_OK)
         e->merged = strata_plan_merge(e->files, e->history);
     return rc;

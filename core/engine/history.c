@@ -7,6 +7,7 @@
 
 #include "checksum.h"
 #include "history.h"
+#include "strpool.h"
 #include "tables.h"
 
 /* The columns of a row, in every layout, then those schema version 2 added. */
@@ -71,42 +72,76 @@ keeps_null(int column)
     return column == 1 || column == 4 || column == 12 || column == 13;
 }
 
-/* Copies the row's texts into one block owned by the row: r->version points at its start
- * (free_rows frees that pointer alone). Thousands of rows cost one allocation each. */
-static void
-pack_texts(strata_history_row *r, int ncols, const char *const *v)
+/* Columns whose values repeat from row to row: kept once in the pool (strpool.h). */
+static int
+repeats(int column)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < NTEXT; i++) {
-        int c = text_columns[i];
-        const char *t = c < ncols ? v[c] : NULL;
-        if (t != NULL || !keeps_null(c))
-            total += (t ? strlen(t) : 0) + 1;
+    return column == 1 || column == 5 || column == 9 || column == 10;
+}
+
+/* The text of the file f (NULL: none) that equals t in this column, or NULL. A row that
+ * matches its file (the usual case) then costs no copy of its version, name, checksums and
+ * script. */
+static char *
+file_text(const strata_migration *f, int column, const char *t)
+{
+    if (f == NULL || !f->applicable)
+        return NULL;
+    const char *same = NULL;
+    if (column == 0)
+        same = f->version;
+    else if (column == 2)
+        same = f->name;
+    else if (column == 3)
+        same = f->up.checksum;
+    else if (column == 4 && f->down.path != NULL)
+        same = f->down.checksum;
+    else if (column == 13) { /* the script, relative to the folder: a tail of up.path */
+        size_t n = strlen(t), len = strlen(f->up.path);
+        return len >= n && strcmp(f->up.path + len - n, t) == 0 ? f->up.path + len - n : NULL;
     }
-    char *block = strata_xmalloc(total), *at = block;
+    return same != NULL && strcmp(same, t) == 0 ? (char *)same : NULL;
+}
+
+/* Fills the row's texts: shared with the file of its version (f, may be NULL) when equal,
+ * else held by the history's pool. */
+static void
+fill_texts(strata_history *h, strata_history_row *r, const strata_migration *f, int ncols,
+           const char *const *v)
+{
     for (size_t i = 0; i < NTEXT; i++) {
         int c = text_columns[i];
         const char *t = c < ncols ? v[c] : NULL;
         if (t == NULL && keeps_null(c))
             continue;
-        size_t n = t ? strlen(t) : 0;
-        memcpy(at, t ? t : "", n);
-        at[n] = '\0';
-        *text_slot(r, c) = at;
-        at += n + 1;
+        if (t == NULL)
+            t = "";
+        char *text = repeats(c) ? strata_strpool_share(h->texts, t) : file_text(f, c, t);
+        *text_slot(r, c) = text != NULL ? text : strata_strpool_copy(h->texts, t, strlen(t));
     }
 }
+
+/* What collect_row fills. */
+typedef struct collecting {
+    strata_history *h;
+    const strata_source_set *files; /* NULL: none to share texts with */
+} collecting;
 
 static int
 collect_row(void *ctx, int ncols, const char *const *v)
 {
-    strata_history *h = ctx;
+    collecting *col = ctx;
+    strata_history *h = col->h;
     if (ncols < ROW_COLUMNS_V1)
         return 1;
-    strata_history_row *r = v[1] != NULL && strcmp(v[1], "repeatable") == 0
+    int repeatable = v[1] != NULL && strcmp(v[1], "repeatable") == 0;
+    strata_history_row *r = repeatable
                                 ? next_row(&h->repeatables, &h->nrepeatables, &h->repeatables_cap)
                                 : next_row(&h->rows, &h->count, &h->rows_cap);
-    pack_texts(r, ncols, v);
+    const strata_migration *f = NULL;
+    if (!repeatable && col->files != NULL && v[0] != NULL)
+        f = strata_source_find(col->files, v[0]);
+    fill_texts(h, r, f, ncols, v);
     r->applied_rank = v[6] ? strtol(v[6], NULL, 10) : 0;
     r->execution_ms = v[8] ? strtoll(v[8], NULL, 10) : 0;
     r->statements_done = v[11] ? strtol(v[11], NULL, 10) : 0;
@@ -181,13 +216,23 @@ strata_history_checksum_is_sha256(const char *checksum)
     return checksum != NULL && strlen(checksum) == 64 && strspn(checksum, "0123456789abcdef") == 64;
 }
 
-int
-strata_history_load(strata *s, strata_history **out, strata_error *err)
+strata_history *
+strata_history_new(void)
 {
     strata_history *h = strata_xcalloc(1, sizeof(*h));
+    h->texts = strata_strpool_new();
+    return h;
+}
+
+int
+strata_history_load(strata *s, const strata_source_set *files, strata_history **out,
+                    strata_error *err)
+{
+    strata_history *h = strata_history_new();
+    collecting col = {.h = h, .files = files};
     char *sql = strata_xasprintf("SELECT %s%s FROM %s", row_columns,
                                  s->history_schema >= 2 ? row_columns_v2 : "", s->names.migrations);
-    int rc = strata_session_query(s, sql, collect_row, h, err);
+    int rc = strata_session_query(s, sql, collect_row, &col, err);
     free(sql);
     *out = NULL;
     if (rc != STRATA_OK) {
@@ -208,21 +253,14 @@ strata_history_load(strata *s, strata_history **out, strata_error *err)
     return STRATA_OK;
 }
 
-static void
-free_rows(strata_history_row *rows, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free(rows[i].version); /* the block of the row's texts (pack_texts) */
-    free(rows);
-}
-
 void
 strata_history_free(strata_history *h)
 {
     if (h == NULL)
         return;
-    free_rows(h->rows, h->count);
-    free_rows(h->repeatables, h->nrepeatables);
+    free(h->rows);
+    free(h->repeatables);
+    strata_strpool_free(h->texts);
     free(h);
 }
 

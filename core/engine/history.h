@@ -29,6 +29,9 @@ typedef struct strata_history_row {
                               in rows of schema version 1 and after force or adopt */
 } strata_history_row;
 
+/* The rows' texts are the history's (its pool), or, when they are equal, the very strings
+ * of the migration files the history was loaded against (strata_history_load): those files
+ * must outlive it. Never change them through a row. */
 typedef struct strata_history {
     strata_history_row *rows; /* versioned migrations, sorted by version */
     size_t count;
@@ -36,6 +39,7 @@ typedef struct strata_history {
     size_t nrepeatables;
     long max_rank; /* over both */
     size_t rows_cap, repeatables_cap; /* allocated lengths of rows and repeatables */
+    struct strata_strpool *texts;     /* holds the rows' texts not shared with the files */
 } strata_history;
 
 /* The history version of a repeatable migration called name; the caller frees it. */
@@ -55,10 +59,14 @@ typedef struct strata_history_event {
 /* True when checksum is what strata records: 64 lowercase hex digits (a SHA-256). */
 int strata_history_checksum_is_sha256(const char *checksum);
 
-/* Reads every row; *out is freed with strata_history_free. Refuses (STRATA_VALIDATION,
- * naming the table and the row) a row strata cannot have written: an unknown state or kind,
- * a version that is none. */
-int strata_history_load(strata *s, strata_history **out, strata_error *err);
+/* An empty history, freed with strata_history_free. */
+strata_history *strata_history_new(void);
+/* Reads every row; *out is freed with strata_history_free, before files. Texts equal to
+ * those of the migration of the same version in files (NULL: none) are shared, not copied.
+ * Refuses (STRATA_VALIDATION, naming the table and the row) a row strata cannot have
+ * written: an unknown state or kind, a version that is none. */
+int strata_history_load(strata *s, const strata_source_set *files, strata_history **out,
+                        strata_error *err);
 void strata_history_free(strata_history *h);
 /* The row of this version (compared as versions: "001" finds "1"), or NULL. */
 const strata_history_row *strata_history_find(const strata_history *h, const char *version);

@@ -575,12 +575,12 @@ run_statements(script_run *r, statement_fn handle, strata_error *err)
 static int
 run_verify(script_run *r, statement_fn handle, strata_error *err)
 {
-    if (r->direction != 'u' || r->m->verify.path == NULL)
+    if (r->direction != 'u' || r->m->verify == NULL)
         return STRATA_OK;
     const strata_script *main_script = r->script;
     script_shape main_shape = r->shape;
-    int rc = prescan(r->s, &r->m->verify, NULL, &r->shape, err);
-    r->script = &r->m->verify;
+    int rc = prescan(r->s, r->m->verify, NULL, &r->shape, err);
+    r->script = r->m->verify;
     r->verifying = 1;
     r->index = 0;
     statement_pass p = {.r = r, .handle = handle};

@@ -19,44 +19,82 @@ dup_or_null(const char *s)
     return s ? strata_xstrdup(s) : NULL;
 }
 
+/* The texts of a status item, NULL where it has none. */
+enum { T_VERSION, T_NAME, T_FILE, T_APPLIED_AT, T_APPLIED_BY, T_CHECKSUM, T_RECORDED, NTEXTS };
+
+/*
+ * Copies the item's texts into one block owned by the item: it->version points at its start
+ * (strata_status_report_free frees that pointer alone), and a recorded checksum equal to the
+ * file's is that same text. A status of thousands of migrations costs one allocation each.
+ */
 static void
-fill_history(strata_status_item *it, const strata_history_row *row)
+pack_item(strata_status_item *it, const char *const *t)
+{
+    char **slots[NTEXTS] = {&it->version,          &it->name,       &it->file,
+                            &it->applied_at,       &it->applied_by, &it->checksum,
+                            &it->recorded_checksum};
+    int same =
+        t[T_CHECKSUM] != NULL && t[T_RECORDED] != NULL && strcmp(t[T_CHECKSUM], t[T_RECORDED]) == 0;
+    size_t total = 0;
+    for (int i = 0; i < NTEXTS; i++)
+        total += t[i] != NULL && !(i == T_RECORDED && same) ? strlen(t[i]) + 1 : 0;
+    char *at = strata_xmalloc(total);
+    for (int i = 0; i < NTEXTS; i++) {
+        if (t[i] == NULL || (i == T_RECORDED && same))
+            continue;
+        size_t n = strlen(t[i]) + 1;
+        *slots[i] = memcpy(at, t[i], n);
+        at += n;
+    }
+    if (same)
+        it->recorded_checksum = it->checksum;
+}
+
+/* What the history row (NULL: none) gives the item: numbers here, texts into t. */
+static void
+fill_history(strata_status_item *it, const strata_history_row *row, const char **t)
 {
     if (row == NULL)
         return;
-    it->applied_at = dup_or_null(row->applied_at);
-    it->applied_by = dup_or_null(row->applied_by);
+    t[T_APPLIED_AT] = row->applied_at;
+    t[T_APPLIED_BY] = row->applied_by;
+    t[T_RECORDED] = row->checksum;
     it->execution_ms = row->execution_ms;
     it->applied_rank = row->applied_rank;
-    it->recorded_checksum = dup_or_null(row->checksum);
 }
 
 static void
 fill_status_item(strata_status_item *it, const strata_plan_entry *e)
 {
+    const char *t[NTEXTS] = {0};
     it->state = e->state;
-    it->version = strata_xstrdup(e->file ? e->file->version : e->row->version);
-    it->name = strata_xstrdup(e->file ? e->file->name : e->row->name);
+    t[T_VERSION] = e->file ? e->file->version : e->row->version;
+    t[T_NAME] = e->file ? e->file->name : e->row->name;
     if (e->file != NULL && e->file->applicable) {
-        it->file = strata_xstrdup(e->file->up.path);
+        t[T_FILE] = e->file->up.path;
         it->has_down = e->file->down.path != NULL;
-        it->checksum = strata_xstrdup(e->file->up.checksum);
+        t[T_CHECKSUM] = e->file->up.checksum;
     }
-    fill_history(it, e->row);
+    fill_history(it, e->row, t);
+    pack_item(it, t);
 }
 
 static void
 fill_repeatable_item(strata_status_item *it, const strata_repeatable_entry *e)
 {
+    const char *t[NTEXTS] = {0};
     it->state = e->state;
     it->repeatable = 1;
-    it->name = strata_xstrdup(e->file ? e->file->name : e->row->name);
-    it->version = strata_history_repeatable_version(it->name);
+    t[T_NAME] = e->file ? e->file->name : e->row->name;
+    char *version = strata_history_repeatable_version(t[T_NAME]);
+    t[T_VERSION] = version;
     if (e->file != NULL) {
-        it->file = strata_xstrdup(e->file->script.path);
-        it->checksum = strata_xstrdup(e->file->script.checksum);
+        t[T_FILE] = e->file->script.path;
+        t[T_CHECKSUM] = e->file->script.checksum;
     }
-    fill_history(it, e->row);
+    fill_history(it, e->row, t);
+    pack_item(it, t);
+    free(version);
 }
 
 static void
@@ -131,14 +169,7 @@ strata_status_report_free(strata_status_report *r)
     if (r == NULL)
         return;
     for (size_t i = 0; i < r->count; i++) {
-        strata_status_item *it = &r->items[i];
-        free(it->version);
-        free(it->name);
-        free(it->file);
-        free(it->applied_at);
-        free(it->applied_by);
-        free(it->checksum);
-        free(it->recorded_checksum);
+        free(r->items[i].version); /* the block of the item's texts (pack_item) */
     }
     free(r->items);
     free(r->database);

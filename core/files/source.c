@@ -74,7 +74,9 @@ source_clear(strata_source_set *set)
         free(set->items[i].name);
         strata_script_free(&set->items[i].up);
         strata_script_free(&set->items[i].down);
-        strata_script_free(&set->items[i].verify);
+        if (set->items[i].verify != NULL)
+            strata_script_free(set->items[i].verify);
+        free(set->items[i].verify);
     }
     for (size_t i = 0; i < set->nrepeatables; i++) {
         free(set->repeatables[i].name);
@@ -731,7 +733,12 @@ build_migrations(const char *dir, strata_scan_cache *cache, found_list *found,
                                  changelog, err);
         if (rc != STRATA_OK)
             return rc;
-        i = j;
+        /* done with these files: their memory serves the next migrations' strings, so the
+         * scan of a long history does not hold every name twice */
+        for (; i < j; i++) {
+            found_file_free(&found->items[i]);
+            memset(&found->items[i], 0, sizeof(found->items[i]));
+        }
     }
     return STRATA_OK;
 }

@@ -427,6 +427,22 @@ read_script(const char *dir, const char *folder, const plan_change *c, const pla
     return rc;
 }
 
+/* The change's verify script into m->verify, left NULL when it has none. */
+static int
+read_verify(const char *dir, const plan_change *c, const plan *p, strata_migration *m,
+            strata_error *err)
+{
+    strata_script *verify = strata_xcalloc(1, sizeof(*verify));
+    int rc = read_script(dir, "verify", c, p, 0, verify, err);
+    if (verify->path != NULL) {
+        m->verify = verify;
+        return rc;
+    }
+    strata_script_free(verify);
+    free(verify);
+    return rc;
+}
+
 static int
 build(const char *dir, const plan *p, strata_source_set *set, strata_error *err)
 {
@@ -442,7 +458,7 @@ build(const char *dir, const plan *p, strata_source_set *set, strata_error *err)
         if (rc == STRATA_OK)
             rc = read_script(dir, "revert", c, p, 0, &m->down, err);
         if (rc == STRATA_OK)
-            rc = read_script(dir, "verify", c, p, 0, &m->verify, err);
+            rc = read_verify(dir, c, p, m, err);
         if (rc != STRATA_OK)
             return rc;
     }

@@ -400,7 +400,7 @@ select_files(const strata_source_set *set, const char *const *files, selection *
         int found = 0;
         for (size_t i = 0; i < set->count; i++) {
             const strata_migration *m = &set->items[i];
-            const char *paths[] = {m->up.path, m->down.path, m->verify.path};
+            const char *paths[] = {m->up.path, m->down.path, m->verify ? m->verify->path : NULL};
             for (size_t k = 0; k < 3; k++)
                 if (paths[k] != NULL && same_file(paths[k], *files)) {
                     s->sel[i] = 1;
@@ -440,7 +440,7 @@ select_listed(const strata_source_set *set, const char *list, selection *s)
         size_t n = strcspn(p, "\n");
         for (size_t i = 0; i < set->count && n > 0; i++) {
             const strata_migration *m = &set->items[i];
-            const char *paths[] = {m->up.path, m->down.path, m->verify.path};
+            const char *paths[] = {m->up.path, m->down.path, m->verify ? m->verify->path : NULL};
             for (size_t k = 0; k < 3; k++) {
                 const char *rel = paths[k] ? relative_to(set->dir, paths[k]) : "";
                 if (strlen(rel) == n && strncmp(rel, p, n) == 0)

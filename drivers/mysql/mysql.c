@@ -797,16 +797,18 @@ md_server_version(strata_conn *c, char *out, size_t size)
 /* ---- statements ---- */
 
 /*
- * Sends sql[0..len) and stores its first result in *res (NULL when it has none). A text
- * with no statement (only comments) is not an error.
+ * Sends sql[0..len) and stores its first result in *res (NULL when it has none): read whole
+ * (mysql_store_result), or with stream row by row as the caller fetches (mysql_use_result;
+ * then nothing else may run on the connection until *res is freed). A text with no
+ * statement (only comments) is not an error.
  */
 static int
-md_send(strata_conn *c, const char *sql, size_t len, MYSQL_RES **res, strata_error *err)
+md_send(strata_conn *c, const char *sql, size_t len, int stream, MYSQL_RES **res, strata_error *err)
 {
     *res = NULL;
     if (mysql_real_query(c->mysql, sql, (unsigned long)len) != 0)
         return mysql_errno(c->mysql) == ER_EMPTY_QUERY ? STRATA_OK : md_db_error(c, err, sql, len);
-    *res = mysql_store_result(c->mysql);
+    *res = stream ? mysql_use_result(c->mysql) : mysql_store_result(c->mysql);
     if (*res == NULL && mysql_field_count(c->mysql) != 0)
         return md_db_error(c, err, sql, len);
     return STRATA_OK;
@@ -838,7 +840,7 @@ static int
 md_exec(strata_conn *c, const char *sql, size_t len, strata_error *err)
 {
     MYSQL_RES *res;
-    int rc = md_send(c, sql, len, &res, err);
+    int rc = md_send(c, sql, len, 0, &res, err);
 
     if (rc != STRATA_OK)
         return rc;
@@ -847,14 +849,19 @@ md_exec(strata_conn *c, const char *sql, size_t len, strata_error *err)
     return md_next_results(c, sql, len, err);
 }
 
-/* Runs one statement, handing each row of its first result to fn (NULL for SQL NULL). */
+/*
+ * Runs one statement, handing each row of its first result to fn (NULL for SQL NULL) as it
+ * arrives (mysql_use_result): a result of thousands of rows (the history of a long-lived
+ * database) is never held whole. Rows fn does not want are read and dropped by
+ * mysql_free_result.
+ */
 static int
 md_query(strata_conn *c, const char *sql, strata_row_fn fn, void *ctx, strata_error *err)
 {
     size_t len = strlen(sql);
     MYSQL_RES *res;
     MYSQL_ROW row;
-    int ncols, rc = md_send(c, sql, len, &res, err);
+    int ncols, rc = md_send(c, sql, len, 1, &res, err);
 
     if (rc != STRATA_OK)
         return rc;
@@ -864,9 +871,11 @@ md_query(strata_conn *c, const char *sql, strata_row_fn fn, void *ctx, strata_er
             if (fn != NULL && fn(ctx, ncols, (const char *const *)row) != 0)
                 break;
         }
+        if (row == NULL && mysql_errno(c->mysql) != 0) /* the connection failed mid-result */
+            rc = md_db_error(c, err, sql, len);
         mysql_free_result(res);
     }
-    return md_next_results(c, sql, len, err);
+    return rc != STRATA_OK ? rc : md_next_results(c, sql, len, err);
 }
 
 /* A row callback keeping the first column of the first row as a number, -1 for NULL. */

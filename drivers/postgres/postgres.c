@@ -112,6 +112,7 @@ typedef struct pg_sink {
     void *data_ctx;
     int copied; /* data was streamed into a COPY */
     int broken; /* the connection cannot deliver more results: stop reading */
+    int stream; /* rows arrive one result each (single-row mode), not held all at once */
 } pg_sink;
 
 /* The core's services, set by strata_driver_entry(). */
@@ -508,6 +509,8 @@ pg_send(strata_conn *c, const char *sql, pg_sink *sink, strata_error *err)
 
     if (!PQsendQuery(c->pg, sql))
         return pg_result_error(c, NULL, sql, err);
+    if (sink->stream)
+        PQsetSingleRowMode(c->pg); /* on failure the rows come in one result, as before */
     while (!sink->broken && (res = PQgetResult(c->pg)) != NULL) {
         rc = pg_result(c, res, sql, sink, rc, err);
         PQclear(res);
@@ -628,10 +631,14 @@ pg_exec(strata_conn *c, const char *sql, size_t len, strata_error *err)
     return rc;
 }
 
+/*
+ * Hands each row to fn as it arrives (single-row mode): a result of thousands of rows (the
+ * history of a long-lived database) is never held whole, so memory does not grow with it.
+ */
 static int
 pg_query(strata_conn *c, const char *sql, strata_row_fn fn, void *ctx, strata_error *err)
 {
-    pg_sink sink = {.fn = fn, .ctx = ctx};
+    pg_sink sink = {.fn = fn, .ctx = ctx, .stream = fn != NULL};
 
     return pg_send(c, sql, &sink, err);
 }

@@ -233,7 +233,10 @@ typedef struct strata_describe {
 /*
  * Called once per result row by query(). values[i] is NULL for SQL NULL, else a
  * NUL-terminated text rendering valid only during the call. Return 0 to go on, non-zero
- * to stop reading rows (query() then returns STRATA_OK).
+ * to stop reading rows (query() then returns STRATA_OK). It must not use the connection:
+ * a driver should hand rows over as they arrive rather than hold the whole result (the
+ * history of a long-lived database is thousands of rows), and the connection is busy with
+ * the result until query() returns.
  */
 typedef int (*strata_row_fn)(void *ctx, int ncols, const char *const *values);
 

@@ -17,6 +17,7 @@
 #include <strata/types.h>
 
 #include "history.h"
+#include "strpool.h"
 #include "plan.h"
 #include "source.h"
 #include "testutil.h"
@@ -75,28 +76,21 @@ file_add(strata_source_set *set, const char *version, const char *name, const ch
 static strata_history *
 history_new(void)
 {
-    return calloc(1, sizeof(strata_history));
+    return strata_history_new();
 }
 
-/* Fills r's texts in one block starting at r->version, as strata_history_load builds a
- * row (strata_history_free frees r->version alone; other fields may then point at
- * literals). */
+/* Fills r's texts from the history's pool, as strata_history_load does for texts it does
+ * not share with the files. */
 static void
-pack_row(strata_history_row *r, const char *version, const char *kind, const char *name,
-         const char *checksum, const char *state)
+pack_row(strata_history *h, strata_history_row *r, const char *version, const char *kind,
+         const char *name, const char *checksum, const char *state)
 {
     const char *texts[] = {version,     kind,   name, checksum, state, "2025-07-01 13:28:05",
                            "test@host", "0.1.0"};
     char **slots[] = {&r->version, &r->kind,       &r->name,       &r->checksum,
                       &r->state,   &r->applied_at, &r->applied_by, &r->strata_version};
-    size_t n = sizeof(texts) / sizeof(texts[0]), total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += strlen(texts[i]) + 1;
-    char *at = malloc(total);
-    for (size_t i = 0; i < n; i++) {
-        *slots[i] = strcpy(at, texts[i]);
-        at += strlen(texts[i]) + 1;
-    }
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        *slots[i] = strata_strpool_copy(h->texts, texts[i], strlen(texts[i]));
 }
 
 /* Adds a row (in version order: the history is sorted by version). */
@@ -107,7 +101,7 @@ row_add(strata_history *h, const char *version, const char *name, const char *ch
     h->rows = realloc(h->rows, (h->count + 1) * sizeof(*h->rows));
     strata_history_row *r = &h->rows[h->count++];
     memset(r, 0, sizeof(*r));
-    pack_row(r, version, "versioned", name, checksum, state);
+    pack_row(h, r, version, "versioned", name, checksum, state);
     r->applied_rank = rank;
     if (rank > h->max_rank)
         h->max_rank = rank;
@@ -881,7 +875,7 @@ repeatable_row(strata_history *h, const char *name, const char *checksum, const 
     strata_history_row *r = &h->repeatables[h->nrepeatables++];
     memset(r, 0, sizeof(*r));
     char *version = strata_history_repeatable_version(name);
-    pack_row(r, version, "repeatable", name, checksum, state);
+    pack_row(h, r, version, "repeatable", name, checksum, state);
     free(version);
 }
 

@@ -147,11 +147,12 @@ test_sqitch_plan(void)
         }
         assert_path(set->items[0].up.path, dir, "deploy/appschema.sql");
         assert_path(set->items[0].down.path, dir, "revert/appschema.sql");
-        assert_path(set->items[0].verify.path, dir, "verify/appschema.sql");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(set->items[0].verify);
+        assert_path(set->items[0].verify->path, dir, "verify/appschema.sql");
         /* the earlier instance of the reworked change reads the @tag files */
         assert_path(set->items[1].up.path, dir, "deploy/users@v1.0.sql");
         CU_ASSERT_PTR_NULL(set->items[1].down.path); /* revert/users@v1.0.sql is missing */
-        CU_ASSERT_PTR_NULL(set->items[1].verify.path);
+        CU_ASSERT_PTR_NULL(set->items[1].verify);
         assert_path(set->items[3].up.path, dir, "deploy/users.sql");
         assert_path(set->items[3].down.path, dir, "revert/users.sql");
         CU_ASSERT_EQUAL_FATAL(set->ntags, 1);
