@@ -9,7 +9,8 @@
  *                         history tables and the migrations' objects live there); the
  *                         --schema option (strata_connect_options.schema) wins over it.
  * Any other parameter is refused. client_encoding is always UTF8: error positions are
- * converted from characters to bytes by reading the text as UTF-8.
+ * converted from characters to bytes by reading the text as UTF-8. A TLS certificate libpq
+ * refuses gets a hint naming the parameter to change (pg_tls_hint()).
  *
  * The migration lock is a session advisory lock taken by polling pg_try_advisory_lock()
  * outside any transaction: see the comment above pg_lock(). Behind a pooler that shares
@@ -1148,6 +1149,27 @@ pg_keywords(const strata_url *url, const strata_connect_options *opts, pg_kv *kv
     kv->values[kv->n] = NULL;
 }
 
+/*
+ * A hint for a TLS handshake refused over the server's certificate: libpq's "certificate
+ * verify failed" does not say which parameter names the certificate authority, and a host
+ * name mismatch can be checked less strictly.
+ */
+static void
+pg_tls_hint(const char *text, strata_error *err)
+{
+    if (strstr(text, "certificate verify failed") != NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "the server's certificate is not signed by the certificate authority strata "
+                 "was given: name the CA certificate that signed it with "
+                 "sslrootcert=/path/to/ca.crt in the URL (without it libpq reads "
+                 "~/.postgresql/root.crt)");
+    else if (strstr(text, "does not match host name") != NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "sslmode=verify-full checks that the certificate names the host in the URL: "
+                 "connect with a host name the certificate names, or use sslmode=verify-ca to "
+                 "check the certificate authority only");
+}
+
 /* "cannot connect: " and libpq's first line; the lines after it go to the detail. */
 static int
 pg_connect_failed(PGconn *pg, strata_error *err)
@@ -1161,6 +1183,7 @@ pg_connect_failed(PGconn *pg, strata_error *err)
     rest = pg_copy_trim(line, sizeof(line), text, 1);
     pg_error(err, STRATA_ERROR, "cannot connect: %s", line);
     pg_copy_trim(err->detail, sizeof(err->detail), rest, 0);
+    pg_tls_hint(line, err);
     return STRATA_ERROR;
 }
 
