@@ -5,6 +5,9 @@
 #                            STRATA_TEST_MYSQL_URL (superuser URLs) and
 #                            STRATA_TEST_MYSQL_VERSION, and prints versions
 #   servers_stop             stops both and removes their folders (safe to call twice)
+#   postgres_start [TLS]     one server (servers_start calls both); TLS, a folder holding
+#   mariadb_start [TLS]      ca.crt, server.crt and server.key, turns TLS on with them (the
+#                            clients' choice: plain connections are still accepted)
 # Run as root, PostgreSQL runs as the 'postgres' system user (it refuses root).
 
 servers_dir=""
@@ -32,17 +35,21 @@ as_pg_user() {
 postgres_start() {
     pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
     [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; return 1; }
-    local dir="$servers_dir/pg" port password
+    local dir="$servers_dir/pg" port password tls=""
     port=$(free_port) || return 1
     password="pg$RANDOM$RANDOM"
     mkdir -p "$dir"
     printf '%s\n' "$password" >"$dir/pwfile"
+    if [ -n "${1:-}" ]; then # the key must be the server's own and private
+        cp "$1/server.crt" "$1/server.key" "$dir/" && chmod 600 "$dir/server.key" || return 1
+        tls="-c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+    fi
     [ "$(id -u)" -eq 0 ] && chown -R postgres "$dir"
     as_pg_user "$pg_bin/initdb" -D "$dir/data" -U strata --pwfile="$dir/pwfile" \
         --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; return 1; }
     as_pg_user "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100 $tls" \
         start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
     pg_pid_dir="$dir/data"
     export STRATA_TEST_POSTGRES_URL="postgres://strata:$password@127.0.0.1:$port/postgres"
@@ -51,10 +58,11 @@ postgres_start() {
 
 mariadb_start() {
     command -v mariadbd >/dev/null || { echo "MariaDB server not found (apt-get install mariadb-server)" >&2; return 1; }
-    local dir="$servers_dir/mariadb" port password user=()
+    local dir="$servers_dir/mariadb" port password user=() tls=()
     port=$(free_port) || return 1
     password="my$RANDOM$RANDOM"
     mkdir -p "$dir"
+    [ -n "${1:-}" ] && tls=(--ssl-ca="$1/ca.crt" --ssl-cert="$1/server.crt" --ssl-key="$1/server.key")
     [ "$(id -u)" -eq 0 ] && user=(--user=root)
     mariadb-install-db --no-defaults "${user[@]}" --datadir="$dir/data" --skip-test-db \
         --auth-root-authentication-method=socket >"$dir/install.log" 2>&1 ||
@@ -62,7 +70,7 @@ mariadb_start() {
     mariadbd --no-defaults "${user[@]}" --datadir="$dir/data" --port="$port" \
         --bind-address=127.0.0.1 --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
         --skip-log-bin --innodb-flush-log-at-trx-commit=2 --log-error="$dir/server.log" \
-        --max-connections=200 2>>"$dir/server.err" &
+        --max-connections=200 "${tls[@]}" 2>>"$dir/server.err" &
     my_pid=$!
     for _ in $(seq 1 120); do
         mariadb-admin --no-defaults -S "$dir/mysqld.sock" -u root ping >/dev/null 2>&1 && break

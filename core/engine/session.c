@@ -512,12 +512,29 @@ strata_session_notice(strata *s, const char *fmt, ...)
     strata_session_emit(s, &ev);
 }
 
+/*
+ * The driver's lock() said this connection cannot hold its lock (STRATA_NOT_SUPPORTED, e.g.
+ * a session lock behind a pooler that hands each transaction to another server session):
+ * the session takes the table lock from now on, and says so once, with the driver's reason.
+ */
+static void
+lock_by_table(strata *s, strata_error *err)
+{
+    s->lock_by_table = 1;
+    strata_session_notice(s, "%s; using the lock table %s instead", err->message, s->names.lock);
+    strata_error_clear(err);
+}
+
 /* Takes the lock once, waiting up to timeout_ms. */
 static int
 lock_once(strata *s, long timeout_ms, strata_error *err)
 {
-    if (STRATA_DRIVER_HAS(s->drv, lock))
-        return s->drv->lock(s->conn, s->lock_name, timeout_ms, err);
+    if (STRATA_DRIVER_HAS(s->drv, lock) && !s->lock_by_table) {
+        int rc = s->drv->lock(s->conn, s->lock_name, timeout_ms, err);
+        if (rc != STRATA_NOT_SUPPORTED)
+            return rc;
+        lock_by_table(s, err);
+    }
     int rc = strata_table_lock_take(s, timeout_ms, err);
     s->table_lock = rc == STRATA_OK;
     return rc;
@@ -554,10 +571,10 @@ void
 strata_session_unlock(strata *s)
 {
     strata_error ignored = STRATA_ERROR_INIT;
-    if (STRATA_DRIVER_HAS(s->drv, unlock))
-        s->drv->unlock(s->conn, s->lock_name, &ignored);
-    else if (s->table_lock)
+    if (s->table_lock)
         strata_table_lock_release(s);
+    else if (STRATA_DRIVER_HAS(s->drv, unlock) && !s->lock_by_table)
+        s->drv->unlock(s->conn, s->lock_name, &ignored);
     s->table_lock = 0;
 }
 

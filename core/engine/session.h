@@ -44,6 +44,8 @@ struct strata {
     char *lock_name;          /* schema.table, names the migration lock */
     strata_table_names names; /* owned */
     int table_lock;           /* the lock is the core's table lock, held */
+    int lock_by_table;        /* the driver's lock() refused this connection
+                                 (STRATA_NOT_SUPPORTED): the table lock stands in for it */
     char lock_since[32];      /* when the table lock was taken (its row's since) */
     int history_schema;       /* layout of the history tables found (tables.h), 0: none */
     int abandoned;            /* memory ran out in a call: conn is closed (guard.h) */

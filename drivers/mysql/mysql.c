@@ -13,6 +13,9 @@
  *                           the client library's);
  *   ssl-ca, ssl-capath, ssl-cert, ssl-key, ssl-cipher   TLS files and ciphers;
  *   socket=PATH             unix socket, used when the URL names no host or localhost;
+ *   protocol=tcp|socket     how to reach the server: tcp also for localhost (the client
+ *                           library otherwise takes localhost to mean its unix socket,
+ *                           whatever the port), e.g. for a certificate issued to localhost;
  *   sql_mode=MODES          SET SESSION sql_mode to MODES right after connecting.
  *
  * DDL commits implicitly in MySQL, so the driver does not claim TRANSACTIONAL_DDL: the core
@@ -80,7 +83,7 @@
 #define MD_SQL_MAX 512 /* the lock statements; names are at most MD_LOCK_NAME_MAX */
 #define MD_KNOWN_PARAMS                                                                            \
     "charset, connect_timeout, ssl-mode (or sslmode, tls), ssl-ca, ssl-capath, ssl-cert, "         \
-    "ssl-key, ssl-cipher, socket, sql_mode"
+    "ssl-key, ssl-cipher, socket, protocol, sql_mode"
 
 /* The URL's query parameters, by what they set. */
 enum md_param_id {
@@ -93,6 +96,7 @@ enum md_param_id {
     MD_SSL_KEY,
     MD_SSL_CIPHER,
     MD_SOCKET,
+    MD_PROTOCOL,
     MD_SQL_MODE,
     MD_NPARAMS
 };
@@ -107,6 +111,7 @@ static const struct {
     {"ssl_capath", MD_SSL_CAPATH}, {"ssl_cert", MD_SSL_CERT},
     {"ssl_key", MD_SSL_KEY},       {"ssl_cipher", MD_SSL_CIPHER},
     {"socket", MD_SOCKET},         {"sql_mode", MD_SQL_MODE},
+    {"protocol", MD_PROTOCOL},
 };
 
 /* TLS levels, weakest first; MD_TLS_DEFAULT leaves the client library's default. */
@@ -139,6 +144,7 @@ typedef struct md_params {
     const char *value[MD_NPARAMS]; /* as written, by md_param_id; NULL when absent */
     unsigned timeout_s;            /* 0: not given */
     enum md_tls tls;
+    unsigned protocol; /* MYSQL_PROTOCOL_TCP or _SOCKET; MYSQL_PROTOCOL_DEFAULT: not given */
 } md_params;
 
 struct strata_conn {
@@ -509,6 +515,19 @@ md_parse_tls(const char *key, const char *value, md_params *p, strata_error *err
                     key, value);
 }
 
+static int
+md_parse_protocol(const char *value, md_params *p, strata_error *err)
+{
+    if (strcasecmp(value, "tcp") == 0)
+        p->protocol = MYSQL_PROTOCOL_TCP;
+    else if (strcasecmp(value, "socket") == 0)
+        p->protocol = MYSQL_PROTOCOL_SOCKET;
+    else
+        return md_error(err, STRATA_USAGE,
+                        "invalid protocol \"%.40s\" in the URL (use tcp or socket)", value);
+    return STRATA_OK;
+}
+
 /* The id of a known parameter name, or MD_NPARAMS. */
 static enum md_param_id
 md_param_lookup(const char *key)
@@ -522,7 +541,30 @@ md_param_lookup(const char *key)
     return MD_NPARAMS;
 }
 
-/* Checks the combinations no single parameter can. */
+/*
+ * Refuses a TLS file of the URL that cannot be read: Connector/C would only say "TLS/SSL
+ * error: No such file or directory", naming neither the file nor the parameter.
+ */
+static int
+md_check_tls_files(const md_params *p, strata_error *err)
+{
+    static const struct {
+        enum md_param_id id;
+        const char *name;
+    } files[] = {{MD_SSL_CA, "ssl-ca"}, {MD_SSL_CERT, "ssl-cert"}, {MD_SSL_KEY, "ssl-key"}};
+    size_t i;
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        const char *path = p->value[files[i].id];
+
+        if (path != NULL && access(path, R_OK) != 0)
+            return md_error(err, STRATA_USAGE, "cannot read the %s file \"%.300s\" of the URL: %s",
+                            files[i].name, path, strerror(errno));
+    }
+    return STRATA_OK;
+}
+
+/* Checks the combinations no single parameter can, and that the TLS files can be read. */
 static int
 md_check_params(const md_params *p, strata_error *err)
 {
@@ -537,7 +579,10 @@ md_check_params(const md_params *p, strata_error *err)
         return md_error(err, STRATA_USAGE,
                         "ssl-mode=VERIFY_CA needs the certificate authority: add ssl-ca=FILE "
                         "or ssl-capath=DIR to the URL");
-    return STRATA_OK;
+    if (p->protocol == MYSQL_PROTOCOL_TCP && p->value[MD_SOCKET] != NULL)
+        return md_error(err, STRATA_USAGE,
+                        "the URL asks for protocol=tcp but gives a unix socket (socket=)");
+    return md_check_tls_files(p, err);
 }
 
 static int
@@ -564,6 +609,8 @@ md_parse_params(const strata_url *url, md_params *p, strata_error *err)
             rc = md_parse_timeout(value, p, err);
         else if (id == MD_SSL_MODE)
             rc = md_parse_tls(key, value, p, err);
+        else if (id == MD_PROTOCOL)
+            rc = md_parse_protocol(value, p, err);
     }
     return rc == STRATA_OK ? md_check_params(p, err) : rc;
 }
@@ -642,9 +689,47 @@ md_set_options(strata_conn *c, const md_params *p, const strata_connect_options 
         rc |=
             mysql_options4(c->mysql, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", opts->application);
     rc |= md_set_tls(c->mysql, p);
+    if (p->protocol != MYSQL_PROTOCOL_DEFAULT)
+        rc |= mysql_options(c->mysql, MYSQL_OPT_PROTOCOL, &p->protocol);
     if (rc != 0)
         return md_prefix(err, "cannot set the connection options", md_db_error(c, err, NULL, 0));
     return STRATA_OK;
+}
+
+/*
+ * Explains a TLS handshake refused over the server's certificate, which Connector/C reports
+ * in OpenSSL's words ("self-signed certificate in certificate chain") or in words that do not
+ * say what failed ("Validation of SSL server certificate failed": the host name check, which
+ * comes after the chain's): which check refused it, and which URL parameter to change.
+ * Returns rc.
+ */
+static int
+md_tls_refused(strata_conn *c, const char *host, strata_error *err, int rc)
+{
+    size_t n;
+
+    if (rc == STRATA_OK || err == NULL || mysql_errno(c->mysql) != CR_SSL_CONNECTION_ERROR)
+        return rc;
+    if (strstr(err->message, "Validation of SSL server certificate failed") != NULL) {
+        n = strlen(err->message);
+        snprintf(err->message + n, sizeof(err->message) - n,
+                 ": the server's certificate is not issued for the host name \"%.200s\"",
+                 host != NULL ? host : "localhost");
+        snprintf(err->hint, sizeof(err->hint),
+                 "ssl-mode=VERIFY_IDENTITY checks that the certificate names the host in the "
+                 "URL: connect with a host name the certificate names (for localhost add "
+                 "protocol=tcp, or the client library takes the unix socket), or use "
+                 "ssl-mode=VERIFY_CA to check the certificate authority only");
+    } else if (strstr(err->message, "self-signed") != NULL ||
+               strstr(err->message, "issuer") != NULL ||
+               strstr(err->message, "verify failed") != NULL) {
+        snprintf(err->hint, sizeof(err->hint),
+                 "the server's certificate is not signed by a certificate authority strata "
+                 "trusts: name the CA certificate that signed it with ssl-ca=/path/to/ca.pem "
+                 "(or ssl-capath=DIR) in the URL; without them only the system's certificate "
+                 "authorities are trusted");
+    }
+    return rc;
 }
 
 /* Refuses a plain-text connection when the URL requires TLS. */
@@ -757,6 +842,7 @@ md_connect(const strata_url *url, const strata_connect_options *opts, strata_con
                            url->port > 0 ? (unsigned)url->port : 0, p.value[MD_SOCKET],
                            CLIENT_MULTI_RESULTS | CLIENT_MULTI_STATEMENTS) == NULL) {
         rc = md_prefix(err, "cannot connect", md_db_error(c, err, NULL, 0));
+        rc = md_tls_refused(c, host, err, rc);
         goto fail;
     }
     rc = md_check_tls(c, &p, err);
@@ -1334,6 +1420,7 @@ md_dump_args(md_argv *a, const char *prog, const strata_url *url, const md_param
         md_opt(a, "port", port);
     }
     md_opt(a, "socket", p->value[MD_SOCKET]);
+    md_opt(a, "protocol", p->value[MD_PROTOCOL]);
     if (url->user != NULL && url->user[0] != '\0')
         md_opt(a, "user", url->user);
     md_tls_args(a, p, mariadb);

@@ -9,10 +9,13 @@
  *                         history tables and the migrations' objects live there); the
  *                         --schema option (strata_connect_options.schema) wins over it.
  * Any other parameter is refused. client_encoding is always UTF8: error positions are
- * converted from characters to bytes by reading the text as UTF-8.
+ * converted from characters to bytes by reading the text as UTF-8. A TLS certificate libpq
+ * refuses gets a hint naming the parameter to change (pg_tls_hint()).
  *
  * The migration lock is a session advisory lock taken by polling pg_try_advisory_lock()
- * outside any transaction: see the comment above pg_lock().
+ * outside any transaction: see the comment above pg_lock(). Behind a pooler that shares
+ * server sessions between clients (transaction or statement pooling, found at connect:
+ * pooler.h) lock() leaves the lock to the core's lock table, and schema= is refused.
  *
  * backup() runs pg_dump: see the comment above pg_backup(). snapshot() reads the catalog
  * in one read-only transaction: see the comment above its queries (pg_snap_queries).
@@ -69,6 +72,8 @@
 
 #include <strata/driver.h>
 
+#include "pooler.h"
+
 #ifdef PACKAGE_VERSION
 #define PG_DRIVER_VERSION PACKAGE_VERSION
 #else
@@ -88,12 +93,15 @@
 #define PG_COPY_FAILED "COPY data unreadable or not terminated"
 
 struct strata_conn {
-    PGconn *pg;        /* owned; PQfinish() in pg_close() */
-    char *database;    /* current_database(), for the lock key and messages; owned */
-    char *home;        /* current_schema() once set up, NULL when none; owned */
-    char *reset_sql;   /* puts the session back as set up (session_reset_sql); owned */
-    int lock_held;     /* lock_key is held by this session (lock() and unlock() keep it) */
-    uint64_t lock_key; /* the advisory lock key of the last lock() */
+    PGconn *pg;         /* owned; PQfinish() in pg_close() */
+    char *database;     /* current_database(), for the lock key and messages; owned */
+    char *home;         /* current_schema() once set up, NULL when none; owned */
+    char *reset_sql;    /* puts the session back as set up (session_reset_sql); owned */
+    int lock_held;      /* lock_key is held by this session (lock() and unlock() keep it) */
+    uint64_t lock_key;  /* the advisory lock key of the last lock() */
+    int pool;           /* a pg_pool_kind: PG_POOL_OWN unless a pooler shares (or may share)
+                           server sessions between clients (pooler.h) */
+    char pool_why[256]; /* what the pooler probe saw, "" when there was no probe */
 };
 
 /* Text output with the snprintf convention: counts everything, stores what fits. */
@@ -739,6 +747,16 @@ pg_server_version(strata_conn *c, char *out, size_t size)
 
 /* ---- the migration lock ---- */
 
+/* What stands between strata and the server, when the session cannot be relied on. */
+static const char *
+pg_pool_said(const strata_conn *c)
+{
+    return c->pool == PG_POOL_SHARED ? "PostgreSQL is reached through a pooler in transaction "
+                                       "or statement mode"
+                                     : "PostgreSQL is reached through a pooler or proxy that "
+                                       "may be in transaction or statement mode";
+}
+
 /* The advisory lock key: 64-bit FNV-1a of the database name, a NUL, and the lock name. */
 static uint64_t
 pg_lock_key(const char *database, const char *name)
@@ -900,6 +918,8 @@ pg_lock_verify(strata_conn *c, uint64_t key, strata_error *err)
  * sit inside a statement, and since no transaction stays open while it waits, a CREATE
  * INDEX CONCURRENTLY run by the holder never waits for the waiters. Taking the lock this
  * session already holds is a no-op (advisory locks stack; one unlock() must free it).
+ * Behind a pooler that shares server sessions it returns STRATA_NOT_SUPPORTED, saying why:
+ * the core then takes its table lock instead (driver.h).
  */
 static int
 pg_lock(strata_conn *c, const char *name, long timeout_ms, strata_error *err)
@@ -912,6 +932,10 @@ pg_lock(strata_conn *c, const char *name, long timeout_ms, strata_error *err)
 
     if (rc != STRATA_OK)
         return rc;
+    if (c->pool != PG_POOL_OWN)
+        return pg_error(err, STRATA_NOT_SUPPORTED,
+                        "%s (%s), where a session advisory lock cannot be the migration lock",
+                        pg_pool_said(c), c->pool_why);
     if (state != PQTRANS_IDLE)
         return pg_error(err, STRATA_ERROR,
                         "cannot take the migration lock inside a transaction: it must be "
@@ -1150,6 +1174,27 @@ pg_keywords(const strata_url *url, const strata_connect_options *opts, pg_kv *kv
     kv->values[kv->n] = NULL;
 }
 
+/*
+ * A hint for a TLS handshake refused over the server's certificate: libpq's "certificate
+ * verify failed" does not say which parameter names the certificate authority, and a host
+ * name mismatch can be checked less strictly.
+ */
+static void
+pg_tls_hint(const char *text, strata_error *err)
+{
+    if (strstr(text, "certificate verify failed") != NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "the server's certificate is not signed by the certificate authority strata "
+                 "was given: name the CA certificate that signed it with "
+                 "sslrootcert=/path/to/ca.crt in the URL (without it libpq reads "
+                 "~/.postgresql/root.crt)");
+    else if (strstr(text, "does not match host name") != NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "sslmode=verify-full checks that the certificate names the host in the URL: "
+                 "connect with a host name the certificate names, or use sslmode=verify-ca to "
+                 "check the certificate authority only");
+}
+
 /* "cannot connect: " and libpq's first line; the lines after it go to the detail. */
 static int
 pg_connect_failed(PGconn *pg, strata_error *err)
@@ -1163,6 +1208,7 @@ pg_connect_failed(PGconn *pg, strata_error *err)
     rest = pg_copy_trim(line, sizeof(line), text, 1);
     pg_error(err, STRATA_ERROR, "cannot connect: %s", line);
     pg_copy_trim(err->detail, sizeof(err->detail), rest, 0);
+    pg_tls_hint(line, err);
     return STRATA_ERROR;
 }
 
@@ -1223,11 +1269,16 @@ pg_session_row(void *ctx, int ncols, const char *const *values)
     return 1;
 }
 
-/* The settings the driver makes, as SQL: run at connect and again after each reset. */
+/*
+ * The settings the driver makes, as SQL: run at connect and again after each reset. A pooler
+ * that shares server sessions keeps DateStyle per client (PgBouncer tracks it), but not
+ * client_connection_check_interval, which would stay with a server session other clients
+ * get: it is left out there.
+ */
 static const char *
 pg_settings_sql(strata_conn *c)
 {
-    return PQserverVersion(c->pg) >= 140000
+    return PQserverVersion(c->pg) >= 140000 && c->pool == PG_POOL_OWN
                ? "SET DateStyle = ISO; SET client_connection_check_interval = 500"
                : "SET DateStyle = ISO";
 }
@@ -1243,12 +1294,15 @@ pg_capture_session(strata_conn *c, strata_error *err)
 {
     pg_session ps = {0};
     pg_sink sink = {.fn = pg_session_row, .ctx = &ps};
-    int rc = pg_send(c,
-                     "SELECT current_database(), current_schema(), "
-                     "pg_catalog.current_setting('search_path')",
-                     &sink, err);
+    char sql[256];
     char *lit = NULL;
+    int rc;
 
+    snprintf(sql, sizeof(sql),
+             "%s; SELECT current_database(), current_schema(), "
+             "pg_catalog.current_setting('search_path')",
+             pg_settings_sql(c));
+    rc = pg_send(c, sql, &sink, err);
     if (rc == STRATA_OK && (!ps.got || ps.database == NULL || ps.search_path == NULL ||
                             (lit = pg_quoted(c, pg_quote_literal, ps.search_path)) == NULL))
         rc = pg_error(err, STRATA_ERROR, "out of memory");
@@ -1270,20 +1324,63 @@ pg_capture_session(strata_conn *c, strata_error *err)
 }
 
 /*
+ * Tells whether a pooler stands between strata and the server and shares server sessions
+ * between clients (pooler.h): only when the server's view of the connection (facts) differs
+ * from libpq's does it cost a second connection. Says what it found in the debug log.
+ */
+static void
+pg_check_pooler(strata_conn *c, const pg_kv *kv, const pg_pool_facts *facts)
+{
+    if (!pg_pool_suspected(c->pg, facts))
+        return;
+    c->pool = pg_pool_shared(c->pg, kv->keys, kv->values, facts, c->pool_why, sizeof(c->pool_why));
+    pg_host->log(STRATA_LOG_INFO,
+                 "postgres: the server sees another port or address than strata connected to "
+                 "(a pooler or proxy): %s; the migration lock is %s",
+                 c->pool_why,
+                 c->pool == PG_POOL_OWN ? "a session advisory lock" : "strata's lock table");
+}
+
+/* schema= makes the search_path of the session: refused where the session does not last. */
+static int
+pg_schema_refused(strata_conn *c, const char *schema, strata_error *err)
+{
+    pg_error(err, STRATA_USAGE,
+             "schema=%.100s (or --schema) sets the search_path of the session, which does not "
+             "last: %s (%s)",
+             schema, pg_pool_said(c), c->pool_why);
+    if (err != NULL)
+        snprintf(err->hint, sizeof(err->hint),
+                 "connect directly or through a session-mode pool (PgBouncer "
+                 "pool_mode=session), or give the role the search_path on the server (ALTER "
+                 "ROLE ... SET search_path TO %.100s) and leave schema= out",
+                 schema);
+    return STRATA_USAGE;
+}
+
+/*
  * Prepares the session: DateStyle ISO, so that TIMESTAMP columns read back as the core
- * wrote them (the date order for input stays the server's); the schema when one is given;
- * then remembers what the session looks like. From PostgreSQL 14 on, the server also
+ * wrote them (the date order for input stays the server's); whether a pooler shares the
+ * server session (the same round trip reads what the check needs); the schema when one is
+ * given; then remembers what the session looks like. From PostgreSQL 14 on, the server also
  * checks every half second that strata is still connected: a migration travels as one batch
  * ending in COMMIT, and without the check a runner killed mid-migration would have the
- * server finish and commit it anyway, holding the migration lock until then.
+ * server finish and commit it anyway, holding the migration lock until then. kv is what
+ * the connection was opened with (the pooler probe opens a second one like it).
  */
 static int
-pg_setup(strata_conn *c, const char *schema, strata_error *err)
+pg_setup(strata_conn *c, const pg_kv *kv, const char *schema, strata_error *err)
 {
-    int rc = pg_run(c, pg_settings_sql(c), NULL, 0, err);
+    pg_pool_facts facts = {0};
+    pg_sink sink = {.fn = pg_pool_facts_row, .ctx = &facts};
+    int rc = pg_send(c, "SET DateStyle = ISO; " PG_POOL_FACTS_SQL, &sink, err);
 
-    if (rc == STRATA_OK && schema != NULL && schema[0] != '\0')
-        rc = pg_use_schema(c, schema, err);
+    if (rc != STRATA_OK)
+        return rc;
+    pg_check_pooler(c, kv, &facts);
+    if (schema != NULL && schema[0] != '\0')
+        rc = c->pool == PG_POOL_OWN ? pg_use_schema(c, schema, err)
+                                    : pg_schema_refused(c, schema, err);
     if (rc == STRATA_OK)
         rc = pg_capture_session(c, err);
     return rc;
@@ -1348,7 +1445,7 @@ pg_connect(const strata_url *url, const strata_connect_options *opts, strata_con
         goto fail;
     }
     PQsetNoticeReceiver(c->pg, pg_notice, NULL);
-    rc = pg_setup(c, schema, err);
+    rc = pg_setup(c, &kv, schema, err);
     if (rc != STRATA_OK)
         goto fail;
     free(kv.keys);

@@ -405,6 +405,10 @@ typedef struct strata_driver {
      * timeout returns STRATA_LOCK_TIMEOUT with a message naming the holder if known. A driver
      * without lock/unlock gets the core's lock on a table beside the history tables
      * (holder, since, stale holders taken over): see docs/writing-a-driver.md.
+     * STRATA_NOT_SUPPORTED means "this connection cannot hold the driver's lock" (e.g. a
+     * session lock behind a pooler that runs each transaction on another server session),
+     * with a one-line message saying why: the core then takes its table lock instead for the
+     * rest of the session, tells the user the driver's message, and never calls unlock().
      */
     int (*lock)(strata_conn *conn, const char *name, long timeout_ms, strata_error *err);
     int (*unlock)(strata_conn *conn, const char *name, strata_error *err);
