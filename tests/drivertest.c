@@ -399,7 +399,7 @@ dt_query(strata_conn *c, const char *sql, dt_rows *r, strata_error *err)
 static int
 dt_single(strata_conn *c, const char *sql, dt_rows *r, const char *caller)
 {
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     r->stop_after = 0;
     if (dt_query(c, sql, r, &err) == STRATA_OK && r->n == 1 && !r->null[0][0])
@@ -475,7 +475,7 @@ dt_check_types(strata_conn *c, const char *table_s, const char *table_a)
     char string[64], text[64], integer[64], bigint[64], stamp[64], serial[128], small[64];
     char options[256], sql[8192], want[5001];
     static dt_rows r;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(info);
     dt_type(info, STRATA_TYPE_STRING, 64, string, sizeof(string));
@@ -557,7 +557,7 @@ dt_check_round_trip(strata_conn *c, const char *prefix, const char *const *texts
     const strata_describe *info = dt_described(c);
     char ident[512], lit[512], text[64], options[256], table[64], sql[2048];
     static dt_rows r;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t i;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(info);

@@ -31,7 +31,7 @@ cmd_run(cli *c, int up)
         return fprintf(stderr, "strata: --all cannot be combined with --to or --step\n"),
                EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_run_report *r = NULL;
     strata_run_options o = {.size = sizeof(o),
                             .to_version = c->to,
@@ -176,7 +176,7 @@ status_all_envs(cli *c)
 {
     const char *path = c->config ? c->config : getenv("STRATA_CONFIG");
     strata_config *cfg = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = strata_config_load(path ? path : "strata.conf", &cfg, &err);
     size_t n = rc == STRATA_OK ? strata_config_env_count(cfg) : 0;
     if (rc == STRATA_OK && n == 0)
@@ -219,7 +219,7 @@ cmd_status(cli *c)
     if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_status_report *r = NULL;
     int rc = cli_open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
@@ -243,7 +243,7 @@ cmd_validate(cli *c)
     if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_validation_report *r = NULL;
     int rc = cli_open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
@@ -281,7 +281,7 @@ cmd_new(cli *c)
                             .format = c->format,
                             .dialects = c->dialects};
     strata_new_result *r = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_settings *set = NULL;
     int rc = cli_resolve(c, &set, &err);
     if (rc == STRATA_OK)
@@ -358,7 +358,7 @@ cmd_force(cli *c)
         return EXIT_USAGE;
     }
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_force(s, c->args[0], applied, &err);
@@ -374,7 +374,7 @@ cmd_adopt(cli *c)
     if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_adopt_report *r = NULL;
     int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
@@ -435,7 +435,7 @@ cmd_history(cli *c)
                            .since = c->since,
                            .limit = c->limit};
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_log *l = NULL;
     int rc = cli_open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
@@ -453,7 +453,7 @@ cmd_redo(cli *c)
     if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_run_report *down = NULL, *up = NULL;
     int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
@@ -502,7 +502,7 @@ cmd_baseline(cli *c)
         return EXIT_USAGE;
     }
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t n = 0;
     int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
@@ -520,7 +520,7 @@ cmd_repair(cli *c)
     if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_repair_report *r = NULL;
     int rc = cli_open_session(c, !c->yes, &s, &err); /* without --yes it only reads */
     if (rc == STRATA_OK)
@@ -553,7 +553,7 @@ cmd_backup(cli *c)
         return EXIT_USAGE;
     }
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = cli_open_session(c, 0, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_backup(s, c->output, &err);

@@ -116,7 +116,7 @@ cmd_fleet_run(cli *c)
         return EXIT_USAGE;
     }
     int command = command_of(c->command);
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_settings *set = NULL;
     strata_fleet *fleet = NULL;
     strata_fleet_report *r = NULL;
@@ -176,7 +176,7 @@ cmd_fleet(cli *c)
                         "--targets FILE)\n");
         return EXIT_USAGE;
     }
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_settings *set = NULL;
     strata_fleet *fleet = NULL;
     strata_options base;

@@ -120,7 +120,7 @@ cmd_lint(cli *c)
         return EXIT_USAGE;
     }
     strata_lint_report *r = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = run_lint(c, &r, &err);
     if (rc != STRATA_OK)
         return cli_report_error(c, &err);
@@ -137,7 +137,7 @@ cli_lint_gate(cli *c, strata *s)
         return EXIT_OK;
     strata_lint_options lo = {.size = sizeof(lo), .server_version = c->server_version};
     strata_lint_report *r = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = strata_lint_pending(s, &lo, &r, &err);
     if (rc != STRATA_OK)
         return cli_report_error(c, &err);

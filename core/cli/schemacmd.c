@@ -79,7 +79,7 @@ cmd_dump(cli *c)
     if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_snapshot *snap = NULL;
     int rc = cli_open_session(c, 1, &s, &err);
     if (rc == STRATA_OK)
@@ -98,7 +98,7 @@ cli_dump_after_up(cli *c, strata *s)
 {
     if (c->dump_after_up == NULL)
         return EXIT_OK;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_snapshot *snap = NULL;
     int rc = strata_take_snapshot(s, &snap, &err);
     if (rc == STRATA_OK)
@@ -118,7 +118,7 @@ cli_dump_after_up(cli *c, strata *s)
 int
 cli_check_dump(cli *c, strata *s)
 {
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_snapshot *snap = NULL;
     int rc = strata_take_snapshot(s, &snap, &err);
     if (rc != STRATA_OK)
@@ -161,7 +161,7 @@ cmd_drift(cli *c)
     if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_schema_diff *d = NULL;
     cli_stop_on_signals();
     int rc = cli_open_session(c, 1, &s, &err);
@@ -189,7 +189,7 @@ cmd_diff(cli *c)
         return EXIT_USAGE;
     }
     strata *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_snapshot *sa = NULL, *sb = NULL;
     strata_schema_diff *d = NULL;
     const char *saved = c->database;
@@ -229,7 +229,7 @@ cmd_verify(cli *c)
     if (cli_no_arguments(c))
         return EXIT_USAGE;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_verify_report *r = NULL;
     strata_verify_options o = {.size = sizeof(o),
                                .from = c->from,

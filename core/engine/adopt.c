@@ -469,7 +469,7 @@ read_tool(strata *s, strata_adopt_tool tool, tool_rows *rows)
 {
     const tool_desc *d = &tools[tool];
     char *sql = tool_query(s, d, 1);
-    strata_error probe;
+    strata_error probe = STRATA_ERROR_INIT;
     memset(rows, 0, sizeof(*rows));
     rows->tool = tool;
     int rc = strata_session_query(s, sql, collect_tool_row, rows, &probe);
@@ -994,7 +994,7 @@ refuse_if_managed(strata *s, int must_exist, strata_error *err)
 {
     char *sql = strata_xasprintf("SELECT count(*) FROM %s", s->names.migrations);
     long n = 0;
-    strata_error probe;
+    strata_error probe = STRATA_ERROR_INIT;
     int rc = strata_session_query(s, sql, read_count, &n, must_exist ? err : &probe);
     free(sql);
     if (rc != STRATA_OK)

@@ -209,7 +209,7 @@ execute(strata *s, const strata_migration *const *items, const strata_history_ro
                                        .action = direction == 'u' ? "up" : "down",
                                        .outcome = "interrupted",
                                        .detail = "interrupted by a signal before it started"};
-            strata_error ignored;
+            strata_error ignored = STRATA_ERROR_INIT;
             char now[32];
             strata_utc_now(now, sizeof(now));
             ev.started_at = now;

@@ -353,7 +353,7 @@ is_transactional(const script_run *r, const strata_stmt *st)
 static int
 group_abandon(script_run *r)
 {
-    strata_error rollback;
+    strata_error rollback = STRATA_ERROR_INIT;
     if (!r->group_open)
         return 1;
     strata_error_init(&rollback);
@@ -686,7 +686,7 @@ emit(strata *s, strata_event_type type, const script_run *r, long long ms)
 static void
 log_failure(script_run *r, const char *started, long long ms, const strata_error *cause)
 {
-    strata_error ignored;
+    strata_error ignored = STRATA_ERROR_INIT;
     strata_history_event ev = {.version = r->m->version,
                                .name = r->m->name,
                                .action = r->direction == 'u' ? "up" : "down",
@@ -895,7 +895,7 @@ batch_exec_entry(script_run *r, batch *b, size_t i, strata_error *err)
 static void
 batch_replay(script_run *r, batch *b, strata_error *err)
 {
-    strata_error replay;
+    strata_error replay = STRATA_ERROR_INIT;
     int back = b->savepoint
                    ? strata_session_exec(r->s, "ROLLBACK TO SAVEPOINT strata_chunk", &replay)
                    : strata_session_exec(r->s, "ROLLBACK", &replay);
@@ -1042,7 +1042,7 @@ set_hint(strata_error *err, const char *text)
 static int
 undo_dirty_start(script_run *r, strata_error *err)
 {
-    strata_error ignored;
+    strata_error ignored = STRATA_ERROR_INIT;
     strata_buf sql = {0};
     if (r->direction != 'u' || r->statements != 0 || !STRATA_ERROR_HAS(err, unchanged) ||
         !err->unchanged)

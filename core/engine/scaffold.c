@@ -328,7 +328,7 @@ directory_habit(const char *dir, habit *h, const char **format)
     *format = strata_source_detect_format(dir, &sequential, &width);
     read_habit(dir, h);
     strata_source_set *set = NULL;
-    strata_error ignored;
+    strata_error ignored = STRATA_ERROR_INIT;
     if (strata_source_scan(dir, NULL, &set, &ignored) == STRATA_OK) {
         for (size_t i = 0; i < set->count; i++)
             observe(h, set->items[i].version);

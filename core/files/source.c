@@ -942,7 +942,7 @@ const char *
 strata_source_detect_format(const char *dir, int *sequential, size_t *width)
 {
     discovery d = {.dir = dir, .lenient = 1};
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t counts[DETECT_NFORMATS] = {0}, last[DETECT_NFORMATS] = {0}, seen = 0;
     *sequential = 0;
     *width = 0;

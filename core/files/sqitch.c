@@ -272,7 +272,7 @@ read_plan(plan *p, strata_error *err)
 char *
 strata_sqitch_project(const char *dir)
 {
-    strata_error ignored;
+    strata_error ignored = STRATA_ERROR_INIT;
     char *path = strata_path_join(dir, STRATA_SQITCH_PLAN);
     plan p = {.path = path};
     char *project = NULL;

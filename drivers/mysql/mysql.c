@@ -1339,7 +1339,7 @@ md_dump_is_mariadb(const char *prog)
         mariadb = strncmp(base, "mariadb", 7) == 0;
         free(real);
     }
-    strata_error ignored;
+    strata_error ignored = STRATA_ERROR_INIT;
     if (!mariadb && md_run_tool(prog, (char *const *)argv, NULL, NULL, text, sizeof(text), &wstatus,
                                 &ignored) == STRATA_OK)
         mariadb = strstr(text, "MariaDB") != NULL;

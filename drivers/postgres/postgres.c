@@ -591,7 +591,7 @@ pg_invalid_index(strata_conn *c, const char *name)
         return 0;
     size_t n = strlen(lit) + 128;
     char *sql = malloc(n);
-    strata_error ignored;
+    strata_error ignored = STRATA_ERROR_INIT;
     memset(&ignored, 0, sizeof(ignored));
     ignored.size = sizeof(ignored);
     if (sql != NULL) {
@@ -844,7 +844,7 @@ pg_lock_holder(strata_conn *c, uint64_t key, char *out, size_t size)
 {
     char sql[640];
     pg_buf b = {out, size, 0};
-    strata_error scratch;
+    strata_error scratch = STRATA_ERROR_INIT;
 
     snprintf(out, size, "another session (which may have just let it go)");
     snprintf(sql, sizeof(sql),
@@ -884,7 +884,7 @@ static int
 pg_lock_verify(strata_conn *c, uint64_t key, strata_error *err)
 {
     char sql[320], got[32];
-    strata_error scratch;
+    strata_error scratch = STRATA_ERROR_INIT;
     int rc;
 
     snprintf(sql, sizeof(sql),

@@ -50,7 +50,7 @@ command(int argc, char **argv)
     const char *path_env = getenv("TEST_BACKUP_PATH");
     strata_run_report *report = NULL;
     strata_options o;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata *s = NULL;
     int rc;
 
@@ -124,7 +124,7 @@ open_url(const char *url, long lock_timeout_ms)
 {
     char *dir = in_root("migrations");
     strata_options o;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata *s = NULL;
 
     strata_options_init(&o);
@@ -141,7 +141,7 @@ open_url(const char *url, long lock_timeout_ms)
 static int
 up(strata *s)
 {
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = strata_up(s, NULL, NULL, &err);
 
     if (rc != STRATA_OK)
@@ -204,7 +204,7 @@ test_file(void)
 {
     char *db = in_root("app.db"), *bak = in_root("app.backup"), *tmp = in_root("app.backup.tmp");
     char url[4200], got[64];
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     struct stat st;
     strata *s;
 
@@ -234,7 +234,7 @@ static void
 test_memory(void)
 {
     char *bak = in_root("memory.backup");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata *s = open_url("sqlite::memory:", 1000);
 
     if (s == NULL)
@@ -252,7 +252,7 @@ static void
 test_replace(void)
 {
     char *db = in_root("app.db"), *bak = in_root("app.backup"), url[4200];
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata *s;
 
     tu_write(root, "app.backup", "not a database\n");
@@ -276,7 +276,7 @@ static void
 test_stale_tmp(void)
 {
     char *db = in_root("app.db"), *bak = in_root("app.backup"), url[4200], *text;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata *s;
 
     tu_write(root, "app.backup", "previous backup\n");
@@ -307,7 +307,7 @@ static void
 test_bad_targets(void)
 {
     char *db = in_root("app.db"), *nowhere = in_root("no/such/dir/app.backup"), url[4200];
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata *s;
 
     snprintf(url, sizeof(url), "sqlite:%s", db);
@@ -333,7 +333,7 @@ static void
 test_lock(void)
 {
     char *db = in_root("app.db"), *bak = in_root("app.backup"), url[4200];
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata *s;
     int fd;
 

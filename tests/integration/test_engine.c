@@ -654,7 +654,7 @@ runner_child(const char *who, long lock_timeout_ms, strata_event_fn on_event, vo
     o.on_event = on_event;
     o.event_ctx = ctx;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = strata_open(&o, &s, &err);
     if (rc == STRATA_OK)
         rc = strata_up(s, NULL, NULL, &err);
@@ -671,7 +671,7 @@ test_up_status_down(void)
 {
     NEED_DATABASE();
     write_demo();
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t n = 0;
     EXPECT_RC(up(NULL, &err, &n), STRATA_OK, &err);
     EXPECT_LONG(n, 3);
@@ -727,7 +727,7 @@ test_to_and_step(void)
 {
     NEED_DATABASE();
     write_demo();
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t n;
     strata_run_options o = {.size = sizeof(o), .to_version = "2"};
     EXPECT_RC(up(&o, &err, &n), STRATA_OK, &err);
@@ -765,7 +765,7 @@ test_dry_run(void)
     o.on_event = collect_sql;
     o.event_ctx = &statements;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(strata_open(&o, &s, &err), STRATA_OK, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     strata_run_options dry = {.size = sizeof(dry), .dry_run = 1};
@@ -794,7 +794,7 @@ test_failure_leaves_nothing(void)
              "INSERT INTO half VALUES (1);\n"
              "  INSERT INTO nosuchtable VALUES (1);\n");
     tu_write(migdir, "012_after.up.sql", "CREATE TABLE after_broken (id INTEGER);\n");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t n;
     EXPECT_RC(up(NULL, &err, &n), STRATA_ERROR, &err);
     if (err.status == STRATA_NOT_FOUND)
@@ -852,7 +852,7 @@ test_error_without_position(void)
              "INSERT INTO dup VALUES (1);\n"
              "INSERT INTO dup VALUES (1);\n"
              "INSERT INTO dup VALUES (2);\n");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t n;
     EXPECT_RC(up(NULL, &err, &n), STRATA_ERROR, &err);
     EXPECT_LONG(n, 3);
@@ -881,7 +881,7 @@ test_lexer_error_names_file(void)
     NEED_DATABASE();
     tu_write(migdir, "001_quote.up.sql",
              "CREATE TABLE t (a VARCHAR(50));\nINSERT INTO t VALUES ('x);\n");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(up(NULL, &err, NULL), STRATA_VALIDATION, &err);
     char expect[4400];
     snprintf(expect, sizeof(expect), "%s/001_quote.up.sql:2:", migdir);
@@ -895,7 +895,7 @@ test_edited_migration_refused(void)
 {
     NEED_DATABASE();
     write_demo();
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(up(NULL, &err, NULL), STRATA_OK, &err);
     tu_write(migdir, "002_posts.up.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n");
     tu_write(migdir, "011_more.up.sql", "CREATE TABLE more (id INTEGER);\n");
@@ -932,7 +932,7 @@ test_missing_file_reported(void)
 {
     NEED_DATABASE();
     write_demo();
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(up(NULL, &err, NULL), STRATA_OK, &err);
     char path[4400];
     snprintf(path, sizeof(path), "%s/002_posts.up.sql", migdir);
@@ -961,7 +961,7 @@ test_out_of_order(void)
 {
     NEED_DATABASE();
     write_demo();
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t n;
     EXPECT_RC(up(NULL, &err, NULL), STRATA_OK, &err);
     tu_write(migdir, "005_late.up.sql", "CREATE TABLE late (id INTEGER);\n");
@@ -1000,7 +1000,7 @@ test_no_down_refused(void)
 {
     NEED_DATABASE();
     tu_write(migdir, "001_only_up.sql", "CREATE TABLE only_up (id INTEGER);\n");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(up(NULL, &err, NULL), STRATA_OK, &err);
     EXPECT_RC(down(NULL, &err, NULL), STRATA_VALIDATION, &err);
     EXPECT_CONTAINS(err.message, "001_only_up.sql");
@@ -1019,7 +1019,7 @@ test_dirty_protocol_and_force(void)
              "CREATE TABLE step_one (id INTEGER);\n"
              "CREATE TABLE step_two (id INTEGER);\n"
              "INSERT INTO missing_table VALUES (1);\n");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(up(NULL, &err, NULL), STRATA_ERROR, &err);
     if (err.status == STRATA_NOT_FOUND)
         fprintf(stderr, REGRESSION_NOT_FOUND);
@@ -1077,7 +1077,7 @@ test_vacuum_runs_outside_transaction(void)
 {
     NEED_DATABASE();
     tu_write(migdir, "001_t.up.sql", "CREATE TABLE t (id INTEGER);\nVACUUM;\n");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_run_report *r = NULL;
     EXPECT_RC(up_report(NULL, &err, &r), STRATA_OK, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -1102,7 +1102,7 @@ trigger_body_sqlite(void)
              "  INSERT INTO audit VALUES (CASE WHEN NEW.qty > 10 THEN 'big' ELSE 'small' END);\n"
              "  INSERT INTO audit VALUES ('done;');\nEND;\n"
              "INSERT INTO items (qty) VALUES (50);\n");
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(up(NULL, &err, NULL), STRATA_OK, &err);
     EXPECT_LONG(count("SELECT count(*) FROM audit"), 2);
     EXPECT_LONG(count("SELECT count(*) FROM audit WHERE msg='big'"), 1);
@@ -1143,7 +1143,7 @@ trigger_body_postgres(void)
     const char *routines = "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = "
                            "p.pronamespace WHERE n.nspname = current_schema() AND p.proname "
                            "IN ('items_audit', 'note_of')";
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     for (int round = 1; round <= 2; round++) {
         strata_run_report *r = NULL;
         EXPECT_RC(up_report(NULL, &err, &r), STRATA_OK, &err);
@@ -1214,7 +1214,7 @@ trigger_body_mysql(void)
                            "WHERE ROUTINE_SCHEMA = DATABASE()";
     const char *triggers = "SELECT count(*) FROM information_schema.TRIGGERS "
                            "WHERE TRIGGER_SCHEMA = DATABASE()";
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     for (int round = 1; round <= 2; round++) {
         strata_run_report *r = NULL;
         EXPECT_RC(up_report(NULL, &err, &r), STRATA_OK, &err);
@@ -1294,7 +1294,7 @@ lock_timeout_sqlite(void)
     options(&o);
     o.lock_timeout_ms = 200;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(strata_open(&o, &s, &err), STRATA_OK, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     EXPECT_RC(strata_up(s, NULL, NULL, &err), STRATA_LOCK_TIMEOUT, &err);
@@ -1351,7 +1351,7 @@ lock_timeout_server(void)
     options(&o);
     o.lock_timeout_ms = 300;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(strata_open(&o, &s, &err), STRATA_OK, &err);
     if (s != NULL) {
         long long t1 = now_ms();
@@ -1655,7 +1655,7 @@ test_killed_runner(void)
             return;
     }
 
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_options o;
     options(&o);
     o.lock_timeout_ms = 5000;
@@ -1786,7 +1786,7 @@ test_dropped_connection(void)
     o.on_event = signal_statement;
     o.event_ctx = &sig;
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     memset(&err, 0, sizeof(err));
     strata_run_report *r = NULL;
     int rc = strata_open(&o, &s, &err);
@@ -1864,7 +1864,7 @@ static void
 test_bad_input(void)
 {
     NEED_DATABASE();
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_options o;
     strata_options_init(&o);
     strata *s = NULL;
@@ -2047,7 +2047,7 @@ test_custom_table(void)
     options(&o);
     o.table = "schema_history";
     strata *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     EXPECT_RC(strata_open(&o, &s, &err), STRATA_OK, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     EXPECT_RC(strata_up(s, NULL, NULL, &err), STRATA_OK, &err);
@@ -2065,7 +2065,7 @@ static void
 test_new_files(void)
 {
     NEED_DATABASE();
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     char *up_path = NULL, *down_path = NULL;
     tu_write(migdir, "001_a.up.sql", "SELECT 1;\n");
     tu_write(migdir, "002_b.up.sql", "SELECT 1;\n");

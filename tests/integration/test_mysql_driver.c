@@ -80,7 +80,7 @@ static int
 t_fresh_db(const char *tag, strata_url *u, char *db, size_t size)
 {
     char sql[256];
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     if (t_env == NULL || t_admin == NULL || t_ndbs >= T_MAX_DBS)
         return -1;
@@ -117,7 +117,7 @@ static int
 t_suite_clean(void)
 {
     char sql[256];
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int i;
 
     for (i = 0; i < t_ndbs && t_admin != NULL; i++) {
@@ -228,7 +228,7 @@ test_describe(void)
 {
     char db[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     T_OPEN("describe", u, db, c);
@@ -284,7 +284,7 @@ test_url_params(void)
     strata_url_param sock[] = {{"socket", "/nonexistent/strata-test.sock"}};
     char buf[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_env);
@@ -342,7 +342,7 @@ static void
 test_wrong_password(void)
 {
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_env);
@@ -366,7 +366,7 @@ test_exec_and_query(void)
 {
     char db[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     static dt_rows r;
 
@@ -417,7 +417,7 @@ test_transactions(void)
 {
     char db[64];
     strata_conn *c = NULL, *other = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     T_OPEN("tx", u, db, c);
@@ -447,7 +447,7 @@ test_transactions(void)
 static void
 t_assert_syntax_at(strata_conn *c, const char *sql, const char *want)
 {
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     long expect = (long)(want - sql) + 1;
 
     CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_ERROR);
@@ -474,7 +474,7 @@ test_syntax_error_position(void)
         "l INT, m INT, n INT, o INT";
     char db[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     const char *line3 = strstr(sql, "  b INT");
 
@@ -510,7 +510,7 @@ test_runtime_error(void)
 {
     char db[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     static dt_rows r;
 
@@ -554,7 +554,7 @@ test_procedure(void)
                                 "END";
     char db[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     static dt_rows r;
 
@@ -599,7 +599,7 @@ test_autocommit_batch(void)
                                "INSERT INTO t VALUES (3)";
     char db[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     T_OPEN("batch", u, db, c);
@@ -640,7 +640,7 @@ test_trigger(void)
                               "END";
     char db[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     T_OPEN("trigger", u, db, c);
@@ -733,7 +733,7 @@ test_quote_invalid_text(void)
     static const char *const bad[] = {"bad \xff\xfe here", "cut \xc3", "\xed\xa0\x80 surrogate"};
     char db[64], buf[64], sql[128];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     size_t i, n;
 
@@ -772,7 +772,7 @@ test_quote_round_trip_no_backslash_escapes(void)
 {
     char db[64], buf[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
@@ -801,7 +801,7 @@ test_not_found(void)
 {
     char db[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     static dt_rows r;
 
@@ -835,7 +835,7 @@ test_utc_timestamps(void)
 {
     char db[64], text[64], zone[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     T_OPEN("utc", u, db, c);
@@ -921,7 +921,7 @@ test_lock(void)
 {
     char db[64], id[32], want[256];
     strata_conn *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     long long t0, elapsed;
 
@@ -982,7 +982,7 @@ test_lock_long_name(void)
 {
     char db[64], name[201], id[32], sql[128];
     strata_conn *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     T_OPEN("locklong", u, db, a);
@@ -1018,7 +1018,7 @@ test_lock_after_use(void)
 {
     char db[64], other[64], sql[128];
     strata_conn *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u, u2;
 
     T_OPEN("lockuse", u, db, a);
@@ -1038,7 +1038,7 @@ test_lock_released_by_close(void)
 {
     char db[64];
     strata_conn *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     T_OPEN("lockclose", u, db, a);
@@ -1054,7 +1054,7 @@ test_lock_released_by_close(void)
 static void *
 t_release_later(void *arg)
 {
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     usleep(200 * 1000);
     return (void *)(long)drv->unlock(arg, "x", &err);
@@ -1065,7 +1065,7 @@ test_lock_wait_forever(void)
 {
     char db[64];
     strata_conn *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     pthread_t th;
     long long t0;
@@ -1089,7 +1089,7 @@ test_lost_connection(void)
 {
     char db[64], id[32], sql[64];
     strata_conn *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
 
     T_OPEN("lost", u, db, a);
@@ -1210,7 +1210,7 @@ t_has_object(const char *text, const char *kind, const char *name, const char *d
 static void
 t_exec_all(strata_conn *c, const char *const *sql)
 {
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     for (; *sql != NULL; sql++) {
         int rc = dt_exec(c, *sql, &err);
@@ -1284,7 +1284,7 @@ test_snapshot(void)
 {
     char db[64], md5[40], def[128];
     strata_conn *c = NULL, *nohome = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u;
     char *text;
     int calls = 0;
@@ -1422,7 +1422,7 @@ test_snapshot_same_schema(void)
         NULL,
     };
     strata_conn *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u, u2;
     char *ta, *tb;
 
@@ -1453,7 +1453,7 @@ static void
 t_drop_db(const char *name)
 {
     char sql[160];
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%.100s`", name);
     dt_exec(t_admin, sql, &err);
@@ -1480,7 +1480,7 @@ test_scratch(void)
 {
     char db[64], name[64], name2[64], sql[256], buf[64], small[8];
     strata_conn *c = NULL, *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u, su;
     char *text;
 
@@ -1555,7 +1555,7 @@ test_scratch_denied(void)
 {
     char db[64], user[64], host[64], sql[256], name[64];
     strata_conn *c = NULL, *limited = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url u, lu;
 
     T_OPEN("scratchno", u, db, c);

@@ -67,7 +67,7 @@ t_fresh(const char *tag, strata_url *url, char *db, size_t size)
 {
     char sql[256];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
     CU_ASSERT_FATAL(t_ndbs < T_MAX_DBS);
@@ -223,7 +223,7 @@ test_describe(void)
     char db[64], text[128];
     strata_url url;
     strata_conn *c = t_fresh("describe", &url, db, sizeof(db)), *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     t_check_describe(dt_described(c), "public", 0);
     CU_ASSERT_STRING_EQUAL(dt_text(c, "SELECT current_schema()", text, sizeof(text)), "public");
@@ -322,7 +322,7 @@ test_url_params(void)
                                  {"connect_timeout", "5"},
                                  {"options", "-c statement_timeout=1234"},
                                  {"client_encoding", "utf8"}};
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     dt_close(c);
     with = url;
@@ -395,7 +395,7 @@ test_wrong_password(void)
     static const char secret[] = "Wr0ngSecret-xyzzy";
     strata_conn *c = (strata_conn *)&c;
     strata_url url;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
     url = *t_url;
@@ -429,7 +429,7 @@ test_exec_several(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("exec", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_EQUAL(dt_exec(c,
                             "-- a comment first\n"
@@ -470,7 +470,7 @@ test_query_nulls(void)
     char db[64], sql[512];
     strata_url url;
     strata_conn *c = t_fresh("query", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int i, n;
 
     CU_ASSERT_EQUAL(dt_query(c,
@@ -518,7 +518,7 @@ test_transactions(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("tx", &url, db, sizeof(db)), *other = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE t (a INTEGER)", &err), STRATA_OK);
 
@@ -576,7 +576,7 @@ test_syntax_error_position(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("syntax", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_ERROR);
     CU_ASSERT_EQUAL(err.status, STRATA_ERROR);
@@ -608,7 +608,7 @@ test_runtime_errors(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("runtime", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     /* exec() may answer NOT_FOUND as query() does; the core counts it as an error */
     CU_ASSERT_EQUAL(dt_exec(c, sql, &err), STRATA_NOT_FOUND); /* allowed (driver.h) */
@@ -649,7 +649,7 @@ test_plpgsql_dollar_quotes(void)
     char db[64], text[64];
     strata_url url;
     strata_conn *c = t_fresh("plpgsql", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_EQUAL(dt_exec(c,
                             "CREATE FUNCTION add_one(i integer) RETURNS integer\n"
@@ -686,7 +686,7 @@ test_notices(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("notices", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int debug, warn;
 
     CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE IF NOT EXISTS t (a INTEGER)", &err), STRATA_OK);
@@ -710,7 +710,7 @@ test_lost_connection(void)
     char db[64], sql[128];
     strata_url url;
     strata_conn *c = t_fresh("lost", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     long pid = dt_scalar(c, "SELECT pg_backend_pid()");
 
     CU_ASSERT_FATAL(pid > 0);
@@ -766,7 +766,7 @@ test_copy_in(void)
     char db[64], text[64], *big;
     strata_url url;
     strata_conn *c = t_fresh("copy", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t n = 0, size = 20000 * 16;
     int i;
 
@@ -797,7 +797,7 @@ test_copy_in_errors(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("copyerr", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE c (id INTEGER, name TEXT)", &err), STRATA_OK);
 
@@ -847,7 +847,7 @@ test_types(void)
     char db[64], sql[256], text[64];
     strata_url url;
     strata_conn *c = t_fresh("types", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET DateStyle = 'SQL, DMY'", db);
     CU_ASSERT_EQUAL(dt_exec(t_admin, sql, &err), STRATA_OK);
@@ -914,7 +914,7 @@ test_quote_round_trip(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("quote", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t i;
 
     dt_check_round_trip(c, "rt_", t_hostile, T_HOSTILE - 1, 1, T_COLUMN_SQL);
@@ -978,7 +978,7 @@ test_not_found(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("notfound", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_EQUAL(dt_exec(c, "CREATE TABLE here (a INTEGER)", &err), STRATA_OK);
     CU_ASSERT_EQUAL(dt_query(c, "SELECT a FROM nosuch", &r, &err), STRATA_NOT_FOUND);
@@ -1012,7 +1012,7 @@ test_schema_option(void)
     strata_url url, with;
     strata_conn *c = t_fresh("schema", &url, db, sizeof(db)), *s = NULL;
     strata_url_param param[] = {{"schema", "from_url"}};
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     dt_close(c);
     CU_ASSERT_EQUAL_FATAL(t_connect_url(&url, "App \"Schema\"", &s, &err), STRATA_OK);
@@ -1049,7 +1049,7 @@ test_schema_privileges(void)
     char db[64], sql[256], password[32];
     strata_url url, as_role;
     strata_conn *c = t_fresh("schemapriv", &url, db, sizeof(db)), *r = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     snprintf(t_role, sizeof(t_role), "strata_test_role_%ld", (long)getpid());
     snprintf(password, sizeof(password), "pw%ld", (long)getpid());
@@ -1078,7 +1078,7 @@ test_lock(void)
     char db[64], sql[256], want[512], text[64];
     strata_url url;
     strata_conn *a = t_fresh("lock", &url, db, sizeof(db)), *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     uint64_t ukey = t_lock_key(db, "strata");
     long long t0, elapsed;
     long pid_a, pid_b;
@@ -1174,7 +1174,7 @@ test_lock_waiter_and_concurrent_index(void)
     strata_url url;
     strata_conn *a = t_fresh("lockwait", &url, db, sizeof(db));
     t_waiter w = {0};
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     pthread_t thread;
     long long t0;
 
@@ -1300,7 +1300,7 @@ test_no_transaction_patterns(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("notx", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t i;
 
     CU_ASSERT_EQUAL_FATAL(
@@ -1378,7 +1378,7 @@ static char *
 t_snapshot(strata_conn *c, const char *const *skip)
 {
     t_snap s = {0};
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t i, len = 2;
     char *text, *p;
 
@@ -1516,7 +1516,7 @@ test_snapshot(void)
     char db[64], sql[128];
     strata_url url;
     strata_conn *c = t_fresh("snapshot", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     t_snap stop = {.stop_after = 2};
     char *text;
     size_t i;
@@ -1669,7 +1669,7 @@ test_snapshot_order(void)
     char db[64];
     strata_url url;
     strata_conn *c = t_fresh("snaporder", &url, db, sizeof(db));
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     char *text;
     size_t i;
 
@@ -1701,7 +1701,7 @@ test_scratch(void)
     char name[64], other[64], small[8], text[128], password[32];
     strata_url url = *t_url, as_role;
     strata_conn *s = NULL, *r = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t i;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);
@@ -1778,7 +1778,7 @@ static void
 test_cleanup(void)
 {
     char sql[256];
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int i;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(t_admin);

@@ -177,7 +177,7 @@ test_describe(void)
 {
     char path[512];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     const strata_describe *d;
     int i;
 
@@ -232,7 +232,7 @@ test_types(void)
 {
     char path[512];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(t_path(path, sizeof(path), "types.db"), &c, &err), STRATA_OK);
@@ -250,7 +250,7 @@ test_quote(void)
 {
     char buf[32];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(":memory:", &c, &err), STRATA_OK);
@@ -312,7 +312,7 @@ test_quote_round_trip(void)
 {
     char path[512];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(t_path(path, sizeof(path), "quote.db"), &c, &err), STRATA_OK);
@@ -330,7 +330,7 @@ test_exec_and_query(void)
 {
     char path[512];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     static dt_rows r;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
@@ -369,7 +369,7 @@ static void
 test_query_stops_early(void)
 {
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     static dt_rows r;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
@@ -392,7 +392,7 @@ test_query_many_columns(void)
 {
     char sql[512];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     static dt_rows r;
     int i, n;
 
@@ -417,7 +417,7 @@ test_transactions(void)
 {
     char path[512];
     strata_conn *c = NULL, *other = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     t_path(path, sizeof(path), "tx.db");
@@ -461,7 +461,7 @@ test_syntax_error_position(void)
 {
     static const char sql[] = "SELECT 1;\nSELEC 2";
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(":memory:", &c, &err), STRATA_OK);
@@ -489,7 +489,7 @@ static void
 test_runtime_error(void)
 {
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     CU_ASSERT_EQUAL_FATAL(t_connect(":memory:", &c, &err), STRATA_OK);
@@ -514,7 +514,7 @@ test_url_params(void)
 {
     char path[512];
     strata_conn *c = (strata_conn *)&c;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url_param unknown[] = {{"mode", "rw"}, {"cache", "shared"}};
     strata_url_param bad_mode[] = {{"mode", "rwx"}};
     strata_url_param bad_busy[] = {{"busy_timeout", "5s"}};
@@ -558,7 +558,7 @@ test_mode_ro(void)
 {
     char path[512];
     strata_conn *c = (strata_conn *)&c;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url_param ro[] = {{"mode", "ro"}};
     strata_url_param rw[] = {{"mode", "rw"}};
 
@@ -593,7 +593,7 @@ test_not_a_database(void)
 {
     char path[512];
     strata_conn *c = (strata_conn *)&c;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     FILE *f;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
@@ -620,7 +620,7 @@ static void
 test_not_found(void)
 {
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     static dt_rows r;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
@@ -680,7 +680,7 @@ test_corrupt_file(void)
     };
     char path[512];
     strata_conn *c = (strata_conn *)&c;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     static dt_rows r;
     size_t i;
     int rc;
@@ -725,7 +725,7 @@ test_must_exist(void)
 {
     char path[512];
     strata_conn *c = (strata_conn *)&c;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url_param rwc[] = {{"mode", "rwc"}};
     int before;
 
@@ -762,7 +762,7 @@ test_journal_mode(void)
 {
     char path[512];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url_param wal[] = {{"journal_mode", "WAL"}};
     static dt_rows r;
     int before;
@@ -788,7 +788,7 @@ test_memory_and_version(void)
 {
     char buf[64];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     size_t n;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
@@ -816,7 +816,7 @@ static int
 t_child_hold_lock(const char *path, int ready, int go)
 {
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     char b = 0;
 
     if (t_connect(path, &c, &err) != STRATA_OK)
@@ -879,7 +879,7 @@ test_lock_cross_process(void)
 {
     char path[512], want[640], comm[32] = "";
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     long long t0, elapsed;
     FILE *f;
     pid_t pid;
@@ -934,7 +934,7 @@ test_lock_released_by_exit(void)
 {
     char path[512];
     strata_conn *c = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     long long t0;
     pid_t pid;
     int go;
@@ -966,7 +966,7 @@ test_lock_same_process(void)
 {
     char path[512], want[64];
     strata_conn *a = NULL, *b = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
     t_path(path, sizeof(path), "lock3.db");
@@ -994,7 +994,7 @@ test_close_keeps_sqlite_locks(void)
 {
     char path[512], b = 0;
     strata_conn *a = NULL, *other = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     strata_url_param nowait[] = {{"busy_timeout", "0"}};
     int gop[2];
     pid_t pid;

@@ -82,7 +82,7 @@ static strata_config *
 load_ok(const char *text)
 {
     strata_config *cfg = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     char *path = text != NULL ? write_conf(text) : NULL;
     int rc = strata_config_load(path != NULL ? path : "/nonexistent/strata.conf", &cfg, &err);
     CU_ASSERT_EQUAL(rc, STRATA_OK);
@@ -129,7 +129,7 @@ static strata_settings *
 resolve_ok(const char *text, const strata_settings_input *in)
 {
     strata_settings *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc = resolve(text, in, &s, &err);
     CU_ASSERT_EQUAL(rc, STRATA_OK);
     if (rc != STRATA_OK) {
@@ -270,7 +270,7 @@ static void
 test_missing_file(void)
 {
     strata_config *cfg = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     CU_ASSERT_EQUAL(strata_config_load("/nonexistent/strata.conf", &cfg, &err), STRATA_OK);
     CU_ASSERT_PTR_NOT_NULL(cfg);
     CU_ASSERT_PTR_NULL(strata_config_path(cfg));
@@ -484,7 +484,7 @@ test_malformed_lines(void)
     static const char nul[] = "[a]\nurl = sqlite:x.db\nbad\0line\n";
     char *path = write_bytes(nul, sizeof(nul) - 1);
     strata_config *cfg = (strata_config *)0x1;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     CU_ASSERT_EQUAL(strata_config_load(path, &cfg, &err), STRATA_USAGE);
     CU_ASSERT_PTR_NULL(cfg);
     ASSERT_CONTAINS(err.message, ":3: the line holds a NUL byte");
@@ -818,7 +818,7 @@ test_password_file(void)
     for (int i = 0; ok[i].content != NULL; i++) {
         char *path = write_bytes(ok[i].content, strlen(ok[i].content));
         char *pw = NULL;
-        strata_error err;
+        strata_error err = STRATA_ERROR_INIT;
         CU_ASSERT_EQUAL(strata_password_from_file(path, &pw, &err), STRATA_OK);
         ASSERT_STR(pw, ok[i].password);
         free(pw);
@@ -828,7 +828,7 @@ test_password_file(void)
     for (int i = 0; empty[i] != NULL; i++) {
         char *path = write_bytes(empty[i], strlen(empty[i]));
         char *pw = (char *)0x1;
-        strata_error err;
+        strata_error err = STRATA_ERROR_INIT;
         CU_ASSERT_EQUAL(strata_password_from_file(path, &pw, &err), STRATA_USAGE);
         CU_ASSERT_PTR_NULL(pw);
         ASSERT_CONTAINS(err.message, path);
@@ -837,7 +837,7 @@ test_password_file(void)
     }
     char *path = write_bytes("a\0b\n", 4);
     char *pw = (char *)0x1;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     CU_ASSERT_EQUAL(strata_password_from_file(path, &pw, &err), STRATA_USAGE);
     CU_ASSERT_PTR_NULL(pw);
     ASSERT_CONTAINS(err.message, "NUL");
@@ -1056,7 +1056,7 @@ test_settings_resolve(void)
     /* no strata.conf here: defaults */
     strata_settings_input in = input_with(NULL);
     strata_settings *s = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     CU_ASSERT_EQUAL(strata_settings_resolve(&in, &s, &err), STRATA_OK);
     if (s != NULL) {
         CU_ASSERT_PTR_NULL(s->config_path);

@@ -111,7 +111,7 @@ row_add(strata_history *h, const char *version, const char *name, const char *ch
 static strata_error
 no_error(void)
 {
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     memset(&err, 0, sizeof(err));
     return err;
 }

@@ -26,7 +26,7 @@ static strata_source_set *
 scan_ok(const char *dir, const char *dialect)
 {
     strata_source_set *set = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     memset(&err, 0, sizeof(err));
     strata_dialect d = {.name = dialect};
     int rc = strata_source_scan(dir, &d, &set, &err);
@@ -41,7 +41,7 @@ static void
 scan_fails(const char *dir, const char *const *needles)
 {
     strata_source_set *set = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     memset(&err, 0, sizeof(err));
     strata_dialect d = {.name = "sqlite"};
     int rc = strata_source_scan(dir, &d, &set, &err);
@@ -57,7 +57,7 @@ static char *
 served(const strata_script *script)
 {
     strata_script_reader *r = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     CU_ASSERT_EQUAL_FATAL(strata_script_open(script, &r, &err), STRATA_OK);
     strata_buf b = {0};
     char piece[5];
@@ -443,7 +443,7 @@ test_driver_dialect_spelling(void)
     static const char *const aliases[] = {"acme", NULL};
     strata_dialect d = {.name = "acmedb", .aliases = aliases};
     strata_source_set *set = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     CU_ASSERT_EQUAL(strata_source_scan(dir, &d, &set, &err), STRATA_OK);
     if (set != NULL) {
         CU_ASSERT_EQUAL_FATAL(set->count, 1);

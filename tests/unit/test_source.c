@@ -316,7 +316,7 @@ static char *
 script_text(const strata_script *script)
 {
     strata_script_reader *r = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     memset(&err, 0, sizeof(err));
     if (strata_script_open(script, &r, &err) != STRATA_OK) {
         fprintf(stderr, "\n  cannot open script: %s\n", err.message);
@@ -372,7 +372,7 @@ static strata_source_set *
 scan_dialect_ok(const char *dir, const char *dialect)
 {
     strata_source_set *set = (strata_source_set *)0x1;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     memset(&err, 0, sizeof(err));
     strata_dialect d = {.name = dialect};
     int rc = strata_source_scan(dir, &d, &set, &err);
@@ -399,7 +399,7 @@ static void
 scan_dialect_fails(const char *dir, const char *dialect, int status, const char *const *needles)
 {
     strata_source_set *set = (strata_source_set *)0x1;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     memset(&err, 0, sizeof(err));
     strata_dialect d = {.name = dialect};
     int rc = strata_source_scan(dir, &d, &set, &err);
@@ -983,7 +983,7 @@ static char *
 envsub_text(const strata_script *script)
 {
     strata_script_reader *r = NULL;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     memset(&err, 0, sizeof(err));
     CU_ASSERT_EQUAL_FATAL(strata_script_open(script, &r, &err), STRATA_OK);
     strata_envsub *e = strata_envsub_create(strata_script_read, r);

@@ -60,7 +60,7 @@ static void
 parse_shape_fails(const char *text, int shape, const char *needle, const char *const *secrets)
 {
     strata_url *url = (strata_url *)0x1;
-    strata_error err;
+    strata_error err = STRATA_ERROR_INIT;
     int rc;
 
     memset(&err, 'x', sizeof(err));
