@@ -127,6 +127,8 @@ def main():
     ap.add_argument("--mode", default="default", help="default, or sanitize and/or valgrind")
     ap.add_argument("--totals", default="")
     ap.add_argument("--versions", default="")
+    ap.add_argument("--command", default="./run-tests")
+    ap.add_argument("--status", default="0", help="./run-tests' exit status so far")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
@@ -148,9 +150,9 @@ def main():
           "on each database. This file is written by `./run-tests` from the rows its tests "
           "record (`rel_begin` / `rel_end` in tests/cli/testlib.sh); run it to reproduce every "
           "line. Exit statuses are those of [the guide](guide.md#exit-status).", "",
-          f"Last run: {today}, `./run-tests{''.join(' --' + m for m in modes if m != 'default')}` on "
+          f"Last run: {today}, `{a.command}` on "
           f"{cores} cores, {distro or platform.system()}; {a.versions}. The whole suite: "
-          f"{passed} passed, {failed} failed.", "",
+          f"{passed} passed, {failed} failed{'' if a.status == '0' else ' (and a later step failed)'}.", "",
           "## Summary", ""]
     md += summary_table(rows)
     for kind, title, text in KINDS:
@@ -166,8 +168,10 @@ def main():
     for mode, title, command, what in CHECKERS:
         if mode in modes:
             result = f"{passed} passed, {failed} failed ({today})"
-            if mode == "valgrind":
-                result = ("every CUnit program clean; " if failed == "0" else "") + result
+            if a.status != "0":
+                result = "**FAILED**: " + result
+            elif mode == "valgrind":
+                result = "every CUnit program clean; " + result
             md.append(f"| {title} | {command} | {what} | {result} |")
         elif mode in kept:
             md.append(kept[mode])

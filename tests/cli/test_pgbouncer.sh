@@ -122,7 +122,7 @@ for mode in session transaction; do
         expect_eq "$(count $mode "SELECT count(*) FROM strata_migrations_lock")" "0" \
             "transaction pooling: the lock table is left empty"
     fi
-    rel_end race postgres "pgbouncer $mode pooling: $runners runners, $migrations migrations"
+    rel_end race postgres "pgbouncer $mode pooling: $runners runners, $migrations migrations" "all exit 0, each migration applied and logged once; transaction mode: the lock table, said"
 
     # ------------------------------------------------------------ status, down, up
     rel_begin
@@ -145,7 +145,7 @@ for mode in session transaction; do
     expect_code 0 "$mode pooling: up again"
     expect_out "5 migration(s) applied" "$mode pooling: the 5 are applied again"
     expect_no "$password" "$mode pooling: no output shows the password"
-    rel_end transport postgres "pgbouncer $mode pooling: status, down and up"
+    rel_end transport postgres "pgbouncer $mode pooling: status, down and up" "each works through the pooler"
 done
 
 # ---------------------------------------------------------------- schema= in transaction mode
@@ -158,13 +158,13 @@ expect_out "session-mode pool" "transaction pooling: and what to do"
 expect_eq "$(count transaction "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgb_s'")" "0" \
     "transaction pooling: the schema was not created"
 expect_no "$password" "transaction pooling: no output shows the password"
-rel_end transport postgres "pgbouncer transaction pooling: schema= refused"
+rel_end transport postgres "pgbouncer transaction pooling: schema= refused" "exit 2 with a hint (session pool, or ALTER ROLE ... SET search_path)"
 
 rel_begin
 run "$strata" -d "postgres://$user:$password@127.0.0.1:$port/session?schema=pgb_s" --dir m status
 expect_code 0 "session pooling: schema= works"
 expect_eq "$(count session "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgb_s'")" "1" \
     "session pooling: the schema was created"
-rel_end transport postgres "pgbouncer session pooling: schema= kept"
+rel_end transport postgres "pgbouncer session pooling: schema= kept" "the history lands in the schema"
 
 finish

@@ -77,7 +77,7 @@ else
         "postgres: the hint names the parameter for the CA file"
     expect_no "$pw" "postgres: no output shows the password"
     expect_eq "$(tables)" "0" "postgres: nothing was created"
-    rel_end transport postgres "TLS verify-full: a wrong CA is refused"
+    rel_end transport postgres "TLS verify-full: a wrong CA is refused" "exit 1, hint names sslrootcert=, nothing created, no password shown"
 
     rel_begin
     run "$strata" -d "$by_ip?sslmode=verify-full&sslrootcert=$work/tls/ca.crt" --dir m up
@@ -89,7 +89,7 @@ else
     expect_eq "$(tables)" "0" "postgres: nothing was created"
     run "$strata" -d "$by_ip?sslmode=verify-ca&sslrootcert=$work/tls/ca.crt" --dir m status
     expect_code 0 "postgres: verify-ca, which checks no name, connects by 127.0.0.1"
-    rel_end transport postgres "TLS verify-full: a host name mismatch is refused"
+    rel_end transport postgres "TLS verify-full: a host name mismatch is refused" "exit 1, hint: a name the certificate has, or verify-ca"
 
     rel_begin
     url="$by_name?sslmode=verify-full&sslrootcert=$work/tls/ca.crt"
@@ -103,7 +103,7 @@ else
     run "$strata" -d "$url" --dir m status
     expect_out "1 applied, 1 pending" "postgres: status over TLS"
     expect_no "$pw" "postgres: no output shows the password"
-    rel_end transport postgres "TLS verify-full: the right CA connects and migrates"
+    rel_end transport postgres "TLS verify-full: the right CA connects and migrates" "the migration sees pg_stat_ssl on"
 fi
 
 # ---------------------------------------------------------------- MariaDB
@@ -126,7 +126,7 @@ else
         "mysql: the hint names the parameter for the CA file"
     expect_no "$pw" "mysql: no output shows the password"
     expect_eq "$(tables)" "0" "mysql: nothing was created"
-    rel_end transport mysql "TLS VERIFY_IDENTITY: a wrong CA is refused"
+    rel_end transport mysql "TLS VERIFY_IDENTITY: a wrong CA is refused" "exit 1, hint names ssl-ca=, nothing created, no password shown"
 
     rel_begin
     run "$strata" -d "$by_ip?ssl-mode=VERIFY_IDENTITY&ssl-ca=$work/tls/ca.crt" --dir m up
@@ -142,7 +142,7 @@ else
     expect_code 2 "mysql: an ssl-ca file that is not there is a usage error"
     expect_out "cannot read the ssl-ca file \"$work/tls/nowhere.crt\" of the URL: No such file or directory" \
         "mysql: naming the parameter and the file"
-    rel_end transport mysql "TLS VERIFY_IDENTITY: a host name mismatch is refused"
+    rel_end transport mysql "TLS VERIFY_IDENTITY: a host name mismatch is refused" "exit 1, hint: a name the certificate has, or VERIFY_CA"
 
     rel_begin
     url="$by_name?ssl-mode=VERIFY_IDENTITY&ssl-ca=$work/tls/ca.crt&protocol=tcp"
@@ -157,7 +157,7 @@ else
     run "$strata" -d "$url" --dir m status
     expect_out "1 applied, 1 pending" "mysql: status over TLS"
     expect_no "$pw" "mysql: no output shows the password"
-    rel_end transport mysql "TLS VERIFY_IDENTITY: the right CA connects and migrates"
+    rel_end transport mysql "TLS VERIFY_IDENTITY: the right CA connects and migrates" "the migration sees Ssl_cipher set"
 fi
 
 finish
