@@ -77,6 +77,12 @@ tee_read(void *ctx, char *buf, size_t size)
 }
 
 /* One script being run. */
+/* The hash chain of a script run at one statement, to go back to when what follows fails. */
+typedef struct chain_mark {
+    strata_checksum chain;
+    char hex[STRATA_CHECKSUM_HEX];
+} chain_mark;
+
 typedef struct script_run {
     strata *s;
     const strata_migration *m;
@@ -101,8 +107,7 @@ typedef struct script_run {
     int group_open;    /* a transaction holds the statements since group_from */
     int group_partial; /* its rollback could not undo them all (non-transactional tables) */
     long group_from;   /* statements counted when it opened */
-    strata_checksum group_chain; /* the hash chain then */
-    char group_chain_hex[STRATA_CHECKSUM_HEX];
+    chain_mark group_chain; /* the hash chain then */
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -326,6 +331,32 @@ run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *er
     return rc;
 }
 
+/* What opens a statement's text when it runs in a transaction of its (or its row's) own. */
+#define TX_BEGIN "BEGIN;\n"
+
+/* Makes the position of an error in a text that opened with TX_BEGIN count from after it. */
+static void
+position_after_begin(strata_error *err)
+{
+    long n = (long)sizeof(TX_BEGIN) - 1;
+    err->position = err->position > n ? err->position - n : 0;
+}
+
+static chain_mark
+chain_here(const script_run *r)
+{
+    chain_mark m = {.chain = r->chain};
+    memcpy(m.hex, r->chain_hex, sizeof(m.hex));
+    return m;
+}
+
+static void
+chain_back(script_run *r, const chain_mark *m)
+{
+    r->chain = m->chain;
+    memcpy(r->chain_hex, m->hex, sizeof(r->chain_hex));
+}
+
 /* Whether st starts with a keyword the driver lists as never committing on its own. */
 static int
 is_transactional(const script_run *r, const strata_stmt *st)
@@ -356,11 +387,9 @@ group_abandon(script_run *r)
     strata_error rollback = STRATA_ERROR_INIT;
     if (!r->group_open)
         return 1;
-    strata_error_init(&rollback);
     int undone = r->s->drv->rollback(r->s->conn, &rollback) == STRATA_OK;
     r->statements = r->group_from;
-    r->chain = r->group_chain;
-    memcpy(r->chain_hex, r->group_chain_hex, sizeof(r->chain_hex));
+    chain_back(r, &r->group_chain);
     r->group_open = 0;
     r->group_partial = !undone;
     return undone;
@@ -396,20 +425,16 @@ group_close(script_run *r, strata_error *err)
 static int
 group_add(script_run *r, const strata_stmt *st, strata_error *err)
 {
-    static const char begin[] = "BEGIN;\n";
     strata_buf sql = {0};
     if (!r->group_open) {
-        strata_buf_puts(&sql, begin);
+        strata_buf_puts(&sql, TX_BEGIN);
         r->group_from = r->statements;
-        r->group_chain = r->chain;
-        memcpy(r->group_chain_hex, r->chain_hex, sizeof(r->group_chain_hex));
+        r->group_chain = chain_here(r);
     }
     strata_buf_append(&sql, st->text, st->len);
     int rc = strata_session_run(r->s, sql.data, sql.len, err);
     if (rc != STRATA_OK && !r->group_open)
-        err->position = err->position > (long)(sizeof(begin) - 1)
-                            ? err->position - (long)(sizeof(begin) - 1)
-                            : 0;
+        position_after_begin(err);
     strata_buf_free(&sql);
     r->group_open = 1;
     if (rc != STRATA_OK) {
@@ -436,7 +461,6 @@ group_add(script_run *r, const strata_stmt *st, strata_error *err)
 static int
 run_with_checkpoint(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
 {
-    static const char begin[] = "BEGIN;\n";
     int wrap = !(r->shape.flags & (STRATA_STMT_TX_CONTROL | STRATA_STMT_NO_TRANSACTION));
     if (wrap && !r->verifying && !(st->flags & STRATA_STMT_COPY) && is_transactional(r, st))
         return group_add(r, st, err);
@@ -445,13 +469,11 @@ run_with_checkpoint(script_run *r, strata_lexer *lx, const strata_stmt *st, stra
         return rc;
     if ((st->flags & STRATA_STMT_COPY) || r->verifying)
         return run_one(r, lx, st, err);
-    strata_checksum before = r->chain;
-    char before_hex[STRATA_CHECKSUM_HEX];
-    memcpy(before_hex, r->chain_hex, sizeof(before_hex));
+    chain_mark before = chain_here(r);
     chain_add(r, st);
     strata_buf sql = {0};
     if (wrap)
-        strata_buf_puts(&sql, begin);
+        strata_buf_puts(&sql, TX_BEGIN);
     strata_buf_append(&sql, st->text, st->len);
     strata_buf_puts(&sql, "\n;\n"); /* on its own line: the text may end in a -- comment */
     strata_history_sql_checkpoint(r->s, &sql, r->m->version, r->statements + 1, r->chain_hex);
@@ -462,12 +484,9 @@ run_with_checkpoint(script_run *r, strata_lexer *lx, const strata_stmt *st, stra
     if (rc != STRATA_OK) {
         if (wrap) {
             strata_session_rollback(r->s); /* the failed statement's transaction */
-            err->position = err->position > (long)(sizeof(begin) - 1)
-                                ? err->position - (long)(sizeof(begin) - 1)
-                                : 0;
+            position_after_begin(err);
         }
-        r->chain = before;
-        memcpy(r->chain_hex, before_hex, sizeof(before_hex));
+        chain_back(r, &before);
         locate_error(r->script->path, st, err);
         return rc;
     }
@@ -1047,7 +1066,6 @@ undo_dirty_start(script_run *r, strata_error *err)
     if (r->direction != 'u' || r->statements != 0 || !STRATA_ERROR_HAS(err, unchanged) ||
         !err->unchanged)
         return 0;
-    strata_error_init(&ignored);
     strata_history_sql_delete(r->s, &sql, r->m->version);
     int done = strata_exec_script(r->s, sql.data, &ignored) == STRATA_OK;
     strata_buf_free(&sql);

@@ -487,7 +487,6 @@ strata_loader_for_scheme(const char *scheme, const char *driver_dir, const strat
     *out = NULL;
     if (valid_module_name(scheme)) {
         strata_error probe = STRATA_ERROR_INIT;
-        strata_error_init(&probe);
         int rc = strata_loader_load(scheme, driver_dir, out, &probe);
         if (rc == STRATA_OK && serves(*out, scheme))
             return STRATA_OK;

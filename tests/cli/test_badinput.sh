@@ -73,11 +73,7 @@ db_state() { # the database's schema and rows; without the event log with "nolog
             grep -v '^--\|^SELECT pg_catalog.setval\|^\\restrict\|^\\unrestrict'
         ;;
     mysql)
-        local rest=${my_admin#*://} pass
-        pass=${rest#*:} pass=${pass%%@*}
-        MYSQL_PWD="$pass" mariadb-dump --no-defaults -h "$(echo "$rest" | sed 's/.*@\([^:]*\):.*/\1/')" \
-            -P "$(echo "$rest" | sed 's/.*:\([0-9]*\)\/.*/\1/')" -u "${rest%%:*}" --skip-dump-date \
-            --skip-comments --skip-extended-insert \
+        my_tool mariadb-dump --skip-dump-date --skip-comments --skip-extended-insert \
             ${nolog:+--ignore-table=$name.strata_migrations_events} "$name" |
             sed 's/ AUTO_INCREMENT=[0-9]*//'
         ;;

@@ -152,10 +152,8 @@ else
     expect_code 0 "mariadb: up --resume finishes it"
     run "$strata" -d "$my_admin" --table "$table" --dir myslow down
     expect_code 0 "mariadb: and down undoes it"
-    rest=${my_admin#*://} hostport=${my_admin#*@}
-    hostport=${hostport%%/*} db=${base##*/}
-    pass=${rest#*:} pass=${pass%%@*}
-    MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${rest%%:*}" "$db" \
+    db=${base##*/}
+    my_client "$db" \
         -e "DROP TABLE IF EXISTS ${table}, ${table}_events, ${table}_meta, ${table}_lock"
     rel_end fault mysql "SIGINT during up outside a transaction" "exit 130, dirty at a statement boundary, --resume finishes"
 
@@ -171,7 +169,7 @@ else
         expect_code 1 "mariadb $engine: the third INSERT of a row fails"
         expect_out "rows_$engine/001_rows.up.sql:4:1: Duplicate entry" "mariadb $engine: the message names it"
         expect_out "stopped after 1 statement(s)" "mariadb $engine: the checkpoint is before the row"
-        rows=$(MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${rest%%:*}" "$db" -N -B -e "SELECT count(*) FROM faults_rows")
+        rows=$(my_client "$db" -N -B -e "SELECT count(*) FROM faults_rows")
         if [ "$engine" = InnoDB ]; then
             expect_eq "$rows" "0" "mariadb InnoDB: the row's INSERTs rolled back"
             expect_no "Careful" "mariadb InnoDB: no warning about what stays"
@@ -179,19 +177,19 @@ else
             expect_eq "$rows" "2" "mariadb MyISAM: its INSERTs stay (no transactions)"
             expect_out "Careful: what statements 2 on did to MyISAM/Aria tables stays" \
                 "mariadb MyISAM: the hint says so"
-            MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${rest%%:*}" "$db" \
+            my_client "$db" \
                 -e "DELETE FROM faults_rows"
         fi
         sed -i 's/VALUES (1);$/VALUES (3);/; 2s/VALUES (3)/VALUES (1)/' "rows_$engine/001_rows.up.sql"
         run "$strata" -d "$my_admin" --table "$table" --dir "rows_$engine" up --resume
         expect_code 0 "mariadb $engine: --resume runs the row again"
-        rows=$(MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${rest%%:*}" "$db" -N -B -e "SELECT count(*) FROM faults_rows")
+        rows=$(my_client "$db" -N -B -e "SELECT count(*) FROM faults_rows")
         expect_eq "$rows" "3" "mariadb $engine: each row once"
         run "$strata" -d "$my_admin" --table "$table" --dir "rows_$engine" down
         expect_code 0 "mariadb $engine: down"
         rel_end fault mysql "a row of INSERTs failing on its third ($engine)" "exit 1; the row rolls back with its checkpoint (MyISAM: the hint says what stays); --resume runs it once"
     done
-    MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${rest%%:*}" "$db" \
+    my_client "$db" \
         -e "DROP TABLE IF EXISTS ${table}, ${table}_events, ${table}_meta, ${table}_lock"
 fi
 

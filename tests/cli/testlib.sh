@@ -61,10 +61,14 @@ db_url() {
     [ "$base" != "$1" ] && query="?${1#*\?}"
     echo "${base%/*}/$2$query"
 }
-# my_client ARGS...: the mariadb client on the server STRATA_TEST_MYSQL_URL names
-my_client() {
-    local url="${STRATA_TEST_MYSQL_URL:?}" rest user pass hostport
+# my_tool TOOL ARGS...: a MariaDB client program (mariadb, mariadb-dump) on the server
+# STRATA_TEST_MYSQL_URL names, as its user
+my_tool() {
+    local tool="$1" url="${STRATA_TEST_MYSQL_URL:?}" rest user pass hostport
+    shift
     rest=${url#*://} user=${rest%%:*} pass=${rest#*:} pass=${pass%%@*}
     hostport=${rest#*@} hostport=${hostport%%/*}
-    MYSQL_PWD="$pass" mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "$user" "$@"
+    MYSQL_PWD="$pass" "$tool" --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "$user" "$@"
 }
+# my_client ARGS...: the mariadb client on that server
+my_client() { my_tool mariadb "$@"; }
