@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,20 @@ strata_fs_readdir(strata_fs_dir *d)
         return d->seen[d->nseen - 1];
     }
     return NULL;
+}
+
+int
+strata_fs_dir_stat(strata_fs_dir *d, const char *name, struct stat *st)
+{
+    if (d->disk != NULL)
+        return fstatat(dirfd(d->disk), name, st, 0);
+    char *in_set =
+        d->rel[0] != '\0' ? strata_xasprintf("%s/%s", d->rel, name) : strata_xstrdup(name);
+    char *path = strata_path_join(current->root, in_set);
+    int rc = strata_fs_stat(path, st);
+    free(path);
+    free(in_set);
+    return rc;
 }
 
 void

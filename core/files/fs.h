@@ -31,6 +31,10 @@ typedef struct strata_fs_dir strata_fs_dir;
 strata_fs_dir *strata_fs_opendir(const char *path);
 /* The next entry's name (valid until the next call), NULL at the end. */
 const char *strata_fs_readdir(strata_fs_dir *d);
+/* stat(2) of name (may hold '/') inside the folder d lists: on the disk relative to the
+ * folder's own descriptor, so the folder's path is not walked again for each entry (a scan
+ * examines every entry: at 10,000 migrations that walk is a tenth of the scan's time). */
+int strata_fs_dir_stat(strata_fs_dir *d, const char *name, struct stat *st);
 void strata_fs_closedir(strata_fs_dir *d);
 
 /* Regular files under a folder, as paths relative to it, sorted (strata_fs_list_files). */

@@ -47,6 +47,7 @@ typedef struct found_file {
     enum file_origin origin;
     int autocommit; /* pop's .autocommit */
     int rank;       /* 2: for the scan's dialect, 1: dialect-neutral, 0: for another dialect */
+    size_t plain;   /* strata_version_plain_len(version), set before sorting */
     strata_file_stamp stamp; /* keys the file's scan cache entry */
 } found_file;
 
@@ -170,7 +171,13 @@ static int
 cmp_found(const void *a, const void *b)
 {
     const found_file *x = a, *y = b;
-    int c = strata_version_cmp(x->version, y->version);
+    int c;
+    if (x->plain != 0 && x->plain == y->plain) {
+        c = memcmp(x->version, y->version, x->plain);
+        c = (c > 0) - (c < 0);
+    } else {
+        c = strata_version_cmp(x->version, y->version);
+    }
     if (c != 0)
         return c;
     if (x->role != y->role)
@@ -199,6 +206,18 @@ file_type(const char *dir, const char *file, strata_file_stamp *stamp)
     }
     free(path);
     return t;
+}
+
+/* file_type of the entry name of the folder dh lists, examined through the folder's
+ * descriptor. */
+static int
+entry_type(strata_fs_dir *dh, const char *name, strata_file_stamp *stamp)
+{
+    struct stat st;
+    if (strata_fs_dir_stat(dh, name, &st) != 0)
+        return 0;
+    strata_file_stamp_of(&st, stamp);
+    return S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
 }
 
 /* An entry named like a migration that is no regular file: a dangling symbolic link, a
@@ -418,7 +437,7 @@ each_sql_file(discovery *d, const char *sub,
     while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
         if (e[0] == '.' || !strata_ends_with(e, ".sql"))
             continue;
-        int type = file_type(path, e, &d->entry_stamp);
+        int type = entry_type(dh, e, &d->entry_stamp);
         if (type == 0 && !d->lenient)
             rc = odd_entry(path, e, err);
         else if (type == 1)
@@ -486,7 +505,7 @@ discover(discovery *d, strata_error *err)
     while (rc == STRATA_OK && (e = strata_fs_readdir(dh)) != NULL) {
         if (e[0] == '.')
             continue;
-        int type = file_type(d->dir, e, &d->entry_stamp);
+        int type = entry_type(dh, e, &d->entry_stamp);
         if (type == 2)
             rc = discover_subfolder(d, e, err);
         else if (type == 1 && strata_ends_with(e, ".sql"))
@@ -498,6 +517,8 @@ discover(discovery *d, strata_error *err)
     if (rc == STRATA_OK && d->has_rollback)
         rc = each_sql_file(d, "rollback", rollback_entry, NULL, err);
     /* items is NULL when the folder holds none */
+    for (size_t i = 0; rc == STRATA_OK && i < d->versioned.count; i++)
+        d->versioned.items[i].plain = strata_version_plain_len(d->versioned.items[i].version);
     if (rc == STRATA_OK && d->versioned.count > 1)
         qsort(d->versioned.items, d->versioned.count, sizeof(found_file), cmp_found);
     if (rc == STRATA_OK && d->repeatables.count > 1)

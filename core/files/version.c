@@ -60,6 +60,13 @@ plain_digits(const char *s, size_t *n)
     return *e == '\0' && *n > 0 && *n <= STRATA_VERSION_MAX;
 }
 
+size_t
+strata_version_plain_len(const char *v)
+{
+    size_t n;
+    return plain_digits(v, &n) ? n : 0;
+}
+
 /* Whether the text at s (of length n, scanned up to its first non-digit) is a version. */
 static int
 is_version(const char *s, size_t n, int plain)
