@@ -45,10 +45,10 @@ typedef struct found_file {
     char *unknown; /* a tag-shaped word naming no database ("email"), not yet decided */
     enum file_role role;
     enum file_origin origin;
-    int autocommit; /* pop's .autocommit */
-    int rank;       /* 2: for the scan's dialect, 1: dialect-neutral, 0: for another dialect */
-    size_t plain;   /* strata_version_plain_len(version), set before sorting */
-    strata_file_stamp stamp; /* keys the file's scan cache entry */
+    unsigned char autocommit; /* pop's .autocommit */
+    unsigned char rank;       /* 2: for the scan's dialect, 1: neutral, 0: for another dialect */
+    unsigned short plain;     /* strata_version_plain_len(version) (at most 64), for sorting */
+    strata_file_stamp stamp;  /* keys the file's scan cache entry */
 } found_file;
 
 typedef struct found_list {
@@ -326,7 +326,7 @@ push_found(discovery *d, const char *folder_dialect, strata_file_name *n, found_
     int rc = file_dialect(d, f->file, folder_dialect, n, &f->dialect, &f->unknown, err);
     f->version = n->version;
     f->name = n->name;
-    f->autocommit = n->autocommit;
+    f->autocommit = n->autocommit != 0;
     n->version = n->name = NULL;
     strata_file_name_free(n);
     if (rc != STRATA_OK) {
@@ -518,7 +518,8 @@ discover(discovery *d, strata_error *err)
         rc = each_sql_file(d, "rollback", rollback_entry, NULL, err);
     /* items is NULL when the folder holds none */
     for (size_t i = 0; rc == STRATA_OK && i < d->versioned.count; i++)
-        d->versioned.items[i].plain = strata_version_plain_len(d->versioned.items[i].version);
+        d->versioned.items[i].plain =
+            (unsigned short)strata_version_plain_len(d->versioned.items[i].version);
     if (rc == STRATA_OK && d->versioned.count > 1)
         qsort(d->versioned.items, d->versioned.count, sizeof(found_file), cmp_found);
     if (rc == STRATA_OK && d->repeatables.count > 1)
