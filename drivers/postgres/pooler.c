@@ -15,7 +15,10 @@
 
 #include "pooler.h"
 
-#define PG_PROBE_ROUNDS 3     /* a session pool never shows sharing; one round usually does */
+/* A session pool never shows sharing, a quiet transaction pool shows it in the first round;
+ * a busy one can hand the two connections other server sessions round after round (12
+ * runners at once through a 6-session pool: 3 rounds once missed it for one of them). */
+#define PG_PROBE_ROUNDS 10
 #define PG_PROBE_WAIT_MS 2000 /* a probe query waiting longer: the pool is full */
 #define PG_PROBE_PID_SQL "SELECT pg_catalog.pg_backend_pid()"
 
@@ -48,8 +51,8 @@ pg_pool_suspected(PGconn *pg, const pg_pool_facts *facts)
     return client_tcp && strcmp(addr, facts->addr) != 0;
 }
 
-static long long
-pg_probe_now_ms(void)
+long long
+pg_now_ms(void)
 {
     struct timespec ts;
 
@@ -78,14 +81,14 @@ pg_probe_value(PGconn *pg, char *out, size_t size)
 static void
 pg_probe_pid(PGconn *pg, char *out, size_t size)
 {
-    long long deadline = pg_probe_now_ms() + PG_PROBE_WAIT_MS, left;
+    long long deadline = pg_now_ms() + PG_PROBE_WAIT_MS, left;
     struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
 
     out[0] = '\0';
     if (!PQsendQuery(pg, PG_PROBE_PID_SQL))
         return;
     while (PQisBusy(pg)) {
-        left = deadline - pg_probe_now_ms();
+        left = deadline - pg_now_ms();
         if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || !PQconsumeInput(pg))
             return;
     }

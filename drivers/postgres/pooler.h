@@ -35,6 +35,9 @@ typedef struct pg_pool_facts {
     int got; /* the row was read */
 } pg_pool_facts;
 
+/* The monotonic clock in milliseconds: the driver's waits (the lock, the probe) count on it. */
+long long pg_now_ms(void);
+
 /* A strata_row_fn filling the pg_pool_facts ctx from the row of PG_POOL_FACTS_SQL. */
 int pg_pool_facts_row(void *ctx, int ncols, const char *const *values);
 

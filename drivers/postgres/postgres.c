@@ -779,15 +779,6 @@ pg_key_sql(uint64_t key)
     return key <= INT64_MAX ? (long long)key : -(long long)(UINT64_MAX - key) - 1;
 }
 
-static long long
-pg_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 pg_sleep_ms(long long ms)
 {

@@ -96,10 +96,19 @@ for mode in session transaction; do
         "$strata" -d "$url" --dir m up >"$mode.$r.out" 2>&1 &
         pids+=($!)
     done
-    fails=0
-    for pid in "${pids[@]}"; do wait "$pid" || fails=$((fails + 1)); done
+    fails=0 failed_out=""
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" && continue
+        fails=$((fails + 1))
+        failed_out+="runner $((i + 1)): $(tail -6 "$mode.$((i + 1)).out")"$'\n'
+    done
+    if [ "$fails" -eq 0 ]; then
+        ok "$mode pooling: $runners runners at once all exit 0"
+    else
+        out=$failed_out
+        not_ok "$mode pooling: $runners runners at once all exit 0: $fails failed"
+    fi
     out=$(cat "$mode".*.out)
-    expect_eq "$fails" "0" "$mode pooling: $runners runners at once all exit 0"
     expect_eq "$(count $mode "SELECT count(*) FROM strata_migrations WHERE state = 'applied'")" "$migrations" \
         "$mode pooling: the $migrations migrations are applied"
     expect_eq "$(count $mode "SELECT count(*) FROM strata_migrations_events WHERE action = 'up' AND outcome = 'ok'")" \
@@ -117,6 +126,7 @@ for mode in session transaction; do
     else
         expect_eq "$(grep -l -- "$notice" "$mode".*.out | wc -l)" "$runners" \
             "transaction pooling: every runner says it takes the lock table instead"
+        out=$(cat "$mode".*.out) # expect_eq puts its difference there
         expect_out "pooler in transaction or statement mode (two client connections ran on one server session" \
             "transaction pooling: and why"
         expect_eq "$(count $mode "SELECT count(*) FROM strata_migrations_lock")" "0" \
