@@ -22,7 +22,9 @@ dbs="pgb_session_$$ pgb_transaction_$$"
 work=$(mktemp -d "${TMPDIR:-/tmp}/strata-pgbouncer-XXXXXX")
 bouncer_pid=""
 cleanup() {
-    [ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null
+    # pgbouncer itself, not only runuser in front of it (which may outlive a TERM or not pass it on)
+    pkill -TERM -f -- "pgbouncer $work/pgbouncer.ini" 2>/dev/null
+    [ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null && wait "$bouncer_pid" 2>/dev/null
     for db in $dbs; do
         [ -n "$admin" ] && psql "$admin" -X -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
     done
