@@ -193,31 +193,35 @@ cmp_repeatable_file(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->file, y->file);
 }
 
-/* 1 regular file, 2 directory, 0 anything else or missing; *stamp receives its stamp. */
+/* What stat(2) said (rc, st): 1 regular file, 2 directory, 0 anything else or missing;
+ * *stamp receives the stamp of what is there. */
+static int
+stat_type(int rc, const struct stat *st, strata_file_stamp *stamp)
+{
+    if (rc != 0)
+        return 0;
+    strata_file_stamp_of(st, stamp);
+    return S_ISREG(st->st_mode) ? 1 : S_ISDIR(st->st_mode) ? 2 : 0;
+}
+
+/* stat_type of dir/file. */
 static int
 file_type(const char *dir, const char *file, strata_file_stamp *stamp)
 {
     char *path = strata_path_join(dir, file);
     struct stat st;
-    int t = 0;
-    if (strata_fs_stat(path, &st) == 0) {
-        t = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
-        strata_file_stamp_of(&st, stamp);
-    }
+    int rc = strata_fs_stat(path, &st);
     free(path);
-    return t;
+    return stat_type(rc, &st, stamp);
 }
 
-/* file_type of the entry name of the folder dh lists, examined through the folder's
+/* stat_type of the entry name of the folder dh lists, examined through the folder's
  * descriptor. */
 static int
 entry_type(strata_fs_dir *dh, const char *name, strata_file_stamp *stamp)
 {
     struct stat st;
-    if (strata_fs_dir_stat(dh, name, &st) != 0)
-        return 0;
-    strata_file_stamp_of(&st, stamp);
-    return S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
+    return stat_type(strata_fs_dir_stat(dh, name, &st), &st, stamp);
 }
 
 /* An entry named like a migration that is no regular file: a dangling symbolic link, a

@@ -83,16 +83,24 @@ for i in 1 2 3 4 5 6; do
     printf 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT count(*) FROM c;\nCREATE TABLE t%s (id INTEGER);\n' "$i" >"slow/00${i}_t$i.up.sql"
     printf 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT count(*) FROM c;\nDROP TABLE t%s;\n' "$i" >"slow/00${i}_t$i.down.sql"
 done
-"$strata" -d "sqlite:$work/int.db" --dir slow up >int.out 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-    [ -e int.db ] && [ "$(sqlite3 int.db 'SELECT count(*) FROM strata_migrations' 2>/dev/null)" = 1 ] && break
-    sleep 0.05
-done
-kill -INT "$pid"
-wait "$pid"
-code=$?
-out=$(cat int.out)
+# interrupt SIGNAL ROWS FILE ARGS...: strata ARGS on int.db with the slow set, in the
+# background; SIGNAL once the history holds ROWS rows (5 s at most); code and out (from
+# FILE) are the run's
+interrupt() {
+    local sig=$1 rows=$2 file=$3 pid
+    shift 3
+    "$strata" -d "sqlite:$work/int.db" --dir slow "$@" >"$file" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do
+        [ -e int.db ] && [ "$(sqlite3 int.db 'SELECT count(*) FROM strata_migrations' 2>/dev/null)" = "$rows" ] && break
+        sleep 0.05
+    done
+    kill -"$sig" "$pid"
+    wait "$pid"
+    code=$?
+    out=$(cat "$file")
+}
+interrupt INT 1 int.out up
 expect_code 130 "SIGINT stops up with exit 130"
 expect_out "interrupted" "it says it was interrupted"
 expect_out "hint:" "and what state the database is in"
@@ -106,16 +114,7 @@ rel_end fault sqlite "SIGINT during up" "exit 130, the running migration rolled 
 
 # SIGTERM during down: the same, the other way
 rel_begin
-"$strata" -d "sqlite:$work/int.db" --dir slow down --all >term.out 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-    [ "$(sqlite3 int.db 'SELECT count(*) FROM strata_migrations' 2>/dev/null)" = 5 ] && break
-    sleep 0.05
-done
-kill -TERM "$pid"
-wait "$pid"
-code=$?
-out=$(cat term.out)
+interrupt TERM 5 term.out down --all
 expect_code 130 "SIGTERM stops down with exit 130"
 expect_out "interrupted" "it says it was interrupted"
 run sqlite3 int.db "SELECT count(*) FROM strata_migrations WHERE state <> 'applied'"
