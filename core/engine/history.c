@@ -230,6 +230,10 @@ strata_history_load(strata *s, const strata_source_set *files, strata_history **
 {
     strata_history *h = strata_history_new();
     collecting col = {.h = h, .files = files};
+    if (files != NULL && files->count > 0) { /* a row per file, usually: no regrowing */
+        h->rows_cap = files->count;
+        h->rows = strata_xmalloc(h->rows_cap * sizeof(*h->rows));
+    }
     char *sql = strata_xasprintf("SELECT %s%s FROM %s", row_columns,
                                  s->history_schema >= 2 ? row_columns_v2 : "", s->names.migrations);
     int rc = strata_session_query(s, sql, collect_row, &col, err);

@@ -101,6 +101,10 @@ typedef struct strata_source_set {
     size_t nnotes;
     strata_source_tag *tags; /* in plan order */
     size_t ntags;
+    struct strata_strpool *texts; /* not NULL (a set of migration files): holds the versions,
+                                     names and script paths of items and repeatables, each
+                                     string without a malloc header of its own; NULL (sqitch,
+                                     Liquibase): each is malloc'd */
 } strata_source_set;
 
 /*
