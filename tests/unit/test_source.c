@@ -705,6 +705,84 @@ test_scan_comment_only_up(void)
     free(dir);
 }
 
+/* The folder is read from its newest version down: of two broken versions, the error
+ * names the higher one's files (docs/formats.md, Contradictions). */
+static void
+test_scan_error_highest_version_first(void)
+{
+    char *dir = tu_tempdir();
+    char name[64];
+    for (int v = 1; v <= 6; v++) {
+        snprintf(name, sizeof(name), "%03d_m%d.up.sql", v, v);
+        tu_write(dir, name, "SELECT 1;\n");
+    }
+    tu_write(dir, "002_again.up.sql", "SELECT 2;\n");
+    tu_write(dir, "005_again.up.sql", "SELECT 5;\n");
+    char *a = pathof(dir, "005_again.up.sql"), *b = pathof(dir, "005_m5.up.sql");
+    const char *needles[] = {a, b, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles);
+    free(a);
+    free(b);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* A set larger than the steps in which the scan gives back its list of files: every
+ * migration in order with its own scripts, a one-file migration's down section sharing
+ * its path with the up script. */
+static void
+test_scan_many_in_order(void)
+{
+    enum { N = 2600 };
+    char *dir = tu_tempdir();
+    char name[64], text[64];
+    for (int v = 1; v <= N; v++) {
+        snprintf(text, sizeof(text), "SELECT %d;\n", v);
+        if (v % 100 == 0) {
+            snprintf(name, sizeof(name), "%05d_one%d.sql", v, v);
+            char body[128];
+            snprintf(body, sizeof(body), "-- migrate:up\n%s-- migrate:down\nSELECT -%d;\n", text,
+                     v);
+            tu_write(dir, name, body);
+            continue;
+        }
+        snprintf(name, sizeof(name), "%05d_m%d.up.sql", v, v);
+        tu_write(dir, name, text);
+        if (v % 3 != 0) {
+            snprintf(name, sizeof(name), "%05d_m%d.down.sql", v, v);
+            snprintf(text, sizeof(text), "SELECT -%d;\n", v);
+            tu_write(dir, name, text);
+        }
+    }
+    strata_source_set *set = scan_ok(dir);
+    if (set != NULL) {
+        CU_ASSERT_EQUAL(set->count, N);
+        for (size_t i = 0; i < set->count && i < N; i++) {
+            int v = (int)i + 1;
+            const strata_migration *m = &set->items[i];
+            char want[64];
+            snprintf(want, sizeof(want), "%05d", v);
+            ASSERT_STR(m->version, want);
+            snprintf(text, sizeof(text), "SELECT %d;\n", v);
+            if (v % 100 == 0) {
+                snprintf(name, sizeof(name), "%05d_one%d.sql", v, v);
+                assert_script(&m->up, dir, name, 2, 14, text);
+                CU_ASSERT_PTR_EQUAL(m->down.path, m->up.path);
+                continue;
+            }
+            snprintf(name, sizeof(name), "%05d_m%d.up.sql", v, v);
+            if (v % 7 == 0) /* reading every script would make the test slow */
+                assert_script(&m->up, dir, name, 1, 0, text);
+            else
+                CU_ASSERT_PTR_NOT_NULL(m->up.path);
+            CU_ASSERT_EQUAL(m->down.path != NULL, v % 3 != 0);
+        }
+        strata_source_free(set);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void
 test_scan_error_duplicate_version(void)
 {
@@ -2002,6 +2080,8 @@ main(void)
         {"comment-only up accepted", test_scan_comment_only_up},
         {"empty down accepted", test_scan_error_empty_down_is_fine},
         {"error: duplicate version", test_scan_error_duplicate_version},
+        {"error: the highest broken version is reported", test_scan_error_highest_version_first},
+        {"a large set: in order, the list given back as it is read", test_scan_many_in_order},
         {"error: one version in two formats", test_scan_error_duplicate_formats},
         {"error: unparseable name", test_scan_error_bad_name},
         {"empty up file: a no-op", test_scan_empty_up_is_noop},
