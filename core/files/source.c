@@ -44,9 +44,10 @@ typedef struct found_file {
     char *file;    /* relative to the directory: "1_a.sql", "rollback/1_a.sql", "1_a/down.sql",
                       "postgres/1_a.up.sql" */
     char *version; /* as spelled (Flyway's '_' read as '.'); NULL for repeatables */
-    char *name;
-    char *dialect; /* canonical dialect, NULL when dialect-neutral */
-    char *unknown; /* a tag-shaped word naming no database ("email"), not yet decided */
+    char *name;    /* file, version and name: the discovery's pool's */
+    char *dialect; /* canonical dialect, NULL when dialect-neutral (malloc'd) */
+    char *unknown; /* a tag-shaped word naming no database ("email"), not yet decided
+                      (malloc'd) */
     enum file_role role;
     enum file_origin origin;
     unsigned char autocommit; /* pop's .autocommit */
@@ -160,9 +161,6 @@ strata_source_find(const strata_source_set *set, const char *version)
 static void
 found_file_free(found_file *f)
 {
-    free(f->file);
-    free(f->version);
-    free(f->name);
     free(f->dialect);
     free(f->unknown);
 }
@@ -292,6 +290,8 @@ typedef struct discovery {
     found_list repeatables;        /* Flyway R__ files */
     int has_rollback;              /* dir holds a rollback/ folder */
     strata_file_stamp entry_stamp; /* of the entry being looked at */
+    strata_strpool *names; /* the found files' names, versions and names: three short strings
+                              a file, gone together at the end of the scan; NULL until one */
 } discovery;
 
 static void
@@ -300,6 +300,25 @@ discovery_free(discovery *d)
     found_list_free(&d->versioned);
     found_list_free(&d->repeatables);
     free(d->bad);
+    strata_strpool_free(d->names);
+}
+
+/* A copy of s held by the discovery until it ends. */
+static char *
+found_text(discovery *d, const char *s)
+{
+    if (d->names == NULL)
+        d->names = strata_strpool_new();
+    return strata_strpool_copy(d->names, s, strlen(s));
+}
+
+/* found_text of the malloc'd s, which is freed. */
+static char *
+found_text_take(discovery *d, char *s)
+{
+    char *copy = found_text(d, s);
+    free(s);
+    return copy;
 }
 
 /*
@@ -360,10 +379,9 @@ push_found(discovery *d, const char *folder_dialect, strata_file_name *n, found_
            strata_error *err)
 {
     int rc = file_dialect(d, f->file, folder_dialect, n, &f->dialect, &f->unknown, err);
-    f->version = n->version;
-    f->name = n->name;
+    f->version = n->version != NULL ? found_text(d, n->version) : NULL;
+    f->name = found_text(d, n->name);
     f->autocommit = n->autocommit != 0;
-    n->version = n->name = NULL;
     strata_file_name_free(n);
     if (rc != STRATA_OK) {
         found_file_free(f);
@@ -380,10 +398,9 @@ discover_file(discovery *d, const char *sub, const char *folder_dialect, const c
 {
     strata_file_name n;
     const char *why;
-    char *file = sub ? strata_xasprintf("%s/%s", sub, entry) : strata_xstrdup(entry);
+    char *file = sub ? found_text_take(d, strata_path_join(sub, entry)) : found_text(d, entry);
     if (strata_file_name_parse(entry, &n, &why) != 0) {
         bad_name(d, file, why);
-        free(file);
         return STRATA_OK;
     }
     found_file f = {.file = file,
@@ -401,9 +418,8 @@ static int
 discover_folder(discovery *d, const char *entry, size_t v, strata_error *err)
 {
     size_t len = strlen(entry), name_start = v + 1;
-    char *up = strata_path_join(entry, "migration.sql");
+    char *up = found_text_take(d, strata_path_join(entry, "migration.sql"));
     if (file_type(d->dir, up, &d->entry_stamp) != 1) {
-        free(up);
         if (d->lenient)
             return STRATA_OK;
         return strata_fail(err, STRATA_VALIDATION,
@@ -413,18 +429,20 @@ discover_folder(discovery *d, const char *entry, size_t v, strata_error *err)
                            d->dir, entry, d->dir, entry);
     }
     found_file f = {.file = up, .role = ROLE_UP, .origin = FROM_FOLDER, .stamp = d->entry_stamp};
-    f.version = strata_xstrndup(entry, v);
-    f.name = strata_xstrndup(entry + name_start, len - name_start);
+    f.version = found_text_take(d, strata_xstrndup(entry, v));
+    f.name = found_text_take(d, strata_xstrndup(entry + name_start, len - name_start));
     found_list_push(&d->versioned, f);
     char *down = strata_path_join(entry, "down.sql");
     if (file_type(d->dir, down, &d->entry_stamp) != 1) {
         free(down);
         return STRATA_OK;
     }
-    found_file g = {
-        .file = down, .role = ROLE_DOWN, .origin = FROM_FOLDER, .stamp = d->entry_stamp};
-    g.version = strata_xstrdup(f.version);
-    g.name = strata_xstrdup(f.name);
+    found_file g = {.file = found_text_take(d, down),
+                    .role = ROLE_DOWN,
+                    .origin = FROM_FOLDER,
+                    .stamp = d->entry_stamp};
+    g.version = f.version;
+    g.name = f.name;
     found_list_push(&d->versioned, g);
     return STRATA_OK;
 }
@@ -445,7 +463,7 @@ discover_rollback_file(discovery *d, const char *entry, strata_error *err)
                            "rollback/001_rollback.sql or rollback/001_create_users.sql",
                            d->dir, entry);
     }
-    found_file f = {.file = strata_xasprintf("rollback/%s", entry),
+    found_file f = {.file = found_text_take(d, strata_path_join("rollback", entry)),
                     .role = ROLE_DOWN,
                     .origin = FROM_ROLLBACK,
                     .stamp = d->entry_stamp};
@@ -900,9 +918,7 @@ decide_unknown(discovery *d, found_file *f, const found_file *group, size_t coun
                            "knows; it is read as part of the name '%s.%s' (the migration "
                            "applies to every database). Rename the file if a dialect was meant",
                            d->dir, f->file, f->unknown, f->name, f->unknown);
-        char *name = strata_xasprintf("%s.%s", f->name, f->unknown);
-        free(f->name);
-        f->name = name;
+        f->name = found_text_take(d, strata_xasprintf("%s.%s", f->name, f->unknown));
         free(f->unknown);
     }
     f->unknown = NULL;
