@@ -109,9 +109,12 @@ static void
 fill_texts(strata_history *h, strata_history_row *r, const strata_migration *f, int ncols,
            const char *const *v)
 {
+    int dirty = ncols > 5 && v[5] != NULL && strcmp(v[5], "dirty") == 0;
     for (size_t i = 0; i < NTEXT; i++) {
         int c = text_columns[i];
         const char *t = c < ncols ? v[c] : NULL;
+        if (c == 12 && !dirty)
+            t = NULL; /* see statements_hash in history.h */
         if (t == NULL && keeps_null(c))
             continue;
         if (t == NULL)

@@ -24,7 +24,9 @@ typedef struct strata_history_row {
     char *applied_by;
     char *strata_version;
     long statements_done;
-    char *statements_hash; /* may be NULL */
+    char *statements_hash; /* NULL unless the row is dirty: only resuming reads it, and an
+                              applied row of the dirty protocol would hold 65 bytes for
+                              nothing */
     char *script;          /* the up script that ran, relative to the migrations folder; NULL
                               in rows of schema version 1 and after force or adopt */
 } strata_history_row;
@@ -37,7 +39,7 @@ typedef struct strata_history {
     size_t count;
     strata_history_row *repeatables; /* kind 'repeatable' (version "R__name"), by name */
     size_t nrepeatables;
-    long max_rank; /* over both */
+    long max_rank;                    /* over both */
     size_t rows_cap, repeatables_cap; /* allocated lengths of rows and repeatables */
     struct strata_strpool *texts;     /* holds the rows' texts not shared with the files */
 } strata_history;
@@ -70,8 +72,7 @@ int strata_history_load(strata *s, const strata_source_set *files, strata_histor
 void strata_history_free(strata_history *h);
 /* The row of this version (compared as versions: "001" finds "1"), or NULL. */
 const strata_history_row *strata_history_find(const strata_history *h, const char *version);
-const strata_history_row *strata_history_find_repeatable(const strata_history *h,
-                                                         const char *name);
+const strata_history_row *strata_history_find_repeatable(const strata_history *h, const char *name);
 /* Rows sorted by applied_rank, newest first; the array (not the rows) is the caller's. */
 const strata_history_row **strata_history_by_rank_desc(const strata_history *h);
 

@@ -63,7 +63,10 @@ strata_merged *
 strata_plan_merge(const strata_source_set *files, const strata_history *history)
 {
     strata_merged *m = strata_xcalloc(1, sizeof(*m));
-    m->items = strata_xcalloc(files->count + history->count + 1, sizeof(*m->items));
+    /* room for the most entries, written one by one and then cut to those made: the pages
+     * never written are never touched (calloc would clear them all), and the plan of a
+     * long history is held for the whole run */
+    m->items = strata_xmalloc((files->count + history->count + 1) * sizeof(*m->items));
     const char *newest = history->count ? history->rows[history->count - 1].version : NULL;
     size_t i = 0, j = 0;
     while (i < files->count || j < history->count) {
@@ -77,6 +80,8 @@ strata_plan_merge(const strata_source_set *files, const strata_history *history)
         j += c >= 0;
         e->state = state_of(e->file, e->row, newest);
     }
+    m->items = strata_xrealloc(m->items, (m->count + 1) * sizeof(*m->items));
+    memset(&m->items[m->count], 0, sizeof(*m->items));
     merge_repeatables(m, files, history);
     return m;
 }
