@@ -93,13 +93,17 @@ mariadb_start_once() {
     local dir="$servers_dir/mariadb" port password user=() tls=()
     port=$(free_port) || return 1
     password="my$RANDOM$RANDOM"
-    rm -rf "$dir" && mkdir -p "$dir"
+    rm -rf "$dir" && mkdir -p "$dir/tmp"
     [ -n "${1:-}" ] && tls=(--ssl-ca="$1/ca.crt" --ssl-cert="$1/server.crt" --ssl-key="$1/server.key")
     [ "$(id -u)" -eq 0 ] && user=(--user=root)
     mariadb-install-db --no-defaults "${user[@]}" --datadir="$dir/data" --skip-test-db \
         --auth-root-authentication-method=socket >"$dir/install.log" 2>&1 ||
         { cat "$dir/install.log" >&2; return 1; }
+    # a temporary folder of its own: a starting server deletes every #sql* file in its
+    # tmpdir, and in a shared /tmp those are the internal temporary tables of the other
+    # tests' servers, whose queries then fail ("Error on delete of '/tmp/#sql-temptable-…'")
     mariadbd --no-defaults "${user[@]}" --datadir="$dir/data" --port="$port" \
+        --tmpdir="$dir/tmp" \
         --bind-address=127.0.0.1 --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
         --skip-log-bin --innodb-flush-log-at-trx-commit=2 --log-error="$dir/server.log" \
         --max-connections=200 "${tls[@]}" 2>>"$dir/server.err" &
