@@ -431,6 +431,17 @@ pathof(const char *dir, const char *name)
     return p;
 }
 
+/* Scans dir, which must fail with STRATA_VALIDATION naming the files dir/a and dir/b. */
+static void
+scan_fails_naming(const char *dir, const char *a, const char *b)
+{
+    char *pa = pathof(dir, a), *pb = pathof(dir, b);
+    const char *needles[] = {pa, pb, NULL};
+    scan_fails(dir, STRATA_VALIDATION, needles);
+    free(pa);
+    free(pb);
+}
+
 static void
 test_scan_numeric_order(void)
 {
@@ -718,11 +729,7 @@ test_scan_error_highest_version_first(void)
     }
     tu_write(dir, "002_again.up.sql", "SELECT 2;\n");
     tu_write(dir, "005_again.up.sql", "SELECT 5;\n");
-    char *a = pathof(dir, "005_again.up.sql"), *b = pathof(dir, "005_m5.up.sql");
-    const char *needles[] = {a, b, NULL};
-    scan_fails(dir, STRATA_VALIDATION, needles);
-    free(a);
-    free(b);
+    scan_fails_naming(dir, "005_again.up.sql", "005_m5.up.sql");
     tu_rmtree(dir);
     free(dir);
 }
@@ -789,11 +796,7 @@ test_scan_error_duplicate_version(void)
     char *dir = tu_tempdir();
     tu_write(dir, "1_a.up.sql", "SELECT 1;\n");
     tu_write(dir, "001_b.up.sql", "SELECT 2;\n");
-    char *a = pathof(dir, "1_a.up.sql"), *b = pathof(dir, "001_b.up.sql");
-    const char *needles[] = {a, b, NULL};
-    scan_fails(dir, STRATA_VALIDATION, needles);
-    free(a);
-    free(b);
+    scan_fails_naming(dir, "1_a.up.sql", "001_b.up.sql");
     tu_rmtree(dir);
     free(dir);
 }
