@@ -83,12 +83,18 @@ strata_strpool_copy(strata_strpool *pool, const char *s, size_t n)
 }
 
 char *
+strata_strpool_dup(strata_strpool *pool, const char *s)
+{
+    return strata_strpool_copy(pool, s, strlen(s));
+}
+
+char *
 strata_strpool_share(strata_strpool *pool, const char *s)
 {
     for (size_t i = 0; i < pool->nshared; i++)
         if (strcmp(pool->shared[i], s) == 0)
             return pool->shared[i];
-    char *copy = strata_strpool_copy(pool, s, strlen(s));
+    char *copy = strata_strpool_dup(pool, s);
     if (pool->nshared < STRATA_STRPOOL_SHARED)
         pool->shared[pool->nshared++] = copy;
     return copy;

@@ -18,6 +18,8 @@ void strata_strpool_free(strata_strpool *pool);
 
 /* A NUL-terminated copy of s[0, n), owned by the pool. */
 char *strata_strpool_copy(strata_strpool *pool, const char *s, size_t n);
+/* strata_strpool_copy of the whole string s. */
+char *strata_strpool_dup(strata_strpool *pool, const char *s);
 
 /* The pool's one copy of s: asking again for an equal string returns the same pointer. For
  * values repeated across rows; once STRATA_STRPOOL_SHARED distinct values are kept, further

@@ -120,7 +120,7 @@ fill_texts(strata_history *h, strata_history_row *r, const strata_migration *f, 
         if (t == NULL)
             t = "";
         char *text = repeats(c) ? strata_strpool_share(h->texts, t) : file_text(f, c, t);
-        *text_slot(r, c) = text != NULL ? text : strata_strpool_copy(h->texts, t, strlen(t));
+        *text_slot(r, c) = text != NULL ? text : strata_strpool_dup(h->texts, t);
     }
 }
 

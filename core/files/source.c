@@ -309,7 +309,7 @@ found_text(discovery *d, const char *s)
 {
     if (d->names == NULL)
         d->names = strata_strpool_new();
-    return strata_strpool_copy(d->names, s, strlen(s));
+    return strata_strpool_dup(d->names, s);
 }
 
 /* found_text of the malloc'd s, which is freed. */
@@ -703,35 +703,25 @@ format_of(const found_file *up, const found_file *down, const strata_file_info *
     return "sections";
 }
 
-/* *s moved into pool (NULL stays NULL). */
-static void
-pool_move(strata_strpool *pool, char **s)
-{
-    if (*s == NULL)
-        return;
-    char *copy = strata_strpool_copy(pool, *s, strlen(*s));
-    free(*s);
-    *s = copy;
-}
-
-/* A script's path moved into pool; same (may be NULL) is a pooled path it may equal, as the
- * down section of a one-file migration equals its up file. */
+/* A script's path moved into pool (NULL stays NULL); same (may be NULL) is a pooled path it
+ * may equal, as the down section of a one-file migration equals its up file. */
 static void
 pool_path(strata_strpool *pool, strata_script *script, const char *same)
 {
-    if (script->path != NULL && same != NULL && strcmp(script->path, same) == 0) {
-        free(script->path);
-        script->path = (char *)same;
+    if (script->path == NULL)
         return;
-    }
-    pool_move(pool, &script->path);
+    char *pooled = same != NULL && strcmp(script->path, same) == 0
+                       ? (char *)same
+                       : strata_strpool_dup(pool, script->path);
+    free(script->path);
+    script->path = pooled;
 }
 
 static void
 fill_names(strata_strpool *pool, strata_migration *m, const found_file *up)
 {
-    m->version = strata_strpool_copy(pool, up->version, strlen(up->version));
-    m->name = strata_strpool_copy(pool, up->name, strlen(up->name));
+    m->version = strata_strpool_dup(pool, up->version);
+    m->name = strata_strpool_dup(pool, up->name);
 }
 
 /* A version whose files are all for other dialects: kept, not read. */
@@ -883,7 +873,7 @@ build_repeatables(const char *dir, strata_scan_cache *cache, found_list *found,
         if (best == NULL)
             continue;
         strata_repeatable *r = &set->repeatables[set->nrepeatables++];
-        r->name = strata_strpool_copy(set->texts, best->name, strlen(best->name));
+        r->name = strata_strpool_dup(set->texts, best->name);
         int rc = strata_scan_cache_scan(cache, dir, best->file, &best->stamp, 0, &r->script, NULL,
                                         NULL, err);
         pool_path(set->texts, &r->script, NULL);
@@ -956,9 +946,10 @@ rank_files(found_list *l, const strata_dialect *dialect)
     }
 }
 
-/* The scan of a large folder frees two or three short strings per file it listed; the
- * allocator keeps such pages mapped between the blocks that stay, and they would count in
- * every later phase's peak (1.8 MiB at 10,000 migrations). They go back to the system. */
+/* The scan of a large folder frees what it held only while building the set (the list of
+ * files, their names, the cache's entries); the allocator keeps such pages mapped between
+ * the blocks that stay, and they would count in every later phase's peak (0.2-0.3 MiB at
+ * 10,000 migrations on PostgreSQL and MariaDB). They go back to the system. */
 static void
 release_scan_memory(size_t files)
 {
