@@ -303,13 +303,19 @@ discovery_free(discovery *d)
     strata_strpool_free(d->names);
 }
 
-/* A copy of s held by the discovery until it ends. */
+/* A copy of s[0, n) held by the discovery until it ends. */
 static char *
-found_text(discovery *d, const char *s)
+found_text_n(discovery *d, const char *s, size_t n)
 {
     if (d->names == NULL)
         d->names = strata_strpool_new();
-    return strata_strpool_dup(d->names, s);
+    return strata_strpool_copy(d->names, s, n);
+}
+
+static char *
+found_text(discovery *d, const char *s)
+{
+    return found_text_n(d, s, strlen(s));
 }
 
 /* found_text of the malloc'd s, which is freed. */
@@ -429,8 +435,8 @@ discover_folder(discovery *d, const char *entry, size_t v, strata_error *err)
                            d->dir, entry, d->dir, entry);
     }
     found_file f = {.file = up, .role = ROLE_UP, .origin = FROM_FOLDER, .stamp = d->entry_stamp};
-    f.version = found_text_take(d, strata_xstrndup(entry, v));
-    f.name = found_text_take(d, strata_xstrndup(entry + name_start, len - name_start));
+    f.version = found_text_n(d, entry, v);
+    f.name = found_text_n(d, entry + name_start, len - name_start);
     found_list_push(&d->versioned, f);
     char *down = strata_path_join(entry, "down.sql");
     if (file_type(d->dir, down, &d->entry_stamp) != 1) {
