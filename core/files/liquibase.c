@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -529,7 +530,13 @@ read_changelog(reader *r, strata_error *err)
     ssize_t n;
     int rc = STRATA_OK;
     while (rc == STRATA_OK && (n = getline(&line, &cap, f)) > 0) {
-        r->cl.line++;
+        if (++r->cl.line >= INT_MAX) { /* strata_script.first_line is an int */
+            rc = strata_fail(err, STRATA_VALIDATION,
+                             "%s: more than %d lines; split the changelog: strata reads "
+                             "changelogs of up to that many lines",
+                             r->cl.path, INT_MAX - 1);
+            break;
+        }
         const char *text = line;
         if (r->cl.line == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
             text += 3;

@@ -21,9 +21,8 @@
 /* One script of a file as reading it found it. */
 typedef struct script_rec {
     long long offset, length;
-    long first_line;
-    unsigned flags;
-    unsigned char present, empty;
+    int first_line;
+    unsigned char flags, present, empty;
     char checksum[STRATA_CHECKSUM_HEX];
 } script_rec;
 
@@ -108,15 +107,15 @@ parse_script(char **p, script_rec *r)
         *p += 1;
     } else {
         long long line, off, len, flags, empty;
-        if (field_num(p, 1, LONG_MAX, &line) || field_num(p, 0, LLONG_MAX, &off) ||
-            field_num(p, 0, LLONG_MAX, &len) || field_num(p, 0, UINT_MAX, &flags) ||
+        if (field_num(p, 1, INT_MAX, &line) || field_num(p, 0, LLONG_MAX, &off) ||
+            field_num(p, 0, LLONG_MAX, &len) || field_num(p, 0, UCHAR_MAX, &flags) ||
             field_num(p, 0, 1, &empty) || !is_checksum(*p))
             return -1;
         *r = (script_rec){.present = 1,
-                          .first_line = (long)line,
+                          .first_line = (int)line,
                           .offset = off,
                           .length = len,
-                          .flags = (unsigned)flags,
+                          .flags = (unsigned char)flags,
                           .empty = (unsigned char)empty};
         memcpy(r->checksum, *p, STRATA_CHECKSUM_HEX - 1);
         r->checksum[STRATA_CHECKSUM_HEX - 1] = '\0';
@@ -264,7 +263,7 @@ write_script(FILE *f, const script_rec *r)
         fputs("\t-", f);
         return;
     }
-    fprintf(f, "\t%ld,%lld,%lld,%u,%d,%s", r->first_line, r->offset, r->length, r->flags, r->empty,
+    fprintf(f, "\t%d,%lld,%lld,%u,%d,%s", r->first_line, r->offset, r->length, r->flags, r->empty,
             r->checksum);
 }
 

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,7 +367,13 @@ strata_script_scan(const char *path, int sectioned, strata_script *up, strata_sc
     ssize_t n;
     int rc = STRATA_OK;
     while (rc == STRATA_OK && (n = getline(&line, &cap, f)) > 0) {
-        s.line++;
+        if (++s.line >= INT_MAX && sectioned) { /* strata_script.first_line is an int */
+            rc = strata_fail(err, STRATA_VALIDATION,
+                             "%s: more than %d lines; split the file: strata reads files with "
+                             "sections of up to that many lines",
+                             path, INT_MAX - 1);
+            break;
+        }
         const char *text = line;
         int envsub = strata_envsub_marker(line, (size_t)n);
         if (s.line == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {

@@ -73,7 +73,7 @@ strata_split_script(const strata_describe *info, const strata_script *script, st
     if (rc == STRATA_OK && script->delimiter != NULL &&
         strata_lexer_set_delimiter(lx, script->delimiter) != 0)
         rc = strata_fail(err, STRATA_VALIDATION,
-                         "%s:%ld: endDelimiter '%s' cannot end statements: give 1 to 15 "
+                         "%s:%d: endDelimiter '%s' cannot end statements: give 1 to 15 "
                          "characters without blanks or backslashes",
                          script->path, script->first_line - 1, script->delimiter);
     strata_stmt st;
