@@ -1012,7 +1012,7 @@ refuse_if_managed(strata *s, int must_exist, strata_error *err)
 
 /* The history row of one adoption (strings borrowed; at and by chosen by the caller). */
 static void
-fill_row(strata *s, const adoption *a, long rank, const char *at, strata_history_row *row,
+fill_row(strata *s, const adoption *a, long rank, const char *at, strata_history_record *row,
          char **version)
 {
     memset(row, 0, sizeof(*row));
@@ -1056,7 +1056,7 @@ plan_records(strata *s, strata_adopt_tool tool, const adoption_set *set,
         char at[32], *version;
         if (strata_adopt_utc(a->row->at, at, sizeof(at)) != 0)
             snprintf(at, sizeof(at), "%s", now);
-        strata_history_row row;
+        strata_history_record row;
         fill_row(s, a, (long)i + 1, at, &row, &version);
         strata_history_sql_insert(s, sql, &row);
         strata_buf_puts(sql, ";\n");
@@ -1143,7 +1143,7 @@ strata_adopt_body(strata *s, const char *tool, strata_adopt_report **out, strata
         rc = refuse_if_managed(s, 0, err);
     /* Nothing refused: take the lock, create the history tables, and check again under it. */
     if (rc == STRATA_OK)
-        rc = strata_engine_prepare(s, 1, &e, err);
+        rc = strata_engine_prepare(s, 1, 0, &e, err);
     if (rc == STRATA_OK)
         rc = refuse_if_managed(s, 1, err);
     if (rc == STRATA_OK) {

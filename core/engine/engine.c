@@ -32,7 +32,8 @@ strata_engine_release(strata *s, strata_engine_state *e)
 }
 
 int
-strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_error *err)
+strata_engine_prepare(strata *s, int take_lock, int details, strata_engine_state *e,
+                      strata_error *err)
 {
     memset(e, 0, sizeof(*e));
     int rc = STRATA_OK;
@@ -50,7 +51,7 @@ strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_e
     if (rc == STRATA_OK)
         rc = strata_tables_ensure(s, take_lock, &exists, err);
     if (rc == STRATA_OK && exists)
-        rc = strata_history_load(s, e->files, &e->history, err);
+        rc = strata_history_load(s, e->files, details, &e->history, err);
     else if (rc == STRATA_OK)
         e->history = strata_history_new();
     if (rc == STRATA_OK)
@@ -300,7 +301,7 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
     int rc = check_target(o, err);
     if (rc != STRATA_OK)
         return rc;
-    rc = strata_engine_prepare(s, !dry_run, &e, err);
+    rc = strata_engine_prepare(s, !dry_run, 0, &e, err);
     long step = o != NULL ? o->step : 0;
     if (rc == STRATA_OK)
         rc = tag_target(s, e.files, to, &to, err);
@@ -355,7 +356,7 @@ resume_dirty(strata *s, strata_run_item *item, strata_error *err)
 {
     strata_engine_state e;
     const strata_plan_entry *dirty = NULL;
-    int rc = strata_engine_prepare(s, 1, &e, err);
+    int rc = strata_engine_prepare(s, 1, 0, &e, err);
     if (rc == STRATA_OK)
         rc = find_dirty(s, e.merged, &dirty, err);
     if (rc == STRATA_OK) {
@@ -562,17 +563,17 @@ force_sql(strata *s, const strata_engine_state *e, const force_target *t, int ap
     }
     if (!applied)
         return STRATA_OK;
-    strata_history_row r = {.version = (char *)t->version,
-                            .kind = (char *)t->kind,
-                            .name = (char *)t->name,
-                            .checksum = (char *)t->up->checksum,
-                            .down_checksum = t->down ? (char *)t->down->checksum : NULL,
-                            .state = "applied",
-                            .applied_rank =
-                                t->row ? t->row->applied_rank : e->history->max_rank + 1,
-                            .applied_at = (char *)now,
-                            .applied_by = s->whoami,
-                            .strata_version = PACKAGE_VERSION};
+    strata_history_record r = {.version = (char *)t->version,
+                               .kind = (char *)t->kind,
+                               .name = (char *)t->name,
+                               .checksum = (char *)t->up->checksum,
+                               .down_checksum = t->down ? (char *)t->down->checksum : NULL,
+                               .state = "applied",
+                               .applied_rank =
+                                   t->row ? t->row->applied_rank : e->history->max_rank + 1,
+                               .applied_at = (char *)now,
+                               .applied_by = s->whoami,
+                               .strata_version = PACKAGE_VERSION};
     strata_history_sql_insert(s, sql, &r);
     return STRATA_OK;
 }
@@ -602,7 +603,7 @@ strata_force_body(strata *s, const char *version, int applied, strata_error *err
     force_target t;
     char now[32];
     strata_utc_now(now, sizeof(now));
-    int rc = strata_engine_prepare(s, 1, &e, err);
+    int rc = strata_engine_prepare(s, 1, 0, &e, err);
     if (rc == STRATA_OK)
         rc = resolve_target(&e, version, &t, err);
     if (rc == STRATA_OK)
@@ -647,7 +648,7 @@ strata_baseline_body(strata *s, const char *version, const char *description, si
     size_t n = 0;
     char now[32];
     strata_utc_now(now, sizeof(now));
-    int rc = strata_engine_prepare(s, 1, &e, err);
+    int rc = strata_engine_prepare(s, 1, 0, &e, err);
     if (rc == STRATA_OK && (e.history->count > 0 || e.history->nrepeatables > 0))
         rc = strata_fail(err, STRATA_VALIDATION,
                          "the history in %s already has %zu row(s): baseline is for a database "
@@ -657,16 +658,16 @@ strata_baseline_body(strata *s, const char *version, const char *description, si
         const strata_migration *m = &e.files->items[i];
         if (!m->applicable || strata_version_cmp(m->version, version) > 0)
             continue;
-        strata_history_row r = {.version = m->version,
-                                .kind = "versioned",
-                                .name = m->name,
-                                .checksum = (char *)m->up.checksum,
-                                .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
-                                .state = "applied",
-                                .applied_rank = (long)++n,
-                                .applied_at = now,
-                                .applied_by = s->whoami,
-                                .strata_version = PACKAGE_VERSION};
+        strata_history_record r = {.version = m->version,
+                                   .kind = "versioned",
+                                   .name = m->name,
+                                   .checksum = (char *)m->up.checksum,
+                                   .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                                   .state = "applied",
+                                   .applied_rank = (long)++n,
+                                   .applied_at = now,
+                                   .applied_by = s->whoami,
+                                   .strata_version = PACKAGE_VERSION};
         strata_history_sql_insert(s, &sql, &r);
         strata_buf_puts(&sql, ";\n");
     }
@@ -750,7 +751,7 @@ strata_repair_body(strata *s, int apply, strata_repair_report **out, strata_erro
     strata_engine_state e;
     char now[32];
     strata_utc_now(now, sizeof(now));
-    int rc = strata_engine_prepare(s, apply, &e, err);
+    int rc = strata_engine_prepare(s, apply, 0, &e, err);
     strata_repair_report *r = strata_xcalloc(1, sizeof(*r));
     for (size_t i = 0; rc == STRATA_OK && i < e.merged->count; i++)
         if (e.merged->items[i].state == STRATA_STATE_MODIFIED)

@@ -20,10 +20,11 @@ typedef struct strata_engine_state {
 /*
  * Takes the migration lock and makes sure the history tables exist (when take_lock:
  * commands that change the history), reads the history (empty when its tables are
- * missing) and the files, and merges them. Release with strata_engine_release, also on
- * failure.
+ * missing; details: every row with its detail, see strata_history_load) and the files, and
+ * merges them. Release with strata_engine_release, also on failure.
  */
-int strata_engine_prepare(strata *s, int take_lock, strata_engine_state *e, strata_error *err);
+int strata_engine_prepare(strata *s, int take_lock, int details, strata_engine_state *e,
+                          strata_error *err);
 void strata_engine_release(strata *s, strata_engine_state *e);
 
 #endif

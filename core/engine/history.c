@@ -32,14 +32,40 @@ next_row(strata_history_row **list, size_t *count, size_t *cap)
     return r;
 }
 
+/* Details are handed out from blocks (status reads one per row: one malloc each would
+ * cost a header apiece), freed with the history. */
+#define DETAILS_PER_BLOCK 256
+typedef struct detail_block {
+    struct detail_block *next;
+    size_t used;
+    strata_history_detail items[DETAILS_PER_BLOCK];
+} detail_block;
+
+/* A zeroed detail, the history's. */
+static strata_history_detail *
+new_detail(strata_history *h)
+{
+    if (h->details == NULL || h->details->used == DETAILS_PER_BLOCK) {
+        detail_block *b = strata_xmalloc(sizeof(*b));
+        b->next = h->details;
+        b->used = 0;
+        h->details = b;
+    }
+    strata_history_detail *d = &h->details->items[h->details->used++];
+    memset(d, 0, sizeof(*d));
+    return d;
+}
+
 /* The text columns of a row, by index in row_columns (NULL stays NULL for down_checksum,
  * statements_hash and script; the others read NULL as ""). */
 static const int text_columns[] = {0, 1, 2, 3, 4, 5, 7, 9, 10, 12, 13};
 #define NTEXT (sizeof(text_columns) / sizeof(text_columns[0]))
 
+/* Where column goes in r; NULL for a detail column of a row read without its detail. */
 static char **
 text_slot(strata_history_row *r, int column)
 {
+    strata_history_detail *d = r->detail;
     switch (column) {
     case 0:
         return &r->version;
@@ -54,15 +80,15 @@ text_slot(strata_history_row *r, int column)
     case 5:
         return &r->state;
     case 7:
-        return &r->applied_at;
+        return d ? &d->applied_at : NULL;
     case 9:
-        return &r->applied_by;
+        return d ? &d->applied_by : NULL;
     case 10:
-        return &r->strata_version;
+        return d ? &d->strata_version : NULL;
     case 12:
-        return &r->statements_hash;
+        return d ? &d->statements_hash : NULL;
     default:
-        return &r->script;
+        return d ? &d->script : NULL;
     }
 }
 
@@ -112,15 +138,16 @@ fill_texts(strata_history *h, strata_history_row *r, const strata_migration *f, 
     int dirty = ncols > 5 && v[5] != NULL && strcmp(v[5], "dirty") == 0;
     for (size_t i = 0; i < NTEXT; i++) {
         int c = text_columns[i];
+        char **slot = text_slot(r, c);
         const char *t = c < ncols ? v[c] : NULL;
         if (c == 12 && !dirty)
             t = NULL; /* see statements_hash in history.h */
-        if (t == NULL && keeps_null(c))
+        if (slot == NULL || (t == NULL && keeps_null(c)))
             continue;
         if (t == NULL)
             t = "";
         char *text = repeats(c) ? strata_strpool_share(h->texts, t) : file_text(f, c, t);
-        *text_slot(r, c) = text != NULL ? text : strata_strpool_dup(h->texts, t);
+        *slot = text != NULL ? text : strata_strpool_dup(h->texts, t);
     }
 }
 
@@ -128,6 +155,7 @@ fill_texts(strata_history *h, strata_history_row *r, const strata_migration *f, 
 typedef struct collecting {
     strata_history *h;
     const strata_source_set *files; /* NULL: none to share texts with */
+    int details;                    /* every row gets its detail */
 } collecting;
 
 static int
@@ -144,10 +172,13 @@ collect_row(void *ctx, int ncols, const char *const *v)
     const strata_migration *f = NULL;
     if (!repeatable && col->files != NULL && v[0] != NULL)
         f = strata_source_find(col->files, v[0]);
+    if (col->details || (v[5] != NULL && strcmp(v[5], "dirty") == 0)) {
+        r->detail = new_detail(h);
+        r->detail->execution_ms = v[8] ? strtoll(v[8], NULL, 10) : 0;
+        r->detail->statements_done = v[11] ? strtol(v[11], NULL, 10) : 0;
+    }
     fill_texts(h, r, f, ncols, v);
     r->applied_rank = v[6] ? strtol(v[6], NULL, 10) : 0;
-    r->execution_ms = v[8] ? strtoll(v[8], NULL, 10) : 0;
-    r->statements_done = v[11] ? strtol(v[11], NULL, 10) : 0;
     if (r->applied_rank > h->max_rank)
         h->max_rank = r->applied_rank;
     return 0;
@@ -228,11 +259,11 @@ strata_history_new(void)
 }
 
 int
-strata_history_load(strata *s, const strata_source_set *files, strata_history **out,
+strata_history_load(strata *s, const strata_source_set *files, int details, strata_history **out,
                     strata_error *err)
 {
     strata_history *h = strata_history_new();
-    collecting col = {.h = h, .files = files};
+    collecting col = {.h = h, .files = files, .details = details};
     if (files != NULL && files->count > 0) { /* a row per file, usually: no regrowing */
         h->rows_cap = files->count;
         h->rows = strata_xmalloc(h->rows_cap * sizeof(*h->rows));
@@ -265,6 +296,11 @@ strata_history_free(strata_history *h)
 {
     if (h == NULL)
         return;
+    while (h->details != NULL) {
+        detail_block *next = h->details->next;
+        free(h->details);
+        h->details = next;
+    }
     free(h->rows);
     free(h->repeatables);
     strata_strpool_free(h->texts);
@@ -322,7 +358,7 @@ strata_history_by_rank_desc(const strata_history *h)
 /* ------------------------------------------------------------------ writing */
 
 void
-strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *r)
+strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_record *r)
 {
     strata_buf_printf(b, "INSERT INTO %s (%s%s) VALUES (", s->names.migrations, row_columns,
                       row_columns_v2);

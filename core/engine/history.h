@@ -11,9 +11,10 @@
 #include "session.h"
 #include "version.h"
 
-typedef struct strata_history_row {
-    char *version; /* as recorded */
-    char *kind;
+/* A row to write (strata_history_sql_insert): every column. */
+typedef struct strata_history_record {
+    char *version;
+    char *kind; /* "versioned" or "repeatable" */
     char *name;
     char *checksum;
     char *down_checksum; /* may be NULL */
@@ -24,11 +25,34 @@ typedef struct strata_history_row {
     char *applied_by;
     char *strata_version;
     long statements_done;
-    char *statements_hash; /* NULL unless the row is dirty: only resuming reads it, and an
-                              applied row of the dirty protocol would hold 65 bytes for
-                              nothing */
+    char *statements_hash; /* may be NULL */
+    char *script;          /* the up script, relative to the migrations folder; may be NULL */
+} strata_history_record;
+
+/* The columns of a row that only status shows and only resuming reads. */
+typedef struct strata_history_detail {
+    char *applied_at;
+    char *applied_by;
+    char *strata_version;
+    char *statements_hash; /* NULL unless the row is dirty: only resuming reads it */
     char *script;          /* the up script that ran, relative to the migrations folder; NULL
                               in rows of schema version 1 and after force or adopt */
+    long long execution_ms;
+    long statements_done;
+} strata_history_detail;
+
+/* A row as read. Up, down and validate compare rows with files by these columns alone, so a
+ * row read for them takes 64 bytes: its detail is read only when asked for (status) and
+ * for a dirty row. */
+typedef struct strata_history_row {
+    char *version; /* as recorded */
+    char *kind;
+    char *name;
+    char *checksum;
+    char *down_checksum; /* may be NULL */
+    char *state;         /* "applied" or "dirty" */
+    long applied_rank;
+    strata_history_detail *detail; /* NULL unless read with details or the row is dirty */
 } strata_history_row;
 
 /* The rows' texts are the history's (its pool), or, when they are equal, the very strings
@@ -42,6 +66,7 @@ typedef struct strata_history {
     long max_rank;                    /* over both */
     size_t rows_cap, repeatables_cap; /* allocated lengths of rows and repeatables */
     struct strata_strpool *texts;     /* holds the rows' texts not shared with the files */
+    struct detail_block *details;     /* holds the rows' details, a block of them at a time */
 } strata_history;
 
 /* The history version of a repeatable migration called name; the caller frees it. */
@@ -65,10 +90,11 @@ int strata_history_checksum_is_sha256(const char *checksum);
 strata_history *strata_history_new(void);
 /* Reads every row; *out is freed with strata_history_free, before files. Texts equal to
  * those of the migration of the same version in files (NULL: none) are shared, not copied.
- * Refuses (STRATA_VALIDATION, naming the table and the row) a row strata cannot have
- * written: an unknown state or kind, a version that is none. */
-int strata_history_load(strata *s, const strata_source_set *files, strata_history **out,
-                        strata_error *err);
+ * details: every row gets its detail (else only dirty rows do). Refuses (STRATA_VALIDATION,
+ * naming the table and the row) a row strata cannot have written: an unknown state or
+ * kind, a version that is none. */
+int strata_history_load(strata *s, const strata_source_set *files, int details,
+                        strata_history **out, strata_error *err);
 void strata_history_free(strata_history *h);
 /* The row of this version (compared as versions: "001" finds "1"), or NULL. */
 const strata_history_row *strata_history_find(const strata_history *h, const char *version);
@@ -77,7 +103,7 @@ const strata_history_row *strata_history_find_repeatable(const strata_history *h
 const strata_history_row **strata_history_by_rank_desc(const strata_history *h);
 
 /* SQL text builders: append one statement each (no trailing ';') to b. */
-void strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *row);
+void strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_record *row);
 void strata_history_sql_delete(strata *s, strata_buf *b, const char *version);
 /* Marks a dirty row applied; checksum: of the script as it ran to the end (a resumed
  * migration may have had its failing statement fixed since it started). */

@@ -107,13 +107,13 @@ strata_plan_free(strata_plan *p)
 void
 strata_plan_dirty_hint(const strata_history_row *row, char *out, size_t size)
 {
+    long done = row->detail != NULL ? row->detail->statements_done : 0; /* a dirty row has one */
     snprintf(out, size,
              "migration %s is dirty: it ran outside a transaction and stopped after %ld "
              "statement(s). Fix the cause and run `strata up --resume` to continue from "
              "statement %ld; or, after finishing or undoing it by hand, record the truth with "
              "`strata force %s applied` or `strata force %s rolled-back`",
-             row->version, row->statements_done, row->statements_done + 1, row->version,
-             row->version);
+             row->version, done, done + 1, row->version, row->version);
 }
 
 static int

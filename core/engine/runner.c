@@ -728,30 +728,30 @@ relative_path(const strata *s, const char *path)
     return path + n + 1;
 }
 
-static strata_history_row
+static strata_history_record
 history_row(const script_run *r, long rank, const char *started, long long ms, const char *state)
 {
     const strata_migration *m = r->m;
-    strata_history_row row = {.version = m->version,
-                              .kind =
-                                  (r->flags & STRATA_RUN_REPEATABLE) ? "repeatable" : "versioned",
-                              .name = m->name,
-                              .checksum = (char *)m->up.checksum,
-                              .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
-                              .state = (char *)state,
-                              .applied_rank = rank,
-                              .applied_at = (char *)started,
-                              .execution_ms = ms,
-                              .applied_by = r->s->whoami,
-                              .strata_version = PACKAGE_VERSION,
-                              .statements_done = r->statements,
-                              .script = (char *)relative_path(r->s, m->up.path)};
+    strata_history_record row = {.version = m->version,
+                                 .kind = (r->flags & STRATA_RUN_REPEATABLE) ? "repeatable"
+                                                                            : "versioned",
+                                 .name = m->name,
+                                 .checksum = (char *)m->up.checksum,
+                                 .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                                 .state = (char *)state,
+                                 .applied_rank = rank,
+                                 .applied_at = (char *)started,
+                                 .execution_ms = ms,
+                                 .applied_by = r->s->whoami,
+                                 .strata_version = PACKAGE_VERSION,
+                                 .statements_done = r->statements,
+                                 .script = (char *)relative_path(r->s, m->up.path)};
     return row;
 }
 
 /* Appends the SQL inserting row; a repeatable run again replaces its earlier row. */
 static void
-insert_sql(const script_run *r, const strata_history_row *row, strata_buf *sql)
+insert_sql(const script_run *r, const strata_history_record *row, strata_buf *sql)
 {
     if (r->flags & STRATA_RUN_REPLACE) {
         strata_history_sql_delete(r->s, sql, r->m->version);
@@ -770,7 +770,7 @@ record_sql(script_run *r, long rank, const char *started, long long ms, strata_b
         strata_history_sql_finish(r->s, sql, r->m->version, ms, r->statements, r->chain_hex,
                                   r->m->up.checksum);
     } else {
-        strata_history_row row = history_row(r, rank, started, ms, "applied");
+        strata_history_record row = history_row(r, rank, started, ms, "applied");
         insert_sql(r, &row, sql);
     }
 }
@@ -820,7 +820,7 @@ record_dirty_start(script_run *r, long rank, const char *started, strata_error *
                           s->names.migrations);
         strata_session_literal(s, &sql, r->m->version);
     } else {
-        strata_history_row row = history_row(r, rank, started, 0, "dirty");
+        strata_history_record row = history_row(r, rank, started, 0, "dirty");
         row.statements_hash = r->chain_hex;
         insert_sql(r, &row, &sql);
     }
@@ -1158,13 +1158,13 @@ strata_resume_migration(strata *s, const strata_migration *m, const strata_histo
                     .direction = 'u',
                     .script = &m->up,
                     .dirty_protocol = 1,
-                    .skip = row->statements_done,
-                    .expected_hash = row->statements_hash};
+                    .skip = row->detail->statements_done, /* a dirty row has its detail */
+                    .expected_hash = row->detail->statements_hash};
     char started[32];
     strata_utc_now(started, sizeof(started));
     long long t0 = strata_now_ms();
     strata_session_notice(s, "resuming migration %s at statement %ld", m->version,
-                          row->statements_done + 1);
+                          row->detail->statements_done + 1);
     emit(s, STRATA_EVENT_MIGRATION_START, &r, 0);
     int rc = prescan(s, &m->up, &r.bytes, &r.shape, err);
     if (rc == STRATA_OK)

@@ -56,11 +56,13 @@ fill_history(strata_status_item *it, const strata_history_row *row, const char *
 {
     if (row == NULL)
         return;
-    t[T_APPLIED_AT] = row->applied_at;
-    t[T_APPLIED_BY] = row->applied_by;
     t[T_RECORDED] = row->checksum;
-    it->execution_ms = row->execution_ms;
     it->applied_rank = row->applied_rank;
+    if (row->detail != NULL) { /* status reads every row's detail */
+        t[T_APPLIED_AT] = row->detail->applied_at;
+        t[T_APPLIED_BY] = row->detail->applied_by;
+        it->execution_ms = row->detail->execution_ms;
+    }
 }
 
 static void
@@ -135,7 +137,7 @@ strata_status_body(strata *s, strata_status_report **out, strata_error *err)
     strata_error_clear(err);
     *out = NULL;
     strata_engine_state e;
-    int rc = strata_engine_prepare(s, 0, &e, err);
+    int rc = strata_engine_prepare(s, 0, 1, &e, err);
     if (rc == STRATA_OK) {
         strata_status_report *r = strata_xcalloc(1, sizeof(*r));
         r->database = strata_xstrdup(s->url->redacted);
@@ -316,7 +318,7 @@ strata_validate_body(strata *s, strata_validation_report **out, strata_error *er
     strata_error_clear(err);
     *out = NULL;
     strata_engine_state e;
-    int rc = strata_engine_prepare(s, 0, &e, err);
+    int rc = strata_engine_prepare(s, 0, 0, &e, err);
     if (rc == STRATA_OK) {
         strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
         for (size_t i = 0; i < e.merged->count; i++)

@@ -80,15 +80,13 @@ history_new(void)
 }
 
 /* Fills r's texts from the history's pool, as strata_history_load does for texts it does
- * not share with the files. */
+ * not share with the files (a row read without its detail, as up and down read them). */
 static void
 pack_row(strata_history *h, strata_history_row *r, const char *version, const char *kind,
          const char *name, const char *checksum, const char *state)
 {
-    const char *texts[] = {version,     kind,   name, checksum, state, "2025-07-01 13:28:05",
-                           "test@host", "0.1.0"};
-    char **slots[] = {&r->version, &r->kind,       &r->name,       &r->checksum,
-                      &r->state,   &r->applied_at, &r->applied_by, &r->strata_version};
+    const char *texts[] = {version, kind, name, checksum, state};
+    char **slots[] = {&r->version, &r->kind, &r->name, &r->checksum, &r->state};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         *slots[i] = strata_strpool_copy(h->texts, texts[i], strlen(texts[i]));
 }
@@ -486,7 +484,8 @@ test_up_refuses_dirty(void)
     strata_history *h;
     fixture_up(&files, &h);
     h->rows[1].state = (char *)"dirty";
-    h->rows[1].statements_done = 3;
+    strata_history_detail detail = {.statements_done = 3};
+    h->rows[1].detail = &detail;
     strata_merged *m = strata_plan_merge(files, h);
     strata_error err = no_error();
     strata_plan p;
@@ -807,11 +806,12 @@ test_down_refuses_dirty(void)
 static void
 test_dirty_hint(void)
 {
+    strata_history_detail detail = {.statements_done = 2};
     strata_history_row row;
     memset(&row, 0, sizeof(row));
     row.version = "20250701132805";
     row.name = "add_email";
-    row.statements_done = 2;
+    row.detail = &detail;
     char hint[512];
     strata_plan_dirty_hint(&row, hint, sizeof(hint));
     ASSERT_CONTAINS(hint, "migration 20250701132805 is dirty");
