@@ -696,7 +696,10 @@ test_up_status_down(void)
     if (st->count == 3) {
         EXPECT_STR(st->items[2].version, "010");
         EXPECT_LONG(st->items[2].state, STRATA_STATE_APPLIED);
+        /* status reads the columns up leaves out of its rows */
         CU_ASSERT_PTR_NOT_NULL(st->items[0].applied_at);
+        CU_ASSERT_TRUE(st->items[2].applied_by != NULL && st->items[2].applied_by[0] != '\0');
+        EXPECT_LONG(st->items[2].applied_rank, 3);
     }
     strata_status_report_free(st);
     strata_close(s);
