@@ -1010,12 +1010,14 @@ refuse_if_managed(strata *s, int must_exist, strata_error *err)
     return STRATA_VALIDATION;
 }
 
-/* The history row of one adoption (strings borrowed; at and by chosen by the caller). */
+/* The history row of one adoption and its detail (strings borrowed; at and by chosen by the
+ * caller). */
 static void
-fill_row(strata *s, const adoption *a, long rank, const char *at, strata_history_record *row,
-         char **version)
+fill_row(strata *s, const adoption *a, long rank, const char *at, strata_history_row *row,
+         strata_history_detail *d, char **version)
 {
     memset(row, 0, sizeof(*row));
+    memset(d, 0, sizeof(*d));
     if (a->rep != NULL) {
         *version = strata_history_repeatable_version(a->rep->name);
         row->kind = "repeatable";
@@ -1031,10 +1033,10 @@ fill_row(strata *s, const adoption *a, long rank, const char *at, strata_history
     row->version = *version;
     row->state = "applied";
     row->applied_rank = rank;
-    row->applied_at = (char *)at;
-    row->execution_ms = a->by_baseline ? 0 : a->row->ms;
-    row->applied_by = a->row->by != NULL && a->row->by[0] != '\0' ? a->row->by : s->whoami;
-    row->strata_version = PACKAGE_VERSION;
+    d->applied_at = (char *)at;
+    d->execution_ms = a->by_baseline ? 0 : a->row->ms;
+    d->applied_by = a->row->by != NULL && a->row->by[0] != '\0' ? a->row->by : s->whoami;
+    d->strata_version = PACKAGE_VERSION;
 }
 
 /* Builds the report and the SQL recording every adoption with its event. */
@@ -1056,9 +1058,10 @@ plan_records(strata *s, strata_adopt_tool tool, const adoption_set *set,
         char at[32], *version;
         if (strata_adopt_utc(a->row->at, at, sizeof(at)) != 0)
             snprintf(at, sizeof(at), "%s", now);
-        strata_history_record row;
-        fill_row(s, a, (long)i + 1, at, &row, &version);
-        strata_history_sql_insert(s, sql, &row);
+        strata_history_row row;
+        strata_history_detail d;
+        fill_row(s, a, (long)i + 1, at, &row, &d, &version);
+        strata_history_sql_insert(s, sql, &row, &d);
         strata_buf_puts(sql, ";\n");
         strata_history_event ev = {.version = row.version,
                                    .name = row.name,
@@ -1074,8 +1077,8 @@ plan_records(strata *s, strata_adopt_tool tool, const adoption_set *set,
         it->repeatable = a->rep != NULL;
         it->applied_rank = row.applied_rank;
         it->applied_at = strata_xstrdup(at);
-        it->applied_by = strata_xstrdup(row.applied_by);
-        it->execution_ms = row.execution_ms;
+        it->applied_by = strata_xstrdup(d.applied_by);
+        it->execution_ms = d.execution_ms;
     }
     for (size_t i = 0; i < files->count; i++)
         if (files->items[i].applicable && set_find(set, files->items[i].version, NULL) < 0)

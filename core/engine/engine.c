@@ -563,18 +563,17 @@ force_sql(strata *s, const strata_engine_state *e, const force_target *t, int ap
     }
     if (!applied)
         return STRATA_OK;
-    strata_history_record r = {.version = (char *)t->version,
-                               .kind = (char *)t->kind,
-                               .name = (char *)t->name,
-                               .checksum = (char *)t->up->checksum,
-                               .down_checksum = t->down ? (char *)t->down->checksum : NULL,
-                               .state = "applied",
-                               .applied_rank =
-                                   t->row ? t->row->applied_rank : e->history->max_rank + 1,
-                               .applied_at = (char *)now,
-                               .applied_by = s->whoami,
-                               .strata_version = PACKAGE_VERSION};
-    strata_history_sql_insert(s, sql, &r);
+    strata_history_row r = {.version = (char *)t->version,
+                            .kind = (char *)t->kind,
+                            .name = (char *)t->name,
+                            .checksum = (char *)t->up->checksum,
+                            .down_checksum = t->down ? (char *)t->down->checksum : NULL,
+                            .state = "applied",
+                            .applied_rank =
+                                t->row ? t->row->applied_rank : e->history->max_rank + 1};
+    strata_history_detail d = {
+        .applied_at = (char *)now, .applied_by = s->whoami, .strata_version = PACKAGE_VERSION};
+    strata_history_sql_insert(s, sql, &r, &d);
     return STRATA_OK;
 }
 
@@ -658,17 +657,16 @@ strata_baseline_body(strata *s, const char *version, const char *description, si
         const strata_migration *m = &e.files->items[i];
         if (!m->applicable || strata_version_cmp(m->version, version) > 0)
             continue;
-        strata_history_record r = {.version = m->version,
-                                   .kind = "versioned",
-                                   .name = m->name,
-                                   .checksum = (char *)m->up.checksum,
-                                   .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
-                                   .state = "applied",
-                                   .applied_rank = (long)++n,
-                                   .applied_at = now,
-                                   .applied_by = s->whoami,
-                                   .strata_version = PACKAGE_VERSION};
-        strata_history_sql_insert(s, &sql, &r);
+        strata_history_row r = {.version = m->version,
+                                .kind = "versioned",
+                                .name = m->name,
+                                .checksum = (char *)m->up.checksum,
+                                .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                                .state = "applied",
+                                .applied_rank = (long)++n};
+        strata_history_detail d = {
+            .applied_at = now, .applied_by = s->whoami, .strata_version = PACKAGE_VERSION};
+        strata_history_sql_insert(s, &sql, &r, &d);
         strata_buf_puts(&sql, ";\n");
     }
     const char *highest = NULL;

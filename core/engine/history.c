@@ -358,7 +358,8 @@ strata_history_by_rank_desc(const strata_history *h)
 /* ------------------------------------------------------------------ writing */
 
 void
-strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_record *r)
+strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *r,
+                          const strata_history_detail *d)
 {
     strata_buf_printf(b, "INSERT INTO %s (%s%s) VALUES (", s->names.migrations, row_columns,
                       row_columns_v2);
@@ -368,15 +369,15 @@ strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_record 
         strata_buf_puts(b, ", ");
     }
     strata_buf_printf(b, "%ld, ", r->applied_rank);
-    strata_session_literal(s, b, r->applied_at);
-    strata_buf_printf(b, ", %lld, ", r->execution_ms);
-    strata_session_literal(s, b, r->applied_by);
+    strata_session_literal(s, b, d->applied_at);
+    strata_buf_printf(b, ", %lld, ", d->execution_ms);
+    strata_session_literal(s, b, d->applied_by);
     strata_buf_puts(b, ", ");
-    strata_session_literal(s, b, r->strata_version);
-    strata_buf_printf(b, ", %ld, ", r->statements_done);
-    strata_session_literal(s, b, r->statements_hash);
+    strata_session_literal(s, b, d->strata_version);
+    strata_buf_printf(b, ", %ld, ", d->statements_done);
+    strata_session_literal(s, b, d->statements_hash);
     strata_buf_puts(b, ", ");
-    strata_session_literal(s, b, r->script);
+    strata_session_literal(s, b, d->script);
     strata_buf_puts(b, ")");
 }
 

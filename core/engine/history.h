@@ -11,25 +11,8 @@
 #include "session.h"
 #include "version.h"
 
-/* A row to write (strata_history_sql_insert): every column. */
-typedef struct strata_history_record {
-    char *version;
-    char *kind; /* "versioned" or "repeatable" */
-    char *name;
-    char *checksum;
-    char *down_checksum; /* may be NULL */
-    char *state;         /* "applied" or "dirty" */
-    long applied_rank;
-    char *applied_at;
-    long long execution_ms;
-    char *applied_by;
-    char *strata_version;
-    long statements_done;
-    char *statements_hash; /* may be NULL */
-    char *script;          /* the up script, relative to the migrations folder; may be NULL */
-} strata_history_record;
-
-/* The columns of a row that only status shows and only resuming reads. */
+/* The columns of a row that only status shows and only resuming reads; a row written
+ * (strata_history_sql_insert) has them all. */
 typedef struct strata_history_detail {
     char *applied_at;
     char *applied_by;
@@ -103,7 +86,9 @@ const strata_history_row *strata_history_find_repeatable(const strata_history *h
 const strata_history_row **strata_history_by_rank_desc(const strata_history *h);
 
 /* SQL text builders: append one statement each (no trailing ';') to b. */
-void strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_record *row);
+/* The INSERT of row with the columns of d (row->detail is not read). */
+void strata_history_sql_insert(strata *s, strata_buf *b, const strata_history_row *row,
+                               const strata_history_detail *d);
 void strata_history_sql_delete(strata *s, strata_buf *b, const char *version);
 /* Marks a dirty row applied; checksum: of the script as it ran to the end (a resumed
  * migration may have had its failing statement fixed since it started). */

@@ -728,36 +728,33 @@ relative_path(const strata *s, const char *path)
     return path + n + 1;
 }
 
-static strata_history_record
-history_row(const script_run *r, long rank, const char *started, long long ms, const char *state)
+/* Appends the SQL inserting the history row of the script run, in this state, with
+ * statements_hash (may be NULL); a repeatable run again replaces its earlier row. */
+static void
+insert_sql(const script_run *r, long rank, const char *started, long long ms, const char *state,
+           const char *statements_hash, strata_buf *sql)
 {
     const strata_migration *m = r->m;
-    strata_history_record row = {.version = m->version,
-                                 .kind = (r->flags & STRATA_RUN_REPEATABLE) ? "repeatable"
-                                                                            : "versioned",
-                                 .name = m->name,
-                                 .checksum = (char *)m->up.checksum,
-                                 .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
-                                 .state = (char *)state,
-                                 .applied_rank = rank,
-                                 .applied_at = (char *)started,
-                                 .execution_ms = ms,
-                                 .applied_by = r->s->whoami,
-                                 .strata_version = PACKAGE_VERSION,
-                                 .statements_done = r->statements,
-                                 .script = (char *)relative_path(r->s, m->up.path)};
-    return row;
-}
-
-/* Appends the SQL inserting row; a repeatable run again replaces its earlier row. */
-static void
-insert_sql(const script_run *r, const strata_history_record *row, strata_buf *sql)
-{
+    strata_history_row row = {.version = m->version,
+                              .kind =
+                                  (r->flags & STRATA_RUN_REPEATABLE) ? "repeatable" : "versioned",
+                              .name = m->name,
+                              .checksum = (char *)m->up.checksum,
+                              .down_checksum = m->down.path ? (char *)m->down.checksum : NULL,
+                              .state = (char *)state,
+                              .applied_rank = rank};
+    strata_history_detail d = {.applied_at = (char *)started,
+                               .execution_ms = ms,
+                               .applied_by = r->s->whoami,
+                               .strata_version = PACKAGE_VERSION,
+                               .statements_done = r->statements,
+                               .statements_hash = (char *)statements_hash,
+                               .script = (char *)relative_path(r->s, m->up.path)};
     if (r->flags & STRATA_RUN_REPLACE) {
-        strata_history_sql_delete(r->s, sql, r->m->version);
+        strata_history_sql_delete(r->s, sql, m->version);
         strata_buf_puts(sql, ";\n");
     }
-    strata_history_sql_insert(r->s, sql, row);
+    strata_history_sql_insert(r->s, sql, &row, &d);
 }
 
 /* The history statements that record a finished script, appended to sql. */
@@ -770,8 +767,7 @@ record_sql(script_run *r, long rank, const char *started, long long ms, strata_b
         strata_history_sql_finish(r->s, sql, r->m->version, ms, r->statements, r->chain_hex,
                                   r->m->up.checksum);
     } else {
-        strata_history_record row = history_row(r, rank, started, ms, "applied");
-        insert_sql(r, &row, sql);
+        insert_sql(r, rank, started, ms, "applied", NULL, sql);
     }
 }
 
@@ -820,9 +816,7 @@ record_dirty_start(script_run *r, long rank, const char *started, strata_error *
                           s->names.migrations);
         strata_session_literal(s, &sql, r->m->version);
     } else {
-        strata_history_record row = history_row(r, rank, started, 0, "dirty");
-        row.statements_hash = r->chain_hex;
-        insert_sql(r, &row, &sql);
+        insert_sql(r, rank, started, 0, "dirty", r->chain_hex, &sql);
     }
     int rc = strata_exec_script(s, sql.data, err);
     strata_buf_free(&sql);
