@@ -130,12 +130,12 @@ file_text(const strata_migration *f, int column, const char *t)
 }
 
 /* Fills the row's texts: shared with the file of its version (f, may be NULL) when equal,
- * else held by the history's pool. */
+ * else held by the history's pool; dirty: the row's state is 'dirty' (only then is its
+ * statements hash kept). */
 static void
-fill_texts(strata_history *h, strata_history_row *r, const strata_migration *f, int ncols,
-           const char *const *v)
+fill_texts(strata_history *h, strata_history_row *r, const strata_migration *f, int dirty,
+           int ncols, const char *const *v)
 {
-    int dirty = ncols > 5 && v[5] != NULL && strcmp(v[5], "dirty") == 0;
     for (size_t i = 0; i < NTEXT; i++) {
         int c = text_columns[i];
         char **slot = text_slot(r, c);
@@ -172,12 +172,13 @@ collect_row(void *ctx, int ncols, const char *const *v)
     const strata_migration *f = NULL;
     if (!repeatable && col->files != NULL && v[0] != NULL)
         f = strata_source_find(col->files, v[0]);
-    if (col->details || (v[5] != NULL && strcmp(v[5], "dirty") == 0)) {
+    int dirty = v[5] != NULL && strcmp(v[5], "dirty") == 0;
+    if (col->details || dirty) {
         r->detail = new_detail(h);
         r->detail->execution_ms = v[8] ? strtoll(v[8], NULL, 10) : 0;
         r->detail->statements_done = v[11] ? strtol(v[11], NULL, 10) : 0;
     }
-    fill_texts(h, r, f, ncols, v);
+    fill_texts(h, r, f, dirty, ncols, v);
     r->applied_rank = v[6] ? strtol(v[6], NULL, 10) : 0;
     if (r->applied_rank > h->max_rank)
         h->max_rank = r->applied_rank;
