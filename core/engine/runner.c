@@ -8,7 +8,9 @@
  * a checkpoint (statement count and a hash chain of the statements run) follows every
  * statement, and the row becomes 'applied' at the end. Where the driver runs statements
  * sent together one by one (STRATA_CAP_AUTOCOMMIT_BATCH), each statement and its
- * checkpoint travel in one round trip: the checkpoint runs only when the statement did.
+ * checkpoint travel in one round trip: the checkpoint runs only when the statement did;
+ * and the 'dirty' row travels in front of the first statement: that runs only once the row
+ * is written.
  *
  * A migration that may have changed the session ends by putting it back as strata opened it
  * (the driver's session_reset_sql), so a migration's USE or SET search_path cannot redirect
@@ -108,6 +110,9 @@ typedef struct script_run {
     int group_partial; /* its rollback could not undo them all (non-transactional tables) */
     long group_from;   /* statements counted when it opened */
     chain_mark group_chain; /* the hash chain then */
+    strata_buf start_mark;  /* the SQL writing the 'dirty' row, not sent yet: it goes in front
+                               of the first statement (STRATA_CAP_AUTOCOMMIT_BATCH) */
+    int start_lost;         /* the 'dirty' row could not be written: nothing ran */
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -317,11 +322,89 @@ statement_done(script_run *r, const strata_stmt *st, strata_error *err)
     return checkpoint(r, err);
 }
 
+/* Sends the 'dirty' row on its own when no statement took it along (a COPY first, a script
+ * with no statement). */
+static int
+send_start_mark(script_run *r, strata_error *err)
+{
+    if (r->start_mark.len == 0)
+        return STRATA_OK;
+    int rc = strata_exec_script(r->s, r->start_mark.data, err);
+    strata_buf_free(&r->start_mark);
+    r->start_lost = rc != STRATA_OK;
+    return rc;
+}
+
+/*
+ * Puts the 'dirty' row, when it is not written yet, at the start of the empty sql that
+ * will carry the script's first statement: the driver runs the statements of one exec() in
+ * order and stops at the first error, so the statement runs only once the row is written,
+ * one round trip sooner than when the row is sent alone. Returns the bytes put there.
+ */
+static size_t
+take_start_mark(script_run *r, strata_buf *sql)
+{
+    if (r->start_mark.len == 0)
+        return 0;
+    strata_buf_append(sql, r->start_mark.data, r->start_mark.len);
+    strata_buf_puts(sql, ";\n");
+    strata_buf_free(&r->start_mark);
+    return sql->len;
+}
+
+/* A row callback: whether the row read says 'dirty'. */
+static int
+read_dirty(void *ctx, int ncols, const char *const *values)
+{
+    *(int *)ctx = ncols == 1 && values[0] != NULL && strcmp(values[0], "dirty") == 0;
+    return 1;
+}
+
+/*
+ * After an exec() that opened with the 'dirty' row failed: whether the row was written
+ * (the statement then ran, or failed, after it) or the row itself failed (nothing ran), as
+ * the history says now. When the history cannot be read, the row counts as written: the
+ * record stays the user's to check.
+ */
+static int
+start_mark_written(script_run *r)
+{
+    strata_error ignored = STRATA_ERROR_INIT;
+    strata_buf sql = {0};
+    strata_buf_printf(&sql, "SELECT state FROM %s WHERE version = ", r->s->names.migrations);
+    strata_session_literal(r->s, &sql, r->m->version);
+    int dirty = 0;
+    int rc = strata_session_query(r->s, sql.data, read_dirty, &dirty, &ignored);
+    strata_buf_free(&sql);
+    return rc != STRATA_OK || dirty;
+}
+
+/*
+ * After an exec() that opened with the 'dirty' row (marked bytes of it) failed: when the
+ * row was not written, the error is the row's and nothing ran; returns whether so. Else
+ * err's position is made to count from the statement's text.
+ */
+static int
+lost_with_start_mark(script_run *r, size_t marked, strata_error *err)
+{
+    if (marked == 0)
+        return 0;
+    if (!start_mark_written(r)) {
+        r->start_lost = 1;
+        err->position = 0;
+        return 1;
+    }
+    err->position = err->position > (long)marked ? err->position - (long)marked : 0;
+    return 0;
+}
+
 /* Runs one statement now, in its own exec() (or as COPY). */
 static int
 run_one(script_run *r, strata_lexer *lx, const strata_stmt *st, strata_error *err)
 {
-    int rc;
+    int rc = send_start_mark(r, err);
+    if (rc != STRATA_OK)
+        return rc;
     if (st->flags & STRATA_STMT_COPY)
         rc = run_copy(r, lx, st, err);
     else
@@ -426,6 +509,7 @@ static int
 group_add(script_run *r, const strata_stmt *st, strata_error *err)
 {
     strata_buf sql = {0};
+    size_t marked = take_start_mark(r, &sql);
     if (!r->group_open) {
         strata_buf_puts(&sql, TX_BEGIN);
         r->group_from = r->statements;
@@ -439,6 +523,8 @@ group_add(script_run *r, const strata_stmt *st, strata_error *err)
     r->group_open = 1;
     if (rc != STRATA_OK) {
         int undone = group_abandon(r);
+        if (lost_with_start_mark(r, marked, err))
+            return rc;
         if (STRATA_ERROR_HAS(err, unchanged))
             err->unchanged = undone; /* rolled back with the row, unless it could not be */
         locate_error(r->script->path, st, err);
@@ -472,6 +558,7 @@ run_with_checkpoint(script_run *r, strata_lexer *lx, const strata_stmt *st, stra
     chain_mark before = chain_here(r);
     chain_add(r, st);
     strata_buf sql = {0};
+    size_t marked = take_start_mark(r, &sql);
     if (wrap)
         strata_buf_puts(&sql, TX_BEGIN);
     strata_buf_append(&sql, st->text, st->len);
@@ -487,7 +574,8 @@ run_with_checkpoint(script_run *r, strata_lexer *lx, const strata_stmt *st, stra
             position_after_begin(err);
         }
         chain_back(r, &before);
-        locate_error(r->script->path, st, err);
+        if (!lost_with_start_mark(r, marked, err))
+            locate_error(r->script->path, st, err);
         return rc;
     }
     r->checkpointed = 1;
@@ -802,10 +890,11 @@ record(script_run *r, long rank, const char *started, long long ms, strata_error
 
 /*
  * Marks the start of a script run without a transaction: up inserts a 'dirty' row, down
- * turns the applied row 'dirty' (half rolled back) until it is deleted at the end.
+ * turns the applied row 'dirty' (half rolled back) until it is deleted at the end. With
+ * later set, the SQL waits in r->start_mark for the first statement to take it along.
  */
 static int
-record_dirty_start(script_run *r, long rank, const char *started, strata_error *err)
+record_dirty_start(script_run *r, long rank, const char *started, int later, strata_error *err)
 {
     strata *s = r->s;
     strata_buf sql = {0};
@@ -818,8 +907,13 @@ record_dirty_start(script_run *r, long rank, const char *started, strata_error *
     } else {
         insert_sql(r, rank, started, 0, "dirty", r->chain_hex, &sql);
     }
+    if (later) {
+        r->start_mark = sql;
+        return STRATA_OK;
+    }
     int rc = strata_exec_script(s, sql.data, err);
     strata_buf_free(&sql);
+    r->start_lost = rc != STRATA_OK;
     return rc;
 }
 
@@ -1078,18 +1172,41 @@ undo_dirty_start(script_run *r, strata_error *err)
     return done;
 }
 
+/*
+ * A script run without a transaction stopped before its 'dirty' row was written: the row
+ * failed (err says why), or the run was stopped before the first statement took it along.
+ * Nothing ran; the migration is pending.
+ */
+static int
+not_started(script_run *r, int rc, strata_error *err)
+{
+    if (r->start_lost)
+        strata_error_prefix(err, "cannot record the start of migration %s in %s: ", r->m->version,
+                            r->s->names.migrations);
+    else if (r->direction == 'u')
+        snprintf(err->hint, sizeof(err->hint),
+                 "migration %s had not started: the database is as it was before it, and it "
+                 "and the migrations after it are pending; run `strata up` again",
+                 r->m->version);
+    else
+        snprintf(err->hint, sizeof(err->hint),
+                 "the down script of migration %s had not started: the migration is still "
+                 "applied and the database as it was; run `strata down` again",
+                 r->m->version);
+    strata_buf_free(&r->start_mark);
+    return rc;
+}
+
 static int
 run_dirty(script_run *r, long rank, const char *started, long long t0, strata_error *err)
 {
     chain_reset(r);
-    int rc = record_dirty_start(r, rank, started, err);
-    if (rc != STRATA_OK) {
-        strata_error_prefix(err, "cannot record the start of migration %s in %s: ", r->m->version,
-                            r->s->names.migrations);
-        return rc; /* nothing ran */
-    }
     int together = (r->s->info.caps & STRATA_CAP_AUTOCOMMIT_BATCH) != 0;
-    rc = run_script_body(r, together ? run_with_checkpoint : run_one, err);
+    int rc = record_dirty_start(r, rank, started, together, err);
+    if (rc == STRATA_OK)
+        rc = run_script_body(r, together ? run_with_checkpoint : run_one, err);
+    if (rc == STRATA_OK)
+        rc = send_start_mark(r, err); /* a script without statements */
     if (rc == STRATA_OK)
         rc = group_close(r, err);
     else
@@ -1098,6 +1215,8 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
         rc = reset_session(r, err);
     if (rc == STRATA_OK)
         return record(r, rank, started, strata_now_ms() - t0, err);
+    if (r->start_lost || r->start_mark.len > 0)
+        return not_started(r, rc, err);
     if (undo_dirty_start(r, err))
         return rc;
     char hint[2048], cause[sizeof(err->hint)];
@@ -1227,5 +1346,6 @@ strata_run_migration(strata *s, const strata_migration *m, char direction, long 
     item->no_transaction = r.dirty_protocol;
 cleanup:
     strata_buf_free(&r.bytes.buf);
+    strata_buf_free(&r.start_mark);
     return rc;
 }

@@ -1075,6 +1075,69 @@ test_dirty_protocol_and_force(void)
     strata_close(s);
 }
 
+/*
+ * Outside a transaction the 'dirty' row is written before the first statement runs (on
+ * MariaDB in the same round trip): when the history refuses the row, nothing of the
+ * migration runs, nothing is recorded, and the error names the history table, not the
+ * migration's file. Up inserts the row, down updates it; a trigger refuses each in turn.
+ */
+static void
+test_dirty_row_refused(void)
+{
+    NEED_DATABASE();
+    tu_write(migdir, "001_keep.up.sql",
+             "-- strata:no-transaction\nCREATE TABLE keep_me (id INTEGER);\n");
+    tu_write(migdir, "001_keep.down.sql", "-- strata:no-transaction\nDROP TABLE keep_me;\n");
+    tu_write(migdir, "002_never.up.sql",
+             "-- strata:no-transaction\nCREATE TABLE never_made (id INTEGER);\n"
+             "CREATE TABLE never_made_either (id INTEGER);\n");
+    strata_error err = STRATA_ERROR_INIT;
+    strata_run_options o = {.size = sizeof(o), .to_version = "001"};
+    EXPECT_RC(up(&o, &err, NULL), STRATA_OK, &err);
+    static const char *const refuse[][2] = {
+        [B_SQLITE] = {"CREATE TRIGGER no_%s BEFORE %s ON strata_migrations BEGIN "
+                      "SELECT RAISE(ABORT, 'history is read-only today'); END",
+                      NULL},
+        [B_POSTGRES] = {"CREATE TRIGGER no_%s BEFORE %s ON strata_migrations FOR EACH ROW "
+                        "EXECUTE FUNCTION read_only_history()",
+                        "CREATE FUNCTION read_only_history() RETURNS trigger LANGUAGE plpgsql "
+                        "AS $$ BEGIN RAISE EXCEPTION 'history is read-only today'; END $$"},
+        [B_MYSQL] = {"CREATE TRIGGER no_%s BEFORE %s ON strata_migrations FOR EACH ROW "
+                     "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history is read-only today'",
+                     NULL},
+    };
+    if (refuse[backend][1] != NULL)
+        EXPECT_LONG(db_exec(refuse[backend][1]), 0);
+    char sql[512];
+    snprintf(sql, sizeof(sql), refuse[backend][0], "insert", "INSERT");
+    EXPECT_LONG(db_exec(sql), 0);
+
+    EXPECT_RC(up(NULL, &err, NULL), STRATA_ERROR, &err);
+    EXPECT_CONTAINS(err.message, "cannot record the start of migration 002 in ");
+    EXPECT_CONTAINS(err.message, "history is read-only today");
+    CU_ASSERT_PTR_NULL(strstr(err.message, "002_never.up.sql"));
+    EXPECT_LONG(table_exists("never_made"), 0);
+    EXPECT_LONG(table_exists("never_made_either"), 0);
+    EXPECT_LONG(count("SELECT count(*) FROM strata_migrations WHERE version='002'"), 0);
+    EXPECT_LONG(count("SELECT count(*) FROM strata_migrations_events WHERE version='002' "
+                      "AND outcome='failed'"),
+                1);
+
+    EXPECT_LONG(db_exec(backend == B_POSTGRES ? "DROP TRIGGER no_insert ON strata_migrations"
+                                              : "DROP TRIGGER no_insert"),
+                0);
+    snprintf(sql, sizeof(sql), refuse[backend][0], "update", "UPDATE");
+    EXPECT_LONG(db_exec(sql), 0);
+    o = (strata_run_options){.size = sizeof(o), .all = 1};
+    EXPECT_RC(down(&o, &err, NULL), STRATA_ERROR, &err);
+    EXPECT_CONTAINS(err.message, "cannot record the start of migration 001 in ");
+    EXPECT_CONTAINS(err.message, "history is read-only today");
+    EXPECT_LONG(table_exists("keep_me"), 1);
+    char *state = scalar("SELECT state FROM strata_migrations WHERE version='001'");
+    EXPECT_STR(state, "applied");
+    free(state);
+}
+
 static void
 test_vacuum_runs_outside_transaction(void)
 {
@@ -2136,6 +2199,8 @@ static const engine_test engine[] = {
     {"out-of-order versions", test_out_of_order, B_ALL},
     {"down without a down script", test_no_down_refused, B_ALL},
     {"dirty protocol, refusal and force", test_dirty_protocol_and_force, B_ALL},
+    {"a refused dirty row stops the migration before its first statement", test_dirty_row_refused,
+     B_ALL},
     {"VACUUM runs outside a transaction", test_vacuum_runs_outside_transaction,
      B_SQLITE | B_POSTGRES},
     {"trigger and routine bodies are kept whole", test_trigger_body, B_ALL},
