@@ -23,6 +23,7 @@
 #include <config.h>
 #endif
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,7 @@ typedef struct script_run {
     strata_buf start_mark;  /* the SQL writing the 'dirty' row, not sent yet: it goes in front
                                of the first statement (STRATA_CAP_AUTOCOMMIT_BATCH) */
     int start_lost;         /* the 'dirty' row could not be written: nothing ran */
+    int unrecorded;         /* the last statement ran but its checkpoint was not written */
 } script_run;
 
 /* ------------------------------------------------------------------ lexing a script */
@@ -319,7 +321,9 @@ statement_done(script_run *r, const strata_stmt *st, strata_error *err)
         return STRATA_OK;
     }
     chain_add(r, st);
-    return checkpoint(r, err);
+    int rc = checkpoint(r, err);
+    r->unrecorded = rc != STRATA_OK;
+    return rc;
 }
 
 /* Sends the 'dirty' row on its own when no statement took it along (a COPY first, a script
@@ -1141,6 +1145,22 @@ set_hint(strata_error *err, const char *text)
     err->hint[n] = '\0';
 }
 
+/* Sets err's hint to the advice fmt says, after the database's own hint when it gave one. */
+static void __attribute__((format(printf, 2, 3))) advise(strata_error *err, const char *fmt, ...)
+{
+    char advice[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(advice, sizeof(advice), fmt, ap);
+    va_end(ap);
+    strata_buf hint = {0};
+    if (err->hint[0] != '\0')
+        strata_buf_printf(&hint, "%s. Then: ", err->hint);
+    strata_buf_puts(&hint, advice);
+    set_hint(err, hint.data);
+    strata_buf_free(&hint);
+}
+
 /*
  * The first statement of an up script run without a transaction failed, and the driver
  * knows it changed nothing: the dirty row goes, and the database is as it was before the
@@ -1157,18 +1177,12 @@ undo_dirty_start(script_run *r, strata_error *err)
     strata_history_sql_delete(r->s, &sql, r->m->version);
     int done = strata_exec_script(r->s, sql.data, &ignored) == STRATA_OK;
     strata_buf_free(&sql);
-    if (done) {
-        char cause[sizeof(err->hint)];
-        snprintf(cause, sizeof(cause), "%s", err->hint); /* the database's own advice first */
-        strata_buf hint = {0};
-        strata_buf_printf(&hint,
-                          "%s%sthe first statement of migration %s failed before it changed "
-                          "anything, so the database is as it was and the migration is still "
-                          "pending; fix the file and run `strata up` again",
-                          cause, cause[0] ? ". Then: " : "", r->m->version);
-        set_hint(err, hint.data);
-        strata_buf_free(&hint);
-    }
+    if (done)
+        advise(err,
+               "the first statement of migration %s failed before it changed anything, so the "
+               "database is as it was and the migration is still pending; fix the file and run "
+               "`strata up` again",
+               r->m->version);
     return done;
 }
 
@@ -1197,6 +1211,24 @@ not_started(script_run *r, int rc, strata_error *err)
     return rc;
 }
 
+/*
+ * A script run without a transaction stopped because the checkpoint of a statement that
+ * ran could not be written: the record counts one statement fewer than ran, so --resume
+ * would run that statement again. The hint says what is true and what to do.
+ */
+static int
+progress_unrecorded(script_run *r, int rc, strata_error *err)
+{
+    advise(err,
+           "statement %ld of the %s script of migration %s ran, but its record says %ld "
+           "statement(s): `strata up --resume` would run statement %ld again. Fix the cause, "
+           "then finish the script by hand and run `strata force %s applied`, or undo "
+           "statements 1 to %ld by hand and run `strata force %s rolled-back`",
+           r->statements, r->direction == 'u' ? "up" : "down", r->m->version, r->statements - 1,
+           r->statements, r->m->version, r->statements, r->m->version);
+    return rc;
+}
+
 static int
 run_dirty(script_run *r, long rank, const char *started, long long t0, strata_error *err)
 {
@@ -1217,24 +1249,23 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
         return record(r, rank, started, strata_now_ms() - t0, err);
     if (r->start_lost || r->start_mark.len > 0)
         return not_started(r, rc, err);
+    if (r->unrecorded)
+        return progress_unrecorded(r, rc, err);
     if (undo_dirty_start(r, err))
         return rc;
-    char hint[2048], cause[sizeof(err->hint)];
-    snprintf(cause, sizeof(cause), "%s", err->hint); /* the database's own advice first */
-    snprintf(hint, sizeof(hint),
-             "%s%sthe %s script of migration %s ran outside a transaction and stopped after %ld "
-             "statement(s); its record is dirty. Fix the cause and run `strata up --resume` "
-             "to continue from statement %ld, or record the truth with `strata force %s "
-             "applied` (all its changes are in place) or `strata force %s rolled-back` (none "
-             "are)",
-             cause, cause[0] ? ". Then: " : "", r->direction == 'u' ? "up" : "down", r->m->version,
-             r->statements, r->statements + 1, r->m->version, r->m->version);
+    char careful[160] = "";
     if (r->group_partial) /* statements after the checkpoint changed what a rollback keeps */
-        snprintf(hint + strlen(hint), sizeof(hint) - strlen(hint),
+        snprintf(careful, sizeof(careful),
                  ". Careful: what statements %ld on did to MyISAM/Aria tables stays; undo "
                  "it before --resume",
                  r->statements + 1);
-    set_hint(err, hint);
+    advise(err,
+           "the %s script of migration %s ran outside a transaction and stopped after %ld "
+           "statement(s); its record is dirty. Fix the cause and run `strata up --resume` to "
+           "continue from statement %ld, or record the truth with `strata force %s applied` "
+           "(all its changes are in place) or `strata force %s rolled-back` (none are)%s",
+           r->direction == 'u' ? "up" : "down", r->m->version, r->statements, r->statements + 1,
+           r->m->version, r->m->version, careful);
     return rc;
 }
 

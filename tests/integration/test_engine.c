@@ -1076,6 +1076,46 @@ test_dirty_protocol_and_force(void)
 }
 
 /*
+ * Makes the history table refuse every row of event ("insert" or "update") with a trigger
+ * raising "history is read-only today"; undone with stop_refusing(event).
+ */
+static void
+refuse_history(const char *event)
+{
+    char sql[512];
+    if (backend == B_POSTGRES)
+        EXPECT_LONG(db_exec("CREATE OR REPLACE FUNCTION read_only_history() RETURNS trigger "
+                            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'history is "
+                            "read-only today'; END $$"),
+                    0);
+    if (backend == B_SQLITE)
+        snprintf(sql, sizeof(sql),
+                 "CREATE TRIGGER no_%s BEFORE %s ON strata_migrations BEGIN "
+                 "SELECT RAISE(ABORT, 'history is read-only today'); END",
+                 event, event);
+    else if (backend == B_POSTGRES)
+        snprintf(sql, sizeof(sql),
+                 "CREATE TRIGGER no_%s BEFORE %s ON strata_migrations FOR EACH ROW "
+                 "EXECUTE FUNCTION read_only_history()",
+                 event, event);
+    else
+        snprintf(sql, sizeof(sql),
+                 "CREATE TRIGGER no_%s BEFORE %s ON strata_migrations FOR EACH ROW "
+                 "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history is read-only today'",
+                 event, event);
+    EXPECT_LONG(db_exec(sql), 0);
+}
+
+static void
+stop_refusing(const char *event)
+{
+    char sql[128];
+    snprintf(sql, sizeof(sql), "DROP TRIGGER no_%s%s", event,
+             backend == B_POSTGRES ? " ON strata_migrations" : "");
+    EXPECT_LONG(db_exec(sql), 0);
+}
+
+/*
  * Outside a transaction the 'dirty' row is written before the first statement runs (on
  * MariaDB in the same round trip): when the history refuses the row, nothing of the
  * migration runs, nothing is recorded, and the error names the history table, not the
@@ -1094,23 +1134,7 @@ test_dirty_row_refused(void)
     strata_error err = STRATA_ERROR_INIT;
     strata_run_options o = {.size = sizeof(o), .to_version = "001"};
     EXPECT_RC(up(&o, &err, NULL), STRATA_OK, &err);
-    static const char *const refuse[][2] = {
-        [B_SQLITE] = {"CREATE TRIGGER no_%s BEFORE %s ON strata_migrations BEGIN "
-                      "SELECT RAISE(ABORT, 'history is read-only today'); END",
-                      NULL},
-        [B_POSTGRES] = {"CREATE TRIGGER no_%s BEFORE %s ON strata_migrations FOR EACH ROW "
-                        "EXECUTE FUNCTION read_only_history()",
-                        "CREATE FUNCTION read_only_history() RETURNS trigger LANGUAGE plpgsql "
-                        "AS $$ BEGIN RAISE EXCEPTION 'history is read-only today'; END $$"},
-        [B_MYSQL] = {"CREATE TRIGGER no_%s BEFORE %s ON strata_migrations FOR EACH ROW "
-                     "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history is read-only today'",
-                     NULL},
-    };
-    if (refuse[backend][1] != NULL)
-        EXPECT_LONG(db_exec(refuse[backend][1]), 0);
-    char sql[512];
-    snprintf(sql, sizeof(sql), refuse[backend][0], "insert", "INSERT");
-    EXPECT_LONG(db_exec(sql), 0);
+    refuse_history("insert");
 
     EXPECT_RC(up(NULL, &err, NULL), STRATA_ERROR, &err);
     EXPECT_CONTAINS(err.message, "cannot record the start of migration 002 in ");
@@ -1123,11 +1147,8 @@ test_dirty_row_refused(void)
                       "AND outcome='failed'"),
                 1);
 
-    EXPECT_LONG(db_exec(backend == B_POSTGRES ? "DROP TRIGGER no_insert ON strata_migrations"
-                                              : "DROP TRIGGER no_insert"),
-                0);
-    snprintf(sql, sizeof(sql), refuse[backend][0], "update", "UPDATE");
-    EXPECT_LONG(db_exec(sql), 0);
+    stop_refusing("insert");
+    refuse_history("update");
     o = (strata_run_options){.size = sizeof(o), .all = 1};
     EXPECT_RC(down(&o, &err, NULL), STRATA_ERROR, &err);
     EXPECT_CONTAINS(err.message, "cannot record the start of migration 001 in ");
@@ -1136,6 +1157,38 @@ test_dirty_row_refused(void)
     char *state = scalar("SELECT state FROM strata_migrations WHERE version='001'");
     EXPECT_STR(state, "applied");
     free(state);
+}
+
+/*
+ * Outside a transaction, a statement ran but the checkpoint recording it could not be
+ * written (sent after the statement, as on SQLite and PostgreSQL): the record counts one
+ * statement fewer than ran, and the hint says so instead of offering --resume, which would
+ * run that statement again.
+ */
+static void
+test_checkpoint_refused(void)
+{
+    NEED_DATABASE();
+    tu_write(migdir, "001_first.up.sql", "CREATE TABLE first_one (id INTEGER);\n");
+    tu_write(migdir, "002_two.up.sql",
+             "-- strata:no-transaction\nCREATE TABLE ran_first (id INTEGER);\n"
+             "CREATE TABLE never_ran (id INTEGER);\n");
+    strata_error err = STRATA_ERROR_INIT;
+    strata_run_options o = {.size = sizeof(o), .to_version = "001"};
+    EXPECT_RC(up(&o, &err, NULL), STRATA_OK, &err);
+    refuse_history("update");
+    EXPECT_RC(up(NULL, &err, NULL), STRATA_ERROR, &err);
+    EXPECT_CONTAINS(err.message, "cannot record the progress of migration 002 in ");
+    EXPECT_CONTAINS(err.message, "history is read-only today");
+    EXPECT_CONTAINS(err.hint, "statement 1 of the up script of migration 002 ran, but its "
+                              "record says 0 statement(s)");
+    EXPECT_CONTAINS(err.hint, "would run statement 1 again");
+    EXPECT_LONG(table_exists("ran_first"), 1);
+    EXPECT_LONG(table_exists("never_ran"), 0);
+    EXPECT_LONG(count("SELECT count(*) FROM strata_migrations WHERE version='002' "
+                      "AND state='dirty' AND statements_done=0"),
+                1);
+    stop_refusing("update");
 }
 
 static void
@@ -2201,6 +2254,8 @@ static const engine_test engine[] = {
     {"dirty protocol, refusal and force", test_dirty_protocol_and_force, B_ALL},
     {"a refused dirty row stops the migration before its first statement", test_dirty_row_refused,
      B_ALL},
+    {"a refused checkpoint: the hint says the statement ran", test_checkpoint_refused,
+     B_SQLITE | B_POSTGRES},
     {"VACUUM runs outside a transaction", test_vacuum_runs_outside_transaction,
      B_SQLITE | B_POSTGRES},
     {"trigger and routine bodies are kept whole", test_trigger_body, B_ALL},
