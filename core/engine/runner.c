@@ -1145,8 +1145,11 @@ set_hint(strata_error *err, const char *text)
     err->hint[n] = '\0';
 }
 
+static void advise(strata_error *err, const char *fmt, ...) STRATA_PRINTF(2, 3);
+
 /* Sets err's hint to the advice fmt says, after the database's own hint when it gave one. */
-static void __attribute__((format(printf, 2, 3))) advise(strata_error *err, const char *fmt, ...)
+static void
+advise(strata_error *err, const char *fmt, ...)
 {
     char advice[2048];
     va_list ap;
@@ -1198,15 +1201,15 @@ not_started(script_run *r, int rc, strata_error *err)
         strata_error_prefix(err, "cannot record the start of migration %s in %s: ", r->m->version,
                             r->s->names.migrations);
     else if (r->direction == 'u')
-        snprintf(err->hint, sizeof(err->hint),
-                 "migration %s had not started: the database is as it was before it, and it "
-                 "and the migrations after it are pending; run `strata up` again",
-                 r->m->version);
+        advise(err,
+               "migration %s had not started: the database is as it was before it, and it and "
+               "the migrations after it are pending; run `strata up` again",
+               r->m->version);
     else
-        snprintf(err->hint, sizeof(err->hint),
-                 "the down script of migration %s had not started: the migration is still "
-                 "applied and the database as it was; run `strata down` again",
-                 r->m->version);
+        advise(err,
+               "the down script of migration %s had not started: the migration is still "
+               "applied and the database as it was; run `strata down` again",
+               r->m->version);
     strata_buf_free(&r->start_mark);
     return rc;
 }
