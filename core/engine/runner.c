@@ -4,13 +4,13 @@
  * A migration runs in its own transaction together with its history row and event when
  * the database allows it. When it cannot (the driver lacks transactional DDL, a statement
  * cannot run in a transaction, the script manages its own transaction, or the file says
- * -- strata:no-transaction) the dirty protocol applies: the row is written 'dirty' first,
- * a checkpoint (statement count and a hash chain of the statements run) follows every
- * statement, and the row becomes 'applied' at the end. Where the driver runs statements
- * sent together one by one (STRATA_CAP_AUTOCOMMIT_BATCH), each statement and its
- * checkpoint travel in one round trip: the checkpoint runs only when the statement did;
- * and the 'dirty' row travels in front of the first statement: that runs only once the row
- * is written.
+ * -- strata:no-transaction) the dirty protocol applies: the row is written 'dirty' right
+ * before the first statement (a run stopped before that leaves no row), a checkpoint (statement
+ * count and a hash chain of the statements run) follows every statement, and the row becomes
+ * 'applied' at the end. Where the driver runs statements sent together one by one
+ * (STRATA_CAP_AUTOCOMMIT_BATCH), each statement and its checkpoint travel in one round trip: the
+ * checkpoint runs only when the statement did; and the 'dirty' row travels in front of the first
+ * statement: that runs only once the row is written.
  *
  * A migration that may have changed the session ends by putting it back as strata opened it
  * (the driver's session_reset_sql), so a migration's USE or SET search_path cannot redirect
@@ -111,8 +111,9 @@ typedef struct script_run {
     int group_partial; /* its rollback could not undo them all (non-transactional tables) */
     long group_from;   /* statements counted when it opened */
     chain_mark group_chain; /* the hash chain then */
-    strata_buf start_mark;  /* the SQL writing the 'dirty' row, not sent yet: it goes in front
-                               of the first statement (STRATA_CAP_AUTOCOMMIT_BATCH) */
+    strata_buf start_mark;  /* the SQL writing the 'dirty' row, not sent yet: it goes with the
+                               first statement (STRATA_CAP_AUTOCOMMIT_BATCH) or right before
+                               it */
     int start_lost;         /* the 'dirty' row could not be written: nothing ran */
     int unrecorded;         /* the last statement ran but its checkpoint was not written */
 } script_run;
@@ -326,8 +327,9 @@ statement_done(script_run *r, const strata_stmt *st, strata_error *err)
     return rc;
 }
 
-/* Sends the 'dirty' row on its own when no statement took it along (a COPY first, a script
- * with no statement). */
+/* Sends the 'dirty' row on its own, right before the first statement when it cannot take
+ * the row along (no STRATA_CAP_AUTOCOMMIT_BATCH, a COPY), or after a script with no
+ * statement. */
 static int
 send_start_mark(script_run *r, strata_error *err)
 {
@@ -893,32 +895,26 @@ record(script_run *r, long rank, const char *started, long long ms, strata_error
 }
 
 /*
- * Marks the start of a script run without a transaction: up inserts a 'dirty' row, down
- * turns the applied row 'dirty' (half rolled back) until it is deleted at the end. With
- * later set, the SQL waits in r->start_mark for the first statement to take it along.
+ * Prepares the mark of the start of a script run without a transaction in r->start_mark:
+ * up inserts a 'dirty' row, down turns the applied row 'dirty' (half rolled back) until it
+ * is deleted at the end. The mark is sent with the first statement (take_start_mark), or
+ * alone right before it (send_start_mark): a run stopped before its first statement leaves
+ * no mark.
  */
-static int
-record_dirty_start(script_run *r, long rank, const char *started, int later, strata_error *err)
+static void
+prepare_start_mark(script_run *r, long rank, const char *started)
 {
     strata *s = r->s;
-    strata_buf sql = {0};
+    strata_buf *sql = &r->start_mark;
     if (r->direction == 'd') {
-        strata_buf_printf(&sql,
+        strata_buf_printf(sql,
                           "UPDATE %s SET state = 'dirty', statements_done = 0, "
                           "statements_hash = NULL WHERE version = ",
                           s->names.migrations);
-        strata_session_literal(s, &sql, r->m->version);
+        strata_session_literal(s, sql, r->m->version);
     } else {
-        insert_sql(r, rank, started, 0, "dirty", r->chain_hex, &sql);
+        insert_sql(r, rank, started, 0, "dirty", r->chain_hex, sql);
     }
-    if (later) {
-        r->start_mark = sql;
-        return STRATA_OK;
-    }
-    int rc = strata_exec_script(s, sql.data, err);
-    strata_buf_free(&sql);
-    r->start_lost = rc != STRATA_OK;
-    return rc;
 }
 
 static int
@@ -1191,8 +1187,8 @@ undo_dirty_start(script_run *r, strata_error *err)
 
 /*
  * A script run without a transaction stopped before its 'dirty' row was written: the row
- * failed (err says why), or the run was stopped before the first statement took it along.
- * Nothing ran; the migration is pending.
+ * failed (err says why), or the run was stopped before its first statement. Nothing ran:
+ * an up migration is still pending, a down one still applied.
  */
 static int
 not_started(script_run *r, int rc, strata_error *err)
@@ -1237,9 +1233,8 @@ run_dirty(script_run *r, long rank, const char *started, long long t0, strata_er
 {
     chain_reset(r);
     int together = (r->s->info.caps & STRATA_CAP_AUTOCOMMIT_BATCH) != 0;
-    int rc = record_dirty_start(r, rank, started, together, err);
-    if (rc == STRATA_OK)
-        rc = run_script_body(r, together ? run_with_checkpoint : run_one, err);
+    prepare_start_mark(r, rank, started);
+    int rc = run_script_body(r, together ? run_with_checkpoint : run_one, err);
     if (rc == STRATA_OK)
         rc = send_start_mark(r, err); /* a script without statements */
     if (rc == STRATA_OK)

@@ -644,9 +644,11 @@ wait_child(pid_t pid, long long deadline)
     }
 }
 
-/* In a child process: strata up with lock_timeout_ms, exits with the status. */
+/* In a child process: strata up with lock_timeout_ms, writes the error's hint to hint_fd
+ * (-1: nowhere), exits with the status. */
 static void
-runner_child(const char *who, long lock_timeout_ms, strata_event_fn on_event, void *ctx)
+runner_child_hint(const char *who, long lock_timeout_ms, strata_event_fn on_event, void *ctx,
+                  int hint_fd)
 {
     strata_options o;
     options(&o);
@@ -660,8 +662,19 @@ runner_child(const char *who, long lock_timeout_ms, strata_event_fn on_event, vo
         rc = strata_up(s, NULL, NULL, &err);
     if (rc != STRATA_OK)
         fprintf(stderr, "runner %s: status %d: %s\n", who, rc, err.message);
+    if (hint_fd >= 0) {
+        ssize_t n = write(hint_fd, err.hint, strlen(err.hint));
+        (void)n; /* the parent reports a hint it did not get */
+    }
     strata_close(s);
     _exit(rc);
+}
+
+/* In a child process: strata up with lock_timeout_ms, exits with the status. */
+static void
+runner_child(const char *who, long lock_timeout_ms, strata_event_fn on_event, void *ctx)
+{
+    runner_child_hint(who, lock_timeout_ms, on_event, ctx, -1);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -1979,6 +1992,62 @@ test_dropped_connection(void)
     strata_close(s);
 }
 
+/* A run asked to stop as migration 002 starts: strata_cancel() from its start event. */
+static void
+cancel_at_002(void *ctx, const strata_event *ev)
+{
+    (void)ctx;
+    if (ev->type == STRATA_EVENT_MIGRATION_START && ev->version != NULL &&
+        strcmp(ev->version, "002") == 0)
+        strata_cancel();
+}
+
+/*
+ * A run stopped after a migration run without a transaction started but before its first
+ * statement: the dirty row goes with (or right before) that statement, so nothing of the
+ * migration is recorded or run, and the hint says it had not started. The stop stays set
+ * for the process, so the run is a child's.
+ */
+static void
+test_stop_before_first_statement(void)
+{
+    NEED_DATABASE();
+    tu_write(migdir, "001_first.up.sql", "CREATE TABLE first_one (id INTEGER);\n");
+    tu_write(migdir, "002_notx.up.sql",
+             "-- strata:no-transaction\nCREATE TABLE not_yet (id INTEGER);\n"
+             "CREATE TABLE not_yet_either (id INTEGER);\n");
+    int hint[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(hint), 0);
+    fflush(NULL);
+    pid_t child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0) {
+        close(hint[0]);
+        runner_child_hint("stopped", 10000, cancel_at_002, NULL, hint[1]);
+    }
+    close(hint[1]);
+    char said[1024] = "";
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof(said) - 1 && (n = read(hint[0], said + got, sizeof(said) - 1 - got)) > 0)
+        got += (size_t)n;
+    said[got] = '\0';
+    close(hint[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    check_at(WIFEXITED(status) && WEXITSTATUS(status) == STRATA_INTERRUPTED, __LINE__,
+             "the run stopped with STRATA_INTERRUPTED (wait status 0x%x)", (unsigned)status);
+    check_at(strstr(said, "migration 002 had not started") != NULL, __LINE__,
+             "the hint says 002 had not started (it is \"%s\")", said);
+    char *history = rows(HISTORY_SQL);
+    EXPECT_STR(history, "001|applied");
+    free(history);
+    EXPECT_LONG(table_exists("not_yet"), 0);
+    EXPECT_LONG(count("SELECT count(*) FROM strata_migrations_events WHERE version='002' "
+                      "AND outcome='interrupted'"),
+                1);
+}
+
 static void
 test_bad_input(void)
 {
@@ -2267,6 +2336,8 @@ static const engine_test engine[] = {
      B_ALL},
     {"a dropped connection: an error naming the file, nothing half-recorded",
      test_dropped_connection, B_POSTGRES | B_MYSQL},
+    {"a run stopped before a migration's first statement records nothing of it",
+     test_stop_before_first_statement, B_ALL},
     {"bad input", test_bad_input, B_ALL},
     {"custom history table", test_custom_table, B_ALL},
     {"a password apart from the URL", test_password_apart, B_ALL},
