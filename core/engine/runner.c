@@ -1131,16 +1131,6 @@ run_batched(script_run *r, long rank, const char *started, long long t0, strata_
     return rc;
 }
 
-/* Sets err's hint to as much of text as it holds. */
-static void
-set_hint(strata_error *err, const char *text)
-{
-    size_t n = strlen(text);
-    n = n < sizeof(err->hint) ? n : sizeof(err->hint) - 1;
-    memcpy(err->hint, text, n);
-    err->hint[n] = '\0';
-}
-
 static void advise(strata_error *err, const char *fmt, ...) STRATA_PRINTF(2, 3);
 
 /* Sets err's hint to the advice fmt says, after the database's own hint when it gave one. */
@@ -1156,7 +1146,7 @@ advise(strata_error *err, const char *fmt, ...)
     if (err->hint[0] != '\0')
         strata_buf_printf(&hint, "%s. Then: ", err->hint);
     strata_buf_puts(&hint, advice);
-    set_hint(err, hint.data);
+    snprintf(err->hint, sizeof(err->hint), "%s", hint.data); /* as much as it holds */
     strata_buf_free(&hint);
 }
 
