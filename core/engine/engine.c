@@ -31,25 +31,18 @@ strata_engine_release(strata *s, strata_engine_state *e)
     memset(e, 0, sizeof(*e));
 }
 
-int
-strata_engine_prepare(strata *s, int take_lock, int details, strata_engine_state *e,
-                      strata_error *err)
+/* Reads the files, then the history (creating its tables when create), and merges them. */
+static int
+read_state(strata *s, int create, int details, strata_engine_state *e, strata_error *err)
 {
-    memset(e, 0, sizeof(*e));
-    int rc = STRATA_OK;
-    if (take_lock) {
-        rc = strata_session_lock(s, err);
-        e->locked = rc == STRATA_OK;
-    }
     /* The files first: a bad set stops the run before the history tables are created, and
      * the scan's transient lists are freed before the history rows are read. */
-    if (rc == STRATA_OK)
-        rc = strata_session_scan(s, &e->files, err);
+    int rc = strata_session_scan(s, &e->files, err);
     /* Only commands that change the history create its tables: status, validate and
      * --dry-run on a database strata never touched see an empty history. */
     int exists = 0;
     if (rc == STRATA_OK)
-        rc = strata_tables_ensure(s, take_lock, &exists, err);
+        rc = strata_tables_ensure(s, create, &exists, err);
     if (rc == STRATA_OK && exists)
         rc = strata_history_load(s, e->files, details, &e->history, err);
     else if (rc == STRATA_OK)
@@ -57,6 +50,36 @@ strata_engine_prepare(strata *s, int take_lock, int details, strata_engine_state
     if (rc == STRATA_OK)
         e->merged = strata_plan_merge(e->files, e->history);
     return rc;
+}
+
+static int
+lock_for(strata *s, int take_lock, strata_engine_state *e, strata_error *err)
+{
+    memset(e, 0, sizeof(*e));
+    if (!take_lock)
+        return STRATA_OK;
+    int rc = strata_session_lock(s, err);
+    e->locked = rc == STRATA_OK;
+    return rc;
+}
+
+int
+strata_engine_prepare(strata *s, int take_lock, int details, strata_engine_state *e,
+                      strata_error *err)
+{
+    int rc = lock_for(s, take_lock, e, err);
+    return rc != STRATA_OK ? rc : read_state(s, take_lock, details, e, err);
+}
+
+int
+strata_engine_prepare_for(strata *s, int take_lock, strata_uptodate_purpose purpose,
+                          strata_engine_state *e, strata_error *err)
+{
+    int rc = lock_for(s, take_lock, e, err);
+    if (rc != STRATA_OK)
+        return rc;
+    e->uptodate = strata_uptodate(s, purpose);
+    return e->uptodate > 0 ? STRATA_OK : read_state(s, take_lock, 0, e, err);
 }
 
 static int
@@ -286,6 +309,45 @@ tag_target(const strata *s, const strata_source_set *files, const char *to, cons
                        "no tag %s in the plan of %s; tags are sqitch's @name lines", to, s->dir);
 }
 
+/* What an up with nothing to do reports: the plan event and an empty report, as
+ * execute_all gives for an empty plan. */
+static strata_run_report *
+report_nothing(strata *s, char direction, int dry_run)
+{
+    strata_event planned = {.type = STRATA_EVENT_PLAN, .direction = direction, .statements = 0};
+    strata_session_emit(s, &planned);
+    return new_report(direction, dry_run, 0);
+}
+
+/* Plans the run from the prepared state e and executes it. */
+static int
+plan_and_execute(strata *s, strata_engine_state *e, char direction, const strata_run_options *o,
+                 strata_run_report **report, strata_error *err)
+{
+    int dry_run = o != NULL && o->dry_run;
+    const char *to = o != NULL ? o->to_version : NULL;
+    long step = o != NULL ? o->step : 0;
+    strata_plan plan = {0};
+    int rc = tag_target(s, e->files, to, &to, err);
+    if (rc == STRATA_OK)
+        rc = check_target_exists(e, direction, to, err);
+    if (rc == STRATA_OK && direction == 'u' && e->files->count == 0 && e->files->nrepeatables == 0)
+        strata_session_notice(s,
+                              "no migrations found in %s; nothing to apply (is --dir or "
+                              "STRATA_DIR right?)",
+                              s->dir);
+    if (rc == STRATA_OK && direction == 'u')
+        rc = strata_plan_up(e->merged, to, step, up_allow(s, o), &plan, err);
+    else if (rc == STRATA_OK)
+        rc = strata_plan_down(e->merged, e->history, to, step, o != NULL && o->all, &plan, err);
+    /* Repeatables run after a full up only: --to and --step stop at a versioned one. */
+    if (rc == STRATA_OK)
+        rc = execute_all(s, e, &plan, direction, direction == 'u' && to == NULL && step == 0,
+                         dry_run, report, err);
+    strata_plan_free(&plan);
+    return rc;
+}
+
 static int
 run(strata *s, char direction, const strata_run_options *o, strata_run_report **out,
     strata_error *err)
@@ -294,33 +356,21 @@ run(strata *s, char direction, const strata_run_options *o, strata_run_report **
     if (out != NULL)
         *out = NULL;
     int dry_run = o != NULL && o->dry_run;
-    const char *to = o != NULL ? o->to_version : NULL;
     strata_engine_state e;
-    strata_plan plan = {0};
     strata_run_report *report = NULL;
     int rc = check_target(o, err);
     if (rc != STRATA_OK)
         return rc;
-    rc = strata_engine_prepare(s, !dry_run, 0, &e, err);
-    long step = o != NULL ? o->step : 0;
-    if (rc == STRATA_OK)
-        rc = tag_target(s, e.files, to, &to, err);
-    if (rc == STRATA_OK)
-        rc = check_target_exists(&e, direction, to, err);
-    if (rc == STRATA_OK && direction == 'u' && e.files->count == 0 && e.files->nrepeatables == 0)
-        strata_session_notice(s,
-                              "no migrations found in %s; nothing to apply (is --dir or "
-                              "STRATA_DIR right?)",
-                              s->dir);
-    if (rc == STRATA_OK && direction == 'u')
-        rc = strata_plan_up(e.merged, to, step, up_allow(s, o), &plan, err);
+    /* A full up (no --to, no --step) of an up-to-date history has nothing to read whole. */
+    int full_up = direction == 'u' && (o == NULL || (o->to_version == NULL && o->step == 0));
+    if (full_up)
+        rc = strata_engine_prepare_for(s, !dry_run, STRATA_UPTODATE_UP, &e, err);
+    else
+        rc = strata_engine_prepare(s, !dry_run, 0, &e, err);
+    if (rc == STRATA_OK && e.uptodate > 0)
+        report = report_nothing(s, direction, dry_run);
     else if (rc == STRATA_OK)
-        rc = strata_plan_down(e.merged, e.history, to, step, o != NULL && o->all, &plan, err);
-    /* Repeatables run after a full up only: --to and --step stop at a versioned one. */
-    if (rc == STRATA_OK)
-        rc = execute_all(s, &e, &plan, direction, direction == 'u' && to == NULL && step == 0,
-                         dry_run, &report, err);
-    strata_plan_free(&plan);
+        rc = plan_and_execute(s, &e, direction, o, &report, err);
     strata_engine_release(s, &e);
     if (out != NULL)
         *out = report;

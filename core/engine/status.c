@@ -318,8 +318,12 @@ strata_validate_body(strata *s, strata_validation_report **out, strata_error *er
     strata_error_clear(err);
     *out = NULL;
     strata_engine_state e;
-    int rc = strata_engine_prepare(s, 0, 0, &e, err);
-    if (rc == STRATA_OK) {
+    int rc = strata_engine_prepare_for(s, 0, STRATA_UPTODATE_VALIDATE, &e, err);
+    if (rc == STRATA_OK && e.uptodate > 0) { /* every migration applied unchanged, nothing to say */
+        strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
+        r->checked = e.uptodate;
+        *out = r;
+    } else if (rc == STRATA_OK) {
         strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
         for (size_t i = 0; i < e.merged->count; i++)
             check_entry(s, r, &e.merged->items[i]);

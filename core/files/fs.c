@@ -79,6 +79,7 @@ struct strata_fs_dir {
     const strata_embedded_file *next; /* the next file of the set to look at */
     char **seen;                      /* names returned so far (a folder comes once) */
     size_t nseen;
+    int kind; /* of the entry last returned: STRATA_FS_KIND_* */
 };
 
 strata_fs_dir *
@@ -116,9 +117,20 @@ seen(strata_fs_dir *d, const char *name, size_t n)
 const char *
 strata_fs_readdir(strata_fs_dir *d)
 {
+    d->kind = STRATA_FS_KIND_UNKNOWN;
     if (d->disk != NULL) {
         struct dirent *e = readdir(d->disk);
-        return e != NULL ? e->d_name : NULL;
+        if (e == NULL)
+            return NULL;
+#ifdef _DIRENT_HAVE_D_TYPE
+        d->kind = e->d_type == DT_REG   ? STRATA_FS_KIND_FILE
+                  : e->d_type == DT_DIR ? STRATA_FS_KIND_FOLDER
+                  : e->d_type == DT_FIFO || e->d_type == DT_SOCK || e->d_type == DT_CHR ||
+                          e->d_type == DT_BLK
+                      ? STRATA_FS_KIND_OTHER
+                      : STRATA_FS_KIND_UNKNOWN; /* a link, or a file system that does not say */
+#endif
+        return e->d_name;
     }
     size_t n = strlen(d->rel);
     for (; d->next->path != NULL; d->next++) {
@@ -135,6 +147,12 @@ strata_fs_readdir(strata_fs_dir *d)
         return d->seen[d->nseen - 1];
     }
     return NULL;
+}
+
+int
+strata_fs_dir_kind(const strata_fs_dir *d)
+{
+    return d->kind;
 }
 
 int

@@ -31,6 +31,14 @@ typedef struct strata_fs_dir strata_fs_dir;
 strata_fs_dir *strata_fs_opendir(const char *path);
 /* The next entry's name (valid until the next call), NULL at the end. */
 const char *strata_fs_readdir(strata_fs_dir *d);
+/* What the entry strata_fs_readdir returned last is, as the listing says it without a
+ * stat(2): STRATA_FS_KIND_UNKNOWN (a symbolic link, a file system that does not say, a set
+ * compiled in) means ask strata_fs_dir_stat. */
+#define STRATA_FS_KIND_UNKNOWN (-1)
+#define STRATA_FS_KIND_OTHER 0 /* a FIFO, a socket, a device */
+#define STRATA_FS_KIND_FILE 1
+#define STRATA_FS_KIND_FOLDER 2
+int strata_fs_dir_kind(const strata_fs_dir *d);
 /* stat(2) of name (may hold '/') inside the folder d lists: on the disk relative to the
  * folder's own descriptor, so the folder's path is not walked again for each entry (a scan
  * examines every entry: at 10,000 migrations that walk is a tenth of the scan's time). */

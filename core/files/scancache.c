@@ -320,16 +320,19 @@ keep(strata_scan_cache *c, const entry *e)
         write_entry(c->out, e);
 }
 
-void
-strata_scan_cache_close(strata_scan_cache *c)
+/* Closes the cache, writing it back when write and it changed, and frees it. */
+static void
+finish(strata_scan_cache *c, int write)
 {
     if (c == NULL)
         return;
-    fill_ahead(c); /* entries never asked for (files gone) mean a change */
-    if (c->nahead > 0)
-        c->changed = 1;
+    if (write) {
+        fill_ahead(c); /* entries never asked for (files gone) mean a change */
+        if (c->nahead > 0)
+            c->changed = 1;
+    }
     drop_ahead(c, c->nahead);
-    if (c->changed && start_new(c) && c->out != NULL) {
+    if (write && c->changed && start_new(c) && c->out != NULL) {
         int bad = ferror(c->out);
         if (fclose(c->out) != 0 || bad || rename(c->tmp, c->path) != 0)
             unlink(c->tmp);
@@ -344,6 +347,18 @@ strata_scan_cache_close(strata_scan_cache *c)
     free(c->path);
     free(c->dir);
     free(c);
+}
+
+void
+strata_scan_cache_close(strata_scan_cache *c)
+{
+    finish(c, 1);
+}
+
+void
+strata_scan_cache_discard(strata_scan_cache *c)
+{
+    finish(c, 0);
 }
 
 /* ------------------------------------------------------------------ looking up */

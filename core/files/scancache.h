@@ -61,4 +61,8 @@ int strata_scan_cache_scan(strata_scan_cache *cache, const char *dir, const char
  * used), then frees it. NULL is allowed. */
 void strata_scan_cache_close(strata_scan_cache *cache);
 
+/* Frees the cache without writing anything back: for a reader that stopped part of the
+ * way, whose partial order would otherwise replace the cache's. NULL is allowed. */
+void strata_scan_cache_discard(strata_scan_cache *cache);
+
 #endif

@@ -22,6 +22,7 @@
 
 #include "checksum.h"
 #include "envsub.h"
+#include "listing.h"
 #include "names.h"
 #include "source.h"
 #include "testutil.h"
@@ -2045,6 +2046,118 @@ test_checksum_scanned_crlf_bom_twins(void)
 
 /* ================================================================== main */
 
+/* ------------------------------------------------------------------ listing */
+
+/* The versions a listing hands out, joined by ' ' ("!" for a version that is not plain). */
+static char *
+listed_versions(strata_listing *l)
+{
+    strata_buf b = {0};
+    strata_listed v;
+    int r;
+    while ((r = strata_listing_next(l, &v)) != 0) {
+        strata_buf_printf(&b, "%s%s", b.len ? " " : "", r == 1 ? v.version : "!");
+        if (r == 1 && v.sectioned)
+            strata_buf_puts(&b, "s");
+        if (r == 1 && v.down == NULL && !v.sectioned)
+            strata_buf_puts(&b, "u");
+    }
+    return strata_buf_take(&b);
+}
+
+static void
+test_listing_order_and_pairs(void)
+{
+    char *dir = tu_tempdir();
+    tu_write(dir, "9_a.up.sql", "SELECT 1;\n");
+    tu_write(dir, "9_a.down.sql", "SELECT 1;\n");
+    tu_write(dir, "10_b.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\n");
+    tu_write(dir, "1.10_c.up.sql", "SELECT 1;\n");
+    tu_write(dir, "1.9_d.up.sql", "SELECT 1;\n");
+    tu_write(dir, "1.9_d.down.sql", "SELECT 1;\n");
+    tu_write(dir, "notes.txt", "not a migration\n");
+    strata_listing *l = strata_listing_read(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    CU_ASSERT_EQUAL(strata_listing_count(l), 4);
+    char *got = listed_versions(l);
+    ASSERT_STR(got, "10s 9 1.10u 1.9"); /* highest first, as numbers */
+    free(got);
+    strata_listing_free(l);
+    tu_write(dir, "9_other.up.sql", "SELECT 2;\n"); /* two up files for 9 */
+    tu_write(dir, "11_e.down.sql", "SELECT 1;\n");  /* a down file alone */
+    l = strata_listing_read(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    got = listed_versions(l);
+    ASSERT_STR(got, "! 10s ! 1.10u 1.9");
+    free(got);
+    strata_listing_free(l);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_listing_gives_up_on_other_layouts(void)
+{
+    static const char *const others[] = {"V2__flyway.sql",      "R__view.sql",
+                                         "2_b.postgres.up.sql", "2_b.email.up.sql",
+                                         "not-a-version.sql",   "rollback/1_a.sql",
+                                         "2_b/migration.sql",   "seeds/data.sql",
+                                         "V2_b.up.sql",         NULL};
+    for (const char *const *o = others; *o != NULL; o++) {
+        char *dir = tu_tempdir();
+        tu_write(dir, "1_a.up.sql", "SELECT 1;\n");
+        tu_write(dir, *o, "SELECT 1;\n");
+        strata_listing *l = strata_listing_read(dir);
+        CU_ASSERT_PTR_NULL(l);
+        if (l != NULL)
+            fprintf(stderr, "\n  listed a folder holding %s\n", *o);
+        strata_listing_free(l);
+        tu_rmtree(dir);
+        free(dir);
+    }
+    char *dir = tu_tempdir();
+    tu_write(dir, "1_a.up.sql", "SELECT 1;\n");
+    char *fifo = strata_path_join(dir, "2_b.up.sql");
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    CU_ASSERT_PTR_NULL(strata_listing_read(dir)); /* the full scan says what is wrong */
+    free(fifo);
+    tu_rmtree(dir);
+    free(dir);
+    CU_ASSERT_PTR_NULL(strata_listing_read("/nonexistent/strata/folder"));
+}
+
+static void
+test_listing_reads_scripts_as_the_scan_does(void)
+{
+    char *dir = tu_tempdir();
+    tu_write(dir, "1_a.up.sql", "CREATE TABLE a (id INT);\n");
+    tu_write(dir, "1_a.down.sql", "DROP TABLE a;\n");
+    tu_write(dir, "2_b.sql",
+             "-- migrate:up\nCREATE TABLE b (id INT);\n-- migrate:down\nDROP TABLE b;\n");
+    strata_source_set *set = NULL;
+    strata_error err = STRATA_ERROR_INIT;
+    CU_ASSERT_EQUAL_FATAL(strata_source_scan(dir, NULL, &set, &err), STRATA_OK);
+    strata_listing *l = strata_listing_read(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    strata_listed v;
+    for (size_t i = set->count; i-- > 0;) {
+        CU_ASSERT_EQUAL_FATAL(strata_listing_next(l, &v), 1);
+        ASSERT_STR(v.version, set->items[i].version);
+        strata_script up, down;
+        CU_ASSERT_EQUAL_FATAL(strata_listing_scripts(l, NULL, &v, &up, &down), 1);
+        ASSERT_STR(up.checksum, set->items[i].up.checksum);
+        ASSERT_STR(down.checksum, set->items[i].down.checksum);
+        ASSERT_STR(down.path, set->items[i].down.path);
+        strata_script_free(&up);
+        strata_script_free(&down);
+    }
+    CU_ASSERT_EQUAL(strata_listing_next(l, &v), 0);
+    strata_listing_free(l);
+    strata_source_free(set);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -2136,6 +2249,13 @@ main(void)
     tu_suite("formats", formats);
     tu_suite("dialects", dialects);
     tu_suite("detect format", detect);
+    static const tu_test listing[] = {
+        {"highest version first, pairs and one files", test_listing_order_and_pairs},
+        {"other layouts are left to the full scan", test_listing_gives_up_on_other_layouts},
+        {"scripts read as the full scan reads them", test_listing_reads_scripts_as_the_scan_does},
+        {NULL, NULL},
+    };
     tu_suite("checksums", checksums);
+    tu_suite("plain listing", listing);
     return tu_run();
 }
