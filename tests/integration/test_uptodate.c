@@ -149,6 +149,17 @@ paired(const char *version)
     tu_write(migdir, name, sql);
 }
 
+/* start(), then the migrations 001, 002 and 003, applied. */
+static void
+start_with_three_applied(void)
+{
+    start();
+    paired("001");
+    paired("002");
+    paired("003");
+    up_ok(3);
+}
+
 static void
 remove_file(const char *name)
 {
@@ -241,11 +252,7 @@ test_an_edited_file_stops_it_and_up_refuses(void)
 static void
 test_what_only_validate_reports_stops_only_its_check(void)
 {
-    start();
-    paired("001");
-    paired("002");
-    paired("003");
-    up_ok(3);
+    start_with_three_applied();
     char sql[256];
     snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s_v003;\n", table);
     tu_write(migdir, "003_t003.down.sql", sql); /* an edited down script: a warning */
@@ -307,11 +314,7 @@ test_what_the_full_path_must_decide(void)
     up_ok(0);
     finish((const char *const[]){"9", "10", NULL});
 
-    start();
-    paired("001");
-    paired("002");
-    paired("003");
-    up_ok(3);
+    start_with_three_applied();
     char sql[256];
     snprintf(sql, sizeof(sql), "UPDATE %s SET state = 'dirty' WHERE version = '002'", table);
     exec_sql(sql);
