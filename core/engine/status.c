@@ -319,21 +319,20 @@ strata_validate_body(strata *s, strata_validation_report **out, strata_error *er
     *out = NULL;
     strata_engine_state e;
     int rc = strata_engine_prepare_for(s, 0, STRATA_UPTODATE_VALIDATE, &e, err);
-    if (rc == STRATA_OK && e.uptodate > 0) { /* every migration applied unchanged, nothing to say */
+    if (rc == STRATA_OK) {
         strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
-        r->checked = e.uptodate;
-        *out = r;
-    } else if (rc == STRATA_OK) {
-        strata_validation_report *r = strata_xcalloc(1, sizeof(*r));
-        for (size_t i = 0; i < e.merged->count; i++)
-            check_entry(s, r, &e.merged->items[i]);
-        for (size_t i = 0; i < e.merged->nreps; i++)
-            check_repeatable(s, r, &e.merged->reps[i]);
-        check_gaps(r, e.files);
-        for (size_t i = 0; i < e.files->count; i++)
-            if (e.files->items[i].applicable)
-                check_empty(r, &e.files->items[i]);
-        r->checked = e.merged->count;
+        r->checked = e.uptodate; /* all applied unchanged: nothing to say */
+        if (e.uptodate == 0) {
+            for (size_t i = 0; i < e.merged->count; i++)
+                check_entry(s, r, &e.merged->items[i]);
+            for (size_t i = 0; i < e.merged->nreps; i++)
+                check_repeatable(s, r, &e.merged->reps[i]);
+            check_gaps(r, e.files);
+            for (size_t i = 0; i < e.files->count; i++)
+                if (e.files->items[i].applicable)
+                    check_empty(r, &e.files->items[i]);
+            r->checked = e.merged->count;
+        }
         *out = r;
     }
     strata_engine_release(s, &e);
