@@ -275,15 +275,11 @@ check_entry(strata *s, strata_validation_report *r, const strata_plan_entry *e)
 static void
 check_gaps(strata_validation_report *r, const strata_source_set *files)
 {
-    for (size_t i = 0; i < files->count; i++) {
-        const char *v = files->items[i].version;
-        if (strspn(v, "0123456789") != strlen(v) || strlen(v) >= 12)
+    for (size_t i = 0; i < files->count; i++)
+        if (!strata_version_is_sequence(files->items[i].version))
             return;
-    }
     for (size_t i = 1; i < files->count; i++) {
-        unsigned long long a = strtoull(files->items[i - 1].version, NULL, 10);
-        unsigned long long b = strtoull(files->items[i].version, NULL, 10);
-        if (b > a + 1)
+        if (strata_version_gap(files->items[i - 1].version, files->items[i].version))
             add_problem(r, STRATA_PROBLEM_GAP, SEV_WARNING, files->items[i].version,
                         files->items[i].up.path,
                         strata_xasprintf("no migration numbered between %s and %s; a gap in "

@@ -16,10 +16,6 @@
 #include "util.h"
 #include "version.h"
 
-/* The sequence numbers check_gaps (status.c) looks at: plain digits, shorter than a
- * timestamp. */
-#define GAP_DIGITS 12
-
 typedef struct walk {
     strata_listing *files;
     strata_scan_cache *cache;
@@ -29,20 +25,13 @@ typedef struct walk {
     char file_before[STRATA_VERSION_MAX + 1]; /* the version before (higher); "" at first */
 } walk;
 
-static int
-is_sequence_number(const char *v)
-{
-    size_t n = strlen(v);
-    return n < GAP_DIGITS && strspn(v, "0123456789") == n;
-}
-
-/* A hole in sequence numbers between the version before (higher) and v: validate warns. */
+/* A hole in sequence numbers between v and the version before it (higher), which validate
+ * reports. */
 static int
 gap_before(const char *before, const char *v)
 {
-    if (before[0] == '\0' || !is_sequence_number(before) || !is_sequence_number(v))
-        return 0;
-    return strtoull(before, NULL, 10) > strtoull(v, NULL, 10) + 1;
+    return before[0] != '\0' && strata_version_is_sequence(before) &&
+           strata_version_is_sequence(v) && strata_version_gap(v, before);
 }
 
 /* A history row strata writes for an applied versioned migration. Rows the database sorted

@@ -2,6 +2,7 @@
 #include <config.h>
 #endif
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "version.h"
@@ -65,6 +66,22 @@ strata_version_plain_len(const char *v)
 {
     size_t n;
     return plain_digits(v, &n) ? n : 0;
+}
+
+/* Digits of a timestamp (20250701132805): a version this long is no sequence number. */
+#define SEQUENCE_DIGITS_MAX 11
+
+int
+strata_version_is_sequence(const char *v)
+{
+    size_t n = strata_version_plain_len(v);
+    return n > 0 && n <= SEQUENCE_DIGITS_MAX;
+}
+
+int
+strata_version_gap(const char *lower, const char *higher)
+{
+    return strtoull(higher, NULL, 10) > strtoull(lower, NULL, 10) + 1;
 }
 
 /* Whether the text at s (of length n, scanned up to its first non-digit) is a version. */

@@ -34,4 +34,11 @@ int strata_version_cmp(const char *a, const char *b);
  */
 size_t strata_version_plain_len(const char *v);
 
+/* Whether v is a sequence number: plain digits, shorter than a timestamp ("001", "42"), the
+ * kind of version whose holes validate reports. */
+int strata_version_is_sequence(const char *v);
+
+/* Whether the sequence numbers lower and higher leave a number out between them. */
+int strata_version_gap(const char *lower, const char *higher);
+
 #endif
